@@ -1,0 +1,146 @@
+//! Delay distributions, drawn in milliseconds. One definition serves start-up
+//! and shutdown times, task durations and inter-arrival gaps.
+
+use super::rng::SimRng;
+use super::time::SimTime;
+use rand::RngExt;
+use rand_distr::{Distribution, Exp, LogNormal, StandardNormal};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist {
+    Constant(SimTime),
+    Exponential { mean: f64 },
+    LogNormal { median: f64, sigma: f64 },
+    Uniform { min: SimTime, max: SimTime },
+    /// Draws one of the observed values with equal probability.
+    Empirical(Arc<[SimTime]>),
+}
+
+impl Dist {
+    /// Builds an exponential distribution; `mean` in ms must be > 0.
+    pub fn exponential(mean: SimTime) -> Result<Dist, String> {
+        if mean == 0 {
+            return Err("mean must be greater than 0".into());
+        }
+        Ok(Dist::Exponential { mean: mean as f64 })
+    }
+
+    pub fn lognormal(median: SimTime, sigma: f64) -> Result<Dist, String> {
+        if median == 0 {
+            return Err("median must be greater than 0".into());
+        }
+        if !(sigma.is_finite() && sigma >= 0.0) {
+            return Err(format!("sigma must be a finite number >= 0, got {sigma}"));
+        }
+        Ok(Dist::LogNormal {
+            median: median as f64,
+            sigma,
+        })
+    }
+
+    pub fn uniform(min: SimTime, max: SimTime) -> Result<Dist, String> {
+        if min > max {
+            return Err(format!("min ({min} ms) is greater than max ({max} ms)"));
+        }
+        Ok(Dist::Uniform { min, max })
+    }
+
+    pub fn empirical(values: Vec<SimTime>) -> Result<Dist, String> {
+        if values.is_empty() {
+            return Err("no values to draw from".into());
+        }
+        Ok(Dist::Empirical(values.into()))
+    }
+
+    /// One draw, rounded to the millisecond.
+    pub fn sample(&self, rng: &mut SimRng) -> SimTime {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Exponential { mean } => {
+                let e: f64 = Exp::new(1.0 / mean).map(|d| d.sample(rng)).unwrap_or(0.0);
+                to_ms(e)
+            }
+            Dist::LogNormal { median, sigma } => {
+                if *sigma == 0.0 {
+                    return to_ms(*median);
+                }
+                match LogNormal::new(median.ln(), *sigma) {
+                    Ok(d) => to_ms(d.sample(rng)),
+                    Err(_) => {
+                        let z: f64 = StandardNormal.sample(rng);
+                        to_ms(median * (sigma * z).exp())
+                    }
+                }
+            }
+            Dist::Uniform { min, max } => rng.random_range(*min..=*max),
+            Dist::Empirical(values) => values[rng.random_range(0..values.len())],
+        }
+    }
+
+    /// Expected value in ms, for up-front size estimates.
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Constant(v) => *v as f64,
+            Dist::Exponential { mean } => *mean,
+            Dist::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
+            Dist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0,
+            Dist::Empirical(v) => v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64,
+        }
+    }
+}
+
+fn to_ms(x: f64) -> SimTime {
+    if x.is_finite() && x > 0.0 {
+        // Saturates far beyond any simulated horizon rather than wrapping.
+        x.round().min(u64::MAX as f64 / 4.0) as SimTime
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::RngStreams;
+
+    fn mean_of(d: &Dist, n: usize) -> f64 {
+        let mut rng = RngStreams::new(7).stream("t");
+        (0..n).map(|_| d.sample(&mut rng) as f64).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn sample_means_match() {
+        let n = 200_000;
+        let exp = Dist::exponential(20 * 60_000).unwrap();
+        assert!((mean_of(&exp, n) / exp.mean() - 1.0).abs() < 0.01);
+        let ln = Dist::lognormal(20_000, 0.4).unwrap();
+        assert!((mean_of(&ln, n) / ln.mean() - 1.0).abs() < 0.01);
+        let u = Dist::uniform(60_000, 180_000).unwrap();
+        assert!((mean_of(&u, n) / 120_000.0 - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn lognormal_median_is_median() {
+        let d = Dist::lognormal(20_000, 0.4).unwrap();
+        let mut rng = RngStreams::new(1).stream("m");
+        let mut v: Vec<u64> = (0..100_001).map(|_| d.sample(&mut rng)).collect();
+        v.sort_unstable();
+        let med = v[50_000] as f64;
+        assert!((med / 20_000.0 - 1.0).abs() < 0.02, "median {med}");
+    }
+
+    #[test]
+    fn constant_and_empirical() {
+        let mut rng = RngStreams::new(1).stream("c");
+        assert_eq!(Dist::Constant(0).sample(&mut rng), 0);
+        let e = Dist::empirical(vec![5, 7]).unwrap();
+        for _ in 0..100 {
+            assert!(matches!(e.sample(&mut rng), 5 | 7));
+        }
+        assert!(Dist::empirical(vec![]).is_err());
+        assert!(Dist::uniform(5, 4).is_err());
+        assert!(Dist::exponential(0).is_err());
+        assert!(Dist::lognormal(10, -1.0).is_err());
+    }
+}

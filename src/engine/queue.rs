@@ -1,0 +1,178 @@
+//! Event queue ordered by (time, insertion sequence): two events at the same
+//! millisecond fire in the order they were scheduled, so runs are repeatable.
+
+use super::time::SimTime;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
+
+/// Handle of a scheduled event, used to cancel it before it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimerId(u64);
+
+struct Entry<E> {
+    time: SimTime,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    // Reversed so the std max-heap yields the earliest (time, seq) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// A clock plus a priority queue of typed events with cancellable timers.
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+    now: SimTime,
+    /// Sequence numbers cancelled but still in the heap; skipped when popped.
+    cancelled: HashSet<u64>,
+    popped: u64,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    pub fn new() -> Self {
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: 0,
+            cancelled: HashSet::new(),
+            popped: 0,
+        }
+    }
+
+    /// Current simulated time: the time of the last event popped.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Events delivered so far (cancelled ones are not counted).
+    pub fn delivered(&self) -> u64 {
+        self.popped
+    }
+
+    /// Events waiting, cancelled ones included until they reach the front.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.len() == self.cancelled.len()
+    }
+
+    /// Schedules `event` at absolute time `at`; a time in the past is treated
+    /// as now, since time never goes backwards.
+    pub fn schedule_at(&mut self, at: SimTime, event: E) -> TimerId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry {
+            time: at.max(self.now),
+            seq,
+            event,
+        });
+        TimerId(seq)
+    }
+
+    /// Schedules `event` after `delay` milliseconds from now.
+    pub fn schedule_in(&mut self, delay: SimTime, event: E) -> TimerId {
+        self.schedule_at(self.now.saturating_add(delay), event)
+    }
+
+    /// Cancels a pending timer. The caller must only cancel timers that have
+    /// not fired yet (keep the id in an `Option` and clear it when it fires).
+    pub fn cancel(&mut self, id: TimerId) {
+        if id.0 < self.next_seq {
+            self.cancelled.insert(id.0);
+        }
+    }
+
+    /// Time of the next live event, if any.
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.skip_cancelled();
+        self.heap.peek().map(|e| e.time)
+    }
+
+    /// Removes the next live event and advances the clock to its time.
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.skip_cancelled();
+        let e = self.heap.pop()?;
+        debug_assert!(e.time >= self.now, "time went backwards");
+        self.now = e.time;
+        self.popped += 1;
+        Some((e.time, e.event))
+    }
+
+    fn skip_cancelled(&mut self) {
+        if self.cancelled.is_empty() {
+            return;
+        }
+        while let Some(top) = self.heap.peek() {
+            if self.cancelled.remove(&top.seq) {
+                self.heap.pop();
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_by_time_then_insertion() {
+        let mut q = EventQueue::new();
+        q.schedule_at(10, "b1");
+        q.schedule_at(5, "a");
+        q.schedule_at(10, "b2");
+        q.schedule_at(10, "b3");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, vec![(5, "a"), (10, "b1"), (10, "b2"), (10, "b3")]);
+        assert_eq!(q.now(), 10);
+    }
+
+    #[test]
+    fn cancelled_timers_never_fire() {
+        let mut q = EventQueue::new();
+        let a = q.schedule_at(1, 1);
+        q.schedule_at(2, 2);
+        let c = q.schedule_at(3, 3);
+        q.cancel(a);
+        q.cancel(c);
+        assert_eq!(q.pop(), Some((2, 2)));
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
+        assert_eq!(q.delivered(), 1);
+    }
+
+    #[test]
+    fn past_times_clamp_to_now() {
+        let mut q = EventQueue::new();
+        q.schedule_at(100, 'x');
+        q.pop();
+        q.schedule_at(50, 'y');
+        assert_eq!(q.pop(), Some((100, 'y')));
+        q.schedule_in(25, 'z');
+        assert_eq!(q.pop(), Some((125, 'z')));
+    }
+}

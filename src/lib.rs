@@ -1,0 +1,11 @@
+//! ecsim: a discrete-event simulator of Amazon ECS clusters.
+
+pub mod catalog;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod placement;
+pub mod report;
+pub mod scenario;
+pub mod sim;

@@ -1,0 +1,82 @@
+//! EC2 container instances registered to the cluster.
+
+use super::taskdef::Arch;
+use crate::engine::{Level, SimTime};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceStatus {
+    Active,
+    /// Takes no new tasks.
+    Draining,
+    /// Deregistered or terminated.
+    Inactive,
+}
+
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub id: String,
+    pub group: u32,
+    pub instance_type: String,
+    pub arch: Arch,
+    pub az: u32,
+    /// Built-in `ecs.*` attributes plus custom ones, as the query language sees them.
+    pub attributes: BTreeMap<String, String>,
+    /// Registered CPU units and MiB available to tasks.
+    pub cpu: u32,
+    pub memory: u32,
+    pub used_cpu: u32,
+    pub used_memory: u32,
+    pub used_ports: Vec<u16>,
+    /// Tasks holding resources here (placed and not yet STOPPED).
+    pub tasks: Vec<u32>,
+    pub status: InstanceStatus,
+    pub launched: SimTime,
+    pub terminated: Option<SimTime>,
+    pub tasks_placed: u64,
+    pub cpu_level: Level,
+    pub memory_level: Level,
+}
+
+impl Instance {
+    pub fn free_cpu(&self) -> u32 {
+        self.cpu - self.used_cpu
+    }
+
+    pub fn free_memory(&self) -> u32 {
+        self.memory - self.used_memory
+    }
+
+    /// Whether a task needing these resources fits now.
+    pub fn fits(&self, cpu: u32, memory: u32, ports: &[u16]) -> bool {
+        self.status == InstanceStatus::Active
+            && self.free_cpu() >= cpu
+            && self.free_memory() >= memory
+            && ports.iter().all(|p| !self.used_ports.contains(p))
+    }
+
+    pub fn reserve(&mut self, now: SimTime, task: u32, cpu: u32, memory: u32, ports: &[u16]) {
+        self.used_cpu += cpu;
+        self.used_memory += memory;
+        self.used_ports.extend_from_slice(ports);
+        self.tasks.push(task);
+        self.tasks_placed += 1;
+        self.cpu_level.set(now, u64::from(self.used_cpu));
+        self.memory_level.set(now, u64::from(self.used_memory));
+    }
+
+    pub fn release(&mut self, now: SimTime, task: u32, cpu: u32, memory: u32, ports: &[u16]) {
+        self.used_cpu -= cpu;
+        self.used_memory -= memory;
+        for p in ports {
+            if let Some(i) = self.used_ports.iter().position(|q| q == p) {
+                self.used_ports.swap_remove(i);
+            }
+        }
+        if let Some(i) = self.tasks.iter().position(|&t| t == task) {
+            self.tasks.swap_remove(i);
+        }
+        self.cpu_level.set(now, u64::from(self.used_cpu));
+        self.memory_level.set(now, u64::from(self.used_memory));
+    }
+}

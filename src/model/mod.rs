@@ -1,0 +1,133 @@
+//! Cluster state as plain data. Policies (placement, scheduling) read and
+//! change it through the simulation; `check_invariants` is the one place that
+//! says what must always hold.
+
+pub mod instance;
+pub mod service;
+pub mod slab;
+pub mod task;
+pub mod taskdef;
+
+pub use instance::{Instance, InstanceStatus};
+pub use service::{Arrivals, Group, Job, OwnerStats, SchedulingStrategy, Service};
+pub use slab::Slab;
+pub use task::{Owner, StopReason, Task, TaskState};
+pub use taskdef::{Arch, Container, TaskDef};
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    pub azs: Vec<String>,
+    /// Names of the instance groups, indexed by `Instance::group`.
+    pub instance_groups: Vec<String>,
+    pub instances: Vec<Instance>,
+    pub tasks: Slab<Task>,
+    pub taskdefs: Vec<TaskDef>,
+    pub groups: Vec<Group>,
+    pub services: Vec<Service>,
+    pub jobs: Vec<Job>,
+    pub registered_cpu: u64,
+    pub registered_memory: u64,
+    pub used_cpu: u64,
+    pub used_memory: u64,
+}
+
+impl Cluster {
+    pub fn stats_mut(&mut self, owner: Owner) -> &mut OwnerStats {
+        match owner {
+            Owner::Service(i) => &mut self.services[i as usize].stats,
+            Owner::Job(i) => &mut self.jobs[i as usize].stats,
+        }
+    }
+
+    pub fn owner_name(&self, owner: Owner) -> &str {
+        match owner {
+            Owner::Service(i) => &self.services[i as usize].name,
+            Owner::Job(i) => &self.jobs[i as usize].name,
+        }
+    }
+
+    /// Whether a task counts in its group for spread and distinctInstance.
+    pub fn counts_in_group(task: &Task) -> bool {
+        task.instance.is_some() && task.desired_running && task.state != TaskState::Stopped
+    }
+
+    /// Everything that must hold between any two events. Returns the first
+    /// violation found.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut per_group: Vec<BTreeMap<u32, u32>> = vec![BTreeMap::new(); self.groups.len()];
+        let (mut cpu_total, mut mem_total) = (0u64, 0u64);
+        for (idx, inst) in self.instances.iter().enumerate() {
+            let (mut cpu, mut mem) = (0u32, 0u32);
+            let mut ports = Vec::new();
+            for &t in &inst.tasks {
+                let task = self.tasks.get(t).ok_or(format!("{}: lists a freed task slot {t}", inst.id))?;
+                if task.instance != Some(idx as u32) {
+                    return Err(format!("{}: lists task {} placed elsewhere", inst.id, task.serial));
+                }
+                let td = &self.taskdefs[task.taskdef as usize];
+                cpu += td.cpu;
+                mem += td.memory;
+                ports.extend_from_slice(&td.host_ports);
+            }
+            if cpu != inst.used_cpu || mem != inst.used_memory {
+                return Err(format!(
+                    "{}: books {}/{} cpu/memory but its tasks reserve {cpu}/{mem}",
+                    inst.id, inst.used_cpu, inst.used_memory
+                ));
+            }
+            if inst.used_cpu > inst.cpu || inst.used_memory > inst.memory {
+                return Err(format!(
+                    "{}: over-committed: {}/{} cpu, {}/{} MiB",
+                    inst.id, inst.used_cpu, inst.cpu, inst.used_memory, inst.memory
+                ));
+            }
+            ports.sort_unstable();
+            if ports.windows(2).any(|w| w[0] == w[1]) {
+                return Err(format!("{}: a host port is used twice", inst.id));
+            }
+            cpu_total += u64::from(cpu);
+            mem_total += u64::from(mem);
+        }
+        if cpu_total != self.used_cpu || mem_total != self.used_memory {
+            return Err("cluster reserved totals disagree with the instances".into());
+        }
+        for (key, task) in self.tasks.iter() {
+            match (task.state, task.instance) {
+                (TaskState::Provisioning, Some(_)) => {
+                    return Err(format!("task {} is PROVISIONING but placed", task.serial));
+                }
+                (TaskState::Provisioning | TaskState::Stopped, None) => {}
+                (s, None) => return Err(format!("task {} is {} with no instance", task.serial, s.as_str())),
+                (_, Some(i)) => {
+                    if !self.instances[i as usize].tasks.contains(&key) {
+                        return Err(format!("task {} holds no resources on its instance", task.serial));
+                    }
+                }
+            }
+            if Self::counts_in_group(task) {
+                *per_group[task.group as usize].entry(task.instance.unwrap_or(0)).or_insert(0) += 1;
+            }
+            if task.started.is_some() != (task.state >= TaskState::Running && task.started.is_some())
+                || (task.state == TaskState::Running && task.started.is_none())
+            {
+                return Err(format!("task {} has an inconsistent start time", task.serial));
+            }
+        }
+        for (g, counts) in self.groups.iter().zip(&per_group) {
+            if &g.per_instance != counts {
+                return Err(format!("group {} counts disagree with its tasks", g.name));
+            }
+        }
+        for s in &self.services {
+            for &t in &s.active {
+                match self.tasks.get(t) {
+                    Some(task) if task.desired_running => {}
+                    _ => return Err(format!("service {} lists a task that is not active", s.name)),
+                }
+            }
+        }
+        Ok(())
+    }
+}

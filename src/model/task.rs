@@ -1,0 +1,142 @@
+//! Tasks and their ECS lifecycle.
+
+use crate::engine::{SimTime, TimerId};
+
+/// The ECS task lifecycle, in order ("Amazon ECS task lifecycle").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TaskState {
+    /// Waiting for capacity (and, on awsvpc, an ENI).
+    Provisioning,
+    /// Placed; the agent pulls the image and starts containers.
+    Pending,
+    /// Load-balancer / service-discovery registration.
+    Activating,
+    Running,
+    /// Load-balancer deregistration.
+    Deactivating,
+    /// SIGTERM sent; SIGKILL after the stop timeout.
+    Stopping,
+    Deprovisioning,
+    Stopped,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Provisioning => "PROVISIONING",
+            TaskState::Pending => "PENDING",
+            TaskState::Activating => "ACTIVATING",
+            TaskState::Running => "RUNNING",
+            TaskState::Deactivating => "DEACTIVATING",
+            TaskState::Stopping => "STOPPING",
+            TaskState::Deprovisioning => "DEPROVISIONING",
+            TaskState::Stopped => "STOPPED",
+        }
+    }
+
+    /// The only legal forward step. Stopping a task that is not yet RUNNING
+    /// jumps ahead; every other move is forward by exactly one state.
+    pub fn can_move_to(self, next: TaskState) -> bool {
+        use TaskState::*;
+        match (self, next) {
+            (Provisioning, Pending | Stopped) => true,
+            (Pending | Activating, Deactivating | Stopping) => true,
+            (a, b) => (b as u8) == (a as u8) + 1,
+        }
+    }
+
+    /// Launched but not yet serving: what ECS reports as pending.
+    pub fn is_starting(self) -> bool {
+        matches!(
+            self,
+            TaskState::Provisioning | TaskState::Pending | TaskState::Activating
+        )
+    }
+}
+
+/// Why a task stopped: ECS's stop code plus the reason text it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// A job's essential container finished.
+    EssentialContainerExited,
+    /// The service scheduler stopped it (scale-in, deployment).
+    ScaleIn,
+    /// The task never got capacity before it was cancelled.
+    ProvisioningCancelled,
+}
+
+impl StopReason {
+    /// The `stoppedReason` text ECS reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::EssentialContainerExited => "Essential container in task exited",
+            StopReason::ScaleIn => "Scaling activity initiated by (deployment)",
+            StopReason::ProvisioningCancelled => "Scaling activity initiated by (deployment) before placement",
+        }
+    }
+
+    /// The `stopCode` ECS reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            StopReason::EssentialContainerExited => "EssentialContainerExited",
+            StopReason::ScaleIn | StopReason::ProvisioningCancelled => "ServiceSchedulerInitiated",
+        }
+    }
+
+    /// Whether the stop counts as a failure in the summary.
+    pub fn is_failure(self) -> bool {
+        false
+    }
+}
+
+/// Who launched a task: a service, or a job (standalone RunTask arrivals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Owner {
+    Service(u32),
+    Job(u32),
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// Stable id, unique over the run (slab slots are reused, serials never).
+    pub serial: u64,
+    pub owner: Owner,
+    /// Index into the task-group table used by spread and distinctInstance.
+    pub group: u32,
+    pub taskdef: u32,
+    pub state: TaskState,
+    pub instance: Option<u32>,
+    /// DAEMON tasks belong to one instance before they are placed.
+    pub target_instance: Option<u32>,
+    /// False once the scheduler or the task itself decided it should stop.
+    pub desired_running: bool,
+    pub created: SimTime,
+    pub placed: Option<SimTime>,
+    pub started: Option<SimTime>,
+    pub stopped: Option<SimTime>,
+    pub stop_reason: Option<StopReason>,
+    /// The pending lifecycle timer, cleared when it fires.
+    pub timer: Option<TimerId>,
+    /// How long a job task runs once RUNNING; `None` runs until stopped.
+    pub run_for: Option<SimTime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskState::*;
+
+    #[test]
+    fn lifecycle_order_is_ecs_order() {
+        let all = [
+            Provisioning, Pending, Activating, Running, Deactivating, Stopping, Deprovisioning, Stopped,
+        ];
+        for w in all.windows(2) {
+            assert!(w[0] < w[1]);
+            assert!(w[0].can_move_to(w[1]));
+            assert!(!w[1].can_move_to(w[0]));
+        }
+        assert!(!Running.can_move_to(Stopped));
+        assert!(!Pending.can_move_to(Running));
+        assert!(Provisioning.can_move_to(Stopped));
+    }
+}

@@ -1,0 +1,111 @@
+//! Task definitions as the scheduler sees them: what a task reserves on an
+//! instance and how long its lifecycle steps take.
+
+use crate::engine::{Dist, SimTime};
+use crate::placement::Constraint;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+impl Arch {
+    /// The value of the `ecs.cpu-architecture` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Container {
+    pub name: String,
+    pub cpu: u32,
+    /// Hard limit (MiB).
+    pub memory: Option<u32>,
+    /// Soft limit (MiB); reserved for placement when set.
+    pub memory_reservation: Option<u32>,
+    pub essential: bool,
+    pub host_ports: Vec<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskDef {
+    pub family: String,
+    /// CPU units reserved on the instance.
+    pub cpu: u32,
+    /// MiB reserved on the instance.
+    pub memory: u32,
+    /// Static host ports; two tasks needing the same port cannot share an instance.
+    pub host_ports: Vec<u16>,
+    /// Required `ecs.cpu-architecture`, from `runtimePlatform`.
+    pub arch: Option<Arch>,
+    /// memberOf constraints declared in the task definition itself.
+    pub constraints: Vec<Constraint>,
+    pub containers: Vec<Container>,
+    /// PENDING duration: image pull and container start.
+    pub startup: Dist,
+    /// ACTIVATING duration: load-balancer registration.
+    pub activation: Dist,
+    /// DEACTIVATING duration: load-balancer deregistration.
+    pub deactivation: Dist,
+    /// STOPPING duration: time the app takes to exit after SIGTERM, capped by `stop_timeout`.
+    pub shutdown: Dist,
+    /// SIGKILL follows SIGTERM after this long (ECS default 30 s).
+    pub stop_timeout: SimTime,
+}
+
+/// What ECS reserves for placement: task-level values when given, else the sum
+/// over containers of `memoryReservation` (or `memory` when there is none).
+pub fn reserved_resources(
+    task_cpu: Option<u32>,
+    task_memory: Option<u32>,
+    containers: &[Container],
+) -> (u32, Option<u32>) {
+    let cpu = task_cpu.unwrap_or_else(|| containers.iter().map(|c| c.cpu).sum());
+    let memory = task_memory.or_else(|| {
+        let mut total = 0u32;
+        for c in containers {
+            total = total.checked_add(c.memory_reservation.or(c.memory)?)?;
+        }
+        Some(total)
+    });
+    (cpu, memory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(cpu: u32, memory: Option<u32>, reservation: Option<u32>) -> Container {
+        Container {
+            name: "c".into(),
+            cpu,
+            memory,
+            memory_reservation: reservation,
+            essential: true,
+            host_ports: vec![],
+        }
+    }
+
+    /// ECS API reference, ContainerDefinition.memoryReservation: when set, the
+    /// soft limit is what is subtracted from the instance; otherwise `memory`.
+    #[test]
+    fn reservation_rules() {
+        assert_eq!(reserved_resources(None, None, &[c(128, Some(300), Some(128))]), (128, Some(128)));
+        assert_eq!(
+            reserved_resources(None, None, &[c(256, Some(1024), Some(512)), c(256, Some(512), None)]),
+            (512, Some(1024))
+        );
+        // Task-level values take precedence over containers.
+        assert_eq!(
+            reserved_resources(Some(1024), Some(2048), &[c(256, Some(1024), Some(512))]),
+            (1024, Some(2048))
+        );
+        // A container with neither limit leaves memory undetermined.
+        assert_eq!(reserved_resources(None, None, &[c(0, None, None)]), (0, None));
+    }
+}

@@ -1,0 +1,233 @@
+//! Task placement as ECS does it ("Amazon ECS task placement"): keep the
+//! instances with enough CPU, memory and ports, then those that satisfy every
+//! constraint, then let each strategy in order narrow the choice; a later
+//! strategy only breaks the ties an earlier one left. Remaining ties are
+//! broken at random from the placement stream.
+
+pub mod query;
+
+use crate::engine::SimRng;
+use crate::model::{Arch, Cluster, Instance};
+use query::{Expr, Facts};
+use rand::RngExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Cpu,
+    Memory,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpreadField {
+    InstanceId,
+    Attribute(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+    /// Least remaining amount of the resource.
+    Binpack(Resource),
+    /// Fewest tasks of the group per value of the field.
+    Spread(SpreadField),
+    Random,
+}
+
+#[derive(Debug, Clone)]
+pub enum Constraint {
+    /// Each task of the group on a different instance.
+    DistinctInstance,
+    MemberOf(Box<Expr>),
+}
+
+/// What one task needs from an instance.
+pub struct Request<'a> {
+    pub cpu: u32,
+    pub memory: u32,
+    pub ports: &'a [u16],
+    pub arch: Option<Arch>,
+    pub group: u32,
+    /// Constraint lists that all apply (task definition's and the launcher's).
+    pub constraints: [&'a [Constraint]; 2],
+    pub strategies: &'a [Strategy],
+    /// DAEMON tasks go to one given instance or nowhere.
+    pub only_instance: Option<u32>,
+}
+
+/// The facts an instance offers to the query language.
+pub struct InstanceFacts<'a> {
+    pub cluster: &'a Cluster,
+    pub instance: &'a Instance,
+}
+
+impl Facts for InstanceFacts<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.instance.attributes.get(name).map(String::as_str)
+    }
+    fn instance_id(&self) -> &str {
+        &self.instance.id
+    }
+    fn running_tasks(&self) -> u64 {
+        self.instance.tasks.len() as u64
+    }
+    fn has_group(&self, name: &str) -> bool {
+        self.instance
+            .tasks
+            .iter()
+            .any(|&t| self.cluster.groups[self.cluster.tasks[t].group as usize].name == name)
+    }
+}
+
+fn satisfies(cluster: &Cluster, idx: u32, c: &Constraint, group: u32) -> bool {
+    match c {
+        Constraint::DistinctInstance => cluster.groups[group as usize].on_instance(idx) == 0,
+        Constraint::MemberOf(e) => e.eval(&InstanceFacts {
+            cluster,
+            instance: &cluster.instances[idx as usize],
+        }),
+    }
+}
+
+/// Whether an instance could ever host the task, ignoring what is in use now
+/// (used to reject scenarios whose tasks fit nowhere).
+pub fn could_ever_fit(cluster: &Cluster, inst: &Instance, req: &Request) -> bool {
+    inst.cpu >= req.cpu
+        && inst.memory >= req.memory
+        && req.arch.is_none_or(|a| a == inst.arch)
+        && req.constraints.iter().flat_map(|cs| cs.iter()).all(|c| match c {
+            Constraint::DistinctInstance => true,
+            Constraint::MemberOf(e) => e.eval(&InstanceFacts { cluster, instance: inst }),
+        })
+}
+
+/// The value of the spread field on an instance.
+fn field_value<'a>(inst: &'a Instance, field: &SpreadField) -> Option<&'a str> {
+    match field {
+        SpreadField::InstanceId => Some(&inst.id),
+        SpreadField::Attribute(name) => inst.attributes.get(name).map(String::as_str),
+    }
+}
+
+/// How many of the group's tasks sit on instances with each candidate's field value.
+fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u32]) -> Vec<u32> {
+    let g = &cluster.groups[group as usize];
+    if *field == SpreadField::InstanceId {
+        return cands.iter().map(|&c| g.on_instance(c)).collect();
+    }
+    let mut by_value: std::collections::HashMap<Option<&str>, u32> = Default::default();
+    for (&i, &n) in &g.per_instance {
+        *by_value.entry(field_value(&cluster.instances[i as usize], field)).or_insert(0) += n;
+    }
+    cands
+        .iter()
+        .map(|&c| {
+            let v = field_value(&cluster.instances[c as usize], field);
+            by_value.get(&v).copied().unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Keeps the candidates whose score is best (lowest), preserving order.
+fn keep_best<T: Copy>(cands: &mut Vec<T>, scores: &[u64]) {
+    let Some(&best) = scores.iter().min() else { return };
+    let mut i = 0;
+    cands.retain(|_| {
+        let keep = scores[i] == best;
+        i += 1;
+        keep
+    });
+}
+
+fn pick<T: Copy>(cands: &[T], rng: &mut SimRng) -> Option<T> {
+    match cands.len() {
+        0 => None,
+        1 => Some(cands[0]),
+        n => Some(cands[rng.random_range(0..n)]),
+    }
+}
+
+/// Chooses an instance for the task, or `None` when none qualifies now.
+pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32> {
+    let fits = |idx: u32| {
+        let inst = &cluster.instances[idx as usize];
+        inst.fits(req.cpu, req.memory, req.ports)
+            && req.arch.is_none_or(|a| a == inst.arch)
+            && req
+                .constraints
+                .iter()
+                .flat_map(|cs| cs.iter())
+                .all(|c| satisfies(cluster, idx, c, req.group))
+    };
+    let mut cands: Vec<u32> = match req.only_instance {
+        Some(i) => vec![i].into_iter().filter(|&i| fits(i)).collect(),
+        None => (0..cluster.instances.len() as u32).filter(|&i| fits(i)).collect(),
+    };
+    for s in req.strategies {
+        if cands.len() <= 1 {
+            break;
+        }
+        let scores: Vec<u64> = match s {
+            Strategy::Binpack(r) => cands
+                .iter()
+                .map(|&c| {
+                    let inst = &cluster.instances[c as usize];
+                    u64::from(match r {
+                        Resource::Cpu => inst.free_cpu() - req.cpu,
+                        Resource::Memory => inst.free_memory() - req.memory,
+                    })
+                })
+                .collect(),
+            Strategy::Spread(f) => spread_counts(cluster, req.group, f, &cands)
+                .into_iter()
+                .map(u64::from)
+                .collect(),
+            Strategy::Random => {
+                let one = pick(&cands, rng);
+                cands = one.into_iter().collect();
+                break;
+            }
+        };
+        keep_best(&mut cands, &scores);
+    }
+    pick(&cands, rng)
+}
+
+/// Chooses which of a service's placed tasks to stop on scale-in. The same
+/// strategies run in reverse ("Amazon ECS task placement strategies"): spread
+/// removes from the value with the most tasks, binpack from the instance that
+/// will have the most free resource left, random at random.
+pub fn choose_to_stop(cluster: &Cluster, group: u32, tasks: &[u32], strategies: &[Strategy], rng: &mut SimRng) -> Option<u32> {
+    let mut cands = tasks.to_vec();
+    let inst_of = |t: u32| cluster.tasks[t].instance.unwrap_or(0);
+    for s in strategies {
+        if cands.len() <= 1 {
+            break;
+        }
+        let scores: Vec<u64> = match s {
+            Strategy::Binpack(r) => cands
+                .iter()
+                .map(|&t| {
+                    let inst = &cluster.instances[inst_of(t) as usize];
+                    let free = match r {
+                        Resource::Cpu => inst.free_cpu(),
+                        Resource::Memory => inst.free_memory(),
+                    };
+                    u64::MAX - u64::from(free)
+                })
+                .collect(),
+            Strategy::Spread(f) => {
+                let insts: Vec<u32> = cands.iter().map(|&t| inst_of(t)).collect();
+                spread_counts(cluster, group, f, &insts)
+                    .into_iter()
+                    .map(|n| u64::MAX - u64::from(n))
+                    .collect()
+            }
+            Strategy::Random => {
+                let one = pick(&cands, rng);
+                cands = one.into_iter().collect();
+                break;
+            }
+        };
+        keep_best(&mut cands, &scores);
+    }
+    pick(&cands, rng)
+}

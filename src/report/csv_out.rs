@@ -1,0 +1,173 @@
+//! Streaming CSV writers: each task row is written when the task stops, so a
+//! run never holds the whole task history in memory.
+
+use crate::engine::time::format_secs;
+use crate::engine::SimTime;
+use crate::model::{Cluster, Owner, Task};
+use crate::sim::{Recorder, Sample};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+pub const TASK_COLUMNS: &[&str] = &[
+    "task_id", "owner", "task_definition", "launch_type", "instance_id", "availability_zone", "created_s", "started_s",
+    "stopped_s", "stop_reason", "provisioning_wait_s", "owner_kind", "placed_s", "stop_code", "last_status",
+];
+
+/// Writes `tasks.csv` and `timeseries.csv` as the run goes.
+pub struct CsvRecorder {
+    tasks: csv::Writer<BufWriter<File>>,
+    series: csv::Writer<BufWriter<File>>,
+    end: SimTime,
+    error: Option<csv::Error>,
+    row: Vec<String>,
+}
+
+fn opt_secs(t: Option<SimTime>) -> String {
+    t.map(format_secs).unwrap_or_default()
+}
+
+fn pct(part: u64, whole: u64) -> String {
+    pct_wide(u128::from(part), u128::from(whole))
+}
+
+/// `part / whole` in percent with two decimals, rounded half up. Integer
+/// arithmetic, so the text never depends on float printing.
+pub fn pct_wide(part: u128, whole: u128) -> String {
+    if whole == 0 {
+        return "0.00".into();
+    }
+    let hundredths = (part * 10_000 + whole / 2) / whole;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+impl CsvRecorder {
+    pub fn create(dir: &Path, cluster: &Cluster, end: SimTime) -> Result<Self, csv::Error> {
+        let open = |name: &str| -> Result<csv::Writer<BufWriter<File>>, csv::Error> {
+            Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, File::create(dir.join(name))?)))
+        };
+        let mut tasks = open("tasks.csv")?;
+        tasks.write_record(TASK_COLUMNS)?;
+        let mut series = open("timeseries.csv")?;
+        let mut header: Vec<String> = ["time_s", "instances", "cpu_reserved_pct", "memory_reserved_pct", "tasks_running", "tasks_pending"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for s in &cluster.services {
+            for col in ["desired", "running", "pending"] {
+                header.push(format!("{}_{col}", s.name));
+            }
+        }
+        for j in &cluster.jobs {
+            for col in ["running", "pending"] {
+                header.push(format!("{}_{col}", j.name));
+            }
+        }
+        series.write_record(&header)?;
+        Ok(CsvRecorder { tasks, series, end, error: None, row: Vec::new() })
+    }
+
+    fn keep(&mut self, r: Result<(), csv::Error>) {
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    /// Flushes both files; reports the first write error of the run.
+    pub fn finish(mut self) -> Result<(), csv::Error> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.tasks.flush()?;
+        self.series.flush()?;
+        Ok(())
+    }
+}
+
+impl Recorder for CsvRecorder {
+    fn task_done(&mut self, c: &Cluster, t: &Task) {
+        let inst = t.instance.map(|i| &c.instances[i as usize]);
+        let wait = t.placed.unwrap_or(t.stopped.unwrap_or(self.end)) - t.created;
+        let row = [
+            t.serial.to_string(),
+            c.owner_name(t.owner).to_string(),
+            c.taskdefs[t.taskdef as usize].family.clone(),
+            "EC2".to_string(),
+            inst.map(|i| i.id.clone()).unwrap_or_default(),
+            inst.map(|i| c.azs[i.az as usize].clone()).unwrap_or_default(),
+            format_secs(t.created),
+            opt_secs(t.started),
+            opt_secs(t.stopped),
+            t.stop_reason.map(|r| r.as_str().to_string()).unwrap_or_default(),
+            format_secs(wait),
+            match t.owner {
+                Owner::Service(_) => "service",
+                Owner::Job(_) => "job",
+            }
+            .to_string(),
+            opt_secs(t.placed),
+            t.stop_reason.map(|r| r.code().to_string()).unwrap_or_default(),
+            t.state.as_str().to_string(),
+        ];
+        let r = self.tasks.write_record(&row);
+        self.keep(r);
+    }
+
+    fn sample(&mut self, s: &Sample) {
+        self.row.clear();
+        self.row.push(format_secs(s.time));
+        self.row.push(s.instances.to_string());
+        self.row.push(pct(s.cpu_reserved, s.cpu_registered));
+        self.row.push(pct(s.memory_reserved, s.memory_registered));
+        self.row.push(s.tasks_running.to_string());
+        self.row.push(s.tasks_pending.to_string());
+        for (d, r, p) in &s.services {
+            self.row.extend([d.to_string(), r.to_string(), p.to_string()]);
+        }
+        for (r, p) in &s.jobs {
+            self.row.extend([r.to_string(), p.to_string()]);
+        }
+        let r = self.series.write_record(&self.row);
+        self.keep(r);
+    }
+}
+
+/// `instances.csv`, written once at the end.
+pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    w.write_record([
+        "instance_id", "group", "instance_type", "availability_zone", "cpu_registered", "memory_registered_mib", "launched_s",
+        "terminated_s", "tasks_placed", "cpu_reserved_mean_pct", "memory_reserved_mean_pct", "status",
+    ])?;
+    for i in &c.instances {
+        let life = u128::from(i.terminated.unwrap_or(end).saturating_sub(i.launched));
+        let mean = |area: u128, cap: u32| pct_wide(area, life * u128::from(cap));
+        w.write_record([
+            i.id.clone(),
+            c.instance_groups[i.group as usize].clone(),
+            i.instance_type.clone(),
+            c.azs[i.az as usize].clone(),
+            i.cpu.to_string(),
+            i.memory.to_string(),
+            format_secs(i.launched),
+            opt_secs(i.terminated),
+            i.tasks_placed.to_string(),
+            mean(i.cpu_level.area(end), i.cpu),
+            mean(i.memory_level.area(end), i.memory),
+            format!("{:?}", i.status).to_uppercase(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_is_exact_text() {
+        assert_eq!(super::pct(1, 3), "33.33");
+        assert_eq!(super::pct(2, 3), "66.67");
+        assert_eq!(super::pct(0, 0), "0.00");
+        assert_eq!(super::pct(5, 5), "100.00");
+    }
+}

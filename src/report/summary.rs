@@ -1,0 +1,145 @@
+//! `summary.json`: the figures of one run.
+
+use crate::engine::time::secs_f64;
+use crate::engine::SimTime;
+use crate::model::{Cluster, OwnerStats, SchedulingStrategy};
+use crate::sim::Outcome;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub scenario_file: String,
+    pub ecsim_version: &'static str,
+    pub seed: u64,
+    pub sim_duration_s: f64,
+    pub events_processed: u64,
+    /// Wall-clock figures: the only fields that differ between identical runs.
+    pub wall_time_s: f64,
+    pub events_per_s: f64,
+    pub tasks_launched: u64,
+    pub tasks_started: u64,
+    pub tasks_stopped: u64,
+    pub tasks_failed: u64,
+    pub tasks_provisioning_at_end: u64,
+    pub instances: usize,
+    pub cpu_reserved_mean_pct: f64,
+    pub memory_reserved_mean_pct: f64,
+    pub services: BTreeMap<String, ServiceSummary>,
+    pub jobs: BTreeMap<String, JobSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceSummary {
+    pub scheduling_strategy: &'static str,
+    /// Desired count at the end of the run.
+    pub desired_count: u32,
+    /// Time-weighted mean of RUNNING tasks over the whole run.
+    pub mean_running: f64,
+    /// Fewest RUNNING tasks after the start-up ramp (from the first moment
+    /// every launched task was RUNNING or waiting for capacity); 0 if the
+    /// ramp never ended.
+    pub min_running: u64,
+    /// When that ramp ended.
+    pub ramp_done_s: Option<f64>,
+    pub reached_desired_s: Option<f64>,
+    pub tasks_launched: u64,
+    pub tasks_started: u64,
+    pub tasks_stopped: u64,
+    pub tasks_failed: u64,
+    pub provisioning_wait_mean_s: f64,
+    pub provisioning_wait_max_s: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobSummary {
+    pub tasks_launched: u64,
+    pub tasks_started: u64,
+    pub tasks_stopped: u64,
+    pub tasks_failed: u64,
+    pub mean_running: f64,
+    pub provisioning_wait_mean_s: f64,
+    pub provisioning_wait_max_s: f64,
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn waits(s: &OwnerStats) -> (f64, f64) {
+    let placed = s.placed.max(1);
+    (round6(s.provisioning_wait_total as f64 / placed as f64 / 1000.0), secs_f64(s.provisioning_wait_max))
+}
+
+pub fn build(name: &str, file: &str, seed: u64, end: SimTime, o: &Outcome, c: &Cluster, wall_s: f64) -> Summary {
+    let mean = |area: u128| if end == 0 { 0.0 } else { round6(area as f64 / end as f64) };
+    let services = c
+        .services
+        .iter()
+        .map(|s| {
+            let (wm, wx) = waits(&s.stats);
+            let summary = ServiceSummary {
+                scheduling_strategy: match s.scheduling {
+                    SchedulingStrategy::Replica => "REPLICA",
+                    SchedulingStrategy::Daemon => "DAEMON",
+                },
+                desired_count: s.desired,
+                mean_running: mean(s.stats.running.area(end)),
+                min_running: s.stats.running.min_seen().unwrap_or(0),
+                ramp_done_s: s.ramp_done.map(secs_f64),
+                reached_desired_s: s.reached_desired.map(secs_f64),
+                tasks_launched: s.stats.launched,
+                tasks_started: s.stats.started,
+                tasks_stopped: s.stats.stopped,
+                tasks_failed: s.stats.failed,
+                provisioning_wait_mean_s: wm,
+                provisioning_wait_max_s: wx,
+            };
+            (s.name.clone(), summary)
+        })
+        .collect();
+    let jobs = c
+        .jobs
+        .iter()
+        .map(|j| {
+            let (wm, wx) = waits(&j.stats);
+            let summary = JobSummary {
+                tasks_launched: j.stats.launched,
+                tasks_started: j.stats.started,
+                tasks_stopped: j.stats.stopped,
+                tasks_failed: j.stats.failed,
+                mean_running: mean(j.stats.running.area(end)),
+                provisioning_wait_mean_s: wm,
+                provisioning_wait_max_s: wx,
+            };
+            (j.name.clone(), summary)
+        })
+        .collect();
+    let reserved_pct = |area: u128, registered: u64| {
+        let whole = u128::from(registered) * u128::from(end);
+        if whole == 0 { 0.0 } else { round6(area as f64 * 100.0 / whole as f64) }
+    };
+    let cpu_area: u128 = c.instances.iter().map(|i| i.cpu_level.area(end)).sum();
+    let mem_area: u128 = c.instances.iter().map(|i| i.memory_level.area(end)).sum();
+    Summary {
+        scenario: name.to_string(),
+        scenario_file: file.to_string(),
+        ecsim_version: env!("CARGO_PKG_VERSION"),
+        seed,
+        sim_duration_s: secs_f64(end),
+        events_processed: o.events_processed,
+        wall_time_s: round6(wall_s),
+        events_per_s: if wall_s > 0.0 { (o.events_processed as f64 / wall_s).round() } else { 0.0 },
+        tasks_launched: o.tasks_launched,
+        tasks_started: o.tasks_started,
+        tasks_stopped: o.tasks_stopped,
+        tasks_failed: o.tasks_failed,
+        tasks_provisioning_at_end: o.tasks_provisioning_at_end,
+        instances: c.instances.len(),
+        cpu_reserved_mean_pct: reserved_pct(cpu_area, c.registered_cpu),
+        memory_reserved_mean_pct: reserved_pct(mem_area, c.registered_memory),
+        services,
+        jobs,
+    }
+}

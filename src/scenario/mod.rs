@@ -1,0 +1,51 @@
+//! Scenario files: TOML with defaults, validated into the initial model.
+
+mod build;
+pub mod spec;
+pub mod taskdef_json;
+
+use crate::engine::SimTime;
+use crate::error::InputError;
+use crate::model::Cluster;
+use std::path::{Path, PathBuf};
+
+/// A checked scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub file: PathBuf,
+    pub duration: SimTime,
+    pub seed: u64,
+    /// The cluster at time 0: instances registered, services with their desired counts.
+    pub cluster: Cluster,
+    /// (time, service index, new desired count), sorted by time.
+    pub desired_changes: Vec<(SimTime, u32, u32)>,
+}
+
+pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::new(path, "", format!("cannot read the scenario: {e}")))?;
+    parse(path, &text)
+}
+
+/// Parses scenario text; `path` names the file in errors and anchors relative paths.
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, InputError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, String::new(), &e))?;
+    let spec: spec::ScenarioSpec = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." { String::new() } else { field };
+        toml_error(path, text, field, e.inner())
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    build::build(&build::Ctx { file: path, dir }, spec)
+}
+
+fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> InputError {
+    let mut msg = e.message().trim().to_string();
+    if let Some(span) = e.span() {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        msg = format!("{msg} (line {line}, column {col})");
+    }
+    InputError::new(path, field, msg)
+}

@@ -1,0 +1,189 @@
+//! The scenario file as written (TOML). Everything here is checked and turned
+//! into the model by `build`; fields are raw so errors can name them.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    pub name: String,
+    #[serde(default = "default_duration")]
+    pub duration: String,
+    #[serde(default)]
+    pub seed: u64,
+    pub cluster: ClusterSpec,
+    #[serde(default)]
+    pub instance_groups: Vec<InstanceGroupSpec>,
+    #[serde(default)]
+    pub task_definitions: Vec<TaskDefSpec>,
+    #[serde(default)]
+    pub services: Vec<ServiceSpec>,
+    #[serde(default)]
+    pub jobs: Vec<JobSpec>,
+}
+
+fn default_duration() -> String {
+    "1d".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub availability_zones: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceGroupSpec {
+    pub name: String,
+    pub instance_type: String,
+    pub count: i64,
+    /// Zones to spread the group over; all cluster zones by default.
+    #[serde(default)]
+    pub availability_zones: Option<Vec<String>>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// `ECS_RESERVED_MEMORY`: MiB kept back from tasks (agent default 0).
+    #[serde(default)]
+    pub reserved_memory_mib: Option<i64>,
+    /// Overrides the modelled registered memory for the type.
+    #[serde(default)]
+    pub registered_memory_mib: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskDefSpec {
+    #[serde(default)]
+    pub family: Option<String>,
+    /// A JSON file as passed to `aws ecs register-task-definition --cli-input-json`.
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub cpu: Option<i64>,
+    #[serde(default)]
+    pub memory: Option<i64>,
+    #[serde(default)]
+    pub containers: Option<Vec<ContainerSpec>>,
+    #[serde(default)]
+    pub runtime_platform: Option<String>,
+    #[serde(default)]
+    pub placement_constraints: Vec<ConstraintSpec>,
+    #[serde(default)]
+    pub startup: Option<DistSpec>,
+    #[serde(default)]
+    pub activation: Option<DistSpec>,
+    #[serde(default)]
+    pub deactivation: Option<DistSpec>,
+    #[serde(default)]
+    pub shutdown: Option<DistSpec>,
+    #[serde(default)]
+    pub stop_timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerSpec {
+    pub name: String,
+    #[serde(default)]
+    pub cpu: Option<i64>,
+    #[serde(default)]
+    pub memory: Option<i64>,
+    #[serde(default)]
+    pub memory_reservation: Option<i64>,
+    #[serde(default)]
+    pub essential: Option<bool>,
+    #[serde(default)]
+    pub host_ports: Vec<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub task_definition: String,
+    #[serde(default)]
+    pub desired_count: Option<i64>,
+    /// `REPLICA` (default) or `DAEMON`.
+    #[serde(default)]
+    pub scheduling_strategy: Option<String>,
+    #[serde(default)]
+    pub placement_strategy: Option<Vec<StrategySpec>>,
+    #[serde(default)]
+    pub placement_constraints: Vec<ConstraintSpec>,
+    /// Changes of desired count at given times (what an operator or
+    /// `aws ecs update-service --desired-count` would do).
+    #[serde(default)]
+    pub desired_count_changes: Vec<DesiredChangeSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredChangeSpec {
+    pub at: String,
+    pub desired_count: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    pub name: String,
+    pub task_definition: String,
+    pub arrivals: ArrivalSpec,
+    pub duration: DistSpec,
+    /// Task group for spread / distinctInstance; `family:<task definition>` by default, as RunTask.
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub placement_strategy: Option<Vec<StrategySpec>>,
+    #[serde(default)]
+    pub placement_constraints: Vec<ConstraintSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategySpec {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstraintSpec {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub expression: Option<String>,
+}
+
+/// One syntax for every random delay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DistSpec {
+    Constant { value: String },
+    Exponential { mean: String },
+    Lognormal { median: String, sigma: f64 },
+    Uniform { min: String, max: String },
+    Empirical { file: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ArrivalSpec {
+    Poisson {
+        rate_per_hour: f64,
+        #[serde(default)]
+        batch: Option<i64>,
+    },
+    Schedule {
+        every: String,
+        count: i64,
+        #[serde(default)]
+        at: Option<String>,
+    },
+}

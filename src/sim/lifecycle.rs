@@ -1,0 +1,303 @@
+//! Task lifecycle: launch, placement, state steps with their timers, stop.
+
+use super::{Ev, Sim};
+use crate::engine::{Dist, SimRng, SimTime};
+use crate::model::{Owner, StopReason, Task, TaskState};
+use crate::placement::{self, Request};
+
+impl Sim<'_> {
+    fn owner_rng(&mut self, owner: Owner) -> &mut SimRng {
+        match owner {
+            Owner::Service(i) => &mut self.service_rngs[i as usize],
+            Owner::Job(i) => &mut self.job_rngs[i as usize].0,
+        }
+    }
+
+    /// Creates a task in PROVISIONING and places it if capacity allows.
+    pub(super) fn launch(&mut self, owner: Owner, taskdef: u32, group: u32, target: Option<u32>, run_for: Option<SimTime>) -> u32 {
+        let now = self.now();
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let key = self.cluster.tasks.insert(Task {
+            serial,
+            owner,
+            group,
+            taskdef,
+            state: TaskState::Provisioning,
+            instance: None,
+            target_instance: target,
+            desired_running: true,
+            created: now,
+            placed: None,
+            started: None,
+            stopped: None,
+            stop_reason: None,
+            timer: None,
+            run_for,
+        });
+        let stats = self.cluster.stats_mut(owner);
+        stats.launched += 1;
+        stats.starting += 1;
+        stats.provisioning += 1;
+        self.outcome.tasks_launched += 1;
+        if let Owner::Service(s) = owner {
+            self.cluster.services[s as usize].active.push(key);
+        }
+        if !self.try_place(key) {
+            if target.is_some() {
+                self.waiting_daemon.push_back(key);
+            } else {
+                self.waiting.push_back(key);
+            }
+        }
+        key
+    }
+
+    fn try_place(&mut self, key: u32) -> bool {
+        let c = &self.cluster;
+        let task = &c.tasks[key];
+        let td = &c.taskdefs[task.taskdef as usize];
+        let (strategies, constraints) = match task.owner {
+            Owner::Service(s) => (&c.services[s as usize].strategies, &c.services[s as usize].constraints),
+            Owner::Job(j) => (&c.jobs[j as usize].strategies, &c.jobs[j as usize].constraints),
+        };
+        let req = Request {
+            cpu: td.cpu,
+            memory: td.memory,
+            ports: &td.host_ports,
+            arch: td.arch,
+            group: task.group,
+            constraints: [&td.constraints, constraints],
+            strategies,
+            only_instance: task.target_instance,
+        };
+        let Some(inst) = placement::choose(c, &req, &mut self.placement_rng) else {
+            return false;
+        };
+        let now = self.now();
+        let (cpu, mem) = (td.cpu, td.memory);
+        let ports = td.host_ports.clone();
+        self.cluster.instances[inst as usize].reserve(now, key, cpu, mem, &ports);
+        self.cluster.used_cpu += u64::from(cpu);
+        self.cluster.used_memory += u64::from(mem);
+        let task = &mut self.cluster.tasks[key];
+        task.instance = Some(inst);
+        task.placed = Some(now);
+        let (group, owner, wait) = (task.group, task.owner, now - task.created);
+        self.cluster.groups[group as usize].add(inst);
+        let stats = self.cluster.stats_mut(owner);
+        stats.placed += 1;
+        stats.provisioning_wait_total += wait;
+        stats.provisioning_wait_max = stats.provisioning_wait_max.max(wait);
+        self.set_state(key, TaskState::Pending);
+        self.advance(key);
+        true
+    }
+
+    /// Retries waiting tasks in arrival order after capacity was freed.
+    pub(super) fn retry_waiting(&mut self) {
+        for daemon in [true, false] {
+            let queue = if daemon { &mut self.waiting_daemon } else { &mut self.waiting };
+            if queue.is_empty() {
+                continue;
+            }
+            let pending: Vec<u32> = queue.drain(..).collect();
+            let mut still = Vec::new();
+            for key in pending {
+                if !self.try_place(key) {
+                    still.push(key);
+                }
+            }
+            let queue = if daemon { &mut self.waiting_daemon } else { &mut self.waiting };
+            queue.extend(still);
+        }
+    }
+
+    /// Moves the task one state forward, keeping the owner's counters.
+    fn set_state(&mut self, key: u32, next: TaskState) {
+        let task = &mut self.cluster.tasks[key];
+        let prev = task.state;
+        debug_assert!(prev.can_move_to(next), "illegal {prev:?} -> {next:?}");
+        task.state = next;
+        let owner = task.owner;
+        let now = self.queue.now();
+        if next == TaskState::Running {
+            task.started = Some(now);
+        }
+        let stats = self.cluster.stats_mut(owner);
+        if prev.is_starting() && !next.is_starting() {
+            stats.starting -= 1;
+        }
+        if prev == TaskState::Provisioning {
+            stats.provisioning -= 1;
+        }
+        if next == TaskState::Running {
+            stats.running.add(now, 1);
+            stats.started += 1;
+            self.outcome.tasks_started += 1;
+        }
+        if prev == TaskState::Running {
+            stats.running.add(now, -1);
+        }
+        self.rec.task_transition(&self.cluster.tasks[key], prev, now);
+    }
+
+    fn draw(&mut self, key: u32, pick: fn(&crate::model::TaskDef) -> &Dist) -> SimTime {
+        let task = &self.cluster.tasks[key];
+        let owner = task.owner;
+        let dist = pick(&self.cluster.taskdefs[task.taskdef as usize]).clone();
+        dist.sample(self.owner_rng(owner))
+    }
+
+    /// Runs through the states whose delay is zero and arms a timer for the
+    /// first one that takes time.
+    fn advance(&mut self, key: u32) {
+        loop {
+            let task = &self.cluster.tasks[key];
+            let delay = match task.state {
+                TaskState::Pending => self.draw(key, |t| &t.startup),
+                TaskState::Activating => self.draw(key, |t| &t.activation),
+                TaskState::Running => match task.run_for {
+                    Some(d) => d,
+                    None => return,
+                },
+                TaskState::Deactivating => self.draw(key, |t| &t.deactivation),
+                TaskState::Stopping => {
+                    let cap = self.cluster.taskdefs[task.taskdef as usize].stop_timeout;
+                    self.draw(key, |t| &t.shutdown).min(cap)
+                }
+                TaskState::Deprovisioning => 0,
+                TaskState::Provisioning | TaskState::Stopped => return,
+            };
+            if delay > 0 {
+                let serial = self.cluster.tasks[key].serial;
+                let id = self.queue.schedule_in(delay, Ev::Task { key, serial });
+                self.cluster.tasks[key].timer = Some(id);
+                return;
+            }
+            if !self.step(key) {
+                return;
+            }
+        }
+    }
+
+    /// The state a timer moves to. Returns false when the task left the world.
+    fn step(&mut self, key: u32) -> bool {
+        match self.cluster.tasks[key].state {
+            TaskState::Pending => self.set_state(key, TaskState::Activating),
+            TaskState::Activating => {
+                self.set_state(key, TaskState::Running);
+                self.on_running(key);
+            }
+            TaskState::Running => {
+                // A job's essential container finished.
+                self.stop(key, StopReason::EssentialContainerExited);
+                return false;
+            }
+            TaskState::Deactivating => self.set_state(key, TaskState::Stopping),
+            TaskState::Stopping => self.set_state(key, TaskState::Deprovisioning),
+            TaskState::Deprovisioning => {
+                self.set_state(key, TaskState::Stopped);
+                self.finalize(key);
+                return false;
+            }
+            TaskState::Provisioning | TaskState::Stopped => return false,
+        }
+        true
+    }
+
+    pub(super) fn on_timer(&mut self, key: u32) {
+        if self.step(key) {
+            self.advance(key);
+        }
+    }
+
+    fn on_running(&mut self, key: u32) {
+        if let Owner::Service(s) = self.cluster.tasks[key].owner {
+            let now = self.queue.now();
+            let svc = &mut self.cluster.services[s as usize];
+            if svc.reached_desired.is_none() && svc.stats.running.get() >= u64::from(svc.desired) {
+                svc.reached_desired = Some(now);
+            }
+            if svc.ramp_done.is_none() && svc.stats.starting == svc.stats.provisioning {
+                svc.ramp_done = Some(now);
+                svc.stats.running.start_min_tracking();
+            }
+        }
+    }
+
+    /// Asks a task to stop: it walks DEACTIVATING → STOPPING → DEPROVISIONING
+    /// → STOPPED, holding its resources until the end.
+    pub(super) fn stop(&mut self, key: u32, reason: StopReason) {
+        let task = &mut self.cluster.tasks[key];
+        if !task.desired_running {
+            return;
+        }
+        task.desired_running = false;
+        task.stop_reason = Some(reason);
+        if let Some(t) = task.timer.take() {
+            self.queue.cancel(t);
+        }
+        let (owner, group, instance, state) = (task.owner, task.group, task.instance, task.state);
+        if let Some(i) = instance {
+            self.cluster.groups[group as usize].remove(i);
+        }
+        if let Owner::Service(s) = owner {
+            let active = &mut self.cluster.services[s as usize].active;
+            if let Some(p) = active.iter().position(|&k| k == key) {
+                active.remove(p);
+            }
+        }
+        match state {
+            TaskState::Provisioning => {
+                self.waiting.retain(|&k| k != key);
+                self.waiting_daemon.retain(|&k| k != key);
+                self.set_state(key, TaskState::Stopped);
+                self.finalize(key);
+            }
+            // Never registered with a load balancer: straight to STOPPING.
+            TaskState::Pending => {
+                self.set_state(key, TaskState::Stopping);
+                self.advance(key);
+            }
+            TaskState::Activating | TaskState::Running => {
+                self.set_state(key, TaskState::Deactivating);
+                self.advance(key);
+            }
+            _ => {}
+        }
+    }
+
+    /// A task reached STOPPED: free its resources, report it, and let the
+    /// scheduler react.
+    fn finalize(&mut self, key: u32) {
+        let now = self.now();
+        let task = &mut self.cluster.tasks[key];
+        task.stopped = Some(now);
+        let (owner, instance, taskdef) = (task.owner, task.instance, task.taskdef);
+        let failed = task.stop_reason.is_some_and(|r| r.is_failure());
+        if let Some(i) = instance {
+            let td = &self.cluster.taskdefs[taskdef as usize];
+            let (cpu, mem) = (td.cpu, td.memory);
+            let ports = td.host_ports.clone();
+            self.cluster.instances[i as usize].release(now, key, cpu, mem, &ports);
+            self.cluster.used_cpu -= u64::from(cpu);
+            self.cluster.used_memory -= u64::from(mem);
+        }
+        let stats = self.cluster.stats_mut(owner);
+        stats.stopped += 1;
+        self.outcome.tasks_stopped += 1;
+        if failed {
+            stats.failed += 1;
+            self.outcome.tasks_failed += 1;
+        }
+        let task = self.cluster.tasks.remove(key).expect("finalized task is live");
+        self.rec.task_done(&self.cluster, &task);
+        if let Owner::Service(s) = owner {
+            self.reconcile(s);
+        }
+        if instance.is_some() {
+            self.retry_waiting();
+        }
+    }
+}

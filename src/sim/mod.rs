@@ -1,0 +1,259 @@
+//! The simulation: drives the engine's clock over the cluster model, applying
+//! the service scheduler, job arrivals and the task lifecycle.
+
+mod lifecycle;
+mod scheduler;
+
+use crate::engine::time::MINUTE;
+use crate::engine::{EventQueue, RngStreams, SimRng, SimTime};
+use crate::error::{Error, Result};
+use crate::model::{Arrivals, Cluster, Owner, Task, TaskState};
+use crate::scenario::Scenario;
+use std::collections::VecDeque;
+
+/// Events of the ECS world.
+#[derive(Debug, Clone, Copy)]
+pub enum Ev {
+    /// A task's lifecycle timer; `serial` guards against a reused slot.
+    Task { key: u32, serial: u64 },
+    JobArrival(u32),
+    DesiredChange(u32),
+    Sample,
+}
+
+/// One per-minute reading of the cluster.
+#[derive(Debug, Clone, Default)]
+pub struct Sample {
+    pub time: SimTime,
+    pub instances: u32,
+    pub cpu_reserved: u64,
+    pub cpu_registered: u64,
+    pub memory_reserved: u64,
+    pub memory_registered: u64,
+    pub tasks_running: u64,
+    pub tasks_pending: u64,
+    /// Per service: (desired, running, pending).
+    pub services: Vec<(u32, u64, u32)>,
+    /// Per job: (running, pending).
+    pub jobs: Vec<(u64, u32)>,
+}
+
+/// Where the simulation reports what happened. Implemented by the CSV
+/// writers and by tests.
+pub trait Recorder {
+    fn task_transition(&mut self, _task: &Task, _from: TaskState, _at: SimTime) {}
+    /// A task reached STOPPED, or the run ended with it still alive.
+    fn task_done(&mut self, cluster: &Cluster, task: &Task);
+    fn sample(&mut self, sample: &Sample);
+    /// Called after every event when invariant checking is on.
+    fn after_event(&mut self, _cluster: &Cluster, _at: SimTime) {}
+}
+
+/// Totals of a finished run.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub events_processed: u64,
+    pub tasks_launched: u64,
+    pub tasks_started: u64,
+    pub tasks_stopped: u64,
+    pub tasks_failed: u64,
+    /// Tasks still waiting for capacity when the run ended.
+    pub tasks_provisioning_at_end: u64,
+}
+
+pub struct Sim<'r> {
+    pub cluster: Cluster,
+    queue: EventQueue<Ev>,
+    duration: SimTime,
+    streams: RngStreams,
+    placement_rng: SimRng,
+    scheduler_rng: SimRng,
+    /// Per owner: (lifecycle draws, durations / arrivals draws).
+    service_rngs: Vec<SimRng>,
+    job_rngs: Vec<(SimRng, SimRng, SimRng)>,
+    /// PROVISIONING tasks in arrival order; DAEMON tasks are tried first, as
+    /// ECS reserves capacity for them ahead of replica tasks.
+    waiting_daemon: VecDeque<u32>,
+    waiting: VecDeque<u32>,
+    desired_changes: Vec<(SimTime, u32, u32)>,
+    next_serial: u64,
+    rec: &'r mut dyn Recorder,
+    check_invariants: bool,
+    outcome: Outcome,
+    sample: Sample,
+}
+
+impl<'r> Sim<'r> {
+    pub fn new(scenario: &Scenario, seed: u64, rec: &'r mut dyn Recorder) -> Self {
+        let streams = RngStreams::new(seed);
+        let cluster = scenario.cluster.clone();
+        let service_rngs = cluster.services.iter().map(|s| streams.stream(&format!("lifecycle/service:{}", s.name))).collect();
+        let job_rngs = cluster
+            .jobs
+            .iter()
+            .map(|j| {
+                (
+                    streams.stream(&format!("lifecycle/job:{}", j.name)),
+                    streams.stream(&format!("durations/job:{}", j.name)),
+                    streams.stream(&format!("arrivals/job:{}", j.name)),
+                )
+            })
+            .collect();
+        Sim {
+            queue: EventQueue::new(),
+            duration: scenario.duration,
+            placement_rng: streams.stream("placement"),
+            scheduler_rng: streams.stream("scheduler"),
+            streams,
+            service_rngs,
+            job_rngs,
+            waiting_daemon: VecDeque::new(),
+            waiting: VecDeque::new(),
+            desired_changes: scenario.desired_changes.clone(),
+            next_serial: 1,
+            rec,
+            check_invariants: cfg!(debug_assertions),
+            outcome: Outcome::default(),
+            sample: Sample::default(),
+            cluster,
+        }
+    }
+
+    /// Checks every invariant after every event (on by default in debug builds).
+    pub fn with_invariant_checks(mut self, on: bool) -> Self {
+        self.check_invariants = on;
+        self
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    pub fn run(mut self) -> Result<(Outcome, Cluster)> {
+        let _ = self.streams.seed();
+        for j in 0..self.cluster.jobs.len() as u32 {
+            let first = match &self.cluster.jobs[j as usize].arrivals {
+                Arrivals::Random { gap, .. } => gap.sample(&mut self.job_rngs[j as usize].2),
+                Arrivals::Schedule { first, .. } => *first,
+            };
+            if first <= self.duration {
+                self.queue.schedule_at(first, Ev::JobArrival(j));
+            }
+        }
+        for (i, c) in self.desired_changes.iter().enumerate() {
+            if c.0 <= self.duration {
+                self.queue.schedule_at(c.0, Ev::DesiredChange(i as u32));
+            }
+        }
+        self.queue.schedule_at(0, Ev::Sample);
+        for s in 0..self.cluster.services.len() as u32 {
+            self.reconcile(s);
+        }
+        self.check(0)?;
+        while let Some(t) = self.queue.peek_time() {
+            if t > self.duration {
+                break;
+            }
+            let Some((now, ev)) = self.queue.pop() else { break };
+            match ev {
+                Ev::Task { key, serial } => {
+                    if self.cluster.tasks.get(key).is_some_and(|t| t.serial == serial) {
+                        self.cluster.tasks[key].timer = None;
+                        self.on_timer(key);
+                    }
+                }
+                Ev::JobArrival(j) => self.on_job_arrival(j),
+                Ev::DesiredChange(i) => {
+                    let (_, svc, n) = self.desired_changes[i as usize];
+                    self.cluster.services[svc as usize].desired = n;
+                    self.reconcile(svc);
+                }
+                Ev::Sample => {
+                    self.take_sample();
+                    if now + MINUTE <= self.duration {
+                        self.queue.schedule_at(now + MINUTE, Ev::Sample);
+                    }
+                }
+            }
+            self.check(now)?;
+        }
+        self.finish()
+    }
+
+    fn check(&mut self, now: SimTime) -> Result<()> {
+        if self.check_invariants {
+            self.cluster
+                .check_invariants()
+                .map_err(|e| Error::Internal(format!("invariant broken at t={now} ms: {e}")))?;
+            self.rec.after_event(&self.cluster, now);
+        }
+        Ok(())
+    }
+
+    fn on_job_arrival(&mut self, j: u32) {
+        let now = self.now();
+        let job = &self.cluster.jobs[j as usize];
+        let (count, next) = match &job.arrivals {
+            Arrivals::Random { gap, batch } => {
+                let g = gap.sample(&mut self.job_rngs[j as usize].2);
+                (*batch, now.saturating_add(g.max(1)))
+            }
+            Arrivals::Schedule { every, count, .. } => (*count, now.saturating_add(*every)),
+        };
+        if next <= self.duration {
+            self.queue.schedule_at(next, Ev::JobArrival(j));
+        }
+        let (taskdef, group) = (job.taskdef, job.group);
+        for _ in 0..count {
+            let run_for = self.cluster.jobs[j as usize].duration.sample(&mut self.job_rngs[j as usize].1);
+            self.launch(Owner::Job(j), taskdef, group, None, Some(run_for));
+        }
+    }
+
+    fn take_sample(&mut self) {
+        let c = &self.cluster;
+        let s = &mut self.sample;
+        s.time = self.queue.now();
+        s.instances = c.instances.iter().filter(|i| i.status != crate::model::InstanceStatus::Inactive).count() as u32;
+        s.cpu_reserved = c.used_cpu;
+        s.cpu_registered = c.registered_cpu;
+        s.memory_reserved = c.used_memory;
+        s.memory_registered = c.registered_memory;
+        s.services.clear();
+        s.services.extend(c.services.iter().map(|x| (x.desired, x.stats.running.get(), x.stats.starting)));
+        s.jobs.clear();
+        s.jobs.extend(c.jobs.iter().map(|x| (x.stats.running.get(), x.stats.starting)));
+        s.tasks_running = s.services.iter().map(|x| x.1).sum::<u64>() + s.jobs.iter().map(|x| x.0).sum::<u64>();
+        s.tasks_pending = s.services.iter().map(|x| u64::from(x.2)).sum::<u64>() + s.jobs.iter().map(|x| u64::from(x.1)).sum::<u64>();
+        self.rec.sample(&self.sample);
+    }
+
+    fn finish(mut self) -> Result<(Outcome, Cluster)> {
+        let end = self.duration;
+        // Close the time integrals at the end of the run.
+        for s in &mut self.cluster.services {
+            let v = s.stats.running.get();
+            s.stats.running.set(end, v);
+        }
+        for j in &mut self.cluster.jobs {
+            let v = j.stats.running.get();
+            j.stats.running.set(end, v);
+        }
+        for i in &mut self.cluster.instances {
+            let (c, m) = (i.cpu_level.get(), i.memory_level.get());
+            i.cpu_level.set(end, c);
+            i.memory_level.set(end, m);
+        }
+        let mut alive: Vec<(u64, u32)> = self.cluster.tasks.iter().map(|(k, t)| (t.serial, k)).collect();
+        alive.sort_unstable();
+        for (_, k) in alive {
+            let task = &self.cluster.tasks[k];
+            if task.state == TaskState::Provisioning {
+                self.outcome.tasks_provisioning_at_end += 1;
+            }
+            self.rec.task_done(&self.cluster, task);
+        }
+        self.outcome.events_processed = self.queue.delivered();
+        Ok((self.outcome, self.cluster))
+    }
+}

@@ -1,0 +1,86 @@
+//! The ECS service scheduler: keeps REPLICA services at their desired count
+//! and DAEMON services at one task per eligible instance.
+
+use super::Sim;
+use crate::model::{InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState};
+use crate::placement::{self, Request};
+
+impl Sim<'_> {
+    pub(super) fn reconcile(&mut self, s: u32) {
+        match self.cluster.services[s as usize].scheduling {
+            SchedulingStrategy::Replica => self.reconcile_replica(s),
+            SchedulingStrategy::Daemon => self.reconcile_daemon(s),
+        }
+    }
+
+    fn reconcile_replica(&mut self, s: u32) {
+        let svc = &self.cluster.services[s as usize];
+        let (active, desired) = (svc.active.len() as u32, svc.desired);
+        let (taskdef, group) = (svc.taskdef, svc.group);
+        for _ in active..desired {
+            self.launch(Owner::Service(s), taskdef, group, None, None);
+        }
+        for _ in desired..active {
+            let Some(key) = self.pick_to_stop(s) else { break };
+            self.stop(key, StopReason::ScaleIn);
+        }
+    }
+
+    /// Scale-in choice. Tasks still waiting for capacity go first (they hold
+    /// nothing), newest first; then the service's placement strategies pick,
+    /// run in reverse ("Amazon ECS task placement strategies": spread keeps
+    /// the zones balanced, binpack frees the emptiest instance).
+    fn pick_to_stop(&mut self, s: u32) -> Option<u32> {
+        let c = &self.cluster;
+        let svc = &c.services[s as usize];
+        if let Some(&k) = svc.active.iter().rev().find(|&&k| c.tasks[k].state == TaskState::Provisioning) {
+            return Some(k);
+        }
+        let mut placed: Vec<u32> = svc.active.clone();
+        placed.sort_unstable_by_key(|&k| c.tasks[k].serial);
+        placement::choose_to_stop(c, svc.group, &placed, &svc.strategies, &mut self.scheduler_rng)
+    }
+
+    /// One task on every ACTIVE instance that meets the constraints; a task
+    /// on an instance that no longer qualifies is stopped.
+    fn reconcile_daemon(&mut self, s: u32) {
+        let c = &self.cluster;
+        let svc = &c.services[s as usize];
+        let td = &c.taskdefs[svc.taskdef as usize];
+        let req = Request {
+            cpu: td.cpu,
+            memory: td.memory,
+            ports: &td.host_ports,
+            arch: td.arch,
+            group: svc.group,
+            constraints: [&td.constraints, &svc.constraints],
+            strategies: &[],
+            only_instance: None,
+        };
+        let eligible: Vec<bool> = c
+            .instances
+            .iter()
+            .map(|i| i.status == InstanceStatus::Active && placement::could_ever_fit(c, i, &req))
+            .collect();
+        let mut covered = vec![false; c.instances.len()];
+        let mut to_stop = Vec::new();
+        for &k in &svc.active {
+            if let Some(i) = c.tasks[k].target_instance {
+                if eligible[i as usize] && !covered[i as usize] {
+                    covered[i as usize] = true;
+                } else {
+                    to_stop.push(k);
+                }
+            }
+        }
+        let (taskdef, group) = (svc.taskdef, svc.group);
+        let desired = eligible.iter().filter(|&&e| e).count() as u32;
+        self.cluster.services[s as usize].desired = desired;
+        for k in to_stop {
+            self.stop(k, StopReason::ScaleIn);
+        }
+        for (i, _) in eligible.iter().zip(&covered).enumerate().filter(|(_, (e, c))| **e && !**c) {
+            self.launch(Owner::Service(s), taskdef, group, Some(i as u32), None);
+        }
+    }
+}
