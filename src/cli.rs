@@ -70,6 +70,12 @@ fn dispatch(cmd: Command) -> Result<()> {
                 for (name, svc) in &s.services {
                     println!("  service {name}: desired {}, mean running {:.2}, min running {}", svc.desired_count, svc.mean_running, svc.min_running);
                 }
+                if s.tasks_provisioning_at_end > 0 {
+                    println!(
+                        "  note: {} tasks were still waiting for capacity (PROVISIONING) at the end; see tasks.csv rows with last_status PROVISIONING",
+                        s.tasks_provisioning_at_end
+                    );
+                }
                 println!("results in {}/", out.display());
             }
             Ok(())

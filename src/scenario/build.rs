@@ -309,7 +309,7 @@ fn check_fits(ctx: &Ctx, cluster: &Cluster, path: &str, taskdef: u32, constraint
             td.family,
             td.cpu,
             td.memory,
-            if td.arch.is_some() || !td.constraints.is_empty() || !constraints.is_empty() { " (with its architecture and memberOf constraints)" } else { "" },
+            if td.arch.is_some() || td.constraints.iter().chain(constraints).any(|c| matches!(c, Constraint::MemberOf(_))) { " (with its architecture and memberOf constraints)" } else { "" },
             if biggest.is_empty() { "none".to_string() } else { biggest.into_iter().collect::<Vec<_>>().join(", ") }
         ),
     ))

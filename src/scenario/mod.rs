@@ -40,7 +40,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, InputError> {
 }
 
 fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> InputError {
-    let mut msg = e.message().trim().to_string();
+    // serde names Rust types; users write TOML.
+    let mut msg = e
+        .message()
+        .trim()
+        .replace("expected i64", "expected a whole number")
+        .replace("expected u64", "expected a whole number 0 or more")
+        .replace("expected f64", "expected a number");
     if let Some(span) = e.span() {
         let before = &text[..span.start.min(text.len())];
         let line = before.matches('\n').count() + 1;

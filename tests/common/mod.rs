@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use ecsim::engine::SimTime;
+use ecsim::model::{Cluster, Task, TaskState};
+use ecsim::sim::{Outcome, Recorder, Sample, Sim};
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn scenario(text: &str) -> ecsim::scenario::Scenario {
+    ecsim::scenario::parse(Path::new("test.toml"), text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Keeps everything a test may want to look at.
+#[derive(Default)]
+pub struct Log {
+    /// (serial, from, to, time)
+    pub transitions: Vec<(u64, TaskState, TaskState, SimTime)>,
+    pub done: Vec<Task>,
+    pub samples: Vec<Sample>,
+    pub max_used_pct: u64,
+    pub checks: u64,
+}
+
+impl Recorder for Log {
+    fn task_transition(&mut self, task: &Task, from: TaskState, at: SimTime) {
+        self.transitions.push((task.serial, from, task.state, at));
+    }
+    fn task_done(&mut self, _c: &Cluster, task: &Task) {
+        self.done.push(task.clone());
+    }
+    fn sample(&mut self, s: &Sample) {
+        self.samples.push(s.clone());
+    }
+    fn after_event(&mut self, c: &Cluster, _at: SimTime) {
+        self.checks += 1;
+        for i in &c.instances {
+            assert!(i.used_cpu <= i.cpu && i.used_memory <= i.memory, "{} over-committed", i.id);
+        }
+    }
+}
+
+pub fn run(text: &str) -> (Outcome, Cluster, Log) {
+    let sc = scenario(text);
+    let mut log = Log::default();
+    let (o, c) = Sim::new(&sc, sc.seed, &mut log).with_invariant_checks(true).run().unwrap_or_else(|e| panic!("{e}"));
+    (o, c, log)
+}
