@@ -57,7 +57,12 @@ pub fn main() -> i32 {
 
 fn dispatch(cmd: Command) -> Result<()> {
     match cmd {
-        Command::Run { scenario: path, seed, out, quiet } => {
+        Command::Run {
+            scenario: path,
+            seed,
+            out,
+            quiet,
+        } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
             let seed = seed.unwrap_or(sc.seed);
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
@@ -65,10 +70,20 @@ fn dispatch(cmd: Command) -> Result<()> {
             if !quiet {
                 println!(
                     "{}: simulated {} s in {:.3} s wall ({} events, {:.0} events/s); {} tasks started, {} stopped, {} failed",
-                    s.scenario, s.sim_duration_s, s.wall_time_s, s.events_processed, s.events_per_s, s.tasks_started, s.tasks_stopped, s.tasks_failed
+                    s.scenario,
+                    s.sim_duration_s,
+                    s.wall_time_s,
+                    s.events_processed,
+                    s.events_per_s,
+                    s.tasks_started,
+                    s.tasks_stopped,
+                    s.tasks_failed
                 );
                 for (name, svc) in &s.services {
-                    println!("  service {name}: desired {}, mean running {:.2}, min running {}", svc.desired_count, svc.mean_running, svc.min_running);
+                    println!(
+                        "  service {name}: desired {}, mean running {:.2}, min running {}",
+                        svc.desired_count, svc.mean_running, svc.min_running
+                    );
                 }
                 if s.tasks_provisioning_at_end > 0 {
                     println!(

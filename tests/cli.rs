@@ -24,7 +24,11 @@ desired_count = 2
 "#;
 
 fn ecsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim")).current_dir(dir).args(args).output().expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 /// Writes `text` as s.toml in a fresh folder, runs it, and checks the failure.
@@ -39,7 +43,10 @@ fn rejects(text: &str, field: &str, words: &str) {
     assert!(err.contains(words), "says `{words}`: {err}");
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err.lines().count(), 1, "one message: {err}");
-    assert!(!dir.path().join("res").exists(), "no result folder for bad input");
+    assert!(
+        !dir.path().join("res").exists(),
+        "no result folder for bad input"
+    );
     let v = ecsim(dir.path(), &["validate", "s.toml"]);
     assert_eq!(v.status.code(), Some(2));
 }
@@ -49,15 +56,33 @@ fn good_scenario_runs_and_validates() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.toml"), GOOD).unwrap();
     let v = ecsim(dir.path(), &["validate", "s.toml"]);
-    assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stderr));
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
     let out = ecsim(dir.path(), &["run", "s.toml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let res = dir.path().join("results/ok");
-    for f in ["summary.json", "tasks.csv", "instances.csv", "timeseries.csv"] {
+    for f in [
+        "summary.json",
+        "tasks.csv",
+        "instances.csv",
+        "timeseries.csv",
+    ] {
         assert!(res.join(f).is_file(), "{f}");
     }
     // Nothing staged is left beside the result.
-    let names: Vec<String> = std::fs::read_dir(dir.path().join("results")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, vec!["ok".to_string()]);
     // A second run replaces the first in place.
     let again = ecsim(dir.path(), &["run", "s.toml", "--seed", "9", "-q"]);
@@ -73,7 +98,10 @@ fn missing_file() {
     let out = ecsim(dir.path(), &["run", "nope.toml"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("nope.toml") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("nope.toml") && err.contains("cannot read"),
+        "{err}"
+    );
     assert!(!dir.path().join("results").exists());
 }
 
@@ -84,44 +112,76 @@ fn toml_syntax_error() {
 
 #[test]
 fn unknown_field() {
-    rejects(&GOOD.replace("count = 2", "count = 2\ninstanse_type = \"x\""), "instance_groups[0]", "unknown field `instanse_type`");
+    rejects(
+        &GOOD.replace("count = 2", "count = 2\ninstanse_type = \"x\""),
+        "instance_groups[0]",
+        "unknown field `instanse_type`",
+    );
 }
 
 #[test]
 fn wrong_type() {
-    rejects(&GOOD.replace("desired_count = 2", "desired_count = \"two\""), "services[0].desired_count", "expected a whole number");
+    rejects(
+        &GOOD.replace("desired_count = 2", "desired_count = \"two\""),
+        "services[0].desired_count",
+        "expected a whole number",
+    );
 }
 
 #[test]
 fn negative_count() {
-    rejects(&GOOD.replace("count = 2\n[[task", "count = -3\n[[task"), "instance_groups[0].count", "must be 0 or more, got -3");
+    rejects(
+        &GOOD.replace("count = 2\n[[task", "count = -3\n[[task"),
+        "instance_groups[0].count",
+        "must be 0 or more, got -3",
+    );
 }
 
 #[test]
 fn unknown_task_definition() {
-    rejects(&GOOD.replace("task_definition = \"web\"", "task_definition = \"wbe\""), "services[0].task_definition", "unknown task definition \"wbe\"; defined: web");
+    rejects(
+        &GOOD.replace("task_definition = \"web\"", "task_definition = \"wbe\""),
+        "services[0].task_definition",
+        "unknown task definition \"wbe\"; defined: web",
+    );
 }
 
 #[test]
 fn unknown_instance_type() {
-    rejects(&GOOD.replace("m5.large", "m5.huge"), "instance_groups[0].instance_type", "known m5 sizes: m5.large");
+    rejects(
+        &GOOD.replace("m5.large", "m5.huge"),
+        "instance_groups[0].instance_type",
+        "known m5 sizes: m5.large",
+    );
 }
 
 #[test]
 fn task_that_never_fits() {
-    rejects(&GOOD.replace("memory = 512", "memory = 9000"), "services[0].task_definition", "no instance can ever provide");
+    rejects(
+        &GOOD.replace("memory = 512", "memory = 9000"),
+        "services[0].task_definition",
+        "no instance can ever provide",
+    );
 }
 
 #[test]
 fn bad_duration_and_distribution() {
-    rejects(&GOOD.replace("duration = \"1h\"", "duration = \"1 hour\""), "duration", "invalid duration");
     rejects(
-        &format!("{GOOD}[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = {{ kind = \"poisson\", rate_per_hour = 1 }}\nduration = {{ kind = \"gamma\", mean = \"1m\" }}\n"),
+        &GOOD.replace("duration = \"1h\"", "duration = \"1 hour\""),
+        "duration",
+        "invalid duration",
+    );
+    rejects(
+        &format!(
+            "{GOOD}[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = {{ kind = \"poisson\", rate_per_hour = 1 }}\nduration = {{ kind = \"gamma\", mean = \"1m\" }}\n"
+        ),
         "jobs[0].duration",
         "unknown variant `gamma`",
     );
     rejects(
-        &format!("{GOOD}[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = {{ kind = \"poisson\", rate_per_hour = -1 }}\nduration = {{ kind = \"constant\", value = \"1m\" }}\n"),
+        &format!(
+            "{GOOD}[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = {{ kind = \"poisson\", rate_per_hour = -1 }}\nduration = {{ kind = \"constant\", value = \"1m\" }}\n"
+        ),
         "jobs[0].arrivals.rate_per_hour",
         "above 0",
     );
@@ -135,12 +195,18 @@ fn bad_placement() {
         "expected an operator",
     );
     rejects(
-        &GOOD.replace("desired_count = 2", "desired_count = 2\nplacement_strategy = [{ type = \"binpack\", field = \"disk\" }]"),
+        &GOOD.replace(
+            "desired_count = 2",
+            "desired_count = 2\nplacement_strategy = [{ type = \"binpack\", field = \"disk\" }]",
+        ),
         "services[0].placement_strategy[0].field",
         "\"cpu\" or \"memory\"",
     );
     rejects(
-        &GOOD.replace("desired_count = 2", "scheduling_strategy = \"DAEMON\"\nplacement_strategy = [{ type = \"random\" }]"),
+        &GOOD.replace(
+            "desired_count = 2",
+            "scheduling_strategy = \"DAEMON\"\nplacement_strategy = [{ type = \"random\" }]",
+        ),
         "services[0].placement_strategy",
         "DAEMON services do not support placement strategies",
     );
@@ -150,7 +216,14 @@ fn bad_placement() {
 fn bad_task_definition_json() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("td.json"), r#"{"family": "web", "cpu": "lots", "containerDefinitions": [{"name": "a", "memory": 256}]}"#).unwrap();
-    std::fs::write(dir.path().join("s.toml"), GOOD.replace("family = \"web\"\ncpu = 256\nmemory = 512", "file = \"td.json\"")).unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        GOOD.replace(
+            "family = \"web\"\ncpu = 256\nmemory = 512",
+            "file = \"td.json\"",
+        ),
+    )
+    .unwrap();
     let out = ecsim(dir.path(), &["run", "s.toml", "--out", "r"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

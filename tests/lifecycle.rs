@@ -45,7 +45,16 @@ duration = {{ kind = "constant", value = "2m" }}
         by_task.entry(serial).or_default().push((from, to, t));
     }
     assert!(by_task.len() >= 30);
-    let full = [Provisioning, Pending, Activating, Running, Deactivating, Stopping, Deprovisioning, Stopped];
+    let full = [
+        Provisioning,
+        Pending,
+        Activating,
+        Running,
+        Deactivating,
+        Stopping,
+        Deprovisioning,
+        Stopped,
+    ];
     let mut complete = 0;
     for steps in by_task.values() {
         for (from, to, _) in steps {
@@ -57,7 +66,9 @@ duration = {{ kind = "constant", value = "2m" }}
         }
         if steps.last().unwrap().1 == Stopped {
             complete += 1;
-            let states: Vec<TaskState> = std::iter::once(steps[0].0).chain(steps.iter().map(|s| s.1)).collect();
+            let states: Vec<TaskState> = std::iter::once(steps[0].0)
+                .chain(steps.iter().map(|s| s.1))
+                .collect();
             assert_eq!(states, full);
             // Each step lasts exactly its configured constant.
             let t: Vec<u64> = steps.iter().map(|s| s.2).collect();
@@ -95,9 +106,17 @@ arrivals = {{ kind = "schedule", every = "1h", count = 1 }}
 duration = {{ kind = "constant", value = "1m" }}
 "#
     ));
-    let t = log.done.iter().find(|t| t.state == Stopped).expect("a stopped task");
+    let t = log
+        .done
+        .iter()
+        .find(|t| t.state == Stopped)
+        .expect("a stopped task");
     assert_eq!(t.started, Some(t.created), "start-up of 0s is instant");
-    assert_eq!(t.stopped.unwrap() - t.started.unwrap(), 60_000 + 30_000, "1m run + 30s stop timeout");
+    assert_eq!(
+        t.stopped.unwrap() - t.started.unwrap(),
+        60_000 + 30_000,
+        "1m run + 30s stop timeout"
+    );
 }
 
 /// A task that cannot be placed waits in PROVISIONING, first in first out,
@@ -132,7 +151,11 @@ duration = {{ kind = "constant", value = "10m" }}
     // (10 s start-up + 10 m run + 20 s shutdown = 630 s).
     assert_eq!(placed, vec![0, 0, 630_000, 630_000, 1_260_000, 1_260_000]);
     for t in &done {
-        assert_eq!(t.placed.unwrap() - t.created, t.placed.unwrap(), "wait = time in PROVISIONING");
+        assert_eq!(
+            t.placed.unwrap() - t.created,
+            t.placed.unwrap(),
+            "wait = time in PROVISIONING"
+        );
     }
     // The queue never let a later task overtake an earlier one.
     for w in done.windows(2) {
@@ -145,7 +168,8 @@ fn az_counts(c: &ecsim::model::Cluster, service: &str) -> HashMap<String, usize>
     let mut m = HashMap::new();
     for &k in &c.services[s].active {
         let inst = c.tasks[k].instance.unwrap();
-        *m.entry(c.azs[c.instances[inst as usize].az as usize].clone()).or_insert(0) += 1;
+        *m.entry(c.azs[c.instances[inst as usize].az as usize].clone())
+            .or_insert(0) += 1;
     }
     m
 }
@@ -178,13 +202,25 @@ desired_count_changes = [{{ at = "30m", desired_count = 9 }}, {{ at = "1h", desi
     let mut v: Vec<usize> = counts.values().copied().collect();
     v.sort();
     assert_eq!(v.iter().sum::<usize>(), 4);
-    assert_eq!(v, vec![1, 1, 2], "4 tasks over 3 zones differ by at most one");
+    assert_eq!(
+        v,
+        vec![1, 1, 2],
+        "4 tasks over 3 zones differ by at most one"
+    );
     // At 45 minutes, after scaling in to 9, every zone held exactly 3.
     let s = log.samples.iter().find(|s| s.time == 45 * 60_000).unwrap();
     assert_eq!(s.services[0].1, 9);
-    let stopped: Vec<_> = log.done.iter().filter(|t| t.stop_reason.is_some()).collect();
+    let stopped: Vec<_> = log
+        .done
+        .iter()
+        .filter(|t| t.stop_reason.is_some())
+        .collect();
     assert_eq!(stopped.len(), 8, "12 → 9 → 4 stops 8 tasks");
-    assert!(stopped.iter().all(|t| t.stop_reason.unwrap().code() == "ServiceSchedulerInitiated"));
+    assert!(
+        stopped
+            .iter()
+            .all(|t| t.stop_reason.unwrap().code() == "ServiceSchedulerInitiated")
+    );
 }
 
 /// DAEMON: one task per active instance that meets the constraints.
@@ -214,20 +250,35 @@ placement_constraints = [{{ type = "memberOf", expression = "attribute:ecs.insta
     let svc = &c.services[0];
     assert_eq!(svc.desired, 4);
     assert_eq!(svc.stats.running.get(), 4);
-    let mut insts: Vec<u32> = svc.active.iter().map(|&k| c.tasks[k].instance.unwrap()).collect();
+    let mut insts: Vec<u32> = svc
+        .active
+        .iter()
+        .map(|&k| c.tasks[k].instance.unwrap())
+        .collect();
     insts.sort();
     insts.dedup();
     assert_eq!(insts.len(), 4);
-    assert!(insts.iter().all(|&i| c.instances[i as usize].instance_type == "m5.large"));
+    assert!(
+        insts
+            .iter()
+            .all(|&i| c.instances[i as usize].instance_type == "m5.large")
+    );
 }
 
 /// Task counts are conserved: launched = stopped + alive at the end.
 #[test]
 fn task_counts_are_conserved() {
-    let (o, c, log) = run(&std::fs::read_to_string(repo().join("scenarios/quickstart.toml")).unwrap().replace("7d", "12h"));
+    let (o, c, log) = run(
+        &std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+            .unwrap()
+            .replace("7d", "12h"),
+    );
     assert_eq!(o.tasks_launched, o.tasks_stopped + c.tasks.len() as u64);
     assert_eq!(log.done.len() as u64, o.tasks_launched);
-    assert!(log.checks > 1000, "invariants were checked after every event");
+    assert!(
+        log.checks > 1000,
+        "invariants were checked after every event"
+    );
 }
 
 proptest! {

@@ -19,7 +19,8 @@ fn shipped() -> Vec<PathBuf> {
 fn run(scenario: &Path, out: &Path) -> serde_json::Value {
     let sc = ecsim::scenario::load(scenario).unwrap_or_else(|e| panic!("{e}"));
     ecsim::report::run_to_dir(&sc, sc.seed, out).unwrap_or_else(|e| panic!("{e}"));
-    let mut summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     // Wall-clock figures are the only run-to-run differences.
     let obj = summary.as_object_mut().unwrap();
     obj.remove("wall_time_s");
@@ -45,26 +46,46 @@ const FILES: [&str; 3] = ["tasks.csv", "timeseries.csv", "instances.csv"];
 fn shipped_scenarios_match_golden() {
     let bless = std::env::var_os("ECSIM_BLESS").is_some();
     let tmp = tempfile::tempdir().unwrap();
-    let names: Vec<String> = shipped().iter().map(|p| p.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = shipped()
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
     for required in ["quickstart", "binpack", "spread", "daemon"] {
-        assert!(names.iter().any(|n| n == required), "scenarios/{required}.toml is shipped");
+        assert!(
+            names.iter().any(|n| n == required),
+            "scenarios/{required}.toml is shipped"
+        );
     }
     for path in shipped() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let out = tmp.path().join(&name);
         let mut summary = run(&path, &out);
-        let digests: serde_json::Map<String, serde_json::Value> =
-            FILES.iter().map(|f| (f.to_string(), digest(&out.join(f)).into())).collect();
-        summary.as_object_mut().unwrap().insert("file_digests".into(), digests.into());
+        let digests: serde_json::Map<String, serde_json::Value> = FILES
+            .iter()
+            .map(|f| (f.to_string(), digest(&out.join(f)).into()))
+            .collect();
+        summary
+            .as_object_mut()
+            .unwrap()
+            .insert("file_digests".into(), digests.into());
         let text = serde_json::to_string_pretty(&summary).unwrap() + "\n";
         let golden = repo().join("tests/golden").join(format!("{name}.json"));
         if bless {
             std::fs::write(&golden, &text).unwrap();
             continue;
         }
-        let want = std::fs::read_to_string(&golden)
-            .unwrap_or_else(|_| panic!("missing {}; run with ECSIM_BLESS=1 to create it", golden.display()));
-        assert_eq!(text, want, "{name}: output differs from {}", golden.display());
+        let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+            panic!(
+                "missing {}; run with ECSIM_BLESS=1 to create it",
+                golden.display()
+            )
+        });
+        assert_eq!(
+            text,
+            want,
+            "{name}: output differs from {}",
+            golden.display()
+        );
     }
 }
 
@@ -77,11 +98,18 @@ fn same_seed_same_bytes() {
     let b = run(&q, &tmp.path().join("b"));
     assert_eq!(a, b);
     for f in FILES {
-        assert_eq!(std::fs::read(tmp.path().join("a").join(f)).unwrap(), std::fs::read(tmp.path().join("b").join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(tmp.path().join("a").join(f)).unwrap(),
+            std::fs::read(tmp.path().join("b").join(f)).unwrap(),
+            "{f}"
+        );
     }
     let sc = ecsim::scenario::load(&q).unwrap();
     ecsim::report::run_to_dir(&sc, 43, &tmp.path().join("c")).unwrap();
-    assert_ne!(digest(&tmp.path().join("a/tasks.csv")), digest(&tmp.path().join("c/tasks.csv")));
+    assert_ne!(
+        digest(&tmp.path().join("a/tasks.csv")),
+        digest(&tmp.path().join("c/tasks.csv"))
+    );
 }
 
 /// The quickstart as the issue wrote it: 8 web tasks with distinctInstance
@@ -98,12 +126,34 @@ fn quickstart_shows_capacity_shortfall() {
     assert!((4_700..5_400).contains(&launched), "{launched}");
     let tasks = std::fs::read_to_string(tmp.path().join("tasks.csv")).unwrap();
     assert_eq!(
-        tasks.lines().next().unwrap().split(',').take(11).collect::<Vec<_>>(),
-        ["task_id", "owner", "task_definition", "launch_type", "instance_id", "availability_zone", "created_s", "started_s", "stopped_s", "stop_reason", "provisioning_wait_s"]
+        tasks
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .take(11)
+            .collect::<Vec<_>>(),
+        [
+            "task_id",
+            "owner",
+            "task_definition",
+            "launch_type",
+            "instance_id",
+            "availability_zone",
+            "created_s",
+            "started_s",
+            "stopped_s",
+            "stop_reason",
+            "provisioning_wait_s"
+        ]
     );
     assert_eq!(tasks.lines().count() as u64, launched + 8 + 1);
     let series = std::fs::read_to_string(tmp.path().join("timeseries.csv")).unwrap();
-    assert_eq!(series.lines().count(), 7 * 24 * 60 + 1 + 1, "one row a minute, both ends included");
+    assert_eq!(
+        series.lines().count(),
+        7 * 24 * 60 + 1 + 1,
+        "one row a minute, both ends included"
+    );
 }
 
 /// Binpack packs the api service onto fewer instances than spread does.
@@ -115,7 +165,12 @@ fn binpack_uses_fewer_instances_than_spread() {
         let out = tmp.path().join(name);
         run(&repo().join(format!("scenarios/{name}.toml")), &out);
         let tasks = std::fs::read_to_string(out.join("tasks.csv")).unwrap();
-        let mut insts: Vec<&str> = tasks.lines().skip(1).filter(|l| l.split(',').nth(1) == Some("api") && l.ends_with(",RUNNING")).map(|l| l.split(',').nth(4).unwrap()).collect();
+        let mut insts: Vec<&str> = tasks
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(1) == Some("api") && l.ends_with(",RUNNING"))
+            .map(|l| l.split(',').nth(4).unwrap())
+            .collect();
         insts.sort();
         insts.dedup();
         used.push(insts.len());

@@ -36,7 +36,9 @@ pub fn instance_types() -> &'static [InstanceType] {
     static TYPES: OnceLock<Vec<InstanceType>> = OnceLock::new();
     TYPES.get_or_init(|| {
         CSV.lines()
-            .filter(|l| !l.starts_with('#') && !l.starts_with("instance_type") && !l.trim().is_empty())
+            .filter(|l| {
+                !l.starts_with('#') && !l.starts_with("instance_type") && !l.trim().is_empty()
+            })
             .map(|l| {
                 let f: Vec<&str> = l.split(',').collect();
                 let gib: f64 = f[2].parse().expect("catalog memory is a number");
@@ -44,7 +46,11 @@ pub fn instance_types() -> &'static [InstanceType] {
                     name: f[0].to_string(),
                     vcpu: f[1].parse().expect("catalog vcpu is a number"),
                     memory_mib: (gib * 1024.0) as u32,
-                    arch: if f[3] == "arm64" { Arch::Arm64 } else { Arch::X86_64 },
+                    arch: if f[3] == "arm64" {
+                        Arch::Arm64
+                    } else {
+                        Arch::X86_64
+                    },
                 }
             })
             .collect()
@@ -66,7 +72,10 @@ pub fn suggest_instance_types(name: &str) -> String {
     if !same.is_empty() {
         return format!("known {family} sizes: {}", same.join(", "));
     }
-    let mut fams: Vec<&str> = instance_types().iter().filter_map(|t| t.name.split('.').next()).collect();
+    let mut fams: Vec<&str> = instance_types()
+        .iter()
+        .filter_map(|t| t.name.split('.').next())
+        .collect();
     fams.dedup();
     format!("known families: {}", fams.join(", "))
 }
@@ -77,11 +86,25 @@ mod tests {
 
     #[test]
     fn catalog_covers_common_types() {
-        for t in ["m5.xlarge", "m6i.large", "m6g.large", "m7i.large", "c5.large", "c6i.large", "c7g.large", "r5.large", "r6i.large", "t3.medium"] {
+        for t in [
+            "m5.xlarge",
+            "m6i.large",
+            "m6g.large",
+            "m7i.large",
+            "c5.large",
+            "c6i.large",
+            "c7g.large",
+            "r5.large",
+            "r6i.large",
+            "t3.medium",
+        ] {
             assert!(instance_type(t).is_some(), "{t}");
         }
         let m5 = instance_type("m5.xlarge").unwrap();
-        assert_eq!((m5.vcpu, m5.memory_mib, m5.registered_cpu()), (4, 16384, 4096));
+        assert_eq!(
+            (m5.vcpu, m5.memory_mib, m5.registered_cpu()),
+            (4, 16384, 4096)
+        );
         assert_eq!(instance_type("c7g.large").unwrap().arch, Arch::Arm64);
     }
 
@@ -89,10 +112,26 @@ mod tests {
     /// figure (7985 MiB of 8192) within a few MiB.
     #[test]
     fn registered_memory_model() {
-        let m4_large = InstanceType { name: "m4.large".into(), vcpu: 2, memory_mib: 8192, arch: Arch::X86_64 };
-        assert!((m4_large.registered_memory() as i64 - 7985).abs() <= 5, "{}", m4_large.registered_memory());
-        let m4_2xl = InstanceType { memory_mib: 32768, ..m4_large.clone() };
-        assert!((m4_2xl.registered_memory() as i64 - 32176).abs() <= 5, "{}", m4_2xl.registered_memory());
+        let m4_large = InstanceType {
+            name: "m4.large".into(),
+            vcpu: 2,
+            memory_mib: 8192,
+            arch: Arch::X86_64,
+        };
+        assert!(
+            (m4_large.registered_memory() as i64 - 7985).abs() <= 5,
+            "{}",
+            m4_large.registered_memory()
+        );
+        let m4_2xl = InstanceType {
+            memory_mib: 32768,
+            ..m4_large.clone()
+        };
+        assert!(
+            (m4_2xl.registered_memory() as i64 - 32176).abs() <= 5,
+            "{}",
+            m4_2xl.registered_memory()
+        );
         assert!(suggest_instance_types("m5.huge").contains("m5.xlarge"));
     }
 }

@@ -10,9 +10,17 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     Constant(SimTime),
-    Exponential { mean: f64 },
-    LogNormal { median: f64, sigma: f64 },
-    Uniform { min: SimTime, max: SimTime },
+    Exponential {
+        mean: f64,
+    },
+    LogNormal {
+        median: f64,
+        sigma: f64,
+    },
+    Uniform {
+        min: SimTime,
+        max: SimTime,
+    },
     /// Draws one of the observed values with equal probability.
     Empirical(Arc<[SimTime]>),
 }

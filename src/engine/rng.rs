@@ -52,12 +52,24 @@ mod tests {
     use super::*;
     use rand::RngExt;
 
+    const PINNED_DERIVE: u64 = 4_148_783_422_840_402_124;
+    const PINNED_FIRST: u64 = 3_761_970_160_586_073_934;
+
     #[test]
     fn streams_are_independent_and_repeatable() {
         let s = RngStreams::new(42);
-        let a1: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("a"), |r, _| Some(r.random())).collect();
-        let a2: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("a"), |r, _| Some(r.random())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(s.stream("b"), |r, _| Some(r.random())).collect();
+        let a1: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("a"), |r, _| Some(r.random()))
+            .collect();
+        let a2: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("a"), |r, _| Some(r.random()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("b"), |r, _| Some(r.random()))
+            .collect();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
         assert_ne!(derive(1, "a"), derive(2, "a"));
@@ -65,9 +77,10 @@ mod tests {
 
     #[test]
     fn derivation_is_pinned() {
-        // Changing this value changes every user's results for a given seed.
-        assert_eq!(derive(42, "placement"), derive(42, "placement"));
+        // Changing these values changes every user's results for a given seed:
+        // only do it on purpose, and bless the golden outputs with it.
+        assert_eq!(derive(42, "placement"), PINNED_DERIVE);
         let first: u64 = RngStreams::new(42).stream("placement").random();
-        assert_eq!(first, RngStreams::new(42).stream("placement").random::<u64>());
+        assert_eq!(first, PINNED_FIRST);
     }
 }

@@ -66,7 +66,8 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
 
 /// Parses a time of day `"HH:MM"` or `"HH:MM:SS"` into milliseconds after midnight.
 pub fn parse_time_of_day(text: &str) -> Result<SimTime, String> {
-    let bad = || format!("invalid time of day \"{text}\"; expected \"HH:MM\" or \"HH:MM:SS\" (24-hour)");
+    let bad =
+        || format!("invalid time of day \"{text}\"; expected \"HH:MM\" or \"HH:MM:SS\" (24-hour)");
     let parts: Vec<&str> = text.trim().split(':').collect();
     if !(2..=3).contains(&parts.len()) {
         return Err(bad());
@@ -112,7 +113,16 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "10", "s", "10x", "-5s", "1..2s", "10 m", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "10",
+            "s",
+            "10x",
+            "-5s",
+            "1..2s",
+            "10 m",
+            "99999999999999999999d",
+        ] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.contains("duration"), "{bad}: {e}");
         }
@@ -121,7 +131,10 @@ mod tests {
     #[test]
     fn time_of_day() {
         assert_eq!(parse_time_of_day("09:00"), Ok(9 * HOUR));
-        assert_eq!(parse_time_of_day("23:59:30"), Ok(23 * HOUR + 59 * MINUTE + 30 * SECOND));
+        assert_eq!(
+            parse_time_of_day("23:59:30"),
+            Ok(23 * HOUR + 59 * MINUTE + 30 * SECOND)
+        );
         assert!(parse_time_of_day("24:00").is_err());
         assert!(parse_time_of_day("9").is_err());
     }

@@ -62,9 +62,15 @@ impl Cluster {
             let (mut cpu, mut mem) = (0u32, 0u32);
             let mut ports = Vec::new();
             for &t in &inst.tasks {
-                let task = self.tasks.get(t).ok_or(format!("{}: lists a freed task slot {t}", inst.id))?;
+                let task = self
+                    .tasks
+                    .get(t)
+                    .ok_or(format!("{}: lists a freed task slot {t}", inst.id))?;
                 if task.instance != Some(idx as u32) {
-                    return Err(format!("{}: lists task {} placed elsewhere", inst.id, task.serial));
+                    return Err(format!(
+                        "{}: lists task {} placed elsewhere",
+                        inst.id, task.serial
+                    ));
                 }
                 let td = &self.taskdefs[task.taskdef as usize];
                 cpu += td.cpu;
@@ -99,20 +105,35 @@ impl Cluster {
                     return Err(format!("task {} is PROVISIONING but placed", task.serial));
                 }
                 (TaskState::Provisioning | TaskState::Stopped, None) => {}
-                (s, None) => return Err(format!("task {} is {} with no instance", task.serial, s.as_str())),
+                (s, None) => {
+                    return Err(format!(
+                        "task {} is {} with no instance",
+                        task.serial,
+                        s.as_str()
+                    ));
+                }
                 (_, Some(i)) => {
                     if !self.instances[i as usize].tasks.contains(&key) {
-                        return Err(format!("task {} holds no resources on its instance", task.serial));
+                        return Err(format!(
+                            "task {} holds no resources on its instance",
+                            task.serial
+                        ));
                     }
                 }
             }
             if Self::counts_in_group(task) {
-                *per_group[task.group as usize].entry(task.instance.unwrap_or(0)).or_insert(0) += 1;
+                *per_group[task.group as usize]
+                    .entry(task.instance.unwrap_or(0))
+                    .or_insert(0) += 1;
             }
-            if task.started.is_some() != (task.state >= TaskState::Running && task.started.is_some())
+            if task.started.is_some()
+                != (task.state >= TaskState::Running && task.started.is_some())
                 || (task.state == TaskState::Running && task.started.is_none())
             {
-                return Err(format!("task {} has an inconsistent start time", task.serial));
+                return Err(format!(
+                    "task {} has an inconsistent start time",
+                    task.serial
+                ));
             }
         }
         for (g, counts) in self.groups.iter().zip(&per_group) {
@@ -124,7 +145,12 @@ impl Cluster {
             for &t in &s.active {
                 match self.tasks.get(t) {
                     Some(task) if task.desired_running => {}
-                    _ => return Err(format!("service {} lists a task that is not active", s.name)),
+                    _ => {
+                        return Err(format!(
+                            "service {} lists a task that is not active",
+                            s.name
+                        ));
+                    }
                 }
             }
         }

@@ -80,7 +80,11 @@ pub enum Arrivals {
     /// Gaps drawn from `gap` (exponential for a Poisson process).
     Random { gap: Dist, batch: u32 },
     /// `count` tasks at `first`, then every `every`.
-    Schedule { first: SimTime, every: SimTime, count: u32 },
+    Schedule {
+        first: SimTime,
+        every: SimTime,
+        count: u32,
+    },
 }
 
 #[derive(Debug, Clone)]

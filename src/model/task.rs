@@ -71,7 +71,9 @@ impl StopReason {
         match self {
             StopReason::EssentialContainerExited => "Essential container in task exited",
             StopReason::ScaleIn => "Scaling activity initiated by (deployment)",
-            StopReason::ProvisioningCancelled => "Scaling activity initiated by (deployment) before placement",
+            StopReason::ProvisioningCancelled => {
+                "Scaling activity initiated by (deployment) before placement"
+            }
         }
     }
 
@@ -128,7 +130,14 @@ mod tests {
     #[test]
     fn lifecycle_order_is_ecs_order() {
         let all = [
-            Provisioning, Pending, Activating, Running, Deactivating, Stopping, Deprovisioning, Stopped,
+            Provisioning,
+            Pending,
+            Activating,
+            Running,
+            Deactivating,
+            Stopping,
+            Deprovisioning,
+            Stopped,
         ];
         for w in all.windows(2) {
             assert!(w[0] < w[1]);

@@ -95,9 +95,16 @@ mod tests {
     /// soft limit is what is subtracted from the instance; otherwise `memory`.
     #[test]
     fn reservation_rules() {
-        assert_eq!(reserved_resources(None, None, &[c(128, Some(300), Some(128))]), (128, Some(128)));
         assert_eq!(
-            reserved_resources(None, None, &[c(256, Some(1024), Some(512)), c(256, Some(512), None)]),
+            reserved_resources(None, None, &[c(128, Some(300), Some(128))]),
+            (128, Some(128))
+        );
+        assert_eq!(
+            reserved_resources(
+                None,
+                None,
+                &[c(256, Some(1024), Some(512)), c(256, Some(512), None)]
+            ),
             (512, Some(1024))
         );
         // Task-level values take precedence over containers.
@@ -106,6 +113,9 @@ mod tests {
             (1024, Some(2048))
         );
         // A container with neither limit leaves memory undetermined.
-        assert_eq!(reserved_resources(None, None, &[c(0, None, None)]), (0, None));
+        assert_eq!(
+            reserved_resources(None, None, &[c(0, None, None)]),
+            (0, None)
+        );
     }
 }

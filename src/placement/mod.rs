@@ -93,10 +93,17 @@ pub fn could_ever_fit(cluster: &Cluster, inst: &Instance, req: &Request) -> bool
     inst.cpu >= req.cpu
         && inst.memory >= req.memory
         && req.arch.is_none_or(|a| a == inst.arch)
-        && req.constraints.iter().flat_map(|cs| cs.iter()).all(|c| match c {
-            Constraint::DistinctInstance => true,
-            Constraint::MemberOf(e) => e.eval(&InstanceFacts { cluster, instance: inst }),
-        })
+        && req
+            .constraints
+            .iter()
+            .flat_map(|cs| cs.iter())
+            .all(|c| match c {
+                Constraint::DistinctInstance => true,
+                Constraint::MemberOf(e) => e.eval(&InstanceFacts {
+                    cluster,
+                    instance: inst,
+                }),
+            })
 }
 
 /// The value of the spread field on an instance.
@@ -115,7 +122,9 @@ fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u3
     }
     let mut by_value: std::collections::HashMap<Option<&str>, u32> = Default::default();
     for (&i, &n) in &g.per_instance {
-        *by_value.entry(field_value(&cluster.instances[i as usize], field)).or_insert(0) += n;
+        *by_value
+            .entry(field_value(&cluster.instances[i as usize], field))
+            .or_insert(0) += n;
     }
     cands
         .iter()
@@ -128,7 +137,9 @@ fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u3
 
 /// Keeps the candidates whose score is best (lowest), preserving order.
 fn keep_best<T: Copy>(cands: &mut Vec<T>, scores: &[u64]) {
-    let Some(&best) = scores.iter().min() else { return };
+    let Some(&best) = scores.iter().min() else {
+        return;
+    };
     let mut i = 0;
     cands.retain(|_| {
         let keep = scores[i] == best;
@@ -159,7 +170,9 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     };
     let mut cands: Vec<u32> = match req.only_instance {
         Some(i) => vec![i].into_iter().filter(|&i| fits(i)).collect(),
-        None => (0..cluster.instances.len() as u32).filter(|&i| fits(i)).collect(),
+        None => (0..cluster.instances.len() as u32)
+            .filter(|&i| fits(i))
+            .collect(),
     };
     for s in req.strategies {
         if cands.len() <= 1 {
@@ -195,7 +208,13 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
 /// strategies run in reverse ("Amazon ECS task placement strategies"): spread
 /// removes from the value with the most tasks, binpack from the instance that
 /// will have the most free resource left, random at random.
-pub fn choose_to_stop(cluster: &Cluster, group: u32, tasks: &[u32], strategies: &[Strategy], rng: &mut SimRng) -> Option<u32> {
+pub fn choose_to_stop(
+    cluster: &Cluster,
+    group: u32,
+    tasks: &[u32],
+    strategies: &[Strategy],
+    rng: &mut SimRng,
+) -> Option<u32> {
     let mut cands = tasks.to_vec();
     let inst_of = |t: u32| cluster.tasks[t].instance.unwrap_or(0);
     for s in strategies {

@@ -90,7 +90,10 @@ impl Expr {
 /// A missing attribute satisfies only the negative operators.
 fn compare(value: Option<&str>, op: &Op) -> bool {
     let Some(v) = value else {
-        return matches!(op, Op::Ne(_) | Op::NotExists | Op::NotIn(_) | Op::NotMatches(_));
+        return matches!(
+            op,
+            Op::Ne(_) | Op::NotExists | Op::NotIn(_) | Op::NotMatches(_)
+        );
     };
     match op {
         Op::Eq(x) => v == x,
@@ -144,7 +147,9 @@ impl Parser<'_> {
         }
         let alpha = word.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
         let next = r[word.len()..].chars().next();
-        if alpha && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':') {
+        if alpha
+            && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':')
+        {
             return false;
         }
         self.pos += word.len();
@@ -206,7 +211,11 @@ impl Parser<'_> {
                 "runningTasksCount" => Subject::RunningTasksCount,
                 "task:group" => Subject::TaskGroup,
                 "agentConnected" => Subject::AgentConnected,
-                "" => return Err(self.err("expected a subject such as `attribute:ecs.instance-type`")),
+                "" => {
+                    return Err(
+                        self.err("expected a subject such as `attribute:ecs.instance-type`")
+                    );
+                }
                 other => {
                     self.pos = at;
                     return Err(self.err(&format!(
@@ -216,12 +225,28 @@ impl Parser<'_> {
             }
         };
         const OPS: &[(&str, &str)] = &[
-            ("==", "=="), ("!=", "!="), (">=", ">="), ("<=", "<="), (">", ">"), ("<", "<"),
-            ("=~", "=~"), ("!~", "!~"), ("!exists", "!exists"), ("!in", "not_in"),
-            ("equals", "=="), ("not_equals", "!="), ("greater_than_equal", ">="),
-            ("greater_than", ">"), ("less_than_equal", "<="), ("less_than", "<"),
-            ("not_exists", "!exists"), ("exists", "exists"), ("not_in", "not_in"), ("in", "in"),
-            ("not_matches", "!~"), ("matches", "=~"),
+            ("==", "=="),
+            ("!=", "!="),
+            (">=", ">="),
+            ("<=", "<="),
+            (">", ">"),
+            ("<", "<"),
+            ("=~", "=~"),
+            ("!~", "!~"),
+            ("!exists", "!exists"),
+            ("!in", "not_in"),
+            ("equals", "=="),
+            ("not_equals", "!="),
+            ("greater_than_equal", ">="),
+            ("greater_than", ">"),
+            ("less_than_equal", "<="),
+            ("less_than", "<"),
+            ("not_exists", "!exists"),
+            ("exists", "exists"),
+            ("not_in", "not_in"),
+            ("in", "in"),
+            ("not_matches", "!~"),
+            ("matches", "=~"),
         ];
         let op = OPS.iter().find(|(w, _)| self.eat(w)).map(|(_, o)| *o).ok_or_else(|| {
             self.err("expected an operator (==, !=, >, >=, <, <=, exists, !exists, in, not_in, =~, !~)")
@@ -245,7 +270,9 @@ impl Parser<'_> {
                 }
             }
         };
-        if subject == Subject::TaskGroup && !matches!(op, Op::Eq(_) | Op::Ne(_) | Op::In(_) | Op::NotIn(_)) {
+        if subject == Subject::TaskGroup
+            && !matches!(op, Op::Eq(_) | Op::Ne(_) | Op::In(_) | Op::NotIn(_))
+        {
             return Err(self.err("task:group supports only ==, !=, in and not_in"));
         }
         Ok(Expr::Cmp(subject, op))
@@ -255,12 +282,16 @@ impl Parser<'_> {
         self.ws();
         let r = self.rest();
         if let Some(q) = r.chars().next().filter(|c| *c == '\'' || *c == '"') {
-            let close = r[1..].find(q).ok_or_else(|| self.err("unterminated quoted value"))?;
+            let close = r[1..]
+                .find(q)
+                .ok_or_else(|| self.err("unterminated quoted value"))?;
             let v = r[1..1 + close].to_string();
             self.pos += close + 2;
             return Ok(v);
         }
-        let end = r.find(|c: char| c.is_whitespace() || "(),[]".contains(c)).unwrap_or(r.len());
+        let end = r
+            .find(|c: char| c.is_whitespace() || "(),[]".contains(c))
+            .unwrap_or(r.len());
         if end == 0 {
             return Err(self.err("expected a value"));
         }
@@ -286,6 +317,7 @@ impl Parser<'_> {
     fn regex(&mut self) -> Result<Regex, String> {
         let pat = self.value()?;
         // ECS takes a Java pattern matched against the whole value.
-        Regex::new(&format!("^(?:{pat})$")).map_err(|e| self.err(&format!("invalid pattern `{pat}`: {e}")))
+        Regex::new(&format!("^(?:{pat})$"))
+            .map_err(|e| self.err(&format!("invalid pattern `{pat}`: {e}")))
     }
 }

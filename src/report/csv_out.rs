@@ -1,8 +1,8 @@
 //! Streaming CSV writers: each task row is written when the task stops, so a
 //! run never holds the whole task history in memory.
 
-use crate::engine::time::format_secs;
 use crate::engine::SimTime;
+use crate::engine::time::format_secs;
 use crate::model::{Cluster, Owner, Task};
 use crate::sim::{Recorder, Sample};
 use std::fs::File;
@@ -10,8 +10,21 @@ use std::io::BufWriter;
 use std::path::Path;
 
 pub const TASK_COLUMNS: &[&str] = &[
-    "task_id", "owner", "task_definition", "launch_type", "instance_id", "availability_zone", "created_s", "started_s",
-    "stopped_s", "stop_reason", "provisioning_wait_s", "owner_kind", "placed_s", "stop_code", "last_status",
+    "task_id",
+    "owner",
+    "task_definition",
+    "launch_type",
+    "instance_id",
+    "availability_zone",
+    "created_s",
+    "started_s",
+    "stopped_s",
+    "stop_reason",
+    "provisioning_wait_s",
+    "owner_kind",
+    "placed_s",
+    "stop_code",
+    "last_status",
 ];
 
 /// Writes `tasks.csv` and `timeseries.csv` as the run goes.
@@ -44,15 +57,25 @@ pub fn pct_wide(part: u128, whole: u128) -> String {
 impl CsvRecorder {
     pub fn create(dir: &Path, cluster: &Cluster, end: SimTime) -> Result<Self, csv::Error> {
         let open = |name: &str| -> Result<csv::Writer<BufWriter<File>>, csv::Error> {
-            Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, File::create(dir.join(name))?)))
+            Ok(csv::Writer::from_writer(BufWriter::with_capacity(
+                1 << 16,
+                File::create(dir.join(name))?,
+            )))
         };
         let mut tasks = open("tasks.csv")?;
         tasks.write_record(TASK_COLUMNS)?;
         let mut series = open("timeseries.csv")?;
-        let mut header: Vec<String> = ["time_s", "instances", "cpu_reserved_pct", "memory_reserved_pct", "tasks_running", "tasks_pending"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut header: Vec<String> = [
+            "time_s",
+            "instances",
+            "cpu_reserved_pct",
+            "memory_reserved_pct",
+            "tasks_running",
+            "tasks_pending",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         for s in &cluster.services {
             for col in ["desired", "running", "pending"] {
                 header.push(format!("{}_{col}", s.name));
@@ -64,7 +87,13 @@ impl CsvRecorder {
             }
         }
         series.write_record(&header)?;
-        Ok(CsvRecorder { tasks, series, end, error: None, row: Vec::new() })
+        Ok(CsvRecorder {
+            tasks,
+            series,
+            end,
+            error: None,
+            row: Vec::new(),
+        })
     }
 
     fn keep(&mut self, r: Result<(), csv::Error>) {
@@ -94,11 +123,14 @@ impl Recorder for CsvRecorder {
             c.taskdefs[t.taskdef as usize].family.clone(),
             "EC2".to_string(),
             inst.map(|i| i.id.clone()).unwrap_or_default(),
-            inst.map(|i| c.azs[i.az as usize].clone()).unwrap_or_default(),
+            inst.map(|i| c.azs[i.az as usize].clone())
+                .unwrap_or_default(),
             format_secs(t.created),
             opt_secs(t.started),
             opt_secs(t.stopped),
-            t.stop_reason.map(|r| r.as_str().to_string()).unwrap_or_default(),
+            t.stop_reason
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_default(),
             format_secs(wait),
             match t.owner {
                 Owner::Service(_) => "service",
@@ -106,7 +138,9 @@ impl Recorder for CsvRecorder {
             }
             .to_string(),
             opt_secs(t.placed),
-            t.stop_reason.map(|r| r.code().to_string()).unwrap_or_default(),
+            t.stop_reason
+                .map(|r| r.code().to_string())
+                .unwrap_or_default(),
             t.state.as_str().to_string(),
         ];
         let r = self.tasks.write_record(&row);
@@ -122,7 +156,8 @@ impl Recorder for CsvRecorder {
         self.row.push(s.tasks_running.to_string());
         self.row.push(s.tasks_pending.to_string());
         for (d, r, p) in &s.services {
-            self.row.extend([d.to_string(), r.to_string(), p.to_string()]);
+            self.row
+                .extend([d.to_string(), r.to_string(), p.to_string()]);
         }
         for (r, p) in &s.jobs {
             self.row.extend([r.to_string(), p.to_string()]);
@@ -136,8 +171,18 @@ impl Recorder for CsvRecorder {
 pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
     w.write_record([
-        "instance_id", "group", "instance_type", "availability_zone", "cpu_registered", "memory_registered_mib", "launched_s",
-        "terminated_s", "tasks_placed", "cpu_reserved_mean_pct", "memory_reserved_mean_pct", "status",
+        "instance_id",
+        "group",
+        "instance_type",
+        "availability_zone",
+        "cpu_registered",
+        "memory_registered_mib",
+        "launched_s",
+        "terminated_s",
+        "tasks_placed",
+        "cpu_reserved_mean_pct",
+        "memory_reserved_mean_pct",
+        "status",
     ])?;
     for i in &c.instances {
         let life = u128::from(i.terminated.unwrap_or(end).saturating_sub(i.launched));

@@ -1,7 +1,7 @@
 //! `summary.json`: the figures of one run.
 
-use crate::engine::time::secs_f64;
 use crate::engine::SimTime;
+use crate::engine::time::secs_f64;
 use crate::model::{Cluster, OwnerStats, SchedulingStrategy};
 use crate::sim::Outcome;
 use serde::Serialize;
@@ -69,11 +69,28 @@ fn round6(x: f64) -> f64 {
 
 fn waits(s: &OwnerStats) -> (f64, f64) {
     let placed = s.placed.max(1);
-    (round6(s.provisioning_wait_total as f64 / placed as f64 / 1000.0), secs_f64(s.provisioning_wait_max))
+    (
+        round6(s.provisioning_wait_total as f64 / placed as f64 / 1000.0),
+        secs_f64(s.provisioning_wait_max),
+    )
 }
 
-pub fn build(name: &str, file: &str, seed: u64, end: SimTime, o: &Outcome, c: &Cluster, wall_s: f64) -> Summary {
-    let mean = |area: u128| if end == 0 { 0.0 } else { round6(area as f64 / end as f64) };
+pub fn build(
+    name: &str,
+    file: &str,
+    seed: u64,
+    end: SimTime,
+    o: &Outcome,
+    c: &Cluster,
+    wall_s: f64,
+) -> Summary {
+    let mean = |area: u128| {
+        if end == 0 {
+            0.0
+        } else {
+            round6(area as f64 / end as f64)
+        }
+    };
     let services = c
         .services
         .iter()
@@ -118,7 +135,11 @@ pub fn build(name: &str, file: &str, seed: u64, end: SimTime, o: &Outcome, c: &C
         .collect();
     let reserved_pct = |area: u128, registered: u64| {
         let whole = u128::from(registered) * u128::from(end);
-        if whole == 0 { 0.0 } else { round6(area as f64 * 100.0 / whole as f64) }
+        if whole == 0 {
+            0.0
+        } else {
+            round6(area as f64 * 100.0 / whole as f64)
+        }
     };
     let cpu_area: u128 = c.instances.iter().map(|i| i.cpu_level.area(end)).sum();
     let mem_area: u128 = c.instances.iter().map(|i| i.memory_level.area(end)).sum();
@@ -130,7 +151,11 @@ pub fn build(name: &str, file: &str, seed: u64, end: SimTime, o: &Outcome, c: &C
         sim_duration_s: secs_f64(end),
         events_processed: o.events_processed,
         wall_time_s: round6(wall_s),
-        events_per_s: if wall_s > 0.0 { (o.events_processed as f64 / wall_s).round() } else { 0.0 },
+        events_per_s: if wall_s > 0.0 {
+            (o.events_processed as f64 / wall_s).round()
+        } else {
+            0.0
+        },
         tasks_launched: o.tasks_launched,
         tasks_started: o.tasks_started,
         tasks_stopped: o.tasks_stopped,

@@ -1,8 +1,10 @@
 //! Scenario files: TOML with defaults, validated into the initial model.
 
 mod build;
+mod ctx;
 pub mod spec;
 pub mod taskdef_json;
+mod taskdefs;
 
 use crate::engine::SimTime;
 use crate::error::InputError;
@@ -23,20 +25,22 @@ pub struct Scenario {
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::new(path, "", format!("cannot read the scenario: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(path, "", format!("cannot read the scenario: {e}")))?;
     parse(path, &text)
 }
 
 /// Parses scenario text; `path` names the file in errors and anchors relative paths.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, InputError> {
-    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, String::new(), &e))?;
+    let de =
+        toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, String::new(), &e))?;
     let spec: spec::ScenarioSpec = serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
         let field = if field == "." { String::new() } else { field };
         toml_error(path, text, field, e.inner())
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    build::build(&build::Ctx { file: path, dir }, spec)
+    build::build(&ctx::Ctx { file: path, dir }, spec)
 }
 
 fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> InputError {

@@ -74,12 +74,22 @@ pub struct AwsConstraint {
 
 /// Task-level CPU: units ("1024") or vCPUs ("1 vCPU", "0.5 vcpu").
 pub fn parse_cpu(v: &StrOrNum) -> Result<i64, String> {
-    parse_with_unit(v, &["vcpu"], 1024.0, "CPU units like \"1024\" or vCPUs like \"1 vCPU\"")
+    parse_with_unit(
+        v,
+        &["vcpu"],
+        1024.0,
+        "CPU units like \"1024\" or vCPUs like \"1 vCPU\"",
+    )
 }
 
 /// Task-level memory: MiB ("2048") or GB ("2 GB", "2GB"), 1 GB = 1024 MiB.
 pub fn parse_memory(v: &StrOrNum) -> Result<i64, String> {
-    parse_with_unit(v, &["gb", "gib"], 1024.0, "MiB like \"2048\" or GB like \"2 GB\"")
+    parse_with_unit(
+        v,
+        &["gb", "gib"],
+        1024.0,
+        "MiB like \"2048\" or GB like \"2 GB\"",
+    )
 }
 
 fn parse_with_unit(v: &StrOrNum, units: &[&str], scale: f64, forms: &str) -> Result<i64, String> {
@@ -91,12 +101,11 @@ fn parse_with_unit(v: &StrOrNum, units: &[&str], scale: f64, forms: &str) -> Res
         return Ok(n);
     }
     for u in units {
-        if let Some(num) = s.strip_suffix(u) {
-            if let Ok(x) = num.trim().parse::<f64>() {
-                if x.is_finite() && x >= 0.0 {
-                    return Ok((x * scale).round() as i64);
-                }
-            }
+        if let Some(x) = s.strip_suffix(u).and_then(|n| n.trim().parse::<f64>().ok())
+            && x.is_finite()
+            && x >= 0.0
+        {
+            return Ok((x * scale).round() as i64);
         }
     }
     Err(format!("cannot read \"{s}\"; expected {forms}"))
@@ -106,8 +115,17 @@ fn parse_with_unit(v: &StrOrNum, units: &[&str], scale: f64, forms: &str) -> Res
 /// hostPort in bridge mode, none in awsvpc (each task has its own ENI).
 pub fn host_ports(network_mode: Option<&str>, c: &AwsContainer) -> Vec<i64> {
     match network_mode.unwrap_or("bridge") {
-        "host" => c.port_mappings.iter().filter_map(|p| p.host_port.or(p.container_port)).collect(),
-        "bridge" => c.port_mappings.iter().filter_map(|p| p.host_port).filter(|&p| p != 0).collect(),
+        "host" => c
+            .port_mappings
+            .iter()
+            .filter_map(|p| p.host_port.or(p.container_port))
+            .collect(),
+        "bridge" => c
+            .port_mappings
+            .iter()
+            .filter_map(|p| p.host_port)
+            .filter(|&p| p != 0)
+            .collect(),
         _ => Vec::new(),
     }
 }

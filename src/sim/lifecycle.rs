@@ -14,7 +14,14 @@ impl Sim<'_> {
     }
 
     /// Creates a task in PROVISIONING and places it if capacity allows.
-    pub(super) fn launch(&mut self, owner: Owner, taskdef: u32, group: u32, target: Option<u32>, run_for: Option<SimTime>) -> u32 {
+    pub(super) fn launch(
+        &mut self,
+        owner: Owner,
+        taskdef: u32,
+        group: u32,
+        target: Option<u32>,
+        run_for: Option<SimTime>,
+    ) -> u32 {
         let now = self.now();
         let serial = self.next_serial;
         self.next_serial += 1;
@@ -58,8 +65,14 @@ impl Sim<'_> {
         let task = &c.tasks[key];
         let td = &c.taskdefs[task.taskdef as usize];
         let (strategies, constraints) = match task.owner {
-            Owner::Service(s) => (&c.services[s as usize].strategies, &c.services[s as usize].constraints),
-            Owner::Job(j) => (&c.jobs[j as usize].strategies, &c.jobs[j as usize].constraints),
+            Owner::Service(s) => (
+                &c.services[s as usize].strategies,
+                &c.services[s as usize].constraints,
+            ),
+            Owner::Job(j) => (
+                &c.jobs[j as usize].strategies,
+                &c.jobs[j as usize].constraints,
+            ),
         };
         let req = Request {
             cpu: td.cpu,
@@ -97,7 +110,11 @@ impl Sim<'_> {
     /// Retries waiting tasks in arrival order after capacity was freed.
     pub(super) fn retry_waiting(&mut self) {
         for daemon in [true, false] {
-            let queue = if daemon { &mut self.waiting_daemon } else { &mut self.waiting };
+            let queue = if daemon {
+                &mut self.waiting_daemon
+            } else {
+                &mut self.waiting
+            };
             if queue.is_empty() {
                 continue;
             }
@@ -108,7 +125,11 @@ impl Sim<'_> {
                     still.push(key);
                 }
             }
-            let queue = if daemon { &mut self.waiting_daemon } else { &mut self.waiting };
+            let queue = if daemon {
+                &mut self.waiting_daemon
+            } else {
+                &mut self.waiting
+            };
             queue.extend(still);
         }
     }
@@ -139,7 +160,8 @@ impl Sim<'_> {
         if prev == TaskState::Running {
             stats.running.add(now, -1);
         }
-        self.rec.task_transition(&self.cluster.tasks[key], prev, now);
+        self.rec
+            .task_transition(&self.cluster.tasks[key], prev, now);
     }
 
     fn draw(&mut self, key: u32, pick: fn(&crate::model::TaskDef) -> &Dist) -> SimTime {
@@ -291,7 +313,11 @@ impl Sim<'_> {
             stats.failed += 1;
             self.outcome.tasks_failed += 1;
         }
-        let task = self.cluster.tasks.remove(key).expect("finalized task is live");
+        let task = self
+            .cluster
+            .tasks
+            .remove(key)
+            .expect("finalized task is live");
         self.rec.task_done(&self.cluster, &task);
         if let Owner::Service(s) = owner {
             self.reconcile(s);

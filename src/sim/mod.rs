@@ -15,7 +15,10 @@ use std::collections::VecDeque;
 #[derive(Debug, Clone, Copy)]
 pub enum Ev {
     /// A task's lifecycle timer; `serial` guards against a reused slot.
-    Task { key: u32, serial: u64 },
+    Task {
+        key: u32,
+        serial: u64,
+    },
     JobArrival(u32),
     DesiredChange(u32),
     Sample,
@@ -87,7 +90,11 @@ impl<'r> Sim<'r> {
     pub fn new(scenario: &Scenario, seed: u64, rec: &'r mut dyn Recorder) -> Self {
         let streams = RngStreams::new(seed);
         let cluster = scenario.cluster.clone();
-        let service_rngs = cluster.services.iter().map(|s| streams.stream(&format!("lifecycle/service:{}", s.name))).collect();
+        let service_rngs = cluster
+            .services
+            .iter()
+            .map(|s| streams.stream(&format!("lifecycle/service:{}", s.name)))
+            .collect();
         let job_rngs = cluster
             .jobs
             .iter()
@@ -154,10 +161,17 @@ impl<'r> Sim<'r> {
             if t > self.duration {
                 break;
             }
-            let Some((now, ev)) = self.queue.pop() else { break };
+            let Some((now, ev)) = self.queue.pop() else {
+                break;
+            };
             match ev {
                 Ev::Task { key, serial } => {
-                    if self.cluster.tasks.get(key).is_some_and(|t| t.serial == serial) {
+                    if self
+                        .cluster
+                        .tasks
+                        .get(key)
+                        .is_some_and(|t| t.serial == serial)
+                    {
                         self.cluster.tasks[key].timer = None;
                         self.on_timer(key);
                     }
@@ -205,7 +219,9 @@ impl<'r> Sim<'r> {
         }
         let (taskdef, group) = (job.taskdef, job.group);
         for _ in 0..count {
-            let run_for = self.cluster.jobs[j as usize].duration.sample(&mut self.job_rngs[j as usize].1);
+            let run_for = self.cluster.jobs[j as usize]
+                .duration
+                .sample(&mut self.job_rngs[j as usize].1);
             self.launch(Owner::Job(j), taskdef, group, None, Some(run_for));
         }
     }
@@ -214,17 +230,31 @@ impl<'r> Sim<'r> {
         let c = &self.cluster;
         let s = &mut self.sample;
         s.time = self.queue.now();
-        s.instances = c.instances.iter().filter(|i| i.status != crate::model::InstanceStatus::Inactive).count() as u32;
+        s.instances = c
+            .instances
+            .iter()
+            .filter(|i| i.status != crate::model::InstanceStatus::Inactive)
+            .count() as u32;
         s.cpu_reserved = c.used_cpu;
         s.cpu_registered = c.registered_cpu;
         s.memory_reserved = c.used_memory;
         s.memory_registered = c.registered_memory;
         s.services.clear();
-        s.services.extend(c.services.iter().map(|x| (x.desired, x.stats.running.get(), x.stats.starting)));
+        s.services.extend(
+            c.services
+                .iter()
+                .map(|x| (x.desired, x.stats.running.get(), x.stats.starting)),
+        );
         s.jobs.clear();
-        s.jobs.extend(c.jobs.iter().map(|x| (x.stats.running.get(), x.stats.starting)));
-        s.tasks_running = s.services.iter().map(|x| x.1).sum::<u64>() + s.jobs.iter().map(|x| x.0).sum::<u64>();
-        s.tasks_pending = s.services.iter().map(|x| u64::from(x.2)).sum::<u64>() + s.jobs.iter().map(|x| u64::from(x.1)).sum::<u64>();
+        s.jobs.extend(
+            c.jobs
+                .iter()
+                .map(|x| (x.stats.running.get(), x.stats.starting)),
+        );
+        s.tasks_running =
+            s.services.iter().map(|x| x.1).sum::<u64>() + s.jobs.iter().map(|x| x.0).sum::<u64>();
+        s.tasks_pending = s.services.iter().map(|x| u64::from(x.2)).sum::<u64>()
+            + s.jobs.iter().map(|x| u64::from(x.1)).sum::<u64>();
         self.rec.sample(&self.sample);
     }
 
@@ -244,7 +274,12 @@ impl<'r> Sim<'r> {
             i.cpu_level.set(end, c);
             i.memory_level.set(end, m);
         }
-        let mut alive: Vec<(u64, u32)> = self.cluster.tasks.iter().map(|(k, t)| (t.serial, k)).collect();
+        let mut alive: Vec<(u64, u32)> = self
+            .cluster
+            .tasks
+            .iter()
+            .map(|(k, t)| (t.serial, k))
+            .collect();
         alive.sort_unstable();
         for (_, k) in alive {
             let task = &self.cluster.tasks[k];

@@ -21,7 +21,9 @@ impl Sim<'_> {
             self.launch(Owner::Service(s), taskdef, group, None, None);
         }
         for _ in desired..active {
-            let Some(key) = self.pick_to_stop(s) else { break };
+            let Some(key) = self.pick_to_stop(s) else {
+                break;
+            };
             self.stop(key, StopReason::ScaleIn);
         }
     }
@@ -33,12 +35,23 @@ impl Sim<'_> {
     fn pick_to_stop(&mut self, s: u32) -> Option<u32> {
         let c = &self.cluster;
         let svc = &c.services[s as usize];
-        if let Some(&k) = svc.active.iter().rev().find(|&&k| c.tasks[k].state == TaskState::Provisioning) {
+        if let Some(&k) = svc
+            .active
+            .iter()
+            .rev()
+            .find(|&&k| c.tasks[k].state == TaskState::Provisioning)
+        {
             return Some(k);
         }
         let mut placed: Vec<u32> = svc.active.clone();
         placed.sort_unstable_by_key(|&k| c.tasks[k].serial);
-        placement::choose_to_stop(c, svc.group, &placed, &svc.strategies, &mut self.scheduler_rng)
+        placement::choose_to_stop(
+            c,
+            svc.group,
+            &placed,
+            &svc.strategies,
+            &mut self.scheduler_rng,
+        )
     }
 
     /// One task on every ACTIVE instance that meets the constraints; a task
@@ -79,7 +92,12 @@ impl Sim<'_> {
         for k in to_stop {
             self.stop(k, StopReason::ScaleIn);
         }
-        for (i, _) in eligible.iter().zip(&covered).enumerate().filter(|(_, (e, c))| **e && !**c) {
+        for (i, _) in eligible
+            .iter()
+            .zip(&covered)
+            .enumerate()
+            .filter(|(_, (e, c))| **e && !**c)
+        {
             self.launch(Owner::Service(s), taskdef, group, Some(i as u32), None);
         }
     }

@@ -38,7 +38,11 @@ impl Recorder for Log {
     fn after_event(&mut self, c: &Cluster, _at: SimTime) {
         self.checks += 1;
         for i in &c.instances {
-            assert!(i.used_cpu <= i.cpu && i.used_memory <= i.memory, "{} over-committed", i.id);
+            assert!(
+                i.used_cpu <= i.cpu && i.used_memory <= i.memory,
+                "{} over-committed",
+                i.id
+            );
         }
     }
 }
@@ -46,6 +50,9 @@ impl Recorder for Log {
 pub fn run(text: &str) -> (Outcome, Cluster, Log) {
     let sc = scenario(text);
     let mut log = Log::default();
-    let (o, c) = Sim::new(&sc, sc.seed, &mut log).with_invariant_checks(true).run().unwrap_or_else(|e| panic!("{e}"));
+    let (o, c) = Sim::new(&sc, sc.seed, &mut log)
+        .with_invariant_checks(true)
+        .run()
+        .unwrap_or_else(|e| panic!("{e}"));
     (o, c, log)
 }

@@ -1,0 +1,168 @@
+//! The checking context: the file being read and helpers that turn raw
+//! fields into model values with errors naming their field path.
+
+use super::spec::*;
+use crate::engine::Dist;
+use crate::engine::time::{SECOND, SimTime, parse_duration};
+use crate::error::InputError;
+use crate::placement::query::Expr;
+use crate::placement::{Constraint, Resource, SpreadField, Strategy};
+use std::collections::HashSet;
+use std::path::Path;
+
+pub(super) struct Ctx<'a> {
+    pub file: &'a Path,
+    pub dir: &'a Path,
+}
+
+pub(super) type R<T> = Result<T, InputError>;
+
+impl Ctx<'_> {
+    pub fn err(&self, path: impl Into<String>, msg: impl Into<String>) -> InputError {
+        InputError::new(self.file, path, msg)
+    }
+
+    pub fn duration(&self, path: &str, text: &str) -> R<SimTime> {
+        parse_duration(text).map_err(|e| self.err(path, e))
+    }
+
+    pub fn count(&self, path: &str, v: i64, max: i64) -> R<u32> {
+        if v < 0 {
+            return Err(self.err(path, format!("must be 0 or more, got {v}")));
+        }
+        if v > max {
+            return Err(self.err(path, format!("must be at most {max}, got {v}")));
+        }
+        Ok(v as u32)
+    }
+
+    pub fn dist(&self, path: &str, d: &DistSpec) -> R<Dist> {
+        let p = |f: &str| format!("{path}.{f}");
+        let r = match d {
+            DistSpec::Constant { value } => Ok(Dist::Constant(self.duration(&p("value"), value)?)),
+            DistSpec::Exponential { mean } => Dist::exponential(self.duration(&p("mean"), mean)?),
+            DistSpec::Lognormal { median, sigma } => {
+                Dist::lognormal(self.duration(&p("median"), median)?, *sigma)
+            }
+            DistSpec::Uniform { min, max } => Dist::uniform(
+                self.duration(&p("min"), min)?,
+                self.duration(&p("max"), max)?,
+            ),
+            DistSpec::Empirical { file } => return self.empirical(&p("file"), file),
+        };
+        r.map_err(|e| self.err(path, e))
+    }
+
+    /// A CSV (or plain list) of durations, one per line: `"90s"` or plain seconds.
+    fn empirical(&self, path: &str, file: &str) -> R<Dist> {
+        let full = self.dir.join(file);
+        let text = std::fs::read_to_string(&full)
+            .map_err(|e| self.err(path, format!("cannot read {}: {e}", full.display())))?;
+        let mut values = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let cell = line.split(',').next().unwrap_or("").trim();
+            if cell.is_empty()
+                || cell.starts_with('#')
+                || (n == 0
+                    && cell.chars().any(|c| c.is_ascii_alphabetic())
+                    && parse_duration(cell).is_err())
+            {
+                continue;
+            }
+            let v = match cell.parse::<f64>() {
+                Ok(s) if s.is_finite() && s >= 0.0 => (s * SECOND as f64).round() as SimTime,
+                _ => parse_duration(cell).map_err(|e| {
+                    InputError::new(
+                        &full,
+                        format!("line {}", n + 1),
+                        format!("{e}, or plain seconds"),
+                    )
+                })?,
+            };
+            values.push(v);
+        }
+        Dist::empirical(values).map_err(|e| InputError::new(&full, "", e))
+    }
+
+    pub fn strategies(&self, path: &str, specs: &[StrategySpec]) -> R<Vec<Strategy>> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let p = format!("{path}[{i}]");
+                let field = s.field.as_deref().map(str::trim);
+                match (s.kind.as_str(), field) {
+                    ("binpack", Some(f)) => match f.to_ascii_lowercase().as_str() {
+                        "cpu" => Ok(Strategy::Binpack(Resource::Cpu)),
+                        "memory" => Ok(Strategy::Binpack(Resource::Memory)),
+                        _ => Err(self.err(format!("{p}.field"), format!("binpack takes field \"cpu\" or \"memory\", got \"{f}\""))),
+                    },
+                    ("binpack", None) => Err(self.err(format!("{p}.field"), "binpack needs field = \"cpu\" or \"memory\"")),
+                    ("spread", Some(f)) => {
+                        if f == "instanceId" || f == "host" {
+                            Ok(Strategy::Spread(SpreadField::InstanceId))
+                        } else if let Some(a) = f.strip_prefix("attribute:").filter(|a| !a.is_empty()) {
+                            Ok(Strategy::Spread(SpreadField::Attribute(a.to_string())))
+                        } else {
+                            Err(self.err(format!("{p}.field"), format!("spread takes \"instanceId\", \"host\" or \"attribute:NAME\", got \"{f}\"")))
+                        }
+                    }
+                    ("spread", None) => Err(self.err(format!("{p}.field"), "spread needs a field such as \"attribute:ecs.availability-zone\"")),
+                    ("random", None) => Ok(Strategy::Random),
+                    ("random", Some(_)) => Err(self.err(format!("{p}.field"), "random takes no field")),
+                    (other, _) => Err(self.err(format!("{p}.type"), format!("unknown strategy \"{other}\"; expected binpack, spread or random"))),
+                }
+            })
+            .collect()
+    }
+
+    pub fn constraints(
+        &self,
+        path: &str,
+        specs: &[(String, Option<String>)],
+    ) -> R<Vec<Constraint>> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, expr))| {
+                let p = format!("{path}[{i}]");
+                match (kind.as_str(), expr) {
+                    ("distinctInstance", None) => Ok(Constraint::DistinctInstance),
+                    ("distinctInstance", Some(_)) => Err(self.err(format!("{p}.expression"), "distinctInstance takes no expression")),
+                    ("memberOf", Some(e)) => Expr::parse(e)
+                        .map(|e| Constraint::MemberOf(Box::new(e)))
+                        .map_err(|m| self.err(format!("{p}.expression"), m)),
+                    ("memberOf", None) => Err(self.err(format!("{p}.expression"), "memberOf needs an expression, e.g. \"attribute:ecs.instance-type =~ m5.*\"")),
+                    (other, _) => Err(self.err(format!("{p}.type"), format!("unknown constraint \"{other}\"; expected distinctInstance or memberOf"))),
+                }
+            })
+            .collect()
+    }
+}
+
+pub(super) fn pairs(specs: &[ConstraintSpec]) -> Vec<(String, Option<String>)> {
+    specs
+        .iter()
+        .map(|c| (c.kind.clone(), c.expression.clone()))
+        .collect()
+}
+
+pub(super) fn unique<'a>(
+    ctx: &Ctx,
+    path: &str,
+    names: impl Iterator<Item = &'a str>,
+    seen: &mut HashSet<String>,
+) -> R<()> {
+    for (i, n) in names.enumerate() {
+        if n.trim().is_empty() {
+            return Err(ctx.err(format!("{path}[{i}].name"), "must not be empty"));
+        }
+        if !seen.insert(n.to_string()) {
+            return Err(ctx.err(
+                format!("{path}[{i}].name"),
+                format!("\"{n}\" is used twice; names must be unique"),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,301 @@
+//! Task definitions, inline in the scenario or imported from AWS JSON.
+
+use super::ctx::{Ctx, R, pairs};
+use super::spec::*;
+use super::taskdef_json::{self, AwsTaskDef};
+use crate::engine::Dist;
+use crate::engine::time::{SECOND, SimTime};
+use crate::error::InputError;
+use crate::model::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub(super) fn build_taskdefs(
+    ctx: &Ctx,
+    spec: &ScenarioSpec,
+    cluster: &mut Cluster,
+) -> R<BTreeMap<String, u32>> {
+    let mut families = BTreeMap::new();
+    for (i, t) in spec.task_definitions.iter().enumerate() {
+        let p = format!("task_definitions[{i}]");
+        let td = match &t.file {
+            Some(f) => {
+                if t.cpu.is_some()
+                    || t.memory.is_some()
+                    || t.containers.is_some()
+                    || t.runtime_platform.is_some()
+                {
+                    return Err(ctx.err(&p, "give either `file` or inline cpu/memory/containers/runtime_platform, not both"));
+                }
+                from_json(ctx, &format!("{p}.file"), f, t)?
+            }
+            None => inline(ctx, &p, t)?,
+        };
+        if families
+            .insert(td.family.clone(), cluster.taskdefs.len() as u32)
+            .is_some()
+        {
+            return Err(ctx.err(
+                format!("{p}.family"),
+                format!("\"{}\" is defined twice", td.family),
+            ));
+        }
+        cluster.taskdefs.push(td);
+    }
+    Ok(families)
+}
+
+/// Start-up and shutdown timings, shared by inline and JSON task definitions.
+fn timings(
+    ctx: &Ctx,
+    p: &str,
+    t: &TaskDefSpec,
+    stop_timeout: Option<SimTime>,
+    mut td: TaskDef,
+) -> R<TaskDef> {
+    let d = |name: &str, spec: &Option<DistSpec>, default: Dist| -> R<Dist> {
+        spec.as_ref()
+            .map_or(Ok(default), |s| ctx.dist(&format!("{p}.{name}"), s))
+    };
+    td.startup = d(
+        "startup",
+        &t.startup,
+        Dist::LogNormal {
+            median: 20_000.0,
+            sigma: 0.4,
+        },
+    )?;
+    td.activation = d("activation", &t.activation, Dist::Constant(0))?;
+    td.deactivation = d("deactivation", &t.deactivation, Dist::Constant(0))?;
+    td.shutdown = d(
+        "shutdown",
+        &t.shutdown,
+        Dist::LogNormal {
+            median: 2_000.0,
+            sigma: 0.5,
+        },
+    )?;
+    td.stop_timeout = match &t.stop_timeout {
+        Some(s) => ctx.duration(&format!("{p}.stop_timeout"), s)?,
+        None => stop_timeout.unwrap_or(30 * SECOND),
+    };
+    Ok(td)
+}
+
+fn arch(ctx: &Ctx, path: &str, v: Option<&str>) -> R<Option<Arch>> {
+    match v.map(|s| s.to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(s) if s == "x86_64" => Ok(Some(Arch::X86_64)),
+        Some(s) if s == "arm64" => Ok(Some(Arch::Arm64)),
+        Some(s) => Err(ctx.err(path, format!("\"{s}\" is not X86_64 or ARM64"))),
+    }
+}
+
+fn finish(
+    ctx: &Ctx,
+    p: &str,
+    family: String,
+    cpu: Option<u32>,
+    memory: Option<u32>,
+    containers: Vec<Container>,
+) -> R<TaskDef> {
+    let (cpu, mem) = taskdef::reserved_resources(cpu, memory, &containers);
+    let memory = mem.ok_or_else(|| {
+        ctx.err(
+            format!("{p}.memory"),
+            "set task-level memory, or memory / memory_reservation on every container",
+        )
+    })?;
+    if memory == 0 {
+        return Err(ctx.err(
+            format!("{p}.memory"),
+            "the task must reserve more than 0 MiB",
+        ));
+    }
+    if !containers.is_empty() && !containers.iter().any(|c| c.essential) {
+        return Err(ctx.err(
+            format!("{p}.containers"),
+            "at least one container must be essential",
+        ));
+    }
+    let mut host_ports: Vec<u16> = containers
+        .iter()
+        .flat_map(|c| c.host_ports.iter().copied())
+        .collect();
+    host_ports.sort_unstable();
+    if host_ports.windows(2).any(|w| w[0] == w[1]) {
+        return Err(ctx.err(
+            format!("{p}.containers"),
+            "two containers use the same host port",
+        ));
+    }
+    Ok(TaskDef {
+        family,
+        cpu,
+        memory,
+        host_ports,
+        arch: None,
+        constraints: Vec::new(),
+        containers,
+        startup: Dist::Constant(0),
+        activation: Dist::Constant(0),
+        deactivation: Dist::Constant(0),
+        shutdown: Dist::Constant(0),
+        stop_timeout: 0,
+    })
+}
+
+fn port(ctx: &Ctx, path: &str, v: i64) -> R<u16> {
+    u16::try_from(v)
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| ctx.err(path, format!("{v} is not a port (1-65535)")))
+}
+
+fn inline(ctx: &Ctx, p: &str, t: &TaskDefSpec) -> R<TaskDef> {
+    let family = t
+        .family
+        .clone()
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| {
+            ctx.err(
+                format!("{p}.family"),
+                "a task definition needs a family name",
+            )
+        })?;
+    let cpu = t
+        .cpu
+        .map(|c| ctx.count(&format!("{p}.cpu"), c, 196_608))
+        .transpose()?;
+    let memory = t
+        .memory
+        .map(|m| ctx.count(&format!("{p}.memory"), m, 4_000_000))
+        .transpose()?;
+    let mut containers = Vec::new();
+    for (k, c) in t.containers.iter().flatten().enumerate() {
+        let cp = format!("{p}.containers[{k}]");
+        let opt = |f: &str, v: Option<i64>| {
+            v.map(|x| ctx.count(&format!("{cp}.{f}"), x, 4_000_000))
+                .transpose()
+        };
+        containers.push(Container {
+            name: c.name.clone(),
+            cpu: opt("cpu", c.cpu)?.unwrap_or(0),
+            memory: opt("memory", c.memory)?,
+            memory_reservation: opt("memory_reservation", c.memory_reservation)?,
+            essential: c.essential.unwrap_or(true),
+            host_ports: c
+                .host_ports
+                .iter()
+                .enumerate()
+                .map(|(n, &v)| port(ctx, &format!("{cp}.host_ports[{n}]"), v))
+                .collect::<R<_>>()?,
+        });
+    }
+    let mut td = finish(ctx, p, family, cpu, memory, containers)?;
+    td.arch = arch(
+        ctx,
+        &format!("{p}.runtime_platform"),
+        t.runtime_platform.as_deref(),
+    )?;
+    td.constraints = ctx.constraints(
+        &format!("{p}.placement_constraints"),
+        &pairs(&t.placement_constraints),
+    )?;
+    timings(ctx, p, t, None, td)
+}
+
+fn from_json(ctx: &Ctx, p: &str, file: &str, t: &TaskDefSpec) -> R<TaskDef> {
+    let full: PathBuf = ctx.dir.join(file);
+    let text = std::fs::read_to_string(&full)
+        .map_err(|e| ctx.err(p, format!("cannot read {}: {e}", full.display())))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    let aws: AwsTaskDef = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        InputError::new(
+            &full,
+            if path == "." { String::new() } else { path },
+            e.into_inner().to_string(),
+        )
+    })?;
+    let jctx = Ctx {
+        file: &full,
+        dir: ctx.dir,
+    };
+    let family = t
+        .family
+        .clone()
+        .or(aws.family.clone())
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| jctx.err("family", "missing"))?;
+    let cpu = aws
+        .cpu
+        .as_ref()
+        .map(|v| {
+            taskdef_json::parse_cpu(v)
+                .map_err(|e| jctx.err("cpu", e))
+                .and_then(|c| jctx.count("cpu", c, 196_608))
+        })
+        .transpose()?;
+    let memory = aws
+        .memory
+        .as_ref()
+        .map(|v| {
+            taskdef_json::parse_memory(v)
+                .map_err(|e| jctx.err("memory", e))
+                .and_then(|m| jctx.count("memory", m, 4_000_000))
+        })
+        .transpose()?;
+    let mut containers = Vec::new();
+    let mut stop_timeout: Option<SimTime> = None;
+    if aws.container_definitions.is_empty() {
+        return Err(jctx.err(
+            "containerDefinitions",
+            "at least one container definition is required",
+        ));
+    }
+    for (k, c) in aws.container_definitions.iter().enumerate() {
+        let cp = format!("containerDefinitions[{k}]");
+        let opt = |f: &str, v: Option<i64>| {
+            v.map(|x| jctx.count(&format!("{cp}.{f}"), x, 4_000_000))
+                .transpose()
+        };
+        if let Some(s) = c.stop_timeout {
+            let s = jctx.count(&format!("{cp}.stopTimeout"), s, 86_400)?;
+            stop_timeout = Some(stop_timeout.unwrap_or(0).max(SimTime::from(s) * SECOND));
+        }
+        containers.push(Container {
+            name: c.name.clone().unwrap_or_else(|| format!("container-{k}")),
+            cpu: opt("cpu", c.cpu)?.unwrap_or(0),
+            memory: opt("memory", c.memory)?,
+            memory_reservation: opt("memoryReservation", c.memory_reservation)?,
+            essential: c.essential.unwrap_or(true),
+            host_ports: taskdef_json::host_ports(aws.network_mode.as_deref(), c)
+                .into_iter()
+                .map(|v| port(&jctx, &format!("{cp}.portMappings"), v))
+                .collect::<R<_>>()?,
+        });
+    }
+    let mut td = finish(&jctx, "", family, cpu, memory, containers).map_err(|mut e| {
+        e.path = e.path.trim_start_matches('.').to_string();
+        e
+    })?;
+    td.arch = arch(
+        &jctx,
+        "runtimePlatform.cpuArchitecture",
+        aws.runtime_platform
+            .as_ref()
+            .and_then(|r| r.cpu_architecture.as_deref()),
+    )?;
+    let aws_constraints: Vec<(String, Option<String>)> = aws
+        .placement_constraints
+        .iter()
+        .map(|c| (c.kind.clone(), c.expression.clone()))
+        .collect();
+    td.constraints = jctx.constraints("placementConstraints", &aws_constraints)?;
+    td.constraints.extend(ctx.constraints(
+        &format!("{}.placement_constraints", p.trim_end_matches(".file")),
+        &pairs(&t.placement_constraints),
+    )?);
+    timings(ctx, p.trim_end_matches(".file"), t, stop_timeout, td)
+}
