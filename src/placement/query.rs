@@ -145,7 +145,8 @@ impl Parser<'_> {
         if !r.starts_with(word) {
             return false;
         }
-        let alpha = word.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+        // A word operator must end at a word boundary (`in` is not `inx`).
+        let alpha = word.ends_with(|c: char| c.is_ascii_alphabetic());
         let next = r[word.len()..].chars().next();
         if alpha
             && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':')
@@ -314,10 +315,54 @@ impl Parser<'_> {
         Ok(out)
     }
 
+    /// A pattern argument. Unquoted, it runs to the next whitespace or to a
+    /// `)` that closes an enclosing group, so `m[56].*` and `(m5|c5).*` need
+    /// no quotes.
+    fn pattern(&mut self) -> Result<String, String> {
+        self.ws();
+        let r = self.rest();
+        if r.starts_with(['\'', '"']) {
+            return self.value();
+        }
+        let (mut depth, mut escaped, mut end) = (0u32, false, r.len());
+        for (i, c) in r.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '(' | '[' => depth += 1,
+                ')' | ']' if depth > 0 => depth -= 1,
+                c if c.is_whitespace() || c == ')' => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if end == 0 {
+            return Err(self.err("expected a pattern"));
+        }
+        let v = r[..end].to_string();
+        self.pos += end;
+        Ok(v)
+    }
+
     fn regex(&mut self) -> Result<Regex, String> {
-        let pat = self.value()?;
+        let pat = self.pattern()?;
         // ECS takes a Java pattern matched against the whole value.
         Regex::new(&format!("^(?:{pat})$"))
             .map_err(|e| self.err(&format!("invalid pattern `{pat}`: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_operators_end_at_a_word_boundary() {
+        assert!(Expr::parse("attribute:x !in [a]").is_ok());
+        assert!(Expr::parse("attribute:x !inx [a]").is_err());
+        assert!(Expr::parse("attribute:x in[a, b]").is_ok());
+        assert!(Expr::parse("attribute:x inside").is_err());
     }
 }
