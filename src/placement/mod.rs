@@ -168,40 +168,13 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .flat_map(|cs| cs.iter())
                 .all(|c| satisfies(cluster, idx, c, req.group))
     };
-    let mut cands: Vec<u32> = match req.only_instance {
+    let cands: Vec<u32> = match req.only_instance {
         Some(i) => vec![i].into_iter().filter(|&i| fits(i)).collect(),
         None => (0..cluster.instances.len() as u32)
             .filter(|&i| fits(i))
             .collect(),
     };
-    for s in req.strategies {
-        if cands.len() <= 1 {
-            break;
-        }
-        let scores: Vec<u64> = match s {
-            Strategy::Binpack(r) => cands
-                .iter()
-                .map(|&c| {
-                    let inst = &cluster.instances[c as usize];
-                    u64::from(match r {
-                        Resource::Cpu => inst.free_cpu() - req.cpu,
-                        Resource::Memory => inst.free_memory() - req.memory,
-                    })
-                })
-                .collect(),
-            Strategy::Spread(f) => spread_counts(cluster, req.group, f, &cands)
-                .into_iter()
-                .map(u64::from)
-                .collect(),
-            Strategy::Random => {
-                let one = pick(&cands, rng);
-                cands = one.into_iter().collect();
-                break;
-            }
-        };
-        keep_best(&mut cands, &scores);
-    }
-    pick(&cands, rng)
+    rank(cluster, req.group, cands, |i| i, req.strategies, false, rng)
 }
 
 /// Chooses which of a service's placed tasks to stop on scale-in. The same
@@ -215,8 +188,32 @@ pub fn choose_to_stop(
     strategies: &[Strategy],
     rng: &mut SimRng,
 ) -> Option<u32> {
-    let mut cands = tasks.to_vec();
     let inst_of = |t: u32| cluster.tasks[t].instance.unwrap_or(0);
+    rank(
+        cluster,
+        group,
+        tasks.to_vec(),
+        inst_of,
+        strategies,
+        true,
+        rng,
+    )
+}
+
+/// Runs the strategies in order over the candidates, each keeping only its
+/// best-scored ones, and picks among the rest at random. Placement wants the
+/// least free resource and the least-used spread value; scale-in (`reverse`)
+/// wants the most of each.
+fn rank<T: Copy>(
+    cluster: &Cluster,
+    group: u32,
+    mut cands: Vec<T>,
+    inst_of: impl Fn(T) -> u32,
+    strategies: &[Strategy],
+    reverse: bool,
+    rng: &mut SimRng,
+) -> Option<T> {
+    let orient = |v: u64| if reverse { u64::MAX - v } else { v };
     for s in strategies {
         if cands.len() <= 1 {
             break;
@@ -224,27 +221,22 @@ pub fn choose_to_stop(
         let scores: Vec<u64> = match s {
             Strategy::Binpack(r) => cands
                 .iter()
-                .map(|&t| {
-                    let inst = &cluster.instances[inst_of(t) as usize];
-                    let free = match r {
+                .map(|&c| {
+                    let inst = &cluster.instances[inst_of(c) as usize];
+                    orient(u64::from(match r {
                         Resource::Cpu => inst.free_cpu(),
                         Resource::Memory => inst.free_memory(),
-                    };
-                    u64::MAX - u64::from(free)
+                    }))
                 })
                 .collect(),
             Strategy::Spread(f) => {
-                let insts: Vec<u32> = cands.iter().map(|&t| inst_of(t)).collect();
+                let insts: Vec<u32> = cands.iter().map(|&c| inst_of(c)).collect();
                 spread_counts(cluster, group, f, &insts)
                     .into_iter()
-                    .map(|n| u64::MAX - u64::from(n))
+                    .map(|n| orient(u64::from(n)))
                     .collect()
             }
-            Strategy::Random => {
-                let one = pick(&cands, rng);
-                cands = one.into_iter().collect();
-                break;
-            }
+            Strategy::Random => return pick(&cands, rng),
         };
         keep_best(&mut cands, &scores);
     }
