@@ -126,10 +126,14 @@ impl Cluster {
                     .entry(task.instance.unwrap_or(0))
                     .or_insert(0) += 1;
             }
-            if task.started.is_some()
-                != (task.state >= TaskState::Running && task.started.is_some())
-                || (task.state == TaskState::Running && task.started.is_none())
-            {
+            let started_ok = match task.state {
+                TaskState::Provisioning | TaskState::Pending | TaskState::Activating => {
+                    task.started.is_none()
+                }
+                TaskState::Running => task.started.is_some(),
+                _ => true,
+            };
+            if !started_ok {
                 return Err(format!(
                     "task {} has an inconsistent start time",
                     task.serial

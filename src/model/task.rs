@@ -61,8 +61,6 @@ pub enum StopReason {
     EssentialContainerExited,
     /// The service scheduler stopped it (scale-in, deployment).
     ScaleIn,
-    /// The task never got capacity before it was cancelled.
-    ProvisioningCancelled,
 }
 
 impl StopReason {
@@ -71,9 +69,6 @@ impl StopReason {
         match self {
             StopReason::EssentialContainerExited => "Essential container in task exited",
             StopReason::ScaleIn => "Scaling activity initiated by (deployment)",
-            StopReason::ProvisioningCancelled => {
-                "Scaling activity initiated by (deployment) before placement"
-            }
         }
     }
 
@@ -81,13 +76,16 @@ impl StopReason {
     pub fn code(self) -> &'static str {
         match self {
             StopReason::EssentialContainerExited => "EssentialContainerExited",
-            StopReason::ScaleIn | StopReason::ProvisioningCancelled => "ServiceSchedulerInitiated",
+            StopReason::ScaleIn => "ServiceSchedulerInitiated",
         }
     }
 
-    /// Whether the stop counts as a failure in the summary.
+    /// Whether the stop counts as a failure in the summary. Every reason must decide here; failure reasons (task crashes, failed
+    /// starts, lost instances) arrive with fault injection.
     pub fn is_failure(self) -> bool {
-        false
+        match self {
+            StopReason::EssentialContainerExited | StopReason::ScaleIn => false,
+        }
     }
 }
 

@@ -68,7 +68,6 @@ pub struct Sim<'r> {
     pub cluster: Cluster,
     queue: EventQueue<Ev>,
     duration: SimTime,
-    streams: RngStreams,
     placement_rng: SimRng,
     scheduler_rng: SimRng,
     /// Per owner: (lifecycle draws, durations / arrivals draws).
@@ -111,7 +110,6 @@ impl<'r> Sim<'r> {
             duration: scenario.duration,
             placement_rng: streams.stream("placement"),
             scheduler_rng: streams.stream("scheduler"),
-            streams,
             service_rngs,
             job_rngs,
             waiting_daemon: VecDeque::new(),
@@ -137,7 +135,6 @@ impl<'r> Sim<'r> {
     }
 
     pub fn run(mut self) -> Result<(Outcome, Cluster)> {
-        let _ = self.streams.seed();
         for j in 0..self.cluster.jobs.len() as u32 {
             let first = match &self.cluster.jobs[j as usize].arrivals {
                 Arrivals::Random { gap, .. } => gap.sample(&mut self.job_rngs[j as usize].2),
