@@ -1,8 +1,11 @@
 //! Command-line wiring: one place that defines every flag.
 
+use crate::billing::PriceBook;
 use crate::error::{Error, Result};
+use crate::report::price;
 use crate::{report, scenario};
 use clap::{Parser, Subcommand};
+use std::path::Path;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -10,6 +13,8 @@ Examples:
   ecsim run scenarios/quickstart.toml                 # results in results/quickstart/
   ecsim run scenarios/quickstart.toml --seed 7 --out /tmp/q7
   ecsim validate scenarios/daemon.toml
+  ecsim price scenarios/web-fargate-spot.toml --format json
+  ecsim run scenarios/web-ec2.toml --prices my-prices.csv
 
 Exit codes: 0 success, 2 invalid input, 1 any other error.";
 
@@ -36,11 +41,31 @@ pub enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Price file (CSV like src/catalog/prices.csv) whose rows override the shipped catalog.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+    },
+    /// Simulate a scenario and print its bill like a pricing calculator (nothing is written).
+    #[command(after_help = EXAMPLES)]
+    Price {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Seed for every random stream; overrides the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Price file whose rows override the shipped catalog.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: price::Format,
     },
     /// Check a scenario without running it.
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Price file whose rows override the shipped catalog.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
     },
 }
 
@@ -62,11 +87,13 @@ fn dispatch(cmd: Command) -> Result<()> {
             seed,
             out,
             quiet,
+            prices,
         } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
+            let book = price_book(prices.as_deref())?;
             let seed = seed.unwrap_or(sc.seed);
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
-            let s = report::run_to_dir(&sc, seed, &out)?;
+            let s = report::run_to_dir(&sc, seed, &book, &out)?;
             if !quiet {
                 println!(
                     "{}: simulated {} s in {:.3} s wall ({} events, {:.0} events/s); {} tasks started, {} stopped, {} failed",
@@ -78,6 +105,12 @@ fn dispatch(cmd: Command) -> Result<()> {
                     s.tasks_started,
                     s.tasks_stopped,
                     s.tasks_failed
+                );
+                println!(
+                    "  cost: {:.2} USD ({:.2} USD idle EC2 capacity), {:.2} USD per 1,000 task-hours",
+                    s.cost.total_cost_usd,
+                    s.cost.idle_capacity_cost_usd,
+                    s.cost.cost_per_1000_task_hours
                 );
                 for (name, svc) in &s.services {
                     println!(
@@ -95,8 +128,25 @@ fn dispatch(cmd: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Validate { scenario: path } => {
+        Command::Price {
+            scenario: path,
+            seed,
+            prices,
+            format,
+        } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
+            let book = price_book(prices.as_deref())?;
+            let seed = seed.unwrap_or(sc.seed);
+            let r = report::simulate(&sc, seed, &book, None)?;
+            print!("{}", price::render(&price::estimate(&sc, seed, &r), format));
+            Ok(())
+        }
+        Command::Validate {
+            scenario: path,
+            prices,
+        } => {
+            let sc = scenario::load(&path).map_err(Error::from)?;
+            report::rates_for(&sc, &price_book(prices.as_deref())?)?;
             let c = &sc.cluster;
             println!(
                 "{}: ok — {} instances in {} zones, {} task definitions, {} services, {} jobs, {} s",
@@ -110,5 +160,12 @@ fn dispatch(cmd: Command) -> Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+fn price_book(file: Option<&Path>) -> Result<PriceBook> {
+    match file {
+        Some(f) => Ok(PriceBook::with_overrides(f)?),
+        None => Ok(PriceBook::shipped()),
     }
 }

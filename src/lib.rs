@@ -1,5 +1,6 @@
 //! ecsim: a discrete-event simulator of Amazon ECS clusters.
 
+pub mod billing;
 pub mod catalog;
 pub mod cli;
 pub mod engine;

@@ -1,4 +1,6 @@
-//! Shipped reference data: EC2 instance types.
+//! Shipped reference data: EC2 instance types, Fargate sizes.
+
+pub mod fargate;
 
 use crate::model::Arch;
 use std::sync::OnceLock;

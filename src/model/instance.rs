@@ -34,6 +34,8 @@ pub struct Instance {
     pub launched: SimTime,
     pub terminated: Option<SimTime>,
     pub tasks_placed: u64,
+    /// Bought on the Spot market.
+    pub spot: bool,
     pub cpu_level: Level,
     pub memory_level: Level,
 }

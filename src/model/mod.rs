@@ -9,9 +9,11 @@ pub mod task;
 pub mod taskdef;
 
 pub use instance::{Instance, InstanceStatus};
-pub use service::{Arrivals, Group, Job, OwnerStats, SchedulingStrategy, Service};
+pub use service::{
+    Arrivals, CapacityChoice, Group, Job, OwnerStats, ProviderShare, SchedulingStrategy, Service,
+};
 pub use slab::Slab;
-pub use task::{Owner, StopReason, Task, TaskState};
+pub use task::{Capacity, Owner, StopReason, Task, TaskState};
 pub use taskdef::{Arch, Container, TaskDef};
 
 use std::collections::BTreeMap;
@@ -53,10 +55,25 @@ impl Cluster {
         task.instance.is_some() && task.desired_running && task.state != TaskState::Stopped
     }
 
+    /// Whether a Fargate task counts in its group's per-zone spread.
+    pub fn counts_in_zone(task: &Task) -> bool {
+        task.capacity.is_fargate()
+            && task.az.is_some()
+            && task.desired_running
+            && task.state != TaskState::Stopped
+    }
+
+    /// The zone a task runs in, if it has one yet.
+    pub fn task_az(&self, task: &Task) -> Option<u32> {
+        task.az
+            .or_else(|| task.instance.map(|i| self.instances[i as usize].az))
+    }
+
     /// Everything that must hold between any two events. Returns the first
     /// violation found.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut per_group: Vec<BTreeMap<u32, u32>> = vec![BTreeMap::new(); self.groups.len()];
+        let mut per_zone: Vec<BTreeMap<u32, u32>> = vec![BTreeMap::new(); self.groups.len()];
         let (mut cpu_total, mut mem_total) = (0u64, 0u64);
         for (idx, inst) in self.instances.iter().enumerate() {
             let (mut cpu, mut mem) = (0u32, 0u32);
@@ -100,24 +117,38 @@ impl Cluster {
             return Err("cluster reserved totals disagree with the instances".into());
         }
         for (key, task) in self.tasks.iter() {
-            match (task.state, task.instance) {
-                (TaskState::Provisioning, Some(_)) => {
-                    return Err(format!("task {} is PROVISIONING but placed", task.serial));
-                }
-                (TaskState::Provisioning | TaskState::Stopped, None) => {}
-                (s, None) => {
+            if task.capacity.is_fargate() {
+                if task.instance.is_some() || task.az.is_none() {
                     return Err(format!(
-                        "task {} is {} with no instance",
-                        task.serial,
-                        s.as_str()
+                        "Fargate task {} has an instance or no zone",
+                        task.serial
                     ));
                 }
-                (_, Some(i)) => {
-                    if !self.instances[i as usize].tasks.contains(&key) {
+                if Self::counts_in_zone(task) {
+                    *per_zone[task.group as usize]
+                        .entry(task.az.unwrap_or(0))
+                        .or_insert(0) += 1;
+                }
+            } else {
+                match (task.state, task.instance) {
+                    (TaskState::Provisioning, Some(_)) => {
+                        return Err(format!("task {} is PROVISIONING but placed", task.serial));
+                    }
+                    (TaskState::Provisioning | TaskState::Stopped, None) => {}
+                    (s, None) => {
                         return Err(format!(
-                            "task {} holds no resources on its instance",
-                            task.serial
+                            "task {} is {} with no instance",
+                            task.serial,
+                            s.as_str()
                         ));
+                    }
+                    (_, Some(i)) => {
+                        if !self.instances[i as usize].tasks.contains(&key) {
+                            return Err(format!(
+                                "task {} holds no resources on its instance",
+                                task.serial
+                            ));
+                        }
                     }
                 }
             }
@@ -140,8 +171,8 @@ impl Cluster {
                 ));
             }
         }
-        for (g, counts) in self.groups.iter().zip(&per_group) {
-            if &g.per_instance != counts {
+        for ((g, counts), zones) in self.groups.iter().zip(&per_group).zip(&per_zone) {
+            if &g.per_instance != counts || &g.fargate_per_az != zones {
                 return Err(format!("group {} counts disagree with its tasks", g.name));
             }
         }

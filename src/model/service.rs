@@ -1,5 +1,6 @@
 //! Services, jobs and task groups: who asks for tasks and how many.
 
+use super::task::Capacity;
 use crate::engine::{Dist, Level, SimTime};
 use crate::placement::{Constraint, Strategy};
 use std::collections::BTreeMap;
@@ -17,6 +18,8 @@ pub struct Group {
     pub name: String,
     /// Tasks of the group that are placed and meant to keep running, per instance.
     pub per_instance: BTreeMap<u32, u32>,
+    /// Fargate tasks of the group meant to keep running, per zone.
+    pub fargate_per_az: BTreeMap<u32, u32>,
 }
 
 impl Group {
@@ -25,15 +28,29 @@ impl Group {
     }
 
     pub fn add(&mut self, instance: u32) {
-        *self.per_instance.entry(instance).or_insert(0) += 1;
+        bump(&mut self.per_instance, instance, true);
     }
 
     pub fn remove(&mut self, instance: u32) {
-        if let Some(n) = self.per_instance.get_mut(&instance) {
-            *n -= 1;
-            if *n == 0 {
-                self.per_instance.remove(&instance);
-            }
+        bump(&mut self.per_instance, instance, false);
+    }
+
+    pub fn add_zone(&mut self, az: u32) {
+        bump(&mut self.fargate_per_az, az, true);
+    }
+
+    pub fn remove_zone(&mut self, az: u32) {
+        bump(&mut self.fargate_per_az, az, false);
+    }
+}
+
+fn bump(map: &mut BTreeMap<u32, u32>, key: u32, up: bool) {
+    if up {
+        *map.entry(key).or_insert(0) += 1;
+    } else if let Some(n) = map.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(&key);
         }
     }
 }
@@ -52,7 +69,59 @@ pub struct OwnerStats {
     pub stopped: u64,
     pub failed: u64,
     pub provisioning_wait_total: u64,
+    /// Tasks launched per capacity (EC2, FARGATE, FARGATE_SPOT).
+    pub launched_on: [u64; 3],
     pub provisioning_wait_max: u64,
+}
+
+/// One entry of a capacity provider strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderShare {
+    pub capacity: Capacity,
+    pub base: u32,
+    pub weight: u32,
+}
+
+/// Where an owner's tasks run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CapacityChoice {
+    /// `launch_type = "EC2"`: on the cluster's container instances.
+    Ec2,
+    /// A capacity provider strategy (or `launch_type = "FARGATE"`, which is
+    /// one provider with weight 1).
+    Providers(Vec<ProviderShare>),
+}
+
+impl CapacityChoice {
+    /// ECS's split: the provider with a `base` gets tasks until it has that
+    /// many, then each task goes where it keeps the counts closest to the
+    /// weights. `counts[i]` is how many tasks provider `i` has now.
+    pub fn next(&self, counts: &[u32]) -> Capacity {
+        let list = match self {
+            CapacityChoice::Ec2 => return Capacity::Ec2,
+            CapacityChoice::Providers(list) => list,
+        };
+        if let Some((i, _)) = list.iter().enumerate().find(|(i, p)| counts[*i] < p.base) {
+            return list[i].capacity;
+        }
+        // Smallest (count beyond base + 1) / weight, compared exactly by cross-multiplying.
+        let mut best: Option<(usize, u64, u64)> = None;
+        for (i, p) in list.iter().enumerate().filter(|(_, p)| p.weight > 0) {
+            let num = u64::from(counts[i].saturating_sub(p.base)) + 1;
+            let den = u64::from(p.weight);
+            if best.is_none_or(|(_, bn, bd)| num * bd < bn * den) {
+                best = Some((i, num, den));
+            }
+        }
+        list[best.map_or(0, |b| b.0)].capacity
+    }
+
+    pub fn capacities(&self) -> Vec<Capacity> {
+        match self {
+            CapacityChoice::Ec2 => vec![Capacity::Ec2],
+            CapacityChoice::Providers(l) => l.iter().map(|p| p.capacity).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +129,7 @@ pub struct Service {
     pub name: String,
     pub scheduling: SchedulingStrategy,
     pub taskdef: u32,
+    pub capacity: CapacityChoice,
     pub desired: u32,
     pub strategies: Vec<Strategy>,
     pub constraints: Vec<Constraint>,
@@ -91,6 +161,7 @@ pub enum Arrivals {
 pub struct Job {
     pub name: String,
     pub taskdef: u32,
+    pub capacity: CapacityChoice,
     pub group: u32,
     pub arrivals: Arrivals,
     pub duration: Dist,

@@ -89,6 +89,39 @@ impl StopReason {
     }
 }
 
+/// Where a task runs and how it is bought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capacity {
+    /// On a container instance of the cluster.
+    Ec2,
+    Fargate,
+    /// Fargate capacity at the Spot discount, which AWS may reclaim.
+    FargateSpot,
+}
+
+impl Capacity {
+    /// The `launchType` ECS reports.
+    pub fn launch_type(self) -> &'static str {
+        match self {
+            Capacity::Ec2 => "EC2",
+            Capacity::Fargate | Capacity::FargateSpot => "FARGATE",
+        }
+    }
+
+    /// The capacity provider name as written in a capacity provider strategy.
+    pub fn provider(self) -> &'static str {
+        match self {
+            Capacity::Ec2 => "EC2",
+            Capacity::Fargate => "FARGATE",
+            Capacity::FargateSpot => "FARGATE_SPOT",
+        }
+    }
+
+    pub fn is_fargate(self) -> bool {
+        self != Capacity::Ec2
+    }
+}
+
 /// Who launched a task: a service, or a job (standalone RunTask arrivals).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Owner {
@@ -104,8 +137,11 @@ pub struct Task {
     /// Index into the task-group table used by spread and distinctInstance.
     pub group: u32,
     pub taskdef: u32,
+    pub capacity: Capacity,
     pub state: TaskState,
     pub instance: Option<u32>,
+    /// Zone of a Fargate task (EC2 tasks take their instance's zone).
+    pub az: Option<u32>,
     /// DAEMON tasks belong to one instance before they are placed.
     pub target_instance: Option<u32>,
     /// False once the scheduler or the task itself decided it should stop.

@@ -39,6 +39,11 @@ pub struct TaskDef {
     pub cpu: u32,
     /// MiB reserved on the instance.
     pub memory: u32,
+    /// Task-level size as written (required on Fargate, which bills it).
+    pub task_cpu: Option<u32>,
+    pub task_memory: Option<u32>,
+    /// Fargate ephemeral storage in GiB (20 free, up to 200).
+    pub ephemeral_gib: u32,
     /// Static host ports; two tasks needing the same port cannot share an instance.
     pub host_ports: Vec<u16>,
     /// Required `ecs.cpu-architecture`, from `runtimePlatform`.

@@ -1,113 +1,137 @@
 //! Results of a run: CSV files, `summary.json`, written atomically.
 
 pub mod csv_out;
+pub mod price;
+mod staged;
 pub mod summary;
 
+use crate::billing::{CostSummary, Ledger, PriceBook, prices};
+use crate::engine::SimTime;
 use crate::error::{Error, Result};
+use crate::model::{Cluster, Task, TaskState};
 use crate::scenario::Scenario;
-use crate::sim::Sim;
-use std::path::{Path, PathBuf};
+use crate::sim::{Outcome, Recorder, Sample, Sim};
+pub use staged::StagedDir;
+use std::path::Path;
 use std::time::Instant;
 pub use summary::Summary;
 
-/// A results folder that only appears under its real name once complete.
-pub struct StagedDir {
-    tmp: PathBuf,
-    target: PathBuf,
-    done: bool,
+/// Sends every task and sample to the CSV writers (when writing files) and
+/// to the bill.
+struct RunRecorder {
+    csv: Option<csv_out::CsvRecorder>,
+    ledger: Ledger,
 }
 
-impl StagedDir {
-    pub fn new(target: &Path) -> Result<Self> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "results".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if tmp.exists() {
-            let _ = std::fs::remove_dir_all(&tmp);
+impl Recorder for RunRecorder {
+    fn task_done(&mut self, c: &Cluster, t: &Task) {
+        if let Some(w) = &mut self.csv {
+            w.task_done(c, t);
         }
-        std::fs::create_dir(&tmp)
-            .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
-        Ok(StagedDir {
-            tmp,
-            target: target.to_path_buf(),
-            done: false,
-        })
+        self.ledger.task_done(c, t);
     }
-
-    pub fn path(&self) -> &Path {
-        &self.tmp
-    }
-
-    /// Moves the finished folder into place, replacing an older result.
-    pub fn commit(mut self) -> Result<PathBuf> {
-        let old = self.tmp.with_file_name(format!(
-            ".{}.old-{}",
-            self.target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        if self.target.exists() {
-            std::fs::rename(&self.target, &old)
-                .map_err(|e| Error::io(format!("cannot replace {}", self.target.display()), e))?;
-        }
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| {
-            Error::io(
-                format!("cannot move results to {}", self.target.display()),
-                e,
-            )
-        })?;
-        if old.exists() {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        self.done = true;
-        Ok(self.target.clone())
-    }
-}
-
-impl Drop for StagedDir {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_dir_all(&self.tmp);
+    fn sample(&mut self, s: &Sample) {
+        if let Some(w) = &mut self.csv {
+            w.sample(s);
         }
     }
+    fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
 }
 
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::Internal(format!("writing {file}: {e}"))
 }
 
+/// The prices a scenario needs from the book, checked before anything runs.
+pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates> {
+    let c = &scenario.cluster;
+    let mut types: Vec<&str> = c
+        .instances
+        .iter()
+        .map(|i| i.instance_type.as_str())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    let fargate = c
+        .services
+        .iter()
+        .map(|s| &s.capacity)
+        .chain(c.jobs.iter().map(|j| &j.capacity))
+        .any(|k| *k != crate::model::CapacityChoice::Ec2);
+    Ok(prices::resolve(
+        book,
+        &scenario.file,
+        &scenario.region,
+        &types,
+        fargate,
+        scenario.pricing.ebs_root_gib > 0,
+    )?)
+}
+
+/// Everything a finished run knows.
+pub struct RunResult {
+    pub outcome: Outcome,
+    pub cluster: Cluster,
+    pub cost: CostSummary,
+    pub wall_s: f64,
+}
+
+/// Runs a scenario; with `dir`, streams tasks.csv, timeseries.csv and cost.csv there.
+pub fn simulate(
+    scenario: &Scenario,
+    seed: u64,
+    book: &PriceBook,
+    dir: Option<&Path>,
+) -> Result<RunResult> {
+    let rates = rates_for(scenario, book)?;
+    let started = Instant::now();
+    let csv = match dir {
+        Some(d) => Some(
+            csv_out::CsvRecorder::create(d, &scenario.cluster, scenario.duration)
+                .map_err(csv_err("tasks.csv"))?,
+        ),
+        None => None,
+    };
+    let ledger = Ledger::new(rates, scenario.pricing.clone(), scenario.duration, dir)
+        .map_err(csv_err("cost.csv"))?;
+    let mut rec = RunRecorder { csv, ledger };
+    let (outcome, cluster) = Sim::new(scenario, seed, &mut rec).run()?;
+    let RunRecorder { csv, ledger } = rec;
+    if let Some(w) = csv {
+        w.finish().map_err(csv_err("tasks.csv / timeseries.csv"))?;
+    }
+    let task_ms: u128 = cluster
+        .services
+        .iter()
+        .map(|s| s.stats.running.area(scenario.duration))
+        .chain(
+            cluster
+                .jobs
+                .iter()
+                .map(|j| j.stats.running.area(scenario.duration)),
+        )
+        .sum();
+    let cost = ledger
+        .finish(&cluster, task_ms, dir)
+        .map_err(csv_err("cost.csv / cost_timeseries.csv"))?;
+    Ok(RunResult {
+        outcome,
+        cluster,
+        cost,
+        wall_s: started.elapsed().as_secs_f64(),
+    })
+}
+
 /// Runs a scenario and writes its results to `out`; returns the summary.
-pub fn run_to_dir(scenario: &Scenario, seed: u64, out: &Path) -> Result<Summary> {
+pub fn run_to_dir(scenario: &Scenario, seed: u64, book: &PriceBook, out: &Path) -> Result<Summary> {
+    // Prices are checked before a folder is made, so bad input leaves nothing.
+    rates_for(scenario, book)?;
     let staged = StagedDir::new(out)?;
     let dir = staged.path().to_path_buf();
-    let started = Instant::now();
-    let mut rec = csv_out::CsvRecorder::create(&dir, &scenario.cluster, scenario.duration)
-        .map_err(csv_err("tasks.csv"))?;
-    let (outcome, cluster) = Sim::new(scenario, seed, &mut rec).run()?;
-    rec.finish()
-        .map_err(csv_err("tasks.csv / timeseries.csv"))?;
-    csv_out::write_instances(&dir.join("instances.csv"), &cluster, scenario.duration)
+    let r = simulate(scenario, seed, book, Some(&dir))?;
+    csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, scenario.duration)
         .map_err(csv_err("instances.csv"))?;
-    let wall = started.elapsed().as_secs_f64();
-    let summary = summary::build(
-        &scenario.name,
-        &scenario.file.display().to_string(),
-        seed,
-        scenario.duration,
-        &outcome,
-        &cluster,
-        wall,
-    );
+    let summary = summary::build(scenario, seed, &r);
     let json =
         serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(dir.join("summary.json"), json + "\n")

@@ -1,9 +1,10 @@
 //! `summary.json`: the figures of one run.
 
-use crate::engine::SimTime;
+use super::RunResult;
+use crate::billing::CostSummary;
 use crate::engine::time::secs_f64;
-use crate::model::{Cluster, OwnerStats, SchedulingStrategy};
-use crate::sim::Outcome;
+use crate::model::{OwnerStats, SchedulingStrategy};
+use crate::scenario::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -28,6 +29,8 @@ pub struct Summary {
     pub memory_reserved_mean_pct: f64,
     pub services: BTreeMap<String, ServiceSummary>,
     pub jobs: BTreeMap<String, JobSummary>,
+    #[serde(flatten)]
+    pub cost: CostSummary,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,15 +78,8 @@ fn waits(s: &OwnerStats) -> (f64, f64) {
     )
 }
 
-pub fn build(
-    name: &str,
-    file: &str,
-    seed: u64,
-    end: SimTime,
-    o: &Outcome,
-    c: &Cluster,
-    wall_s: f64,
-) -> Summary {
+pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
+    let (end, o, c, wall_s) = (sc.duration, &r.outcome, &r.cluster, r.wall_s);
     let mean = |area: u128| {
         if end == 0 {
             0.0
@@ -144,8 +140,8 @@ pub fn build(
     let cpu_area: u128 = c.instances.iter().map(|i| i.cpu_level.area(end)).sum();
     let mem_area: u128 = c.instances.iter().map(|i| i.memory_level.area(end)).sum();
     Summary {
-        scenario: name.to_string(),
-        scenario_file: file.to_string(),
+        scenario: sc.name.clone(),
+        scenario_file: sc.file.display().to_string(),
         ecsim_version: env!("CARGO_PKG_VERSION"),
         seed,
         sim_duration_s: secs_f64(end),
@@ -166,5 +162,6 @@ pub fn build(
         memory_reserved_mean_pct: reserved_pct(mem_area, c.registered_memory),
         services,
         jobs,
+        cost: r.cost.clone(),
     }
 }

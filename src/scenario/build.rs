@@ -2,6 +2,7 @@
 //! names the field path and what would be valid.
 
 use super::Scenario;
+use super::capacity;
 use super::ctx::{Ctx, R, pairs, unique};
 use super::spec::*;
 use super::taskdefs::build_taskdefs;
@@ -147,11 +148,25 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             let n = ctx.count(&format!("{cp}.desired_count"), c.desired_count, 100_000)?;
             desired_changes.push((at, i as u32, n));
         }
+        let capacity = capacity::capacity(
+            ctx,
+            &p,
+            capacity::Placement {
+                launch_type: s.launch_type.as_deref(),
+                providers: s.capacity_provider_strategy.as_deref(),
+                has_strategy: s.placement_strategy.is_some(),
+                has_constraints: !s.placement_constraints.is_empty(),
+                daemon: scheduling == SchedulingStrategy::Daemon,
+            },
+            &cluster.taskdefs[taskdef as usize],
+        )?;
+        let on_ec2 = capacity == CapacityChoice::Ec2;
         let group = group_of(&mut cluster, format!("service:{}", s.name));
         cluster.services.push(Service {
             name: s.name.clone(),
             scheduling,
             taskdef,
+            capacity,
             desired,
             strategies,
             constraints,
@@ -164,14 +179,16 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             reached_desired: None,
             ramp_done: None,
         });
-        check_fits(
-            ctx,
-            &cluster,
-            &p,
-            taskdef,
-            &cluster.services[i].constraints,
-            scheduling == SchedulingStrategy::Daemon,
-        )?;
+        if on_ec2 {
+            check_fits(
+                ctx,
+                &cluster,
+                &p,
+                taskdef,
+                &cluster.services[i].constraints,
+                scheduling == SchedulingStrategy::Daemon,
+            )?;
+        }
     }
     desired_changes.sort_by_key(|c| c.0);
 
@@ -239,10 +256,25 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             .clone()
             .unwrap_or_else(|| format!("family:{}", cluster.taskdefs[taskdef as usize].family));
         let group = group_of(&mut cluster, gname);
-        check_fits(ctx, &cluster, &p, taskdef, &constraints, false)?;
+        let capacity = capacity::capacity(
+            ctx,
+            &p,
+            capacity::Placement {
+                launch_type: j.launch_type.as_deref(),
+                providers: j.capacity_provider_strategy.as_deref(),
+                has_strategy: j.placement_strategy.is_some(),
+                has_constraints: !j.placement_constraints.is_empty(),
+                daemon: false,
+            },
+            &cluster.taskdefs[taskdef as usize],
+        )?;
+        if capacity == CapacityChoice::Ec2 {
+            check_fits(ctx, &cluster, &p, taskdef, &constraints, false)?;
+        }
         cluster.jobs.push(Job {
             name: j.name.clone(),
             taskdef,
+            capacity,
             group,
             arrivals,
             duration,
@@ -251,7 +283,14 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             stats: OwnerStats::default(),
         });
     }
+    let region = spec.region.clone().unwrap_or_else(|| "us-east-1".into());
+    if region.trim().is_empty() {
+        return Err(ctx.err("region", "must not be empty, e.g. \"us-east-1\""));
+    }
     Ok(Scenario {
+        region,
+        pricing: capacity::pricing(ctx, spec.pricing.as_ref())?,
+        fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         name: spec.name,
         file: ctx.file.to_path_buf(),
         duration,
@@ -369,6 +408,7 @@ fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Cluster) -> R<(
                 return Err(ctx.err(format!("{p}.attributes.{k}"), "custom attribute names are 1-128 of A-Z a-z 0-9 - _ / . and may not start with \"ecs.\""));
             }
         }
+        let spot = capacity::market(ctx, &format!("{p}.market"), g.market.as_deref())?;
         let mut memory = match g.registered_memory_mib {
             Some(m) => ctx.count(
                 &format!("{p}.registered_memory_mib"),
@@ -414,6 +454,7 @@ fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Cluster) -> R<(
                 launched: 0,
                 terminated: None,
                 tasks_placed: 0,
+                spot,
                 cpu_level: Level::default(),
                 memory_level: Level::default(),
             });

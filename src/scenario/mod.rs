@@ -1,6 +1,7 @@
 //! Scenario files: TOML with defaults, validated into the initial model.
 
 mod build;
+mod capacity;
 mod ctx;
 pub mod spec;
 pub mod taskdef_json;
@@ -22,6 +23,11 @@ pub struct Scenario {
     pub cluster: Cluster,
     /// (time, service index, new desired count), sorted by time.
     pub desired_changes: Vec<(SimTime, u32, u32)>,
+    /// AWS region whose prices apply.
+    pub region: String,
+    pub pricing: crate::billing::PricingConfig,
+    /// Time a Fargate task spends in PROVISIONING before its image pull.
+    pub fargate_provisioning: crate::engine::Dist,
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {

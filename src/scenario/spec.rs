@@ -12,7 +12,14 @@ pub struct ScenarioSpec {
     pub duration: String,
     #[serde(default)]
     pub seed: u64,
+    /// AWS region whose prices apply (default us-east-1).
+    #[serde(default)]
+    pub region: Option<String>,
     pub cluster: ClusterSpec,
+    #[serde(default)]
+    pub fargate: Option<FargateSpec>,
+    #[serde(default)]
+    pub pricing: Option<PricingSpec>,
     #[serde(default)]
     pub instance_groups: Vec<InstanceGroupSpec>,
     #[serde(default)]
@@ -46,6 +53,9 @@ pub struct InstanceGroupSpec {
     pub availability_zones: Option<Vec<String>>,
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    /// `on-demand` (default) or `spot`.
+    #[serde(default)]
+    pub market: Option<String>,
     /// `ECS_RESERVED_MEMORY`: MiB kept back from tasks (agent default 0).
     #[serde(default)]
     pub reserved_memory_mib: Option<i64>,
@@ -70,6 +80,9 @@ pub struct TaskDefSpec {
     pub containers: Option<Vec<ContainerSpec>>,
     #[serde(default)]
     pub runtime_platform: Option<String>,
+    /// Fargate ephemeral storage (GiB, 20-200; the first 20 are free).
+    #[serde(default)]
+    pub ephemeral_storage_gib: Option<i64>,
     #[serde(default)]
     pub placement_constraints: Vec<ConstraintSpec>,
     #[serde(default)]
@@ -107,6 +120,13 @@ pub struct ServiceSpec {
     pub task_definition: String,
     #[serde(default)]
     pub desired_count: Option<i64>,
+    /// `EC2` (default) or `FARGATE`.
+    #[serde(default)]
+    pub launch_type: Option<String>,
+    /// FARGATE / FARGATE_SPOT providers with base and weight.
+    #[serde(default)]
+    pub capacity_provider_strategy: Option<Vec<ProviderSpec>>,
+
     /// `REPLICA` (default) or `DAEMON`.
     #[serde(default)]
     pub scheduling_strategy: Option<String>,
@@ -134,6 +154,13 @@ pub struct JobSpec {
     pub task_definition: String,
     pub arrivals: ArrivalSpec,
     pub duration: DistSpec,
+    /// `EC2` (default) or `FARGATE`.
+    #[serde(default)]
+    pub launch_type: Option<String>,
+    /// FARGATE / FARGATE_SPOT providers with base and weight.
+    #[serde(default)]
+    pub capacity_provider_strategy: Option<Vec<ProviderSpec>>,
+
     /// Task group for spread / distinctInstance; `family:<task definition>` by default, as RunTask.
     #[serde(default)]
     pub group: Option<String>,
@@ -186,4 +213,51 @@ pub enum ArrivalSpec {
         #[serde(default)]
         at: Option<String>,
     },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSpec {
+    pub capacity_provider: String,
+    #[serde(default)]
+    pub base: Option<i64>,
+    #[serde(default)]
+    pub weight: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FargateSpec {
+    /// Time in PROVISIONING (capacity and ENI) before the image pull starts.
+    #[serde(default)]
+    pub provisioning: Option<DistSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricingSpec {
+    /// Fraction off the on-demand price for EC2 Spot instances.
+    #[serde(default)]
+    pub ec2_spot_discount: Option<f64>,
+    /// Fraction off the Fargate price for FARGATE_SPOT tasks.
+    #[serde(default)]
+    pub fargate_spot_discount: Option<f64>,
+    /// CSV of EC2 Spot prices over time: `time,instance_type,usd_per_hour`.
+    #[serde(default)]
+    pub ec2_spot_prices: Option<String>,
+    /// Size of a gp3 root volume billed with every instance (0 = none).
+    #[serde(default)]
+    pub ebs_root_volume_gib: Option<i64>,
+    #[serde(default)]
+    pub savings_plan: Option<SavingsPlanSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavingsPlanSpec {
+    pub commitment_usd_per_hour: f64,
+    #[serde(default)]
+    pub ec2_discount: Option<f64>,
+    #[serde(default)]
+    pub fargate_discount: Option<f64>,
 }

@@ -20,6 +20,14 @@ pub struct AwsTaskDef {
     pub runtime_platform: Option<AwsRuntimePlatform>,
     #[serde(default)]
     pub placement_constraints: Vec<AwsConstraint>,
+    #[serde(default)]
+    pub ephemeral_storage: Option<AwsEphemeralStorage>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AwsEphemeralStorage {
+    #[serde(rename = "sizeInGiB", default)]
+    pub size_in_gib: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

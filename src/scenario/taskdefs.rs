@@ -99,6 +99,7 @@ fn finish(
     memory: Option<u32>,
     containers: Vec<Container>,
 ) -> R<TaskDef> {
+    let (task_cpu, task_memory) = (cpu, memory);
     let (cpu, mem) = taskdef::reserved_resources(cpu, memory, &containers);
     let memory = mem.ok_or_else(|| {
         ctx.err(
@@ -133,6 +134,9 @@ fn finish(
         family,
         cpu,
         memory,
+        task_cpu,
+        task_memory,
+        ephemeral_gib: 20,
         host_ports,
         arch: None,
         constraints: Vec::new(),
@@ -143,6 +147,16 @@ fn finish(
         shutdown: Dist::Constant(0),
         stop_timeout: 0,
     })
+}
+
+fn ephemeral(ctx: &Ctx, path: &str, gib: i64) -> R<u32> {
+    if !(20..=200).contains(&gib) {
+        return Err(ctx.err(
+            path,
+            format!("Fargate ephemeral storage is 20 to 200 GiB, got {gib}"),
+        ));
+    }
+    Ok(gib as u32)
 }
 
 fn port(ctx: &Ctx, path: &str, v: i64) -> R<u16> {
@@ -193,6 +207,9 @@ fn inline(ctx: &Ctx, p: &str, t: &TaskDefSpec) -> R<TaskDef> {
         });
     }
     let mut td = finish(ctx, p, family, cpu, memory, containers)?;
+    if let Some(g) = t.ephemeral_storage_gib {
+        td.ephemeral_gib = ephemeral(ctx, &format!("{p}.ephemeral_storage_gib"), g)?;
+    }
     td.arch = arch(
         ctx,
         &format!("{p}.runtime_platform"),
@@ -280,6 +297,9 @@ fn from_json(ctx: &Ctx, p: &str, file: &str, t: &TaskDefSpec) -> R<TaskDef> {
         e.path = e.path.trim_start_matches('.').to_string();
         e
     })?;
+    if let Some(g) = aws.ephemeral_storage.as_ref().and_then(|e| e.size_in_gib) {
+        td.ephemeral_gib = ephemeral(&jctx, "ephemeralStorage.sizeInGiB", g)?;
+    }
     td.arch = arch(
         &jctx,
         "runtimePlatform.cpuArchitecture",

@@ -2,8 +2,9 @@
 
 use super::{Ev, Sim};
 use crate::engine::{Dist, SimRng, SimTime};
-use crate::model::{Owner, StopReason, Task, TaskState};
+use crate::model::{Capacity, Owner, StopReason, Task, TaskState};
 use crate::placement::{self, Request};
+use rand::RngExt;
 
 impl Sim<'_> {
     fn owner_rng(&mut self, owner: Owner) -> &mut SimRng {
@@ -23,6 +24,7 @@ impl Sim<'_> {
         run_for: Option<SimTime>,
     ) -> u32 {
         let now = self.now();
+        let capacity = self.next_capacity(owner);
         let serial = self.next_serial;
         self.next_serial += 1;
         let key = self.cluster.tasks.insert(Task {
@@ -30,8 +32,10 @@ impl Sim<'_> {
             owner,
             group,
             taskdef,
+            capacity,
             state: TaskState::Provisioning,
             instance: None,
+            az: None,
             target_instance: target,
             desired_running: true,
             created: now,
@@ -44,13 +48,16 @@ impl Sim<'_> {
         });
         let stats = self.cluster.stats_mut(owner);
         stats.launched += 1;
+        stats.launched_on[capacity as usize] += 1;
         stats.starting += 1;
         stats.provisioning += 1;
         self.outcome.tasks_launched += 1;
         if let Owner::Service(s) = owner {
             self.cluster.services[s as usize].active.push(key);
         }
-        if !self.try_place(key) {
+        if capacity.is_fargate() {
+            self.start_fargate(key);
+        } else if !self.try_place(key) {
             if target.is_some() {
                 self.waiting_daemon.push_back(key);
             } else {
@@ -58,6 +65,72 @@ impl Sim<'_> {
             }
         }
         key
+    }
+
+    /// The capacity the owner's next task uses, from its capacity provider
+    /// strategy and what it runs now.
+    fn next_capacity(&self, owner: Owner) -> Capacity {
+        let c = &self.cluster;
+        let (choice, counts) = match owner {
+            Owner::Service(s) => {
+                let svc = &c.services[s as usize];
+                let caps = svc.capacity.capacities();
+                let counts: Vec<u32> = caps
+                    .iter()
+                    .map(|cap| {
+                        svc.active
+                            .iter()
+                            .filter(|&&k| c.tasks[k].capacity == *cap)
+                            .count() as u32
+                    })
+                    .collect();
+                (&svc.capacity, counts)
+            }
+            Owner::Job(j) => {
+                let job = &c.jobs[j as usize];
+                let counts = job
+                    .capacity
+                    .capacities()
+                    .iter()
+                    .map(|cap| job.stats.launched_on[*cap as usize] as u32)
+                    .collect();
+                (&job.capacity, counts)
+            }
+        };
+        choice.next(&counts)
+    }
+
+    /// Fargate needs no instance: the task gets a zone (spread over the
+    /// zones, fewest tasks of its group first) and leaves PROVISIONING after
+    /// the Fargate provisioning delay.
+    fn start_fargate(&mut self, key: u32) {
+        let c = &self.cluster;
+        let group = &c.groups[c.tasks[key].group as usize];
+        let zones: Vec<u32> = (0..c.azs.len() as u32).collect();
+        let least = zones
+            .iter()
+            .map(|z| group.fargate_per_az.get(z).copied().unwrap_or(0))
+            .min()
+            .unwrap_or(0);
+        let best: Vec<u32> = zones
+            .into_iter()
+            .filter(|z| group.fargate_per_az.get(z).copied().unwrap_or(0) == least)
+            .collect();
+        let az = best[self.placement_rng.random_range(0..best.len())];
+        let task = &mut self.cluster.tasks[key];
+        task.az = Some(az);
+        let (g, owner, serial) = (task.group, task.owner, task.serial);
+        self.cluster.groups[g as usize].add_zone(az);
+        let delay = self
+            .fargate_provisioning
+            .clone()
+            .sample(self.owner_rng(owner));
+        if delay == 0 {
+            self.on_timer(key);
+        } else {
+            let id = self.queue.schedule_in(delay, Ev::Task { key, serial });
+            self.cluster.tasks[key].timer = Some(id);
+        }
     }
 
     fn try_place(&mut self, key: u32) -> bool {
@@ -95,16 +168,24 @@ impl Sim<'_> {
         self.cluster.used_memory += u64::from(mem);
         let task = &mut self.cluster.tasks[key];
         task.instance = Some(inst);
-        task.placed = Some(now);
-        let (group, owner, wait) = (task.group, task.owner, now - task.created);
+        let group = task.group;
         self.cluster.groups[group as usize].add(inst);
+        self.leave_provisioning(key);
+        self.advance(key);
+        true
+    }
+
+    /// PROVISIONING → PENDING: the task has capacity and its image pull starts.
+    fn leave_provisioning(&mut self, key: u32) {
+        let now = self.now();
+        let task = &mut self.cluster.tasks[key];
+        task.placed = Some(now);
+        let (owner, wait) = (task.owner, now - task.created);
         let stats = self.cluster.stats_mut(owner);
         stats.placed += 1;
         stats.provisioning_wait_total += wait;
         stats.provisioning_wait_max = stats.provisioning_wait_max.max(wait);
         self.set_state(key, TaskState::Pending);
-        self.advance(key);
-        true
     }
 
     /// Retries waiting tasks in arrival order after capacity was freed.
@@ -223,7 +304,9 @@ impl Sim<'_> {
                 self.finalize(key);
                 return false;
             }
-            TaskState::Provisioning | TaskState::Stopped => return false,
+            // Only Fargate tasks have a timer while PROVISIONING.
+            TaskState::Provisioning => self.leave_provisioning(key),
+            TaskState::Stopped => return false,
         }
         true
     }
@@ -263,6 +346,9 @@ impl Sim<'_> {
         let (owner, group, instance, state) = (task.owner, task.group, task.instance, task.state);
         if let Some(i) = instance {
             self.cluster.groups[group as usize].remove(i);
+        }
+        if let (true, Some(az)) = (task.capacity.is_fargate(), task.az) {
+            self.cluster.groups[group as usize].remove_zone(az);
         }
         if let Owner::Service(s) = owner {
             let active = &mut self.cluster.services[s as usize].active;

@@ -2,8 +2,11 @@
 //! and DAEMON services at one task per eligible instance.
 
 use super::Sim;
-use crate::model::{InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState};
+use crate::model::{
+    CapacityChoice, InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState,
+};
 use crate::placement::{self, Request};
+use rand::RngExt;
 
 impl Sim<'_> {
     pub(super) fn reconcile(&mut self, s: u32) {
@@ -45,6 +48,9 @@ impl Sim<'_> {
         }
         let mut placed: Vec<u32> = svc.active.clone();
         placed.sort_unstable_by_key(|&k| c.tasks[k].serial);
+        if svc.capacity != CapacityChoice::Ec2 {
+            return self.pick_fargate_to_stop(s, placed);
+        }
         placement::choose_to_stop(
             c,
             svc.group,
@@ -52,6 +58,41 @@ impl Sim<'_> {
             &svc.strategies,
             &mut self.scheduler_rng,
         )
+    }
+
+    /// Fargate scale-in: from the provider furthest above its share of the
+    /// smaller count (so base and weights still hold), then from the zone
+    /// with the most tasks; ties at random.
+    fn pick_fargate_to_stop(&mut self, s: u32, mut cands: Vec<u32>) -> Option<u32> {
+        let c = &self.cluster;
+        let svc = &c.services[s as usize];
+        let caps = svc.capacity.capacities();
+        let mut target = vec![0u32; caps.len()];
+        for _ in 0..cands.len().saturating_sub(1) {
+            let next = svc.capacity.next(&target);
+            if let Some(i) = caps.iter().position(|&x| x == next) {
+                target[i] += 1;
+            }
+        }
+        let count = |cap| {
+            cands
+                .iter()
+                .filter(|&&k| c.tasks[k].capacity == cap)
+                .count() as u32
+        };
+        if let Some(i) = (0..caps.len()).find(|&i| count(caps[i]) > target[i]) {
+            cands.retain(|&k| c.tasks[k].capacity == caps[i]);
+        }
+        let group = &c.groups[svc.group as usize];
+        let per_zone = |k: u32| {
+            c.tasks[k]
+                .az
+                .and_then(|z| group.fargate_per_az.get(&z).copied())
+                .unwrap_or(0)
+        };
+        let most = cands.iter().map(|&k| per_zone(k)).max()?;
+        cands.retain(|&k| per_zone(k) == most);
+        Some(cands[self.scheduler_rng.random_range(0..cands.len())])
     }
 
     /// One task on every ACTIVE instance that meets the constraints; a task

@@ -1,0 +1,476 @@
+//! The bill of one run: one row per billed resource in `cost.csv`, hourly
+//! totals in `cost_timeseries.csv`, and the summary figures. EC2 instances and
+//! EBS volumes are billed per second with a 60-second minimum from launch to
+//! termination, busy or idle; Fargate tasks per second from the start of the
+//! image pull (PENDING) to STOPPED, rounded up to the second, 1-minute minimum.
+
+use super::money::{Money, Rate};
+use super::prices::Rates;
+use super::{PricingConfig, savings};
+use crate::engine::SimTime;
+use crate::engine::time::{HOUR, SECOND, format_secs};
+use crate::model::{Capacity, Cluster, Instance, Owner, Task};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+/// What each hourly column adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Ec2OnDemand,
+    Ec2Spot,
+    Fargate,
+    FargateSpot,
+    Ebs,
+    SpFee,
+    SpCovered,
+}
+const CLASSES: [(Class, &str); 7] = [
+    (Class::Ec2OnDemand, "ec2_on_demand_usd"),
+    (Class::Ec2Spot, "ec2_spot_usd"),
+    (Class::Fargate, "fargate_usd"),
+    (Class::FargateSpot, "fargate_spot_usd"),
+    (Class::Ebs, "ebs_usd"),
+    (Class::SpFee, "savings_plan_fee_usd"),
+    (Class::SpCovered, "savings_plan_covered_usd"),
+];
+
+pub const COST_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "market",
+    "start",
+    "end",
+    "billed_seconds",
+    "rate",
+    "usd",
+    "owner",
+    "detail",
+    "running_at_end",
+];
+
+type CsvOut = csv::Writer<BufWriter<File>>;
+
+pub struct Ledger {
+    rates: Rates,
+    cfg: PricingConfig,
+    end: SimTime,
+    hours: Vec<[Money; 7]>,
+    rows: Option<CsvOut>,
+    error: Option<csv::Error>,
+    fargate_by_owner: BTreeMap<Owner, Money>,
+    /// Per instance: each owner's reserved CPU·ms and MiB·ms.
+    areas: Vec<BTreeMap<Owner, (u128, u128)>>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CostSummary {
+    pub total_cost_usd: f64,
+    pub region: String,
+    pub price_source: String,
+    pub cost_by_launch_type: BTreeMap<&'static str, f64>,
+    pub cost_by_market: BTreeMap<&'static str, f64>,
+    /// EC2 cost allocated by reserved CPU and memory (9:1 per vCPU vs GB, as
+    /// AWS's split cost allocation does) plus Fargate cost, before Savings Plans.
+    pub cost_by_service: BTreeMap<String, f64>,
+    pub cost_by_job: BTreeMap<String, f64>,
+    /// EC2 instance cost not reserved by any task (minimum charges included).
+    pub idle_capacity_cost_usd: f64,
+    pub ebs_cost_usd: f64,
+    pub savings_plan_fee_usd: f64,
+    pub savings_plan_covered_usd: f64,
+    pub task_hours: f64,
+    pub cost_per_1000_task_hours: f64,
+}
+
+fn hour_of(t: SimTime, n: usize) -> usize {
+    ((t / HOUR) as usize).min(n - 1)
+}
+
+impl Ledger {
+    /// `dir` is where `cost.csv` and `cost_timeseries.csv` go; `None` keeps
+    /// only the figures (for `ecsim price`).
+    pub fn new(
+        rates: Rates,
+        cfg: PricingConfig,
+        end: SimTime,
+        dir: Option<&Path>,
+    ) -> Result<Ledger, csv::Error> {
+        let rows = match dir {
+            Some(d) => {
+                let mut w =
+                    csv::Writer::from_writer(BufWriter::new(File::create(d.join("cost.csv"))?));
+                w.write_record(COST_COLUMNS)?;
+                Some(w)
+            }
+            None => None,
+        };
+        let n = end.div_ceil(HOUR).max(1) as usize;
+        Ok(Ledger {
+            rates,
+            cfg,
+            end,
+            hours: vec![[Money(0); 7]; n],
+            rows,
+            error: None,
+            fargate_by_owner: BTreeMap::new(),
+            areas: Vec::new(),
+        })
+    }
+
+    /// Bills [start, end) under a rate that may change at given times
+    /// (`segments`: (from, rate), sorted, the first applying from `start`).
+    /// Returns the amount billed.
+    #[allow(clippy::too_many_arguments)]
+    fn bill(
+        &mut self,
+        id: &str,
+        kind: &str,
+        market: &str,
+        class: Class,
+        owner: &str,
+        detail: &str,
+        start: SimTime,
+        end: SimTime,
+        segments: &[(SimTime, Rate)],
+    ) -> Money {
+        let ongoing = end >= self.end && start < self.end;
+        let actual = end - start;
+        // Per-second billing; the minimum applies once the resource's life is over.
+        let billed = if ongoing {
+            actual
+        } else {
+            actual.div_ceil(SECOND).max(60) * SECOND
+        };
+        let n = self.hours.len();
+        let ci = CLASSES.iter().position(|c| c.0 == class).unwrap_or(0);
+        let mut total = Money(0);
+        let mut t = start;
+        let mut last_rate = segments.first().map(|s| s.1).unwrap_or_default();
+        for (k, &(from, rate)) in segments.iter().enumerate() {
+            if k > 0 && from >= end {
+                break;
+            }
+            let seg_end = segments.get(k + 1).map_or(end, |s| s.0.clamp(start, end));
+            last_rate = rate;
+            while t < seg_end {
+                let h = hour_of(t, n);
+                let piece_end = seg_end.min((h as u64 + 1) * HOUR).max(t + 1).min(seg_end);
+                let m = rate.for_ms(piece_end - t);
+                self.hours[h][ci] += m;
+                total += m;
+                t = piece_end;
+            }
+        }
+        if billed > actual {
+            let m = last_rate.for_ms(billed - actual);
+            self.hours[hour_of(end, n)][ci] += m;
+            total += m;
+        }
+        let hours = billed as f64 / HOUR as f64;
+        let rate = if billed > 0 {
+            total.usd() / hours
+        } else {
+            last_rate.usd_per_hour()
+        };
+        if let Some(w) = &mut self.rows {
+            let r = w.write_record([
+                id,
+                kind,
+                market,
+                &format_secs(start),
+                &format_secs(end),
+                &format_secs(billed),
+                &format!("{rate:.10}"),
+                &total.to_string(),
+                owner,
+                detail,
+                if ongoing { "true" } else { "false" },
+            ]);
+            if let Err(e) = r {
+                self.error.get_or_insert(e);
+            }
+        }
+        total
+    }
+
+    /// Called when a task stops (or the run ends with it alive).
+    pub fn task_done(&mut self, c: &Cluster, t: &Task) {
+        let Some(placed) = t.placed else { return };
+        let end = t.stopped.unwrap_or(self.end).min(self.end);
+        let td = &c.taskdefs[t.taskdef as usize];
+        match t.capacity {
+            Capacity::Ec2 => {
+                let Some(i) = t.instance else { return };
+                if self.areas.len() < c.instances.len() {
+                    self.areas.resize(c.instances.len(), BTreeMap::new());
+                }
+                let ms = u128::from(end - placed);
+                let a = self.areas[i as usize].entry(t.owner).or_insert((0, 0));
+                a.0 += ms * u128::from(td.cpu);
+                a.1 += ms * u128::from(td.memory);
+            }
+            cap => {
+                let mut rate = self.rates.fargate(
+                    td.arch,
+                    td.task_cpu.unwrap_or(td.cpu),
+                    td.task_memory.unwrap_or(td.memory),
+                    td.ephemeral_gib,
+                );
+                let (class, market) = if cap == Capacity::FargateSpot {
+                    rate = rate.discounted(self.cfg.fargate_spot_discount);
+                    (Class::FargateSpot, "spot")
+                } else {
+                    (Class::Fargate, "on_demand")
+                };
+                let detail = format!(
+                    "{} vCPU / {} GB {}",
+                    f64::from(td.task_cpu.unwrap_or(td.cpu)) / 1024.0,
+                    f64::from(td.task_memory.unwrap_or(td.memory)) / 1024.0,
+                    td.arch.unwrap_or(crate::model::Arch::X86_64).as_str()
+                );
+                let owner = c.owner_name(t.owner).to_string();
+                let m = self.bill(
+                    &format!("task-{}", t.serial),
+                    cap.provider(),
+                    market,
+                    class,
+                    &owner,
+                    &detail,
+                    placed,
+                    end,
+                    &[(placed, rate)],
+                );
+                *self.fargate_by_owner.entry(t.owner).or_default() += m;
+            }
+        }
+    }
+
+    fn instance_segments(&self, inst: &Instance, spot: bool) -> Vec<(SimTime, Rate)> {
+        let od = self
+            .rates
+            .ec2
+            .get(&inst.instance_type)
+            .copied()
+            .unwrap_or_default();
+        if !spot {
+            return vec![(inst.launched, od)];
+        }
+        match self.cfg.ec2_spot_series.get(&inst.instance_type) {
+            Some(series) if !series.is_empty() => {
+                // The price in force at launch, then every later change.
+                let at_launch = series
+                    .iter()
+                    .rev()
+                    .find(|p| p.0 <= inst.launched)
+                    .unwrap_or(&series[0])
+                    .1;
+                let mut v = vec![(inst.launched, Rate::whole(at_launch))];
+                v.extend(
+                    series
+                        .iter()
+                        .filter(|p| p.0 > inst.launched)
+                        .map(|p| (p.0, Rate::whole(p.1))),
+                );
+                v
+            }
+            _ => vec![(inst.launched, od.discounted(self.cfg.ec2_spot_discount))],
+        }
+    }
+
+    /// Bills the instances, volumes and Savings Plan, writes the hourly
+    /// series, and returns the figures. `task_ms` is the RUNNING time of all tasks.
+    pub fn finish(
+        mut self,
+        c: &Cluster,
+        task_ms: u128,
+        dir: Option<&Path>,
+    ) -> Result<CostSummary, csv::Error> {
+        let mut s = CostSummary {
+            region: self.rates.region.clone(),
+            price_source: self.rates.source.clone(),
+            ..Default::default()
+        };
+        let mut idle = 0.0;
+        let mut alloc: BTreeMap<Owner, f64> = BTreeMap::new();
+        self.areas.resize(c.instances.len(), BTreeMap::new());
+        let (mut ec2, mut ebs) = (Money(0), Money(0));
+        let (mut on_demand, mut spot) = (Money(0), Money(0));
+        for (idx, inst) in c.instances.iter().enumerate() {
+            let end = inst.terminated.unwrap_or(self.end).min(self.end);
+            let segs = self.instance_segments(inst, inst.spot);
+            let (class, market) = if inst.spot {
+                (Class::Ec2Spot, "spot")
+            } else {
+                (Class::Ec2OnDemand, "on_demand")
+            };
+            let group = &c.instance_groups[inst.group as usize];
+            let cost = self.bill(
+                &inst.id,
+                "ec2_instance",
+                market,
+                class,
+                group,
+                &inst.instance_type,
+                inst.launched,
+                end,
+                &segs,
+            );
+            ec2 += cost;
+            if inst.spot {
+                spot += cost
+            } else {
+                on_demand += cost
+            }
+            if self.cfg.ebs_root_gib > 0 {
+                let rate = Rate::whole(self.rates.ebs_gb * i128::from(self.cfg.ebs_root_gib));
+                let detail = format!("gp3 {} GiB", self.cfg.ebs_root_gib);
+                let m = self.bill(
+                    &format!("{}-root", inst.id),
+                    "ebs_volume",
+                    "on_demand",
+                    Class::Ebs,
+                    group,
+                    &detail,
+                    inst.launched,
+                    end,
+                    &[(inst.launched, rate)],
+                );
+                ebs += m;
+                on_demand += m;
+            }
+            // Split the instance's cost between CPU and memory at 9:1 per vCPU
+            // vs GB, then between owners by what they reserved.
+            let life = (end - inst.launched) as f64;
+            let (w_cpu, w_mem) = (9.0 * f64::from(inst.cpu), f64::from(inst.memory));
+            let mut used = 0.0;
+            for (owner, &(cpu_ms, mem_ms)) in &self.areas[idx] {
+                if life <= 0.0 {
+                    break;
+                }
+                let share = (w_cpu * cpu_ms as f64 / (f64::from(inst.cpu) * life)
+                    + w_mem * mem_ms as f64 / (f64::from(inst.memory) * life))
+                    / (w_cpu + w_mem);
+                let usd = cost.usd() * share;
+                *alloc.entry(*owner).or_default() += usd;
+                used += usd;
+            }
+            idle += cost.usd() - used;
+        }
+        let mut fargate = (Money(0), Money(0));
+        for (owner, m) in &self.fargate_by_owner {
+            *alloc.entry(*owner).or_default() += m.usd();
+        }
+        for h in &self.hours {
+            fargate.0 += h[2];
+            fargate.1 += h[3];
+        }
+        on_demand += fargate.0;
+        spot += fargate.1;
+        // Savings Plan, hour by hour.
+        let (mut fee, mut covered) = (Money(0), Money(0));
+        if let Some(sp) = self.cfg.savings_plan.clone() {
+            let n = self.hours.len();
+            for h in 0..n {
+                let span = self.end.min((h as u64 + 1) * HOUR) - h as u64 * HOUR;
+                let commitment = Rate::whole(sp.commitment).for_ms(span);
+                let usage = [
+                    (sp.ec2_discount, self.hours[h][0]),
+                    (sp.fargate_discount, self.hours[h][2]),
+                ];
+                let cover = savings::apply(commitment, &usage);
+                self.hours[h][5] = cover.fee;
+                self.hours[h][6] = Money(-cover.covered.0);
+                fee += cover.fee;
+                covered += cover.covered;
+                let (start, end) = (h as u64 * HOUR, h as u64 * HOUR + span);
+                if let Some(w) = &mut self.rows {
+                    for (kind, m) in [
+                        ("savings_plan_fee", cover.fee),
+                        ("savings_plan_negation", Money(-cover.covered.0)),
+                    ] {
+                        let rec = [
+                            "compute-savings-plan",
+                            kind,
+                            "savings_plan",
+                            &format_secs(start),
+                            &format_secs(end),
+                            &format_secs(span),
+                            &format!("{:.10}", Rate::whole(sp.commitment).usd_per_hour()),
+                            &m.to_string(),
+                            "",
+                            "",
+                            "false",
+                        ];
+                        if let Err(e) = w.write_record(rec) {
+                            self.error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if let Some(w) = &mut self.rows {
+            w.flush()?;
+        }
+        if let Some(d) = dir {
+            self.write_hourly(&d.join("cost_timeseries.csv"))?;
+        }
+        let total: Money = self.hours.iter().flat_map(|h| h.iter().copied()).sum();
+        s.total_cost_usd = total.usd();
+        s.cost_by_launch_type.insert("EC2", (ec2 + ebs).usd());
+        s.cost_by_launch_type
+            .insert("FARGATE", (fargate.0 + fargate.1).usd());
+        s.cost_by_market.insert("on_demand", on_demand.usd());
+        s.cost_by_market.insert("spot", spot.usd());
+        s.cost_by_market
+            .insert("savings_plan", (fee - covered).usd());
+        for (owner, usd) in alloc {
+            let name = c.owner_name(owner).to_string();
+            match owner {
+                Owner::Service(_) => s.cost_by_service.insert(name, usd),
+                Owner::Job(_) => s.cost_by_job.insert(name, usd),
+            };
+        }
+        for sv in &c.services {
+            s.cost_by_service.entry(sv.name.clone()).or_insert(0.0);
+        }
+        for j in &c.jobs {
+            s.cost_by_job.entry(j.name.clone()).or_insert(0.0);
+        }
+        s.idle_capacity_cost_usd = idle;
+        s.ebs_cost_usd = ebs.usd();
+        s.savings_plan_fee_usd = fee.usd();
+        s.savings_plan_covered_usd = covered.usd();
+        s.task_hours = task_ms as f64 / HOUR as f64;
+        s.cost_per_1000_task_hours = if task_ms > 0 {
+            s.total_cost_usd / s.task_hours * 1000.0
+        } else {
+            0.0
+        };
+        Ok(s)
+    }
+
+    fn write_hourly(&self, path: &Path) -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+        let mut header = vec!["hour", "start_s"];
+        header.extend(CLASSES.iter().map(|c| c.1));
+        header.extend(["total_usd", "cumulative_usd"]);
+        w.write_record(&header)?;
+        let mut cumulative = Money(0);
+        for (h, cols) in self.hours.iter().enumerate() {
+            let total: Money = cols.iter().copied().sum();
+            cumulative += total;
+            let mut rec = vec![h.to_string(), format_secs(h as u64 * HOUR)];
+            rec.extend(cols.iter().map(|m| m.to_string()));
+            rec.extend([total.to_string(), cumulative.to_string()]);
+            w.write_record(&rec)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! Exact money. Prices are kept as integer pico-dollars per hour scaled by
+//! 1024 (so a quarter vCPU or half a GB stays exact), durations as integer
+//! milliseconds; an amount is their product, summed without rounding.
+
+use std::fmt;
+
+/// Pico-dollars per hour, ×1024.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rate(pub i128);
+
+/// Dollars × `DENOM`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money(pub i128);
+
+pub const PICO: i128 = 1_000_000_000_000;
+const MS_PER_HOUR: i128 = 3_600_000;
+/// One dollar.
+pub const DENOM: i128 = 1024 * MS_PER_HOUR * PICO;
+
+impl Rate {
+    /// `pico` pico-dollars per hour for each of `units`/1024 (e.g. per vCPU
+    /// with `units` CPU units, per GB with `units` MiB).
+    pub fn per_1024(pico: i128, units: u64) -> Rate {
+        Rate(pico * i128::from(units))
+    }
+
+    /// A whole item at `pico` pico-dollars per hour.
+    pub fn whole(pico: i128) -> Rate {
+        Rate(pico * 1024)
+    }
+
+    pub fn plus(self, other: Rate) -> Rate {
+        Rate(self.0 + other.0)
+    }
+
+    /// This rate with a fraction taken off (Spot discounts), rounded to the
+    /// nearest unit once.
+    pub fn discounted(self, fraction: f64) -> Rate {
+        Rate((self.0 as f64 * (1.0 - fraction)).round() as i128)
+    }
+
+    pub fn for_ms(self, ms: u64) -> Money {
+        Money(self.0 * i128::from(ms))
+    }
+
+    pub fn usd_per_hour(self) -> f64 {
+        self.0 as f64 / (1024.0 * PICO as f64)
+    }
+}
+
+impl Money {
+    pub fn usd(self) -> f64 {
+        self.0 as f64 / DENOM as f64
+    }
+
+    pub fn from_usd(usd: f64) -> Money {
+        Money((usd * DENOM as f64).round() as i128)
+    }
+
+    pub fn scaled(self, f: f64) -> Money {
+        Money((self.0 as f64 * f).round() as i128)
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, o: Money) -> Money {
+        Money(self.0 + o.0)
+    }
+}
+
+impl std::ops::AddAssign for Money {
+    fn add_assign(&mut self, o: Money) {
+        self.0 += o.0;
+    }
+}
+
+impl std::ops::Sub for Money {
+    type Output = Money;
+    fn sub(self, o: Money) -> Money {
+        Money(self.0 - o.0)
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        Money(iter.map(|m| m.0).sum())
+    }
+}
+
+/// Ten decimal places, rounded half away from zero, from the exact value.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SCALE: i128 = 10_000_000_000;
+        let neg = self.0 < 0;
+        let a = self.0.unsigned_abs();
+        let d = DENOM as u128;
+        let scaled = (a * SCALE as u128 + d / 2) / d;
+        let (int, frac) = (scaled / SCALE as u128, scaled % SCALE as u128);
+        write!(
+            f,
+            "{}{int}.{frac:010}",
+            if neg && scaled != 0 { "-" } else { "" }
+        )
+    }
+}
+
+/// Parses a decimal price such as `0.004445` into pico-dollars exactly.
+pub fn parse_pico(text: &str) -> Result<i128, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "\"{t}\" is not a price; expected a number like 0.0416 (0 or more, at most 12 decimals)"
+        )
+    };
+    if t.starts_with('-') {
+        return Err(format!("\"{t}\" is negative; prices are 0 or more"));
+    }
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 12
+        || int.len() > 9
+    {
+        return Err(bad());
+    }
+    let i: i128 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let f: i128 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<12}").parse().map_err(|_| bad())?
+    };
+    Ok(i * PICO + f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_fargate_example() {
+        // 1 vCPU / 2 GB for 10 minutes: (1×0.04048 + 2×0.004445) × 10/60.
+        let rate = Rate::per_1024(parse_pico("0.04048").unwrap(), 1024)
+            .plus(Rate::per_1024(parse_pico("0.004445").unwrap(), 2048));
+        let m = rate.for_ms(600_000);
+        assert_eq!(
+            m.0 * 6,
+            Rate::whole(parse_pico("0.04937").unwrap())
+                .for_ms(3_600_000)
+                .0
+        );
+        assert_eq!(m.to_string(), "0.0082283333");
+        assert!((m.usd() - (1.0 * 0.04048 + 2.0 * 0.004445) * 10.0 / 60.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn parses_prices() {
+        assert_eq!(parse_pico("0.192"), Ok(192_000_000_000));
+        assert_eq!(parse_pico("1"), Ok(PICO));
+        assert_eq!(parse_pico(".5"), Ok(PICO / 2));
+        assert!(parse_pico("-0.1").unwrap_err().contains("negative"));
+        for bad in ["", "abc", "1e3", "0.1234567890123", "NaN"] {
+            assert!(parse_pico(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_rounds_and_signs() {
+        assert_eq!(Money(DENOM).to_string(), "1.0000000000");
+        assert_eq!(Money(-DENOM / 4).to_string(), "-0.2500000000");
+        assert_eq!(Money(0).to_string(), "0.0000000000");
+    }
+}

@@ -1,0 +1,301 @@
+//! The price catalog: shipped as `src/catalog/prices.csv`, overridable row by
+//! row with `--prices FILE` in the same format.
+
+use super::money::{Rate, parse_pico};
+use crate::error::InputError;
+use crate::model::Arch;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const SHIPPED: &str = include_str!("../catalog/prices.csv");
+const PRODUCTS: &[(&str, &str)] = &[
+    ("ec2", "hour"),
+    ("fargate_vcpu", "hour"),
+    ("fargate_gb", "hour"),
+    ("fargate_ephemeral_gb", "hour"),
+    ("ebs_gp3_gb", "month"),
+];
+
+#[derive(Debug, Clone)]
+pub struct PriceBook {
+    /// (region, product, key) → pico-dollars per unit.
+    entries: BTreeMap<(String, String, String), i128>,
+    /// Where the prices come from, for reports.
+    pub source: String,
+    /// The file that would need a missing row.
+    pub file: PathBuf,
+}
+
+impl PriceBook {
+    pub fn shipped() -> PriceBook {
+        let mut b = PriceBook {
+            entries: BTreeMap::new(),
+            source: "ecsim price catalog (src/catalog/prices.csv, AWS public prices read 2026-11)"
+                .into(),
+            file: PathBuf::from("src/catalog/prices.csv"),
+        };
+        b.merge(Path::new("src/catalog/prices.csv"), SHIPPED)
+            .expect("the shipped catalog is valid");
+        b
+    }
+
+    /// The shipped catalog with the rows of `path` replacing or adding to it.
+    pub fn with_overrides(path: &Path) -> Result<PriceBook, InputError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(path, "", format!("cannot read the price file: {e}")))?;
+        let mut b = PriceBook::shipped();
+        b.merge(path, &text)?;
+        b.source = format!("{} with overrides from {}", b.source, path.display());
+        b.file = path.to_path_buf();
+        Ok(b)
+    }
+
+    fn merge(&mut self, file: &Path, text: &str) -> Result<(), InputError> {
+        let mut header_seen = false;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let at = format!("line {}", n + 1);
+            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+            if !header_seen && cells.first() == Some(&"region") {
+                header_seen = true;
+                continue;
+            }
+            if cells.len() != 5 {
+                return Err(InputError::new(
+                    file,
+                    at,
+                    format!(
+                        "expected 5 columns region,product,key,unit,usd, found {}",
+                        cells.len()
+                    ),
+                ));
+            }
+            let (region, product, key, unit, usd) =
+                (cells[0], cells[1], cells[2], cells[3], cells[4]);
+            let Some(&(_, want_unit)) = PRODUCTS.iter().find(|(p, _)| *p == product) else {
+                let known: Vec<&str> = PRODUCTS.iter().map(|p| p.0).collect();
+                return Err(InputError::new(
+                    file,
+                    at,
+                    format!("unknown product \"{product}\"; known: {}", known.join(", ")),
+                ));
+            };
+            if unit != want_unit {
+                return Err(InputError::new(
+                    file,
+                    at,
+                    format!("{product} is priced per {want_unit}, not per \"{unit}\""),
+                ));
+            }
+            if region.is_empty() || key.is_empty() {
+                return Err(InputError::new(
+                    file,
+                    at,
+                    "region and key must not be empty",
+                ));
+            }
+            let pico =
+                parse_pico(usd).map_err(|e| InputError::new(file, format!("{at}: usd"), e))?;
+            self.entries
+                .insert((region.into(), product.into(), key.into()), pico);
+        }
+        Ok(())
+    }
+
+    pub fn regions(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.entries.keys().map(|k| k.0.as_str()).collect();
+        v.dedup();
+        v
+    }
+
+    fn get(&self, region: &str, product: &str, key: &str) -> Option<i128> {
+        self.entries
+            .get(&(region.to_string(), product.to_string(), key.to_string()))
+            .copied()
+    }
+}
+
+/// The prices one scenario needs, checked up front.
+#[derive(Debug, Clone)]
+pub struct Rates {
+    pub region: String,
+    pub source: String,
+    /// Per instance type, on-demand.
+    pub ec2: BTreeMap<String, Rate>,
+    /// Pico-dollars per vCPU-hour and per GB-hour, by architecture.
+    pub fargate_vcpu: [i128; 2],
+    pub fargate_gb: [i128; 2],
+    pub fargate_ephemeral_gb: i128,
+    /// Pico-dollars per GB-hour (the monthly price over 730 hours).
+    pub ebs_gb: i128,
+}
+
+fn arch_key(a: Arch) -> (&'static str, usize) {
+    match a {
+        Arch::X86_64 => ("x86_64", 0),
+        Arch::Arm64 => ("arm64", 1),
+    }
+}
+
+impl Rates {
+    /// Fargate's hourly rate for a task size; ARM when the task asks for it.
+    pub fn fargate(
+        &self,
+        arch: Option<Arch>,
+        cpu_units: u32,
+        memory_mib: u32,
+        ephemeral_gib: u32,
+    ) -> Rate {
+        let (_, i) = arch_key(arch.unwrap_or(Arch::X86_64));
+        Rate::per_1024(self.fargate_vcpu[i], u64::from(cpu_units))
+            .plus(Rate::per_1024(self.fargate_gb[i], u64::from(memory_mib)))
+            .plus(Rate::whole(
+                self.fargate_ephemeral_gb * i128::from(ephemeral_gib.saturating_sub(20)),
+            ))
+    }
+}
+
+/// Looks up every price the scenario will need; a missing one is an error
+/// naming the price file and what to add.
+pub fn resolve(
+    book: &PriceBook,
+    scenario_file: &Path,
+    region: &str,
+    instance_types: &[&str],
+    fargate: bool,
+    ebs: bool,
+) -> Result<Rates, InputError> {
+    let file = scenario_file;
+    let price_file = &book.file;
+    if !book.regions().contains(&region) {
+        return Err(InputError::new(
+            file,
+            "region",
+            format!(
+                "no prices for region \"{region}\" in {}; regions with prices: {}",
+                book.source,
+                book.regions().join(", ")
+            ),
+        ));
+    }
+    let missing = |what: String| {
+        InputError::new(
+            price_file,
+            "",
+            format!(
+                "no {what} for region {region} in {}; add a row to a --prices file",
+                book.source
+            ),
+        )
+    };
+    let mut ec2 = BTreeMap::new();
+    for t in instance_types {
+        let p = book
+            .get(region, "ec2", t)
+            .ok_or_else(|| missing(format!("on-demand price for instance type {t}")))?;
+        ec2.insert(t.to_string(), Rate::whole(p));
+    }
+    let mut rates = Rates {
+        region: region.into(),
+        source: book.source.clone(),
+        ec2,
+        fargate_vcpu: [0; 2],
+        fargate_gb: [0; 2],
+        fargate_ephemeral_gb: 0,
+        ebs_gb: 0,
+    };
+    if fargate {
+        for a in [Arch::X86_64, Arch::Arm64] {
+            let (k, i) = arch_key(a);
+            rates.fargate_vcpu[i] = book
+                .get(region, "fargate_vcpu", k)
+                .ok_or_else(|| missing(format!("Fargate vCPU price ({k})")))?;
+            rates.fargate_gb[i] = book
+                .get(region, "fargate_gb", k)
+                .ok_or_else(|| missing(format!("Fargate GB price ({k})")))?;
+        }
+        rates.fargate_ephemeral_gb = book
+            .get(region, "fargate_ephemeral_gb", "any")
+            .ok_or_else(|| missing("Fargate ephemeral storage price".into()))?;
+    }
+    if ebs {
+        let month = book
+            .get(region, "ebs_gp3_gb", "any")
+            .ok_or_else(|| missing("EBS gp3 price".into()))?;
+        // AWS turns monthly storage prices into hourly ones over 730 hours.
+        rates.ebs_gb = (month + 365) / 730;
+    }
+    Ok(rates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_catalog_has_the_documented_prices() {
+        let b = PriceBook::shipped();
+        let r = resolve(
+            &b,
+            Path::new("s.toml"),
+            "us-east-1",
+            &["m5.xlarge", "t3.medium", "c7g.large"],
+            true,
+            true,
+        )
+        .unwrap();
+        assert_eq!(r.ec2["m5.xlarge"].usd_per_hour(), 0.192);
+        assert_eq!(r.ec2["t3.medium"].usd_per_hour(), 0.0416);
+        assert_eq!(r.ec2["c7g.large"].usd_per_hour(), 0.0725);
+        assert_eq!(r.fargate_vcpu, [40_480_000_000, 32_380_000_000]);
+        assert_eq!(r.fargate_gb, [4_445_000_000, 3_560_000_000]);
+        assert_eq!(r.fargate_ephemeral_gb, 111_000_000);
+        // Every catalogued instance type has a us-east-1 price.
+        for t in crate::catalog::instance_types() {
+            assert!(b.get("us-east-1", "ec2", &t.name).is_some(), "{}", t.name);
+        }
+    }
+
+    #[test]
+    fn errors_name_what_is_missing() {
+        let b = PriceBook::shipped();
+        let e = resolve(&b, Path::new("s.toml"), "mars-1", &[], false, false).unwrap_err();
+        assert!(e.message.contains("us-east-1"), "{e}");
+        let mut partial = PriceBook {
+            entries: BTreeMap::new(),
+            source: "test".into(),
+            file: PathBuf::from("p.csv"),
+        };
+        partial
+            .merge(
+                Path::new("p.csv"),
+                "region,product,key,unit,usd\nus-east-1,ec2,m5.large,hour,0.096\n",
+            )
+            .unwrap();
+        let e = resolve(
+            &partial,
+            Path::new("s.toml"),
+            "us-east-1",
+            &["m5.xlarge"],
+            false,
+            false,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("m5.xlarge"), "{e}");
+        let e = partial
+            .merge(Path::new("p.csv"), "us-east-1,ec2,m5.large,hour,-1\n")
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("p.csv: line 1: usd: \"-1\" is negative"),
+            "{e}"
+        );
+        let e = partial
+            .merge(Path::new("p.csv"), "us-east-1,gpu,x,hour,1\n")
+            .unwrap_err();
+        assert!(e.message.contains("unknown product"), "{e}");
+    }
+}

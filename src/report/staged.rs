@@ -1,0 +1,75 @@
+//! A results folder that only appears under its real name once complete.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+pub struct StagedDir {
+    tmp: PathBuf,
+    target: PathBuf,
+    done: bool,
+}
+
+impl StagedDir {
+    pub fn new(target: &Path) -> Result<Self> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "results".into());
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        std::fs::create_dir(&tmp)
+            .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
+        Ok(StagedDir {
+            tmp,
+            target: target.to_path_buf(),
+            done: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Moves the finished folder into place, replacing an older result.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let name = self
+            .target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let old = self
+            .tmp
+            .with_file_name(format!(".{name}.old-{}", std::process::id()));
+        if self.target.exists() {
+            std::fs::rename(&self.target, &old)
+                .map_err(|e| Error::io(format!("cannot replace {}", self.target.display()), e))?;
+        }
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| {
+            Error::io(
+                format!("cannot move results to {}", self.target.display()),
+                e,
+            )
+        })?;
+        if old.exists() {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        self.done = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
