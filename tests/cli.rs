@@ -239,3 +239,149 @@ fn usage_errors_exit_2() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Examples:"));
 }
+
+const FARGATE: &str = r#"
+name = "f"
+duration = "1h"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+launch_type = "FARGATE"
+"#;
+
+#[test]
+fn invalid_fargate_size_names_nearest() {
+    rejects(
+        &FARGATE.replace("memory = 2048", "memory = 1024"),
+        "services[0].task_definition",
+        "with 1 vCPU Fargate offers 2–8 GB in 1 GB steps; nearest valid: 1 vCPU / 2 GB",
+    );
+    rejects(
+        &FARGATE.replace("cpu = 1024", "cpu = 1000"),
+        "services[0].task_definition",
+        "CPU must be 256, 512",
+    );
+    rejects(
+        &FARGATE.replace(
+            "desired_count = 2",
+            "desired_count = 2\nplacement_strategy = [{ type = \"random\" }]",
+        ),
+        "services[0].placement_strategy",
+        "Fargate does not support placement strategies",
+    );
+    rejects(
+        &FARGATE.replace("launch_type = \"FARGATE\"", "capacity_provider_strategy = [{ capacity_provider = \"FARGATE\", base = 1 }, { capacity_provider = \"FARGATE_SPOT\", base = 1, weight = 1 }]"),
+        "services[0].capacity_provider_strategy",
+        "only one capacity provider may have a base",
+    );
+}
+
+#[test]
+fn unknown_region() {
+    rejects(
+        &FARGATE.replace("name = \"f\"", "name = \"f\"\nregion = \"mars-north-1\""),
+        "region",
+        "no prices for region \"mars-north-1\"",
+    );
+}
+
+/// A price file that overrides the catalog: a missing instance type or a
+/// negative price is an input error naming the price file.
+#[test]
+fn price_file_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        GOOD.replace("name = \"ok\"", "name = \"ok\"\nregion = \"eu-south-9\""),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.csv"),
+        "region,product,key,unit,usd\neu-south-9,ec2,m5.xlarge,hour,0.2\n",
+    )
+    .unwrap();
+    let out = ecsim(
+        dir.path(),
+        &["run", "s.toml", "--prices", "p.csv", "--out", "r"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("p.csv") && err.contains("instance type m5.large"),
+        "{err}"
+    );
+    assert!(!dir.path().join("r").exists());
+    std::fs::write(
+        dir.path().join("p.csv"),
+        "region,product,key,unit,usd\neu-south-9,ec2,m5.large,hour,-0.2\n",
+    )
+    .unwrap();
+    let out = ecsim(dir.path(), &["price", "s.toml", "--prices", "p.csv"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("p.csv: line 2: usd: \"-0.2\" is negative"),
+        "{err}"
+    );
+    // With a valid row the same scenario runs in the new region.
+    std::fs::write(
+        dir.path().join("p.csv"),
+        "region,product,key,unit,usd\neu-south-9,ec2,m5.large,hour,0.1\n",
+    )
+    .unwrap();
+    let out = ecsim(
+        dir.path(),
+        &["price", "s.toml", "--prices", "p.csv", "--format", "csv"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    // Two m5.large for one hour at $0.10.
+    assert!(
+        csv.lines()
+            .last()
+            .unwrap()
+            .starts_with("total,total,,0.2000,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn price_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), FARGATE).unwrap();
+    let table = ecsim(dir.path(), &["price", "s.toml"]);
+    assert_eq!(table.status.code(), Some(0));
+    let t = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        t.contains("per month USD") && t.contains("web") && t.contains("FARGATE"),
+        "{t}"
+    );
+    let json = ecsim(dir.path(), &["price", "s.toml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let total = v["total_simulated_usd"].as_f64().unwrap();
+    // Two tasks of 1 vCPU / 2 GB for just under an hour (start-up time is not billed).
+    assert!(
+        total < 2.0 * 0.04937 && total > 2.0 * 0.04937 * 0.97,
+        "{total}"
+    );
+    assert!((v["total_monthly_usd"].as_f64().unwrap() - total * 730.0).abs() < 1e-6);
+    assert!(!dir.path().join("results").exists(), "price writes nothing");
+    assert_eq!(
+        ecsim(dir.path(), &["price", "s.toml", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

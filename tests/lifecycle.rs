@@ -345,3 +345,53 @@ duration = {{ kind = "exponential", mean = "15m" }}
         }
     }
 }
+
+/// Fargate tasks need no instance: each gets a zone, spread evenly across
+/// the cluster's zones ("Amazon ECS task placement": Fargate spreads tasks
+/// across Availability Zones), spends the Fargate provisioning time in
+/// PROVISIONING, then pulls its image (PENDING) like any task.
+#[test]
+fn fargate_tasks_spread_over_zones_without_instances() {
+    let (o, c, log) = run(&format!(
+        r#"{BASE}
+[fargate]
+provisioning = {{ kind = "constant", value = "12s" }}
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+startup = {{ kind = "constant", value = "20s" }}
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 9
+launch_type = "FARGATE"
+desired_count_changes = [{{ at = "1h", desired_count = 6 }}]
+"#
+    ));
+    assert!(c.instances.is_empty());
+    assert_eq!(o.tasks_started, 9);
+    let svc = &c.services[0];
+    let mut per_zone = [0; 3];
+    for &k in &svc.active {
+        let t = &c.tasks[k];
+        assert!(t.instance.is_none());
+        assert_eq!(
+            t.placed,
+            Some(t.created + 12_000),
+            "PROVISIONING lasts the Fargate provisioning time"
+        );
+        assert_eq!(t.started, Some(t.created + 32_000));
+        per_zone[t.az.unwrap() as usize] += 1;
+    }
+    assert_eq!(
+        per_zone,
+        [2, 2, 2],
+        "scale-in from 9 to 6 keeps the zones even"
+    );
+    assert!(
+        log.transitions
+            .iter()
+            .all(|(_, from, to, _)| from.can_move_to(*to))
+    );
+}

@@ -18,7 +18,8 @@ fn shipped() -> Vec<PathBuf> {
 
 fn run(scenario: &Path, out: &Path) -> serde_json::Value {
     let sc = ecsim::scenario::load(scenario).unwrap_or_else(|e| panic!("{e}"));
-    ecsim::report::run_to_dir(&sc, sc.seed, &ecsim::billing::PriceBook::shipped(), out).unwrap_or_else(|e| panic!("{e}"));
+    ecsim::report::run_to_dir(&sc, sc.seed, &ecsim::billing::PriceBook::shipped(), out)
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     // Wall-clock figures are the only run-to-run differences.
@@ -40,7 +41,13 @@ fn digest(path: &Path) -> String {
     format!("{h:016x}")
 }
 
-const FILES: [&str; 5] = ["tasks.csv", "timeseries.csv", "instances.csv", "cost.csv", "cost_timeseries.csv"];
+const FILES: [&str; 5] = [
+    "tasks.csv",
+    "timeseries.csv",
+    "instances.csv",
+    "cost.csv",
+    "cost_timeseries.csv",
+];
 
 #[test]
 fn shipped_scenarios_match_golden() {
@@ -105,7 +112,13 @@ fn same_seed_same_bytes() {
         );
     }
     let sc = ecsim::scenario::load(&q).unwrap();
-    ecsim::report::run_to_dir(&sc, 43, &ecsim::billing::PriceBook::shipped(), &tmp.path().join("c")).unwrap();
+    ecsim::report::run_to_dir(
+        &sc,
+        43,
+        &ecsim::billing::PriceBook::shipped(),
+        &tmp.path().join("c"),
+    )
+    .unwrap();
     assert_ne!(
         digest(&tmp.path().join("a/tasks.csv")),
         digest(&tmp.path().join("c/tasks.csv"))

@@ -169,3 +169,50 @@ pub struct Job {
     pub constraints: Vec<Constraint>,
     pub stats: OwnerStats,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(choice: &CapacityChoice, n: usize) -> Vec<u32> {
+        let caps = choice.capacities();
+        let mut counts = vec![0u32; caps.len()];
+        for _ in 0..n {
+            let c = choice.next(&counts);
+            counts[caps.iter().position(|&x| x == c).unwrap()] += 1;
+        }
+        counts
+    }
+
+    /// "Amazon ECS capacity provider strategies": the base is placed first,
+    /// then the rest follows the weights (the documented example: base 1 on
+    /// FARGATE, weights 1 and 1 → the others alternate; weights 1:3 → one in four).
+    #[test]
+    fn base_then_weights() {
+        let p = |capacity, base, weight| ProviderShare {
+            capacity,
+            base,
+            weight,
+        };
+        let even = CapacityChoice::Providers(vec![
+            p(Capacity::Fargate, 1, 1),
+            p(Capacity::FargateSpot, 0, 1),
+        ]);
+        assert_eq!(split(&even, 1), vec![1, 0]);
+        assert_eq!(split(&even, 5), vec![3, 2]);
+        let spot_heavy = CapacityChoice::Providers(vec![
+            p(Capacity::Fargate, 2, 1),
+            p(Capacity::FargateSpot, 0, 3),
+        ]);
+        assert_eq!(split(&spot_heavy, 2), vec![2, 0]);
+        assert_eq!(split(&spot_heavy, 10), vec![4, 6]);
+        assert_eq!(split(&spot_heavy, 102), vec![27, 75]);
+        // Weight 0 gets only its base.
+        let base_only = CapacityChoice::Providers(vec![
+            p(Capacity::Fargate, 3, 0),
+            p(Capacity::FargateSpot, 0, 1),
+        ]);
+        assert_eq!(split(&base_only, 10), vec![3, 7]);
+        assert_eq!(CapacityChoice::Ec2.next(&[]), Capacity::Ec2);
+    }
+}
