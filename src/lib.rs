@@ -8,5 +8,6 @@ pub mod error;
 pub mod model;
 pub mod placement;
 pub mod report;
+pub mod scaling;
 pub mod scenario;
 pub mod sim;

@@ -41,12 +41,13 @@ fn digest(path: &Path) -> String {
     format!("{h:016x}")
 }
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "tasks.csv",
     "timeseries.csv",
     "instances.csv",
     "cost.csv",
     "cost_timeseries.csv",
+    "scaling.csv",
 ];
 
 #[test]

@@ -3,6 +3,7 @@
 use super::task::Capacity;
 use crate::engine::{Dist, Level, SimTime};
 use crate::placement::{Constraint, Strategy};
+use crate::scaling::{AutoScaling, Reading, ScalingState, Workload};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +143,23 @@ pub struct Service {
     /// End of the start-up ramp: the first time every launched task was
     /// either RUNNING or waiting for capacity. `min_running` counts from here.
     pub ramp_done: Option<SimTime>,
+    pub workload: Option<Workload>,
+    pub autoscaling: Option<AutoScaling>,
+    pub scaling: ScalingState,
+    pub load: LoadStats,
+}
+
+/// What a service's demand did over the run.
+#[derive(Debug, Clone, Default)]
+pub struct LoadStats {
+    /// The last minute's reading.
+    pub last: Reading,
+    pub demand_requests: f64,
+    pub served_requests: f64,
+    pub minutes: u64,
+    pub minutes_overloaded: u64,
+    pub cpu_pct_sum: f64,
+    pub scaling_actions: u64,
 }
 
 /// When standalone tasks are launched.

@@ -31,6 +31,7 @@ pub const TASK_COLUMNS: &[&str] = &[
 pub struct CsvRecorder {
     tasks: csv::Writer<BufWriter<File>>,
     series: csv::Writer<BufWriter<File>>,
+    scaling: csv::Writer<BufWriter<File>>,
     end: SimTime,
     error: Option<csv::Error>,
     row: Vec<String>,
@@ -86,10 +87,35 @@ impl CsvRecorder {
                 header.push(format!("{}_{col}", j.name));
             }
         }
+        for s in cluster.services.iter().filter(|s| s.workload.is_some()) {
+            for col in [
+                "demand_rps",
+                "served_rps",
+                "cpu_pct",
+                "memory_pct",
+                "latency_factor",
+                "scaling_actions",
+            ] {
+                header.push(format!("{}_{col}", s.name));
+            }
+        }
         series.write_record(&header)?;
+        let mut scaling = open("scaling.csv")?;
+        scaling.write_record([
+            "time_s",
+            "service",
+            "policy",
+            "from",
+            "to",
+            "metric",
+            "value",
+            "threshold",
+            "reason",
+        ])?;
         Ok(CsvRecorder {
             tasks,
             series,
+            scaling,
             end,
             error: None,
             row: Vec::new(),
@@ -109,11 +135,27 @@ impl CsvRecorder {
         }
         self.tasks.flush()?;
         self.series.flush()?;
+        self.scaling.flush()?;
         Ok(())
     }
 }
 
 impl Recorder for CsvRecorder {
+    fn scaling(&mut self, c: &Cluster, d: &crate::scaling::Decision) {
+        let r = self.scaling.write_record([
+            format_secs(d.time),
+            c.services[d.service as usize].name.clone(),
+            d.policy.to_string(),
+            d.from.to_string(),
+            d.to.to_string(),
+            d.metric.map(|m| m.name()).unwrap_or("").to_string(),
+            format!("{:.3}", d.value),
+            format!("{:.3}", d.threshold),
+            d.reason.clone(),
+        ]);
+        self.keep(r);
+    }
+
     fn task_done(&mut self, c: &Cluster, t: &Task) {
         let inst = t.instance.map(|i| &c.instances[i as usize]);
         let wait = t.placed.unwrap_or(t.stopped.unwrap_or(self.end)) - t.created;
@@ -161,6 +203,16 @@ impl Recorder for CsvRecorder {
         }
         for (r, p) in &s.jobs {
             self.row.extend([r.to_string(), p.to_string()]);
+        }
+        for (r, actions) in &s.loads {
+            self.row.extend([
+                format!("{:.3}", r.demand_rps),
+                format!("{:.3}", r.served_rps),
+                format!("{:.2}", r.cpu_pct),
+                format!("{:.2}", r.memory_pct),
+                format!("{:.3}", r.latency_factor),
+                actions.to_string(),
+            ]);
         }
         let r = self.series.write_record(&self.row);
         self.keep(r);

@@ -36,6 +36,11 @@ impl Recorder for RunRecorder {
         }
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
+    fn scaling(&mut self, c: &Cluster, d: &crate::scaling::Decision) {
+        if let Some(w) = &mut self.csv {
+            w.scaling(c, d);
+        }
+    }
 }
 
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {

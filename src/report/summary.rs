@@ -53,6 +53,22 @@ pub struct ServiceSummary {
     pub tasks_failed: u64,
     pub provisioning_wait_mean_s: f64,
     pub provisioning_wait_max_s: f64,
+    /// Present for services with a demand model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoadSummary {
+    pub demand_requests: f64,
+    pub served_requests: f64,
+    pub unserved_requests: f64,
+    pub unserved_pct: f64,
+    pub minutes_overloaded: u64,
+    pub mean_cpu_pct: f64,
+    pub scaling_actions: u64,
+    pub min_capacity: Option<u32>,
+    pub max_capacity: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +124,29 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 tasks_failed: s.stats.failed,
                 provisioning_wait_mean_s: wm,
                 provisioning_wait_max_s: wx,
+                load: s.workload.as_ref().map(|_| {
+                    let l = &s.load;
+                    let unserved = (l.demand_requests - l.served_requests).max(0.0);
+                    LoadSummary {
+                        demand_requests: l.demand_requests.round(),
+                        served_requests: l.served_requests.round(),
+                        unserved_requests: unserved.round(),
+                        unserved_pct: if l.demand_requests > 0.0 {
+                            round6(unserved * 100.0 / l.demand_requests)
+                        } else {
+                            0.0
+                        },
+                        minutes_overloaded: l.minutes_overloaded,
+                        mean_cpu_pct: if l.minutes > 0 {
+                            round6(l.cpu_pct_sum / l.minutes as f64)
+                        } else {
+                            0.0
+                        },
+                        scaling_actions: l.scaling_actions,
+                        min_capacity: s.autoscaling.as_ref().map(|_| s.scaling.min),
+                        max_capacity: s.autoscaling.as_ref().map(|_| s.scaling.max),
+                    }
+                }),
             };
             (s.name.clone(), summary)
         })

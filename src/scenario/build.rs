@@ -6,11 +6,13 @@ use super::capacity;
 use super::ctx::{Ctx, R, pairs, unique};
 use super::spec::*;
 use super::taskdefs::build_taskdefs;
+use super::workload;
 use crate::catalog;
 use crate::engine::time::{HOUR, parse_time_of_day};
 use crate::engine::{Dist, Level};
 use crate::model::*;
 use crate::placement::{self, Constraint, Request, SpreadField, Strategy};
+use crate::scaling::ScalingState;
 use std::collections::{BTreeMap, HashSet};
 
 pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
@@ -161,6 +163,31 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             &cluster.taskdefs[taskdef as usize],
         )?;
         let on_ec2 = capacity == CapacityChoice::Ec2;
+        let workload = workload::workload(ctx, &p, s)?;
+        let autoscaling = match &s.autoscaling {
+            Some(_) if scheduling == SchedulingStrategy::Daemon => {
+                return Err(ctx.err(
+                    format!("{p}.autoscaling"),
+                    "DAEMON services do not scale; remove autoscaling",
+                ));
+            }
+            Some(a) => Some(workload::autoscaling(
+                ctx,
+                &format!("{p}.autoscaling"),
+                a,
+                workload.is_some(),
+            )?),
+            None => None,
+        };
+        let scaling = autoscaling
+            .as_ref()
+            .map(ScalingState::new)
+            .unwrap_or_default();
+        let desired = if autoscaling.is_some() {
+            scaling.bound(desired)
+        } else {
+            desired
+        };
         let group = group_of(&mut cluster, format!("service:{}", s.name));
         cluster.services.push(Service {
             name: s.name.clone(),
@@ -178,6 +205,10 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             },
             reached_desired: None,
             ramp_done: None,
+            workload,
+            autoscaling,
+            scaling,
+            load: Default::default(),
         });
         if on_ec2 {
             check_fits(

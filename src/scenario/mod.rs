@@ -6,6 +6,8 @@ mod ctx;
 pub mod spec;
 pub mod taskdef_json;
 mod taskdefs;
+pub mod trace;
+mod workload;
 
 use crate::engine::SimTime;
 use crate::error::InputError;

@@ -138,6 +138,144 @@ pub struct ServiceSpec {
     /// `aws ecs update-service --desired-count` would do).
     #[serde(default)]
     pub desired_count_changes: Vec<DesiredChangeSpec>,
+    /// Load on the service, requests per second.
+    #[serde(default)]
+    pub demand: Option<DemandSpec>,
+    /// Requests per second one task serves at 100% CPU.
+    #[serde(default)]
+    pub capacity_per_task: Option<f64>,
+    #[serde(default)]
+    pub memory_utilization: Option<MemoryUtilSpec>,
+    #[serde(default)]
+    pub autoscaling: Option<AutoScalingSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandSpec {
+    /// constant | diurnal | steps | ramps | trace
+    pub kind: String,
+    #[serde(default)]
+    pub value: Option<f64>,
+    #[serde(default)]
+    pub mean: Option<f64>,
+    #[serde(default)]
+    pub amplitude: Option<f64>,
+    /// Time of day of the diurnal peak, "14:00".
+    #[serde(default)]
+    pub peak: Option<String>,
+    #[serde(default)]
+    pub period: Option<String>,
+    #[serde(default)]
+    pub points: Option<Vec<PointSpec>>,
+    /// A CSV `timestamp,value` or `aws cloudwatch get-metric-data` JSON.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Multiplies trace values into requests per second (1/60 for per-minute sums).
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// "poisson" draws each minute's requests from a Poisson distribution.
+    #[serde(default)]
+    pub noise: Option<String>,
+    #[serde(default)]
+    pub spikes: Vec<SpikeSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointSpec {
+    pub at: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpikeSpec {
+    pub at: String,
+    pub duration: String,
+    pub factor: f64,
+    /// Repeat every this long (e.g. "1d"); once when absent.
+    #[serde(default)]
+    pub every: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryUtilSpec {
+    pub idle: f64,
+    pub full: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoScalingSpec {
+    pub min_capacity: i64,
+    pub max_capacity: i64,
+    /// Target tracking: the metric (default ECSServiceAverageCPUUtilization) and its target.
+    #[serde(default)]
+    pub metric: Option<String>,
+    #[serde(default)]
+    pub target: Option<f64>,
+    #[serde(default)]
+    pub scale_out_cooldown: Option<String>,
+    #[serde(default)]
+    pub scale_in_cooldown: Option<String>,
+    #[serde(default)]
+    pub disable_scale_in: Option<bool>,
+    #[serde(default)]
+    pub step_scaling: Vec<StepPolicySpec>,
+    #[serde(default)]
+    pub scheduled: Vec<ScheduledSpec>,
+    /// Delay before a minute's datapoint is visible to alarms.
+    #[serde(default)]
+    pub publication_delay: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepPolicySpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// ">=", ">", "<=", "<" (or CloudWatch's GreaterThanOrEqualToThreshold, ...).
+    pub comparison: String,
+    pub threshold: f64,
+    #[serde(default)]
+    pub evaluation_periods: Option<i64>,
+    #[serde(default)]
+    pub datapoints_to_alarm: Option<i64>,
+    /// ChangeInCapacity (default), ExactCapacity or PercentChangeInCapacity.
+    #[serde(default)]
+    pub adjustment_type: Option<String>,
+    pub steps: Vec<StepSpec>,
+    #[serde(default)]
+    pub cooldown: Option<String>,
+    #[serde(default)]
+    pub min_adjustment_magnitude: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    #[serde(default)]
+    pub lower: Option<f64>,
+    #[serde(default)]
+    pub upper: Option<f64>,
+    pub adjustment: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledSpec {
+    /// "HH:MM" (daily unless `every` says otherwise) or a time from the start ("36h").
+    pub at: String,
+    #[serde(default)]
+    pub every: Option<String>,
+    #[serde(default)]
+    pub min_capacity: Option<i64>,
+    #[serde(default)]
+    pub max_capacity: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,7 @@
 //! The simulation: drives the engine's clock over the cluster model, applying
 //! the service scheduler, job arrivals and the task lifecycle.
 
+mod autoscale;
 mod lifecycle;
 mod scheduler;
 
@@ -21,6 +22,8 @@ pub enum Ev {
     },
     JobArrival(u32),
     DesiredChange(u32),
+    /// (service, scheduled action index)
+    ScheduledScaling(u32, u32),
     Sample,
 }
 
@@ -39,6 +42,8 @@ pub struct Sample {
     pub services: Vec<(u32, u64, u32)>,
     /// Per job: (running, pending).
     pub jobs: Vec<(u64, u32)>,
+    /// Per service with demand: its reading this minute and scaling actions so far.
+    pub loads: Vec<(crate::scaling::Reading, u64)>,
 }
 
 /// Where the simulation reports what happened. Implemented by the CSV
@@ -48,6 +53,8 @@ pub trait Recorder {
     /// A task reached STOPPED, or the run ended with it still alive.
     fn task_done(&mut self, cluster: &Cluster, task: &Task);
     fn sample(&mut self, sample: &Sample);
+    /// An auto scaling decision changed a service's desired count.
+    fn scaling(&mut self, _cluster: &Cluster, _decision: &crate::scaling::Decision) {}
     /// Called after every event when invariant checking is on.
     fn after_event(&mut self, _cluster: &Cluster, _at: SimTime) {}
 }
@@ -73,6 +80,7 @@ pub struct Sim<'r> {
     /// Per owner: (lifecycle draws, durations / arrivals draws).
     service_rngs: Vec<SimRng>,
     job_rngs: Vec<(SimRng, SimRng, SimRng)>,
+    demand_rngs: Vec<SimRng>,
     /// PROVISIONING tasks in arrival order; DAEMON tasks are tried first, as
     /// ECS reserves capacity for them ahead of replica tasks.
     waiting_daemon: VecDeque<u32>,
@@ -113,6 +121,11 @@ impl<'r> Sim<'r> {
             scheduler_rng: streams.stream("scheduler"),
             service_rngs,
             job_rngs,
+            demand_rngs: cluster
+                .services
+                .iter()
+                .map(|s| streams.stream(&format!("demand/service:{}", s.name)))
+                .collect(),
             waiting_daemon: VecDeque::new(),
             waiting: VecDeque::new(),
             desired_changes: scenario.desired_changes.clone(),
@@ -152,6 +165,7 @@ impl<'r> Sim<'r> {
             }
         }
         self.queue.schedule_at(0, Ev::Sample);
+        self.schedule_scaling();
         for s in 0..self.cluster.services.len() as u32 {
             self.reconcile(s);
         }
@@ -181,7 +195,9 @@ impl<'r> Sim<'r> {
                     self.cluster.services[svc as usize].desired = n;
                     self.reconcile(svc);
                 }
+                Ev::ScheduledScaling(svc, i) => self.on_scheduled_scaling(svc, i),
                 Ev::Sample => {
+                    self.scaling_tick(now);
                     self.take_sample();
                     if now + MINUTE <= self.duration {
                         self.queue.schedule_at(now + MINUTE, Ev::Sample);
@@ -243,6 +259,13 @@ impl<'r> Sim<'r> {
             c.services
                 .iter()
                 .map(|x| (x.desired, x.stats.running.get(), x.stats.starting)),
+        );
+        s.loads.clear();
+        s.loads.extend(
+            c.services
+                .iter()
+                .filter(|x| x.workload.is_some())
+                .map(|x| (x.load.last, x.load.scaling_actions)),
         );
         s.jobs.clear();
         s.jobs.extend(

@@ -1,0 +1,157 @@
+//! Demand on a service, in requests per second, as a function of time:
+//! constant, diurnal, piecewise steps or ramps, or a replayed series; with
+//! scheduled spikes and Poisson noise on top.
+
+use crate::engine::time::{DAY, MINUTE};
+use crate::engine::{SimRng, SimTime};
+use rand_distr::{Distribution, Poisson};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    Constant(f64),
+    /// mean + amplitude × cos(2π (t − peak) / period).
+    Diurnal {
+        mean: f64,
+        amplitude: f64,
+        peak: SimTime,
+        period: SimTime,
+    },
+    /// Points (time, value); `linear` ramps between them, otherwise each
+    /// value holds until the next point. Before the first point: its value.
+    Points {
+        points: Vec<(SimTime, f64)>,
+        linear: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spike {
+    pub start: SimTime,
+    pub end: SimTime,
+    pub factor: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    pub shape: Shape,
+    pub spikes: Vec<Spike>,
+    /// Draw each minute's request count from a Poisson distribution.
+    pub poisson_noise: bool,
+}
+
+impl Demand {
+    /// The expected rate at `t` (requests/s), spikes included, no noise.
+    pub fn rate_at(&self, t: SimTime) -> f64 {
+        let base = match &self.shape {
+            Shape::Constant(v) => *v,
+            Shape::Diurnal {
+                mean,
+                amplitude,
+                peak,
+                period,
+            } => {
+                let period = (*period).max(1);
+                let phase = ((t + period - peak % period) % period) as f64 / period as f64;
+                mean + amplitude * (2.0 * std::f64::consts::PI * phase).cos()
+            }
+            Shape::Points { points, linear } => at_points(points, *linear, t),
+        };
+        let factor: f64 = self
+            .spikes
+            .iter()
+            .filter(|s| s.start <= t && t < s.end)
+            .map(|s| s.factor)
+            .product();
+        (base * factor).max(0.0)
+    }
+
+    /// The rate seen during the minute starting at `t`.
+    pub fn minute(&self, t: SimTime, rng: &mut SimRng) -> f64 {
+        let r = self.rate_at(t);
+        if !self.poisson_noise || r <= 0.0 {
+            return r;
+        }
+        let per_minute = r * (MINUTE / 1000) as f64;
+        match Poisson::new(per_minute) {
+            Ok(p) => p.sample(rng) / (MINUTE / 1000) as f64,
+            Err(_) => r,
+        }
+    }
+}
+
+fn at_points(points: &[(SimTime, f64)], linear: bool, t: SimTime) -> f64 {
+    let i = points.partition_point(|p| p.0 <= t);
+    if i == 0 {
+        return points.first().map_or(0.0, |p| p.1);
+    }
+    let (t0, v0) = points[i - 1];
+    match points.get(i) {
+        Some(&(t1, v1)) if linear => v0 + (v1 - v0) * (t - t0) as f64 / (t1 - t0) as f64,
+        _ => v0,
+    }
+}
+
+/// A diurnal default period.
+pub const DEFAULT_PERIOD: SimTime = DAY;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::HOUR;
+
+    #[test]
+    fn shapes() {
+        let d = Demand {
+            shape: Shape::Diurnal {
+                mean: 100.0,
+                amplitude: 50.0,
+                peak: 14 * HOUR,
+                period: DAY,
+            },
+            spikes: vec![],
+            poisson_noise: false,
+        };
+        assert!((d.rate_at(14 * HOUR) - 150.0).abs() < 1e-9);
+        assert!((d.rate_at(2 * HOUR) - 50.0).abs() < 1e-9);
+        assert!((d.rate_at(DAY + 14 * HOUR) - 150.0).abs() < 1e-9);
+        let ramp = Demand {
+            shape: Shape::Points {
+                points: vec![(HOUR, 10.0), (2 * HOUR, 30.0)],
+                linear: true,
+            },
+            spikes: vec![Spike {
+                start: 3 * HOUR,
+                end: 4 * HOUR,
+                factor: 2.0,
+            }],
+            poisson_noise: false,
+        };
+        assert_eq!(ramp.rate_at(0), 10.0);
+        assert_eq!(ramp.rate_at(HOUR + HOUR / 2), 20.0);
+        assert_eq!(ramp.rate_at(5 * HOUR), 30.0);
+        assert_eq!(ramp.rate_at(3 * HOUR), 60.0);
+        let steps = Demand {
+            shape: Shape::Points {
+                points: vec![(0, 5.0), (HOUR, 9.0)],
+                linear: false,
+            },
+            spikes: vec![],
+            poisson_noise: false,
+        };
+        assert_eq!(steps.rate_at(HOUR - 1), 5.0);
+        assert_eq!(steps.rate_at(HOUR), 9.0);
+    }
+
+    #[test]
+    fn poisson_noise_keeps_the_mean() {
+        let d = Demand {
+            shape: Shape::Constant(20.0),
+            spikes: vec![],
+            poisson_noise: true,
+        };
+        let mut rng = crate::engine::RngStreams::new(3).stream("d");
+        let n = 20_000;
+        let mean: f64 = (0..n).map(|_| d.minute(0, &mut rng)).sum::<f64>() / n as f64;
+        assert!((mean - 20.0).abs() < 0.05, "{mean}");
+    }
+}

@@ -1,0 +1,121 @@
+//! Service auto scaling as Application Auto Scaling does it: CloudWatch-like
+//! 1-minute datapoints published after a delay, alarms over consecutive
+//! datapoints, target tracking, step scaling and scheduled actions.
+
+pub mod demand;
+pub mod policy;
+
+pub use demand::Demand;
+pub use policy::{AutoScaling, ScalingState, ScheduledAction, StepPolicy, TargetTracking};
+
+use crate::engine::SimTime;
+
+/// The predefined metrics a policy can follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// ECSServiceAverageCPUUtilization, percent.
+    Cpu,
+    /// ECSServiceAverageMemoryUtilization, percent.
+    Memory,
+    /// ALBRequestCountPerTarget, requests per target per minute.
+    AlbRequestsPerTarget,
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Cpu => "ECSServiceAverageCPUUtilization",
+            Metric::Memory => "ECSServiceAverageMemoryUtilization",
+            Metric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Metric> {
+        match s {
+            "ECSServiceAverageCPUUtilization" | "cpu" => Some(Metric::Cpu),
+            "ECSServiceAverageMemoryUtilization" | "memory" => Some(Metric::Memory),
+            "ALBRequestCountPerTarget" | "alb_requests" => Some(Metric::AlbRequestsPerTarget),
+            _ => None,
+        }
+    }
+}
+
+/// What load a service gets and what one task can take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub demand: Demand,
+    /// Requests per second one task serves at 100% CPU.
+    pub capacity_per_task: f64,
+    /// Memory utilization of an idle task and of a task at full load, percent.
+    pub memory_idle_pct: f64,
+    pub memory_full_pct: f64,
+}
+
+/// One minute of a service's load, as measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Reading {
+    pub demand_rps: f64,
+    pub served_rps: f64,
+    pub cpu_pct: f64,
+    pub memory_pct: f64,
+    pub requests_per_target: f64,
+    /// Response time relative to an idle service, 1/(1 − utilization), capped at 100.
+    pub latency_factor: f64,
+    /// RUNNING tasks the reading was taken with.
+    pub tasks: u64,
+}
+
+impl Workload {
+    /// The minute's figures with `running` tasks serving `demand_rps`.
+    pub fn read(&self, demand_rps: f64, running: u64) -> Reading {
+        let capacity = running as f64 * self.capacity_per_task;
+        let served = demand_rps.min(capacity);
+        let load = if capacity > 0.0 {
+            demand_rps / capacity
+        } else if demand_rps > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        };
+        let busy = load.min(1.0);
+        Reading {
+            demand_rps,
+            served_rps: served,
+            cpu_pct: busy * 100.0,
+            memory_pct: self.memory_idle_pct + (self.memory_full_pct - self.memory_idle_pct) * busy,
+            requests_per_target: if running > 0 {
+                served * 60.0 / running as f64
+            } else {
+                0.0
+            },
+            latency_factor: if load >= 0.99 {
+                100.0
+            } else {
+                1.0 / (1.0 - load)
+            },
+            tasks: running,
+        }
+    }
+
+    pub fn value(r: &Reading, m: Metric) -> f64 {
+        match m {
+            Metric::Cpu => r.cpu_pct,
+            Metric::Memory => r.memory_pct,
+            Metric::AlbRequestsPerTarget => r.requests_per_target,
+        }
+    }
+}
+
+/// A scaling decision, for `scaling.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub time: SimTime,
+    pub service: u32,
+    pub policy: &'static str,
+    pub from: u32,
+    pub to: u32,
+    pub metric: Option<Metric>,
+    pub value: f64,
+    pub threshold: f64,
+    pub reason: String,
+}

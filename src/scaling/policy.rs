@@ -1,0 +1,323 @@
+//! Scaling policies and the alarm logic behind them.
+
+use super::{Metric, Reading, Workload};
+use crate::engine::SimTime;
+use crate::engine::time::MINUTE;
+use std::collections::VecDeque;
+
+/// Target tracking: AAS keeps two alarms — scale out when the metric is
+/// above the target for `HIGH_DATAPOINTS` consecutive minutes, scale in when
+/// it is below `LOW_FRACTION` × target for `LOW_DATAPOINTS` minutes.
+pub const HIGH_DATAPOINTS: u32 = 3;
+pub const LOW_DATAPOINTS: u32 = 15;
+pub const LOW_FRACTION: f64 = 0.9;
+/// Application Auto Scaling's default cooldowns for ECS services.
+pub const DEFAULT_COOLDOWN: SimTime = 300_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetTracking {
+    pub metric: Metric,
+    pub target: f64,
+    pub scale_out_cooldown: SimTime,
+    pub scale_in_cooldown: SimTime,
+    pub disable_scale_in: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+}
+
+impl Comparison {
+    pub fn holds(self, v: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Ge => v >= threshold,
+            Comparison::Gt => v > threshold,
+            Comparison::Le => v <= threshold,
+            Comparison::Lt => v < threshold,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adjustment {
+    ChangeInCapacity,
+    ExactCapacity,
+    PercentChangeInCapacity,
+}
+
+/// One step: applies when lower ≤ (metric − threshold) < upper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub adjustment: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepPolicy {
+    pub name: String,
+    pub metric: Metric,
+    pub comparison: Comparison,
+    pub threshold: f64,
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: u32,
+    pub adjustment_type: Adjustment,
+    pub steps: Vec<Step>,
+    pub cooldown: SimTime,
+    pub min_adjustment_magnitude: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledAction {
+    pub first: SimTime,
+    /// Repeats every this long; `None` runs once.
+    pub every: Option<SimTime>,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoScaling {
+    pub min: u32,
+    pub max: u32,
+    pub target_tracking: Option<TargetTracking>,
+    pub steps: Vec<StepPolicy>,
+    pub scheduled: Vec<ScheduledAction>,
+    /// Time from the end of a minute to its datapoint being visible to alarms.
+    pub publication_delay: SimTime,
+}
+
+/// What the scaling machinery remembers between minutes.
+#[derive(Debug, Clone, Default)]
+pub struct ScalingState {
+    pub min: u32,
+    pub max: u32,
+    /// (minute index, published at, reading), oldest first.
+    datapoints: VecDeque<(u64, SimTime, Reading)>,
+    last_scale_out: Option<SimTime>,
+    last_scale_in: Option<SimTime>,
+    step_last: Vec<Option<SimTime>>,
+}
+
+/// A change a policy asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ask {
+    pub policy: &'static str,
+    pub to: u32,
+    pub metric: Metric,
+    pub value: f64,
+    pub threshold: f64,
+    pub reason: String,
+}
+
+fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
+    last.is_some_and(|t| now < t + cooldown)
+}
+
+impl ScalingState {
+    pub fn new(a: &AutoScaling) -> Self {
+        ScalingState {
+            min: a.min,
+            max: a.max,
+            step_last: vec![None; a.steps.len()],
+            ..Default::default()
+        }
+    }
+
+    /// Records the reading of the minute starting at `start`.
+    pub fn publish(&mut self, start: SimTime, delay: SimTime, r: Reading) {
+        self.datapoints
+            .push_back((start / MINUTE, start + MINUTE + delay, r));
+        while self.datapoints.len() > 64 {
+            self.datapoints.pop_front();
+        }
+    }
+
+    /// The newest `periods` datapoints visible at `now`, if they are that
+    /// many consecutive minutes; missing data never breaches.
+    fn window(&self, now: SimTime, periods: u32) -> Option<Vec<&Reading>> {
+        let visible: Vec<&(u64, SimTime, Reading)> =
+            self.datapoints.iter().filter(|d| d.1 <= now).collect();
+        let n = periods as usize;
+        if visible.len() < n {
+            return None;
+        }
+        let last = &visible[visible.len() - n..];
+        if last[n - 1].0 - last[0].0 != (n - 1) as u64 {
+            return None;
+        }
+        Some(last.iter().map(|d| &d.2).collect())
+    }
+
+    /// The newest reading when the alarm is in ALARM at `now`.
+    fn alarm(
+        &self,
+        now: SimTime,
+        metric: Metric,
+        periods: u32,
+        needed: u32,
+        breach: impl Fn(f64) -> bool,
+    ) -> Option<Reading> {
+        let w = self.window(now, periods)?;
+        let hits = w
+            .iter()
+            .filter(|r| breach(Workload::value(r, metric)))
+            .count() as u32;
+        (hits >= needed).then(|| *w[w.len() - 1])
+    }
+
+    fn clamp(&self, n: i64) -> u32 {
+        n.clamp(i64::from(self.min), i64::from(self.max.max(self.min))) as u32
+    }
+
+    /// Evaluates the policies at `now` for a service with `desired` tasks
+    /// asked for. Target tracking goes first; a step policy
+    /// acts only if target tracking did not.
+    pub fn evaluate(&mut self, a: &AutoScaling, now: SimTime, desired: u32) -> Option<Ask> {
+        if let Some(tt) = &a.target_tracking
+            && let Some(ask) = self.target_tracking(tt, now, desired)
+        {
+            return Some(ask);
+        }
+        for (i, p) in a.steps.iter().enumerate() {
+            if within(self.step_last[i], p.cooldown, now) {
+                continue;
+            }
+            let Some(r) = self.alarm(
+                now,
+                p.metric,
+                p.evaluation_periods,
+                p.datapoints_to_alarm,
+                |x| p.comparison.holds(x, p.threshold),
+            ) else {
+                continue;
+            };
+            let v = Workload::value(&r, p.metric);
+            let over = v - p.threshold;
+            let Some(step) = p
+                .steps
+                .iter()
+                .find(|s| s.lower.is_none_or(|l| over >= l) && s.upper.is_none_or(|u| over < u))
+            else {
+                continue;
+            };
+            let d = i64::from(desired);
+            let target = match p.adjustment_type {
+                Adjustment::ChangeInCapacity => d + step.adjustment,
+                Adjustment::ExactCapacity => step.adjustment,
+                Adjustment::PercentChangeInCapacity => {
+                    let mut change = (d as f64 * step.adjustment as f64 / 100.0).trunc() as i64;
+                    if change.unsigned_abs() < u64::from(p.min_adjustment_magnitude)
+                        && step.adjustment != 0
+                    {
+                        change = step.adjustment.signum() * i64::from(p.min_adjustment_magnitude);
+                    }
+                    d + change
+                }
+            };
+            let to = self.clamp(target);
+            self.step_last[i] = Some(now);
+            if to != desired {
+                return Some(Ask {
+                    policy: "step_scaling",
+                    to,
+                    metric: p.metric,
+                    value: v,
+                    threshold: p.threshold,
+                    reason: format!(
+                        "{}: {} {:.2} breaches {:.2} for {} of {} minutes; step adjustment {}",
+                        p.name,
+                        p.metric.name(),
+                        v,
+                        p.threshold,
+                        p.datapoints_to_alarm,
+                        p.evaluation_periods,
+                        step.adjustment
+                    ),
+                });
+            }
+        }
+        None
+    }
+
+    fn target_tracking(&mut self, tt: &TargetTracking, now: SimTime, desired: u32) -> Option<Ask> {
+        // Proportional to the capacity the datapoint was measured with: a
+        // metric that still reflects the capacity before a scale-out asks for
+        // what was already asked, not more (AAS counts the capacity a
+        // scale-out added toward the next one).
+        let proportional = |r: &Reading| {
+            (r.tasks.max(1) as f64 * Workload::value(r, tt.metric) / tt.target).ceil() as i64
+        };
+        if let Some(r) = self.alarm(now, tt.metric, HIGH_DATAPOINTS, HIGH_DATAPOINTS, |x| {
+            x > tt.target
+        }) {
+            let v = Workload::value(&r, tt.metric);
+            let to = self.clamp(proportional(&r));
+            if to > desired {
+                self.last_scale_out = Some(now);
+                return Some(Ask {
+                    policy: "target_tracking",
+                    to,
+                    metric: tt.metric,
+                    value: v,
+                    threshold: tt.target,
+                    reason: format!(
+                        "{} {:.2} above target {:.2} for {HIGH_DATAPOINTS} minutes",
+                        tt.metric.name(),
+                        v,
+                        tt.target
+                    ),
+                });
+            }
+            return None;
+        }
+        if tt.disable_scale_in
+            || within(self.last_scale_in, tt.scale_in_cooldown, now)
+            || within(self.last_scale_out, tt.scale_out_cooldown, now)
+        {
+            return None;
+        }
+        let low = tt.target * LOW_FRACTION;
+        let r = self.alarm(now, tt.metric, LOW_DATAPOINTS, LOW_DATAPOINTS, |x| x < low)?;
+        let v = Workload::value(&r, tt.metric);
+        let to = self.clamp(proportional(&r));
+        if to >= desired {
+            return None;
+        }
+        self.last_scale_in = Some(now);
+        Some(Ask {
+            policy: "target_tracking",
+            to,
+            metric: tt.metric,
+            value: v,
+            threshold: low,
+            reason: format!(
+                "{} {:.2} below {:.2} ({}% of target) for {LOW_DATAPOINTS} minutes",
+                tt.metric.name(),
+                v,
+                low,
+                (LOW_FRACTION * 100.0) as u32
+            ),
+        })
+    }
+
+    /// A scheduled action: new bounds, and the desired count pulled inside them.
+    pub fn apply_schedule(&mut self, s: &ScheduledAction, desired: u32) -> u32 {
+        if let Some(m) = s.min {
+            self.min = m;
+        }
+        if let Some(m) = s.max {
+            self.max = m;
+        }
+        self.clamp(i64::from(desired))
+    }
+
+    /// Clamp into the current bounds (used at start).
+    pub fn bound(&self, desired: u32) -> u32 {
+        self.clamp(i64::from(desired))
+    }
+}

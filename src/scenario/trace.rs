@@ -1,0 +1,215 @@
+//! Demand traces: a CSV `timestamp,value` or the JSON printed by
+//! `aws cloudwatch get-metric-data`. Times become offsets from the first
+//! point; values are requests per second after `scale`.
+
+use crate::engine::SimTime;
+use crate::error::InputError;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MetricData {
+    metric_data_results: Vec<MetricResult>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MetricResult {
+    #[serde(default)]
+    id: Option<String>,
+    timestamps: Vec<String>,
+    values: Vec<f64>,
+}
+
+/// Reads a trace; `scale` turns a value into requests per second (e.g.
+/// 1/60 for a per-minute Sum). Gaps longer than twice the usual step and
+/// timestamps that do not increase are errors.
+pub fn load(file: &Path, scale: f64) -> Result<Vec<(SimTime, f64)>, InputError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| InputError::new(file, "", format!("cannot read the trace: {e}")))?;
+    let err = |at: String, m: String| InputError::new(file, at, m);
+    let mut raw: Vec<(i64, f64, String)> = Vec::new();
+    if text.trim_start().starts_with('{') {
+        let de = &mut serde_json::Deserializer::from_str(&text);
+        let data: MetricData = serde_path_to_error::deserialize(de).map_err(|e| {
+            err(
+                e.path().to_string(),
+                format!(
+                    "{} (expected the JSON of aws cloudwatch get-metric-data)",
+                    e.inner()
+                ),
+            )
+        })?;
+        let Some(r) = data.metric_data_results.first() else {
+            return Err(err("MetricDataResults".into(), "no results".into()));
+        };
+        if r.timestamps.len() != r.values.len() {
+            return Err(err(
+                "MetricDataResults[0]".into(),
+                format!(
+                    "{} timestamps but {} values",
+                    r.timestamps.len(),
+                    r.values.len()
+                ),
+            ));
+        }
+        let _ = &r.id;
+        for (i, (t, v)) in r.timestamps.iter().zip(&r.values).enumerate() {
+            let ms = parse_timestamp(t)
+                .map_err(|m| err(format!("MetricDataResults[0].Timestamps[{i}]"), m))?;
+            raw.push((ms, *v, format!("MetricDataResults[0].Values[{i}]")));
+        }
+        // get-metric-data lists newest first by default; accept either order, not a mix.
+        if raw.len() > 1 && raw[0].0 > raw[1].0 {
+            raw.reverse();
+        }
+    } else {
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+            if n == 0
+                && cells
+                    .first()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("timestamp"))
+            {
+                continue;
+            }
+            let at = format!("line {}", n + 1);
+            if cells.len() != 2 {
+                return Err(err(at, "expected two columns: timestamp,value".into()));
+            }
+            let ms = parse_timestamp(cells[0]).map_err(|m| err(at.clone(), m))?;
+            let v: f64 = cells[1]
+                .parse()
+                .map_err(|_| err(at.clone(), format!("\"{}\" is not a number", cells[1])))?;
+            raw.push((ms, v, at));
+        }
+    }
+    if raw.is_empty() {
+        return Err(err(String::new(), "the trace has no points".into()));
+    }
+    for w in raw.windows(2) {
+        if w[1].0 <= w[0].0 {
+            return Err(err(
+                w[1].2.clone(),
+                "timestamps must increase (this one is not after the one before)".into(),
+            ));
+        }
+    }
+    let mut steps: Vec<i64> = raw.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    steps.sort_unstable();
+    if let Some(&usual) = steps.get(steps.len() / 2) {
+        for w in raw.windows(2) {
+            if w[1].0 - w[0].0 > 2 * usual {
+                return Err(err(
+                    w[1].2.clone(),
+                    format!(
+                        "gap of {} s before this point (the trace's usual step is {} s); fill it or split the trace",
+                        (w[1].0 - w[0].0) / 1000,
+                        usual / 1000
+                    ),
+                ));
+            }
+        }
+    }
+    let t0 = raw[0].0;
+    raw.into_iter()
+        .map(|(t, v, at)| {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(err(at, format!("value {v} must be a number 0 or more")));
+            }
+            Ok(((t - t0) as SimTime, v * scale))
+        })
+        .collect()
+}
+
+/// `2026-11-01T09:30:00Z`, with optional fraction and `+hh:mm` offset, or
+/// plain epoch seconds. Returns epoch milliseconds.
+pub fn parse_timestamp(s: &str) -> Result<i64, String> {
+    let bad = || {
+        format!(
+            "\"{s}\" is not a timestamp; expected ISO 8601 like 2026-11-01T09:30:00Z or epoch seconds"
+        )
+    };
+    if let Ok(secs) = s.parse::<f64>() {
+        return if secs.is_finite() {
+            Ok((secs * 1000.0).round() as i64)
+        } else {
+            Err(bad())
+        };
+    }
+    let (date, time) = s.split_once(['T', ' ']).ok_or_else(bad)?;
+    let d: Vec<i64> = date
+        .split('-')
+        .map(|x| x.parse().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    if d.len() != 3 || !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) {
+        return Err(bad());
+    }
+    let (clock, offset_ms) = if let Some(c) = time.strip_suffix('Z') {
+        (c, 0)
+    } else if let Some(i) = time.rfind(['+', '-']).filter(|&i| i >= 8) {
+        let (c, off) = time.split_at(i);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let hm: Vec<i64> = off[1..]
+            .split(':')
+            .map(|x| x.parse().map_err(|_| bad()))
+            .collect::<Result<_, _>>()?;
+        (
+            c,
+            sign * (hm[0] * 3600 + hm.get(1).copied().unwrap_or(0) * 60) * 1000,
+        )
+    } else {
+        (time, 0)
+    };
+    let hms: Vec<&str> = clock.split(':').collect();
+    if hms.len() < 2 || hms.len() > 3 {
+        return Err(bad());
+    }
+    let h: i64 = hms[0].parse().map_err(|_| bad())?;
+    let m: i64 = hms[1].parse().map_err(|_| bad())?;
+    let sec: f64 = hms
+        .get(2)
+        .map_or(Ok(0.0), |x| x.parse().map_err(|_| bad()))?;
+    if h > 23 || m > 59 || !(0.0..61.0).contains(&sec) {
+        return Err(bad());
+    }
+    let days = days_from_civil(d[0], d[1], d[2]);
+    Ok(((days * 86_400 + h * 3600 + m * 60) * 1000) + (sec * 1000.0).round() as i64 - offset_ms)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(
+            parse_timestamp("2026-11-01T09:30:00Z"),
+            Ok(1_793_525_400_000)
+        );
+        assert_eq!(
+            parse_timestamp("2026-11-01T10:30:00+01:00"),
+            Ok(1_793_525_400_000)
+        );
+        assert_eq!(parse_timestamp("1793525400"), Ok(1_793_525_400_000));
+        assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_timestamp("2026-13-01T00:00:00Z").is_err());
+    }
+}

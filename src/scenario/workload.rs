@@ -1,0 +1,387 @@
+//! Demand, per-task capacity and auto scaling settings of a service.
+
+use super::ctx::{Ctx, R};
+use super::spec::*;
+use crate::engine::time::{DAY, SimTime, parse_duration, parse_time_of_day};
+use crate::scaling::demand::{Shape, Spike};
+use crate::scaling::policy::{Adjustment, Comparison, DEFAULT_COOLDOWN, Step};
+use crate::scaling::{
+    AutoScaling, Demand, Metric, ScheduledAction, StepPolicy, TargetTracking, Workload,
+};
+
+fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
+    match v {
+        Some(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        Some(x) => Err(ctx.err(p, format!("must be a number 0 or more, got {x}"))),
+        None => Err(ctx.err(p, format!("is required for demand kind \"{kind}\""))),
+    }
+}
+
+fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
+    let f = |name: &str| format!("{p}.{name}");
+    let shape = match d.kind.as_str() {
+        "constant" => Shape::Constant(num(ctx, &f("value"), d.value, "constant")?),
+        "diurnal" => {
+            let mean = num(ctx, &f("mean"), d.mean, "diurnal")?;
+            let amplitude = num(ctx, &f("amplitude"), d.amplitude, "diurnal")?;
+            if amplitude > mean {
+                return Err(ctx.err(
+                    f("amplitude"),
+                    format!("{amplitude} is above the mean {mean}; demand would go negative"),
+                ));
+            }
+            let peak = match &d.peak {
+                Some(t) => parse_time_of_day(t).map_err(|e| ctx.err(f("peak"), e))?,
+                None => 14 * 3_600_000,
+            };
+            let period = match &d.period {
+                Some(t) => ctx.duration(&f("period"), t)?.max(1),
+                None => DAY,
+            };
+            Shape::Diurnal {
+                mean,
+                amplitude,
+                peak,
+                period,
+            }
+        }
+        "steps" | "ramps" => {
+            let Some(points) = &d.points else {
+                return Err(ctx.err(
+                    f("points"),
+                    format!(
+                        "demand kind \"{}\" needs points = [{{ at = \"0s\", value = 100 }}, ...]",
+                        d.kind
+                    ),
+                ));
+            };
+            let mut out: Vec<(SimTime, f64)> = Vec::new();
+            for (i, pt) in points.iter().enumerate() {
+                let at = ctx.duration(&format!("{p}.points[{i}].at"), &pt.at)?;
+                let v = num(
+                    ctx,
+                    &format!("{p}.points[{i}].value"),
+                    Some(pt.value),
+                    &d.kind,
+                )?;
+                if out.last().is_some_and(|l| l.0 >= at) {
+                    return Err(ctx.err(format!("{p}.points[{i}].at"), "times must increase"));
+                }
+                out.push((at, v));
+            }
+            if out.is_empty() {
+                return Err(ctx.err(f("points"), "list at least one point"));
+            }
+            Shape::Points {
+                points: out,
+                linear: d.kind == "ramps",
+            }
+        }
+        "trace" => {
+            let Some(file) = &d.file else {
+                return Err(ctx.err(
+                    f("file"),
+                    "demand kind \"trace\" needs file = \"...csv\" or a get-metric-data .json",
+                ));
+            };
+            let scale = d.scale.unwrap_or(1.0);
+            if !(scale.is_finite() && scale > 0.0) {
+                return Err(ctx.err(f("scale"), format!("must be above 0, got {scale}")));
+            }
+            Shape::Points {
+                points: super::trace::load(&ctx.dir.join(file), scale)?,
+                linear: false,
+            }
+        }
+        other => return Err(ctx.err(
+            f("kind"),
+            format!(
+                "unknown demand kind \"{other}\"; expected constant, diurnal, steps, ramps or trace"
+            ),
+        )),
+    };
+    let poisson_noise = match d.noise.as_deref() {
+        None | Some("none") => false,
+        Some("poisson") => true,
+        Some(o) => return Err(ctx.err(f("noise"), format!("\"{o}\" is not poisson or none"))),
+    };
+    let mut spikes = Vec::new();
+    for (i, s) in d.spikes.iter().enumerate() {
+        let sp = format!("{p}.spikes[{i}]");
+        let start = ctx.duration(&format!("{sp}.at"), &s.at)?;
+        let len = ctx.duration(&format!("{sp}.duration"), &s.duration)?;
+        if !(s.factor.is_finite() && s.factor >= 0.0) {
+            return Err(ctx.err(
+                format!("{sp}.factor"),
+                format!("must be a number 0 or more, got {}", s.factor),
+            ));
+        }
+        let every = s
+            .every
+            .as_ref()
+            .map(|e| ctx.duration(&format!("{sp}.every"), e))
+            .transpose()?;
+        if every == Some(0) {
+            return Err(ctx.err(format!("{sp}.every"), "must be longer than 0s"));
+        }
+        // Repeating spikes are expanded over a year at most.
+        let mut t = start;
+        loop {
+            spikes.push(Spike {
+                start: t,
+                end: t + len,
+                factor: s.factor,
+            });
+            match every {
+                Some(e) if t + e < 366 * DAY => t += e,
+                _ => break,
+            }
+        }
+    }
+    Ok(Demand {
+        shape,
+        spikes,
+        poisson_noise,
+    })
+}
+
+pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload>> {
+    let Some(d) = &s.demand else {
+        if s.capacity_per_task.is_some() || s.memory_utilization.is_some() {
+            return Err(ctx.err(
+                format!("{p}.demand"),
+                "capacity_per_task and memory_utilization need a demand",
+            ));
+        }
+        return Ok(None);
+    };
+    let demand = demand(ctx, &format!("{p}.demand"), d)?;
+    let cap = match s.capacity_per_task {
+        Some(c) if c.is_finite() && c > 0.0 => c,
+        Some(c) => return Err(ctx.err(format!("{p}.capacity_per_task"), format!("must be above 0, got {c}"))),
+        None => return Err(ctx.err(format!("{p}.capacity_per_task"), "a service with demand needs capacity_per_task (requests/s one task serves at 100% CPU)")),
+    };
+    let (idle, full) = match &s.memory_utilization {
+        Some(m) => (m.idle, m.full),
+        None => (30.0, 60.0),
+    };
+    for (name, v) in [("idle", idle), ("full", full)] {
+        if !(0.0..=100.0).contains(&v) {
+            return Err(ctx.err(
+                format!("{p}.memory_utilization.{name}"),
+                format!("must be a percentage 0-100, got {v}"),
+            ));
+        }
+    }
+    Ok(Some(Workload {
+        demand,
+        capacity_per_task: cap,
+        memory_idle_pct: idle,
+        memory_full_pct: full,
+    }))
+}
+
+fn metric(ctx: &Ctx, p: &str, m: Option<&str>) -> R<Metric> {
+    match m {
+        None => Ok(Metric::Cpu),
+        Some(s) => Metric::parse(s).ok_or_else(|| ctx.err(p, format!("unknown metric \"{s}\"; expected ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization or ALBRequestCountPerTarget"))),
+    }
+}
+
+fn cooldown(ctx: &Ctx, p: &str, v: Option<&String>) -> R<SimTime> {
+    v.map_or(Ok(DEFAULT_COOLDOWN), |s| ctx.duration(p, s))
+}
+
+pub(super) fn autoscaling(
+    ctx: &Ctx,
+    p: &str,
+    a: &AutoScalingSpec,
+    has_workload: bool,
+) -> R<AutoScaling> {
+    let f = |name: &str| format!("{p}.{name}");
+    let min = ctx.count(&f("min_capacity"), a.min_capacity, 100_000)?;
+    let max = ctx.count(&f("max_capacity"), a.max_capacity, 100_000)?;
+    if min > max {
+        return Err(ctx.err(
+            f("min_capacity"),
+            format!("min_capacity {min} is above max_capacity {max}"),
+        ));
+    }
+    let target_tracking = match a.target {
+        None => {
+            if a.metric.is_some()
+                || a.scale_in_cooldown.is_some()
+                || a.scale_out_cooldown.is_some()
+                || a.disable_scale_in.is_some()
+            {
+                return Err(ctx.err(
+                    f("target"),
+                    "target tracking settings are given but no target",
+                ));
+            }
+            None
+        }
+        Some(t) => {
+            let m = metric(ctx, &f("metric"), a.metric.as_deref())?;
+            let ok = t.is_finite() && t > 0.0 && (m == Metric::AlbRequestsPerTarget || t <= 100.0);
+            if !ok {
+                return Err(ctx.err(f("target"), format!("{t} is outside (0, 100] for a utilization metric (requests per target: above 0)")));
+            }
+            Some(TargetTracking {
+                metric: m,
+                target: t,
+                scale_out_cooldown: cooldown(
+                    ctx,
+                    &f("scale_out_cooldown"),
+                    a.scale_out_cooldown.as_ref(),
+                )?,
+                scale_in_cooldown: cooldown(
+                    ctx,
+                    &f("scale_in_cooldown"),
+                    a.scale_in_cooldown.as_ref(),
+                )?,
+                disable_scale_in: a.disable_scale_in.unwrap_or(false),
+            })
+        }
+    };
+    let mut steps = Vec::new();
+    for (i, sp) in a.step_scaling.iter().enumerate() {
+        let q = format!("{p}.step_scaling[{i}]");
+        let comparison = match sp.comparison.as_str() {
+            ">=" | "GreaterThanOrEqualToThreshold" => Comparison::Ge,
+            ">" | "GreaterThanThreshold" => Comparison::Gt,
+            "<=" | "LessThanOrEqualToThreshold" => Comparison::Le,
+            "<" | "LessThanThreshold" => Comparison::Lt,
+            o => {
+                return Err(ctx.err(
+                    format!("{q}.comparison"),
+                    format!("\"{o}\" is not >=, >, <= or <"),
+                ));
+            }
+        };
+        let adjustment_type =
+            match sp.adjustment_type.as_deref().unwrap_or("ChangeInCapacity") {
+                "ChangeInCapacity" => Adjustment::ChangeInCapacity,
+                "ExactCapacity" => Adjustment::ExactCapacity,
+                "PercentChangeInCapacity" => Adjustment::PercentChangeInCapacity,
+                o => return Err(ctx.err(
+                    format!("{q}.adjustment_type"),
+                    format!(
+                        "\"{o}\" is not ChangeInCapacity, ExactCapacity or PercentChangeInCapacity"
+                    ),
+                )),
+            };
+        let periods = ctx
+            .count(
+                &format!("{q}.evaluation_periods"),
+                sp.evaluation_periods.unwrap_or(1),
+                60,
+            )?
+            .max(1);
+        let needed = ctx
+            .count(
+                &format!("{q}.datapoints_to_alarm"),
+                sp.datapoints_to_alarm.unwrap_or(i64::from(periods)),
+                i64::from(periods),
+            )?
+            .max(1);
+        if sp.steps.is_empty() {
+            return Err(ctx.err(format!("{q}.steps"), "list at least one step adjustment"));
+        }
+        let mut list = Vec::new();
+        for (k, st) in sp.steps.iter().enumerate() {
+            if let (Some(l), Some(u)) = (st.lower, st.upper)
+                && l >= u
+            {
+                return Err(ctx.err(
+                    format!("{q}.steps[{k}]"),
+                    format!("lower {l} must be below upper {u}"),
+                ));
+            }
+            list.push(Step {
+                lower: st.lower,
+                upper: st.upper,
+                adjustment: st.adjustment,
+            });
+        }
+        steps.push(StepPolicy {
+            name: sp.name.clone().unwrap_or_else(|| format!("step-{i}")),
+            metric: metric(ctx, &format!("{q}.metric"), sp.metric.as_deref())?,
+            comparison,
+            threshold: sp.threshold,
+            evaluation_periods: periods,
+            datapoints_to_alarm: needed,
+            adjustment_type,
+            steps: list,
+            cooldown: cooldown(ctx, &format!("{q}.cooldown"), sp.cooldown.as_ref())?,
+            min_adjustment_magnitude: ctx.count(
+                &format!("{q}.min_adjustment_magnitude"),
+                sp.min_adjustment_magnitude.unwrap_or(0),
+                100_000,
+            )?,
+        });
+    }
+    let mut scheduled = Vec::new();
+    for (i, sc) in a.scheduled.iter().enumerate() {
+        let q = format!("{p}.scheduled[{i}]");
+        let (first, default_every) = if sc.at.contains(':') {
+            (
+                parse_time_of_day(&sc.at).map_err(|e| ctx.err(format!("{q}.at"), e))?,
+                Some(DAY),
+            )
+        } else {
+            (
+                parse_duration(&sc.at).map_err(|e| {
+                    ctx.err(
+                        format!("{q}.at"),
+                        format!("{e}; or a time of day \"HH:MM\""),
+                    )
+                })?,
+                None,
+            )
+        };
+        let every = match &sc.every {
+            Some(e) => Some(ctx.duration(&format!("{q}.every"), e)?).filter(|&e| e > 0),
+            None => default_every,
+        };
+        let mn = sc
+            .min_capacity
+            .map(|v| ctx.count(&format!("{q}.min_capacity"), v, 100_000))
+            .transpose()?;
+        let mx = sc
+            .max_capacity
+            .map(|v| ctx.count(&format!("{q}.max_capacity"), v, 100_000))
+            .transpose()?;
+        if let (Some(a), Some(b)) = (mn, mx)
+            && a > b
+        {
+            return Err(ctx.err(
+                format!("{q}.min_capacity"),
+                format!("min_capacity {a} is above max_capacity {b}"),
+            ));
+        }
+        scheduled.push(ScheduledAction {
+            first,
+            every,
+            min: mn,
+            max: mx,
+        });
+    }
+    if (target_tracking.is_some() || !steps.is_empty()) && !has_workload {
+        return Err(ctx.err(
+            p,
+            "metric-driven scaling needs the service's demand and capacity_per_task",
+        ));
+    }
+    Ok(AutoScaling {
+        min,
+        max,
+        target_tracking,
+        steps,
+        scheduled,
+        publication_delay: match &a.publication_delay {
+            Some(d) => ctx.duration(&f("publication_delay"), d)?,
+            None => 60_000,
+        },
+    })
+}

@@ -1,0 +1,105 @@
+//! Each minute: every service with demand gets its reading, publishes a
+//! datapoint, and its scaling policies may change its desired count.
+
+use super::{Ev, Sim};
+use crate::engine::SimTime;
+use crate::scaling::Decision;
+
+impl Sim<'_> {
+    /// Arms the scheduled scaling actions.
+    pub(super) fn schedule_scaling(&mut self) {
+        for (s, svc) in self.cluster.services.iter().enumerate() {
+            let Some(a) = &svc.autoscaling else { continue };
+            for (i, act) in a.scheduled.iter().enumerate() {
+                if act.first <= self.duration {
+                    self.queue
+                        .schedule_at(act.first, Ev::ScheduledScaling(s as u32, i as u32));
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_scheduled_scaling(&mut self, s: u32, i: u32) {
+        let now = self.now();
+        let svc = &mut self.cluster.services[s as usize];
+        let Some(a) = &svc.autoscaling else { return };
+        let act = a.scheduled[i as usize].clone();
+        if let Some(every) = act.every
+            && now + every <= self.duration
+        {
+            self.queue
+                .schedule_at(now + every, Ev::ScheduledScaling(s, i));
+        }
+        let from = svc.desired;
+        let to = svc.scaling.apply_schedule(&act, from);
+        let reason = format!(
+            "scheduled action: min {} max {}",
+            svc.scaling.min, svc.scaling.max
+        );
+        self.change_desired(
+            s,
+            Decision {
+                time: now,
+                service: s,
+                policy: "scheduled",
+                from,
+                to,
+                metric: None,
+                value: 0.0,
+                threshold: 0.0,
+                reason,
+            },
+        );
+    }
+
+    /// The minute starting `now`.
+    pub(super) fn scaling_tick(&mut self, now: SimTime) {
+        for s in 0..self.cluster.services.len() {
+            let svc = &mut self.cluster.services[s];
+            let Some(w) = &svc.workload else { continue };
+            let running = svc.stats.running.get();
+            let demand = w.demand.minute(now, &mut self.demand_rngs[s]);
+            let r = w.read(demand, running);
+            let load = &mut svc.load;
+            load.last = r;
+            load.minutes += 1;
+            load.demand_requests += r.demand_rps * 60.0;
+            load.served_requests += r.served_rps * 60.0;
+            load.cpu_pct_sum += r.cpu_pct;
+            if r.served_rps + 1e-9 < r.demand_rps {
+                load.minutes_overloaded += 1;
+            }
+            let Some(a) = &svc.autoscaling else { continue };
+            // ECS publishes service metrics only while a task is RUNNING.
+            if running > 0 {
+                svc.scaling.publish(now, a.publication_delay, r);
+            }
+            let desired = svc.desired;
+            if let Some(ask) = svc.scaling.evaluate(a, now, desired) {
+                let d = Decision {
+                    time: now,
+                    service: s as u32,
+                    policy: ask.policy,
+                    from: desired,
+                    to: ask.to,
+                    metric: Some(ask.metric),
+                    value: ask.value,
+                    threshold: ask.threshold,
+                    reason: ask.reason,
+                };
+                self.change_desired(s as u32, d);
+            }
+        }
+    }
+
+    fn change_desired(&mut self, s: u32, d: Decision) {
+        let svc = &mut self.cluster.services[s as usize];
+        if d.to == svc.desired {
+            return;
+        }
+        svc.desired = d.to;
+        svc.load.scaling_actions += 1;
+        self.rec.scaling(&self.cluster, &d);
+        self.reconcile(s);
+    }
+}

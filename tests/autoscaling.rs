@@ -1,0 +1,320 @@
+//! Service auto scaling against Application Auto Scaling's documented rules
+//! (Application Auto Scaling user guide: "Target tracking scaling policies",
+//! "Step scaling policies", "Scheduled scaling"; ECS "Service auto scaling").
+
+mod common;
+use ecsim::engine::time::MINUTE;
+use ecsim::model::Cluster;
+use ecsim::model::Task;
+use ecsim::scaling::Decision;
+use ecsim::sim::{Recorder, Sample, Sim};
+
+/// Records scaling decisions and per-minute desired counts.
+#[derive(Default)]
+struct Scaling {
+    decisions: Vec<Decision>,
+    desired: Vec<(u64, u32)>,
+}
+
+impl Recorder for Scaling {
+    fn task_done(&mut self, _: &Cluster, _: &Task) {}
+    fn sample(&mut self, s: &Sample) {
+        self.desired.push((s.time / MINUTE, s.services[0].0));
+    }
+    fn scaling(&mut self, _: &Cluster, d: &Decision) {
+        self.decisions.push(d.clone());
+    }
+}
+
+/// Fargate web service with instant start-up: 100 rps per task, demand
+/// 100 rps until 1h, 300 rps until 3h, then 100 rps again.
+fn scenario(autoscaling: &str, demand: &str) -> String {
+    format!(
+        r#"
+name = "a"
+duration = "6h"
+seed = 2
+[cluster]
+availability_zones = ["a", "b"]
+[fargate]
+provisioning = {{ kind = "constant", value = "0s" }}
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+startup = {{ kind = "constant", value = "0s" }}
+shutdown = {{ kind = "constant", value = "0s" }}
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+launch_type = "FARGATE"
+capacity_per_task = 100
+demand = {demand}
+[services.autoscaling]
+{autoscaling}
+"#
+    )
+}
+
+const STEP_DEMAND: &str = r#"{ kind = "steps", points = [{ at = "0s", value = 100 }, { at = "1h", value = 300 }, { at = "3h", value = 100 }] }"#;
+
+fn run_scaling(text: &str) -> Scaling {
+    let sc = scenario_from(text);
+    let mut rec = Scaling::default();
+    Sim::new(&sc, sc.seed, &mut rec)
+        .with_invariant_checks(true)
+        .run()
+        .unwrap_or_else(|e| panic!("{e}"));
+    rec
+}
+
+fn scenario_from(text: &str) -> ecsim::scenario::Scenario {
+    common::scenario(text)
+}
+
+/// Target tracking scales out after 3 consecutive breaching 1-minute
+/// datapoints: demand triples at minute 60, the datapoints of minutes 60-62
+/// are visible one minute after each minute ends (publication delay 60 s), so
+/// the first scale-out comes at minute 64, proportional to the breach:
+/// ceil(2 tasks × 100% / 60%) = 4. Scale-in needs 15 datapoints below 90% of
+/// the target (minutes 180-194, the last visible at 196) and so comes only
+/// at minute 196 or later.
+#[test]
+fn step_in_demand_scales_out_fast_and_in_slowly() {
+    let rec = run_scaling(&scenario(
+        "min_capacity = 1\nmax_capacity = 10\ntarget = 60",
+        STEP_DEMAND,
+    ));
+    let first = &rec.decisions[0];
+    assert_eq!(first.time, 64 * MINUTE, "{first:?}");
+    assert_eq!((first.from, first.to), (2, 4));
+    assert_eq!(first.policy, "target_tracking");
+    // Settles at 300 rps / (100 × 60%) = 5 tasks, no overshoot.
+    let at_2h = rec.desired.iter().find(|d| d.0 == 120).unwrap().1;
+    assert_eq!(at_2h, 5);
+    assert!(rec.decisions.iter().all(|d| d.to <= 5));
+    let ins: Vec<&Decision> = rec.decisions.iter().filter(|d| d.to < d.from).collect();
+    assert!(!ins.is_empty(), "scales back in");
+    assert!(
+        ins[0].time >= 196 * MINUTE,
+        "scale-in at {} min",
+        ins[0].time / MINUTE
+    );
+    assert!(
+        ins[0].time <= 200 * MINUTE,
+        "scale-in at {} min",
+        ins[0].time / MINUTE
+    );
+    // 90% of the target is the scale-in threshold.
+    assert!((ins[0].threshold - 54.0).abs() < 1e-9);
+    // Back to 100 rps needs ceil(100/60) = 2 tasks eventually.
+    assert_eq!(rec.desired.last().unwrap().1, 2);
+}
+
+/// Scale-in cooldown (default 300 s): two scale-ins are at least 5 minutes apart.
+#[test]
+fn scale_in_respects_cooldown() {
+    let demand =
+        r#"{ kind = "steps", points = [{ at = "0s", value = 900 }, { at = "1h", value = 100 }] }"#;
+    let rec = run_scaling(
+        &scenario("min_capacity = 1\nmax_capacity = 20\ntarget = 90", demand)
+            .replace("desired_count = 2", "desired_count = 10"),
+    );
+    let ins: Vec<u64> = rec
+        .decisions
+        .iter()
+        .filter(|d| d.to < d.from)
+        .map(|d| d.time)
+        .collect();
+    assert!(!ins.is_empty());
+    for w in ins.windows(2) {
+        assert!(w[1] - w[0] >= 300_000, "{ins:?}");
+    }
+}
+
+/// Never above max or below min, and scale-in can be disabled.
+#[test]
+fn min_max_clamps_and_disable_scale_in() {
+    let rec = run_scaling(&scenario(
+        "min_capacity = 2\nmax_capacity = 3\ntarget = 60",
+        STEP_DEMAND,
+    ));
+    assert!(rec.desired.iter().all(|d| (2..=3).contains(&d.1)));
+    assert!(
+        rec.decisions.iter().any(|d| d.to == 3),
+        "scales out to the max"
+    );
+    let rec = run_scaling(&scenario(
+        "min_capacity = 1\nmax_capacity = 10\ntarget = 60\ndisable_scale_in = true",
+        STEP_DEMAND,
+    ));
+    assert!(
+        rec.decisions.iter().all(|d| d.to > d.from),
+        "no scale-in when disabled"
+    );
+    assert_eq!(rec.desired.last().unwrap().1, 5);
+    // desired_count is pulled inside [min, max] at the start.
+    let rec = run_scaling(&scenario("min_capacity = 3\nmax_capacity = 4", STEP_DEMAND));
+    assert_eq!(rec.desired[0].1, 3);
+}
+
+/// Step scaling: the alarm threshold plus step adjustments relative to it.
+#[test]
+fn step_scaling_applies_the_matching_step() {
+    let steps = r#"step_scaling = [{ name = "cpu-high", comparison = ">=", threshold = 70, evaluation_periods = 2, steps = [{ lower = 0, upper = 20, adjustment = 1 }, { lower = 20, adjustment = 3 }] }]"#;
+    let rec = run_scaling(&scenario(
+        &format!("min_capacity = 1\nmax_capacity = 10\n{steps}"),
+        STEP_DEMAND,
+    ));
+    let first = &rec.decisions[0];
+    // 100% CPU is 30 above the threshold: the second step, +3. Two
+    // datapoints (minutes 60, 61) are visible at minute 63.
+    assert_eq!(first.time, 63 * MINUTE);
+    assert_eq!((first.from, first.to), (2, 5));
+    assert_eq!(first.policy, "step_scaling");
+    // At 5 tasks CPU is 60%: below the threshold, no more steps.
+    assert_eq!(rec.decisions.len(), 1);
+}
+
+/// Scheduled actions change min and max; the desired count follows.
+#[test]
+fn scheduled_actions_move_the_bounds() {
+    let demand = r#"{ kind = "constant", value = 10 }"#;
+    let rec = run_scaling(&scenario(
+        "min_capacity = 1\nmax_capacity = 10\nscheduled = [{ at = \"2h\", min_capacity = 6 }, { at = \"4h\", min_capacity = 1, max_capacity = 3 }]",
+        demand,
+    ));
+    let at = |m: u64| rec.desired.iter().find(|d| d.0 == m).unwrap().1;
+    assert_eq!(at(119), 2);
+    assert_eq!(at(121), 6);
+    assert_eq!(at(241), 3);
+    assert!(
+        rec.decisions
+            .iter()
+            .any(|d| d.policy == "scheduled" && d.to == 6)
+    );
+}
+
+/// A replayed trace (CSV and get-metric-data JSON) drives the same demand.
+#[test]
+fn trace_replay_csv_and_cloudwatch_json_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("timestamp,value\n");
+    let mut ts = Vec::new();
+    let mut vs = Vec::new();
+    for m in 0..360 {
+        let v = if (60..180).contains(&m) { 18000 } else { 6000 }; // per-minute request sums
+        let t = format!("2026-11-01T{:02}:{:02}:00Z", m / 60, m % 60);
+        csv += &format!("{t},{v}\n");
+        ts.push(format!("\"{t}\""));
+        vs.push(v.to_string());
+    }
+    ts.reverse();
+    vs.reverse();
+    std::fs::write(dir.path().join("t.csv"), csv).unwrap();
+    std::fs::write(
+        dir.path().join("t.json"),
+        format!(r#"{{"MetricDataResults": [{{"Id": "m1", "Label": "RequestCount", "Timestamps": [{}], "Values": [{}], "StatusCode": "Complete"}}], "Messages": []}}"#, ts.join(","), vs.join(",")),
+    )
+    .unwrap();
+    let mut results = Vec::new();
+    for f in ["t.csv", "t.json"] {
+        let text = scenario(
+            "min_capacity = 1\nmax_capacity = 10\ntarget = 60",
+            &format!(r#"{{ kind = "trace", file = "{f}", scale = 0.016666666666666666 }}"#),
+        );
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, text).unwrap();
+        let sc = ecsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut rec = Scaling::default();
+        Sim::new(&sc, 1, &mut rec).run().unwrap();
+        results.push(
+            rec.decisions
+                .iter()
+                .map(|d| (d.time, d.to))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(
+        results[0][0],
+        (64 * MINUTE, 4),
+        "same as the step test: 100 → 300 rps at 1h"
+    );
+}
+
+#[test]
+fn bad_autoscaling_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |auto: &str, demand: &str, field: &str, words: &str| {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, scenario(auto, demand)).unwrap();
+        let e = ecsim::scenario::load(&path).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains(field) && msg.contains(words), "{msg}");
+    };
+    check(
+        "min_capacity = 1\nmax_capacity = 10\ntarget = 0",
+        STEP_DEMAND,
+        "services[0].autoscaling.target",
+        "outside (0, 100]",
+    );
+    check(
+        "min_capacity = 1\nmax_capacity = 10\ntarget = 150",
+        STEP_DEMAND,
+        "services[0].autoscaling.target",
+        "outside (0, 100]",
+    );
+    check(
+        "min_capacity = 5\nmax_capacity = 2\ntarget = 50",
+        STEP_DEMAND,
+        "services[0].autoscaling.min_capacity",
+        "above max_capacity",
+    );
+    check(
+        "min_capacity = 1\nmax_capacity = 2\ntarget = 50",
+        r#"{ kind = "trace", file = "missing.csv" }"#,
+        "missing.csv",
+        "cannot read",
+    );
+    std::fs::write(
+        dir.path().join("gap.csv"),
+        "timestamp,value\n0,1\n60,1\n120,1\n900,1\n960,1\n",
+    )
+    .unwrap();
+    check(
+        "min_capacity = 1\nmax_capacity = 2\ntarget = 50",
+        r#"{ kind = "trace", file = "gap.csv" }"#,
+        "gap.csv: line 5",
+        "gap of 780 s",
+    );
+    std::fs::write(
+        dir.path().join("back.csv"),
+        "timestamp,value\n0,1\n60,1\n30,1\n",
+    )
+    .unwrap();
+    check(
+        "min_capacity = 1\nmax_capacity = 2\ntarget = 50",
+        r#"{ kind = "trace", file = "back.csv" }"#,
+        "back.csv: line 4",
+        "timestamps must increase",
+    );
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"MetricDataResults": [{"Timestamps": ["x"], "Values": [1]}]}"#,
+    )
+    .unwrap();
+    check(
+        "min_capacity = 1\nmax_capacity = 2\ntarget = 50",
+        r#"{ kind = "trace", file = "bad.json" }"#,
+        "bad.json: MetricDataResults[0].Timestamps[0]",
+        "not a timestamp",
+    );
+    check(
+        "min_capacity = 1\nmax_capacity = 2\ntarget = 50",
+        r#"{ kind = "diurnal", mean = 10 }"#,
+        "services[0].demand.amplitude",
+        "required",
+    );
+}
