@@ -72,6 +72,8 @@ fn place(c: &mut Cluster, inst: u32, group: u32, cpu: u32, mem: u32, ports: &[u1
         group,
         taskdef: 0,
         capacity: ecsim::model::Capacity::Ec2,
+        share: 0,
+        asg: None,
         state: TaskState::Running,
         instance: Some(inst),
         az: None,
@@ -104,6 +106,7 @@ fn req<'a>(cpu: u32, mem: u32, g: u32, cs: &'a [Constraint], ss: &'a [Strategy])
         constraints,
         strategies,
         only_instance,
+        instance_group: None,
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstanceStatus {
+    /// Launched, not yet registered with the cluster (billed already).
+    Launching,
     Active,
     /// Takes no new tasks.
     Draining,

@@ -3,12 +3,14 @@
 //! says what must always hold.
 
 pub mod instance;
+pub mod provider;
 pub mod service;
 pub mod slab;
 pub mod task;
 pub mod taskdef;
 
 pub use instance::{Instance, InstanceStatus};
+pub use provider::{AsgProvider, InstanceTemplate};
 pub use service::{
     Arrivals, CapacityChoice, Group, Job, OwnerStats, ProviderShare, SchedulingStrategy, Service,
 };
@@ -24,6 +26,10 @@ pub struct Cluster {
     /// Names of the instance groups, indexed by `Instance::group`.
     pub instance_groups: Vec<String>,
     pub instances: Vec<Instance>,
+    /// Per instance group, what its instances look like.
+    pub templates: Vec<InstanceTemplate>,
+    /// Auto Scaling group capacity providers.
+    pub providers: Vec<AsgProvider>,
     pub tasks: Slab<Task>,
     pub taskdefs: Vec<TaskDef>,
     pub groups: Vec<Group>,

@@ -70,8 +70,8 @@ pub struct OwnerStats {
     pub stopped: u64,
     pub failed: u64,
     pub provisioning_wait_total: u64,
-    /// Tasks launched per capacity (EC2, FARGATE, FARGATE_SPOT).
-    pub launched_on: [u64; 3],
+    /// Tasks launched per entry of the capacity provider strategy.
+    pub launched_on: Vec<u64>,
     pub provisioning_wait_max: u64,
 }
 
@@ -79,6 +79,8 @@ pub struct OwnerStats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderShare {
     pub capacity: Capacity,
+    /// For an Auto Scaling group provider, its index.
+    pub asg: Option<u32>,
     pub base: u32,
     pub weight: u32,
 }
@@ -96,14 +98,15 @@ pub enum CapacityChoice {
 impl CapacityChoice {
     /// ECS's split: the provider with a `base` gets tasks until it has that
     /// many, then each task goes where it keeps the counts closest to the
-    /// weights. `counts[i]` is how many tasks provider `i` has now.
-    pub fn next(&self, counts: &[u32]) -> Capacity {
+    /// weights. `counts[i]` is how many tasks entry `i` has now; returns the
+    /// entry for the next task.
+    pub fn next(&self, counts: &[u32]) -> usize {
         let list = match self {
-            CapacityChoice::Ec2 => return Capacity::Ec2,
+            CapacityChoice::Ec2 => return 0,
             CapacityChoice::Providers(list) => list,
         };
         if let Some((i, _)) = list.iter().enumerate().find(|(i, p)| counts[*i] < p.base) {
-            return list[i].capacity;
+            return i;
         }
         // Smallest (count beyond base + 1) / weight, compared exactly by cross-multiplying.
         let mut best: Option<(usize, u64, u64)> = None;
@@ -114,7 +117,36 @@ impl CapacityChoice {
                 best = Some((i, num, den));
             }
         }
-        list[best.map_or(0, |b| b.0)].capacity
+        best.map_or(0, |b| b.0)
+    }
+
+    /// Entry `i` of the strategy.
+    pub fn share(&self, i: usize) -> ProviderShare {
+        match self {
+            CapacityChoice::Ec2 => ProviderShare {
+                capacity: Capacity::Ec2,
+                asg: None,
+                base: 0,
+                weight: 1,
+            },
+            CapacityChoice::Providers(l) => l[i].clone(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            CapacityChoice::Ec2 => 1,
+            CapacityChoice::Providers(l) => l.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether tasks run on Fargate.
+    pub fn is_fargate(&self) -> bool {
+        self.share(0).capacity.is_fargate()
     }
 
     pub fn capacities(&self) -> Vec<Capacity> {
@@ -193,11 +225,10 @@ mod tests {
     use super::*;
 
     fn split(choice: &CapacityChoice, n: usize) -> Vec<u32> {
-        let caps = choice.capacities();
-        let mut counts = vec![0u32; caps.len()];
+        let mut counts = vec![0u32; choice.len()];
         for _ in 0..n {
-            let c = choice.next(&counts);
-            counts[caps.iter().position(|&x| x == c).unwrap()] += 1;
+            let i = choice.next(&counts);
+            counts[i] += 1;
         }
         counts
     }
@@ -208,6 +239,7 @@ mod tests {
     #[test]
     fn base_then_weights() {
         let p = |capacity, base, weight| ProviderShare {
+            asg: None,
             capacity,
             base,
             weight,
@@ -231,6 +263,6 @@ mod tests {
             p(Capacity::FargateSpot, 0, 1),
         ]);
         assert_eq!(split(&base_only, 10), vec![3, 7]);
-        assert_eq!(CapacityChoice::Ec2.next(&[]), Capacity::Ec2);
+        assert_eq!(CapacityChoice::Ec2.next(&[]), 0);
     }
 }

@@ -138,6 +138,10 @@ pub struct Task {
     pub group: u32,
     pub taskdef: u32,
     pub capacity: Capacity,
+    /// Index into the owner's capacity provider strategy.
+    pub share: u8,
+    /// The Auto Scaling group provider whose instances the task must use.
+    pub asg: Option<u32>,
     pub state: TaskState,
     pub instance: Option<u32>,
     /// Zone of a Fargate task (EC2 tasks take their instance's zone).

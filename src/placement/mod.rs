@@ -51,6 +51,8 @@ pub struct Request<'a> {
     pub strategies: &'a [Strategy],
     /// DAEMON tasks go to one given instance or nowhere.
     pub only_instance: Option<u32>,
+    /// Tasks of an Auto Scaling group capacity provider use only its instances.
+    pub instance_group: Option<u32>,
 }
 
 /// The facts an instance offers to the query language.
@@ -161,6 +163,7 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     let fits = |idx: u32| {
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
+            && req.instance_group.is_none_or(|g| g == inst.group)
             && req.arch.is_none_or(|a| a == inst.arch)
             && req
                 .constraints

@@ -62,7 +62,7 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
         .iter()
         .map(|s| &s.capacity)
         .chain(c.jobs.iter().map(|j| &j.capacity))
-        .any(|k| *k != crate::model::CapacityChoice::Ec2);
+        .any(|k| k.is_fargate());
     Ok(prices::resolve(
         book,
         &scenario.file,

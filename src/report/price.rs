@@ -3,7 +3,7 @@
 //! extrapolated to a month of 730 hours (AWS's convention).
 
 use super::RunResult;
-use crate::model::CapacityChoice;
+use crate::model::{CapacityChoice, Cluster};
 use crate::scenario::Scenario;
 use serde::Serialize;
 
@@ -37,12 +37,15 @@ pub struct Estimate {
 
 const MONTH_HOURS: f64 = 730.0;
 
-fn capacity_label(c: &CapacityChoice) -> String {
+fn capacity_label(c: &CapacityChoice, cluster: &Cluster) -> String {
     match c {
         CapacityChoice::Ec2 => "EC2".into(),
         CapacityChoice::Providers(list) => list
             .iter()
-            .map(|p| p.capacity.provider())
+            .map(|p| match p.asg {
+                Some(a) => cluster.providers[a as usize].name.as_str(),
+                None => p.capacity.provider(),
+            })
             .collect::<Vec<_>>()
             .join("+"),
     }
@@ -66,7 +69,7 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
         line(
             s.name.clone(),
             "service",
-            capacity_label(&s.capacity),
+            capacity_label(&s.capacity, &r.cluster),
             cost.cost_by_service.get(&s.name).copied().unwrap_or(0.0),
         );
     }
@@ -74,7 +77,7 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
         line(
             j.name.clone(),
             "job",
-            capacity_label(&j.capacity),
+            capacity_label(&j.capacity, &r.cluster),
             cost.cost_by_job.get(&j.name).copied().unwrap_or(0.0),
         );
     }

@@ -4,10 +4,10 @@
 use super::Scenario;
 use super::capacity;
 use super::ctx::{Ctx, R, pairs, unique};
+use super::instances;
 use super::spec::*;
 use super::taskdefs::build_taskdefs;
 use super::workload;
-use crate::catalog;
 use crate::engine::time::{HOUR, parse_time_of_day};
 use crate::engine::{Dist, Level};
 use crate::model::*;
@@ -48,7 +48,9 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     }
     cluster.azs = azs.clone();
 
-    build_instances(ctx, &spec, &mut cluster)?;
+    let sizes = instances::build_instances(ctx, &spec, &mut cluster)?;
+    instances::build_providers(ctx, &spec, &mut cluster, &sizes)?;
+    let asg_names: Vec<String> = cluster.providers.iter().map(|p| p.name.clone()).collect();
     let families = build_taskdefs(ctx, &spec, &mut cluster)?;
     let mut group_ids: BTreeMap<String, u32> = BTreeMap::new();
     let mut group_of = |cluster: &mut Cluster, name: String| -> u32 {
@@ -159,10 +161,11 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
                 has_strategy: s.placement_strategy.is_some(),
                 has_constraints: !s.placement_constraints.is_empty(),
                 daemon: scheduling == SchedulingStrategy::Daemon,
+                asg_providers: &asg_names,
             },
             &cluster.taskdefs[taskdef as usize],
         )?;
-        let on_ec2 = capacity == CapacityChoice::Ec2;
+        let on_ec2 = !capacity.is_fargate();
         let workload = workload::workload(ctx, &p, s)?;
         let autoscaling = match &s.autoscaling {
             Some(_) if scheduling == SchedulingStrategy::Daemon => {
@@ -218,6 +221,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
                 taskdef,
                 &cluster.services[i].constraints,
                 scheduling == SchedulingStrategy::Daemon,
+                &cluster.services[i].capacity,
             )?;
         }
     }
@@ -296,11 +300,12 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
                 has_strategy: j.placement_strategy.is_some(),
                 has_constraints: !j.placement_constraints.is_empty(),
                 daemon: false,
+                asg_providers: &asg_names,
             },
             &cluster.taskdefs[taskdef as usize],
         )?;
-        if capacity == CapacityChoice::Ec2 {
-            check_fits(ctx, &cluster, &p, taskdef, &constraints, false)?;
+        if !capacity.is_fargate() {
+            check_fits(ctx, &cluster, &p, taskdef, &constraints, false, &capacity)?;
         }
         cluster.jobs.push(Job {
             name: j.name.clone(),
@@ -339,8 +344,26 @@ fn check_fits(
     taskdef: u32,
     constraints: &[Constraint],
     daemon: bool,
+    capacity: &CapacityChoice,
 ) -> R<()> {
     let td = &cluster.taskdefs[taskdef as usize];
+    // Instances there are, plus one of each group's kind (a group may start
+    // empty and grow); an Auto Scaling group provider's tasks only use its group.
+    let groups: Vec<u32> = (0..capacity.len())
+        .filter_map(|i| capacity.share(i).asg)
+        .map(|a| cluster.providers[a as usize].group)
+        .collect();
+    let mut pool: Vec<Instance> = cluster.instances.clone();
+    pool.extend(cluster.templates.iter().map(|t| {
+        t.instance(
+            0,
+            t.zones[0],
+            &cluster.azs[t.zones[0] as usize],
+            0,
+            InstanceStatus::Active,
+        )
+    }));
+    pool.retain(|i| groups.is_empty() || groups.contains(&i.group));
     let req = Request {
         cpu: td.cpu,
         memory: td.memory,
@@ -350,17 +373,16 @@ fn check_fits(
         constraints: [&td.constraints, constraints],
         strategies: &[],
         only_instance: None,
+        instance_group: None,
     };
-    let ok = cluster
-        .instances
+    let ok = pool
         .iter()
         .any(|i| placement::could_ever_fit(cluster, i, &req));
     // A DAEMON service in a cluster without instances simply has nothing to run on.
     if ok || (daemon && cluster.instances.is_empty()) {
         return Ok(());
     }
-    let biggest = cluster
-        .instances
+    let biggest = pool
         .iter()
         .map(|i| format!("{} ({} cpu, {} MiB)", i.instance_type, i.cpu, i.memory))
         .collect::<std::collections::BTreeSet<_>>();
@@ -375,121 +397,4 @@ fn check_fits(
             if biggest.is_empty() { "none".to_string() } else { biggest.into_iter().collect::<Vec<_>>().join(", ") }
         ),
     ))
-}
-
-fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Cluster) -> R<()> {
-    let mut names = HashSet::new();
-    unique(
-        ctx,
-        "instance_groups",
-        spec.instance_groups.iter().map(|g| g.name.as_str()),
-        &mut names,
-    )?;
-    for (gi, g) in spec.instance_groups.iter().enumerate() {
-        let p = format!("instance_groups[{gi}]");
-        cluster.instance_groups.push(g.name.clone());
-        let it = catalog::instance_type(&g.instance_type).ok_or_else(|| {
-            ctx.err(
-                format!("{p}.instance_type"),
-                format!(
-                    "unknown instance type \"{}\"; {}",
-                    g.instance_type,
-                    catalog::suggest_instance_types(&g.instance_type)
-                ),
-            )
-        })?;
-        let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
-        let zones: Vec<u32> = match &g.availability_zones {
-            None => (0..cluster.azs.len() as u32).collect(),
-            Some(list) if list.is_empty() => {
-                return Err(ctx.err(
-                    format!("{p}.availability_zones"),
-                    "must list at least one zone when given",
-                ));
-            }
-            Some(list) => list
-                .iter()
-                .enumerate()
-                .map(|(k, z)| {
-                    cluster
-                        .azs
-                        .iter()
-                        .position(|a| a == z)
-                        .map(|x| x as u32)
-                        .ok_or_else(|| {
-                            ctx.err(
-                                format!("{p}.availability_zones[{k}]"),
-                                format!(
-                                    "\"{z}\" is not a cluster zone ({})",
-                                    cluster.azs.join(", ")
-                                ),
-                            )
-                        })
-                })
-                .collect::<R<_>>()?,
-        };
-        for k in g.attributes.keys() {
-            if k.is_empty()
-                || k.len() > 128
-                || !k
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
-                || k.starts_with("ecs.")
-            {
-                return Err(ctx.err(format!("{p}.attributes.{k}"), "custom attribute names are 1-128 of A-Z a-z 0-9 - _ / . and may not start with \"ecs.\""));
-            }
-        }
-        let spot = capacity::market(ctx, &format!("{p}.market"), g.market.as_deref())?;
-        let mut memory = match g.registered_memory_mib {
-            Some(m) => ctx.count(
-                &format!("{p}.registered_memory_mib"),
-                m,
-                i64::from(it.memory_mib),
-            )?,
-            None => it.registered_memory(),
-        };
-        let reserved = ctx.count(
-            &format!("{p}.reserved_memory_mib"),
-            g.reserved_memory_mib.unwrap_or(0),
-            i64::from(memory),
-        )?;
-        memory -= reserved;
-        for n in 0..count {
-            let idx = cluster.instances.len();
-            let az = zones[n as usize % zones.len()];
-            let id = format!("i-{:017x}", idx + 1);
-            let mut attributes = g.attributes.clone();
-            attributes.insert(
-                "ecs.availability-zone".into(),
-                cluster.azs[az as usize].clone(),
-            );
-            attributes.insert("ecs.instance-type".into(), it.name.clone());
-            attributes.insert("ecs.os-type".into(), "linux".into());
-            attributes.insert("ecs.cpu-architecture".into(), it.arch.as_str().into());
-            cluster.registered_cpu += u64::from(it.registered_cpu());
-            cluster.registered_memory += u64::from(memory);
-            cluster.instances.push(Instance {
-                id,
-                group: gi as u32,
-                instance_type: it.name.clone(),
-                arch: it.arch,
-                az,
-                attributes,
-                cpu: it.registered_cpu(),
-                memory,
-                used_cpu: 0,
-                used_memory: 0,
-                used_ports: Vec::new(),
-                tasks: Vec::new(),
-                status: InstanceStatus::Active,
-                launched: 0,
-                terminated: None,
-                tasks_placed: 0,
-                spot,
-                cpu_level: Level::default(),
-                memory_level: Level::default(),
-            });
-        }
-    }
-    Ok(())
 }

@@ -20,6 +20,8 @@ pub(super) struct Placement<'a> {
     pub has_strategy: bool,
     pub has_constraints: bool,
     pub daemon: bool,
+    /// Names of the Auto Scaling group capacity providers, by index.
+    pub asg_providers: &'a [String],
 }
 
 pub(super) fn capacity(ctx: &Ctx, p: &str, how: Placement, td: &TaskDef) -> R<CapacityChoice> {
@@ -30,14 +32,29 @@ pub(super) fn capacity(ctx: &Ctx, p: &str, how: Placement, td: &TaskDef) -> R<Ca
         (None | Some("EC2"), None) => return Ok(CapacityChoice::Ec2),
         (Some("FARGATE"), None) => CapacityChoice::Providers(vec![ProviderShare {
             capacity: Capacity::Fargate,
+            asg: None,
             base: 0,
             weight: 1,
         }]),
         (Some(other), None) => {
             return Err(ctx.err(format!("{p}.launch_type"), format!("\"{other}\" is not EC2 or FARGATE (FARGATE_SPOT is a capacity provider: use capacity_provider_strategy = [{{ capacity_provider = \"FARGATE_SPOT\", weight = 1 }}])")));
         }
-        (None, Some(list)) => providers(ctx, &format!("{p}.capacity_provider_strategy"), list)?,
+        (None, Some(list)) => providers(
+            ctx,
+            &format!("{p}.capacity_provider_strategy"),
+            list,
+            how.asg_providers,
+        )?,
     };
+    if !choice.is_fargate() {
+        if how.daemon {
+            return Err(ctx.err(
+                format!("{p}.capacity_provider_strategy"),
+                "DAEMON services run on every instance; they take no capacity provider strategy",
+            ));
+        }
+        return Ok(choice);
+    }
     if how.daemon {
         return Err(ctx.err(
             format!("{p}.scheduling_strategy"),
@@ -74,27 +91,50 @@ pub(super) fn capacity(ctx: &Ctx, p: &str, how: Placement, td: &TaskDef) -> R<Ca
     Ok(choice)
 }
 
-fn providers(ctx: &Ctx, p: &str, list: &[ProviderSpec]) -> R<CapacityChoice> {
+fn providers(ctx: &Ctx, p: &str, list: &[ProviderSpec], asg_names: &[String]) -> R<CapacityChoice> {
     if list.is_empty() || list.len() > 6 {
         return Err(ctx.err(p, "list 1 to 6 capacity providers"));
     }
     let mut out: Vec<ProviderShare> = Vec::new();
     for (i, s) in list.iter().enumerate() {
         let ip = format!("{p}[{i}]");
-        let capacity = match s.capacity_provider.as_str() {
-            "FARGATE" => Capacity::Fargate,
-            "FARGATE_SPOT" => Capacity::FargateSpot,
+        let (capacity, asg) = match s.capacity_provider.as_str() {
+            "FARGATE" => (Capacity::Fargate, None),
+            "FARGATE_SPOT" => (Capacity::FargateSpot, None),
+            other if asg_names.iter().any(|n| n == other) => (
+                Capacity::Ec2,
+                asg_names.iter().position(|n| n == other).map(|i| i as u32),
+            ),
             other => {
-                return Err(ctx.err(format!("{ip}.capacity_provider"), format!("\"{other}\" is not FARGATE or FARGATE_SPOT (EC2 Auto Scaling group providers are not modelled yet; use launch_type = \"EC2\")")));
+                return Err(ctx.err(
+                    format!("{ip}.capacity_provider"),
+                    format!(
+                        "unknown capacity provider \"{other}\"; known: FARGATE, FARGATE_SPOT{}",
+                        asg_names
+                            .iter()
+                            .map(|n| format!(", {n}"))
+                            .collect::<String>()
+                    ),
+                ));
             }
         };
-        if out.iter().any(|o| o.capacity == capacity) {
+        if out.iter().any(|o| o.capacity == capacity && o.asg == asg) {
             return Err(ctx.err(format!("{ip}.capacity_provider"), "listed twice"));
         }
         let base = ctx.count(&format!("{ip}.base"), s.base.unwrap_or(0), 100_000)?;
         let weight = ctx.count(&format!("{ip}.weight"), s.weight.unwrap_or(0), 1_000)?;
+        if out
+            .first()
+            .is_some_and(|o| o.capacity.is_fargate() != capacity.is_fargate())
+        {
+            return Err(ctx.err(
+                format!("{ip}.capacity_provider"),
+                "a strategy cannot mix Fargate and Auto Scaling group providers (ECS rejects it)",
+            ));
+        }
         out.push(ProviderShare {
             capacity,
+            asg,
             base,
             weight,
         });

@@ -3,6 +3,7 @@
 mod build;
 mod capacity;
 mod ctx;
+mod instances;
 pub mod spec;
 pub mod taskdef_json;
 mod taskdefs;

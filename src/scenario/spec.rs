@@ -23,6 +23,8 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub instance_groups: Vec<InstanceGroupSpec>,
     #[serde(default)]
+    pub capacity_providers: Vec<CapacityProviderSpec>,
+    #[serde(default)]
     pub task_definitions: Vec<TaskDefSpec>,
     #[serde(default)]
     pub services: Vec<ServiceSpec>,
@@ -62,6 +64,32 @@ pub struct InstanceGroupSpec {
     /// Overrides the modelled registered memory for the type.
     #[serde(default)]
     pub registered_memory_mib: Option<i64>,
+    /// Auto Scaling group bounds (default: count).
+    #[serde(default)]
+    pub min_size: Option<i64>,
+    #[serde(default)]
+    pub max_size: Option<i64>,
+    /// From launch to registration with the cluster.
+    #[serde(default)]
+    pub launch_delay: Option<DistSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacityProviderSpec {
+    pub name: String,
+    /// The instance group that is this provider's Auto Scaling group.
+    pub instance_group: String,
+    #[serde(default)]
+    pub target_capacity: Option<i64>,
+    #[serde(default)]
+    pub minimum_scaling_step_size: Option<i64>,
+    #[serde(default)]
+    pub maximum_scaling_step_size: Option<i64>,
+    #[serde(default)]
+    pub instance_warmup_period: Option<String>,
+    #[serde(default)]
+    pub managed_termination_protection: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,7 +2,7 @@
 
 use super::{Ev, Sim};
 use crate::engine::{Dist, SimRng, SimTime};
-use crate::model::{Capacity, Owner, StopReason, Task, TaskState};
+use crate::model::{CapacityChoice, Owner, ProviderShare, StopReason, Task, TaskState};
 use crate::placement::{self, Request};
 use rand::RngExt;
 
@@ -24,7 +24,7 @@ impl Sim<'_> {
         run_for: Option<SimTime>,
     ) -> u32 {
         let now = self.now();
-        let capacity = self.next_capacity(owner);
+        let (share, ProviderShare { capacity, asg, .. }) = self.next_share(owner);
         let serial = self.next_serial;
         self.next_serial += 1;
         let key = self.cluster.tasks.insert(Task {
@@ -33,6 +33,8 @@ impl Sim<'_> {
             group,
             taskdef,
             capacity,
+            share: share as u8,
+            asg,
             state: TaskState::Provisioning,
             instance: None,
             az: None,
@@ -48,7 +50,10 @@ impl Sim<'_> {
         });
         let stats = self.cluster.stats_mut(owner);
         stats.launched += 1;
-        stats.launched_on[capacity as usize] += 1;
+        if stats.launched_on.len() <= share {
+            stats.launched_on.resize(share + 1, 0);
+        }
+        stats.launched_on[share] += 1;
         stats.starting += 1;
         stats.provisioning += 1;
         self.outcome.tasks_launched += 1;
@@ -67,37 +72,30 @@ impl Sim<'_> {
         key
     }
 
-    /// The capacity the owner's next task uses, from its capacity provider
-    /// strategy and what it runs now.
-    fn next_capacity(&self, owner: Owner) -> Capacity {
+    /// The entry of the owner's capacity provider strategy its next task
+    /// uses, from what it runs (services) or has launched (jobs).
+    fn next_share(&self, owner: Owner) -> (usize, ProviderShare) {
         let c = &self.cluster;
-        let (choice, counts) = match owner {
+        let (choice, counts): (&CapacityChoice, Vec<u32>) = match owner {
             Owner::Service(s) => {
                 let svc = &c.services[s as usize];
-                let caps = svc.capacity.capacities();
-                let counts: Vec<u32> = caps
-                    .iter()
-                    .map(|cap| {
-                        svc.active
-                            .iter()
-                            .filter(|&&k| c.tasks[k].capacity == *cap)
-                            .count() as u32
-                    })
-                    .collect();
+                let mut counts = vec![0u32; svc.capacity.len()];
+                for &k in &svc.active {
+                    counts[c.tasks[k].share as usize] += 1;
+                }
                 (&svc.capacity, counts)
             }
             Owner::Job(j) => {
                 let job = &c.jobs[j as usize];
-                let counts = job
-                    .capacity
-                    .capacities()
-                    .iter()
-                    .map(|cap| job.stats.launched_on[*cap as usize] as u32)
-                    .collect();
+                let mut counts = vec![0u32; job.capacity.len()];
+                for (n, &l) in counts.iter_mut().zip(&job.stats.launched_on) {
+                    *n = l as u32;
+                }
                 (&job.capacity, counts)
             }
         };
-        choice.next(&counts)
+        let i = choice.next(&counts);
+        (i, choice.share(i))
     }
 
     /// Fargate needs no instance: the task gets a zone (spread over the
@@ -156,6 +154,7 @@ impl Sim<'_> {
             constraints: [&td.constraints, constraints],
             strategies,
             only_instance: task.target_instance,
+            instance_group: task.asg.map(|a| c.providers[a as usize].group),
         };
         let Some(inst) = placement::choose(c, &req, &mut self.placement_rng) else {
             return false;

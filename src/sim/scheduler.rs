@@ -2,9 +2,7 @@
 //! and DAEMON services at one task per eligible instance.
 
 use super::Sim;
-use crate::model::{
-    CapacityChoice, InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState,
-};
+use crate::model::{InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState};
 use crate::placement::{self, Request};
 use rand::RngExt;
 
@@ -48,7 +46,7 @@ impl Sim<'_> {
         }
         let mut placed: Vec<u32> = svc.active.clone();
         placed.sort_unstable_by_key(|&k| c.tasks[k].serial);
-        if svc.capacity != CapacityChoice::Ec2 {
+        if svc.capacity.is_fargate() {
             return self.pick_fargate_to_stop(s, placed);
         }
         placement::choose_to_stop(
@@ -66,22 +64,20 @@ impl Sim<'_> {
     fn pick_fargate_to_stop(&mut self, s: u32, mut cands: Vec<u32>) -> Option<u32> {
         let c = &self.cluster;
         let svc = &c.services[s as usize];
-        let caps = svc.capacity.capacities();
-        let mut target = vec![0u32; caps.len()];
+        let n = svc.capacity.len();
+        let mut target = vec![0u32; n];
         for _ in 0..cands.len().saturating_sub(1) {
-            let next = svc.capacity.next(&target);
-            if let Some(i) = caps.iter().position(|&x| x == next) {
-                target[i] += 1;
-            }
+            let i = svc.capacity.next(&target);
+            target[i] += 1;
         }
-        let count = |cap| {
+        let count = |i: usize| {
             cands
                 .iter()
-                .filter(|&&k| c.tasks[k].capacity == cap)
+                .filter(|&&k| c.tasks[k].share as usize == i)
                 .count() as u32
         };
-        if let Some(i) = (0..caps.len()).find(|&i| count(caps[i]) > target[i]) {
-            cands.retain(|&k| c.tasks[k].capacity == caps[i]);
+        if let Some(i) = (0..n).find(|&i| count(i) > target[i]) {
+            cands.retain(|&k| c.tasks[k].share as usize == i);
         }
         let group = &c.groups[svc.group as usize];
         let per_zone = |k: u32| {
@@ -110,6 +106,7 @@ impl Sim<'_> {
             constraints: [&td.constraints, &svc.constraints],
             strategies: &[],
             only_instance: None,
+            instance_group: None,
         };
         let eligible: Vec<bool> = c
             .instances

@@ -1,0 +1,85 @@
+//! EC2 Auto Scaling groups behind capacity providers, and the template new
+//! instances of a group are made from.
+
+use super::instance::{Instance, InstanceStatus};
+use super::taskdef::Arch;
+use crate::engine::{Dist, Level, SimTime};
+use std::collections::BTreeMap;
+
+/// What every instance of an instance group looks like.
+#[derive(Debug, Clone)]
+pub struct InstanceTemplate {
+    pub group: u32,
+    pub instance_type: String,
+    pub arch: Arch,
+    pub zones: Vec<u32>,
+    pub attributes: BTreeMap<String, String>,
+    pub cpu: u32,
+    pub memory: u32,
+    pub spot: bool,
+}
+
+impl InstanceTemplate {
+    /// A new instance numbered `idx` in zone `az`, launched at `now`.
+    pub fn instance(
+        &self,
+        idx: usize,
+        az: u32,
+        az_name: &str,
+        now: SimTime,
+        status: InstanceStatus,
+    ) -> Instance {
+        let mut attributes = self.attributes.clone();
+        attributes.insert("ecs.availability-zone".into(), az_name.to_string());
+        attributes.insert("ecs.instance-type".into(), self.instance_type.clone());
+        attributes.insert("ecs.os-type".into(), "linux".into());
+        attributes.insert("ecs.cpu-architecture".into(), self.arch.as_str().into());
+        Instance {
+            id: format!("i-{:017x}", idx + 1),
+            group: self.group,
+            instance_type: self.instance_type.clone(),
+            arch: self.arch,
+            az,
+            attributes,
+            cpu: self.cpu,
+            memory: self.memory,
+            used_cpu: 0,
+            used_memory: 0,
+            used_ports: Vec::new(),
+            tasks: Vec::new(),
+            status,
+            launched: now,
+            terminated: None,
+            tasks_placed: 0,
+            spot: self.spot,
+            cpu_level: Level::default(),
+            memory_level: Level::default(),
+        }
+    }
+}
+
+/// An Auto Scaling group capacity provider with ECS managed scaling.
+#[derive(Debug, Clone)]
+pub struct AsgProvider {
+    pub name: String,
+    /// The instance group that is the Auto Scaling group.
+    pub group: u32,
+    pub min_size: u32,
+    pub max_size: u32,
+    /// `targetCapacity`, percent (1-100).
+    pub target_capacity: u32,
+    pub min_step: u32,
+    pub max_step: u32,
+    pub warmup: SimTime,
+    pub termination_protection: bool,
+    /// Launch to registration with the cluster.
+    pub launch_delay: Dist,
+    /// Instances the group has or is launching.
+    pub desired: u32,
+    /// Consecutive minutes the reservation was below target.
+    pub low_minutes: u32,
+    pub last_launch: Option<SimTime>,
+    /// The last CapacityProviderReservation value, percent.
+    pub reservation: f64,
+    pub instances: Level,
+}

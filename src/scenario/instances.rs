@@ -1,0 +1,238 @@
+//! Instance groups (Auto Scaling groups) and the capacity providers over them.
+
+use super::capacity;
+use super::ctx::{Ctx, R, unique};
+use super::spec::*;
+use crate::catalog;
+use crate::engine::time::SECOND;
+use crate::engine::{Dist, Level};
+use crate::model::*;
+use std::collections::HashSet;
+
+/// Per group: (min size, max size, launch delay).
+pub(super) type Sizes = Vec<(u32, u32, Dist)>;
+
+pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Cluster) -> R<Sizes> {
+    let mut sizes = Vec::new();
+    let mut names = HashSet::new();
+    unique(
+        ctx,
+        "instance_groups",
+        spec.instance_groups.iter().map(|g| g.name.as_str()),
+        &mut names,
+    )?;
+    for (gi, g) in spec.instance_groups.iter().enumerate() {
+        let p = format!("instance_groups[{gi}]");
+        cluster.instance_groups.push(g.name.clone());
+        let it = catalog::instance_type(&g.instance_type).ok_or_else(|| {
+            ctx.err(
+                format!("{p}.instance_type"),
+                format!(
+                    "unknown instance type \"{}\"; {}",
+                    g.instance_type,
+                    catalog::suggest_instance_types(&g.instance_type)
+                ),
+            )
+        })?;
+        let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
+        let zones: Vec<u32> = match &g.availability_zones {
+            None => (0..cluster.azs.len() as u32).collect(),
+            Some(list) if list.is_empty() => {
+                return Err(ctx.err(
+                    format!("{p}.availability_zones"),
+                    "must list at least one zone when given",
+                ));
+            }
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .map(|(k, z)| {
+                    cluster
+                        .azs
+                        .iter()
+                        .position(|a| a == z)
+                        .map(|x| x as u32)
+                        .ok_or_else(|| {
+                            ctx.err(
+                                format!("{p}.availability_zones[{k}]"),
+                                format!(
+                                    "\"{z}\" is not a cluster zone ({})",
+                                    cluster.azs.join(", ")
+                                ),
+                            )
+                        })
+                })
+                .collect::<R<_>>()?,
+        };
+        for k in g.attributes.keys() {
+            if k.is_empty()
+                || k.len() > 128
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
+                || k.starts_with("ecs.")
+            {
+                return Err(ctx.err(format!("{p}.attributes.{k}"), "custom attribute names are 1-128 of A-Z a-z 0-9 - _ / . and may not start with \"ecs.\""));
+            }
+        }
+        let spot = capacity::market(ctx, &format!("{p}.market"), g.market.as_deref())?;
+        let mut memory = match g.registered_memory_mib {
+            Some(m) => ctx.count(
+                &format!("{p}.registered_memory_mib"),
+                m,
+                i64::from(it.memory_mib),
+            )?,
+            None => it.registered_memory(),
+        };
+        let reserved = ctx.count(
+            &format!("{p}.reserved_memory_mib"),
+            g.reserved_memory_mib.unwrap_or(0),
+            i64::from(memory),
+        )?;
+        memory -= reserved;
+        let template = InstanceTemplate {
+            group: gi as u32,
+            instance_type: it.name.clone(),
+            arch: it.arch,
+            zones,
+            attributes: g.attributes.clone(),
+            cpu: it.registered_cpu(),
+            memory,
+            spot,
+        };
+        for n in 0..count {
+            let idx = cluster.instances.len();
+            let az = template.zones[n as usize % template.zones.len()];
+            cluster.registered_cpu += u64::from(template.cpu);
+            cluster.registered_memory += u64::from(template.memory);
+            let inst = template.instance(
+                idx,
+                az,
+                &cluster.azs[az as usize],
+                0,
+                InstanceStatus::Active,
+            );
+            cluster.instances.push(inst);
+        }
+        cluster.templates.push(template);
+        let (min_size, max_size) = (
+            g.min_size
+                .map(|v| ctx.count(&format!("{p}.min_size"), v, 100_000))
+                .transpose()?
+                .unwrap_or(count),
+            g.max_size
+                .map(|v| ctx.count(&format!("{p}.max_size"), v, 100_000))
+                .transpose()?
+                .unwrap_or(count),
+        );
+        if min_size > count || count > max_size {
+            return Err(ctx.err(
+                format!("{p}.count"),
+                format!(
+                    "count {count} must lie within min_size {min_size} and max_size {max_size}"
+                ),
+            ));
+        }
+        let launch_delay = match &g.launch_delay {
+            Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
+            None => Dist::LogNormal {
+                median: 90_000.0,
+                sigma: 0.25,
+            },
+        };
+        sizes.push((min_size, max_size, launch_delay));
+    }
+    Ok(sizes)
+}
+
+pub(super) fn build_providers(
+    ctx: &Ctx,
+    spec: &ScenarioSpec,
+    cluster: &mut Cluster,
+    sizes: &Sizes,
+) -> R<()> {
+    let mut names = HashSet::from(["FARGATE".to_string(), "FARGATE_SPOT".to_string()]);
+    for (i, c) in spec.capacity_providers.iter().enumerate() {
+        let p = format!("capacity_providers[{i}]");
+        if !names.insert(c.name.clone()) || c.name.trim().is_empty() {
+            return Err(ctx.err(
+                format!("{p}.name"),
+                format!("\"{}\" is empty, reserved or used twice", c.name),
+            ));
+        }
+        let group = cluster
+            .instance_groups
+            .iter()
+            .position(|g| *g == c.instance_group)
+            .ok_or_else(|| {
+                ctx.err(
+                    format!("{p}.instance_group"),
+                    format!(
+                        "unknown instance group \"{}\"; defined: {}",
+                        c.instance_group,
+                        cluster.instance_groups.join(", ")
+                    ),
+                )
+            })?;
+        if cluster.providers.iter().any(|q| q.group == group as u32) {
+            return Err(ctx.err(
+                format!("{p}.instance_group"),
+                "another capacity provider already uses this group",
+            ));
+        }
+        let target = ctx.count(
+            &format!("{p}.target_capacity"),
+            c.target_capacity.unwrap_or(100),
+            100,
+        )?;
+        if target == 0 {
+            return Err(ctx.err(format!("{p}.target_capacity"), "must be 1 to 100 (percent)"));
+        }
+        let min_step = ctx
+            .count(
+                &format!("{p}.minimum_scaling_step_size"),
+                c.minimum_scaling_step_size.unwrap_or(1),
+                10_000,
+            )?
+            .max(1);
+        let max_step = ctx.count(
+            &format!("{p}.maximum_scaling_step_size"),
+            c.maximum_scaling_step_size.unwrap_or(10_000),
+            10_000,
+        )?;
+        if max_step < min_step {
+            return Err(ctx.err(
+                format!("{p}.maximum_scaling_step_size"),
+                format!("{max_step} is below minimum_scaling_step_size {min_step}"),
+            ));
+        }
+        let warmup = match &c.instance_warmup_period {
+            Some(w) => ctx.duration(&format!("{p}.instance_warmup_period"), w)?,
+            None => 300 * SECOND,
+        };
+        let (min_size, max_size, launch_delay) = sizes[group].clone();
+        let count = cluster
+            .instances
+            .iter()
+            .filter(|x| x.group == group as u32)
+            .count() as u32;
+        cluster.providers.push(AsgProvider {
+            name: c.name.clone(),
+            group: group as u32,
+            min_size,
+            max_size,
+            target_capacity: target,
+            min_step,
+            max_step,
+            warmup,
+            termination_protection: c.managed_termination_protection.unwrap_or(true),
+            launch_delay,
+            desired: count,
+            low_minutes: 0,
+            last_launch: None,
+            reservation: 0.0,
+            instances: Level::default(),
+        });
+    }
+    Ok(())
+}
