@@ -106,6 +106,14 @@ impl Cluster {
                     inst.id, inst.used_cpu, inst.used_memory
                 ));
             }
+            if !inst.tasks.is_empty()
+                && matches!(
+                    inst.status,
+                    InstanceStatus::Launching | InstanceStatus::Inactive
+                )
+            {
+                return Err(format!("{}: holds tasks while {:?}", inst.id, inst.status));
+            }
             if inst.used_cpu > inst.cpu || inst.used_memory > inst.memory {
                 return Err(format!(
                     "{}: over-committed: {}/{} cpu, {}/{} MiB",

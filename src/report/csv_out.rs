@@ -99,11 +99,16 @@ impl CsvRecorder {
                 header.push(format!("{}_{col}", s.name));
             }
         }
+        for p in &cluster.providers {
+            header.push(format!("{}_instances", p.name));
+            header.push(format!("{}_reservation_pct", p.name));
+        }
         series.write_record(&header)?;
         let mut scaling = open("scaling.csv")?;
         scaling.write_record([
             "time_s",
-            "service",
+            "target_kind",
+            "target",
             "policy",
             "from",
             "to",
@@ -141,10 +146,11 @@ impl CsvRecorder {
 }
 
 impl Recorder for CsvRecorder {
-    fn scaling(&mut self, c: &Cluster, d: &crate::scaling::Decision) {
+    fn scaling(&mut self, _c: &Cluster, d: &crate::scaling::Decision) {
         let r = self.scaling.write_record([
             format_secs(d.time),
-            c.services[d.service as usize].name.clone(),
+            d.target_kind.to_string(),
+            d.target.clone(),
             d.policy.to_string(),
             d.from.to_string(),
             d.to.to_string(),
@@ -213,6 +219,9 @@ impl Recorder for CsvRecorder {
                 format!("{:.3}", r.latency_factor),
                 actions.to_string(),
             ]);
+        }
+        for (n, res) in &s.providers {
+            self.row.extend([n.to_string(), format!("{res:.1}")]);
         }
         let r = self.series.write_record(&self.row);
         self.keep(r);

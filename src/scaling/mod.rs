@@ -110,7 +110,10 @@ impl Workload {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub time: SimTime,
-    pub service: u32,
+    /// "service" or "capacity_provider".
+    pub target_kind: &'static str,
+    /// Its name.
+    pub target: String,
     pub policy: &'static str,
     pub from: u32,
     pub to: u32,

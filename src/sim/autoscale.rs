@@ -36,11 +36,13 @@ impl Sim<'_> {
             "scheduled action: min {} max {}",
             svc.scaling.min, svc.scaling.max
         );
+        let target = self.cluster.services[s as usize].name.clone();
         self.change_desired(
             s,
             Decision {
                 time: now,
-                service: s,
+                target_kind: "service",
+                target,
                 policy: "scheduled",
                 from,
                 to,
@@ -78,7 +80,8 @@ impl Sim<'_> {
             if let Some(ask) = svc.scaling.evaluate(a, now, desired) {
                 let d = Decision {
                     time: now,
-                    service: s as u32,
+                    target_kind: "service",
+                    target: svc.name.clone(),
                     policy: ask.policy,
                     from: desired,
                     to: ask.to,

@@ -407,7 +407,8 @@ impl Sim<'_> {
         if let Owner::Service(s) = owner {
             self.reconcile(s);
         }
-        if instance.is_some() {
+        if let Some(i) = instance {
+            self.terminate_if_empty(i);
             self.retry_waiting();
         }
     }

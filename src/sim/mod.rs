@@ -3,6 +3,7 @@
 
 mod autoscale;
 mod lifecycle;
+mod managed;
 mod scheduler;
 
 use crate::engine::time::MINUTE;
@@ -24,6 +25,8 @@ pub enum Ev {
     DesiredChange(u32),
     /// (service, scheduled action index)
     ScheduledScaling(u32, u32),
+    /// A launched instance registered with the cluster.
+    InstanceReady(u32),
     Sample,
 }
 
@@ -44,6 +47,8 @@ pub struct Sample {
     pub jobs: Vec<(u64, u32)>,
     /// Per service with demand: its reading this minute and scaling actions so far.
     pub loads: Vec<(crate::scaling::Reading, u64)>,
+    /// Per Auto Scaling group provider: (instances, CapacityProviderReservation %).
+    pub providers: Vec<(u32, f64)>,
 }
 
 /// Where the simulation reports what happened. Implemented by the CSV
@@ -196,8 +201,10 @@ impl<'r> Sim<'r> {
                     self.reconcile(svc);
                 }
                 Ev::ScheduledScaling(svc, i) => self.on_scheduled_scaling(svc, i),
+                Ev::InstanceReady(i) => self.on_instance_ready(i),
                 Ev::Sample => {
                     self.scaling_tick(now);
+                    self.managed_scaling_tick(now);
                     self.take_sample();
                     if now + MINUTE <= self.duration {
                         self.queue.schedule_at(now + MINUTE, Ev::Sample);
@@ -260,6 +267,17 @@ impl<'r> Sim<'r> {
                 .iter()
                 .map(|x| (x.desired, x.stats.running.get(), x.stats.starting)),
         );
+        s.providers.clear();
+        s.providers.extend(c.providers.iter().map(|p| {
+            let n = c
+                .instances
+                .iter()
+                .filter(|i| {
+                    i.group == p.group && i.status != crate::model::InstanceStatus::Inactive
+                })
+                .count() as u32;
+            (n, p.reservation)
+        }));
         s.loads.clear();
         s.loads.extend(
             c.services

@@ -1,0 +1,248 @@
+//! ECS managed scaling of Auto Scaling group capacity providers
+//! ("Amazon ECS cluster auto scaling"): the CapacityProviderReservation
+//! metric M / N × 100 is kept at `target_capacity`; instances launch, register
+//! after a delay, and only idle instances are terminated when managed
+//! termination protection is on.
+
+use super::{Ev, Sim};
+use crate::engine::SimTime;
+use crate::model::{InstanceStatus, StopReason, TaskState};
+use crate::scaling::Decision;
+
+/// Scale-in waits for this many consecutive low minutes.
+const SCALE_IN_MINUTES: u32 = 15;
+
+impl Sim<'_> {
+    /// Instances the provider's tasks need (M) and the group has (N).
+    fn reservation_inputs(&self, p: usize) -> (u32, u32) {
+        let c = &self.cluster;
+        let prov = &c.providers[p];
+        let tpl = &c.templates[prov.group as usize];
+        let mut n = 0;
+        let mut busy = 0;
+        for inst in c.instances.iter().filter(|i| i.group == prov.group) {
+            match inst.status {
+                InstanceStatus::Active | InstanceStatus::Launching => n += 1,
+                _ => continue,
+            }
+            // Instances that run only DAEMON tasks count as free.
+            if inst
+                .tasks
+                .iter()
+                .any(|&t| c.tasks[t].target_instance.is_none())
+            {
+                busy += 1;
+            }
+        }
+        let (mut cpu, mut mem, mut waiting) = (0u64, 0u64, 0u32);
+        for &k in &self.waiting {
+            let t = &c.tasks[k];
+            if t.asg == Some(p as u32) && t.state == TaskState::Provisioning {
+                let td = &c.taskdefs[t.taskdef as usize];
+                cpu += u64::from(td.cpu);
+                mem += u64::from(td.memory);
+                waiting += 1;
+            }
+        }
+        let fresh = if waiting == 0 {
+            0
+        } else {
+            cpu.div_ceil(u64::from(tpl.cpu.max(1)))
+                .max(mem.div_ceil(u64::from(tpl.memory.max(1))))
+                .max(1) as u32
+        };
+        (busy + fresh, n)
+    }
+
+    /// Once a minute: the reservation metric, then scale out at once or in
+    /// after `SCALE_IN_MINUTES` low minutes.
+    pub(super) fn managed_scaling_tick(&mut self, now: SimTime) {
+        for p in 0..self.cluster.providers.len() {
+            let (m, n) = self.reservation_inputs(p);
+            let prov = &mut self.cluster.providers[p];
+            let reservation = match (m, n) {
+                (0, 0) => 100.0,
+                (_, 0) => 200.0,
+                _ => f64::from(m) * 100.0 / f64::from(n),
+            };
+            prov.reservation = reservation;
+            let target = f64::from(prov.target_capacity);
+            let wanted = (u64::from(m) * 100).div_ceil(u64::from(prov.target_capacity)) as u32;
+            if reservation > target {
+                prov.low_minutes = 0;
+                let add = wanted
+                    .saturating_sub(n)
+                    .clamp(prov.min_step, prov.max_step)
+                    .min(prov.max_size.saturating_sub(n));
+                if add > 0 {
+                    self.provider_decision(p, n, n + add, reservation, format!("CapacityProviderReservation {reservation:.1}% above target {target}% (M={m}, N={n})"));
+                    self.launch_instances(p, add);
+                }
+            } else if reservation < target {
+                prov.low_minutes += 1;
+                let warming = self.cluster.instances.iter().any(|i| {
+                    i.group == self.cluster.providers[p].group
+                        && i.status != InstanceStatus::Inactive
+                        && now < i.launched + self.cluster.providers[p].warmup
+                });
+                let prov = &self.cluster.providers[p];
+                if prov.low_minutes >= SCALE_IN_MINUTES && !warming {
+                    let keep = wanted.max(prov.min_size);
+                    let remove = n.saturating_sub(keep).min(prov.max_step).min(n.div_ceil(2));
+                    if remove > 0 {
+                        let removed = self.scale_in(p, remove);
+                        if removed > 0 {
+                            self.provider_decision(p, n, n - removed, reservation, format!("CapacityProviderReservation {reservation:.1}% below target {target}% for {SCALE_IN_MINUTES} minutes (M={m}, N={n})"));
+                        }
+                    }
+                    self.cluster.providers[p].low_minutes = 0;
+                }
+            } else {
+                prov.low_minutes = 0;
+            }
+        }
+    }
+
+    fn provider_decision(&mut self, p: usize, from: u32, to: u32, value: f64, reason: String) {
+        let now = self.now();
+        let prov = &mut self.cluster.providers[p];
+        prov.desired = to;
+        let d = Decision {
+            time: now,
+            target_kind: "capacity_provider",
+            target: prov.name.clone(),
+            policy: "managed_scaling",
+            from,
+            to,
+            metric: None,
+            value,
+            threshold: f64::from(prov.target_capacity),
+            reason,
+        };
+        self.rec.scaling(&self.cluster, &d);
+    }
+
+    /// Launches instances, each in the zone of the group with the fewest.
+    fn launch_instances(&mut self, p: usize, count: u32) {
+        let now = self.now();
+        let group = self.cluster.providers[p].group;
+        for _ in 0..count {
+            let c = &self.cluster;
+            let tpl = &c.templates[group as usize];
+            let in_zone = |z: u32| {
+                c.instances
+                    .iter()
+                    .filter(|i| {
+                        i.group == group && i.az == z && i.status != InstanceStatus::Inactive
+                    })
+                    .count()
+            };
+            let az = *tpl.zones.iter().min_by_key(|&&z| in_zone(z)).unwrap_or(&0);
+            let idx = c.instances.len();
+            let inst = tpl.instance(idx, az, &c.azs[az as usize], now, InstanceStatus::Launching);
+            self.cluster.instances.push(inst);
+            let delay = self.cluster.providers[p]
+                .launch_delay
+                .clone()
+                .sample(&mut self.scheduler_rng);
+            self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));
+            self.cluster.providers[p].last_launch = Some(now);
+        }
+    }
+
+    /// The instance registered with the cluster: it takes tasks from now on.
+    pub(super) fn on_instance_ready(&mut self, idx: u32) {
+        let inst = &mut self.cluster.instances[idx as usize];
+        if inst.status != InstanceStatus::Launching {
+            return;
+        }
+        inst.status = InstanceStatus::Active;
+        self.cluster.registered_cpu += u64::from(inst.cpu);
+        self.cluster.registered_memory += u64::from(inst.memory);
+        for s in 0..self.cluster.services.len() as u32 {
+            if self.cluster.services[s as usize].scheduling
+                == crate::model::SchedulingStrategy::Daemon
+            {
+                self.reconcile(s);
+            }
+        }
+        self.retry_waiting();
+    }
+
+    /// Picks instances to remove, keeping zones balanced: with termination
+    /// protection only instances running no task (DAEMON tasks aside), else
+    /// the emptiest, which are drained first. Returns how many were taken.
+    fn scale_in(&mut self, p: usize, count: u32) -> u32 {
+        let c = &self.cluster;
+        let prov = &c.providers[p];
+        let busy = |i: usize| {
+            c.instances[i]
+                .tasks
+                .iter()
+                .filter(|&&t| c.tasks[t].target_instance.is_none())
+                .count()
+        };
+        let mut cands: Vec<usize> = (0..c.instances.len())
+            .filter(|&i| {
+                c.instances[i].group == prov.group
+                    && c.instances[i].status == InstanceStatus::Active
+            })
+            .filter(|&i| !prov.termination_protection || busy(i) == 0)
+            .collect();
+        let mut chosen = Vec::new();
+        for _ in 0..count {
+            let per_zone = |z: u32, chosen: &Vec<usize>| {
+                c.instances
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, x)| {
+                        x.group == prov.group
+                            && x.az == z
+                            && x.status == InstanceStatus::Active
+                            && !chosen.contains(i)
+                    })
+                    .count()
+            };
+            // Emptiest first, then from the fullest zone, then the newest.
+            let Some(&best) = cands.iter().min_by_key(|&&i| {
+                (
+                    busy(i),
+                    std::cmp::Reverse(per_zone(c.instances[i].az, &chosen)),
+                    std::cmp::Reverse(i),
+                )
+            }) else {
+                break;
+            };
+            cands.retain(|&i| i != best);
+            chosen.push(best);
+        }
+        for &i in &chosen {
+            self.drain(i as u32);
+        }
+        chosen.len() as u32
+    }
+
+    /// DRAINING: no new tasks; its tasks are stopped (services replace them
+    /// elsewhere) and the instance terminates once empty.
+    fn drain(&mut self, idx: u32) {
+        let inst = &mut self.cluster.instances[idx as usize];
+        inst.status = InstanceStatus::Draining;
+        let tasks = inst.tasks.clone();
+        for k in tasks {
+            self.stop(k, StopReason::ScaleIn);
+        }
+        self.terminate_if_empty(idx);
+    }
+
+    pub(super) fn terminate_if_empty(&mut self, idx: u32) {
+        let now = self.now();
+        let inst = &mut self.cluster.instances[idx as usize];
+        if inst.status != InstanceStatus::Draining || !inst.tasks.is_empty() {
+            return;
+        }
+        inst.status = InstanceStatus::Inactive;
+        inst.terminated = Some(now);
+        self.cluster.registered_cpu -= u64::from(inst.cpu);
+        self.cluster.registered_memory -= u64::from(inst.memory);
+    }
+}
