@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod faults;
 pub mod model;
 pub mod placement;
 pub mod report;

@@ -4,7 +4,7 @@
 use super::rng::SimRng;
 use super::time::SimTime;
 use rand::RngExt;
-use rand_distr::{Distribution, Exp, LogNormal, StandardNormal};
+use rand_distr::{Distribution, Exp, LogNormal, StandardNormal, Weibull};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,12 @@ pub enum Dist {
     },
     /// Draws one of the observed values with equal probability.
     Empirical(Arc<[SimTime]>),
+    /// Weibull with a shape and a scale (ms): failure rates that rise
+    /// (shape > 1) or fall (shape < 1) with age.
+    Weibull {
+        shape: f64,
+        scale: f64,
+    },
 }
 
 impl Dist {
@@ -54,6 +60,21 @@ impl Dist {
         Ok(Dist::Uniform { min, max })
     }
 
+    pub fn weibull(shape: f64, scale: SimTime) -> Result<Dist, String> {
+        if !(shape.is_finite() && shape > 0.0) {
+            return Err(format!(
+                "shape must be a finite number above 0, got {shape}"
+            ));
+        }
+        if scale == 0 {
+            return Err("scale must be greater than 0".into());
+        }
+        Ok(Dist::Weibull {
+            shape,
+            scale: scale as f64,
+        })
+    }
+
     pub fn empirical(values: Vec<SimTime>) -> Result<Dist, String> {
         if values.is_empty() {
             return Err("no values to draw from".into());
@@ -83,6 +104,9 @@ impl Dist {
             }
             Dist::Uniform { min, max } => rng.random_range(*min..=*max),
             Dist::Empirical(values) => values[rng.random_range(0..values.len())],
+            Dist::Weibull { shape, scale } => Weibull::new(*scale, *shape)
+                .map(|d| to_ms(d.sample(rng)))
+                .unwrap_or(*scale as SimTime),
         }
     }
 
@@ -94,8 +118,36 @@ impl Dist {
             Dist::LogNormal { median, sigma } => median * (sigma * sigma / 2.0).exp(),
             Dist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0,
             Dist::Empirical(v) => v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64,
+            // scale × Γ(1 + 1/shape), by Stirling–series ln Γ.
+            Dist::Weibull { shape, scale } => scale * ln_gamma(1.0 + 1.0 / shape).exp(),
         }
     }
+}
+
+/// ln Γ(x) for x > 0 (Lanczos approximation, ~15 digits).
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = G[0];
+    let t = x + 7.5;
+    for (i, g) in G.iter().enumerate().skip(1) {
+        a += g / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
 fn to_ms(x: f64) -> SimTime {
@@ -124,6 +176,15 @@ mod tests {
         assert!((mean_of(&exp, n) / exp.mean() - 1.0).abs() < 0.01);
         let ln = Dist::lognormal(20_000, 0.4).unwrap();
         assert!((mean_of(&ln, n) / ln.mean() - 1.0).abs() < 0.01);
+        let w = Dist::weibull(1.5, 3_600_000).unwrap();
+        assert!(
+            (mean_of(&w, n) / w.mean() - 1.0).abs() < 0.01,
+            "{} vs {}",
+            mean_of(&w, n),
+            w.mean()
+        );
+        // Shape 1 is the exponential.
+        assert!((Dist::weibull(1.0, 1000).unwrap().mean() - 1000.0).abs() < 1e-6);
         let u = Dist::uniform(60_000, 180_000).unwrap();
         assert!((mean_of(&u, n) / 120_000.0 - 1.0).abs() < 0.01);
     }

@@ -17,6 +17,8 @@ pub struct InstanceTemplate {
     pub cpu: u32,
     pub memory: u32,
     pub spot: bool,
+    /// From launch to registration with the cluster.
+    pub launch_delay: Dist,
 }
 
 impl InstanceTemplate {
@@ -72,8 +74,6 @@ pub struct AsgProvider {
     pub max_step: u32,
     pub warmup: SimTime,
     pub termination_protection: bool,
-    /// Launch to registration with the cluster.
-    pub launch_delay: Dist,
     /// Instances the group has or is launching.
     pub desired: u32,
     /// Consecutive minutes the reservation was below target.

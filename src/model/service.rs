@@ -179,6 +179,21 @@ pub struct Service {
     pub autoscaling: Option<AutoScaling>,
     pub scaling: ScalingState,
     pub load: LoadStats,
+    pub health: Health,
+}
+
+/// How whole a service stayed, and the scheduler's throttle state.
+#[derive(Debug, Clone, Default)]
+pub struct Health {
+    /// Minutes (sampled each minute) with fewer RUNNING tasks than desired, after the start-up ramp.
+    pub minutes_below_desired: u64,
+    /// Lowest RUNNING / desired seen after the start-up ramp.
+    pub min_healthy_fraction: Option<f64>,
+    /// Failed starts since the last task reached RUNNING.
+    pub failed_in_row: u32,
+    /// The scheduler launches nothing before this time (service throttle).
+    pub launch_after: SimTime,
+    pub retry_armed: bool,
 }
 
 /// What a service's demand did over the run.

@@ -61,6 +61,18 @@ pub enum StopReason {
     EssentialContainerExited,
     /// The service scheduler stopped it (scale-in, deployment).
     ScaleIn,
+    /// Its instance is draining (scale-in of the group, Spot warning).
+    Draining,
+    /// An essential container exited with an error.
+    Crashed,
+    /// Its instance was lost (failure, termination).
+    HostLost,
+    /// Its Availability Zone went down.
+    ZoneLost,
+    SpotInterruption,
+    /// Failed its container health checks while starting.
+    FailedToStart,
+    ImagePullFailed,
 }
 
 impl StopReason {
@@ -69,6 +81,13 @@ impl StopReason {
         match self {
             StopReason::EssentialContainerExited => "Essential container in task exited",
             StopReason::ScaleIn => "Scaling activity initiated by (deployment)",
+            StopReason::Draining => "Container instance is draining",
+            StopReason::Crashed => "Essential container in task exited (exit code 1)",
+            StopReason::HostLost => "Host EC2 instance terminated",
+            StopReason::ZoneLost => "Availability Zone outage",
+            StopReason::SpotInterruption => "Your Spot Task was interrupted.",
+            StopReason::FailedToStart => "Task failed container health checks",
+            StopReason::ImagePullFailed => "CannotPullContainerError: pull image failed",
         }
     }
 
@@ -76,15 +95,26 @@ impl StopReason {
     pub fn code(self) -> &'static str {
         match self {
             StopReason::EssentialContainerExited => "EssentialContainerExited",
-            StopReason::ScaleIn => "ServiceSchedulerInitiated",
+            StopReason::ScaleIn | StopReason::Draining => "ServiceSchedulerInitiated",
+            StopReason::Crashed => "EssentialContainerExited",
+            StopReason::HostLost | StopReason::ZoneLost => "TerminationNotice",
+            StopReason::SpotInterruption => "SpotInterruption",
+            StopReason::FailedToStart | StopReason::ImagePullFailed => "TaskFailedToStart",
         }
     }
 
-    /// Whether the stop counts as a failure in the summary. Every reason must decide here; failure reasons (task crashes, failed
-    /// starts, lost instances) arrive with fault injection.
+    /// Whether the stop counts as a failure in the summary.
     pub fn is_failure(self) -> bool {
         match self {
-            StopReason::EssentialContainerExited | StopReason::ScaleIn => false,
+            StopReason::EssentialContainerExited | StopReason::ScaleIn | StopReason::Draining => {
+                false
+            }
+            StopReason::Crashed
+            | StopReason::HostLost
+            | StopReason::ZoneLost
+            | StopReason::SpotInterruption
+            | StopReason::FailedToStart
+            | StopReason::ImagePullFailed => true,
         }
     }
 }
@@ -159,6 +189,8 @@ pub struct Task {
     pub timer: Option<TimerId>,
     /// How long a job task runs once RUNNING; `None` runs until stopped.
     pub run_for: Option<SimTime>,
+    /// Lost with its host: every stopping step takes no time.
+    pub killed: bool,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::Scenario;
 use super::capacity;
 use super::ctx::{Ctx, R, pairs, unique};
+use super::faults;
 use super::instances;
 use super::spec::*;
 use super::taskdefs::build_taskdefs;
@@ -212,6 +213,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             autoscaling,
             scaling,
             load: Default::default(),
+            health: Default::default(),
         });
         if on_ec2 {
             check_fits(
@@ -327,6 +329,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         region,
         pricing: capacity::pricing(ctx, spec.pricing.as_ref())?,
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
+        faults: faults::faults(ctx, &spec.faults, &cluster)?,
         name: spec.name,
         file: ctx.file.to_path_buf(),
         duration,

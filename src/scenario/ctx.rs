@@ -49,6 +49,9 @@ impl Ctx<'_> {
                 self.duration(&p("max"), max)?,
             ),
             DistSpec::Empirical { file } => return self.empirical(&p("file"), file),
+            DistSpec::Weibull { shape, scale } => {
+                Dist::weibull(*shape, self.duration(&p("scale"), scale)?)
+            }
         };
         r.map_err(|e| self.err(path, e))
     }

@@ -9,8 +9,8 @@ use crate::engine::{Dist, Level};
 use crate::model::*;
 use std::collections::HashSet;
 
-/// Per group: (min size, max size, launch delay).
-pub(super) type Sizes = Vec<(u32, u32, Dist)>;
+/// Per group: (min size, max size).
+pub(super) type Sizes = Vec<(u32, u32)>;
 
 pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Cluster) -> R<Sizes> {
     let mut sizes = Vec::new();
@@ -99,6 +99,13 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
             cpu: it.registered_cpu(),
             memory,
             spot,
+            launch_delay: match &g.launch_delay {
+                Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
+                None => Dist::LogNormal {
+                    median: 90_000.0,
+                    sigma: 0.25,
+                },
+            },
         };
         for n in 0..count {
             let idx = cluster.instances.len();
@@ -133,14 +140,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
                 ),
             ));
         }
-        let launch_delay = match &g.launch_delay {
-            Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
-            None => Dist::LogNormal {
-                median: 90_000.0,
-                sigma: 0.25,
-            },
-        };
-        sizes.push((min_size, max_size, launch_delay));
+        sizes.push((min_size, max_size));
     }
     Ok(sizes)
 }
@@ -210,7 +210,7 @@ pub(super) fn build_providers(
             Some(w) => ctx.duration(&format!("{p}.instance_warmup_period"), w)?,
             None => 300 * SECOND,
         };
-        let (min_size, max_size, launch_delay) = sizes[group].clone();
+        let (min_size, max_size) = sizes[group];
         let count = cluster
             .instances
             .iter()
@@ -226,7 +226,6 @@ pub(super) fn build_providers(
             max_step,
             warmup,
             termination_protection: c.managed_termination_protection.unwrap_or(true),
-            launch_delay,
             desired: count,
             low_minutes: 0,
             last_launch: None,

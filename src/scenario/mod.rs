@@ -3,6 +3,7 @@
 mod build;
 mod capacity;
 mod ctx;
+mod faults;
 mod instances;
 pub mod spec;
 pub mod taskdef_json;
@@ -31,6 +32,7 @@ pub struct Scenario {
     pub pricing: crate::billing::PricingConfig,
     /// Time a Fargate task spends in PROVISIONING before its image pull.
     pub fargate_provisioning: crate::engine::Dist,
+    pub faults: Vec<crate::faults::Fault>,
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {

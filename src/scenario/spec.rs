@@ -30,6 +30,42 @@ pub struct ScenarioSpec {
     pub services: Vec<ServiceSpec>,
     #[serde(default)]
     pub jobs: Vec<JobSpec>,
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// instance_failure | az_outage | spot_interruption | task_crash | start_failure | image_pull_failure
+    pub kind: String,
+    #[serde(default)]
+    pub instance_group: Option<String>,
+    /// instance_failure: e.g. { kind = "exponential", mean = "30d" } (an MTBF) or a weibull.
+    #[serde(default)]
+    pub time_to_failure: Option<DistSpec>,
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// spot_interruption: per Spot instance-hour / FARGATE_SPOT task-hour.
+    #[serde(default)]
+    pub rate_per_hour: Option<f64>,
+    /// spot_interruption: a CSV of times (one per line, "36h" or seconds).
+    #[serde(default)]
+    pub times: Option<String>,
+    /// spot_interruption: "ec2", "fargate" or "both" (default).
+    #[serde(default)]
+    pub capacity: Option<String>,
+    /// task_crash / start_failure / image_pull_failure: only this service or job.
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub rate_per_task_hour: Option<f64>,
+    #[serde(default)]
+    pub fraction: Option<f64>,
 }
 
 fn default_duration() -> String {
@@ -363,6 +399,7 @@ pub enum DistSpec {
     Lognormal { median: String, sigma: f64 },
     Uniform { min: String, max: String },
     Empirical { file: String },
+    Weibull { shape: f64, scale: String },
 }
 
 #[derive(Debug, Deserialize)]

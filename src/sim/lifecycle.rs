@@ -47,6 +47,7 @@ impl Sim<'_> {
             stop_reason: None,
             timer: None,
             run_for,
+            killed: false,
         });
         let stats = self.cluster.stats_mut(owner);
         stats.launched += 1;
@@ -263,6 +264,7 @@ impl Sim<'_> {
                     Some(d) => d,
                     None => return,
                 },
+                TaskState::Deactivating | TaskState::Stopping if task.killed => 0,
                 TaskState::Deactivating => self.draw(key, |t| &t.deactivation),
                 TaskState::Stopping => {
                     let cap = self.cluster.taskdefs[task.taskdef as usize].stop_timeout;
@@ -286,7 +288,12 @@ impl Sim<'_> {
     /// The state a timer moves to. Returns false when the task left the world.
     fn step(&mut self, key: u32) -> bool {
         match self.cluster.tasks[key].state {
-            TaskState::Pending => self.set_state(key, TaskState::Activating),
+            TaskState::Pending => {
+                if self.start_fails(key) {
+                    return false;
+                }
+                self.set_state(key, TaskState::Activating)
+            }
             TaskState::Activating => {
                 self.set_state(key, TaskState::Running);
                 self.on_running(key);
@@ -317,9 +324,11 @@ impl Sim<'_> {
     }
 
     fn on_running(&mut self, key: u32) {
+        self.arm_task_faults(key);
         if let Owner::Service(s) = self.cluster.tasks[key].owner {
             let now = self.queue.now();
             let svc = &mut self.cluster.services[s as usize];
+            svc.health.failed_in_row = 0;
             if svc.reached_desired.is_none() && svc.stats.running.get() >= u64::from(svc.desired) {
                 svc.reached_desired = Some(now);
             }

@@ -76,7 +76,10 @@ impl Sim<'_> {
                     .min(prov.max_size.saturating_sub(n));
                 if add > 0 {
                     self.provider_decision(p, n, n + add, reservation, format!("CapacityProviderReservation {reservation:.1}% above target {target}% (M={m}, N={n})"));
-                    self.launch_instances(p, add);
+                    let g = self.cluster.providers[p].group;
+                    self.group_desired[g as usize] += add;
+                    self.cluster.providers[p].last_launch = Some(now);
+                    self.asg_reconcile(g);
                 }
             } else if reservation < target {
                 prov.low_minutes += 1;
@@ -91,6 +94,8 @@ impl Sim<'_> {
                     let remove = n.saturating_sub(keep).min(prov.max_step).min(n.div_ceil(2));
                     if remove > 0 {
                         let removed = self.scale_in(p, remove);
+                        let g = self.cluster.providers[p].group as usize;
+                        self.group_desired[g] = self.group_desired[g].saturating_sub(removed);
                         if removed > 0 {
                             self.provider_decision(p, n, n - removed, reservation, format!("CapacityProviderReservation {reservation:.1}% below target {target}% for {SCALE_IN_MINUTES} minutes (M={m}, N={n})"));
                         }
@@ -122,11 +127,20 @@ impl Sim<'_> {
         self.rec.scaling(&self.cluster, &d);
     }
 
-    /// Launches instances, each in the zone of the group with the fewest.
-    fn launch_instances(&mut self, p: usize, count: u32) {
+    /// Launches what the group lacks of its desired size (failed, reclaimed
+    /// or newly wanted instances), each in the up zone with the fewest.
+    pub(super) fn asg_reconcile(&mut self, group: u32) {
         let now = self.now();
-        let group = self.cluster.providers[p].group;
-        for _ in 0..count {
+        let have = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|i| {
+                i.group == group
+                    && matches!(i.status, InstanceStatus::Active | InstanceStatus::Launching)
+            })
+            .count() as u32;
+        for _ in have..self.group_desired[group as usize] {
             let c = &self.cluster;
             let tpl = &c.templates[group as usize];
             let in_zone = |z: u32| {
@@ -137,16 +151,19 @@ impl Sim<'_> {
                     })
                     .count()
             };
-            let az = *tpl.zones.iter().min_by_key(|&&z| in_zone(z)).unwrap_or(&0);
+            let Some(&az) = tpl
+                .zones
+                .iter()
+                .filter(|&&z| !self.az_down[z as usize])
+                .min_by_key(|&&z| in_zone(z))
+            else {
+                return;
+            };
             let idx = c.instances.len();
             let inst = tpl.instance(idx, az, &c.azs[az as usize], now, InstanceStatus::Launching);
+            let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
             self.cluster.instances.push(inst);
-            let delay = self.cluster.providers[p]
-                .launch_delay
-                .clone()
-                .sample(&mut self.scheduler_rng);
             self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));
-            self.cluster.providers[p].last_launch = Some(now);
         }
     }
 
@@ -159,6 +176,7 @@ impl Sim<'_> {
         inst.status = InstanceStatus::Active;
         self.cluster.registered_cpu += u64::from(inst.cpu);
         self.cluster.registered_memory += u64::from(inst.memory);
+        self.arm_instance_faults(idx);
         for s in 0..self.cluster.services.len() as u32 {
             if self.cluster.services[s as usize].scheduling
                 == crate::model::SchedulingStrategy::Daemon
@@ -229,7 +247,7 @@ impl Sim<'_> {
         inst.status = InstanceStatus::Draining;
         let tasks = inst.tasks.clone();
         for k in tasks {
-            self.stop(k, StopReason::ScaleIn);
+            self.stop(k, StopReason::Draining);
         }
         self.terminate_if_empty(idx);
     }

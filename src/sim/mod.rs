@@ -2,6 +2,7 @@
 //! the service scheduler, job arrivals and the task lifecycle.
 
 mod autoscale;
+mod faults;
 mod lifecycle;
 mod managed;
 mod scheduler;
@@ -27,6 +28,23 @@ pub enum Ev {
     ScheduledScaling(u32, u32),
     /// A launched instance registered with the cluster.
     InstanceReady(u32),
+    InstanceFail(u32),
+    /// Spot 2-minute warning for an instance, and the reclaim itself.
+    SpotNotice(u32),
+    SpotReclaim(u32),
+    /// A listed Spot interruption time of fault `n`.
+    SpotAt(u32),
+    /// Fault `n` (an outage) starts; the zone comes back.
+    AzDown(u32),
+    AzUp(u32),
+    /// A crash (or Fargate Spot interruption when `spot`) of a running task.
+    TaskFault {
+        key: u32,
+        serial: u64,
+        spot: bool,
+    },
+    /// The service throttle is over: try launching again.
+    Reconcile(u32),
     Sample,
 }
 
@@ -74,6 +92,7 @@ pub struct Outcome {
     pub tasks_failed: u64,
     /// Tasks still waiting for capacity when the run ended.
     pub tasks_provisioning_at_end: u64,
+    pub incidents: Vec<crate::faults::Incident>,
 }
 
 pub struct Sim<'r> {
@@ -92,6 +111,12 @@ pub struct Sim<'r> {
     waiting: VecDeque<u32>,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
+    faults: Vec<crate::faults::Fault>,
+    fault_rng: SimRng,
+    incidents: Vec<crate::faults::Incident>,
+    az_down: Vec<bool>,
+    /// Per instance group: the size its Auto Scaling group keeps.
+    group_desired: Vec<u32>,
     next_serial: u64,
     rec: &'r mut dyn Recorder,
     check_invariants: bool,
@@ -135,6 +160,13 @@ impl<'r> Sim<'r> {
             waiting: VecDeque::new(),
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
+            faults: scenario.faults.clone(),
+            fault_rng: streams.stream("faults"),
+            incidents: Vec::new(),
+            az_down: vec![false; cluster.azs.len()],
+            group_desired: (0..cluster.templates.len() as u32)
+                .map(|g| cluster.instances.iter().filter(|i| i.group == g).count() as u32)
+                .collect(),
             next_serial: 1,
             rec,
             check_invariants: cfg!(debug_assertions),
@@ -171,6 +203,7 @@ impl<'r> Sim<'r> {
         }
         self.queue.schedule_at(0, Ev::Sample);
         self.schedule_scaling();
+        self.setup_faults();
         for s in 0..self.cluster.services.len() as u32 {
             self.reconcile(s);
         }
@@ -202,9 +235,18 @@ impl<'r> Sim<'r> {
                 }
                 Ev::ScheduledScaling(svc, i) => self.on_scheduled_scaling(svc, i),
                 Ev::InstanceReady(i) => self.on_instance_ready(i),
+                Ev::InstanceFail(i) => self.on_instance_fail(i),
+                Ev::SpotNotice(i) => self.on_spot_notice(i),
+                Ev::SpotReclaim(i) => self.on_spot_reclaim(i),
+                Ev::SpotAt(f) => self.on_spot_at(f),
+                Ev::AzDown(f) => self.on_az_down(f),
+                Ev::AzUp(z) => self.on_az_up(z),
+                Ev::TaskFault { key, serial, spot } => self.on_task_fault(key, serial, spot),
+                Ev::Reconcile(s) => self.on_reconcile(s),
                 Ev::Sample => {
                     self.scaling_tick(now);
                     self.managed_scaling_tick(now);
+                    self.availability_tick(now);
                     self.take_sample();
                     if now + MINUTE <= self.duration {
                         self.queue.schedule_at(now + MINUTE, Ev::Sample);
@@ -329,6 +371,7 @@ impl<'r> Sim<'r> {
             self.rec.task_done(&self.cluster, task);
         }
         self.outcome.events_processed = self.queue.delivered();
+        self.outcome.incidents = std::mem::take(&mut self.incidents);
         Ok((self.outcome, self.cluster))
     }
 }

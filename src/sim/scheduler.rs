@@ -18,6 +18,9 @@ impl Sim<'_> {
         let svc = &self.cluster.services[s as usize];
         let (active, desired) = (svc.active.len() as u32, svc.desired);
         let (taskdef, group) = (svc.taskdef, svc.group);
+        if active < desired && self.throttled(s) {
+            return;
+        }
         for _ in active..desired {
             self.launch(Owner::Service(s), taskdef, group, None, None);
         }

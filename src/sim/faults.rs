@@ -1,0 +1,360 @@
+//! Faults and what they do: instances lost, zones down, Spot capacity
+//! reclaimed, tasks crashing or failing to start; availability bookkeeping
+//! and the incident log.
+
+use super::{Ev, Sim};
+use crate::engine::time::{HOUR, MINUTE};
+use crate::engine::{Dist, SimTime};
+use crate::faults::{Fault, Incident, SPOT_WARNING, throttle_delay};
+use crate::model::{Capacity, InstanceStatus, Owner, StopReason, TaskState};
+use rand::RngExt;
+
+impl Sim<'_> {
+    /// Arms the faults known at the start.
+    pub(super) fn setup_faults(&mut self) {
+        for (i, f) in self.faults.clone().iter().enumerate() {
+            match f {
+                Fault::AzOutage { at, .. } if *at <= self.duration => {
+                    self.queue.schedule_at(*at, Ev::AzDown(i as u32));
+                }
+                Fault::SpotInterruption { times, .. } => {
+                    for &t in times.iter().filter(|&&t| t <= self.duration) {
+                        self.queue.schedule_at(t, Ev::SpotAt(i as u32));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for i in 0..self.cluster.instances.len() as u32 {
+            self.arm_instance_faults(i);
+        }
+    }
+
+    fn exp_after(&mut self, rate_per_hour: f64) -> Option<SimTime> {
+        if rate_per_hour <= 0.0 {
+            return None;
+        }
+        Some(
+            Dist::Exponential {
+                mean: HOUR as f64 / rate_per_hour,
+            }
+            .sample(&mut self.fault_rng)
+            .max(1),
+        )
+    }
+
+    /// When an instance registers: its failure time and Spot interruption.
+    pub(super) fn arm_instance_faults(&mut self, idx: u32) {
+        let inst = &self.cluster.instances[idx as usize];
+        let (group, spot) = (inst.group, inst.spot);
+        for f in self.faults.clone() {
+            let at = match f {
+                Fault::InstanceFailure {
+                    group: g,
+                    time_to_failure,
+                } if g.is_none_or(|g| g == group) => Some((
+                    time_to_failure.sample(&mut self.fault_rng),
+                    Ev::InstanceFail(idx),
+                )),
+                Fault::SpotInterruption {
+                    rate_per_hour: Some(r),
+                    ec2: true,
+                    ..
+                } if spot => self.exp_after(r).map(|d| (d, Ev::SpotNotice(idx))),
+                _ => None,
+            };
+            if let Some((delay, ev)) = at {
+                self.queue.schedule_in(delay, ev);
+            }
+        }
+    }
+
+    /// When a task reaches RUNNING: crashes and Fargate Spot interruptions.
+    pub(super) fn arm_task_faults(&mut self, key: u32) {
+        let t = &self.cluster.tasks[key];
+        let (owner, serial, fargate_spot) =
+            (t.owner, t.serial, t.capacity == Capacity::FargateSpot);
+        for f in self.faults.clone() {
+            let delay = match f {
+                Fault::TaskCrash {
+                    owner: o,
+                    rate_per_task_hour,
+                } if o.is_none_or(|o| o == owner) => {
+                    self.exp_after(rate_per_task_hour).map(|d| (d, false))
+                }
+                Fault::SpotInterruption {
+                    rate_per_hour: Some(r),
+                    fargate: true,
+                    ..
+                } if fargate_spot => self.exp_after(r).map(|d| (d, true)),
+                _ => None,
+            };
+            if let Some((d, spot)) = delay {
+                self.queue
+                    .schedule_in(d, Ev::TaskFault { key, serial, spot });
+            }
+        }
+    }
+
+    /// At the end of PENDING: does this start-up fail? Then the task stops
+    /// and the service throttles its next launches.
+    pub(super) fn start_fails(&mut self, key: u32) -> bool {
+        let owner = self.cluster.tasks[key].owner;
+        let mut reason = None;
+        for f in &self.faults {
+            if let Fault::StartFailure {
+                owner: o,
+                fraction,
+                image_pull,
+            } = f
+                && o.is_none_or(|o| o == owner)
+                && reason.is_none()
+                && self.fault_rng.random::<f64>() < *fraction
+            {
+                reason = Some(if *image_pull {
+                    StopReason::ImagePullFailed
+                } else {
+                    StopReason::FailedToStart
+                });
+            }
+        }
+        let Some(r) = reason else { return false };
+        if let Owner::Service(s) = owner {
+            let h = &mut self.cluster.services[s as usize].health;
+            h.failed_in_row += 1;
+            h.launch_after = self.queue.now() + throttle_delay(h.failed_in_row);
+        }
+        self.stop(key, r);
+        true
+    }
+
+    /// Whether the service may not launch now; arms a retry for when it may.
+    pub(super) fn throttled(&mut self, s: u32) -> bool {
+        let now = self.now();
+        let h = &mut self.cluster.services[s as usize].health;
+        if now >= h.launch_after {
+            return false;
+        }
+        if !h.retry_armed {
+            h.retry_armed = true;
+            self.queue.schedule_at(h.launch_after, Ev::Reconcile(s));
+        }
+        true
+    }
+
+    pub(super) fn on_reconcile(&mut self, s: u32) {
+        self.cluster.services[s as usize].health.retry_armed = false;
+        self.reconcile(s);
+    }
+
+    pub(super) fn on_task_fault(&mut self, key: u32, serial: u64, spot: bool) {
+        let Some(t) = self.cluster.tasks.get(key) else {
+            return;
+        };
+        if t.serial != serial || t.state != TaskState::Running || !t.desired_running {
+            return;
+        }
+        let target = format!("task {serial}");
+        let (kind, reason) = if spot {
+            ("fargate_spot_interruption", StopReason::SpotInterruption)
+        } else {
+            ("task_crash", StopReason::Crashed)
+        };
+        self.open_incident(kind, target, self.now(), 1);
+        // A crash exits at once; a Spot task gets SIGTERM and up to 2 minutes.
+        self.stop(key, reason);
+    }
+
+    /// The instance and every task on it are gone; its group relaunches.
+    fn lose_instance(&mut self, idx: u32, reason: StopReason) -> u32 {
+        let now = self.now();
+        let inst = &mut self.cluster.instances[idx as usize];
+        if inst.status == InstanceStatus::Inactive {
+            return 0;
+        }
+        let was_registered = matches!(
+            inst.status,
+            InstanceStatus::Active | InstanceStatus::Draining
+        );
+        inst.status = InstanceStatus::Draining;
+        let tasks = inst.tasks.clone();
+        for &k in &tasks {
+            self.cluster.tasks[k].killed = true;
+            self.stop(k, reason);
+        }
+        let inst = &mut self.cluster.instances[idx as usize];
+        inst.status = InstanceStatus::Inactive;
+        inst.terminated = Some(now);
+        if was_registered {
+            self.cluster.registered_cpu -= u64::from(inst.cpu);
+            self.cluster.registered_memory -= u64::from(inst.memory);
+        }
+        let group = inst.group;
+        self.asg_reconcile(group);
+        tasks.len() as u32
+    }
+
+    pub(super) fn on_instance_fail(&mut self, idx: u32) {
+        if self.cluster.instances[idx as usize].status == InstanceStatus::Inactive {
+            return;
+        }
+        let id = self.cluster.instances[idx as usize].id.clone();
+        let lost = self.lose_instance(idx, StopReason::HostLost);
+        self.open_incident("instance_failure", id, self.now(), lost);
+    }
+
+    /// The 2-minute warning: DRAINING (ECS_ENABLE_SPOT_INSTANCE_DRAINING);
+    /// service tasks stop and are replaced elsewhere; the rest go with the instance.
+    pub(super) fn on_spot_notice(&mut self, idx: u32) {
+        let inst = &mut self.cluster.instances[idx as usize];
+        if inst.status != InstanceStatus::Active {
+            return;
+        }
+        inst.status = InstanceStatus::Draining;
+        let id = inst.id.clone();
+        let service_tasks: Vec<u32> = inst
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&k| matches!(self.cluster.tasks[k].owner, Owner::Service(_)))
+            .collect();
+        self.open_incident(
+            "spot_interruption",
+            id,
+            self.now(),
+            service_tasks.len() as u32,
+        );
+        for k in service_tasks {
+            self.stop(k, StopReason::SpotInterruption);
+        }
+        self.queue.schedule_in(SPOT_WARNING, Ev::SpotReclaim(idx));
+        // The group replaces the instance as soon as it is marked for reclaim.
+        let group = self.cluster.instances[idx as usize].group;
+        self.asg_reconcile(group);
+    }
+
+    pub(super) fn on_spot_reclaim(&mut self, idx: u32) {
+        self.lose_instance(idx, StopReason::SpotInterruption);
+    }
+
+    /// A listed interruption time: the oldest Spot instance, else the oldest FARGATE_SPOT task.
+    pub(super) fn on_spot_at(&mut self, f: u32) {
+        let Fault::SpotInterruption { ec2, fargate, .. } = self.faults[f as usize] else {
+            return;
+        };
+        let inst = self
+            .cluster
+            .instances
+            .iter()
+            .position(|i| i.spot && i.status == InstanceStatus::Active);
+        if let (true, Some(i)) = (ec2, inst) {
+            return self.on_spot_notice(i as u32);
+        }
+        if fargate {
+            let mut tasks: Vec<(u64, u32)> = self
+                .cluster
+                .tasks
+                .iter()
+                .filter(|(_, t)| {
+                    t.capacity == Capacity::FargateSpot
+                        && t.state == TaskState::Running
+                        && t.desired_running
+                })
+                .map(|(k, t)| (t.serial, k))
+                .collect();
+            tasks.sort_unstable();
+            if let Some(&(serial, key)) = tasks.first() {
+                self.on_task_fault(key, serial, true);
+            }
+        }
+    }
+
+    pub(super) fn on_az_down(&mut self, f: u32) {
+        let Fault::AzOutage { az, duration, .. } = self.faults[f as usize] else {
+            return;
+        };
+        let now = self.now();
+        self.az_down[az as usize] = true;
+        self.queue.schedule_in(duration, Ev::AzUp(az));
+        let mut lost = 0;
+        let in_zone: Vec<u32> = (0..self.cluster.instances.len() as u32)
+            .filter(|&i| self.cluster.instances[i as usize].az == az)
+            .collect();
+        for i in in_zone {
+            lost += self.lose_instance(i, StopReason::ZoneLost);
+        }
+        let fargate: Vec<u32> = self
+            .cluster
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.capacity.is_fargate() && t.az == Some(az) && t.desired_running)
+            .map(|(k, _)| k)
+            .collect();
+        for k in fargate {
+            self.cluster.tasks[k].killed = true;
+            self.stop(k, StopReason::ZoneLost);
+            lost += 1;
+        }
+        let name = self.cluster.azs[az as usize].clone();
+        self.open_incident("az_outage", name, now, lost);
+        if let Some(inc) = self.incidents.last_mut() {
+            inc.end = now + duration;
+        }
+    }
+
+    pub(super) fn on_az_up(&mut self, az: u32) {
+        self.az_down[az as usize] = false;
+        for g in 0..self.cluster.templates.len() as u32 {
+            self.asg_reconcile(g);
+        }
+        for s in 0..self.cluster.services.len() as u32 {
+            self.reconcile(s);
+        }
+    }
+
+    fn open_incident(&mut self, kind: &'static str, target: String, at: SimTime, tasks_lost: u32) {
+        let id = self.incidents.len() as u32 + 1;
+        self.incidents.push(Incident {
+            id,
+            kind,
+            target,
+            start: at,
+            end: at,
+            tasks_lost,
+            recovered: None,
+            unserved_requests: 0.0,
+        });
+    }
+
+    /// Each minute: is every service whole? Open incidents close when it is
+    /// (and their fault is over); they collect the minute's unserved demand.
+    pub(super) fn availability_tick(&mut self, now: SimTime) {
+        let mut whole = true;
+        let mut unserved = 0.0;
+        for svc in &mut self.cluster.services {
+            let running = svc.stats.running.get();
+            let desired = u64::from(svc.desired);
+            if running < desired {
+                whole = false;
+                if svc.ramp_done.is_some() {
+                    svc.health.minutes_below_desired += 1;
+                }
+            }
+            if svc.ramp_done.is_some() && desired > 0 {
+                let f = running.min(desired) as f64 / desired as f64;
+                svc.health.min_healthy_fraction =
+                    Some(svc.health.min_healthy_fraction.map_or(f, |m| m.min(f)));
+            }
+            if svc.workload.is_some() {
+                unserved += (svc.load.last.demand_rps - svc.load.last.served_rps).max(0.0)
+                    * (MINUTE / 1000) as f64;
+            }
+        }
+        for inc in self.incidents.iter_mut().filter(|i| i.recovered.is_none()) {
+            inc.unserved_requests += unserved;
+            if whole && now >= inc.end && now > inc.start {
+                inc.recovered = Some(now);
+            }
+        }
+    }
+}
