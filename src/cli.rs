@@ -8,6 +8,14 @@ use clap::{Parser, Subcommand};
 use std::path::Path;
 use std::path::PathBuf;
 
+/// Prints a line; a closed pipe (`ecsim run ... | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 const EXAMPLES: &str = "\
 Examples:
   ecsim run scenarios/quickstart.toml                 # results in results/quickstart/
@@ -95,7 +103,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
             let s = report::run_to_dir(&sc, seed, &book, &out)?;
             if !quiet {
-                println!(
+                say!(
                     "{}: simulated {} s in {:.3} s wall ({} events, {:.0} events/s); {} tasks started, {} stopped, {} failed",
                     s.scenario,
                     s.sim_duration_s,
@@ -106,25 +114,27 @@ fn dispatch(cmd: Command) -> Result<()> {
                     s.tasks_stopped,
                     s.tasks_failed
                 );
-                println!(
+                say!(
                     "  cost: {:.2} USD ({:.2} USD idle EC2 capacity), {:.2} USD per 1,000 task-hours",
                     s.cost.total_cost_usd,
                     s.cost.idle_capacity_cost_usd,
                     s.cost.cost_per_1000_task_hours
                 );
                 for (name, svc) in &s.services {
-                    println!(
+                    say!(
                         "  service {name}: desired {}, mean running {:.2}, min running {}",
-                        svc.desired_count, svc.mean_running, svc.min_running
+                        svc.desired_count,
+                        svc.mean_running,
+                        svc.min_running
                     );
                 }
                 if s.tasks_provisioning_at_end > 0 {
-                    println!(
+                    say!(
                         "  note: {} tasks were still waiting for capacity (PROVISIONING) at the end; see tasks.csv rows with last_status PROVISIONING",
                         s.tasks_provisioning_at_end
                     );
                 }
-                println!("results in {}/", out.display());
+                say!("results in {}/", out.display());
             }
             Ok(())
         }
@@ -138,7 +148,10 @@ fn dispatch(cmd: Command) -> Result<()> {
             let book = price_book(prices.as_deref())?;
             let seed = seed.unwrap_or(sc.seed);
             let r = report::simulate(&sc, seed, &book, None)?;
-            print!("{}", price::render(&price::estimate(&sc, seed, &r), format));
+            say!(
+                "{}",
+                price::render(&price::estimate(&sc, seed, &r), format).trim_end()
+            );
             Ok(())
         }
         Command::Validate {
@@ -148,7 +161,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             let sc = scenario::load(&path).map_err(Error::from)?;
             report::rates_for(&sc, &price_book(prices.as_deref())?)?;
             let c = &sc.cluster;
-            println!(
+            say!(
                 "{}: ok — {} instances in {} zones, {} task definitions, {} services, {} jobs, {} s",
                 path.display(),
                 c.instances.len(),

@@ -41,13 +41,14 @@ fn digest(path: &Path) -> String {
     format!("{h:016x}")
 }
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "tasks.csv",
     "timeseries.csv",
     "instances.csv",
     "cost.csv",
     "cost_timeseries.csv",
     "scaling.csv",
+    "incidents.csv",
 ];
 
 #[test]

@@ -63,7 +63,7 @@ pub struct Incident {
     /// When the fault itself ended (outages); `start` for instant faults.
     pub end: SimTime,
     pub tasks_lost: u32,
-    /// First minute every service was back at its desired count after `end`.
+    /// First minute every service was back at its desired count.
     pub recovered: Option<SimTime>,
     pub unserved_requests: f64,
 }

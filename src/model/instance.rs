@@ -38,6 +38,8 @@ pub struct Instance {
     pub tasks_placed: u64,
     /// Bought on the Spot market.
     pub spot: bool,
+    /// Scale-in drain: terminate as soon as the last task is gone.
+    pub terminate_when_empty: bool,
     pub cpu_level: Level,
     pub memory_level: Level,
 }

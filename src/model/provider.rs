@@ -54,6 +54,7 @@ impl InstanceTemplate {
             terminated: None,
             tasks_placed: 0,
             spot: self.spot,
+            terminate_when_empty: false,
             cpu_level: Level::default(),
             memory_level: Level::default(),
         }

@@ -267,6 +267,40 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
     Ok(())
 }
 
+/// `incidents.csv`: every fault and its impact.
+pub fn write_incidents(
+    path: &Path,
+    incidents: &[crate::faults::Incident],
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    w.write_record([
+        "id",
+        "kind",
+        "target",
+        "start_s",
+        "end_s",
+        "tasks_lost",
+        "recovered_s",
+        "time_to_recover_s",
+        "unserved_requests",
+    ])?;
+    for i in incidents {
+        w.write_record([
+            i.id.to_string(),
+            i.kind.to_string(),
+            i.target.clone(),
+            format_secs(i.start),
+            format_secs(i.end),
+            i.tasks_lost.to_string(),
+            opt_secs(i.recovered),
+            opt_secs(i.recovered.map(|r| r - i.start)),
+            format!("{:.0}", i.unserved_requests),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -25,6 +25,12 @@ pub struct Summary {
     pub tasks_failed: u64,
     pub tasks_provisioning_at_end: u64,
     pub instances: usize,
+    /// Present when the scenario injects faults: how many incidents, and
+    /// the longest time to recover from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incidents: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_time_to_recover_s: Option<f64>,
     pub cpu_reserved_mean_pct: f64,
     pub memory_reserved_mean_pct: f64,
     pub services: BTreeMap<String, ServiceSummary>,
@@ -56,6 +62,19 @@ pub struct ServiceSummary {
     /// Present for services with a demand model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadSummary>,
+    /// Present when the scenario injects faults.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Availability>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Availability {
+    /// Minutes (of per-minute samples after the start-up ramp) below the desired count.
+    pub minutes_below_desired: u64,
+    /// Share of those minutes at or above the desired count, percent.
+    pub availability_pct: f64,
+    /// Lowest RUNNING / desired after the start-up ramp.
+    pub min_healthy_fraction: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +143,21 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 tasks_failed: s.stats.failed,
                 provisioning_wait_mean_s: wm,
                 provisioning_wait_max_s: wx,
+                availability: (!sc.faults.is_empty()).then(|| {
+                    let after_ramp = s
+                        .ramp_done
+                        .map_or(0, |t| (end.saturating_sub(t)) / 60_000 + 1)
+                        .max(1);
+                    Availability {
+                        minutes_below_desired: s.health.minutes_below_desired,
+                        availability_pct: round6(
+                            100.0
+                                * (1.0 - s.health.minutes_below_desired as f64 / after_ramp as f64)
+                                    .max(0.0),
+                        ),
+                        min_healthy_fraction: round6(s.health.min_healthy_fraction.unwrap_or(0.0)),
+                    }
+                }),
                 load: s.workload.as_ref().map(|_| {
                     let l = &s.load;
                     let unserved = (l.demand_requests - l.served_requests).max(0.0);
@@ -197,6 +231,13 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         tasks_failed: o.tasks_failed,
         tasks_provisioning_at_end: o.tasks_provisioning_at_end,
         instances: c.instances.len(),
+        incidents: (!sc.faults.is_empty()).then_some(o.incidents.len()),
+        max_time_to_recover_s: (!sc.faults.is_empty()).then(|| {
+            o.incidents
+                .iter()
+                .filter_map(|i| i.recovered.map(|r| secs_f64(r - i.start)))
+                .fold(0.0, f64::max)
+        }),
         cpu_reserved_mean_pct: reserved_pct(cpu_area, c.registered_cpu),
         memory_reserved_mean_pct: reserved_pct(mem_area, c.registered_memory),
         services,

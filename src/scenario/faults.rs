@@ -31,7 +31,7 @@ fn owner(ctx: &Ctx, p: &str, c: &Cluster, name: &Option<String>) -> R<Option<Own
 }
 
 fn rate(ctx: &Ctx, p: &str, v: f64) -> R<f64> {
-    if v.is_finite() && v >= 0.0 && v <= 3600.0 {
+    if v.is_finite() && (0.0..=3600.0).contains(&v) {
         Ok(v)
     } else {
         Err(ctx.err(

@@ -142,6 +142,12 @@ impl Sim<'_> {
         true
     }
 
+    fn reconcile_all(&mut self) {
+        for s in 0..self.cluster.services.len() as u32 {
+            self.reconcile(s);
+        }
+    }
+
     pub(super) fn on_reconcile(&mut self, s: u32) {
         self.cluster.services[s as usize].health.retry_armed = false;
         self.reconcile(s);
@@ -163,6 +169,7 @@ impl Sim<'_> {
         self.open_incident(kind, target, self.now(), 1);
         // A crash exits at once; a Spot task gets SIGTERM and up to 2 minutes.
         self.stop(key, reason);
+        self.reconcile_all();
     }
 
     /// The instance and every task on it are gone; its group relaunches.
@@ -176,13 +183,8 @@ impl Sim<'_> {
             inst.status,
             InstanceStatus::Active | InstanceStatus::Draining
         );
-        inst.status = InstanceStatus::Draining;
-        let tasks = inst.tasks.clone();
-        for &k in &tasks {
-            self.cluster.tasks[k].killed = true;
-            self.stop(k, reason);
-        }
-        let inst = &mut self.cluster.instances[idx as usize];
+        // Gone at once: its tasks are released from an instance that no
+        // longer takes anything.
         inst.status = InstanceStatus::Inactive;
         inst.terminated = Some(now);
         if was_registered {
@@ -190,6 +192,11 @@ impl Sim<'_> {
             self.cluster.registered_memory -= u64::from(inst.memory);
         }
         let group = inst.group;
+        let tasks = inst.tasks.clone();
+        for &k in &tasks {
+            self.cluster.tasks[k].killed = true;
+            self.stop(k, reason);
+        }
         self.asg_reconcile(group);
         tasks.len() as u32
     }
@@ -227,6 +234,8 @@ impl Sim<'_> {
         for k in service_tasks {
             self.stop(k, StopReason::SpotInterruption);
         }
+        // Replacements start now, while the old tasks shut down.
+        self.reconcile_all();
         self.queue.schedule_in(SPOT_WARNING, Ev::SpotReclaim(idx));
         // The group replaces the instance as soon as it is marked for reclaim.
         let group = self.cluster.instances[idx as usize].group;
@@ -280,6 +289,13 @@ impl Sim<'_> {
         let in_zone: Vec<u32> = (0..self.cluster.instances.len() as u32)
             .filter(|&i| self.cluster.instances[i as usize].az == az)
             .collect();
+        // Nothing is placed in the zone from now on, replacements included.
+        for &i in &in_zone {
+            let inst = &mut self.cluster.instances[i as usize];
+            if inst.status == InstanceStatus::Active {
+                inst.status = InstanceStatus::Draining;
+            }
+        }
         for i in in_zone {
             lost += self.lose_instance(i, StopReason::ZoneLost);
         }
@@ -352,7 +368,7 @@ impl Sim<'_> {
         }
         for inc in self.incidents.iter_mut().filter(|i| i.recovered.is_none()) {
             inc.unserved_requests += unserved;
-            if whole && now >= inc.end && now > inc.start {
+            if whole && now > inc.start {
                 inc.recovered = Some(now);
             }
         }

@@ -245,9 +245,13 @@ impl Sim<'_> {
     fn drain(&mut self, idx: u32) {
         let inst = &mut self.cluster.instances[idx as usize];
         inst.status = InstanceStatus::Draining;
+        inst.terminate_when_empty = true;
         let tasks = inst.tasks.clone();
         for k in tasks {
             self.stop(k, StopReason::Draining);
+        }
+        for s in 0..self.cluster.services.len() as u32 {
+            self.reconcile(s);
         }
         self.terminate_if_empty(idx);
     }
@@ -255,7 +259,10 @@ impl Sim<'_> {
     pub(super) fn terminate_if_empty(&mut self, idx: u32) {
         let now = self.now();
         let inst = &mut self.cluster.instances[idx as usize];
-        if inst.status != InstanceStatus::Draining || !inst.tasks.is_empty() {
+        if inst.status != InstanceStatus::Draining
+            || !inst.terminate_when_empty
+            || !inst.tasks.is_empty()
+        {
             return;
         }
         inst.status = InstanceStatus::Inactive;
