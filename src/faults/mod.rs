@@ -29,11 +29,13 @@ pub enum Fault {
     /// RUNNING tasks crash at a rate per task-hour.
     TaskCrash {
         owner: Option<Owner>,
+        taskdef: Option<u32>,
         rate_per_task_hour: f64,
     },
     /// A fraction of start-ups fail (health checks, or the image pull).
     StartFailure {
         owner: Option<Owner>,
+        taskdef: Option<u32>,
         fraction: f64,
         image_pull: bool,
     },

@@ -2,6 +2,7 @@
 //! change it through the simulation; `check_invariants` is the one place that
 //! says what must always hold.
 
+pub mod deployment;
 pub mod instance;
 pub mod provider;
 pub mod service;

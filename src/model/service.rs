@@ -180,6 +180,8 @@ pub struct Service {
     pub scaling: ScalingState,
     pub load: LoadStats,
     pub health: Health,
+    pub deploy_config: super::deployment::DeploymentConfig,
+    pub deployment: Option<super::deployment::Deployment>,
 }
 
 /// How whole a service stayed, and the scheduler's throttle state.

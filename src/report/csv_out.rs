@@ -267,6 +267,42 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
     Ok(())
 }
 
+/// `deployments.csv`: every deployment and how it ended.
+pub fn write_deployments(
+    path: &Path,
+    list: &[crate::model::deployment::DeploymentRecord],
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    w.write_record([
+        "id",
+        "service",
+        "from",
+        "to",
+        "strategy",
+        "started_s",
+        "ended_s",
+        "status",
+        "failed_tasks",
+        "rollback_of",
+    ])?;
+    for d in list {
+        w.write_record([
+            d.id.to_string(),
+            d.service.clone(),
+            d.from.clone(),
+            d.to.clone(),
+            d.strategy.to_string(),
+            format_secs(d.started),
+            opt_secs(d.ended),
+            d.status.to_string(),
+            d.failed_tasks.to_string(),
+            d.rollback_of.map(|r| r.to_string()).unwrap_or_default(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// `incidents.csv`: every fault and its impact.
 pub fn write_incidents(
     path: &Path,

@@ -138,6 +138,8 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, book: &PriceBook, out: &Path) 
         .map_err(csv_err("instances.csv"))?;
     csv_out::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
         .map_err(csv_err("incidents.csv"))?;
+    csv_out::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)
+        .map_err(csv_err("deployments.csv"))?;
     let summary = summary::build(scenario, seed, &r);
     let json =
         serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;

@@ -31,6 +31,9 @@ pub struct Summary {
     pub incidents: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_time_to_recover_s: Option<f64>,
+    /// Present when the scenario deploys: deployment id → final status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployments: Option<BTreeMap<u32, &'static str>>,
     pub cpu_reserved_mean_pct: f64,
     pub memory_reserved_mean_pct: f64,
     pub services: BTreeMap<String, ServiceSummary>,
@@ -143,7 +146,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 tasks_failed: s.stats.failed,
                 provisioning_wait_mean_s: wm,
                 provisioning_wait_max_s: wx,
-                availability: (!sc.faults.is_empty()).then(|| {
+                availability: (!sc.faults.is_empty() || !sc.deployments.is_empty()).then(|| {
                     let after_ramp = s
                         .ramp_done
                         .map_or(0, |t| (end.saturating_sub(t)) / 60_000 + 1)
@@ -232,6 +235,8 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         tasks_provisioning_at_end: o.tasks_provisioning_at_end,
         instances: c.instances.len(),
         incidents: (!sc.faults.is_empty()).then_some(o.incidents.len()),
+        deployments: (!sc.deployments.is_empty())
+            .then(|| o.deployments.iter().map(|d| (d.id, d.status)).collect()),
         max_time_to_recover_s: (!sc.faults.is_empty()).then(|| {
             o.incidents
                 .iter()

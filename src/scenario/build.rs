@@ -4,6 +4,7 @@
 use super::Scenario;
 use super::capacity;
 use super::ctx::{Ctx, R, pairs, unique};
+use super::deployments;
 use super::faults;
 use super::instances;
 use super::spec::*;
@@ -214,6 +215,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             scaling,
             load: Default::default(),
             health: Default::default(),
+            deploy_config: deployments::config(ctx, &p, s, scheduling)?,
+            deployment: None,
         });
         if on_ec2 {
             check_fits(
@@ -330,6 +333,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         pricing: capacity::pricing(ctx, spec.pricing.as_ref())?,
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,
+        deployments: deployments::plans(ctx, &spec.deployments, &cluster)?,
         name: spec.name,
         file: ctx.file.to_path_buf(),
         duration,

@@ -30,6 +30,20 @@ fn owner(ctx: &Ctx, p: &str, c: &Cluster, name: &Option<String>) -> R<Option<Own
     ))
 }
 
+fn taskdef(ctx: &Ctx, p: &str, c: &Cluster, name: &Option<String>) -> R<Option<u32>> {
+    let Some(n) = name else { return Ok(None) };
+    c.taskdefs
+        .iter()
+        .position(|t| &t.family == n)
+        .map(|i| Some(i as u32))
+        .ok_or_else(|| {
+            ctx.err(
+                format!("{p}.task_definition"),
+                format!("unknown task definition \"{n}\""),
+            )
+        })
+}
+
 fn rate(ctx: &Ctx, p: &str, v: f64) -> R<f64> {
     if v.is_finite() && (0.0..=3600.0).contains(&v) {
         Ok(v)
@@ -152,6 +166,7 @@ pub(super) fn faults(ctx: &Ctx, specs: &[FaultSpec], c: &Cluster) -> R<Vec<Fault
             }
             "task_crash" => Fault::TaskCrash {
                 owner: owner(ctx, &p, c, &f.owner)?,
+                taskdef: taskdef(ctx, &p, c, &f.task_definition)?,
                 rate_per_task_hour: rate(
                     ctx,
                     &format!("{p}.rate_per_task_hour"),
@@ -168,6 +183,7 @@ pub(super) fn faults(ctx: &Ctx, specs: &[FaultSpec], c: &Cluster) -> R<Vec<Fault
                 }
                 Fault::StartFailure {
                     owner: owner(ctx, &p, c, &f.owner)?,
+                    taskdef: taskdef(ctx, &p, c, &f.task_definition)?,
                     fraction,
                     image_pull: k == "image_pull_failure",
                 }

@@ -3,6 +3,7 @@
 mod build;
 mod capacity;
 mod ctx;
+mod deployments;
 mod faults;
 mod instances;
 pub mod spec;
@@ -33,6 +34,7 @@ pub struct Scenario {
     /// Time a Fargate task spends in PROVISIONING before its image pull.
     pub fargate_provisioning: crate::engine::Dist,
     pub faults: Vec<crate::faults::Fault>,
+    pub deployments: Vec<crate::model::deployment::DeploymentPlan>,
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {

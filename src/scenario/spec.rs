@@ -32,6 +32,8 @@ pub struct ScenarioSpec {
     pub jobs: Vec<JobSpec>,
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    #[serde(default)]
+    pub deployments: Vec<DeploymentSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +66,9 @@ pub struct FaultSpec {
     pub owner: Option<String>,
     #[serde(default)]
     pub rate_per_task_hour: Option<f64>,
+    /// task_crash / start_failure / image_pull_failure: only tasks of this task definition.
+    #[serde(default)]
+    pub task_definition: Option<String>,
     #[serde(default)]
     pub fraction: Option<f64>,
 }
@@ -212,6 +217,50 @@ pub struct ServiceSpec {
     pub memory_utilization: Option<MemoryUtilSpec>,
     #[serde(default)]
     pub autoscaling: Option<AutoScalingSpec>,
+    #[serde(default)]
+    pub deployment_configuration: Option<DeploymentConfigSpec>,
+    #[serde(default)]
+    pub health_check_grace_period: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentConfigSpec {
+    #[serde(default)]
+    pub minimum_healthy_percent: Option<i64>,
+    #[serde(default)]
+    pub maximum_percent: Option<i64>,
+    #[serde(default)]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreakerSpec {
+    pub enable: bool,
+    #[serde(default)]
+    pub rollback: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub service: String,
+    pub at: String,
+    /// The new revision: a task definition of the scenario.
+    pub task_definition: String,
+    /// "rolling" (default) or "blue_green".
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// blue_green: "all_at_once" (default), "canary" or "linear".
+    #[serde(default)]
+    pub traffic: Option<String>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    #[serde(default)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub bake_time: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

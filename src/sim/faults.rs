@@ -9,6 +9,15 @@ use crate::faults::{Fault, Incident, SPOT_WARNING, throttle_delay};
 use crate::model::{Capacity, InstanceStatus, Owner, StopReason, TaskState};
 use rand::RngExt;
 
+/// What happens to a task when its fault timer fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    Crash,
+    Spot,
+    /// Failing health checks, acted on when the grace period ends.
+    HealthCheck,
+}
+
 impl Sim<'_> {
     /// Arms the faults known at the start.
     pub(super) fn setup_faults(&mut self) {
@@ -72,14 +81,19 @@ impl Sim<'_> {
     /// When a task reaches RUNNING: crashes and Fargate Spot interruptions.
     pub(super) fn arm_task_faults(&mut self, key: u32) {
         let t = &self.cluster.tasks[key];
-        let (owner, serial, fargate_spot) =
-            (t.owner, t.serial, t.capacity == Capacity::FargateSpot);
+        let (owner, serial, fargate_spot, taskdef) = (
+            t.owner,
+            t.serial,
+            t.capacity == Capacity::FargateSpot,
+            t.taskdef,
+        );
         for f in self.faults.clone() {
             let delay = match f {
                 Fault::TaskCrash {
                     owner: o,
+                    taskdef: td,
                     rate_per_task_hour,
-                } if o.is_none_or(|o| o == owner) => {
+                } if o.is_none_or(|o| o == owner) && td.is_none_or(|td| td == taskdef) => {
                     self.exp_after(rate_per_task_hour).map(|d| (d, false))
                 }
                 Fault::SpotInterruption {
@@ -90,8 +104,13 @@ impl Sim<'_> {
                 _ => None,
             };
             if let Some((d, spot)) = delay {
+                let kind = if spot {
+                    FaultKind::Spot
+                } else {
+                    FaultKind::Crash
+                };
                 self.queue
-                    .schedule_in(d, Ev::TaskFault { key, serial, spot });
+                    .schedule_in(d, Ev::TaskFault { key, serial, kind });
             }
         }
     }
@@ -99,15 +118,20 @@ impl Sim<'_> {
     /// At the end of PENDING: does this start-up fail? Then the task stops
     /// and the service throttles its next launches.
     pub(super) fn start_fails(&mut self, key: u32) -> bool {
-        let owner = self.cluster.tasks[key].owner;
+        let (owner, taskdef) = (
+            self.cluster.tasks[key].owner,
+            self.cluster.tasks[key].taskdef,
+        );
         let mut reason = None;
         for f in &self.faults {
             if let Fault::StartFailure {
                 owner: o,
+                taskdef: td,
                 fraction,
                 image_pull,
             } = f
                 && o.is_none_or(|o| o == owner)
+                && td.is_none_or(|td| td == taskdef)
                 && reason.is_none()
                 && self.fault_rng.random::<f64>() < *fraction
             {
@@ -119,13 +143,44 @@ impl Sim<'_> {
             }
         }
         let Some(r) = reason else { return false };
-        if let Owner::Service(s) = owner {
+        // Failing health checks are only acted on after the grace period:
+        // such a task reaches RUNNING and is stopped when the grace ends.
+        let grace = match owner {
+            Owner::Service(s) => {
+                self.cluster.services[s as usize]
+                    .deploy_config
+                    .health_check_grace
+            }
+            Owner::Job(_) => 0,
+        };
+        if r == StopReason::FailedToStart && grace > 0 {
+            let serial = self.cluster.tasks[key].serial;
+            self.queue.schedule_in(
+                grace,
+                Ev::TaskFault {
+                    key,
+                    serial,
+                    kind: FaultKind::HealthCheck,
+                },
+            );
+            return false;
+        }
+        self.failed_start(key, r);
+        true
+    }
+
+    /// A start-up failed: throttle the service, tell the deployment, stop.
+    fn failed_start(&mut self, key: u32, r: StopReason) {
+        if let Owner::Service(s) = self.cluster.tasks[key].owner {
             let h = &mut self.cluster.services[s as usize].health;
             h.failed_in_row += 1;
             h.launch_after = self.queue.now() + throttle_delay(h.failed_in_row);
+            let td = self.cluster.tasks[key].taskdef;
+            self.stop(key, r);
+            self.deployment_task_failed(s, td);
+        } else {
+            self.stop(key, r);
         }
-        self.stop(key, r);
-        true
     }
 
     /// Whether the service may not launch now; arms a retry for when it may.
@@ -153,20 +208,29 @@ impl Sim<'_> {
         self.reconcile(s);
     }
 
-    pub(super) fn on_task_fault(&mut self, key: u32, serial: u64, spot: bool) {
+    pub(super) fn on_task_fault(&mut self, key: u32, serial: u64, kind: FaultKind) {
         let Some(t) = self.cluster.tasks.get(key) else {
             return;
         };
-        if t.serial != serial || t.state != TaskState::Running || !t.desired_running {
+        let alive = t.serial == serial && t.desired_running;
+        // Health checks can fail a task that is still ACTIVATING.
+        if !alive
+            || (t.state != TaskState::Running && kind != FaultKind::HealthCheck)
+            || t.state > TaskState::Running
+        {
             return;
         }
         let target = format!("task {serial}");
-        let (kind, reason) = if spot {
-            ("fargate_spot_interruption", StopReason::SpotInterruption)
-        } else {
-            ("task_crash", StopReason::Crashed)
+        let (name, reason) = match kind {
+            FaultKind::Spot => ("fargate_spot_interruption", StopReason::SpotInterruption),
+            FaultKind::Crash => ("task_crash", StopReason::Crashed),
+            FaultKind::HealthCheck => {
+                self.failed_start(key, StopReason::FailedToStart);
+                self.reconcile_all();
+                return;
+            }
         };
-        self.open_incident(kind, target, self.now(), 1);
+        self.open_incident(name, target, self.now(), 1);
         // A crash exits at once; a Spot task gets SIGTERM and up to 2 minutes.
         self.stop(key, reason);
         self.reconcile_all();
@@ -273,7 +337,7 @@ impl Sim<'_> {
                 .collect();
             tasks.sort_unstable();
             if let Some(&(serial, key)) = tasks.first() {
-                self.on_task_fault(key, serial, true);
+                self.on_task_fault(key, serial, FaultKind::Spot);
             }
         }
     }

@@ -336,6 +336,10 @@ impl Sim<'_> {
                 svc.ramp_done = Some(now);
                 svc.stats.running.start_min_tracking();
             }
+            // A deployment moves on as its new tasks come up.
+            if svc.deployment.is_some() {
+                self.reconcile(s);
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! the service scheduler, job arrivals and the task lifecycle.
 
 mod autoscale;
+mod deploy;
 mod faults;
 mod lifecycle;
 mod managed;
@@ -41,8 +42,12 @@ pub enum Ev {
     TaskFault {
         key: u32,
         serial: u64,
-        spot: bool,
+        kind: faults::FaultKind,
     },
+    /// Deployment plan `n` starts.
+    Deploy(u32),
+    /// The next blue/green step of (service, deployment id).
+    DeployStep(u32, u32),
     /// The service throttle is over: try launching again.
     Reconcile(u32),
     Sample,
@@ -93,6 +98,7 @@ pub struct Outcome {
     /// Tasks still waiting for capacity when the run ended.
     pub tasks_provisioning_at_end: u64,
     pub incidents: Vec<crate::faults::Incident>,
+    pub deployments: Vec<crate::model::deployment::DeploymentRecord>,
 }
 
 pub struct Sim<'r> {
@@ -114,6 +120,8 @@ pub struct Sim<'r> {
     faults: Vec<crate::faults::Fault>,
     fault_rng: SimRng,
     incidents: Vec<crate::faults::Incident>,
+    deployments: Vec<crate::model::deployment::DeploymentRecord>,
+    plans: Vec<crate::model::deployment::DeploymentPlan>,
     az_down: Vec<bool>,
     /// Per instance group: the size its Auto Scaling group keeps.
     group_desired: Vec<u32>,
@@ -163,6 +171,8 @@ impl<'r> Sim<'r> {
             faults: scenario.faults.clone(),
             fault_rng: streams.stream("faults"),
             incidents: Vec::new(),
+            deployments: Vec::new(),
+            plans: scenario.deployments.clone(),
             az_down: vec![false; cluster.azs.len()],
             group_desired: (0..cluster.templates.len() as u32)
                 .map(|g| cluster.instances.iter().filter(|i| i.group == g).count() as u32)
@@ -204,6 +214,11 @@ impl<'r> Sim<'r> {
         self.queue.schedule_at(0, Ev::Sample);
         self.schedule_scaling();
         self.setup_faults();
+        for (i, p) in self.plans.iter().enumerate() {
+            if p.at <= self.duration {
+                self.queue.schedule_at(p.at, Ev::Deploy(i as u32));
+            }
+        }
         for s in 0..self.cluster.services.len() as u32 {
             self.reconcile(s);
         }
@@ -241,7 +256,9 @@ impl<'r> Sim<'r> {
                 Ev::SpotAt(f) => self.on_spot_at(f),
                 Ev::AzDown(f) => self.on_az_down(f),
                 Ev::AzUp(z) => self.on_az_up(z),
-                Ev::TaskFault { key, serial, spot } => self.on_task_fault(key, serial, spot),
+                Ev::TaskFault { key, serial, kind } => self.on_task_fault(key, serial, kind),
+                Ev::Deploy(i) => self.on_deploy(i),
+                Ev::DeployStep(s, id) => self.on_deploy_step(s, id),
                 Ev::Reconcile(s) => self.on_reconcile(s),
                 Ev::Sample => {
                     self.scaling_tick(now);
@@ -372,6 +389,7 @@ impl<'r> Sim<'r> {
         }
         self.outcome.events_processed = self.queue.delivered();
         self.outcome.incidents = std::mem::take(&mut self.incidents);
+        self.outcome.deployments = std::mem::take(&mut self.deployments);
         Ok((self.outcome, self.cluster))
     }
 }

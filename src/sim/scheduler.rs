@@ -15,6 +15,9 @@ impl Sim<'_> {
     }
 
     fn reconcile_replica(&mut self, s: u32) {
+        if self.reconcile_deployment(s) {
+            return;
+        }
         let svc = &self.cluster.services[s as usize];
         let (active, desired) = (svc.active.len() as u32, svc.desired);
         let (taskdef, group) = (svc.taskdef, svc.group);

@@ -1,0 +1,268 @@
+//! Deployments of a new task definition revision: rolling updates bounded
+//! by minimum healthy / maximum percent, the deployment circuit breaker with
+//! rollback, and blue/green with all-at-once, canary or linear traffic.
+
+use super::{Ev, Sim};
+use crate::model::deployment::{
+    BlueGreenPhase, Deployment, DeploymentRecord, Strategy, Traffic, failure_threshold,
+};
+use crate::model::{Owner, StopReason, TaskState};
+
+impl Sim<'_> {
+    pub(super) fn on_deploy(&mut self, i: u32) {
+        let plan = self.plans[i as usize].clone();
+        self.start_deployment(plan.service, plan.taskdef, plan.strategy, None);
+    }
+
+    fn start_deployment(
+        &mut self,
+        s: u32,
+        target: u32,
+        strategy: Strategy,
+        rollback_of: Option<u32>,
+    ) {
+        let now = self.now();
+        let svc = &self.cluster.services[s as usize];
+        let previous = svc.taskdef;
+        if target == previous && svc.deployment.is_none() {
+            return;
+        }
+        // A new deployment replaces one in progress (ECS supersedes it).
+        if let Some(old) = svc.deployment.as_ref().map(|d| d.id) {
+            self.close_record(old, "STOPPED");
+        }
+        let svc = &self.cluster.services[s as usize];
+        let id = self.deployments.len() as u32 + 1;
+        let strategy_name = match strategy {
+            Strategy::Rolling => "rolling",
+            Strategy::BlueGreen { .. } => "blue_green",
+        };
+        let c = &self.cluster;
+        self.deployments.push(DeploymentRecord {
+            id,
+            service: svc.name.clone(),
+            from: c.taskdefs[previous as usize].family.clone(),
+            to: c.taskdefs[target as usize].family.clone(),
+            strategy: strategy_name,
+            started: now,
+            ended: None,
+            status: "IN_PROGRESS",
+            failed_tasks: 0,
+            rollback_of,
+        });
+        let svc = &mut self.cluster.services[s as usize];
+        svc.deployment = Some(Deployment {
+            id,
+            target,
+            previous,
+            strategy,
+            started: now,
+            failed_tasks: 0,
+            threshold: failure_threshold(svc.desired),
+            is_rollback: rollback_of.is_some(),
+            phase: BlueGreenPhase::Provisioning,
+            traffic_pct: 0.0,
+        });
+        svc.taskdef = target;
+        // A new revision starts with a clean throttle.
+        svc.health.failed_in_row = 0;
+        svc.health.launch_after = now;
+        self.reconcile(s);
+    }
+
+    fn close_record(&mut self, id: u32, status: &'static str) {
+        let now = self.now();
+        if let Some(r) = self.deployments.iter_mut().find(|r| r.id == id) {
+            r.status = status;
+            r.ended = Some(now);
+        }
+    }
+
+    /// A task of the service failed to start: the circuit breaker counts
+    /// tasks of the revision being deployed.
+    pub(super) fn deployment_task_failed(&mut self, s: u32, taskdef: u32) {
+        let svc = &mut self.cluster.services[s as usize];
+        let Some(d) = &mut svc.deployment else { return };
+        if d.target != taskdef {
+            return;
+        }
+        d.failed_tasks += 1;
+        let (id, failed, threshold, previous, strategy) = (
+            d.id,
+            d.failed_tasks,
+            d.threshold,
+            d.previous,
+            d.strategy.clone(),
+        );
+        if let Some(r) = self.deployments.iter_mut().find(|r| r.id == id) {
+            r.failed_tasks = failed;
+        }
+        let Some(rollback) = svc.deploy_config.circuit_breaker else {
+            return;
+        };
+        if failed < threshold {
+            return;
+        }
+        if rollback {
+            self.close_record(id, "ROLLED_BACK");
+            self.cluster.services[s as usize].deployment = None;
+            self.start_deployment(s, previous, strategy, Some(id));
+        } else {
+            // FAILED: the scheduler keeps the revision and goes on trying, throttled.
+            self.close_record(id, "FAILED");
+            self.cluster.services[s as usize].deployment = None;
+        }
+    }
+
+    /// The service scheduler's step while a deployment runs. Returns false
+    /// when there is none.
+    pub(super) fn reconcile_deployment(&mut self, s: u32) -> bool {
+        let Some(d) = self.cluster.services[s as usize].deployment.clone() else {
+            return false;
+        };
+        match d.strategy {
+            Strategy::Rolling => self.rolling_step(s, &d),
+            Strategy::BlueGreen { .. } => self.blue_green_step(s, &d),
+        }
+        true
+    }
+
+    /// (new, old) active tasks and how many of all are RUNNING.
+    fn split(&self, s: u32, target: u32) -> (Vec<u32>, Vec<u32>, u32) {
+        let c = &self.cluster;
+        let svc = &c.services[s as usize];
+        let (mut new, mut old) = (Vec::new(), Vec::new());
+        let mut running = 0;
+        for &k in &svc.active {
+            let t = &c.tasks[k];
+            if t.state == TaskState::Running {
+                running += 1;
+            }
+            if t.taskdef == target {
+                new.push(k)
+            } else {
+                old.push(k)
+            }
+        }
+        // Old tasks that are not serving go first, then the oldest.
+        old.sort_by_key(|&k| (c.tasks[k].state == TaskState::Running, c.tasks[k].serial));
+        (new, old, running)
+    }
+
+    fn rolling_step(&mut self, s: u32, d: &Deployment) {
+        let svc = &self.cluster.services[s as usize];
+        let (desired, cfg) = (svc.desired, svc.deploy_config.clone());
+        let (max_total, min_healthy) = (cfg.max_total(desired), cfg.min_healthy(desired));
+        let (taskdef, group) = (svc.taskdef, svc.group);
+        // Stop old tasks as far as min healthy allows, launch new ones as far
+        // as max percent allows, and again once the stops made room.
+        for _ in 0..2 {
+            let (_, old, mut running) = self.split(s, d.target);
+            for k in old {
+                let serving = self.cluster.tasks[k].state == TaskState::Running;
+                if serving && running <= min_healthy {
+                    break;
+                }
+                if serving {
+                    running -= 1;
+                }
+                self.stop(k, StopReason::ScaleIn);
+            }
+            let (new, old, _) = self.split(s, d.target);
+            let active = (new.len() + old.len()) as u32;
+            let wanted = desired
+                .saturating_sub(new.len() as u32)
+                .min(max_total.saturating_sub(active));
+            if wanted > 0 && !self.throttled(s) {
+                for _ in 0..wanted {
+                    self.launch(Owner::Service(s), taskdef, group, None, None);
+                }
+            }
+        }
+        let (new, old, _) = self.split(s, d.target);
+        if old.is_empty()
+            && new.len() as u32 == desired
+            && new
+                .iter()
+                .all(|&k| self.cluster.tasks[k].state == TaskState::Running)
+        {
+            self.finish_deployment(s, d.id);
+        }
+    }
+
+    fn finish_deployment(&mut self, s: u32, id: u32) {
+        self.cluster.services[s as usize].deployment = None;
+        self.close_record(id, "COMPLETED");
+    }
+
+    fn blue_green_step(&mut self, s: u32, d: &Deployment) {
+        let (new, old, _) = self.split(s, d.target);
+        let svc = &self.cluster.services[s as usize];
+        let (desired, taskdef, group) = (svc.desired, svc.taskdef, svc.group);
+        if d.phase != BlueGreenPhase::Provisioning {
+            return;
+        }
+        // Green: a full replacement set beside blue.
+        let missing = desired.saturating_sub(new.len() as u32);
+        if missing > 0 && !self.throttled(s) {
+            for _ in 0..missing {
+                self.launch(Owner::Service(s), taskdef, group, None, None);
+            }
+        }
+        let (new, _, _) = self.split(s, d.target);
+        let _ = old;
+        if new.len() as u32 == desired
+            && new
+                .iter()
+                .all(|&k| self.cluster.tasks[k].state == TaskState::Running)
+        {
+            self.shift(s, d.id);
+        }
+    }
+
+    /// Moves the next share of traffic to green; after the last, bakes.
+    fn shift(&mut self, s: u32, id: u32) {
+        let svc = &mut self.cluster.services[s as usize];
+        let Some(d) = &mut svc.deployment else { return };
+        let Strategy::BlueGreen { traffic, bake_time } = d.strategy else {
+            return;
+        };
+        let (step, interval) = match traffic {
+            Traffic::AllAtOnce => (100.0, 0),
+            Traffic::Canary { percent, interval } => {
+                (if d.traffic_pct == 0.0 { percent } else { 100.0 }, interval)
+            }
+            Traffic::Linear { percent, interval } => (percent, interval),
+        };
+        d.phase = BlueGreenPhase::Shifting;
+        d.traffic_pct = (d.traffic_pct + step).min(100.0);
+        if d.traffic_pct >= 100.0 {
+            d.phase = BlueGreenPhase::Baking;
+            self.queue.schedule_in(bake_time, Ev::DeployStep(s, id));
+        } else {
+            self.queue.schedule_in(interval, Ev::DeployStep(s, id));
+        }
+    }
+
+    pub(super) fn on_deploy_step(&mut self, s: u32, id: u32) {
+        let Some(d) = self.cluster.services[s as usize].deployment.clone() else {
+            return;
+        };
+        if d.id != id {
+            return;
+        }
+        match d.phase {
+            BlueGreenPhase::Shifting => self.shift(s, id),
+            BlueGreenPhase::Baking => {
+                // Bake time over: blue goes.
+                let (_, old, _) = self.split(s, d.target);
+                for k in old {
+                    self.stop(k, StopReason::ScaleIn);
+                }
+                self.finish_deployment(s, id);
+                self.reconcile(s);
+            }
+            BlueGreenPhase::Provisioning => {}
+        }
+    }
+}
