@@ -385,3 +385,53 @@ fn price_formats() {
         Some(2)
     );
 }
+
+/// `--out` replaces an earlier result but never a folder holding anything
+/// else, nor a file.
+#[test]
+fn out_never_clobbers_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), GOOD).unwrap();
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/precious.txt"), "keep").unwrap();
+    let out = ecsim(dir.path(), &["run", "s.toml", "--out", "mine"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("mine: --out: holds \"precious.txt\""), "{err}");
+    assert!(dir.path().join("mine/precious.txt").exists());
+    std::fs::write(dir.path().join("afile"), "x").unwrap();
+    let out = ecsim(dir.path(), &["run", "s.toml", "--out", "afile"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("afile")).unwrap(),
+        "x"
+    );
+    // An earlier result is replaced.
+    assert_eq!(
+        ecsim(dir.path(), &["run", "s.toml", "--out", "r", "-q"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        ecsim(dir.path(), &["run", "s.toml", "--out", "r", "-q"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn absurd_duration_is_refused() {
+    rejects(
+        &GOOD.replace("duration = \"1h\"", "duration = \"106751991d\""),
+        "duration",
+        "at most 400d",
+    );
+}

@@ -169,9 +169,10 @@ impl Recorder for CsvRecorder {
             t.serial.to_string(),
             c.owner_name(t.owner).to_string(),
             c.taskdefs[t.taskdef as usize].family.clone(),
-            "EC2".to_string(),
+            t.capacity.launch_type().to_string(),
             inst.map(|i| i.id.clone()).unwrap_or_default(),
-            inst.map(|i| c.azs[i.az as usize].clone())
+            c.task_az(t)
+                .map(|z| c.azs[z as usize].clone())
                 .unwrap_or_default(),
             format_secs(t.created),
             opt_secs(t.started),

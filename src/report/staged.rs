@@ -1,6 +1,6 @@
 //! A results folder that only appears under its real name once complete.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result};
 use std::path::{Path, PathBuf};
 
 pub struct StagedDir {
@@ -11,6 +11,7 @@ pub struct StagedDir {
 
 impl StagedDir {
     pub fn new(target: &Path) -> Result<Self> {
+        check_replaceable(target)?;
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -64,6 +65,59 @@ impl StagedDir {
         self.done = true;
         Ok(self.target.clone())
     }
+}
+
+/// Files an ecsim results folder may hold.
+const OUTPUTS: &[&str] = &[
+    "summary.json",
+    "tasks.csv",
+    "instances.csv",
+    "timeseries.csv",
+    "cost.csv",
+    "cost_timeseries.csv",
+    "scaling.csv",
+    "incidents.csv",
+    "deployments.csv",
+];
+
+/// A run replaces an earlier result, never anything else: an existing
+/// target must be a folder holding only ecsim outputs.
+fn check_replaceable(target: &Path) -> Result<()> {
+    if !target.exists() {
+        return Ok(());
+    }
+    let refuse = |why: String| Error::Input(InputError::new(target, "--out", why));
+    if !target.is_dir() {
+        return Err(refuse(
+            "exists and is not a folder; choose another --out".into(),
+        ));
+    }
+    let entries = std::fs::read_dir(target)
+        .map_err(|e| Error::io(format!("cannot read {}", target.display()), e))?;
+    let mut has_summary = false;
+    for e in entries {
+        let name = e
+            .map_err(|e| Error::io(format!("cannot read {}", target.display()), e))?
+            .file_name();
+        let name = name.to_string_lossy();
+        has_summary |= name == "summary.json";
+        if !OUTPUTS.contains(&name.as_ref()) {
+            return Err(refuse(format!(
+                "holds \"{name}\", which is not an ecsim output; a run only replaces an earlier result — choose another --out"
+            )));
+        }
+    }
+    if !has_summary
+        && target
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    {
+        return Err(refuse(
+            "is not an ecsim results folder (no summary.json); choose another --out".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl Drop for StagedDir {

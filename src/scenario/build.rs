@@ -17,6 +17,8 @@ use crate::placement::{self, Constraint, Request, SpreadField, Strategy};
 use crate::scaling::ScalingState;
 use std::collections::{BTreeMap, HashSet};
 
+const MAX_DURATION: crate::engine::SimTime = 400 * crate::engine::time::DAY;
+
 pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     if spec.name.is_empty()
         || !spec
@@ -28,6 +30,17 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         return Err(ctx.err("name", format!("\"{}\" must be non-empty letters, digits, '-', '_' or '.' (it names the results folder)", spec.name)));
     }
     let duration = ctx.duration("duration", &spec.duration)?;
+    // The run keeps per-minute and per-hour rows: a cap keeps a typo such
+    // as "100000w" from exhausting memory.
+    if duration > MAX_DURATION {
+        return Err(ctx.err(
+            "duration",
+            format!(
+                "{} is longer than ecsim simulates (at most 400d)",
+                spec.duration
+            ),
+        ));
+    }
     if duration == 0 {
         return Err(ctx.err("duration", "must be longer than 0s"));
     }

@@ -188,13 +188,17 @@ pub(super) fn build_providers(
         if target == 0 {
             return Err(ctx.err(format!("{p}.target_capacity"), "must be 1 to 100 (percent)"));
         }
-        let min_step = ctx
-            .count(
-                &format!("{p}.minimum_scaling_step_size"),
-                c.minimum_scaling_step_size.unwrap_or(1),
-                10_000,
-            )?
-            .max(1);
+        let min_step = ctx.count(
+            &format!("{p}.minimum_scaling_step_size"),
+            c.minimum_scaling_step_size.unwrap_or(1),
+            10_000,
+        )?;
+        if min_step == 0 {
+            return Err(ctx.err(
+                format!("{p}.minimum_scaling_step_size"),
+                "must be 1 to 10000",
+            ));
+        }
         let max_step = ctx.count(
             &format!("{p}.maximum_scaling_step_size"),
             c.maximum_scaling_step_size.unwrap_or(10_000),

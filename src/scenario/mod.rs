@@ -63,7 +63,15 @@ fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> In
         .trim()
         .replace("expected i64", "expected a whole number")
         .replace("expected u64", "expected a whole number 0 or more")
-        .replace("expected f64", "expected a number");
+        .replace("expected f64", "expected a number")
+        .replace(
+            "expected internally tagged enum DistSpec",
+            "expected a distribution like { kind = \"constant\", value = \"10m\" }",
+        )
+        .replace(
+            "expected internally tagged enum ArrivalSpec",
+            "expected arrivals like { kind = \"poisson\", rate_per_hour = 30 }",
+        );
     if let Some(span) = e.span() {
         let before = &text[..span.start.min(text.len())];
         let line = before.matches('\n').count() + 1;

@@ -102,7 +102,7 @@ pub fn load(file: &Path, scale: f64) -> Result<Vec<(SimTime, f64)>, InputError> 
     }
     let mut steps: Vec<i64> = raw.windows(2).map(|w| w[1].0 - w[0].0).collect();
     steps.sort_unstable();
-    if let Some(&usual) = steps.get(steps.len() / 2) {
+    if let Some(&usual) = steps.get(steps.len().saturating_sub(1) / 2) {
         for w in raw.windows(2) {
             if w[1].0 - w[0].0 > 2 * usual {
                 return Err(err(
@@ -119,8 +119,11 @@ pub fn load(file: &Path, scale: f64) -> Result<Vec<(SimTime, f64)>, InputError> 
     let t0 = raw[0].0;
     raw.into_iter()
         .map(|(t, v, at)| {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(err(at, format!("value {v} must be a number 0 or more")));
+            if !(v.is_finite() && (0.0..=1e12).contains(&v)) {
+                return Err(err(
+                    at,
+                    format!("value {v} must be a number from 0 to 1e12"),
+                ));
             }
             Ok(((t - t0) as SimTime, v * scale))
         })

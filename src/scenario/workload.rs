@@ -271,6 +271,9 @@ pub(super) fn autoscaling(
                     ),
                 )),
             };
+        if !sp.threshold.is_finite() {
+            return Err(ctx.err(format!("{q}.threshold"), "must be a finite number"));
+        }
         let periods = ctx
             .count(
                 &format!("{q}.evaluation_periods"),
@@ -297,6 +300,21 @@ pub(super) fn autoscaling(
                     format!("{q}.steps[{k}]"),
                     format!("lower {l} must be below upper {u}"),
                 ));
+            }
+            if st.adjustment.abs() > 100_000
+                || (adjustment_type == Adjustment::ExactCapacity && st.adjustment < 0)
+            {
+                return Err(ctx.err(
+                    format!("{q}.steps[{k}].adjustment"),
+                    format!(
+                        "{} is out of range (-100000..=100000; 0 or more for ExactCapacity)",
+                        st.adjustment
+                    ),
+                ));
+            }
+            if st.lower.is_some_and(|v| !v.is_finite()) || st.upper.is_some_and(|v| !v.is_finite())
+            {
+                return Err(ctx.err(format!("{q}.steps[{k}]"), "bounds must be finite numbers"));
             }
             list.push(Step {
                 lower: st.lower,

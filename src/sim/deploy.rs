@@ -127,7 +127,17 @@ impl Sim<'_> {
         true
     }
 
-    /// (new, old) active tasks and how many of all are RUNNING.
+    /// Whether a task counts as healthy: RUNNING and past the health check
+    /// grace period (before it, health is not yet established).
+    fn healthy(&self, s: u32, k: u32) -> bool {
+        let t = &self.cluster.tasks[k];
+        let grace = self.cluster.services[s as usize]
+            .deploy_config
+            .health_check_grace;
+        t.state == TaskState::Running && t.started.is_some_and(|st| st + grace <= self.now())
+    }
+
+    /// (new, old) active tasks and how many of all are healthy.
     fn split(&self, s: u32, target: u32) -> (Vec<u32>, Vec<u32>, u32) {
         let c = &self.cluster;
         let svc = &c.services[s as usize];
@@ -135,7 +145,7 @@ impl Sim<'_> {
         let mut running = 0;
         for &k in &svc.active {
             let t = &c.tasks[k];
-            if t.state == TaskState::Running {
+            if self.healthy(s, k) {
                 running += 1;
             }
             if t.taskdef == target {
@@ -159,7 +169,7 @@ impl Sim<'_> {
         for _ in 0..2 {
             let (_, old, mut running) = self.split(s, d.target);
             for k in old {
-                let serving = self.cluster.tasks[k].state == TaskState::Running;
+                let serving = self.healthy(s, k);
                 if serving && running <= min_healthy {
                     break;
                 }
@@ -180,11 +190,7 @@ impl Sim<'_> {
             }
         }
         let (new, old, _) = self.split(s, d.target);
-        if old.is_empty()
-            && new.len() as u32 == desired
-            && new
-                .iter()
-                .all(|&k| self.cluster.tasks[k].state == TaskState::Running)
+        if old.is_empty() && new.len() as u32 == desired && new.iter().all(|&k| self.healthy(s, k))
         {
             self.finish_deployment(s, d.id);
         }
@@ -196,7 +202,7 @@ impl Sim<'_> {
     }
 
     fn blue_green_step(&mut self, s: u32, d: &Deployment) {
-        let (new, old, _) = self.split(s, d.target);
+        let (new, _, _) = self.split(s, d.target);
         let svc = &self.cluster.services[s as usize];
         let (desired, taskdef, group) = (svc.desired, svc.taskdef, svc.group);
         if d.phase != BlueGreenPhase::Provisioning {
@@ -210,12 +216,7 @@ impl Sim<'_> {
             }
         }
         let (new, _, _) = self.split(s, d.target);
-        let _ = old;
-        if new.len() as u32 == desired
-            && new
-                .iter()
-                .all(|&k| self.cluster.tasks[k].state == TaskState::Running)
-        {
+        if new.len() as u32 == desired && new.iter().all(|&k| self.healthy(s, k)) {
             self.shift(s, d.id);
         }
     }

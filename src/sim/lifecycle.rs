@@ -336,8 +336,13 @@ impl Sim<'_> {
                 svc.ramp_done = Some(now);
                 svc.stats.running.start_min_tracking();
             }
-            // A deployment moves on as its new tasks come up.
+            // A deployment moves on as its new tasks come up, and again when
+            // their health check grace period is over.
             if svc.deployment.is_some() {
+                let grace = svc.deploy_config.health_check_grace;
+                if grace > 0 {
+                    self.queue.schedule_in(grace, Ev::Reconcile(s));
+                }
                 self.reconcile(s);
             }
         }
