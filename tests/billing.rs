@@ -89,9 +89,20 @@ fn fargate_ten_minutes_by_hand() {
     let r = rows(dir.path());
     assert_eq!(r.len(), 1);
     assert_eq!(&r[0][1], "FARGATE");
-    let tasks: Vec<csv::StringRecord> = csv::Reader::from_path(dir.path().join("out/tasks.csv")).unwrap().records().map(|r| r.unwrap()).collect();
-    assert_eq!((&tasks[0][3], tasks[0][4].is_empty()), ("FARGATE", true), "launch_type, no instance");
-    assert!(tasks[0][5].starts_with("us-east-1"), "a Fargate task has a zone");
+    let tasks: Vec<csv::StringRecord> = csv::Reader::from_path(dir.path().join("out/tasks.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        (&tasks[0][3], tasks[0][4].is_empty()),
+        ("FARGATE", true),
+        "launch_type, no instance"
+    );
+    assert!(
+        tasks[0][5].starts_with("us-east-1"),
+        "a Fargate task has a zone"
+    );
     assert_eq!(&r[0][5], "600.000", "billed seconds");
     assert_eq!(&r[0][7], "0.0082283333");
     assert_eq!(s.cost.cost_by_launch_type["FARGATE"], s.cost.total_cost_usd);
