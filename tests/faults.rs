@@ -193,6 +193,20 @@ fn spot_interruption_drains_and_replaces_before_reclaim() {
     );
     assert_eq!(o.incidents.len(), 1);
     assert_eq!(o.incidents[0].kind, "spot_interruption");
+    // Replacements first, within maximumPercent: never below the desired 8
+    // (minimumHealthyPercent 100) once the service was up.
+    assert!(
+        log.samples
+            .iter()
+            .filter(|s| s.time >= 2 * MINUTE)
+            .all(|s| s.services[0].1 >= 8)
+    );
+    assert!(
+        c.services[0]
+            .health
+            .min_healthy_fraction
+            .is_none_or(|f| f >= 1.0)
+    );
     // The instance terminated at the reclaim; the group launched a replacement.
     let first_spot = c.instances.iter().find(|i| i.spot).unwrap();
     assert_eq!(first_spot.terminated, Some(notice + 120_000));

@@ -40,6 +40,8 @@ pub struct Instance {
     pub spot: bool,
     /// Scale-in drain: terminate as soon as the last task is gone.
     pub terminate_when_empty: bool,
+    /// Draining because Spot reclaims it.
+    pub spot_reclaim: bool,
     pub cpu_level: Level,
     pub memory_level: Level,
 }

@@ -55,6 +55,7 @@ impl InstanceTemplate {
             tasks_placed: 0,
             spot: self.spot,
             terminate_when_empty: false,
+            spot_reclaim: false,
             cpu_level: Level::default(),
             memory_level: Level::default(),
         }

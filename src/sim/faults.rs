@@ -238,10 +238,36 @@ impl Sim<'_> {
 
     /// The instance and every task on it are gone; its group relaunches.
     fn lose_instance(&mut self, idx: u32, reason: StopReason) -> u32 {
+        let tasks = self.retire_instance(idx);
+        self.kill(&tasks, reason);
+        let group = self.cluster.instances[idx as usize].group;
+        self.asg_reconcile(group);
+        tasks.len() as u32
+    }
+
+    /// Takes tasks down at once, those already stopping included.
+    fn kill(&mut self, tasks: &[u32], reason: StopReason) {
+        for &k in tasks {
+            let Some(t) = self.cluster.tasks.get_mut(k) else {
+                continue;
+            };
+            t.killed = true;
+            if t.desired_running {
+                self.stop(k, reason);
+            } else if let Some(timer) = t.timer.take() {
+                self.queue.cancel(timer);
+                self.on_timer(k);
+            }
+        }
+    }
+
+    /// The instance is gone (no new tasks, no longer registered); returns
+    /// the tasks it held.
+    fn retire_instance(&mut self, idx: u32) -> Vec<u32> {
         let now = self.now();
         let inst = &mut self.cluster.instances[idx as usize];
         if inst.status == InstanceStatus::Inactive {
-            return 0;
+            return Vec::new();
         }
         let was_registered = matches!(
             inst.status,
@@ -255,14 +281,7 @@ impl Sim<'_> {
             self.cluster.registered_cpu -= u64::from(inst.cpu);
             self.cluster.registered_memory -= u64::from(inst.memory);
         }
-        let group = inst.group;
-        let tasks = inst.tasks.clone();
-        for &k in &tasks {
-            self.cluster.tasks[k].killed = true;
-            self.stop(k, reason);
-        }
-        self.asg_reconcile(group);
-        tasks.len() as u32
+        inst.tasks.clone()
     }
 
     pub(super) fn on_instance_fail(&mut self, idx: u32) {
@@ -295,10 +314,9 @@ impl Sim<'_> {
             self.now(),
             service_tasks.len() as u32,
         );
-        for k in service_tasks {
-            self.stop(k, StopReason::SpotInterruption);
-        }
-        // Replacements start now, while the old tasks shut down.
+        self.cluster.instances[idx as usize].spot_reclaim = true;
+        // The scheduler starts replacements and stops the draining tasks as
+        // the deployment configuration allows.
         self.reconcile_all();
         self.queue.schedule_in(SPOT_WARNING, Ev::SpotReclaim(idx));
         // The group replaces the instance as soon as it is marked for reclaim.
@@ -349,31 +367,29 @@ impl Sim<'_> {
         let now = self.now();
         self.az_down[az as usize] = true;
         self.queue.schedule_in(duration, Ev::AzUp(az));
-        let mut lost = 0;
         let in_zone: Vec<u32> = (0..self.cluster.instances.len() as u32)
             .filter(|&i| self.cluster.instances[i as usize].az == az)
             .collect();
-        // Nothing is placed in the zone from now on, replacements included.
+        // Every instance in the zone is gone before any task is replaced,
+        // so no replacement lands there.
+        let mut tasks = Vec::new();
         for &i in &in_zone {
-            let inst = &mut self.cluster.instances[i as usize];
-            if inst.status == InstanceStatus::Active {
-                inst.status = InstanceStatus::Draining;
-            }
+            tasks.extend(self.retire_instance(i));
         }
-        for i in in_zone {
-            lost += self.lose_instance(i, StopReason::ZoneLost);
-        }
-        let fargate: Vec<u32> = self
-            .cluster
-            .tasks
+        tasks.extend(
+            self.cluster
+                .tasks
+                .iter()
+                .filter(|(_, t)| t.capacity.is_fargate() && t.az == Some(az))
+                .map(|(k, _)| k),
+        );
+        let lost = tasks
             .iter()
-            .filter(|(_, t)| t.capacity.is_fargate() && t.az == Some(az) && t.desired_running)
-            .map(|(k, _)| k)
-            .collect();
-        for k in fargate {
-            self.cluster.tasks[k].killed = true;
-            self.stop(k, StopReason::ZoneLost);
-            lost += 1;
+            .filter(|&&k| self.cluster.tasks[k].desired_running)
+            .count() as u32;
+        self.kill(&tasks, StopReason::ZoneLost);
+        for g in 0..self.cluster.templates.len() as u32 {
+            self.asg_reconcile(g);
         }
         let name = self.cluster.azs[az as usize].clone();
         self.open_incident("az_outage", name, now, lost);

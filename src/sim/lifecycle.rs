@@ -296,7 +296,17 @@ impl Sim<'_> {
             }
             TaskState::Activating => {
                 self.set_state(key, TaskState::Running);
+                let serial = self.cluster.tasks[key].serial;
                 self.on_running(key);
+                // The scheduler may have stopped this very task (and reused its slot).
+                if self
+                    .cluster
+                    .tasks
+                    .get(key)
+                    .is_none_or(|t| t.serial != serial || t.state != TaskState::Running)
+                {
+                    return false;
+                }
             }
             TaskState::Running => {
                 // A job's essential container finished.
@@ -336,13 +346,22 @@ impl Sim<'_> {
                 svc.ramp_done = Some(now);
                 svc.stats.running.start_min_tracking();
             }
-            // A deployment moves on as its new tasks come up, and again when
-            // their health check grace period is over.
-            if svc.deployment.is_some() {
-                let grace = svc.deploy_config.health_check_grace;
-                if grace > 0 {
-                    self.queue.schedule_in(grace, Ev::Reconcile(s));
-                }
+            // A deployment, or tasks leaving a draining instance, move on as
+            // new tasks come up (and, for deployments, when their grace ends).
+            let (deploying, grace) = (
+                svc.deployment.is_some(),
+                svc.deploy_config.health_check_grace,
+            );
+            let c = &self.cluster;
+            let draining = c.services[s as usize].active.iter().any(|&k| {
+                c.tasks[k].instance.is_some_and(|i| {
+                    c.instances[i as usize].status == crate::model::InstanceStatus::Draining
+                })
+            });
+            if deploying && grace > 0 {
+                self.queue.schedule_in(grace, Ev::Reconcile(s));
+            }
+            if deploying || draining {
                 self.reconcile(s);
             }
         }

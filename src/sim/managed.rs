@@ -246,8 +246,15 @@ impl Sim<'_> {
         let inst = &mut self.cluster.instances[idx as usize];
         inst.status = InstanceStatus::Draining;
         inst.terminate_when_empty = true;
-        let tasks = inst.tasks.clone();
-        for k in tasks {
+        // DAEMON tasks go now; service tasks are moved by the scheduler;
+        // standalone tasks run to completion.
+        let daemon: Vec<u32> = inst
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&k| self.cluster.tasks[k].target_instance.is_some())
+            .collect();
+        for k in daemon {
             self.stop(k, StopReason::Draining);
         }
         for s in 0..self.cluster.services.len() as u32 {

@@ -18,6 +18,9 @@ impl Sim<'_> {
         if self.reconcile_deployment(s) {
             return;
         }
+        if self.replace_draining(s) {
+            return;
+        }
         let svc = &self.cluster.services[s as usize];
         let (active, desired) = (svc.active.len() as u32, svc.desired);
         let (taskdef, group) = (svc.taskdef, svc.group);
@@ -33,6 +36,72 @@ impl Sim<'_> {
             };
             self.stop(key, StopReason::ScaleIn);
         }
+    }
+
+    /// Tasks on DRAINING instances are moved the way a deployment moves them
+    /// (UpdateContainerInstancesState): replacements start first, within
+    /// maximumPercent, and a draining task stops once minimumHealthyPercent
+    /// allows. Returns false when the service has no task on a draining instance.
+    fn replace_draining(&mut self, s: u32) -> bool {
+        let c = &self.cluster;
+        let svc = &c.services[s as usize];
+        let on_draining = |k: u32| {
+            c.tasks[k]
+                .instance
+                .is_some_and(|i| c.instances[i as usize].status == InstanceStatus::Draining)
+        };
+        let mut draining: Vec<u32> = svc
+            .active
+            .iter()
+            .copied()
+            .filter(|&k| on_draining(k))
+            .collect();
+        if draining.is_empty() {
+            return false;
+        }
+        // Not yet serving first: they can go at once.
+        draining.sort_by_key(|&k| (c.tasks[k].state == TaskState::Running, c.tasks[k].serial));
+        let (desired, active) = (svc.desired, svc.active.len() as u32);
+        let (max_total, min_healthy) = (
+            svc.deploy_config.max_total(desired),
+            svc.deploy_config.min_healthy(desired),
+        );
+        let (taskdef, group) = (svc.taskdef, svc.group);
+        let mut running = svc
+            .active
+            .iter()
+            .filter(|&&k| c.tasks[k].state == TaskState::Running)
+            .count() as u32;
+        let keep = active - draining.len() as u32;
+        let launch = desired
+            .saturating_sub(keep)
+            .min(max_total.saturating_sub(active));
+        if launch > 0 && !self.throttled(s) {
+            for _ in 0..launch {
+                self.launch(Owner::Service(s), taskdef, group, None, None);
+            }
+        }
+        for k in draining {
+            let serving = self.cluster.tasks[k].state == TaskState::Running;
+            if serving && running <= min_healthy {
+                break;
+            }
+            if serving {
+                running -= 1;
+            }
+            let spot = self.cluster.tasks[k]
+                .instance
+                .is_some_and(|i| self.cluster.instances[i as usize].spot_reclaim);
+            self.stop(
+                k,
+                if spot {
+                    StopReason::SpotInterruption
+                } else {
+                    StopReason::Draining
+                },
+            );
+        }
+        true
     }
 
     /// Scale-in choice. Tasks still waiting for capacity go first (they hold
