@@ -56,7 +56,12 @@ pub fn pct_wide(part: u128, whole: u128) -> String {
 }
 
 impl CsvRecorder {
-    pub fn create(dir: &Path, cluster: &Cluster, end: SimTime) -> Result<Self, csv::Error> {
+    pub fn create(
+        dir: &Path,
+        cluster: &Cluster,
+        end: SimTime,
+        with_faults: bool,
+    ) -> Result<Self, csv::Error> {
         let open = |name: &str| -> Result<csv::Writer<BufWriter<File>>, csv::Error> {
             Ok(csv::Writer::from_writer(BufWriter::with_capacity(
                 1 << 16,
@@ -102,6 +107,9 @@ impl CsvRecorder {
         for p in &cluster.providers {
             header.push(format!("{}_instances", p.name));
             header.push(format!("{}_reservation_pct", p.name));
+        }
+        if with_faults {
+            header.push("incidents_open".into());
         }
         series.write_record(&header)?;
         let mut scaling = open("scaling.csv")?;
@@ -223,6 +231,9 @@ impl Recorder for CsvRecorder {
         }
         for (n, res) in &s.providers {
             self.row.extend([n.to_string(), format!("{res:.1}")]);
+        }
+        if let Some(n) = s.incidents_open {
+            self.row.push(n.to_string());
         }
         let r = self.series.write_record(&self.row);
         self.keep(r);

@@ -92,8 +92,13 @@ pub fn simulate(
     let started = Instant::now();
     let csv = match dir {
         Some(d) => Some(
-            csv_out::CsvRecorder::create(d, &scenario.cluster, scenario.duration)
-                .map_err(csv_err("tasks.csv"))?,
+            csv_out::CsvRecorder::create(
+                d,
+                &scenario.cluster,
+                scenario.duration,
+                !scenario.faults.is_empty(),
+            )
+            .map_err(csv_err("tasks.csv"))?,
         ),
         None => None,
     };

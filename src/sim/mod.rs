@@ -72,6 +72,8 @@ pub struct Sample {
     pub loads: Vec<(crate::scaling::Reading, u64)>,
     /// Per Auto Scaling group provider: (instances, CapacityProviderReservation %).
     pub providers: Vec<(u32, f64)>,
+    /// Incidents not yet recovered from; `None` when the scenario has no faults.
+    pub incidents_open: Option<u32>,
 }
 
 /// Where the simulation reports what happened. Implemented by the CSV
@@ -326,6 +328,12 @@ impl<'r> Sim<'r> {
                 .iter()
                 .map(|x| (x.desired, x.stats.running.get(), x.stats.starting)),
         );
+        s.incidents_open = (!self.faults.is_empty()).then(|| {
+            self.incidents
+                .iter()
+                .filter(|i| i.recovered.is_none())
+                .count() as u32
+        });
         s.providers.clear();
         s.providers.extend(c.providers.iter().map(|p| {
             let n = c
