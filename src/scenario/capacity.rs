@@ -8,7 +8,7 @@ use crate::billing::{
 };
 use crate::catalog::fargate;
 use crate::engine::Dist;
-use crate::engine::time::{SECOND, SimTime, parse_duration};
+use crate::engine::time::SimTime;
 use crate::error::InputError;
 use crate::model::{Capacity, CapacityChoice, ProviderShare, TaskDef};
 use std::collections::BTreeMap;
@@ -249,10 +249,7 @@ fn spot_series(ctx: &Ctx, p: &str, file: &str) -> R<BTreeMap<String, Vec<(SimTim
         if cells.len() != 3 {
             return Err(at("expected time,instance_type,usd_per_hour".into()));
         }
-        let t = match cells[0].parse::<f64>() {
-            Ok(s) if s.is_finite() && s >= 0.0 => (s * SECOND as f64).round() as SimTime,
-            _ => parse_duration(cells[0]).map_err(|e| at(format!("{e}, or plain seconds")))?,
-        };
+        let t = super::ctx::time_cell(cells[0]).map_err(at)?;
         if crate::catalog::instance_type(cells[1]).is_none() {
             return Err(at(format!("unknown instance type \"{}\"", cells[1])));
         }

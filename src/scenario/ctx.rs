@@ -8,7 +8,7 @@ use crate::error::InputError;
 use crate::placement::query::Expr;
 use crate::placement::{Constraint, Resource, SpreadField, Strategy};
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub(super) struct Ctx<'a> {
     pub file: &'a Path,
@@ -58,33 +58,37 @@ impl Ctx<'_> {
 
     /// A CSV (or plain list) of durations, one per line: `"90s"` or plain seconds.
     fn empirical(&self, path: &str, file: &str) -> R<Dist> {
+        let (full, values) = self.durations_file(path, file)?;
+        Dist::empirical(values)
+            .map_err(|e| InputError::new(&full, "", format!("{e} (read for {path})")))
+    }
+
+    /// A file of times or durations, one per line (first column of a CSV):
+    /// `"90s"`-style or plain seconds; a header line and `#` comments are
+    /// skipped. Errors name the file, the line and the scenario field.
+    pub fn durations_file(&self, path: &str, file: &str) -> R<(PathBuf, Vec<SimTime>)> {
         let full = self.dir.join(file);
         let text = std::fs::read_to_string(&full)
             .map_err(|e| self.err(path, format!("cannot read {}: {e}", full.display())))?;
         let mut values = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let cell = line.split(',').next().unwrap_or("").trim();
-            if cell.is_empty()
-                || cell.starts_with('#')
-                || (n == 0
-                    && cell.chars().any(|c| c.is_ascii_alphabetic())
-                    && parse_duration(cell).is_err())
-            {
+            let header = n == 0
+                && cell.starts_with(|c: char| c.is_ascii_alphabetic())
+                && parse_duration(cell).is_err();
+            if cell.is_empty() || cell.starts_with('#') || header {
                 continue;
             }
-            let v = match cell.parse::<f64>() {
-                Ok(s) if s.is_finite() && s >= 0.0 => (s * SECOND as f64).round() as SimTime,
-                _ => parse_duration(cell).map_err(|e| {
-                    InputError::new(
-                        &full,
-                        format!("line {}", n + 1),
-                        format!("{e}, or plain seconds"),
-                    )
-                })?,
-            };
+            let v = time_cell(cell).map_err(|e| {
+                InputError::new(
+                    &full,
+                    format!("line {}", n + 1),
+                    format!("{e} (read for {path})"),
+                )
+            })?;
             values.push(v);
         }
-        Dist::empirical(values).map_err(|e| InputError::new(&full, "", e))
+        Ok((full, values))
     }
 
     pub fn strategies(&self, path: &str, specs: &[StrategySpec]) -> R<Vec<Strategy>> {
@@ -168,4 +172,19 @@ pub(super) fn unique<'a>(
         }
     }
     Ok(())
+}
+
+/// One time or duration: `"36h"`-style or plain seconds, at most 400 days.
+pub(super) fn time_cell(cell: &str) -> Result<SimTime, String> {
+    let v = match cell.parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=400.0 * 86_400.0).contains(&s) => {
+            (s * SECOND as f64).round() as SimTime
+        }
+        Ok(s) => return Err(format!("{s} seconds is not a time from 0 to 400 days")),
+        Err(_) => parse_duration(cell).map_err(|e| format!("{e}, or plain seconds"))?,
+    };
+    if v > 400 * 86_400_000 {
+        return Err(format!("\"{cell}\" is beyond 400 days"));
+    }
+    Ok(v)
 }

@@ -2,8 +2,7 @@
 
 use super::ctx::{Ctx, R};
 use super::spec::FaultSpec;
-use crate::engine::time::{SECOND, SimTime, parse_duration};
-use crate::error::InputError;
+use crate::engine::time::SimTime;
 use crate::faults::Fault;
 use crate::model::{Cluster, Owner};
 
@@ -57,28 +56,7 @@ fn rate(ctx: &Ctx, p: &str, v: f64) -> R<f64> {
 
 /// Times from a file: one per line, a duration ("36h") or seconds.
 fn times(ctx: &Ctx, p: &str, file: &str) -> R<Vec<SimTime>> {
-    let full = ctx.dir.join(file);
-    let text = std::fs::read_to_string(&full)
-        .map_err(|e| ctx.err(p, format!("cannot read {}: {e}", full.display())))?;
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let cell = line.split(',').next().unwrap_or("").trim();
-        if cell.is_empty() || cell.starts_with('#') || (n == 0 && cell.eq_ignore_ascii_case("time"))
-        {
-            continue;
-        }
-        let t = match cell.parse::<f64>() {
-            Ok(s) if s.is_finite() && s >= 0.0 => (s * SECOND as f64).round() as SimTime,
-            _ => parse_duration(cell).map_err(|e| {
-                InputError::new(
-                    &full,
-                    format!("line {}", n + 1),
-                    format!("{e}, or plain seconds"),
-                )
-            })?,
-        };
-        out.push(t);
-    }
+    let (_, mut out) = ctx.durations_file(p, file)?;
     out.sort_unstable();
     Ok(out)
 }
