@@ -279,3 +279,40 @@ fn bad_deployment_input() {
         "deployments[0].task_definition: unknown task definition \"web-v3\"",
     );
 }
+
+/// A rollback that fails as well ends FAILED; it is not rolled back again.
+#[test]
+fn failed_rollback_does_not_loop() {
+    let text = scenario(
+        100,
+        200,
+        "[[faults]]\nkind = \"start_failure\"\nowner = \"web\"\nfraction = 0.97\n",
+    )
+    .replace("at = \"1h\"", "at = \"20m\"");
+    let (_, _, deps) = deploy(&text, 0, 20);
+    assert_eq!(deps.len(), 2, "{deps:?}");
+    assert_eq!(
+        (deps[0].status, deps[1].status, deps[1].rollback_of),
+        ("ROLLED_BACK", "FAILED", Some(1))
+    );
+}
+
+/// Tasks that fail health checks after the grace period still make the
+/// service throttle back off (a RUNNING that is about to fail is no success).
+#[test]
+fn health_check_failures_back_off() {
+    let text = scenario(100, 200, "health_check_grace_period = \"60s\"\n[[faults]]\nkind = \"start_failure\"\ntask_definition = \"web-v2\"\nfraction = 1.0\n")
+        .replace("circuit_breaker = { enable = true, rollback = true }", "circuit_breaker = { enable = false, rollback = false }")
+        .replace("desired_count = 10", "desired_count = 1");
+    let (b, _, _) = deploy(&text, 0, 2);
+    let mut created: Vec<u64> = b
+        .done
+        .iter()
+        .filter(|t| t.taskdef == 1)
+        .map(|t| t.created)
+        .collect();
+    created.sort_unstable();
+    let gaps: Vec<u64> = created.windows(2).map(|w| (w[1] - w[0]) / 1000).collect();
+    assert!(gaps.len() >= 5, "{gaps:?}");
+    assert!(gaps[4] > 2 * gaps[0], "the wait grows: {gaps:?}");
+}

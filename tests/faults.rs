@@ -317,6 +317,44 @@ fn faults_are_deterministic() {
     assert_eq!(a.0.incidents, b.0.incidents);
 }
 
+/// Fargate replacements go only to zones that are up.
+#[test]
+fn fargate_avoids_a_down_zone() {
+    let (_, c, log) = run(r#"
+name = "f"
+duration = "4h"
+seed = 1
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+launch_type = "FARGATE"
+[[faults]]
+kind = "az_outage"
+availability_zone = "b"
+at = "1h"
+duration = "2h"
+"#);
+    let lost = log
+        .done
+        .iter()
+        .filter(|t| t.stop_reason == Some(StopReason::ZoneLost))
+        .count();
+    assert_eq!(lost, 2);
+    for t in log.done.iter().chain(c.tasks.iter().map(|(_, t)| t)) {
+        if (HOUR..3 * HOUR).contains(&t.created) {
+            assert_ne!(t.az, Some(1), "task {} placed in the down zone", t.serial);
+        }
+    }
+    assert_eq!(c.services[0].stats.running.get(), 6);
+}
+
 #[test]
 fn bad_fault_input() {
     let check = |text: &str, words: &str| {

@@ -87,6 +87,7 @@ fn place(c: &mut Cluster, inst: u32, group: u32, cpu: u32, mem: u32, ports: &[u1
         timer: None,
         run_for: None,
         killed: false,
+        failing_health: false,
     });
     c.instances[inst as usize].reserve(0, key, cpu, mem, ports);
     c.used_cpu += u64::from(cpu);

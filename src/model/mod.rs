@@ -133,7 +133,9 @@ impl Cluster {
         }
         for (key, task) in self.tasks.iter() {
             if task.capacity.is_fargate() {
-                if task.instance.is_some() || task.az.is_none() {
+                if task.instance.is_some()
+                    || (task.az.is_none() && task.state != TaskState::Provisioning)
+                {
                     return Err(format!(
                         "Fargate task {} has an instance or no zone",
                         task.serial

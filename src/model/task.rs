@@ -191,6 +191,8 @@ pub struct Task {
     pub run_for: Option<SimTime>,
     /// Lost with its host: every stopping step takes no time.
     pub killed: bool,
+    /// Will fail its health checks when the grace period ends.
+    pub failing_health: bool,
 }
 
 #[cfg(test)]

@@ -64,9 +64,12 @@ impl Sim<'_> {
             traffic_pct: 0.0,
         });
         svc.taskdef = target;
-        // A new revision starts with a clean throttle.
-        svc.health.failed_in_row = 0;
-        svc.health.launch_after = now;
+        // A new revision starts with a clean throttle; a rollback keeps
+        // backing off, so repeated failures slow down.
+        if rollback_of.is_none() {
+            svc.health.failed_in_row = 0;
+            svc.health.launch_after = now;
+        }
         self.reconcile(s);
     }
 
@@ -103,7 +106,12 @@ impl Sim<'_> {
         if failed < threshold {
             return;
         }
-        if rollback {
+        // A rollback that fails too ends FAILED: no rollback of a rollback.
+        let is_rollback = self.cluster.services[s as usize]
+            .deployment
+            .as_ref()
+            .is_some_and(|d| d.is_rollback);
+        if rollback && !is_rollback {
             self.close_record(id, "ROLLED_BACK");
             self.cluster.services[s as usize].deployment = None;
             self.start_deployment(s, previous, strategy, Some(id));
@@ -205,10 +213,7 @@ impl Sim<'_> {
         let (new, _, _) = self.split(s, d.target);
         let svc = &self.cluster.services[s as usize];
         let (desired, taskdef, group) = (svc.desired, svc.taskdef, svc.group);
-        if d.phase != BlueGreenPhase::Provisioning {
-            return;
-        }
-        // Green: a full replacement set beside blue.
+        // Green: a full replacement set beside blue, kept whole in every phase.
         let missing = desired.saturating_sub(new.len() as u32);
         if missing > 0 && !self.throttled(s) {
             for _ in 0..missing {
@@ -216,7 +221,10 @@ impl Sim<'_> {
             }
         }
         let (new, _, _) = self.split(s, d.target);
-        if new.len() as u32 == desired && new.iter().all(|&k| self.healthy(s, k)) {
+        if d.phase == BlueGreenPhase::Provisioning
+            && new.len() as u32 == desired
+            && new.iter().all(|&k| self.healthy(s, k))
+        {
             self.shift(s, d.id);
         }
     }

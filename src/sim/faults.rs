@@ -154,6 +154,7 @@ impl Sim<'_> {
             Owner::Job(_) => 0,
         };
         if r == StopReason::FailedToStart && grace > 0 {
+            self.cluster.tasks[key].failing_health = true;
             let serial = self.cluster.tasks[key].serial;
             self.queue.schedule_in(
                 grace,
@@ -242,6 +243,8 @@ impl Sim<'_> {
         self.kill(&tasks, reason);
         let group = self.cluster.instances[idx as usize].group;
         self.asg_reconcile(group);
+        // DAEMON tasks still waiting for this instance are given up.
+        self.reconcile_all();
         tasks.len() as u32
     }
 
@@ -391,6 +394,7 @@ impl Sim<'_> {
         for g in 0..self.cluster.templates.len() as u32 {
             self.asg_reconcile(g);
         }
+        self.reconcile_all();
         let name = self.cluster.azs[az as usize].clone();
         self.open_incident("az_outage", name, now, lost);
         if let Some(inc) = self.incidents.last_mut() {
@@ -423,7 +427,8 @@ impl Sim<'_> {
     }
 
     /// Each minute: is every service whole? Open incidents close when it is
-    /// (and their fault is over); they collect the minute's unserved demand.
+    /// (service recovery, even while an outage lasts); until then they
+    /// collect the minute's unserved demand.
     pub(super) fn availability_tick(&mut self, now: SimTime) {
         let mut whole = true;
         let mut unserved = 0.0;

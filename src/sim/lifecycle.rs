@@ -48,6 +48,7 @@ impl Sim<'_> {
             timer: None,
             run_for,
             killed: false,
+            failing_health: false,
         });
         let stats = self.cluster.stats_mut(owner);
         stats.launched += 1;
@@ -105,7 +106,16 @@ impl Sim<'_> {
     fn start_fargate(&mut self, key: u32) {
         let c = &self.cluster;
         let group = &c.groups[c.tasks[key].group as usize];
-        let zones: Vec<u32> = (0..c.azs.len() as u32).collect();
+        let zones: Vec<u32> = (0..c.azs.len() as u32)
+            .filter(|&z| !self.az_down[z as usize])
+            .collect();
+        if zones.is_empty() {
+            // Every zone is down: ask again in a minute.
+            let serial = c.tasks[key].serial;
+            let id = self.queue.schedule_in(60_000, Ev::Task { key, serial });
+            self.cluster.tasks[key].timer = Some(id);
+            return;
+        }
         let least = zones
             .iter()
             .map(|z| group.fargate_per_az.get(z).copied().unwrap_or(0))
@@ -320,7 +330,12 @@ impl Sim<'_> {
                 self.finalize(key);
                 return false;
             }
-            // Only Fargate tasks have a timer while PROVISIONING.
+            // Only Fargate tasks have a timer while PROVISIONING: the end of
+            // provisioning, or a new try for a zone when all were down.
+            TaskState::Provisioning if self.cluster.tasks[key].az.is_none() => {
+                self.start_fargate(key);
+                return false;
+            }
             TaskState::Provisioning => self.leave_provisioning(key),
             TaskState::Stopped => return false,
         }
@@ -335,10 +350,14 @@ impl Sim<'_> {
 
     fn on_running(&mut self, key: u32) {
         self.arm_task_faults(key);
+        let failing = self.cluster.tasks[key].failing_health;
         if let Owner::Service(s) = self.cluster.tasks[key].owner {
             let now = self.queue.now();
             let svc = &mut self.cluster.services[s as usize];
-            svc.health.failed_in_row = 0;
+            // Only a start that will stay healthy ends the throttle.
+            if !failing {
+                svc.health.failed_in_row = 0;
+            }
             if svc.reached_desired.is_none() && svc.stats.running.get() >= u64::from(svc.desired) {
                 svc.reached_desired = Some(now);
             }

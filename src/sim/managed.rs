@@ -234,33 +234,40 @@ impl Sim<'_> {
             cands.retain(|&i| i != best);
             chosen.push(best);
         }
-        for &i in &chosen {
-            self.drain(i as u32);
-        }
+        let chosen: Vec<u32> = chosen.into_iter().map(|i| i as u32).collect();
+        self.drain(&chosen);
         chosen.len() as u32
     }
 
     /// DRAINING: no new tasks; its tasks are stopped (services replace them
     /// elsewhere) and the instance terminates once empty.
-    fn drain(&mut self, idx: u32) {
-        let inst = &mut self.cluster.instances[idx as usize];
-        inst.status = InstanceStatus::Draining;
-        inst.terminate_when_empty = true;
+    fn drain(&mut self, instances: &[u32]) {
+        // All of them stop taking tasks before anything is moved, so a task
+        // leaving one never lands on another.
+        for &idx in instances {
+            let inst = &mut self.cluster.instances[idx as usize];
+            inst.status = InstanceStatus::Draining;
+            inst.terminate_when_empty = true;
+        }
         // DAEMON tasks go now; service tasks are moved by the scheduler;
         // standalone tasks run to completion.
-        let daemon: Vec<u32> = inst
-            .tasks
-            .iter()
-            .copied()
-            .filter(|&k| self.cluster.tasks[k].target_instance.is_some())
-            .collect();
-        for k in daemon {
-            self.stop(k, StopReason::Draining);
+        for &idx in instances {
+            let daemon: Vec<u32> = self.cluster.instances[idx as usize]
+                .tasks
+                .iter()
+                .copied()
+                .filter(|&k| self.cluster.tasks[k].target_instance.is_some())
+                .collect();
+            for k in daemon {
+                self.stop(k, StopReason::Draining);
+            }
         }
         for s in 0..self.cluster.services.len() as u32 {
             self.reconcile(s);
         }
-        self.terminate_if_empty(idx);
+        for &idx in instances {
+            self.terminate_if_empty(idx);
+        }
     }
 
     pub(super) fn terminate_if_empty(&mut self, idx: u32) {

@@ -15,10 +15,9 @@ impl Sim<'_> {
     }
 
     fn reconcile_replica(&mut self, s: u32) {
-        if self.reconcile_deployment(s) {
-            return;
-        }
-        if self.replace_draining(s) {
+        // Tasks on draining instances are moved first, deployment or not.
+        let drained = self.replace_draining(s);
+        if self.reconcile_deployment(s) || drained {
             return;
         }
         let svc = &self.cluster.services[s as usize];
