@@ -52,6 +52,9 @@ pub enum Command {
         /// Price file (CSV like src/catalog/prices.csv) whose rows override the shipped catalog.
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
+        /// Run even when the scenario looks too large (see the size estimate).
+        #[arg(long)]
+        force: bool,
     },
     /// Simulate a scenario and print its bill like a pricing calculator (nothing is written).
     #[command(after_help = EXAMPLES)]
@@ -66,6 +69,9 @@ pub enum Command {
         prices: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "table")]
         format: price::Format,
+        /// Run even when the scenario looks too large (see the size estimate).
+        #[arg(long)]
+        force: bool,
     },
     /// Check a scenario without running it.
     Validate {
@@ -79,6 +85,10 @@ pub enum Command {
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    // Ctrl-C stops the run at the next check; the staged results are removed.
+    let _ = ctrlc::set_handler(|| {
+        crate::sim::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed)
+    });
     match dispatch(cli.command) {
         Ok(()) => 0,
         Err(e) => {
@@ -96,8 +106,10 @@ fn dispatch(cmd: Command) -> Result<()> {
             out,
             quiet,
             prices,
+            force,
         } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
+            check_size(&sc, force)?;
             let book = price_book(prices.as_deref())?;
             let seed = seed.unwrap_or(sc.seed);
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
@@ -143,8 +155,10 @@ fn dispatch(cmd: Command) -> Result<()> {
             seed,
             prices,
             format,
+            force,
         } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
+            check_size(&sc, force)?;
             let book = price_book(prices.as_deref())?;
             let seed = seed.unwrap_or(sc.seed);
             let r = report::simulate(&sc, seed, &book, None)?;
@@ -181,4 +195,22 @@ fn price_book(file: Option<&Path>) -> Result<PriceBook> {
         Some(f) => Ok(PriceBook::with_overrides(f)?),
         None => Ok(PriceBook::shipped()),
     }
+}
+
+/// Refuses a run whose estimated size means hours of work, unless forced.
+fn check_size(sc: &scenario::Scenario, force: bool) -> Result<()> {
+    let size = scenario::estimate::estimate(sc);
+    if force || size.events <= scenario::estimate::EVENT_LIMIT {
+        return Ok(());
+    }
+    Err(Error::Input(crate::error::InputError::new(
+        &sc.file,
+        "",
+        format!(
+            "this run would process about {:.1e} events ({:.1e} tasks), far more than a scenario usually needs (limit {:.0e}); check arrival rates, schedules and duration, or pass --force to run it anyway",
+            size.events,
+            size.tasks,
+            scenario::estimate::EVENT_LIMIT
+        ),
+    )))
 }

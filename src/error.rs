@@ -53,6 +53,8 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("interrupted; no results were written (an earlier result, if any, is untouched)")]
+    Interrupted,
 }
 
 impl Error {
@@ -66,6 +68,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
+            Error::Interrupted => 130,
             _ => 1,
         }
     }

@@ -435,3 +435,70 @@ fn absurd_duration_is_refused() {
         "at most 400d",
     );
 }
+
+/// A scenario whose size means hours of work is refused up front with the
+/// estimate; `--force` runs it anyway.
+#[test]
+fn oversized_runs_need_force() {
+    let text = GOOD.replace("duration = \"1h\"", "duration = \"300d\"")
+        + "[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = { kind = \"poisson\", rate_per_hour = 1e9 }\nduration = { kind = \"constant\", value = \"1m\" }\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let out = ecsim(dir.path(), &["run", "s.toml", "--out", "r"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("would process about") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(!dir.path().join("r").exists());
+    let out = ecsim(dir.path(), &["price", "s.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Ctrl-C stops a run: exit 130, no results folder and no staging folder,
+/// and an earlier result stays as it was.
+#[test]
+fn interrupt_leaves_previous_results() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), GOOD).unwrap();
+    assert_eq!(
+        ecsim(dir.path(), &["run", "s.toml", "--out", "r", "-q"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let before = std::fs::read(dir.path().join("r/tasks.csv")).unwrap();
+    let long = GOOD.replace("duration = \"1h\"", "duration = \"300d\"")
+        + "[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = { kind = \"poisson\", rate_per_hour = 20000 }\nduration = { kind = \"constant\", value = \"1s\" }\n";
+    std::fs::write(dir.path().join("s.toml"), long).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .current_dir(dir.path())
+        .args(["run", "s.toml", "--out", "r", "--force"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert_eq!(
+        std::fs::read(dir.path().join("r/tasks.csv")).unwrap(),
+        before
+    );
+    let hidden: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}

@@ -193,3 +193,17 @@ fn binpack_uses_fewer_instances_than_spread() {
     assert_eq!(used[0], 1, "6 api tasks of 1 vCPU fit one m5.2xlarge");
     assert_eq!(used[1], 6, "spread puts each on its own instance");
 }
+
+/// Every shipped scenario is well inside the size a run accepts without --force.
+#[test]
+fn shipped_scenarios_are_not_oversized() {
+    for path in shipped() {
+        let sc = ecsim::scenario::load(&path).unwrap();
+        let size = ecsim::scenario::estimate::estimate(&sc);
+        assert!(
+            size.events < ecsim::scenario::estimate::EVENT_LIMIT / 10.0,
+            "{}: {size:?}",
+            path.display()
+        );
+    }
+}

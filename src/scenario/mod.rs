@@ -4,6 +4,7 @@ mod build;
 mod capacity;
 mod ctx;
 mod deployments;
+pub mod estimate;
 mod faults;
 mod instances;
 pub mod spec;

@@ -15,6 +15,9 @@ use crate::model::{Arrivals, Cluster, Owner, Task, TaskState};
 use crate::scenario::Scenario;
 use std::collections::VecDeque;
 
+/// Set by a Ctrl-C handler: the run stops at the next check and writes nothing.
+pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Events of the ECS world.
 #[derive(Debug, Clone, Copy)]
 pub enum Ev {
@@ -232,6 +235,11 @@ impl<'r> Sim<'r> {
             let Some((now, ev)) = self.queue.pop() else {
                 break;
             };
+            if self.queue.delivered() % 4096 == 0
+                && INTERRUPT.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                return Err(Error::Interrupted);
+            }
             match ev {
                 Ev::Task { key, serial } => {
                     if self

@@ -1,0 +1,59 @@
+//! A rough size of a run before it starts, so that a typo such as
+//! `every = "1ms"` or `rate_per_hour = 1e9` is refused instead of running
+//! for hours (`--force` runs it anyway).
+
+use super::Scenario;
+use crate::engine::time::MINUTE;
+use crate::model::Arrivals;
+
+/// Events above which a run needs `--force`: minutes of work at ~1 M events/s.
+pub const EVENT_LIMIT: f64 = 1e8;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Size {
+    pub tasks: f64,
+    pub events: f64,
+}
+
+pub fn estimate(sc: &Scenario) -> Size {
+    let d = sc.duration as f64;
+    let mut tasks = 0.0;
+    let mut arrivals = 0.0;
+    for j in &sc.cluster.jobs {
+        let (n, per) = match &j.arrivals {
+            Arrivals::Random { gap, batch } => (d / gap.mean().max(1.0), f64::from(*batch)),
+            Arrivals::Schedule {
+                first,
+                every,
+                count,
+            } => {
+                let n = if *first > sc.duration {
+                    0.0
+                } else {
+                    ((sc.duration - first) / (*every).max(1)) as f64 + 1.0
+                };
+                (n, f64::from(*count))
+            }
+        };
+        arrivals += n;
+        tasks += n * per;
+    }
+    for (i, s) in sc.cluster.services.iter().enumerate() {
+        let most = s
+            .autoscaling
+            .as_ref()
+            .map_or(s.desired, |a| a.max.max(s.desired));
+        let most = sc
+            .desired_changes
+            .iter()
+            .filter(|c| c.1 as usize == i)
+            .map(|c| c.2)
+            .fold(most, u32::max);
+        tasks += f64::from(most) * 2.0;
+    }
+    let minutes = d / MINUTE as f64;
+    // A task's lifecycle is about six events; each minute samples once and
+    // ticks every service with demand.
+    let events = tasks * 6.0 + arrivals + minutes * (1.0 + sc.cluster.services.len() as f64);
+    Size { tasks, events }
+}
