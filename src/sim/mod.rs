@@ -235,7 +235,7 @@ impl<'r> Sim<'r> {
             let Some((now, ev)) = self.queue.pop() else {
                 break;
             };
-            if self.queue.delivered() % 4096 == 0
+            if self.queue.delivered().is_multiple_of(4096)
                 && INTERRUPT.load(std::sync::atomic::Ordering::Relaxed)
             {
                 return Err(Error::Interrupted);
