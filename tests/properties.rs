@@ -1,0 +1,152 @@
+//! Random valid scenarios — sizes, strategies, constraints, Fargate mix,
+//! auto scaling, faults and deployments — checked after every event (the
+//! model's invariants run in test builds) and at the end: task states only
+//! move forward, time never goes back, running never exceeds maximumPercent
+//! during a deployment, Fargate billed seconds cover running time, and the
+//! cost rows add up to the total.
+
+mod common;
+use common::Log;
+use ecsim::billing::PriceBook;
+use ecsim::model::TaskState;
+use proptest::prelude::*;
+
+#[allow(clippy::too_many_arguments)]
+fn scenario(
+    seed: u64,
+    itype: &str,
+    count: u32,
+    cpu: u32,
+    mem: u32,
+    desired: u32,
+    strategy: &str,
+    fargate_share: u32,
+    target: u32,
+    mtbf_h: u32,
+    outage: bool,
+    deploy: bool,
+    job_rate: u32,
+) -> String {
+    let fargate = if fargate_share > 0 {
+        format!(
+            "capacity_provider_strategy = [{{ capacity_provider = \"FARGATE\", base = 1, weight = 1 }}, {{ capacity_provider = \"FARGATE_SPOT\", weight = {fargate_share} }}]\n"
+        )
+    } else {
+        format!("placement_strategy = {strategy}\n")
+    };
+    let mut s = format!(
+        r#"
+name = "p"
+duration = "5h"
+seed = {seed}
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[instance_groups]]
+name = "g"
+instance_type = "{itype}"
+count = {count}
+[[task_definitions]]
+family = "v1"
+cpu = {cpu}
+memory = {mem}
+[[task_definitions]]
+family = "v2"
+cpu = {cpu}
+memory = {mem}
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = {desired}
+{fargate}capacity_per_task = 50
+demand = {{ kind = "diurnal", mean = 200, amplitude = 150, peak = "02:00", period = "4h", noise = "poisson" }}
+deployment_configuration = {{ minimum_healthy_percent = 50, maximum_percent = 200, circuit_breaker = {{ enable = true, rollback = true }} }}
+[services.autoscaling]
+min_capacity = 1
+max_capacity = 20
+target = {target}
+[[jobs]]
+name = "j"
+task_definition = "v1"
+arrivals = {{ kind = "poisson", rate_per_hour = {job_rate} }}
+duration = {{ kind = "exponential", mean = "10m" }}
+[[faults]]
+kind = "instance_failure"
+time_to_failure = {{ kind = "exponential", mean = "{mtbf_h}h" }}
+[[faults]]
+kind = "task_crash"
+rate_per_task_hour = 0.2
+"#
+    );
+    if outage {
+        s += "[[faults]]\nkind = \"az_outage\"\navailability_zone = \"b\"\nat = \"2h\"\nduration = \"30m\"\n";
+    }
+    if deploy {
+        s += "[[deployments]]\nservice = \"web\"\nat = \"3h\"\ntask_definition = \"v2\"\n";
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn random_scenarios_keep_every_invariant(
+        seed in 0u64..10_000,
+        itype in prop::sample::select(vec!["m5.large", "m5.xlarge", "c5.xlarge", "r5.large"]),
+        count in 1u32..6,
+        cpu in prop::sample::select(vec![256u32, 512, 1024]),
+        mem in prop::sample::select(vec![512u32, 1024, 2048]),
+        desired in 1u32..10,
+        strategy in prop::sample::select(vec![
+            r#"[{ type = "binpack", field = "memory" }]"#,
+            r#"[{ type = "spread", field = "attribute:ecs.availability-zone" }, { type = "spread", field = "instanceId" }]"#,
+            r#"[{ type = "random" }]"#,
+        ]),
+        fargate_share in 0u32..3,
+        target in 30u32..90,
+        mtbf_h in 2u32..40,
+        outage in any::<bool>(),
+        deploy in any::<bool>(),
+        job_rate in 1u32..60,
+    ) {
+        let text = scenario(seed, itype, count, cpu, mem, desired, strategy, fargate_share, target, mtbf_h, outage, deploy, job_rate);
+        let sc = match ecsim::scenario::parse(std::path::Path::new("p.toml"), &text) {
+            Ok(sc) => sc,
+            // Fargate sizes that Fargate does not offer are refused; fine.
+            Err(e) => { prop_assert!(e.to_string().contains("Fargate"), "{e}"); return Ok(()); }
+        };
+        // Every event: invariants (model) and lifecycle order (log).
+        let mut log = Log::default();
+        let (o, c) = ecsim::sim::Sim::new(&sc, seed, &mut log).with_invariant_checks(true).run().unwrap();
+        let mut last = 0;
+        for &(_, from, to, t) in &log.transitions {
+            prop_assert!(from.can_move_to(to), "{from:?} -> {to:?}");
+            prop_assert!(t >= last, "time went back");
+            last = t;
+        }
+        prop_assert_eq!(o.tasks_launched, o.tasks_stopped + c.tasks.len() as u64);
+        for d in &o.deployments {
+            prop_assert!(matches!(d.status, "COMPLETED" | "ROLLED_BACK" | "FAILED" | "STOPPED" | "IN_PROGRESS"));
+        }
+        // Billing: the rows add up; a Fargate task is billed at least its running time.
+        let dir = tempfile::tempdir().unwrap();
+        ecsim::report::run_to_dir(&sc, seed, &PriceBook::shipped(), &dir.path().join("o")).unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("o/summary.json")).unwrap()).unwrap();
+        let mut rows = csv::Reader::from_path(dir.path().join("o/cost.csv")).unwrap();
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for r in rows.records() {
+            let r = r.unwrap();
+            sum += r[7].parse::<f64>().unwrap();
+            n += 1;
+            if r[1].starts_with("FARGATE") {
+                let billed: f64 = r[5].parse().unwrap();
+                let span: f64 = r[4].parse::<f64>().unwrap() - r[3].parse::<f64>().unwrap();
+                prop_assert!(billed + 1e-9 >= span, "billed {billed} < {span}");
+            }
+        }
+        let total = summary["total_cost_usd"].as_f64().unwrap();
+        prop_assert!((sum - total).abs() <= 1e-9 * (n as f64 + 1.0), "rows {sum} vs total {total}");
+        // No task ended in a state other than STOPPED; alive ones are before it.
+        prop_assert!(log.done.iter().all(|t| t.state == TaskState::Stopped || t.stopped.is_none()));
+    }
+}
