@@ -108,10 +108,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             prices,
             force,
         } => {
-            let sc = scenario::load(&path).map_err(Error::from)?;
-            check_size(&sc, force)?;
-            let book = price_book(prices.as_deref())?;
-            let seed = seed.unwrap_or(sc.seed);
+            let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
             let s = report::run_to_dir(&sc, seed, &book, &out)?;
             if !quiet {
@@ -157,10 +154,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             format,
             force,
         } => {
-            let sc = scenario::load(&path).map_err(Error::from)?;
-            check_size(&sc, force)?;
-            let book = price_book(prices.as_deref())?;
-            let seed = seed.unwrap_or(sc.seed);
+            let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
             let r = report::simulate(&sc, seed, &book, None)?;
             say!(
                 "{}",
@@ -195,6 +189,20 @@ fn price_book(file: Option<&Path>) -> Result<PriceBook> {
         Some(f) => Ok(PriceBook::with_overrides(f)?),
         None => Ok(PriceBook::shipped()),
     }
+}
+
+/// What `run` and `price` share: the checked scenario, its prices and the seed.
+fn prepare(
+    path: &Path,
+    prices: Option<&Path>,
+    seed: Option<u64>,
+    force: bool,
+) -> Result<(scenario::Scenario, PriceBook, u64)> {
+    let sc = scenario::load(path).map_err(Error::from)?;
+    check_size(&sc, force)?;
+    let book = price_book(prices)?;
+    let seed = seed.unwrap_or(sc.seed);
+    Ok((sc, book, seed))
 }
 
 /// Refuses a run whose estimated size means hours of work, unless forced.
