@@ -84,7 +84,6 @@ pub struct Deployment {
     pub target: u32,
     pub previous: u32,
     pub strategy: Strategy,
-    pub started: SimTime,
     pub failed_tasks: u32,
     pub threshold: u32,
     pub is_rollback: bool,

@@ -76,12 +76,8 @@ pub struct AsgProvider {
     pub max_step: u32,
     pub warmup: SimTime,
     pub termination_protection: bool,
-    /// Instances the group has or is launching.
-    pub desired: u32,
     /// Consecutive minutes the reservation was below target.
     pub low_minutes: u32,
-    pub last_launch: Option<SimTime>,
     /// The last CapacityProviderReservation value, percent.
     pub reservation: f64,
-    pub instances: Level,
 }

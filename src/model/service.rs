@@ -148,13 +148,6 @@ impl CapacityChoice {
     pub fn is_fargate(&self) -> bool {
         self.share(0).capacity.is_fargate()
     }
-
-    pub fn capacities(&self) -> Vec<Capacity> {
-        match self {
-            CapacityChoice::Ec2 => vec![Capacity::Ec2],
-            CapacityChoice::Providers(l) => l.iter().map(|p| p.capacity).collect(),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]

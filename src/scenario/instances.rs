@@ -4,8 +4,8 @@ use super::capacity;
 use super::ctx::{Ctx, R, unique};
 use super::spec::*;
 use crate::catalog;
+use crate::engine::Dist;
 use crate::engine::time::SECOND;
-use crate::engine::{Dist, Level};
 use crate::model::*;
 use std::collections::HashSet;
 
@@ -215,11 +215,6 @@ pub(super) fn build_providers(
             None => 300 * SECOND,
         };
         let (min_size, max_size) = sizes[group];
-        let count = cluster
-            .instances
-            .iter()
-            .filter(|x| x.group == group as u32)
-            .count() as u32;
         cluster.providers.push(AsgProvider {
             name: c.name.clone(),
             group: group as u32,
@@ -230,11 +225,8 @@ pub(super) fn build_providers(
             max_step,
             warmup,
             termination_protection: c.managed_termination_protection.unwrap_or(true),
-            desired: count,
             low_minutes: 0,
-            last_launch: None,
             reservation: 0.0,
-            instances: Level::default(),
         });
     }
     Ok(())

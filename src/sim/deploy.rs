@@ -56,7 +56,6 @@ impl Sim<'_> {
             target,
             previous,
             strategy,
-            started: now,
             failed_tasks: 0,
             threshold: failure_threshold(svc.desired),
             is_rollback: rollback_of.is_some(),

@@ -198,12 +198,6 @@ impl Sim<'_> {
         true
     }
 
-    fn reconcile_all(&mut self) {
-        for s in 0..self.cluster.services.len() as u32 {
-            self.reconcile(s);
-        }
-    }
-
     pub(super) fn on_reconcile(&mut self, s: u32) {
         self.cluster.services[s as usize].health.retry_armed = false;
         self.reconcile(s);
@@ -407,9 +401,7 @@ impl Sim<'_> {
         for g in 0..self.cluster.templates.len() as u32 {
             self.asg_reconcile(g);
         }
-        for s in 0..self.cluster.services.len() as u32 {
-            self.reconcile(s);
-        }
+        self.reconcile_all();
     }
 
     fn open_incident(&mut self, kind: &'static str, target: String, at: SimTime, tasks_lost: u32) {

@@ -78,7 +78,6 @@ impl Sim<'_> {
                     self.provider_decision(p, n, n + add, reservation, format!("CapacityProviderReservation {reservation:.1}% above target {target}% (M={m}, N={n})"));
                     let g = self.cluster.providers[p].group;
                     self.group_desired[g as usize] += add;
-                    self.cluster.providers[p].last_launch = Some(now);
                     self.asg_reconcile(g);
                 }
             } else if reservation < target {
@@ -110,8 +109,7 @@ impl Sim<'_> {
 
     fn provider_decision(&mut self, p: usize, from: u32, to: u32, value: f64, reason: String) {
         let now = self.now();
-        let prov = &mut self.cluster.providers[p];
-        prov.desired = to;
+        let prov = &self.cluster.providers[p];
         let d = Decision {
             time: now,
             target_kind: "capacity_provider",
@@ -262,9 +260,7 @@ impl Sim<'_> {
                 self.stop(k, StopReason::Draining);
             }
         }
-        for s in 0..self.cluster.services.len() as u32 {
-            self.reconcile(s);
-        }
+        self.reconcile_all();
         for &idx in instances {
             self.terminate_if_empty(idx);
         }

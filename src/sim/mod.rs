@@ -224,9 +224,7 @@ impl<'r> Sim<'r> {
                 self.queue.schedule_at(p.at, Ev::Deploy(i as u32));
             }
         }
-        for s in 0..self.cluster.services.len() as u32 {
-            self.reconcile(s);
-        }
+        self.reconcile_all();
         self.check(0)?;
         while let Some(t) = self.queue.peek_time() {
             if t > self.duration {

@@ -14,6 +14,12 @@ impl Sim<'_> {
         }
     }
 
+    pub(super) fn reconcile_all(&mut self) {
+        for s in 0..self.cluster.services.len() as u32 {
+            self.reconcile(s);
+        }
+    }
+
     fn reconcile_replica(&mut self, s: u32) {
         // Tasks on draining instances are moved first, deployment or not.
         let drained = self.replace_draining(s);
