@@ -10,5 +10,5 @@ pub mod time;
 pub use dist::Dist;
 pub use queue::{EventQueue, TimerId};
 pub use rng::{RngStreams, SimRng};
-pub use stat::Level;
+pub use stat::{Histogram, Level};
 pub use time::SimTime;

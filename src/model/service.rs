@@ -73,6 +73,8 @@ pub struct OwnerStats {
     /// Tasks launched per entry of the capacity provider strategy.
     pub launched_on: Vec<u64>,
     pub provisioning_wait_max: u64,
+    /// Every wait for capacity, for its percentiles.
+    pub provisioning_waits: crate::engine::Histogram,
 }
 
 /// One entry of a capacity provider strategy.

@@ -195,6 +195,7 @@ impl Sim<'_> {
         stats.placed += 1;
         stats.provisioning_wait_total += wait;
         stats.provisioning_wait_max = stats.provisioning_wait_max.max(wait);
+        stats.provisioning_waits.record(wait);
         self.set_state(key, TaskState::Pending);
     }
 
