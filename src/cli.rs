@@ -73,6 +73,48 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run a base scenario over a grid (or list) of parameter values × replications,
+    /// in parallel; writes runs.csv (one row per run) and aggregate.csv (per point:
+    /// mean, std, 95% CI). An interrupted sweep resumes when run again.
+    #[command(after_help = SWEEP_HELP)]
+    Sweep {
+        /// Sweep file (TOML): name, scenario, replications, seed, [grid] or [[points]].
+        sweep: PathBuf,
+        /// Results folder [default: results/<sweep name>/, or results/<name>-shard-K-of-N/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard K of N (K from 0): runs whose number is K modulo N.
+        /// Without it, AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX with
+        /// ECSIM_SHARD_COUNT select the shard.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        #[command(flatten)]
+        common: ManyRuns,
+    },
+    /// Join the folders of a sharded sweep into the folder one machine would have written.
+    #[command(after_help = SWEEP_HELP)]
+    Merge {
+        /// Shard folders (each written by `ecsim sweep --shard K/N`).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Where the merged sweep goes.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Find the cheapest configurations (of [choices]) whose every replication meets every target.
+    #[command(after_help = SWEEP_HELP)]
+    Plan {
+        /// Plan file (TOML): a sweep file with [choices] (or [[points]]) and [targets].
+        plan: PathBuf,
+        /// Results folder [default: results/<plan name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        common: ManyRuns,
+    },
     /// Check a scenario without running it.
     Validate {
         /// Scenario file (TOML).
@@ -82,6 +124,35 @@ pub enum Command {
         prices: Option<PathBuf>,
     },
 }
+
+/// Flags every many-run command takes.
+#[derive(Debug, clap::Args)]
+pub struct ManyRuns {
+    /// Worker threads [default: RAYON_NUM_THREADS, else one per core]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Price file whose rows override the shipped catalog.
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
+    /// Run even when a point looks too large (see the size estimate).
+    #[arg(long)]
+    force: bool,
+    /// Print nothing on success (no progress bar either).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+const SWEEP_HELP: &str = "\
+Examples:
+  ecsim sweep scenarios/sweep-targets.toml                   # results in results/<sweep name>/
+  ecsim sweep scenarios/sweep-targets.toml --shard 0/4 --out s0   # one of 4 machines
+  ecsim merge s0 s1 s2 s3 --out results/targets              # same files as one machine
+  ecsim plan scenarios/plan-web.toml
+
+Replication r of every point runs with seed = master seed + r, so
+`ecsim run SCENARIO --seed S` reproduces any run. Exit codes: 0 success,
+2 invalid input, 4 (plan) no configuration meets every target, 130
+interrupted (finished runs are kept; run again to resume), 1 other errors.";
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -162,6 +233,34 @@ fn dispatch(cmd: Command) -> Result<()> {
             );
             Ok(())
         }
+        Command::Sweep {
+            sweep,
+            out,
+            shard,
+            common,
+        } => {
+            let env = |k: &str| std::env::var(k).ok();
+            let shard = crate::sweep::shard(shard.as_deref(), &env)?;
+            let (sw, done) = many_runs(&sweep, "sweep", out, shard, &common)?;
+            if !common.quiet {
+                print_sweep(&sw, &done);
+            }
+            Ok(())
+        }
+        Command::Merge { shards, out, quiet } => {
+            let m = crate::sweep::merge(&shards, &out)?;
+            if !quiet {
+                say!(
+                    "merged {} shard folders: {} runs of sweep {} → {}/ (runs.csv, aggregate.csv)",
+                    shards.len(),
+                    m.runs_total,
+                    m.sweep,
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Plan { plan, out, common } => plan_cmd(&plan, out, &common),
         Command::Validate {
             scenario: path,
             prices,
@@ -221,4 +320,169 @@ fn check_size(sc: &scenario::Scenario, force: bool) -> Result<()> {
             scenario::estimate::EVENT_LIMIT
         ),
     )))
+}
+
+/// What `sweep` and `plan` share: read the file, check every point, run.
+fn many_runs(
+    file: &Path,
+    kind: &str,
+    out: Option<PathBuf>,
+    shard: Option<crate::sweep::Shard>,
+    common: &ManyRuns,
+) -> Result<(crate::sweep::spec::Sweep, crate::sweep::Done)> {
+    let sw = crate::sweep::spec::load(file, kind)?;
+    for p in &sw.points {
+        check_size(&p.scenario, common.force)?;
+    }
+    let book = price_book(common.prices.as_deref())?;
+    let prices_text = match &common.prices {
+        Some(f) => std::fs::read_to_string(f).unwrap_or_default(),
+        None => String::new(),
+    };
+    let manifest = crate::sweep::run::manifest(&sw, &book, &prices_text)?;
+    if let Some(t) = &sw.targets
+        && kind == "sweep"
+        && !t.is_empty()
+    {
+        return Err(Error::Input(crate::error::InputError::new(
+            file,
+            "targets",
+            "belongs in a plan file; run it with `ecsim plan`, or remove [targets]",
+        )));
+    }
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from("results").join(match shard {
+            Some(s) => format!("{}-shard-{}-of-{}", sw.name, s.index, s.count),
+            None => sw.name.clone(),
+        })
+    });
+    let opts = crate::sweep::Options {
+        out,
+        shard,
+        threads: common.threads,
+        progress: !common.quiet,
+    };
+    if kind == "plan" {
+        let known = crate::sweep::known_figures(&sw, &book)?;
+        crate::sweep::plan::targets(&sw, &known)?;
+    }
+    let done = crate::sweep::run::execute(&sw, &book, manifest, &opts)?;
+    Ok((sw, done))
+}
+
+fn print_sweep(sw: &crate::sweep::spec::Sweep, done: &crate::sweep::Done) {
+    let m = &done.manifest;
+    let shard = m
+        .shard
+        .map(|s| {
+            format!(
+                " (shard {}/{}: {} runs)",
+                s.index,
+                s.count,
+                done.records.len()
+            )
+        })
+        .unwrap_or_default();
+    say!(
+        "{}: {} points × {} replications = {} runs{shard}; ran {}, {} already done; {} threads",
+        m.sweep,
+        m.points.len(),
+        m.replications,
+        m.runs_total,
+        done.ran,
+        done.resumed,
+        done.threads
+    );
+    if m.shard.is_none() {
+        for (i, p) in sw.points.iter().enumerate().take(20) {
+            let costs: Vec<f64> = done
+                .records
+                .iter()
+                .filter(|r| r.point as usize == i)
+                .filter_map(|r| r.summary.get("total_cost_usd").and_then(|v| v.as_f64()))
+                .collect();
+            let params: Vec<String> = p.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            if let Some(s) = crate::sweep::table::stats(&costs) {
+                say!(
+                    "  point {i} ({}): total cost {:.2} USD{}",
+                    params.join(", "),
+                    s.mean,
+                    s.ci95
+                        .map(|(lo, hi)| format!(" (95% CI {lo:.2}–{hi:.2})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        if sw.points.len() > 20 {
+            say!("  … {} more points in aggregate.csv", sw.points.len() - 20);
+        }
+    }
+    say!(
+        "results in {}/ (runs.csv{})",
+        done.out.display(),
+        if m.shard.is_none() {
+            ", aggregate.csv"
+        } else {
+            ""
+        }
+    );
+}
+
+fn plan_cmd(file: &Path, out: Option<PathBuf>, common: &ManyRuns) -> Result<()> {
+    let (sw, done) = many_runs(file, "plan", out, None, common)?;
+    let book = price_book(common.prices.as_deref())?;
+    let known = crate::sweep::known_figures(&sw, &book)?;
+    let targets = crate::sweep::plan::targets(&sw, &known)?;
+    let r = crate::sweep::plan::evaluate(&done.manifest, &targets, &done.records);
+    crate::sweep::plan::write(&done.out, &done.manifest, &r)?;
+    if !common.quiet {
+        say!(
+            "{}: {} configurations × {} replications; ran {}, {} already done; {} threads",
+            r.plan,
+            r.configurations.len(),
+            r.replications,
+            done.ran,
+            done.resumed,
+            done.threads
+        );
+        say!("targets (every replication): {}", r.targets.join(", "));
+        let by_point = |p: u32| r.configurations.iter().find(|c| c.point == p);
+        for (label, p) in [("cheapest", r.cheapest), ("runner-up", r.runner_up)] {
+            if let Some(c) = p.and_then(by_point) {
+                say!(
+                    "{label}: {} — {:.2} USD (mean of {})",
+                    crate::sweep::plan::describe(c),
+                    c.total_cost_usd_mean,
+                    r.replications
+                );
+            }
+        }
+        let failed: Vec<_> = r
+            .configurations
+            .iter()
+            .filter(|c| !c.meets_targets)
+            .collect();
+        if !failed.is_empty() {
+            say!("did not meet the targets (cheapest first):");
+            for c in failed.iter().take(20) {
+                say!(
+                    "  {} — {:.2} USD: {}",
+                    crate::sweep::plan::describe(c),
+                    c.total_cost_usd_mean,
+                    c.why()
+                );
+            }
+        }
+        say!(
+            "results in {}/ (plan.csv, plan.json, runs.csv, aggregate.csv)",
+            done.out.display()
+        );
+    }
+    if r.cheapest.is_none() {
+        return Err(Error::NoPlan(format!(
+            "no configuration meets every target; see {}",
+            done.out.join("plan.csv").display()
+        )));
+    }
+    Ok(())
 }

@@ -55,6 +55,12 @@ pub enum Error {
     Internal(String),
     #[error("interrupted; no results were written (an earlier result, if any, is untouched)")]
     Interrupted,
+    /// `ecsim plan`: the search finished but nothing met the targets.
+    #[error("{0}")]
+    NoPlan(String),
+    /// Interrupted, with what was kept.
+    #[error("{0}")]
+    Stopped(String),
 }
 
 impl Error {
@@ -68,7 +74,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
-            Error::Interrupted => 130,
+            Error::Interrupted | Error::Stopped(_) => 130,
+            Error::NoPlan(_) => 4,
             _ => 1,
         }
     }

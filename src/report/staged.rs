@@ -10,8 +10,16 @@ pub struct StagedDir {
 }
 
 impl StagedDir {
+    /// Stages a run's results folder.
     pub fn new(target: &Path) -> Result<Self> {
-        check_replaceable(target)?;
+        Self::replacing(target, OUTPUTS, "summary.json")
+    }
+
+    /// Stages a folder that may replace `target` only if `target` is an
+    /// earlier result of the same kind: it holds `marker` and nothing but
+    /// `outputs`.
+    pub fn replacing(target: &Path, outputs: &[&str], marker: &str) -> Result<Self> {
+        check_replaceable(target, outputs, marker)?;
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -82,7 +90,7 @@ const OUTPUTS: &[&str] = &[
 
 /// A run replaces an earlier result, never anything else: an existing
 /// target must be a folder holding only ecsim outputs.
-fn check_replaceable(target: &Path) -> Result<()> {
+pub fn check_replaceable(target: &Path, outputs: &[&str], marker: &str) -> Result<()> {
     if !target.exists() {
         return Ok(());
     }
@@ -100,8 +108,8 @@ fn check_replaceable(target: &Path) -> Result<()> {
             .map_err(|e| Error::io(format!("cannot read {}", target.display()), e))?
             .file_name();
         let name = name.to_string_lossy();
-        has_summary |= name == "summary.json";
-        if !OUTPUTS.contains(&name.as_ref()) {
+        has_summary |= name == marker;
+        if !outputs.contains(&name.as_ref()) {
             return Err(refuse(format!(
                 "holds \"{name}\", which is not an ecsim output; a run only replaces an earlier result — choose another --out"
             )));
@@ -113,9 +121,9 @@ fn check_replaceable(target: &Path) -> Result<()> {
             .map(|mut d| d.next().is_some())
             .unwrap_or(false)
     {
-        return Err(refuse(
-            "is not an ecsim results folder (no summary.json); choose another --out".into(),
-        ));
+        return Err(refuse(format!(
+            "is not an ecsim results folder (no {marker}); choose another --out"
+        )));
     }
     Ok(())
 }

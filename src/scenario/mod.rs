@@ -48,6 +48,21 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, InputError> {
     let de =
         toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, String::new(), &e))?;
+    from_deserializer(path, text, de)
+}
+
+/// Builds a scenario from an already parsed (and possibly edited) TOML
+/// table, e.g. a sweep's base scenario with one point's parameters set;
+/// `path` anchors relative paths as for [`parse`].
+pub fn from_table(path: &Path, table: toml::Table) -> Result<Scenario, InputError> {
+    from_deserializer(path, "", toml::Value::Table(table))
+}
+
+fn from_deserializer<'de, D: serde::Deserializer<'de, Error = toml::de::Error>>(
+    path: &Path,
+    text: &str,
+    de: D,
+) -> Result<Scenario, InputError> {
     let spec: spec::ScenarioSpec = serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
         let field = if field == "." { String::new() } else { field };

@@ -1,0 +1,70 @@
+//! Many runs of one scenario: parameter sweeps (`ecsim sweep`), their
+//! shards and merge, and the capacity planner (`ecsim plan`).
+
+pub mod plan;
+pub mod run;
+pub mod spec;
+pub mod table;
+
+use crate::billing::PriceBook;
+use crate::error::{Error, InputError, Result};
+pub use run::{Done, Manifest, Options, Shard, merge};
+use std::path::Path;
+
+/// `K/N`, K counted from 0.
+pub fn parse_shard(s: &str) -> std::result::Result<Shard, String> {
+    let bad = || format!("\"{s}\" is not K/N with 0 <= K < N, e.g. 0/4");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, count) = (
+        k.trim().parse::<u32>().map_err(|_| bad())?,
+        n.trim().parse::<u32>().map_err(|_| bad())?,
+    );
+    if count == 0 || index >= count {
+        return Err(bad());
+    }
+    Ok(Shard { index, count })
+}
+
+/// Variables naming this worker's index in an AWS Batch array job or a
+/// Kubernetes Indexed Job; neither engine exports the array size, so the
+/// job spec sets it.
+pub const INDEX_VARS: &[&str] = &["AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"];
+pub const COUNT_VARS: &[&str] = &["ECSIM_SHARD_COUNT", "AWS_BATCH_JOB_ARRAY_SIZE"];
+
+/// The shard from `--shard`, else from the job engine's environment.
+pub fn shard(flag: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Shard>> {
+    let input = |what: &str, msg: String| Error::Input(InputError::new(Path::new(what), "", msg));
+    if let Some(f) = flag {
+        return parse_shard(f).map(Some).map_err(|m| input("--shard", m));
+    }
+    let Some((ivar, index)) = INDEX_VARS.iter().find_map(|v| env(v).map(|x| (*v, x))) else {
+        return Ok(None);
+    };
+    let Some((cvar, count)) = COUNT_VARS.iter().find_map(|v| env(v).map(|x| (*v, x))) else {
+        return Err(input(
+            ivar,
+            format!(
+                "is set ({index}), so this is shard {index} of an array job, but the array size is not: set ECSIM_SHARD_COUNT to the number of shards (or pass --shard K/N)"
+            ),
+        ));
+    };
+    parse_shard(&format!("{}/{}", index.trim(), count.trim()))
+        .map(Some)
+        .map_err(|m| input(&format!("{ivar}/{cvar}"), m))
+}
+
+/// Figures the summary of this sweep's scenario has, from a short run of
+/// its first point, so targets can be checked before hours of runs.
+pub fn known_figures(sweep: &spec::Sweep, book: &PriceBook) -> Result<Vec<String>> {
+    let mut sc = sweep.points[0].scenario.clone();
+    sc.duration = sc.duration.min(crate::engine::time::HOUR);
+    let r = crate::report::simulate(&sc, sweep.master_seed, book, None)?;
+    let v = serde_json::to_value(crate::report::summary::build(&sc, sweep.master_seed, &r))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut names: Vec<String> = table::metrics(&v).into_iter().map(|(k, _)| k).collect();
+    // Present only once an incident has happened.
+    if sc.faults.iter().len() > 0 {
+        names.push("max_time_to_recover_s".into());
+    }
+    Ok(names)
+}

@@ -1,0 +1,508 @@
+//! Running a sweep: every (point, replication) in parallel, each finished
+//! run kept as its own file so an interrupted sweep resumes where it stopped
+//! and shards on other machines can be merged.
+
+use super::spec::Sweep;
+use super::table::{self, Row};
+use crate::billing::PriceBook;
+use crate::error::{Error, InputError, Result};
+use crate::report;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Files and folders a sweep (or plan, or merge) folder may hold.
+pub const OUTPUTS: &[&str] = &[
+    "sweep.json",
+    "runs",
+    "runs.csv",
+    "aggregate.csv",
+    "plan.csv",
+    "plan.json",
+    "report.html",
+    "report",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    pub fn owns(&self, run: u64) -> bool {
+        run % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    pub path: String,
+    pub values: Vec<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointRecord {
+    pub point: u32,
+    pub params: serde_json::Map<String, Value>,
+}
+
+/// `sweep.json`: what was swept, and how far it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub sweep: String,
+    pub sweep_file: String,
+    pub scenario: String,
+    pub base_scenario_file: String,
+    pub ecsim_version: String,
+    /// Hash of the sweep file, the base scenario, the prices and the
+    /// version: a folder is resumed or merged only with the same one.
+    pub fingerprint: String,
+    pub master_seed: u64,
+    pub replications: u32,
+    pub parameters: Vec<Param>,
+    pub points: Vec<PointRecord>,
+    pub runs_total: u64,
+    pub runs_done: u64,
+    pub complete: bool,
+    pub region: String,
+    pub price_source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// `runs/run-NNNNNN.json`: one finished run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run: u64,
+    pub point: u32,
+    pub replication: u32,
+    pub seed: u64,
+    pub summary: Value,
+}
+
+pub struct Options {
+    pub out: PathBuf,
+    pub shard: Option<Shard>,
+    pub threads: Option<usize>,
+    pub progress: bool,
+}
+
+pub struct Done {
+    pub out: PathBuf,
+    pub manifest: Manifest,
+    pub records: Vec<RunRecord>,
+    pub resumed: u64,
+    pub ran: u64,
+    pub threads: usize,
+}
+
+fn to_json(v: &toml::Value) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn fnv(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.iter().chain(&[0xff]) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// The manifest a sweep writes (before any run) — what a merge must match.
+pub fn manifest(sweep: &Sweep, book: &PriceBook, prices_text: &str) -> Result<Manifest> {
+    let rates = report::rates_for(&sweep.base, book)?;
+    for (i, p) in sweep.points.iter().enumerate() {
+        report::rates_for(&p.scenario, book).map_err(|e| match e {
+            Error::Input(ie) => {
+                Error::Input(InputError::new(&sweep.file, "", format!("point {i}: {ie}")))
+            }
+            other => other,
+        })?;
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let points = sweep.points.len() as u64;
+    Ok(Manifest {
+        sweep: sweep.name.clone(),
+        sweep_file: sweep.file.display().to_string(),
+        scenario: sweep.base.name.clone(),
+        base_scenario_file: sweep.scenario_file.display().to_string(),
+        ecsim_version: version.to_string(),
+        fingerprint: fnv(&[
+            version.as_bytes(),
+            sweep.text.as_bytes(),
+            sweep.scenario_text.as_bytes(),
+            prices_text.as_bytes(),
+            &sweep.master_seed.to_le_bytes(),
+        ]),
+        master_seed: sweep.master_seed,
+        replications: sweep.replications,
+        parameters: sweep
+            .parameters
+            .iter()
+            .zip(&sweep.values)
+            .map(|(p, vs)| Param {
+                path: p.clone(),
+                values: vs.iter().map(to_json).collect(),
+            })
+            .collect(),
+        points: sweep
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PointRecord {
+                point: i as u32,
+                params: p
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), to_json(v)))
+                    .collect(),
+            })
+            .collect(),
+        runs_total: points * u64::from(sweep.replications),
+        runs_done: 0,
+        complete: false,
+        region: sweep.base.region.clone(),
+        price_source: rates.source.clone(),
+        shard: None,
+    })
+}
+
+/// Replication r of every point uses the same seed, master + r (common
+/// random numbers: points differ by their parameters, not their luck), so
+/// `ecsim run --seed` reproduces any single run.
+pub fn seed_of(master: u64, replication: u32) -> u64 {
+    master.wrapping_add(u64::from(replication))
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a
+/// reader (or a resumed sweep) never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(format!("writing {}", path.display()), e)
+        })
+}
+
+pub fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))?;
+    write_atomic(path, (s + "\n").as_bytes())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::Input(InputError::new(
+            path,
+            "",
+            format!("is not an ecsim sweep file: {e}"),
+        ))
+    })
+}
+
+pub fn run_file(dir: &Path, run: u64) -> PathBuf {
+    dir.join("runs").join(format!("run-{run:06}.json"))
+}
+
+/// Opens (or creates) the sweep folder; returns the runs already done there.
+fn open_dir(out: &Path, m: &Manifest) -> Result<Vec<u64>> {
+    let refuse = |why: String| Error::Input(InputError::new(out, "--out", why));
+    let manifest = out.join("sweep.json");
+    if manifest.exists() {
+        let old: Manifest = read_json(&manifest)?;
+        if old.fingerprint != m.fingerprint || old.shard != m.shard {
+            return Err(refuse(format!(
+                "holds a different sweep (sweep \"{}\", fingerprint {}{}); a sweep resumes only its own results — choose another --out or delete the folder",
+                old.sweep,
+                old.fingerprint,
+                old.shard
+                    .map(|s| format!(", shard {}/{}", s.index, s.count))
+                    .unwrap_or_default()
+            )));
+        }
+    } else {
+        report::check_replaceable(out, OUTPUTS, "sweep.json")?;
+    }
+    let runs = out.join("runs");
+    std::fs::create_dir_all(&runs)
+        .map_err(|e| Error::io(format!("cannot create {}", runs.display()), e))?;
+    let mut done = Vec::new();
+    for e in std::fs::read_dir(&runs).map_err(|e| Error::io("reading runs/", e))? {
+        let e = e.map_err(|e| Error::io("reading runs/", e))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        match name
+            .strip_prefix("run-")
+            .and_then(|n| n.strip_suffix(".json"))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            Some(r) if r < m.runs_total && m.shard.is_none_or(|s| s.owns(r)) => done.push(r),
+            // Left by a run killed mid-write: never complete, never used.
+            _ if name.contains(".tmp-") => {
+                let _ = std::fs::remove_file(e.path());
+            }
+            _ => {
+                return Err(refuse(format!(
+                    "runs/{name} does not belong to this sweep; delete the folder or choose another --out"
+                )));
+            }
+        }
+    }
+    done.sort_unstable();
+    Ok(done)
+}
+
+/// Runs every run of the sweep (or of its shard) not yet in `opts.out`.
+pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options) -> Result<Done> {
+    m.shard = opts.shard;
+    let out = &opts.out;
+    let done = open_dir(out, &m)?;
+    let reps = u64::from(sweep.replications);
+    let mine: Vec<u64> = (0..m.runs_total)
+        .filter(|r| opts.shard.is_none_or(|s| s.owns(*r)))
+        .collect();
+    let todo: Vec<u64> = mine
+        .iter()
+        .copied()
+        .filter(|r| done.binary_search(r).is_err())
+        .collect();
+    m.runs_done = (mine.len() - todo.len()) as u64;
+    write_json(&out.join("sweep.json"), &m)?;
+
+    let bar = progress_bar(opts.progress, mine.len() as u64, m.runs_done);
+    let finished = AtomicU64::new(m.runs_done);
+    let one = |run: u64| -> Result<()> {
+        if crate::sim::INTERRUPT.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted);
+        }
+        let point = (run / reps) as u32;
+        let replication = (run % reps) as u32;
+        let seed = seed_of(sweep.master_seed, replication);
+        let sc = &sweep.points[point as usize].scenario;
+        let r = report::simulate(sc, seed, book, None)?;
+        let mut summary = serde_json::to_value(report::summary::build(sc, seed, &r))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        if let Value::Object(o) = &mut summary {
+            for f in table::WALL_FIELDS {
+                o.remove(*f);
+            }
+        }
+        let rec = RunRecord {
+            run,
+            point,
+            replication,
+            seed,
+            summary,
+        };
+        write_json(&run_file(out, run), &rec)?;
+        finished.fetch_add(1, Ordering::Relaxed);
+        bar.inc(1);
+        Ok(())
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start threads: {e}")))?;
+    let threads = pool.current_num_threads();
+    let result = pool.install(|| todo.par_iter().try_for_each(|&r| one(r)));
+    bar.finish_and_clear();
+    m.runs_done = finished.load(Ordering::Relaxed);
+    if let Err(e) = result {
+        write_json(&out.join("sweep.json"), &m)?;
+        return Err(match e {
+            Error::Interrupted => Error::Stopped(format!(
+                "interrupted: {} of {} runs are done and kept in {}; run the same command again to resume",
+                m.runs_done,
+                mine.len(),
+                out.join("runs").display()
+            )),
+            other => other,
+        });
+    }
+    let records = mine
+        .iter()
+        .map(|&r| read_json::<RunRecord>(&run_file(out, r)))
+        .collect::<Result<Vec<_>>>()?;
+    write_tables(out, &m, &records)?;
+    m.complete = true;
+    write_json(&out.join("sweep.json"), &m)?;
+    Ok(Done {
+        out: out.clone(),
+        manifest: m,
+        records,
+        resumed: (mine.len() - todo.len()) as u64,
+        ran: todo.len() as u64,
+        threads,
+    })
+}
+
+/// `runs.csv` always; `aggregate.csv` once every run is there (not for a shard).
+pub fn write_tables(out: &Path, m: &Manifest, records: &[RunRecord]) -> Result<()> {
+    let parameters: Vec<String> = m.parameters.iter().map(|p| p.path.clone()).collect();
+    let point_params: Vec<Vec<String>> = m
+        .points
+        .iter()
+        .map(|p| {
+            parameters
+                .iter()
+                .map(|k| p.params.get(k).map(table::cell).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let metrics: Vec<Vec<(String, f64)>> =
+        records.iter().map(|r| table::metrics(&r.summary)).collect();
+    let rows: Vec<Row> = records
+        .iter()
+        .zip(&metrics)
+        .map(|(r, ms)| Row {
+            run: r.run,
+            point: r.point,
+            replication: r.replication,
+            seed: r.seed,
+            params: point_params[r.point as usize].clone(),
+            metrics: ms,
+        })
+        .collect();
+    let csv_err = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
+    write_atomic(
+        &out.join("runs.csv"),
+        &table::runs_csv(&parameters, &rows).map_err(csv_err)?,
+    )?;
+    if m.shard.is_none() {
+        write_atomic(
+            &out.join("aggregate.csv"),
+            &table::aggregate_csv(&parameters, &point_params, &rows).map_err(csv_err)?,
+        )?;
+    }
+    Ok(())
+}
+
+fn progress_bar(show: bool, len: u64, done: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !show || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{wide_bar} {pos}/{len} runs  {elapsed_precise} elapsed, ETA {eta_precise}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_position(done);
+    bar
+}
+
+/// Joins shard folders into the folder an unsharded sweep writes.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest> {
+    let mut base: Option<Manifest> = None;
+    let mut found: std::collections::BTreeMap<u64, (PathBuf, Vec<u8>)> = Default::default();
+    for d in dirs {
+        let mf = d.join("sweep.json");
+        if !mf.exists() {
+            return Err(Error::Input(InputError::new(
+                d,
+                "",
+                "is not a sweep folder (no sweep.json)",
+            )));
+        }
+        let m: Manifest = read_json(&mf)?;
+        let bare = Manifest {
+            shard: None,
+            runs_done: 0,
+            complete: false,
+            ..m.clone()
+        };
+        match &base {
+            None => base = Some(bare),
+            Some(b) if *b != bare => {
+                return Err(Error::Input(InputError::new(
+                    d,
+                    "",
+                    format!(
+                        "belongs to a different sweep (\"{}\", fingerprint {}) than {} (\"{}\", fingerprint {}); merge shards of one sweep only",
+                        m.sweep,
+                        m.fingerprint,
+                        dirs[0].display(),
+                        b.sweep,
+                        b.fingerprint
+                    ),
+                )));
+            }
+            Some(_) => {}
+        }
+        let total = m.runs_total;
+        for r in 0..total {
+            let f = run_file(d, r);
+            if let Ok(bytes) = std::fs::read(&f) {
+                if let Some((other, prev)) = found.get(&r) {
+                    if *prev != bytes {
+                        return Err(Error::Input(InputError::new(
+                            &f,
+                            "",
+                            format!(
+                                "differs from the same run in {}; were the shards run by different ecsim builds?",
+                                other.display()
+                            ),
+                        )));
+                    }
+                } else {
+                    found.insert(r, (f, bytes));
+                }
+            }
+        }
+    }
+    let Some(mut m) = base else {
+        return Err(Error::Input(InputError::new(
+            out,
+            "",
+            "give at least one shard folder to merge",
+        )));
+    };
+    let missing: Vec<String> = (0..m.runs_total)
+        .filter(|r| !found.contains_key(r))
+        .map(|r| r.to_string())
+        .collect();
+    if !missing.is_empty() {
+        let shown = missing
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Error::Input(InputError::new(
+            out,
+            "",
+            format!(
+                "{} of {} runs are missing from the shards (runs {shown}{}); finish or rerun those shards first",
+                missing.len(),
+                m.runs_total,
+                if missing.len() > 20 { ", …" } else { "" }
+            ),
+        )));
+    }
+    let staged = report::StagedDir::replacing(out, OUTPUTS, "sweep.json")?;
+    let dir = staged.path().to_path_buf();
+    std::fs::create_dir(dir.join("runs")).map_err(|e| Error::io("creating runs/", e))?;
+    let mut records = Vec::with_capacity(found.len());
+    for (r, (f, bytes)) in &found {
+        std::fs::write(run_file(&dir, *r), bytes)
+            .map_err(|e| Error::io(format!("copying {}", f.display()), e))?;
+        records.push(serde_json::from_slice::<RunRecord>(bytes).map_err(|e| {
+            Error::Input(InputError::new(f, "", format!("is not a run record: {e}")))
+        })?);
+    }
+    m.runs_done = m.runs_total;
+    write_tables(&dir, &m, &records)?;
+    m.complete = true;
+    write_json(&dir.join("sweep.json"), &m)?;
+    staged.commit()?;
+    Ok(m)
+}
