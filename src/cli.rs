@@ -451,7 +451,7 @@ fn plan_cmd(file: &Path, out: Option<PathBuf>, common: &ManyRuns) -> Result<()> 
             if let Some(c) = p.and_then(by_point) {
                 say!(
                     "{label}: {} — {:.2} USD (mean of {})",
-                    crate::sweep::plan::describe(c),
+                    crate::sweep::plan::describe(&done.manifest, c),
                     c.total_cost_usd_mean,
                     r.replications
                 );
@@ -467,7 +467,7 @@ fn plan_cmd(file: &Path, out: Option<PathBuf>, common: &ManyRuns) -> Result<()> 
             for c in failed.iter().take(20) {
                 say!(
                     "  {} — {:.2} USD: {}",
-                    crate::sweep::plan::describe(c),
+                    crate::sweep::plan::describe(&done.manifest, c),
                     c.total_cost_usd_mean,
                     c.why()
                 );

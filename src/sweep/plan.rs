@@ -285,11 +285,11 @@ pub fn plan_csv(m: &Manifest, r: &PlanResult) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// A configuration in words: `path = value, ...`.
-pub fn describe(c: &Config) -> String {
-    c.params
+/// A configuration in words: `path = value, ...`, in the plan file's order.
+pub fn describe(m: &Manifest, c: &Config) -> String {
+    m.parameters
         .iter()
-        .map(|(k, v)| format!("{k} = {v}"))
+        .filter_map(|p| c.params.get(&p.path).map(|v| format!("{} = {v}", p.path)))
         .collect::<Vec<_>>()
         .join(", ")
 }

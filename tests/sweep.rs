@@ -1,0 +1,556 @@
+//! `ecsim sweep`, `merge` and `plan`, through the binary as users run them.
+
+mod common;
+use common::repo;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ecsim(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ecsim"));
+    c.args(args).env_remove("RAYON_NUM_THREADS");
+    for v in ecsim::sweep::INDEX_VARS
+        .iter()
+        .chain(ecsim::sweep::COUNT_VARS)
+    {
+        c.env_remove(v);
+    }
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn failed(o: &Output, code: i32) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// A day of Poisson jobs beside a service: every seed gives different numbers.
+const BASE: &str = r#"
+name = "base"
+duration = "1d"
+seed = 5
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[instance_groups]]
+name = "general"
+instance_type = "m5.large"
+count = 2
+[[task_definitions]]
+family = "app"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "app"
+desired_count = 2
+[[jobs]]
+name = "etl"
+task_definition = "app"
+arrivals = { kind = "poisson", rate_per_hour = 20 }
+duration = { kind = "exponential", mean = "15m" }
+"#;
+
+const SWEEP: &str = r#"
+name = "small"
+scenario = "base.toml"
+replications = 3
+seed = 100
+[grid]
+services.web.desired_count = [1, 3]
+instance_groups.general.instance_type = ["m5.large", "c5.large"]
+"#;
+
+fn setup(sweep: &str) -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("base.toml"), BASE).unwrap();
+    let f = d.path().join("s.toml");
+    std::fs::write(&f, sweep).unwrap();
+    (d, f)
+}
+
+/// Every file of a results folder (runs/ included), by relative path.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let (d, f) = setup(SWEEP);
+    let (a, b) = (d.path().join("t1"), d.path().join("t2"));
+    ok(&ecsim(
+        &["sweep", s(&f), "--out", s(&a), "--threads", "1"],
+        &[],
+    ));
+    let out = ok(&ecsim(
+        &["sweep", s(&f), "--out", s(&b)],
+        &[("RAYON_NUM_THREADS", "2")],
+    ));
+    assert!(out.contains("2 threads"), "{out}");
+    let (fa, fb) = (files(&a), files(&b));
+    assert_eq!(
+        fa.len(),
+        3 + 12,
+        "sweep.json, runs.csv, aggregate.csv + 12 runs"
+    );
+    assert!(fa == fb, "1 and 2 threads wrote different files");
+
+    // 2 × 2 points × 3 replications, row-major, seeds 100..102 for every point.
+    let runs = String::from_utf8(std::fs::read(a.join("runs.csv")).unwrap()).unwrap();
+    let rows: Vec<&str> = runs.lines().collect();
+    assert_eq!(rows.len(), 13);
+    assert!(rows[0].starts_with(
+        "run,point,replication,seed,services.web.desired_count,instance_groups.general.instance_type,"
+    ));
+    assert!(rows[1].starts_with("0,0,0,100,1,m5.large,"), "{}", rows[1]);
+    assert!(rows[6].starts_with("5,1,2,102,1,c5.large,"), "{}", rows[6]);
+    assert!(!rows[0].contains("wall_time_s") && !rows[0].contains("events_per_s"));
+    // Replications really differ (Poisson jobs) and the aggregate has a spread.
+    let agg = String::from_utf8(std::fs::read(a.join("aggregate.csv")).unwrap()).unwrap();
+    let mut rdr = csv::Reader::from_reader(agg.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let recs: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(recs.len(), 4);
+    let r0 = &recs[0];
+    assert_eq!(&r0[col("runs")], "3");
+    let std: f64 = r0[col("jobs.etl.tasks_launched.std")].parse().unwrap();
+    assert!(std > 0.0);
+    let (lo, mean, hi): (f64, f64, f64) = (
+        r0[col("total_cost_usd.ci95_low")].parse().unwrap(),
+        r0[col("total_cost_usd.mean")].parse().unwrap(),
+        r0[col("total_cost_usd.ci95_high")].parse().unwrap(),
+    );
+    assert!(lo <= mean && mean <= hi);
+}
+
+#[test]
+fn a_run_of_the_sweep_is_reproduced_by_ecsim_run_with_its_seed() {
+    let (d, f) = setup(SWEEP);
+    let out = d.path().join("sw");
+    ok(&ecsim(&["sweep", s(&f), "--out", s(&out), "-q"], &[]));
+    // Run 4 = point 1 (desired 1, c5.large), replication 1 → seed 101.
+    let rec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("runs/run-000004.json")).unwrap()).unwrap();
+    assert_eq!(rec["seed"], 101);
+    let edited = BASE
+        .replace("desired_count = 2", "desired_count = 1")
+        .replace(
+            "instance_type = \"m5.large\"",
+            "instance_type = \"c5.large\"",
+        );
+    let sc = d.path().join("edited.toml");
+    std::fs::write(&sc, edited).unwrap();
+    let single = d.path().join("single");
+    ok(&ecsim(
+        &["run", s(&sc), "--seed", "101", "--out", s(&single), "-q"],
+        &[],
+    ));
+    let sum: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(single.join("summary.json")).unwrap()).unwrap();
+    for k in ["total_cost_usd", "events_processed", "tasks_launched"] {
+        assert_eq!(rec["summary"][k], sum[k], "{k}");
+    }
+}
+
+#[test]
+fn shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
+    let (d, f) = setup(SWEEP);
+    let whole = d.path().join("whole");
+    ok(&ecsim(&["sweep", s(&f), "--out", s(&whole), "-q"], &[]));
+    let (s0, s1, s2) = (
+        d.path().join("s0"),
+        d.path().join("s1"),
+        d.path().join("s2"),
+    );
+    ok(&ecsim(
+        &["sweep", s(&f), "--out", s(&s0), "--shard", "0/3", "-q"],
+        &[],
+    ));
+    // As an AWS Batch array job and a Kubernetes Indexed Job would start them.
+    ok(&ecsim(
+        &["sweep", s(&f), "--out", s(&s1), "-q"],
+        &[
+            ("AWS_BATCH_JOB_ARRAY_INDEX", "1"),
+            ("ECSIM_SHARD_COUNT", "3"),
+        ],
+    ));
+    ok(&ecsim(
+        &["sweep", s(&f), "--out", s(&s2), "-q"],
+        &[("JOB_COMPLETION_INDEX", "2"), ("ECSIM_SHARD_COUNT", "3")],
+    ));
+    // Shard 1 of 3 holds runs 1, 4, 7, 10.
+    let mut mine: Vec<String> = std::fs::read_dir(s1.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    mine.sort();
+    assert_eq!(
+        mine,
+        [
+            "run-000001.json",
+            "run-000004.json",
+            "run-000007.json",
+            "run-000010.json"
+        ]
+    );
+    assert!(!s1.join("aggregate.csv").exists());
+
+    // Missing a shard: refused, naming the runs.
+    let merged = d.path().join("merged");
+    let e = failed(
+        &ecsim(&["merge", s(&s0), s(&s1), "--out", s(&merged)], &[]),
+        2,
+    );
+    assert!(
+        e.contains("4 of 12 runs are missing") && e.contains("2, 5, 8, 11"),
+        "{e}"
+    );
+    assert!(!merged.exists());
+
+    ok(&ecsim(
+        &["merge", s(&s0), s(&s1), s(&s2), "--out", s(&merged)],
+        &[],
+    ));
+    assert!(
+        files(&merged) == files(&whole),
+        "merged shards differ from one machine's sweep"
+    );
+
+    // Shards of another sweep do not mix.
+    let (_d2, f2) = setup(&SWEEP.replace("seed = 100", "seed = 7"));
+    let other = d.path().join("other");
+    ok(&ecsim(
+        &["sweep", s(&f2), "--out", s(&other), "--shard", "2/3", "-q"],
+        &[],
+    ));
+    let e = failed(
+        &ecsim(
+            &[
+                "merge",
+                s(&s0),
+                s(&s1),
+                s(&other),
+                "--out",
+                s(&d.path().join("m2")),
+            ],
+            &[],
+        ),
+        2,
+    );
+    assert!(e.contains("different sweep"), "{e}");
+}
+
+#[test]
+fn an_interrupted_sweep_keeps_its_runs_and_resumes() {
+    // Enough runs that Ctrl-C arrives long before the end.
+    let big = SWEEP.replace("replications = 3", "replications = 50");
+    let (d, f) = setup(&big);
+    let out = d.path().join("sw");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["sweep", s(&f), "--out", s(&out), "--threads", "1", "-q"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = out.join("runs/run-000000.json");
+    let t0 = std::time::Instant::now();
+    while !first.exists() && t0.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let o = child.wait_with_output().unwrap();
+    let err = failed(&o, 130);
+    assert!(
+        err.contains("run the same command again to resume"),
+        "{err}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(m["complete"], false);
+    let kept = m["runs_done"].as_u64().unwrap();
+    assert!((1..200).contains(&kept), "{kept}");
+    assert!(!out.join("runs.csv").exists() && !out.join("aggregate.csv").exists());
+
+    let again = ok(&ecsim(&["sweep", s(&f), "--out", s(&out)], &[]));
+    assert!(
+        again.contains(&format!("ran {}, {kept} already done", 200 - kept)),
+        "{again}"
+    );
+    let fresh = d.path().join("fresh");
+    ok(&ecsim(&["sweep", s(&f), "--out", s(&fresh), "-q"], &[]));
+    assert!(
+        files(&out) == files(&fresh),
+        "resumed sweep differs from an uninterrupted one"
+    );
+
+    // A folder holding another sweep is not resumed into.
+    let (_d2, f2) = setup(SWEEP);
+    let e = failed(&ecsim(&["sweep", s(&f2), "--out", s(&out)], &[]), 2);
+    assert!(e.contains("holds a different sweep"), "{e}");
+}
+
+#[test]
+fn bad_sweep_files_get_clear_errors() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[grid]\nservices.web.desred_count = [1, 2]\n",
+            "grid: point 0 (services.web.desred_count = 1) gives an invalid scenario",
+        ),
+        (
+            "[grid]\nservices.wbe.desired_count = [1]\n",
+            "no element \"wbe\"",
+        ),
+        (
+            "[grid]\nservices.web.desired_count = []\n",
+            "grid.services.web.desired_count: is an empty list",
+        ),
+        (
+            "[grid]\nservices.web.desired_count = 3\n",
+            "expected a list of values",
+        ),
+        (
+            "[grid]\nservices.web.desired_count = [-1]\n",
+            "must be 0 or more",
+        ),
+        ("[grid]\n", "grid: is empty"),
+        ("", "nothing to vary"),
+        ("[grid]\nseed = [1]\n[[points]]\nseed = 2\n", "not both"),
+        ("points = []\n", "points: is an empty list"),
+        (
+            "[grid]\nseed = [1]\n[targets]\nx = \">= 1\"\n",
+            "belongs in a plan file",
+        ),
+        (
+            "[grid]\nseed = [1]\nbogus = 1\n[typo]\n",
+            "unknown field `typo`",
+        ),
+    ];
+    for (body, want) in cases {
+        let text = format!("name = \"bad\"\nscenario = \"base.toml\"\n{body}");
+        let (d, f) = setup(&text);
+        let out = d.path().join("o");
+        let e = failed(&ecsim(&["sweep", s(&f), "--out", s(&out)], &[]), 2);
+        assert!(e.contains(want) && e.contains("s.toml"), "{body}\n→ {e}");
+        assert!(!out.exists(), "{body}: left {out:?}");
+    }
+    let (d, f) = setup("name = \"x\"\nscenario = \"missing.toml\"\n[grid]\nseed = [1]\n");
+    let e = failed(
+        &ecsim(&["sweep", s(&f), "--out", s(&d.path().join("o"))], &[]),
+        2,
+    );
+    assert!(
+        e.contains("scenario: cannot read") && e.contains("missing.toml"),
+        "{e}"
+    );
+    for shard in ["3/3", "1", "a/b", "0/0"] {
+        let e = failed(&ecsim(&["sweep", s(&f), "--shard", shard], &[]), 2);
+        assert!(e.contains("is not K/N"), "{e}");
+    }
+    let e = failed(
+        &ecsim(&["sweep", s(&f)], &[("AWS_BATCH_JOB_ARRAY_INDEX", "0")]),
+        2,
+    );
+    assert!(e.contains("ECSIM_SHARD_COUNT"), "{e}");
+}
+
+/// The planner on a case checked by hand: six 1 vCPU / 2 GB tasks for a day.
+/// m5.large holds 2 (3 needed: 3 × $0.096 × 24 = $6.912), c5.xlarge holds 3
+/// (2 needed: 2 × $0.17 × 24 = $8.16), m5.xlarge holds 4 (2 needed: $9.216),
+/// c5.large only 1 (its 3,951 MiB registered cannot take two 2,048 MiB tasks).
+#[test]
+fn plan_picks_the_cheapest_configuration_that_meets_every_target() {
+    let base = repo().join("scenarios/web-ec2.toml");
+    let text = std::fs::read_to_string(base)
+        .unwrap()
+        .replace("duration = \"7d\"", "duration = \"1d\"")
+        .replace("ebs_root_volume_gib = 30", "ebs_root_volume_gib = 0");
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("web.toml"), text).unwrap();
+    let plan = d.path().join("p.toml");
+    let body = r#"name = "p"
+scenario = "web.toml"
+replications = 2
+[choices]
+instance_groups.web.instance_type = ["m5.large", "c5.large", "m5.xlarge", "c5.xlarge"]
+instance_groups.web.count = [2, 3, 4]
+[targets]
+availability_pct = ">= 99.9"
+provisioning_wait_p95_s = "<= 120"
+"#;
+    std::fs::write(&plan, body).unwrap();
+    let out = d.path().join("o");
+    let stdout = ok(&ecsim(&["plan", s(&plan), "--out", s(&out)], &[]));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let config = |p: &serde_json::Value| {
+        let c = r["configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["point"] == *p)
+            .unwrap()
+            .clone();
+        (
+            c["params"]["instance_groups.web.instance_type"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            c["params"]["instance_groups.web.count"].as_i64().unwrap(),
+            c["total_cost_usd_mean"].as_f64().unwrap(),
+        )
+    };
+    let (t, n, cost) = config(&r["cheapest"]);
+    assert_eq!((t.as_str(), n), ("m5.large", 3), "{stdout}");
+    assert!((cost - 6.912).abs() < 1e-9, "{cost}");
+    let (t, n, cost) = config(&r["runner_up"]);
+    assert_eq!((t.as_str(), n), ("c5.xlarge", 2));
+    assert!((cost - 8.16).abs() < 1e-9, "{cost}");
+    // Cheaper configurations failed, and say why.
+    let plan_csv = std::fs::read_to_string(out.join("plan.csv")).unwrap();
+    let c5 = plan_csv
+        .lines()
+        .find(|l| l.contains(",c5.large,4,"))
+        .unwrap_or_else(|| panic!("{plan_csv}"));
+    assert!(
+        c5.contains(",false,") && c5.contains("availability_pct >= 99.9: worst 0 in 2/2 runs"),
+        "{c5}"
+    );
+    assert!(stdout.contains("cheapest: instance_groups.web.instance_type = \"m5.large\", instance_groups.web.count = 3"), "{stdout}");
+
+    // Targets nothing meets: exit 4, results still written.
+    std::fs::write(
+        &plan,
+        body.replace(", \"m5.xlarge\", \"c5.xlarge\"", "")
+            .replace("[2, 3, 4]", "[2]"),
+    )
+    .unwrap();
+    let o2 = d.path().join("o2");
+    let e = failed(&ecsim(&["plan", s(&plan), "--out", s(&o2)], &[]), 4);
+    assert!(e.contains("no configuration meets every target"), "{e}");
+    assert!(o2.join("plan.csv").exists());
+
+    for (targets, want) in [
+        ("availability_pct = \">= 120\"", "can never be met"),
+        ("provisioning_wait_p95_s = \"<= -1\"", "can never be met"),
+        (
+            "availabilty_pct = \">= 99\"",
+            "is no figure of this scenario's summary",
+        ),
+        ("availability_pct = 99.9", "write a target as a string"),
+        ("availability_pct = \"> 99\"", "has no \">=\" or \"<=\""),
+        ("availability_pct = \">= x\"", "is not a number"),
+    ] {
+        let text = format!(
+            "{}[targets]\n{targets}\n",
+            body.split_once("[targets]").unwrap().0
+        );
+        std::fs::write(&plan, text).unwrap();
+        let o3 = d.path().join("o3");
+        let e = failed(&ecsim(&["plan", s(&plan), "--out", s(&o3)], &[]), 2);
+        assert!(
+            e.contains(want) && e.contains("targets."),
+            "{targets} → {e}"
+        );
+        assert!(!o3.exists());
+    }
+}
+
+#[test]
+fn shipped_sweep_and_plan_run() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("sw");
+    let f = repo().join("scenarios/autoscale-targets.sweep.toml");
+    ok(&ecsim(&["sweep", s(&f), "--out", s(&out), "-q"], &[]));
+    let agg = std::fs::read_to_string(out.join("aggregate.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(agg.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let col = h.iter().position(|x| x == "total_cost_usd.mean").unwrap();
+    let costs: Vec<f64> = rdr
+        .records()
+        .map(|r| r.unwrap()[col].parse().unwrap())
+        .collect();
+    // A higher CPU target runs fewer tasks, so costs less.
+    assert_eq!(costs.len(), 4);
+    assert!(costs.windows(2).all(|w| w[1] < w[0]), "{costs:?}");
+
+    let out = d.path().join("pl");
+    let f = repo().join("scenarios/web-capacity.plan.toml");
+    let stdout = ok(&ecsim(&["plan", s(&f), "--out", s(&out)], &[]));
+    assert!(stdout.contains("cheapest: instance_groups.web.instance_type = \"m5.large\", instance_groups.web.count = 3"), "{stdout}");
+}
+
+#[test]
+fn shard_from_the_environment() {
+    use ecsim::sweep::shard;
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let s = shard(
+        None,
+        &env(&[("JOB_COMPLETION_INDEX", "3"), ("ECSIM_SHARD_COUNT", "8")]),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!((s.index, s.count), (3, 8));
+    let s = shard(
+        None,
+        &env(&[
+            ("AWS_BATCH_JOB_ARRAY_INDEX", "0"),
+            ("AWS_BATCH_JOB_ARRAY_SIZE", "2"),
+        ]),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!((s.index, s.count), (0, 2));
+    // The flag wins over the environment; no variables, no shard.
+    let s = shard(Some("1/2"), &env(&[("JOB_COMPLETION_INDEX", "0")]))
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.index, s.count), (1, 2));
+    assert!(shard(None, &env(&[])).unwrap().is_none());
+    assert!(
+        shard(
+            None,
+            &env(&[("JOB_COMPLETION_INDEX", "8"), ("ECSIM_SHARD_COUNT", "8")])
+        )
+        .is_err()
+    );
+}
