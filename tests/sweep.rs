@@ -278,7 +278,7 @@ fn an_interrupted_sweep_keeps_its_runs_and_resumes() {
     let big = SWEEP.replace("replications = 3", "replications = 50");
     let (d, f) = setup(&big);
     let out = d.path().join("sw");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+    let child = Command::new(env!("CARGO_BIN_EXE_ecsim"))
         .args(["sweep", s(&f), "--out", s(&out), "--threads", "1", "-q"])
         .stderr(std::process::Stdio::piped())
         .spawn()
