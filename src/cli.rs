@@ -241,7 +241,7 @@ fn dispatch(cmd: Command) -> Result<()> {
         } => {
             let env = |k: &str| std::env::var(k).ok();
             let shard = crate::sweep::shard(shard.as_deref(), &env)?;
-            let (sw, done) = many_runs(&sweep, "sweep", out, shard, &common)?;
+            let (sw, done, _) = many_runs(&sweep, "sweep", out, shard, &common)?;
             if !common.quiet {
                 print_sweep(&sw, &done);
             }
@@ -329,7 +329,11 @@ fn many_runs(
     out: Option<PathBuf>,
     shard: Option<crate::sweep::Shard>,
     common: &ManyRuns,
-) -> Result<(crate::sweep::spec::Sweep, crate::sweep::Done)> {
+) -> Result<(
+    crate::sweep::spec::Sweep,
+    crate::sweep::Done,
+    Vec<crate::sweep::plan::Target>,
+)> {
     let sw = crate::sweep::spec::load(file, kind)?;
     for p in &sw.points {
         check_size(&p.scenario, common.force)?;
@@ -362,12 +366,15 @@ fn many_runs(
         threads: common.threads,
         progress: !common.quiet,
     };
-    if kind == "plan" {
+    // Targets are checked before any run is spent on them.
+    let targets = if kind == "plan" {
         let known = crate::sweep::known_figures(&sw, &book)?;
-        crate::sweep::plan::targets(&sw, &known)?;
-    }
+        crate::sweep::plan::targets(&sw, &known)?
+    } else {
+        Vec::new()
+    };
     let done = crate::sweep::run::execute(&sw, &book, manifest, &opts)?;
-    Ok((sw, done))
+    Ok((sw, done, targets))
 }
 
 fn print_sweep(sw: &crate::sweep::spec::Sweep, done: &crate::sweep::Done) {
@@ -429,10 +436,7 @@ fn print_sweep(sw: &crate::sweep::spec::Sweep, done: &crate::sweep::Done) {
 }
 
 fn plan_cmd(file: &Path, out: Option<PathBuf>, common: &ManyRuns) -> Result<()> {
-    let (sw, done) = many_runs(file, "plan", out, None, common)?;
-    let book = price_book(common.prices.as_deref())?;
-    let known = crate::sweep::known_figures(&sw, &book)?;
-    let targets = crate::sweep::plan::targets(&sw, &known)?;
+    let (_, done, targets) = many_runs(file, "plan", out, None, common)?;
     let r = crate::sweep::plan::evaluate(&done.manifest, &targets, &done.records);
     crate::sweep::plan::write(&done.out, &done.manifest, &r)?;
     if !common.quiet {
