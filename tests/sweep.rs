@@ -347,14 +347,21 @@ fn bad_sweep_files_get_clear_errors() {
         ),
         ("[grid]\n", "grid: is empty"),
         ("", "nothing to vary"),
-        ("[grid]\nseed = [1]\n[[points]]\nseed = 2\n", "not both"),
+        (
+            "[grid]\nduration = [\"1h\"]\n[[points]]\nduration = \"2h\"\n",
+            "not both",
+        ),
         ("points = []\n", "points: is an empty list"),
         (
-            "[grid]\nseed = [1]\n[targets]\nx = \">= 1\"\n",
+            "[grid]\nseed = [1, 2]\n",
+            "grid.seed: runs take their seeds",
+        ),
+        (
+            "[grid]\nduration = [\"1h\"]\n[targets]\nx = \">= 1\"\n",
             "belongs in a plan file",
         ),
         (
-            "[grid]\nseed = [1]\nbogus = 1\n[typo]\n",
+            "[grid]\nduration = [\"1h\"]\nbogus = 1\n[typo]\n",
             "unknown field `typo`",
         ),
     ];
@@ -366,7 +373,7 @@ fn bad_sweep_files_get_clear_errors() {
         assert!(e.contains(want) && e.contains("s.toml"), "{body}\n→ {e}");
         assert!(!out.exists(), "{body}: left {out:?}");
     }
-    let (d, f) = setup("name = \"x\"\nscenario = \"missing.toml\"\n[grid]\nseed = [1]\n");
+    let (d, f) = setup("name = \"x\"\nscenario = \"missing.toml\"\n[grid]\nduration = [\"1h\"]\n");
     let e = failed(
         &ecsim(&["sweep", s(&f), "--out", s(&d.path().join("o"))], &[]),
         2,

@@ -134,6 +134,12 @@ pub fn load(file: &Path, kind: &str) -> Result<Sweep, InputError> {
     } else {
         "points"
     };
+    if parameters.iter().any(|p| p == "seed") {
+        return Err(err(
+            &format!("{section}.seed"),
+            "runs take their seeds from the sweep's own `seed` (master seed) and `replications`; vary those instead".to_string(),
+        ));
+    }
     let mut points = Vec::with_capacity(settings.len());
     for (i, params) in settings.into_iter().enumerate() {
         let mut table = base_table.clone();
