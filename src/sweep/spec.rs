@@ -59,9 +59,15 @@ pub struct Sweep {
 
 /// A plan file is read the same way; `kind` names it in errors ("sweep" or "plan").
 pub fn load(file: &Path, kind: &str) -> Result<Sweep, InputError> {
-    let err = |path: &str, msg: String| InputError::new(file, path, msg);
     let text = std::fs::read_to_string(file)
-        .map_err(|e| err("", format!("cannot read the {kind} file: {e}")))?;
+        .map_err(|e| InputError::new(file, "", format!("cannot read the {kind} file: {e}")))?;
+    parse(file, text, kind)
+}
+
+/// Checks sweep (or plan) text; `file` names it in errors and anchors the
+/// base scenario's path.
+pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError> {
+    let err = |path: &str, msg: String| InputError::new(file, path, msg);
     let de = toml::Deserializer::parse(&text).map_err(|e| err("", e.message().to_string()))?;
     let spec: SweepSpec = serde_path_to_error::deserialize(de).map_err(|e| {
         let p = e.path().to_string();
