@@ -23,6 +23,7 @@ Examples:
   ecsim validate scenarios/daemon.toml
   ecsim price scenarios/web-fargate-spot.toml --format json
   ecsim run scenarios/web-ec2.toml --prices my-prices.csv
+  ecsim report results/quickstart --png               # report.html + report/*.png
 
 Exit codes: 0 success, 2 invalid input, 1 any other error.";
 
@@ -100,6 +101,17 @@ pub enum Command {
         /// Where the merged sweep goes.
         #[arg(long)]
         out: PathBuf,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Write RESULTS_DIR/report.html: charts (inline SVG) of a run or a sweep.
+    Report {
+        /// A results folder written by `ecsim run` or `ecsim sweep`.
+        results_dir: PathBuf,
+        /// Also write each chart as RESULTS_DIR/report/<chart>.png (for slides).
+        #[arg(long)]
+        png: bool,
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
@@ -261,6 +273,20 @@ fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Plan { plan, out, common } => plan_cmd(&plan, out, &common),
+        Command::Report {
+            results_dir,
+            png,
+            quiet,
+        } => {
+            let w = report::html::write(&results_dir, png)?;
+            if !quiet {
+                say!("{} ({} charts)", w.html.display(), w.charts.len());
+                for p in &w.pngs {
+                    say!("{}", p.display());
+                }
+            }
+            Ok(())
+        }
         Command::Validate {
             scenario: path,
             prices,

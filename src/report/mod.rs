@@ -1,6 +1,7 @@
 //! Results of a run: CSV files, `summary.json`, written atomically.
 
 pub mod csv_out;
+pub mod html;
 pub mod price;
 mod staged;
 pub mod summary;

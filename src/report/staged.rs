@@ -86,6 +86,9 @@ const OUTPUTS: &[&str] = &[
     "scaling.csv",
     "incidents.csv",
     "deployments.csv",
+    // Written later by `ecsim report`; replaced with the rest.
+    "report.html",
+    "report",
 ];
 
 /// A run replaces an earlier result, never anything else: an existing

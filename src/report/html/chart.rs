@@ -1,0 +1,448 @@
+//! One chart model drawn by plotters onto either backend: SVG (inline in
+//! report.html) or an RGB bitmap encoded as PNG (`--png`). The report code
+//! only builds [`Chart`] values; it never talks to plotters.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+/// Chart size in pixels (SVG user units and PNG pixels alike).
+pub const WIDTH: u32 = 900;
+pub const HEIGHT: u32 = 380;
+/// More points than a 900-pixel-wide chart can show only bloat the SVG.
+const MAX_POINTS: usize = 1600;
+
+/// How the x axis reads.
+#[derive(Debug, Clone)]
+pub enum XAxis {
+    /// Numbers printed as they are.
+    Numeric,
+    /// Values are category indices 0..n; the labels are the names.
+    Categories(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Style {
+    Line,
+    /// Thicker, for the figure the chart is about (e.g. a total).
+    Bold,
+    /// Markers only (individual runs of a sweep).
+    Dots,
+    /// Line with a marker at every point (few points, e.g. sweep means).
+    LineDots,
+}
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub color: usize,
+    pub style: Style,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A shaded band between a low and a high line (a 95 % confidence interval).
+#[derive(Debug, Clone)]
+pub struct Band {
+    pub color: usize,
+    /// (x, low, high), ordered by x.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// A labelled marker (frontier points).
+#[derive(Debug, Clone)]
+pub struct Marker {
+    pub x: f64,
+    pub y: f64,
+    pub label: String,
+    /// Highlighted (Pareto-optimal).
+    pub strong: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// HTML id and PNG file name: letters, digits, `-` and `_` only.
+    pub id: String,
+    pub title: String,
+    /// A sentence or two under the chart in the HTML report.
+    pub caption: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_axis: XAxis,
+    pub series: Vec<Series>,
+    pub bands: Vec<Band>,
+    pub markers: Vec<Marker>,
+    /// Shaded x ranges (incidents), with a legend name.
+    pub spans: Vec<(f64, f64)>,
+    pub span_label: String,
+    /// Start the y axis at 0 (counts, costs); off for figures such as an
+    /// availability near 100 % whose differences would vanish.
+    pub zero_baseline: bool,
+}
+
+impl Chart {
+    pub fn new(id: &str, title: &str, x_label: &str, y_label: &str) -> Self {
+        Chart {
+            id: id.to_string(),
+            title: title.to_string(),
+            caption: String::new(),
+            x_label: x_label.to_string(),
+            y_label: y_label.to_string(),
+            x_axis: XAxis::Numeric,
+            series: Vec::new(),
+            bands: Vec::new(),
+            markers: Vec::new(),
+            spans: Vec::new(),
+            span_label: String::new(),
+            zero_baseline: true,
+        }
+    }
+
+    pub fn line(&mut self, name: &str, style: Style, points: Vec<(f64, f64)>) {
+        let color = self.series.len();
+        self.series.push(Series {
+            name: name.to_string(),
+            color,
+            style,
+            points,
+        });
+    }
+}
+
+/// Tableau 10: distinguishable, and fixed so output never varies.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+const FONT: &str = "sans-serif";
+
+/// Text needs font metrics even for SVG; the font is compiled in so the
+/// output is the same on a machine without system fonts (CI).
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // DejaVu Sans is a valid TrueType font; a failure here would be a
+        // build problem, and text would then fail to draw with an error.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// The chart as an SVG document (no XML declaration, ready to inline).
+pub fn to_svg(c: &Chart) -> Result<String, String> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, c)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// The chart as a PNG file's bytes.
+pub fn to_png(c: &Chart) -> Result<Vec<u8>, String> {
+    register_font();
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, c)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut png_bytes = Vec::new();
+    let mut enc = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().map_err(|e| e.to_string())?;
+    w.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    w.finish().map_err(|e| e.to_string())?;
+    Ok(png_bytes)
+}
+
+/// Reduces a long series to at most about MAX_POINTS, keeping each bucket's
+/// first, lowest, highest and last point so short dips (an outage) survive.
+pub fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    if points.len() <= MAX_POINTS {
+        return points.to_vec();
+    }
+    let per = points.len().div_ceil(MAX_POINTS / 4);
+    let mut out = Vec::with_capacity(MAX_POINTS + 4);
+    for bucket in points.chunks(per) {
+        let (mut lo, mut hi) = (0, 0);
+        for (i, p) in bucket.iter().enumerate() {
+            if p.1 < bucket[lo].1 {
+                lo = i;
+            }
+            if p.1 > bucket[hi].1 {
+                hi = i;
+            }
+        }
+        let mut keep = [0, lo, hi, bucket.len() - 1];
+        keep.sort_unstable();
+        let mut last = usize::MAX;
+        for k in keep {
+            if k != last {
+                out.push(bucket[k]);
+                last = k;
+            }
+        }
+    }
+    out
+}
+
+fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
+    let mut xs: Vec<f64> = Vec::new();
+    let mut ys: Vec<f64> = if c.zero_baseline {
+        vec![0.0]
+    } else {
+        Vec::new()
+    };
+    for s in &c.series {
+        for &(x, y) in &s.points {
+            xs.push(x);
+            ys.push(y);
+        }
+    }
+    for b in &c.bands {
+        for &(x, lo, hi) in &b.points {
+            xs.push(x);
+            ys.extend([lo, hi]);
+        }
+    }
+    for m in &c.markers {
+        xs.push(m.x);
+        ys.push(m.y);
+    }
+    let finite = |v: &Vec<f64>| {
+        v.iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect::<Vec<_>>()
+    };
+    let (xs, ys) = (finite(&xs), finite(&ys));
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (mut x0, mut x1) = match &c.x_axis {
+        XAxis::Categories(names) => (-0.5, names.len().max(1) as f64 - 0.5),
+        XAxis::Numeric if xs.is_empty() => (0.0, 1.0),
+        XAxis::Numeric => (min(&xs), max(&xs)),
+    };
+    if x1 <= x0 {
+        (x0, x1) = (x0 - 1.0, x1 + 1.0);
+    }
+    let dotted = c
+        .series
+        .iter()
+        .any(|s| s.style != Style::Line && s.style != Style::Bold);
+    if matches!(c.x_axis, XAxis::Numeric) && (dotted || !c.markers.is_empty()) {
+        // Markers at the ends would be cut in half by the plot's edge.
+        let pad = (x1 - x0) * if c.markers.is_empty() { 0.04 } else { 0.08 };
+        (x0, x1) = (x0 - pad, x1 + pad);
+    }
+    let (mut y0, mut y1) = (min(&ys), max(&ys));
+    if y1 <= y0 {
+        y1 = y0 + 1.0;
+    }
+    let pad = (y1 - y0) * 0.08;
+    // Keep a zero baseline when the data starts there; else pad both ways.
+    if y0 < 0.0 || !c.zero_baseline {
+        y0 -= pad;
+    }
+    // Headroom for the legend, so it does not hide the top of the data.
+    let legend_rows =
+        c.series.iter().filter(|s| !s.name.is_empty()).count() + usize::from(!c.spans.is_empty());
+    y1 += pad + (y1 - y0) * 0.07 * legend_rows as f64;
+    ((x0, x1), (y0, y1))
+}
+
+/// Tick labels with as many decimals as the axis' tick spacing needs (so
+/// 99.85 and 99.9 do not both read "99.9"), thousands as k.
+fn tick(v: f64, span: f64) -> String {
+    let step = span / 10.0;
+    if step >= 1000.0 && v.abs() >= 10_000.0 {
+        return format!("{:.0}k", v / 1000.0);
+    }
+    let decimals = if step > 0.0 && step < 1.0 {
+        ((-step.log10()).ceil() as usize).min(6)
+    } else {
+        0
+    };
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("chart {}: {e}", c.id);
+    root.fill(&WHITE).map_err(err)?;
+    let ((x0, x1), (y0, y1)) = bounds(c);
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, (FONT, 20))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    let cats = match &c.x_axis {
+        XAxis::Categories(n) => Some(n.clone()),
+        XAxis::Numeric => None,
+    };
+    let x_fmt = |v: &f64| match &cats {
+        Some(names) => {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        }
+        None => tick(*v, x1 - x0),
+    };
+    let y_fmt = |v: &f64| tick(*v, y1 - y0);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(c.x_label.as_str())
+        .y_desc(c.y_label.as_str())
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(244, 244, 244))
+        .bold_line_style(RGBColor(215, 215, 215));
+    if let Some(n) = &cats {
+        mesh.x_labels(n.len().max(1) + 1).disable_x_mesh();
+    }
+    mesh.draw().map_err(err)?;
+
+    let span_style = RGBColor(214, 39, 40).mix(0.18).filled();
+    let min_w = (x1 - x0) * 0.003;
+    for (i, &(a, b)) in c.spans.iter().enumerate() {
+        let b = b.max(a + min_w);
+        let drawn = chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a, y0), (b, y1)],
+                span_style,
+            )))
+            .map_err(err)?;
+        if i == 0 {
+            drawn
+                .label(c.span_label.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], span_style));
+        }
+    }
+    for b in &c.bands {
+        let mut poly: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.2)).collect();
+        poly.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                poly,
+                color(b.color).mix(0.18).filled(),
+            )))
+            .map_err(err)?;
+    }
+    for s in &c.series {
+        let col = color(s.color);
+        let width = if s.style == Style::Bold { 3 } else { 2 };
+        let pts = thin(&s.points);
+        if s.style != Style::Dots {
+            let drawn = chart
+                .draw_series(LineSeries::new(pts.clone(), col.stroke_width(width)))
+                .map_err(err)?;
+            if !s.name.is_empty() {
+                drawn.label(s.name.as_str()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(width))
+                });
+            }
+        }
+        if matches!(s.style, Style::Dots | Style::LineDots) {
+            let r = if s.style == Style::Dots { 2 } else { 4 };
+            let fill = if s.style == Style::Dots {
+                col.mix(0.5).filled()
+            } else {
+                col.filled()
+            };
+            let drawn = chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, r, fill)))
+                .map_err(err)?;
+            if s.style == Style::Dots && !s.name.is_empty() {
+                drawn
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| Circle::new((x + 9, y), r, fill));
+            }
+        }
+    }
+    for m in &c.markers {
+        let col = if m.strong { color(3) } else { color(7) };
+        let label = m.label.clone();
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((m.x, m.y))
+                    + Circle::new((0, 0), if m.strong { 5 } else { 4 }, col.filled())
+                    + Text::new(label, (7, -14), (FONT, 12)),
+            ))
+            .map_err(err)?;
+    }
+    let labelled = c.series.iter().any(|s| !s.name.is_empty()) || !c.spans.is_empty();
+    if labelled {
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 12))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            // A cost-vs-availability frontier climbs to the upper right.
+            .position(if c.markers.is_empty() {
+                SeriesLabelPosition::UpperRight
+            } else {
+                SeriesLabelPosition::LowerRight
+            })
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_extremes_and_order() {
+        let mut pts: Vec<(f64, f64)> = (0..10_000).map(|i| (i as f64, 5.0)).collect();
+        pts[4321].1 = -3.0; // a one-minute dip must survive
+        pts[9000].1 = 42.0;
+        let t = thin(&pts);
+        assert!(t.len() <= MAX_POINTS + 4, "{}", t.len());
+        assert!(t.contains(&(4321.0, -3.0)));
+        assert!(t.contains(&(9000.0, 42.0)));
+        assert!(t.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(t.first(), Some(&(0.0, 5.0)));
+        assert_eq!(t.last(), Some(&(9999.0, 5.0)));
+    }
+
+    #[test]
+    fn ticks_have_the_decimals_the_spacing_needs() {
+        assert_eq!(tick(0.0, 10.0), "0");
+        assert_eq!(tick(12.0, 100.0), "12");
+        assert_eq!(tick(25_000.0, 50_000.0), "25k");
+        assert_eq!(tick(99.85, 0.5), "99.85");
+        assert_eq!(tick(99.9, 0.5), "99.9");
+        assert_eq!(tick(2.6, 10.0), "3");
+        assert_eq!(tick(0.125, 0.05), "0.125");
+    }
+}

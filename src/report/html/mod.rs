@@ -1,0 +1,79 @@
+//! `ecsim report RESULTS_DIR`: one self-contained report.html (inline SVG
+//! charts drawn by plotters, inline CSS, no scripts, nothing fetched) for a
+//! run or a sweep, and with `--png` every chart as report/<chart>.png.
+
+pub mod chart;
+mod page;
+mod run;
+mod sweep;
+mod table;
+
+use crate::error::{Error, InputError, Result};
+use std::path::{Path, PathBuf};
+
+/// What `ecsim report` wrote.
+#[derive(Debug)]
+pub struct Written {
+    pub html: PathBuf,
+    /// Chart ids in report order (each an `<svg id=...>` in report.html).
+    pub charts: Vec<String>,
+    pub pngs: Vec<PathBuf>,
+}
+
+/// Writes `dir/report.html` (and with `png`, `dir/report/<chart>.png`).
+pub fn write(dir: &Path, png: bool) -> Result<Written> {
+    let bad = |msg: String| Error::Input(InputError::new(dir, "", msg));
+    if !dir.is_dir() {
+        return Err(bad(
+            "no such folder; give a folder written by ecsim run or ecsim sweep".into(),
+        ));
+    }
+    let page = if dir.join("sweep.json").is_file() {
+        sweep::build(dir)?
+    } else if dir.join("summary.json").is_file() {
+        run::build(dir)?
+    } else {
+        return Err(bad(
+            "not an ecsim results folder: no summary.json (written by ecsim run) or sweep.json (written by ecsim sweep)".into(),
+        ));
+    };
+    let html = page::render(&page).map_err(Error::Internal)?;
+    let target = dir.join("report.html");
+    write_atomic(&target, html.as_bytes())?;
+    let charts: Vec<String> = page.charts().map(|c| c.id.clone()).collect();
+    let mut pngs = Vec::new();
+    if png {
+        let out = dir.join("report");
+        std::fs::create_dir_all(&out)
+            .map_err(|e| Error::io(format!("cannot create {}", out.display()), e))?;
+        for c in page.charts() {
+            let bytes = chart::to_png(c).map_err(Error::Internal)?;
+            let file = out.join(format!("{}.png", c.id));
+            write_atomic(&file, &bytes)?;
+            pngs.push(file);
+        }
+    }
+    Ok(Written {
+        html: target,
+        charts,
+        pngs,
+    })
+}
+
+/// Temp file beside the target, then rename: a reader never sees half a file.
+fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let io = |what: &str, e| Error::io(format!("cannot {what} {}", target.display()), e);
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io("write", e));
+    }
+    std::fs::rename(&tmp, target).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io("replace", e)
+    })
+}

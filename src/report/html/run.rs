@@ -1,0 +1,451 @@
+//! The report of one `ecsim run` results folder.
+
+use super::chart::{Chart, Style};
+use super::page::{Grid, Page, Section};
+use super::table::{Table, read_json, require, text};
+use crate::error::Result;
+use serde_json::Value;
+use std::path::Path;
+
+/// Files a run report reads; a folder without one of them is refused.
+pub const FILES: &[&str] = &[
+    "summary.json",
+    "timeseries.csv",
+    "cost_timeseries.csv",
+    "cost.csv",
+    "incidents.csv",
+    "deployments.csv",
+];
+
+/// The time axis: hours for runs up to three days, days beyond.
+struct TimeAxis {
+    scale: f64,
+    label: &'static str,
+}
+
+impl TimeAxis {
+    fn for_duration(secs: f64) -> Self {
+        if secs <= 3.0 * 86_400.0 {
+            TimeAxis {
+                scale: 3600.0,
+                label: "time (hours)",
+            }
+        } else {
+            TimeAxis {
+                scale: 86_400.0,
+                label: "time (days)",
+            }
+        }
+    }
+}
+
+/// Characters allowed in a chart id / PNG file name.
+pub fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+pub fn money(v: f64) -> String {
+    format!("{v:.2} USD")
+}
+
+pub fn duration(secs: f64) -> String {
+    if secs < 120.0 {
+        format!("{secs:.0} s")
+    } else if secs < 7200.0 {
+        format!("{:.1} min", secs / 60.0)
+    } else {
+        format!("{:.2} h", secs / 3600.0)
+    }
+}
+
+fn num(v: &Value, path: &[&str]) -> Option<f64> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_f64()
+}
+
+fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_else(|| "–".into())
+}
+
+/// Intervals (start, end) as a step function: how many are open over time.
+fn open_count(mut iv: Vec<(f64, f64)>, end: f64, scale: f64) -> Vec<(f64, f64)> {
+    let mut edges: Vec<(f64, i64)> = Vec::with_capacity(iv.len() * 2);
+    for (a, b) in iv.drain(..) {
+        edges.push((a, 1));
+        edges.push((b, -1));
+    }
+    // Half-open intervals: at equal times, ends come before starts.
+    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut pts = vec![(0.0, 0.0)];
+    let mut n: i64 = 0;
+    let mut i = 0;
+    while i < edges.len() {
+        let t = edges[i].0;
+        while i < edges.len() && edges[i].0 == t {
+            n += edges[i].1;
+            i += 1;
+        }
+        let prev = pts.last().map(|p| p.1).unwrap_or(0.0);
+        if n as f64 != prev {
+            pts.push((t / scale, prev));
+            pts.push((t / scale, n as f64));
+        }
+    }
+    pts.push((end / scale, n as f64));
+    pts
+}
+
+pub fn build(dir: &Path) -> Result<Page> {
+    require(dir, "run", FILES)?;
+    let summary = read_json(&dir.join("summary.json"))?;
+    let series = Table::read(&dir.join("timeseries.csv"))?;
+    let cost_ts = Table::read(&dir.join("cost_timeseries.csv"))?;
+    let cost = Table::read(&dir.join("cost.csv"))?;
+    let incidents = Table::read(&dir.join("incidents.csv"))?;
+    let deployments = Table::read(&dir.join("deployments.csv"))?;
+
+    let dur = num(&summary, &["sim_duration_s"]).unwrap_or(0.0);
+    let ax = TimeAxis::for_duration(dur);
+    let (is, ie) = (incidents.need("start_s")?, incidents.need("end_s")?);
+    let mut spans = Vec::new();
+    for r in 0..incidents.rows.len() {
+        if let (Some(a), Some(b)) = (incidents.num(r, is)?, incidents.num(r, ie)?) {
+            spans.push((a / ax.scale, b / ax.scale));
+        }
+    }
+    let timeline = |id: &str, title: &str, y: &str, caption: String| {
+        let mut c = Chart::new(id, title, ax.label, y);
+        c.caption = caption;
+        if !spans.is_empty() {
+            c.spans = spans.clone();
+            c.span_label = "incident".into();
+            c.caption
+                .push_str(" Shaded: incidents (incidents.csv, start to end).");
+        }
+        c
+    };
+    let t = series.need("time_s")?;
+    let services: Vec<String> = summary
+        .get("services")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+
+    let mut tasks = Section::new(
+        "Desired vs running tasks",
+        "Per service, one sample a minute from timeseries.csv. Pending = launched but not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).",
+    );
+    let mut load = Section::new(
+        "Demand vs served",
+        "Requests per second offered to each service with a demand model, and how many its RUNNING tasks served; the gap is unserved demand.",
+    );
+    for s in &services {
+        let mut c = timeline(
+            &format!("tasks-{}", slug(s)),
+            &format!("Tasks of service {s}"),
+            "tasks",
+            format!("Desired, running and pending tasks of {s}."),
+        );
+        for (col, name, style) in [
+            ("desired", "desired", Style::Bold),
+            ("running", "running", Style::Line),
+            ("pending", "pending", Style::Line),
+        ] {
+            if let Some(y) = series.col(&format!("{s}_{col}")) {
+                c.line(name, style, series.points(t, y, ax.scale)?);
+            }
+        }
+        tasks.charts.push(c);
+        if let (Some(d), Some(v)) = (
+            series.col(&format!("{s}_demand_rps")),
+            series.col(&format!("{s}_served_rps")),
+        ) {
+            let mut c = timeline(
+                &format!("load-{}", slug(s)),
+                &format!("Demand vs served: {s}"),
+                "requests / s",
+                format!(
+                    "Demand and served requests per second of {s} (unserved: {}).",
+                    fmt_opt(
+                        num(&summary, &["services", s, "load", "unserved_pct"]),
+                        |v| format!("{v:.3} %")
+                    )
+                ),
+            );
+            c.line("demand", Style::Line, series.points(t, d, ax.scale)?);
+            c.line("served", Style::Line, series.points(t, v, ax.scale)?);
+            load.charts.push(c);
+        }
+    }
+
+    let mut cluster = Section::new(
+        "Cluster",
+        "How much of the registered EC2 capacity tasks reserved, and what was being billed, by market.",
+    );
+    let mut u = timeline(
+        "utilization",
+        "Cluster utilization (reserved share of registered capacity)",
+        "percent",
+        "CPU and memory reserved by tasks as a share of what the container instances registered; capacity providers' CapacityProviderReservation where present.".into(),
+    );
+    for (col, name) in [
+        ("cpu_reserved_pct", "CPU reserved"),
+        ("memory_reserved_pct", "memory reserved"),
+    ] {
+        let y = series.need(col)?;
+        u.line(name, Style::Line, series.points(t, y, ax.scale)?);
+    }
+    for (i, h) in series.header.iter().enumerate() {
+        if let Some(p) = h.strip_suffix("_reservation_pct") {
+            u.line(
+                &format!("{p} reservation"),
+                Style::Line,
+                series.points(t, i, ax.scale)?,
+            );
+        }
+    }
+    cluster.charts.push(u);
+    cluster.charts.push(markets(&cost, dur, &ax, timeline(
+        "markets",
+        "Instances and Fargate tasks by market",
+        "count",
+        "EC2 instances (on-demand, Spot) and Fargate tasks (Fargate, Fargate Spot) being billed over time, from cost.csv.".into(),
+    ))?);
+
+    let mut costs = Section::new(
+        "Cost",
+        &format!(
+            "Total {}; {} of it idle EC2 capacity. From cost_timeseries.csv (one row an hour).",
+            fmt_opt(num(&summary, &["total_cost_usd"]), money),
+            fmt_opt(num(&summary, &["idle_capacity_cost_usd"]), money)
+        ),
+    );
+    let mut cum = timeline(
+        "cost-cumulative",
+        "Cumulative cost",
+        "USD",
+        "Cost accrued since the start, at the end of each hour.".into(),
+    );
+    let (cs, cc) = (cost_ts.need("start_s")?, cost_ts.need("cumulative_usd")?);
+    let mut pts = vec![(0.0, 0.0)];
+    for r in 0..cost_ts.rows.len() {
+        if let (Some(s), Some(v)) = (cost_ts.num(r, cs)?, cost_ts.num(r, cc)?) {
+            pts.push(((s + 3600.0).min(dur) / ax.scale, v));
+        }
+    }
+    cum.line("cumulative cost", Style::Bold, pts);
+    costs.charts.push(cum);
+    let mut hourly = timeline(
+        "cost-hourly",
+        "Hourly cost",
+        "USD per hour",
+        "Cost of each hour, in total and by kind (categories that stay zero are left out; the Savings Plan's covered usage is shown as billed, as a credit).".into(),
+    );
+    for (col, name) in [
+        ("total_usd", "total"),
+        ("ec2_on_demand_usd", "EC2 on-demand"),
+        ("ec2_spot_usd", "EC2 Spot"),
+        ("fargate_usd", "Fargate"),
+        ("fargate_spot_usd", "Fargate Spot"),
+        ("ebs_usd", "EBS"),
+        ("savings_plan_fee_usd", "Savings Plan fee"),
+        ("savings_plan_covered_usd", "Savings Plan covered"),
+    ] {
+        let Some(y) = cost_ts.col(col) else { continue };
+        let mut pts = Vec::new();
+        for r in 0..cost_ts.rows.len() {
+            if let (Some(s), Some(v)) = (cost_ts.num(r, cs)?, cost_ts.num(r, y)?) {
+                pts.push((s / ax.scale, v));
+                pts.push(((s + 3600.0).min(dur) / ax.scale, v));
+            }
+        }
+        if col == "total_usd" || pts.iter().any(|p| p.1 != 0.0) {
+            let style = if col == "total_usd" {
+                Style::Bold
+            } else {
+                Style::Line
+            };
+            hourly.line(name, style, pts);
+        }
+    }
+    costs.charts.push(hourly);
+    costs.grids.push(cost_grid(&summary));
+
+    let mut overview = Section::new("Overview", "Figures from summary.json.");
+    overview.grids.push(service_grid(&summary, &services));
+    let mut events = Section::new("Incidents and deployments", "");
+    if !incidents.rows.is_empty() {
+        events.grids.push(copy_grid(&incidents));
+    }
+    if !deployments.rows.is_empty() {
+        events.grids.push(copy_grid(&deployments));
+    }
+    if events.grids.is_empty() {
+        events.intro = "No faults were injected and no deployments ran.".into();
+    }
+
+    let mut sections = vec![overview, tasks];
+    // "Demand vs served" only when some service has a demand model.
+    if !load.charts.is_empty() {
+        sections.push(load);
+    }
+    sections.extend([cluster, costs, events]);
+    let seed = text(&summary, "seed");
+    Ok(Page {
+        title: format!("ecsim report: {}", text(&summary, "scenario")),
+        facts: vec![
+            (
+                "Scenario".into(),
+                format!(
+                    "{} ({})",
+                    text(&summary, "scenario"),
+                    text(&summary, "scenario_file")
+                ),
+            ),
+            ("Seed".into(), seed),
+            ("ecsim version".into(), text(&summary, "ecsim_version")),
+            ("Region".into(), text(&summary, "region")),
+            ("Price source".into(), text(&summary, "price_source")),
+            ("Simulated time".into(), duration(dur)),
+        ],
+        notes: Vec::new(),
+        sections,
+    })
+}
+
+fn markets(cost: &Table, dur: f64, ax: &TimeAxis, mut c: Chart) -> Result<Chart> {
+    let (k, m, s, e) = (
+        cost.need("kind")?,
+        cost.need("market")?,
+        cost.need("start")?,
+        cost.need("end")?,
+    );
+    for (name, kind, market) in [
+        ("EC2 on-demand instances", "ec2_instance", "on_demand"),
+        ("EC2 Spot instances", "ec2_instance", "spot"),
+        ("Fargate tasks", "FARGATE", ""),
+        ("Fargate Spot tasks", "FARGATE_SPOT", ""),
+    ] {
+        let mut iv = Vec::new();
+        for r in 0..cost.rows.len() {
+            let row = &cost.rows[r];
+            if row[k] == kind && (market.is_empty() || row[m] == market) {
+                let a = cost.num(r, s)?.unwrap_or(0.0);
+                iv.push((a, cost.num(r, e)?.unwrap_or(dur)));
+            }
+        }
+        if !iv.is_empty() {
+            c.line(name, Style::Line, open_count(iv, dur, ax.scale));
+        }
+    }
+    Ok(c)
+}
+
+fn service_grid(summary: &Value, services: &[String]) -> Grid {
+    let mut g = Grid {
+        header: [
+            "service",
+            "desired at end",
+            "mean running",
+            "min running",
+            "availability",
+            "unserved demand",
+            "mean provisioning wait",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for s in services {
+        let f = |p: &[&str]| {
+            let mut path = vec!["services", s.as_str()];
+            path.extend_from_slice(p);
+            num(summary, &path)
+        };
+        g.rows.push(vec![
+            s.clone(),
+            fmt_opt(f(&["desired_count"]), |v| format!("{v:.0}")),
+            fmt_opt(f(&["mean_running"]), |v| format!("{v:.2}")),
+            fmt_opt(f(&["min_running"]), |v| format!("{v:.0}")),
+            fmt_opt(f(&["availability", "availability_pct"]), |v| {
+                format!("{v:.3} %")
+            }),
+            fmt_opt(f(&["load", "unserved_pct"]), |v| format!("{v:.3} %")),
+            fmt_opt(f(&["provisioning_wait_mean_s"]), duration),
+        ]);
+    }
+    g
+}
+
+fn cost_grid(summary: &Value) -> Grid {
+    let mut rows = Vec::new();
+    for (key, name) in [
+        ("total_cost_usd", "total"),
+        ("idle_capacity_cost_usd", "idle EC2 capacity"),
+        ("ebs_cost_usd", "EBS"),
+        ("savings_plan_fee_usd", "Savings Plan fee"),
+        ("savings_plan_covered_usd", "Savings Plan covered"),
+    ] {
+        rows.push(vec![name.to_string(), fmt_opt(num(summary, &[key]), money)]);
+    }
+    for group in ["cost_by_service", "cost_by_job", "cost_by_market"] {
+        if let Some(m) = summary.get(group).and_then(Value::as_object) {
+            for (k, v) in m {
+                rows.push(vec![
+                    format!("{} {k}", &group[8..]),
+                    fmt_opt(v.as_f64(), money),
+                ]);
+            }
+        }
+    }
+    rows.push(vec![
+        "per 1,000 task-hours".into(),
+        fmt_opt(num(summary, &["cost_per_1000_task_hours"]), money),
+    ]);
+    Grid {
+        header: vec!["cost".into(), "USD".into()],
+        rows,
+    }
+}
+
+fn copy_grid(t: &Table) -> Grid {
+    Grid {
+        header: t.header.clone(),
+        rows: t.rows.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn open_intervals_step_up_and_down() {
+        let pts = super::open_count(vec![(0.0, 10.0), (5.0, 20.0), (10.0, 30.0)], 40.0, 1.0);
+        // At t = 10 one interval ends as another starts: the count stays 2.
+        assert_eq!(
+            pts,
+            vec![
+                (0.0, 0.0),
+                (0.0, 0.0),
+                (0.0, 1.0),
+                (5.0, 1.0),
+                (5.0, 2.0),
+                (20.0, 2.0),
+                (20.0, 1.0),
+                (30.0, 1.0),
+                (30.0, 0.0),
+                (40.0, 0.0)
+            ]
+        );
+    }
+}

@@ -1,0 +1,452 @@
+//! The report of an `ecsim sweep` results folder: each key figure across the
+//! first parameter with its 95 % confidence band, and the cost-vs-availability
+//! frontier.
+
+use super::chart::{Band, Chart, Marker, Series, Style, XAxis};
+use super::page::{Grid, Page, Section};
+use super::run::slug;
+use super::table::{Table, read_json, require, text};
+use crate::error::{Error, InputError, Result};
+use serde_json::Value;
+use std::path::Path;
+
+pub const FILES: &[&str] = &["sweep.json", "runs.csv", "aggregate.csv"];
+
+/// A parameter value as the text it is shown and matched by in the CSVs.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The last part of a dotted path: `services.web.autoscaling.target` → `target`.
+fn short(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+struct Param {
+    path: String,
+    values: Vec<String>,
+    numeric: bool,
+}
+
+/// A key figure of a sweep and how it reads.
+struct Metric {
+    key: String,
+    title: String,
+    unit: &'static str,
+}
+
+/// The figures worth a chart, in report order, as far as aggregate.csv has them.
+fn metrics(agg: &Table) -> Vec<Metric> {
+    let mut out = Vec::new();
+    let has = |k: &str| agg.col(&format!("{k}.mean")).is_some();
+    if has("total_cost_usd") {
+        out.push(Metric {
+            key: "total_cost_usd".into(),
+            title: "Total cost".into(),
+            unit: "USD",
+        });
+    }
+    // Service names come from the columns, so names with dots still work.
+    let mut services: Vec<String> = agg
+        .header
+        .iter()
+        .filter_map(|h| {
+            h.strip_prefix("services.")?
+                .strip_suffix(".mean_running.mean")
+        })
+        .map(str::to_string)
+        .collect();
+    services.dedup();
+    for s in &services {
+        for (suffix, title, unit) in [
+            ("availability.availability_pct", "availability", "percent"),
+            ("load.unserved_pct", "unserved demand", "percent"),
+            ("mean_running", "mean running tasks", "tasks"),
+            (
+                "provisioning_wait_mean_s",
+                "mean provisioning wait",
+                "seconds",
+            ),
+        ] {
+            let key = format!("services.{s}.{suffix}");
+            if has(&key) {
+                out.push(Metric {
+                    key,
+                    title: format!("{s}: {title}"),
+                    unit,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn bad(file: &Path, msg: String) -> Error {
+    Error::Input(InputError::new(file, "", msg))
+}
+
+pub fn build(dir: &Path) -> Result<Page> {
+    require(dir, "sweep", FILES)?;
+    let meta_file = dir.join("sweep.json");
+    let meta = read_json(&meta_file)?;
+    let agg = Table::read(&dir.join("aggregate.csv"))?;
+    let runs = Table::read(&dir.join("runs.csv"))?;
+    let params: Vec<Param> = meta
+        .get("parameters")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad(&meta_file, "no \"parameters\" list".into()))?
+        .iter()
+        .map(|p| {
+            let values = p.get("values").and_then(Value::as_array);
+            Param {
+                path: text(p, "path"),
+                values: values
+                    .map(|v| v.iter().map(value_text).collect())
+                    .unwrap_or_default(),
+                numeric: values.is_some_and(|v| v.iter().all(Value::is_number)),
+            }
+        })
+        .collect();
+    let Some(first) = params.first() else {
+        return Err(bad(&meta_file, "\"parameters\" is empty".into()));
+    };
+    let agg_point = agg.need("point")?;
+    let agg_params: Vec<usize> = params
+        .iter()
+        .map(|p| agg.need(&p.path))
+        .collect::<Result<_>>()?;
+    let run_params: Vec<usize> = params
+        .iter()
+        .map(|p| runs.need(&p.path))
+        .collect::<Result<_>>()?;
+
+    // x of a row: the value itself on a numeric axis, else its category index.
+    let x_of = |t: &Table, row: usize, col: usize| -> Result<Option<f64>> {
+        if first.numeric {
+            return t.num(row, col);
+        }
+        Ok(first
+            .values
+            .iter()
+            .position(|v| *v == t.rows[row][col])
+            .map(|i| i as f64))
+    };
+    // Series = combinations of the other parameters, in order of appearance.
+    let group_of = |t: &Table, row: usize, cols: &[usize]| -> String {
+        params[1..]
+            .iter()
+            .zip(&cols[1..])
+            .map(|(p, &c)| format!("{}={}", short(&p.path), t.rows[row][c]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut groups: Vec<String> = Vec::new();
+    for r in 0..agg.rows.len() {
+        let g = group_of(&agg, r, &agg_params);
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let x_axis = if first.numeric {
+        XAxis::Numeric
+    } else {
+        XAxis::Categories(first.values.clone())
+    };
+
+    let mut figures = Section::new(
+        "Figures across the parameter",
+        &format!(
+            "Each chart: the mean over replications against {} (line), its 95 % confidence interval (band) and every run (dots); one colour per combination of the other parameters.",
+            first.path
+        ),
+    );
+    let list = metrics(&agg);
+    for m in &list {
+        let mut c = Chart::new(
+            &format!("sweep-{}", slug(&m.key)),
+            &m.title,
+            &first.path,
+            m.unit,
+        );
+        c.x_axis = x_axis.clone();
+        c.zero_baseline = false;
+        c.caption = format!("{} ({}) against {}.", m.title, m.key, first.path);
+        let mean = agg.need(&format!("{}.mean", m.key))?;
+        let lo = agg.col(&format!("{}.ci95_low", m.key));
+        let hi = agg.col(&format!("{}.ci95_high", m.key));
+        for (gi, g) in groups.iter().enumerate() {
+            let mut line = Vec::new();
+            let mut band = Vec::new();
+            for r in 0..agg.rows.len() {
+                if group_of(&agg, r, &agg_params) != *g {
+                    continue;
+                }
+                let Some(x) = x_of(&agg, r, agg_params[0])? else {
+                    continue;
+                };
+                if let Some(y) = agg.num(r, mean)? {
+                    line.push((x, y));
+                }
+                if let (Some(l), Some(h)) = (lo, hi) {
+                    if let (Some(l), Some(h)) = (agg.num(r, l)?, agg.num(r, h)?) {
+                        band.push((x, l, h));
+                    }
+                }
+            }
+            line.sort_by(|a, b| a.0.total_cmp(&b.0));
+            band.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let name = if g.is_empty() {
+                "mean".to_string()
+            } else {
+                g.clone()
+            };
+            c.series.push(Series {
+                name,
+                color: gi,
+                style: Style::LineDots,
+                points: line,
+            });
+            if !band.is_empty() {
+                c.bands.push(Band {
+                    color: gi,
+                    points: band,
+                });
+            }
+            if let Some(col) = runs.col(&m.key) {
+                let mut dots = Vec::new();
+                for r in 0..runs.rows.len() {
+                    if group_of(&runs, r, &run_params) != *g {
+                        continue;
+                    }
+                    if let (Some(x), Some(y)) = (x_of(&runs, r, run_params[0])?, runs.num(r, col)?)
+                    {
+                        dots.push((x, y));
+                    }
+                }
+                c.series.push(Series {
+                    name: String::new(),
+                    color: gi,
+                    style: Style::Dots,
+                    points: dots,
+                });
+            }
+        }
+        figures.charts.push(c);
+    }
+
+    let mut frontier_sec = Section::new(
+        "Cost vs availability",
+        "Each point of the sweep by its mean total cost and mean availability; the Pareto-optimal points (no other point is both cheaper and more available) are joined.",
+    );
+    let mut notes = Vec::new();
+    match frontier(&agg, &params, &agg_params, agg_point)? {
+        Some(c) => frontier_sec.charts.push(c),
+        None => notes.push(
+            "No cost-vs-availability frontier: aggregate.csv has no total_cost_usd.mean, or no service availability_pct / unserved_pct.".to_string(),
+        ),
+    }
+
+    let mut table = Section::new(
+        "Points",
+        "Mean and 95 % confidence interval of each key figure per point (aggregate.csv).",
+    );
+    let mut g = Grid {
+        header: ["point".to_string()]
+            .into_iter()
+            .chain(params.iter().map(|p| short(&p.path).to_string()))
+            .chain(agg.col("runs").map(|_| "runs".to_string()))
+            .chain(list.iter().map(|m| m.key.clone()))
+            .collect(),
+        rows: Vec::new(),
+    };
+    for r in 0..agg.rows.len() {
+        let mut row = vec![agg.rows[r][agg_point].clone()];
+        row.extend(agg_params.iter().map(|&c| agg.rows[r][c].clone()));
+        if let Some(c) = agg.col("runs") {
+            row.push(agg.rows[r][c].clone());
+        }
+        for m in &list {
+            let f = |s: &str| agg.col(&format!("{}.{s}", m.key)).map(|c| agg.num(r, c));
+            let cell = match (f("mean"), f("ci95_low"), f("ci95_high")) {
+                (Some(Ok(Some(v))), Some(Ok(Some(l))), Some(Ok(Some(h)))) => {
+                    format!("{v:.3} [{l:.3}, {h:.3}]")
+                }
+                (Some(Ok(Some(v))), _, _) => format!("{v:.3}"),
+                _ => "–".into(),
+            };
+            row.push(cell);
+        }
+        g.rows.push(row);
+    }
+    table.grids.push(g);
+
+    let mut params_grid = Grid {
+        header: vec!["parameter".into(), "values".into()],
+        rows: Vec::new(),
+    };
+    for p in &params {
+        params_grid
+            .rows
+            .push(vec![p.path.clone(), p.values.join(", ")]);
+    }
+    let mut setup = Section::new("Parameters", "");
+    setup.grids.push(params_grid);
+
+    if meta.get("complete").and_then(Value::as_bool) == Some(false) {
+        notes.insert(0, format!(
+            "This sweep is incomplete: {} of {} runs done; figures cover the finished runs only.",
+            text(&meta, "runs_done"),
+            text(&meta, "runs_total")
+        ));
+    }
+    Ok(Page {
+        title: format!("ecsim sweep report: {}", text(&meta, "sweep")),
+        facts: vec![
+            (
+                "Sweep".into(),
+                format!("{} ({})", text(&meta, "sweep"), text(&meta, "sweep_file")),
+            ),
+            (
+                "Scenario".into(),
+                format!(
+                    "{} ({})",
+                    text(&meta, "scenario"),
+                    text(&meta, "base_scenario_file")
+                ),
+            ),
+            ("Master seed".into(), text(&meta, "master_seed")),
+            ("Replications".into(), text(&meta, "replications")),
+            (
+                "Runs".into(),
+                format!(
+                    "{} of {}",
+                    text(&meta, "runs_done"),
+                    text(&meta, "runs_total")
+                ),
+            ),
+            ("ecsim version".into(), text(&meta, "ecsim_version")),
+            ("Region".into(), text(&meta, "region")),
+            ("Price source".into(), text(&meta, "price_source")),
+        ],
+        notes,
+        sections: vec![setup, figures, frontier_sec, table],
+    })
+}
+
+/// The cost-vs-availability chart, when aggregate.csv has both figures.
+fn frontier(
+    agg: &Table,
+    params: &[Param],
+    agg_params: &[usize],
+    point: usize,
+) -> Result<Option<Chart>> {
+    let Some(cost) = agg.col("total_cost_usd.mean") else {
+        return Ok(None);
+    };
+    // Availability when faults were injected, else the served share of demand.
+    let pick = |suffix: &str| {
+        agg.header
+            .iter()
+            .position(|h| h.starts_with("services.") && h.ends_with(suffix))
+    };
+    let (ycol, served, label) = match pick(".availability.availability_pct.mean") {
+        Some(c) => (
+            c,
+            false,
+            agg.header[c].trim_end_matches(".mean").to_string(),
+        ),
+        None => match pick(".load.unserved_pct.mean") {
+            Some(c) => (
+                c,
+                true,
+                format!("100 − {}", agg.header[c].trim_end_matches(".mean")),
+            ),
+            None => return Ok(None),
+        },
+    };
+    let mut pts: Vec<(f64, f64, String, String)> = Vec::new();
+    for r in 0..agg.rows.len() {
+        if let (Some(x), Some(y)) = (agg.num(r, cost)?, agg.num(r, ycol)?) {
+            let y = if served { 100.0 - y } else { y };
+            let vals: Vec<String> = params
+                .iter()
+                .zip(agg_params)
+                .map(|(p, &c)| format!("{}={}", short(&p.path), agg.rows[r][c]))
+                .collect();
+            pts.push((x, y, format!("#{}", agg.rows[r][point]), vals.join(", ")));
+        }
+    }
+    let on = pareto(&pts.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>());
+    let mut c = Chart::new(
+        "frontier",
+        "Cost vs availability",
+        "total cost (USD, mean)",
+        &format!("{label} (%)"),
+    );
+    c.zero_baseline = false;
+    // Labels on the chart are point numbers (long parameter lists overlap);
+    // the caption spells each one out.
+    let legend: Vec<String> = pts.iter().map(|p| format!("{} = {}", p.2, p.3)).collect();
+    c.caption = format!(
+        "x: mean total_cost_usd; y: mean {label}. Red: Pareto-optimal. Points: {}.",
+        legend.join("; ")
+    );
+    let mut line: Vec<(f64, f64)> = on.iter().map(|&i| (pts[i].0, pts[i].1)).collect();
+    line.sort_by(|a, b| a.0.total_cmp(&b.0));
+    c.series.push(Series {
+        name: "Pareto frontier".into(),
+        color: 3,
+        style: Style::Line,
+        points: line,
+    });
+    for (i, (x, y, label, _)) in pts.into_iter().enumerate() {
+        c.markers.push(Marker {
+            x,
+            y,
+            label,
+            strong: on.contains(&i),
+        });
+    }
+    Ok(Some(c))
+}
+
+/// Indices of the points no other point beats on both cost (lower) and
+/// availability (higher).
+pub fn pareto(pts: &[(f64, f64)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..pts.len()).collect();
+    order.sort_by(|&a, &b| {
+        pts[a]
+            .0
+            .total_cmp(&pts[b].0)
+            .then(pts[b].1.total_cmp(&pts[a].1))
+    });
+    let mut best = f64::NEG_INFINITY;
+    let mut out = Vec::new();
+    for i in order {
+        if pts[i].1 > best {
+            best = pts[i].1;
+            out.push(i);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pareto_keeps_only_undominated_points() {
+        // (cost, availability)
+        let pts = [
+            (10.0, 99.0),
+            (12.0, 99.5),
+            (11.0, 98.0),
+            (15.0, 99.5),
+            (9.0, 90.0),
+        ];
+        assert_eq!(super::pareto(&pts), vec![0, 1, 4]);
+    }
+}

@@ -1,0 +1,125 @@
+//! Reading the CSV and JSON files of a results folder back, with errors that
+//! name the file, the line and the column.
+
+use crate::error::{Error, InputError, Result};
+use std::path::{Path, PathBuf};
+
+/// A CSV file held as text cells, looked up by column name.
+pub struct Table {
+    pub file: PathBuf,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn bad(file: &Path, path: impl Into<String>, msg: impl Into<String>) -> Error {
+    Error::Input(InputError::new(file, path, msg))
+}
+
+impl Table {
+    pub fn read(file: &Path) -> Result<Table> {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(file)
+            .map_err(|e| bad(file, "", format!("cannot read as CSV: {e}")))?;
+        let header: Vec<String> = r
+            .headers()
+            .map_err(|e| bad(file, "", format!("cannot read the header: {e}")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for (i, rec) in r.records().enumerate() {
+            let rec = rec.map_err(|e| {
+                bad(
+                    file,
+                    format!("line {}", i + 2),
+                    format!("not a valid CSV row: {e}"),
+                )
+            })?;
+            rows.push(rec.iter().map(str::to_string).collect());
+        }
+        Ok(Table {
+            file: file.to_path_buf(),
+            header,
+            rows,
+        })
+    }
+
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// The index of a column the report cannot do without.
+    pub fn need(&self, name: &str) -> Result<usize> {
+        self.col(name).ok_or_else(|| {
+            bad(
+                &self.file,
+                "",
+                format!("no column \"{name}\"; is this an ecsim output?"),
+            )
+        })
+    }
+
+    /// A number; an empty cell is `None` (ecsim writes "did not happen" so).
+    pub fn num(&self, row: usize, col: usize) -> Result<Option<f64>> {
+        let cell = self.rows[row][col].trim();
+        if cell.is_empty() {
+            return Ok(None);
+        }
+        cell.parse::<f64>().map(Some).map_err(|_| {
+            bad(
+                &self.file,
+                format!("line {}, column {}", row + 2, self.header[col]),
+                format!("expected a number, got \"{cell}\""),
+            )
+        })
+    }
+
+    /// A whole column as (x, y) points, skipping empty cells.
+    pub fn points(&self, x: usize, y: usize, scale_x: f64) -> Result<Vec<(f64, f64)>> {
+        let mut out = Vec::with_capacity(self.rows.len());
+        for r in 0..self.rows.len() {
+            if let (Some(a), Some(b)) = (self.num(r, x)?, self.num(r, y)?) {
+                out.push((a / scale_x, b));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `summary.json` or `sweep.json` as a JSON value.
+pub fn read_json(file: &Path) -> Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| bad(file, "", format!("cannot read: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| bad(file, "", format!("not valid JSON: {e}")))
+}
+
+/// A JSON field as display text ("unknown" when absent).
+pub fn text(v: &serde_json::Value, key: &str) -> String {
+    match v.get(key) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => "unknown".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Checks that `dir` holds every file in `files`, naming the missing ones.
+pub fn require(dir: &Path, kind: &str, files: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| !dir.join(f).is_file())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(bad(
+        dir,
+        "",
+        format!(
+            "incomplete ecsim {kind} result: missing {} (expected {})",
+            missing.join(", "),
+            files.join(", ")
+        ),
+    ))
+}
