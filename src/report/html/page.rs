@@ -88,11 +88,12 @@ fn grid_html(out: &mut String, g: &Grid) {
     out.push_str("</table>\n");
 }
 
-/// The whole document. Each chart is an `<svg id="CHART-ID">` inside a
+/// The whole document, also well-formed XML (polyglot HTML) so it can be
+/// checked with an XML parser. Each chart is an `<svg id="CHART-ID">` inside a
 /// `<figure>`, so a reader (or a test) can find every promised chart.
 pub fn render(p: &Page) -> Result<String, String> {
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
     out.push_str(&format!("<title>{}</title>\n", esc(&p.title)));
     out.push_str(&format!("<style>{CSS}</style>\n</head>\n<body>\n"));
     out.push_str(&format!(

@@ -190,10 +190,10 @@ pub fn build(dir: &Path) -> Result<Page> {
                 if let Some(y) = agg.num(r, mean)? {
                     line.push((x, y));
                 }
-                if let (Some(l), Some(h)) = (lo, hi) {
-                    if let (Some(l), Some(h)) = (agg.num(r, l)?, agg.num(r, h)?) {
-                        band.push((x, l, h));
-                    }
+                if let (Some(l), Some(h)) = (lo, hi)
+                    && let (Some(l), Some(h)) = (agg.num(r, l)?, agg.num(r, h)?)
+                {
+                    band.push((x, l, h));
                 }
             }
             line.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -390,8 +390,10 @@ fn frontier(
     // Labels on the chart are point numbers (long parameter lists overlap);
     // the caption spells each one out.
     let legend: Vec<String> = pts.iter().map(|p| format!("{} = {}", p.2, p.3)).collect();
+    let optimal: Vec<&str> = on.iter().map(|&i| pts[i].2.as_str()).collect();
     c.caption = format!(
-        "x: mean total_cost_usd; y: mean {label}. Red: Pareto-optimal. Points: {}.",
+        "x: mean total_cost_usd; y: mean {label}. Red: Pareto-optimal ({}). Points: {}.",
+        optimal.join(", "),
         legend.join("; ")
     );
     let mut line: Vec<(f64, f64)> = on.iter().map(|&i| (pts[i].0, pts[i].1)).collect();

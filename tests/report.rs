@@ -1,0 +1,338 @@
+//! `ecsim report`: report.html exists, is well-formed, holds exactly one
+//! inline SVG per promised chart, states what was run, is byte-identical when
+//! repeated; `--png` writes real PNGs; bad folders exit 2 naming what is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ecsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Runs a shipped scenario into `parent/name` and returns the folder.
+fn run(parent: &Path, scenario: &str) -> PathBuf {
+    let out = parent.join(scenario);
+    ok(&ecsim(&[
+        "run",
+        &format!("scenarios/{scenario}.toml"),
+        "--out",
+        s(&out),
+        "-q",
+    ]));
+    out
+}
+
+fn report(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["report", s(dir)];
+    args.extend_from_slice(extra);
+    ok(&ecsim(&args));
+    std::fs::read_to_string(dir.join("report.html")).expect("report.html written")
+}
+
+/// Parses the whole report as XML and returns the ids of its `<svg>`s in
+/// document order; every SVG must also be a complete SVG document.
+fn svg_ids(html: &str) -> Vec<String> {
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let doc = roxmltree::Document::parse_with_options(
+        html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .expect("report.html is well-formed");
+    let mut ids = Vec::new();
+    for n in doc.descendants().filter(|n| n.has_tag_name("svg")) {
+        let id = n
+            .attribute("id")
+            .expect("every chart has an id")
+            .to_string();
+        let text = &html[n.range()];
+        roxmltree::Document::parse(text).expect("each inline SVG parses on its own");
+        assert!(
+            n.descendants().any(|d| d.has_tag_name("text")),
+            "{id} has axis text"
+        );
+        ids.push(id);
+    }
+    // Self-contained: nothing loaded from elsewhere, no scripts.
+    for banned in ["<script", "<link", "src=", "href=", "@import", "url("] {
+        assert!(!html.contains(banned), "report contains {banned}");
+    }
+    ids
+}
+
+/// The `<svg>` element with this id, as text.
+fn svg<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<svg id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no svg {id}"));
+    let end = start + html[start..].find("</svg>").unwrap();
+    &html[start..end]
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn run_report_has_one_svg_per_promised_chart_and_states_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(tmp.path(), "outage-spread");
+    let html = report(&dir, &[]);
+    assert_eq!(
+        svg_ids(&html),
+        [
+            "tasks-web",
+            "load-web",
+            "utilization",
+            "markets",
+            "cost-cumulative",
+            "cost-hourly"
+        ]
+    );
+    let sum = summary(&dir);
+    for key in ["scenario", "ecsim_version", "price_source", "region"] {
+        let v = sum[key].as_str().unwrap();
+        assert!(html.contains(v), "report states {key} = {v}");
+    }
+    assert!(html.contains(&format!("<th>Seed</th><td>{}</td>", sum["seed"])));
+    // The AZ outage is shaded on the time charts, with a legend entry.
+    for id in ["tasks-web", "load-web", "cost-hourly"] {
+        assert!(
+            svg(&html, id).contains(">\nincident\n<"),
+            "{id} marks incidents"
+        );
+    }
+    // Both markets of billed resources come from cost.csv: all on-demand here.
+    let markets = svg(&html, "markets");
+    assert!(markets.contains("EC2 on-demand instances"));
+    assert!(!markets.contains("EC2 Spot instances"));
+}
+
+#[test]
+fn spot_and_fargate_runs_show_their_markets_and_no_incident_marks_without_faults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = report(&run(tmp.path(), "web-fargate-spot"), &[]);
+    let ids = svg_ids(&html);
+    assert!(ids.contains(&"markets".to_string()), "{ids:?}");
+    let markets = svg(&html, "markets");
+    assert!(markets.contains("Fargate tasks") && markets.contains("Fargate Spot tasks"));
+    assert!(!html.contains(">\nincident\n<"));
+
+    let spot = report(&run(tmp.path(), "spot-heavy"), &[]);
+    assert!(svg(&spot, "markets").contains("EC2 Spot instances"));
+}
+
+#[test]
+fn report_is_byte_identical_for_the_same_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(tmp.path(), "outage-spread");
+    let first = report(&dir, &[]);
+    let again = report(&dir, &[]);
+    assert!(first == again, "same folder, same report");
+    // The same results in another folder: the report does not depend on the path.
+    let other = tmp.path().join("copy");
+    std::fs::create_dir(&other).unwrap();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "csv" || x == "json") {
+            std::fs::copy(&p, other.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    assert!(report(&other, &[]) == first, "copied folder, same report");
+    // No temporary file is left beside it.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".tmp")), "{names:?}");
+}
+
+#[test]
+fn png_export_writes_one_real_png_per_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(tmp.path(), "outage-spread");
+    let html = report(&dir, &["--png"]);
+    let ids = svg_ids(&html);
+    let mut first_bytes = Vec::new();
+    for id in &ids {
+        let file = dir.join("report").join(format!("{id}.png"));
+        let bytes = std::fs::read(&file).unwrap_or_else(|_| panic!("{} exists", file.display()));
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{id} is a PNG");
+        let dec = png::Decoder::new(std::io::Cursor::new(&bytes));
+        let mut reader = dec.read_info().expect("decodes");
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (900, 380));
+        // Not blank: a white page with lines, text and coloured series.
+        let px = &buf[..info.buffer_size()];
+        let dark = px.chunks(3).filter(|p| p.iter().all(|&c| c < 100)).count();
+        let coloured = px
+            .chunks(3)
+            .filter(|p| p.iter().max().unwrap() - p.iter().min().unwrap() > 80)
+            .count();
+        assert!(dark > 500, "{id}: text and axes drawn ({dark} dark pixels)");
+        assert!(
+            coloured > 500,
+            "{id}: series drawn ({coloured} coloured pixels)"
+        );
+        if first_bytes.is_empty() {
+            first_bytes = bytes;
+        }
+    }
+    assert_eq!(ids.len(), 6);
+    // Repeated: the same bytes.
+    report(&dir, &["--png"]);
+    let again = std::fs::read(dir.join("report").join(format!("{}.png", ids[0]))).unwrap();
+    assert!(again == first_bytes);
+}
+
+fn fixture(tmp: &Path, name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let dst = tmp.join(name);
+    std::fs::create_dir(&dst).unwrap();
+    for f in ["sweep.json", "runs.csv", "aggregate.csv"] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    dst
+}
+
+#[test]
+fn sweep_report_has_each_figure_with_bands_and_the_frontier() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture(tmp.path(), "sweep-small");
+    let html = report(&dir, &[]);
+    assert_eq!(
+        svg_ids(&html),
+        [
+            "sweep-total_cost_usd",
+            "sweep-services-web-availability-availability_pct",
+            "sweep-services-web-load-unserved_pct",
+            "sweep-services-web-mean_running",
+            "sweep-services-web-provisioning_wait_mean_s",
+            "frontier"
+        ]
+    );
+    for (k, v) in [
+        ("Master seed", "2024"),
+        ("Replications", "3"),
+        ("ecsim version", "0.1.0"),
+        ("Region", "us-east-1"),
+        ("Scenario", "autoscale-50 (scenarios/autoscale-50.toml)"),
+    ] {
+        assert!(html.contains(&format!("<th>{k}</th><td>{v}</td>")), "{k}");
+    }
+    assert!(html.contains("ecsim price catalog"));
+    // One confidence band per combination of the other parameter (2 here),
+    // one series each, named by that parameter.
+    let cost = svg(&html, "sweep-total_cost_usd");
+    assert_eq!(cost.matches("<polygon").count(), 2, "two CI bands");
+    assert!(cost.contains("capacity_per_task=80") && cost.contains("capacity_per_task=100"));
+    // Frontier: every point labelled, the Pareto-optimal ones joined. From
+    // aggregate.csv, points 0, 1, 3 and 5 are undominated.
+    let f = svg(&html, "frontier");
+    for p in 0..6 {
+        assert!(f.contains(&format!(">\n#{p}\n<")), "point {p} labelled");
+    }
+    assert!(f.contains("Pareto frontier"));
+    assert!(html.contains("Pareto-optimal (#0, #1, #3, #5)"));
+    assert!(html.contains("#3 = target=60, capacity_per_task=100"));
+}
+
+#[test]
+fn sweep_of_a_string_parameter_uses_categories_and_served_share() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture(tmp.path(), "sweep-categories");
+    let html = report(&dir, &["--png"]);
+    let ids = svg_ids(&html);
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert!(!ids.iter().any(|i| i.contains("availability")));
+    let cost = svg(&html, "sweep-total_cost_usd");
+    for cat in ["spread", "binpack", "random"] {
+        assert!(cost.contains(&format!(">\n{cat}\n<")), "x label {cat}");
+    }
+    // One parameter only: a single series named "mean".
+    assert_eq!(cost.matches("<polygon").count(), 1);
+    assert!(svg(&html, "frontier").contains("100 − services.web.load.unserved_pct"));
+    assert!(dir.join("report/frontier.png").is_file());
+}
+
+#[test]
+fn incomplete_sweep_is_reported_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixture(tmp.path(), "sweep-categories");
+    let meta = std::fs::read_to_string(dir.join("sweep.json")).unwrap();
+    let meta = meta
+        .replace("\"complete\": true", "\"complete\": false")
+        .replace("\"runs_done\": 12", "\"runs_done\": 9");
+    std::fs::write(dir.join("sweep.json"), meta).unwrap();
+    let html = report(&dir, &[]);
+    assert!(html.contains("This sweep is incomplete: 9 of 12 runs done"));
+}
+
+fn fails(dir: &Path, words: &[&str]) {
+    let out = ecsim(&["report", s(dir)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(!err.contains("panicked"));
+    for w in words {
+        assert!(err.contains(w), "{err} mentions {w}");
+    }
+    assert!(!dir.join("report.html").exists());
+}
+
+#[test]
+fn a_folder_that_is_not_an_ecsim_result_exits_2_naming_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    fails(tmp.path(), &["summary.json", "sweep.json"]);
+    fails(&tmp.path().join("nope"), &["nope", "no such folder"]);
+
+    let dir = run(tmp.path(), "outage-spread");
+    std::fs::remove_file(dir.join("cost.csv")).unwrap();
+    fails(&dir, &["missing cost.csv"]);
+
+    let dir = run(tmp.path(), "spot-heavy");
+    let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    std::fs::write(
+        dir.join("timeseries.csv"),
+        ts.replacen("\n0.000,", "\nzero,", 1),
+    )
+    .unwrap();
+    fails(&dir, &["timeseries.csv", "line 2", "time_s", "\"zero\""]);
+
+    let sweep = fixture(tmp.path(), "sweep-small");
+    std::fs::remove_file(sweep.join("aggregate.csv")).unwrap();
+    fails(&sweep, &["missing aggregate.csv"]);
+}
+
+#[test]
+fn a_reported_folder_can_still_be_replaced_by_a_new_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(tmp.path(), "outage-spread");
+    report(&dir, &["--png"]);
+    // ecsim run replaces an earlier result only; the report belongs to it.
+    run(tmp.path(), "outage-spread");
+    assert!(!dir.join("report.html").exists(), "stale report removed");
+    assert!(dir.join("summary.json").exists());
+}
