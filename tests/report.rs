@@ -142,6 +142,25 @@ fn spot_and_fargate_runs_show_their_markets_and_no_incident_marks_without_faults
 }
 
 #[test]
+fn batch_run_charts_its_jobs_and_capacity_provider() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = report(&run(tmp.path(), "batch-wave"), &[]);
+    assert_eq!(
+        svg_ids(&html),
+        [
+            "jobs",
+            "utilization",
+            "providers",
+            "markets",
+            "cost-cumulative",
+            "cost-hourly"
+        ]
+    );
+    assert!(svg(&html, "jobs").contains("nightly-etl running"));
+    assert!(svg(&html, "providers").contains("batch-cp"));
+}
+
+#[test]
 fn report_is_byte_identical_for_the_same_inputs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run(tmp.path(), "outage-spread");

@@ -358,8 +358,15 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
     }
     for s in &c.series {
         let col = color(s.color);
-        let width = if s.style == Style::Bold { 3 } else { 2 };
         let pts = thin(&s.points);
+        // Dense series get a 1-pixel line: plotters' bitmap backend draws
+        // wider lines as polygons that overshoot at sharp turns.
+        let dense = pts.len() > 300;
+        let width = match (s.style, dense) {
+            (Style::Bold, false) => 3,
+            (Style::Bold, true) | (_, false) => 2,
+            (_, true) => 1,
+        };
         if s.style != Style::Dots {
             let drawn = chart
                 .draw_series(LineSeries::new(pts.clone(), col.stroke_width(width)))

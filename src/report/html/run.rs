@@ -144,7 +144,7 @@ pub fn build(dir: &Path) -> Result<Page> {
 
     let mut tasks = Section::new(
         "Desired vs running tasks",
-        "Per service, one sample a minute from timeseries.csv. Pending = launched but not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).",
+        "Per service (and all jobs together), one sample a minute from timeseries.csv. Pending = launched but not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).",
     );
     let mut load = Section::new(
         "Demand vs served",
@@ -189,6 +189,33 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
     }
 
+    let jobs: Vec<String> = summary
+        .get("jobs")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    if !jobs.is_empty() {
+        let mut c = timeline(
+            "jobs",
+            "Tasks of jobs",
+            "tasks",
+            "Running and pending tasks of each job (standalone tasks have no desired count)."
+                .into(),
+        );
+        for j in &jobs {
+            for col in ["running", "pending"] {
+                if let Some(y) = series.col(&format!("{j}_{col}")) {
+                    c.line(
+                        &format!("{j} {col}"),
+                        Style::Line,
+                        series.points(t, y, ax.scale)?,
+                    );
+                }
+            }
+        }
+        tasks.charts.push(c);
+    }
+
     let mut cluster = Section::new(
         "Cluster",
         "How much of the registered EC2 capacity tasks reserved, and what was being billed, by market.",
@@ -197,7 +224,8 @@ pub fn build(dir: &Path) -> Result<Page> {
         "utilization",
         "Cluster utilization (reserved share of registered capacity)",
         "percent",
-        "CPU and memory reserved by tasks as a share of what the container instances registered; capacity providers' CapacityProviderReservation where present.".into(),
+        "CPU and memory reserved by tasks as a share of what the container instances registered."
+            .into(),
     );
     for (col, name) in [
         ("cpu_reserved_pct", "CPU reserved"),
@@ -206,16 +234,23 @@ pub fn build(dir: &Path) -> Result<Page> {
         let y = series.need(col)?;
         u.line(name, Style::Line, series.points(t, y, ax.scale)?);
     }
+    cluster.charts.push(u);
+    // Its own chart: the reservation reaches hundreds of percent while a
+    // provider scales out, which would flatten the lines above.
+    let mut prov = timeline(
+        "providers",
+        "Capacity provider reservation",
+        "percent",
+        "CapacityProviderReservation of each Auto Scaling group capacity provider (M / N × 100; managed scaling aims at its target capacity).".into(),
+    );
     for (i, h) in series.header.iter().enumerate() {
         if let Some(p) = h.strip_suffix("_reservation_pct") {
-            u.line(
-                &format!("{p} reservation"),
-                Style::Line,
-                series.points(t, i, ax.scale)?,
-            );
+            prov.line(p, Style::Line, series.points(t, i, ax.scale)?);
         }
     }
-    cluster.charts.push(u);
+    if !prov.series.is_empty() {
+        cluster.charts.push(prov);
+    }
     cluster.charts.push(markets(&cost, dur, &ax, timeline(
         "markets",
         "Instances and Fargate tasks by market",
