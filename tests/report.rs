@@ -355,3 +355,38 @@ fn a_reported_folder_can_still_be_replaced_by_a_new_run() {
     assert!(!dir.join("report.html").exists(), "stale report removed");
     assert!(dir.join("summary.json").exists());
 }
+
+#[test]
+fn report_of_a_real_sweep_folder() {
+    // The fixtures follow the sweep contract; this checks the real writer.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/outage-spread.toml");
+    let file = tmp.path().join("s.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"s\"\nscenario = \"{}\"\nreplications = 2\n[grid]\n\"services.web.desired_count\" = [9, 12]\n\"duration\" = [\"2d\"]\n",
+            s(&scenario)
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    ok(&ecsim(&["sweep", s(&file), "--out", s(&out), "--quiet"]));
+    let html = report(&out, &[]);
+    let ids = svg_ids(&html);
+    assert_eq!(
+        ids.first().map(String::as_str),
+        Some("sweep-total_cost_usd")
+    );
+    assert_eq!(ids.last().map(String::as_str), Some("frontier"));
+    assert!(ids.contains(&"sweep-services-web-availability-availability_pct".to_string()));
+    assert!(html.contains("<th>Master seed</th><td>17</td>"));
+    assert!(html.contains("<th>Replications</th><td>2</td>"));
+    // The second parameter has one value: one series, one band per chart.
+    assert_eq!(
+        svg(&html, "sweep-total_cost_usd")
+            .matches("<polygon")
+            .count(),
+        1
+    );
+}

@@ -379,7 +379,19 @@ fn frontier(
             pts.push((x, y, format!("#{}", agg.rows[r][point]), vals.join(", ")));
         }
     }
-    let on = pareto(&pts.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>());
+    // Points with the same figures share one marker and one label ("#0, #2"),
+    // or the labels would print over each other.
+    let mut markers: Vec<(f64, f64, String)> = Vec::new();
+    for p in &pts {
+        match markers.iter_mut().find(|m| m.0 == p.0 && m.1 == p.1) {
+            Some(m) => {
+                m.2.push_str(", ");
+                m.2.push_str(&p.2);
+            }
+            None => markers.push((p.0, p.1, p.2.clone())),
+        }
+    }
+    let on = pareto(&markers.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>());
     let mut c = Chart::new(
         "frontier",
         "Cost vs availability",
@@ -390,13 +402,13 @@ fn frontier(
     // Labels on the chart are point numbers (long parameter lists overlap);
     // the caption spells each one out.
     let legend: Vec<String> = pts.iter().map(|p| format!("{} = {}", p.2, p.3)).collect();
-    let optimal: Vec<&str> = on.iter().map(|&i| pts[i].2.as_str()).collect();
+    let optimal: Vec<&str> = on.iter().map(|&i| markers[i].2.as_str()).collect();
     c.caption = format!(
         "x: mean total_cost_usd; y: mean {label}. Red: Pareto-optimal ({}). Points: {}.",
         optimal.join(", "),
         legend.join("; ")
     );
-    let mut line: Vec<(f64, f64)> = on.iter().map(|&i| (pts[i].0, pts[i].1)).collect();
+    let mut line: Vec<(f64, f64)> = on.iter().map(|&i| (markers[i].0, markers[i].1)).collect();
     line.sort_by(|a, b| a.0.total_cmp(&b.0));
     c.series.push(Series {
         name: "Pareto frontier".into(),
@@ -404,7 +416,7 @@ fn frontier(
         style: Style::Line,
         points: line,
     });
-    for (i, (x, y, label, _)) in pts.into_iter().enumerate() {
+    for (i, (x, y, label)) in markers.into_iter().enumerate() {
         c.markers.push(Marker {
             x,
             y,
