@@ -326,6 +326,8 @@ fn a_folder_that_is_not_an_ecsim_result_exits_2_naming_what_is_missing() {
     let tmp = tempfile::tempdir().unwrap();
     fails(tmp.path(), &["summary.json", "sweep.json"]);
     fails(&tmp.path().join("nope"), &["nope", "no such folder"]);
+    std::fs::write(tmp.path().join("file"), "x").unwrap();
+    fails(&tmp.path().join("file"), &["file", "not a folder"]);
 
     let dir = run(tmp.path(), "outage-spread");
     std::fs::remove_file(dir.join("cost.csv")).unwrap();

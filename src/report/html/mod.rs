@@ -24,9 +24,14 @@ pub struct Written {
 pub fn write(dir: &Path, png: bool) -> Result<Written> {
     let bad = |msg: String| Error::Input(InputError::new(dir, "", msg));
     if !dir.is_dir() {
-        return Err(bad(
-            "no such folder; give a folder written by ecsim run or ecsim sweep".into(),
-        ));
+        let what = if dir.exists() {
+            "not a folder"
+        } else {
+            "no such folder"
+        };
+        return Err(bad(format!(
+            "{what}; give a results folder written by ecsim run or ecsim sweep"
+        )));
     }
     let page = if dir.join("sweep.json").is_file() {
         sweep::build(dir)?
