@@ -412,11 +412,12 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             .label_font((FONT, 12))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
-            // A cost-vs-availability frontier climbs to the upper right.
+            // Above-left of a cost-vs-availability frontier no point can
+            // be (it would be cheaper and better than the frontier).
             .position(if c.markers.is_empty() {
                 SeriesLabelPosition::UpperRight
             } else {
-                SeriesLabelPosition::LowerRight
+                SeriesLabelPosition::UpperLeft
             })
             .draw()
             .map_err(err)?;

@@ -239,7 +239,7 @@ pub fn build(dir: &Path) -> Result<Page> {
 
     let mut frontier_sec = Section::new(
         "Cost vs availability",
-        "Each point of the sweep by its mean total cost and mean availability; the Pareto-optimal points (no other point is both cheaper and more available) are joined.",
+        "Each point of the sweep by its mean total cost and its mean quality of service — the served share of demand (100 − unserved %) when the service has a demand model, else availability; the Pareto-optimal points (no other point is both cheaper and better) are joined.",
     );
     let mut notes = Vec::new();
     match frontier(&agg, &params, &agg_params, agg_point)? {
@@ -346,23 +346,25 @@ fn frontier(
     let Some(cost) = agg.col("total_cost_usd.mean") else {
         return Ok(None);
     };
-    // Availability when faults were injected, else the served share of demand.
+    // The served share of demand where a service has a demand model (what
+    // scaling policies trade against cost), else availability (every
+    // service has it: minutes with fewer RUNNING tasks than desired).
     let pick = |suffix: &str| {
         agg.header
             .iter()
             .position(|h| h.starts_with("services.") && h.ends_with(suffix))
     };
-    let (ycol, served, label) = match pick(".availability.availability_pct.mean") {
+    let (ycol, served, label) = match pick(".load.unserved_pct.mean") {
         Some(c) => (
             c,
-            false,
-            agg.header[c].trim_end_matches(".mean").to_string(),
+            true,
+            format!("100 − {}", agg.header[c].trim_end_matches(".mean")),
         ),
-        None => match pick(".load.unserved_pct.mean") {
+        None => match pick(".availability.availability_pct.mean") {
             Some(c) => (
                 c,
-                true,
-                format!("100 − {}", agg.header[c].trim_end_matches(".mean")),
+                false,
+                agg.header[c].trim_end_matches(".mean").to_string(),
             ),
             None => return Ok(None),
         },
