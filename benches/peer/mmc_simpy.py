@@ -6,7 +6,7 @@ mu = 1 / jobs[0].duration.mean, c = instance_groups[0].count, horizon =
 duration. Customers are served first come, first served by a
 simpy.Resource of capacity c (the idiomatic SimPy M/M/c).
 
-Only env.run() is timed. Each task's queueing delay (arrival to start) is
+Only env.run() is timed (wall and process CPU time). Each task's queueing delay (arrival to start) is
 appended to a list in start order (= arrival order, FCFS) and written as a
 binary file of float64 for benches/peer/compare.py.
 
@@ -70,9 +70,9 @@ def simulate(lam, mu, c, horizon, seed):
             env.process(task(env.now))
 
     env.process(source())
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     env.run(until=horizon)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     # SimPy numbers every event it schedules (timeouts, process starts,
     # requests, releases, ...) with env._eid: its own count of events.
     scheduled = next(env._eid) if hasattr(env, "_eid") else None
@@ -82,6 +82,7 @@ def simulate(lam, mu, c, horizon, seed):
         "completions": counts["completions"],
         "simpy_events_scheduled": scheduled,
         "sim_loop_wall_s": wall,
+        "sim_loop_cpu_s": cpu,
     }, delays
 
 

@@ -30,6 +30,10 @@ venv="$target/peer-venv"
 ecsim="$target/release/ecsim"
 scenario="$here/mmc.toml"
 
+if [ ! -x /usr/bin/time ]; then
+    echo "== installing GNU time (Debian package \"time\")"
+    apt-get install -y -qq time >/dev/null
+fi
 echo "== building ecsim (release)"
 cargo build --release --quiet
 
@@ -50,7 +54,7 @@ elapsed() { "$py" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1
 echo "== ecsim run x $reps (writes every output file; tasks.csv has a row per task)"
 for i in $(seq 1 "$reps"); do
     t0=$(now)
-    "$ecsim" run "$scenario" --out "$work/ecsim-run-$i" --quiet
+    /usr/bin/time -f '%U %S' -o "$work/ecsim-run-$i.cpu" "$ecsim" run "$scenario" --out "$work/ecsim-run-$i" --quiet
     t1=$(now)
     elapsed "$t0" "$t1" >"$work/ecsim-run-$i.wall"
     echo "   run $i: $(cat "$work/ecsim-run-$i.wall") s"
@@ -64,7 +68,7 @@ done
 echo "== ecsim price x $reps (simulates and bills; writes no files)"
 for i in $(seq 1 "$reps"); do
     t0=$(now)
-    "$ecsim" price "$scenario" --format json >/dev/null
+    /usr/bin/time -f '%U %S' -o "$work/ecsim-price-$i.cpu" "$ecsim" price "$scenario" --format json >/dev/null
     t1=$(now)
     elapsed "$t0" "$t1" >"$work/ecsim-price-$i.wall"
     echo "   run $i: $(cat "$work/ecsim-price-$i.wall") s"
