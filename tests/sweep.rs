@@ -517,6 +517,14 @@ fn shipped_sweep_and_plan_run() {
     let f = repo().join("scenarios/web-capacity.plan.toml");
     let stdout = ok(&ecsim(&["plan", s(&f), "--out", s(&out)], &[]));
     assert!(stdout.contains("cheapest: instance_groups.web.instance_type = \"m5.large\", instance_groups.web.count = 3"), "{stdout}");
+    // The report of a plan folder states the answer and why the others failed.
+    ok(&ecsim(&["report", s(&out), "-q"], &[]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Cheapest meeting every target: #1 (instance_type=m5.large, count=3); runner-up: #9 (instance_type=c5.xlarge, count=2)"),
+        "plan section missing"
+    );
+    assert!(html.contains("availability_pct &gt;= 99.9: worst 0 in 2/2 runs"));
 }
 
 #[test]

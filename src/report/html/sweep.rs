@@ -332,8 +332,70 @@ pub fn build(dir: &Path) -> Result<Page> {
             ("Price source".into(), text(&meta, "price_source")),
         ],
         notes,
-        sections: vec![setup, figures, frontier_sec, table],
+        sections: [
+            Some(setup),
+            plan_section(dir)?,
+            Some(figures),
+            Some(frontier_sec),
+            Some(table),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     })
+}
+
+/// For an `ecsim plan` folder: its answer, and every configuration with
+/// why it did or did not meet the targets (plan.json, plan.csv).
+fn plan_section(dir: &Path) -> Result<Option<Section>> {
+    let (json, csv) = (dir.join("plan.json"), dir.join("plan.csv"));
+    if !json.exists() || !csv.exists() {
+        return Ok(None);
+    }
+    let plan = read_json(&json)?;
+    let t = Table::read(&csv)?;
+    let targets: Vec<String> = plan
+        .get("targets")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let pick = |key: &str| {
+        let p = plan.get(key).and_then(Value::as_u64)?;
+        let pc = t.col("point")?;
+        t.rows.iter().find(|r| r[pc] == p.to_string()).map(|r| {
+            let cells: Vec<String> = t
+                .header
+                .iter()
+                .zip(r)
+                .skip(2)
+                .take_while(|(h, _)| *h != "total_cost_usd_mean")
+                .map(|(h, v)| format!("{}={v}", short(h)))
+                .collect();
+            format!("#{p} ({})", cells.join(", "))
+        })
+    };
+    let answer = match (pick("cheapest"), pick("runner_up")) {
+        (Some(c), Some(r)) => format!("Cheapest meeting every target: {c}; runner-up: {r}."),
+        (Some(c), None) => format!("Cheapest meeting every target: {c}; no runner-up."),
+        _ => "No configuration meets every target.".to_string(),
+    };
+    let mut sec = Section::new(
+        "Plan",
+        &format!(
+            "Targets, met by every replication: {}. {answer} Configurations meeting the targets are ranked by mean total cost; the others say why not (plan.csv).",
+            targets.join(", ")
+        ),
+    );
+    sec.grids.push(Grid {
+        header: t.header.iter().map(|h| short(h).to_string()).collect(),
+        rows: t.rows.clone(),
+    });
+    Ok(Some(sec))
 }
 
 /// The cost-vs-availability chart, when aggregate.csv has both figures.
