@@ -255,7 +255,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             let shard = crate::sweep::shard(shard.as_deref(), &env)?;
             let (sw, done, _) = many_runs(&sweep, "sweep", out, shard, &common)?;
             if !common.quiet {
-                print_sweep(&sw, &done);
+                say!("{}", crate::sweep::text::sweep(&sw, &done).trim_end());
             }
             Ok(())
         }
@@ -403,110 +403,12 @@ fn many_runs(
     Ok((sw, done, targets))
 }
 
-fn print_sweep(sw: &crate::sweep::spec::Sweep, done: &crate::sweep::Done) {
-    let m = &done.manifest;
-    let shard = m
-        .shard
-        .map(|s| {
-            format!(
-                " (shard {}/{}: {} runs)",
-                s.index,
-                s.count,
-                done.records.len()
-            )
-        })
-        .unwrap_or_default();
-    say!(
-        "{}: {} points × {} replications = {} runs{shard}; ran {}, {} already done; {} threads",
-        m.sweep,
-        m.points.len(),
-        m.replications,
-        m.runs_total,
-        done.ran,
-        done.resumed,
-        done.threads
-    );
-    if m.shard.is_none() {
-        for (i, p) in sw.points.iter().enumerate().take(20) {
-            let costs: Vec<f64> = done
-                .records
-                .iter()
-                .filter(|r| r.point as usize == i)
-                .filter_map(|r| r.summary.get("total_cost_usd").and_then(|v| v.as_f64()))
-                .collect();
-            let params: Vec<String> = p.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            if let Some(s) = crate::sweep::table::stats(&costs) {
-                say!(
-                    "  point {i} ({}): total cost {:.2} USD{}",
-                    params.join(", "),
-                    s.mean,
-                    s.ci95
-                        .map(|(lo, hi)| format!(" (95% CI {lo:.2}–{hi:.2})"))
-                        .unwrap_or_default()
-                );
-            }
-        }
-        if sw.points.len() > 20 {
-            say!("  … {} more points in aggregate.csv", sw.points.len() - 20);
-        }
-    }
-    say!(
-        "results in {}/ (runs.csv{})",
-        done.out.display(),
-        if m.shard.is_none() {
-            ", aggregate.csv"
-        } else {
-            ""
-        }
-    );
-}
-
 fn plan_cmd(file: &Path, out: Option<PathBuf>, common: &ManyRuns) -> Result<()> {
     let (_, done, targets) = many_runs(file, "plan", out, None, common)?;
     let r = crate::sweep::plan::evaluate(&done.manifest, &targets, &done.records);
     crate::sweep::plan::write(&done.out, &done.manifest, &r)?;
     if !common.quiet {
-        say!(
-            "{}: {} configurations × {} replications; ran {}, {} already done; {} threads",
-            r.plan,
-            r.configurations.len(),
-            r.replications,
-            done.ran,
-            done.resumed,
-            done.threads
-        );
-        say!("targets (every replication): {}", r.targets.join(", "));
-        let by_point = |p: u32| r.configurations.iter().find(|c| c.point == p);
-        for (label, p) in [("cheapest", r.cheapest), ("runner-up", r.runner_up)] {
-            if let Some(c) = p.and_then(by_point) {
-                say!(
-                    "{label}: {} — {:.2} USD (mean of {})",
-                    crate::sweep::plan::describe(&done.manifest, c),
-                    c.total_cost_usd_mean,
-                    r.replications
-                );
-            }
-        }
-        let failed: Vec<_> = r
-            .configurations
-            .iter()
-            .filter(|c| !c.meets_targets)
-            .collect();
-        if !failed.is_empty() {
-            say!("did not meet the targets (cheapest first):");
-            for c in failed.iter().take(20) {
-                say!(
-                    "  {} — {:.2} USD: {}",
-                    crate::sweep::plan::describe(&done.manifest, c),
-                    c.total_cost_usd_mean,
-                    c.why()
-                );
-            }
-        }
-        say!(
-            "results in {}/ (plan.csv, plan.json, runs.csv, aggregate.csv)",
-            done.out.display()
-        );
+        say!("{}", crate::sweep::text::plan(&r, &done).trim_end());
     }
     if r.cheapest.is_none() {
         return Err(Error::NoPlan(format!(

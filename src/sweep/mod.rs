@@ -5,6 +5,7 @@ pub mod plan;
 pub mod run;
 pub mod spec;
 pub mod table;
+pub mod text;
 
 use crate::billing::PriceBook;
 use crate::error::{Error, InputError, Result};
