@@ -25,7 +25,11 @@ Examples:
   ecsim run scenarios/web-ec2.toml --prices my-prices.csv
   ecsim report results/quickstart --png               # report.html + report/*.png
 
-Exit codes: 0 success, 2 invalid input, 1 any other error.";
+Exit codes: 0 success, 2 invalid input, 3 partial results (--max-wall reached),
+130 interrupted (Ctrl-C), 1 any other error.";
+
+/// Exit code of a run cut short by `--max-wall`: results written, but partial.
+pub const EXIT_PARTIAL: i32 = 3;
 
 #[derive(Debug, Parser)]
 #[command(name = "ecsim", version, about = "Discrete-event simulator of Amazon ECS clusters", after_help = EXAMPLES)]
@@ -56,6 +60,9 @@ pub enum Command {
         /// Run even when the scenario looks too large (see the size estimate).
         #[arg(long)]
         force: bool,
+        /// Wall-clock limit ("30s", "10m"): past it the run stops, keeps what it simulated, marks it partial and exits with 3.
+        #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
+        max_wall: Option<std::time::Duration>,
     },
     /// Simulate a scenario and print its bill like a pricing calculator (nothing is written).
     #[command(after_help = EXAMPLES)]
@@ -73,6 +80,9 @@ pub enum Command {
         /// Run even when the scenario looks too large (see the size estimate).
         #[arg(long)]
         force: bool,
+        /// Wall-clock limit ("30s", "10m"): past it the run stops, keeps what it simulated, marks it partial and exits with 3.
+        #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
+        max_wall: Option<std::time::Duration>,
     },
     /// Run a base scenario over a grid (or list) of parameter values × replications,
     /// in parallel; writes runs.csv (one row per run) and aggregate.csv (per point:
@@ -173,7 +183,7 @@ pub fn main() -> i32 {
         crate::sim::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed)
     });
     match dispatch(cli.command) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()
@@ -181,7 +191,23 @@ pub fn main() -> i32 {
     }
 }
 
-fn dispatch(cmd: Command) -> Result<()> {
+/// A `--max-wall` value: a duration such as "90s" or "10m" ("0s" stops at once).
+fn parse_wall(text: &str) -> std::result::Result<std::time::Duration, String> {
+    crate::engine::time::parse_duration(text).map(std::time::Duration::from_millis)
+}
+
+/// Tells a script (stderr) that a run was cut short; returns its exit code.
+fn partial_code(reason: Option<&str>) -> i32 {
+    match reason {
+        Some(why) => {
+            eprintln!("warning: results are partial: {why}");
+            EXIT_PARTIAL
+        }
+        None => 0,
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<i32> {
     match cmd {
         Command::Run {
             scenario: path,
@@ -190,10 +216,12 @@ fn dispatch(cmd: Command) -> Result<()> {
             quiet,
             prices,
             force,
+            max_wall,
         } => {
             let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
-            let s = report::run_to_dir(&sc, seed, &book, &out)?;
+            let opts = report::RunOptions { max_wall };
+            let s = report::run_to_dir_with(&sc, seed, &book, &out, &opts)?;
             if !quiet {
                 say!(
                     "{}: simulated {} s in {:.3} s wall ({} events, {:.0} events/s); {} tasks started, {} stopped, {} failed",
@@ -228,7 +256,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                 }
                 say!("results in {}/", out.display());
             }
-            Ok(())
+            Ok(partial_code(s.partial_reason.as_deref()))
         }
         Command::Price {
             scenario: path,
@@ -236,14 +264,16 @@ fn dispatch(cmd: Command) -> Result<()> {
             prices,
             format,
             force,
+            max_wall,
         } => {
             let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
-            let r = report::simulate(&sc, seed, &book, None)?;
+            let opts = report::RunOptions { max_wall };
+            let r = report::simulate_with(&sc, seed, &book, None, &opts)?;
             say!(
                 "{}",
                 price::render(&price::estimate(&sc, seed, &r), format).trim_end()
             );
-            Ok(())
+            Ok(partial_code(r.outcome.partial.as_deref()))
         }
         Command::Sweep {
             sweep,
@@ -304,7 +334,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                 c.jobs.len(),
                 sc.duration / 1000
             );
-            Ok(())
+            Ok(0)
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct Ledger {
     rates: Rates,
     cfg: PricingConfig,
     end: SimTime,
+    /// The run was cut short at `end` (a wall-clock limit).
+    cut: bool,
     hours: Vec<[Money; 7]>,
     rows: Option<CsvOut>,
     error: Option<csv::Error>,
@@ -112,6 +114,7 @@ impl Ledger {
             rates,
             cfg,
             end,
+            cut: false,
             hours: vec![[Money(0); 7]; n],
             rows,
             error: None,
@@ -136,7 +139,8 @@ impl Ledger {
         end: SimTime,
         segments: &[(SimTime, Rate)],
     ) -> Money {
-        let ongoing = end >= self.end && start < self.end;
+        // After a cut, what started at the cut instant is still running too.
+        let ongoing = end >= self.end && (start < self.end || self.cut);
         let actual = end - start;
         // Per-second billing; the minimum applies once the resource's life is over.
         let billed = if ongoing {
@@ -194,6 +198,14 @@ impl Ledger {
             }
         }
         total
+    }
+
+    /// The run was cut short at `end`: what is still running is billed up
+    /// to there, and the hourly series stops there.
+    pub fn cut(&mut self, end: SimTime) {
+        self.end = end;
+        self.cut = true;
+        self.hours.truncate(end.div_ceil(HOUR).max(1) as usize);
     }
 
     /// Called when a task stops (or the run ends with it alive).

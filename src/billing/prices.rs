@@ -43,8 +43,13 @@ impl PriceBook {
     pub fn with_overrides(path: &Path) -> Result<PriceBook, InputError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| InputError::new(path, "", format!("cannot read the price file: {e}")))?;
+        Self::with_overrides_text(path, &text)
+    }
+
+    /// As `with_overrides`, from the file's text; `path` names it in errors.
+    pub fn with_overrides_text(path: &Path, text: &str) -> Result<PriceBook, InputError> {
         let mut b = PriceBook::shipped();
-        b.merge(path, &text)?;
+        b.merge(path, text)?;
         b.source = format!("{} with overrides from {}", b.source, path.display());
         b.file = path.to_path_buf();
         Ok(b)

@@ -154,6 +154,9 @@ impl CsvRecorder {
 }
 
 impl Recorder for CsvRecorder {
+    fn cut(&mut self, end: SimTime) {
+        self.end = end;
+    }
     fn scaling(&mut self, _c: &Cluster, d: &crate::scaling::Decision) {
         let r = self.scaling.write_record([
             format_secs(d.time),

@@ -42,6 +42,21 @@ impl Recorder for RunRecorder {
             w.scaling(c, d);
         }
     }
+    fn cut(&mut self, end: SimTime) {
+        if let Some(w) = &mut self.csv {
+            w.cut(end);
+        }
+        self.ledger.cut(end);
+    }
+}
+
+/// How a run is carried out, beyond the scenario itself.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Wall-clock limit: past it the run stops at the simulated time
+    /// reached and its results are marked partial (`summary.json`
+    /// `"partial": true`); `None` runs to the scenario's end.
+    pub max_wall: Option<std::time::Duration>,
 }
 
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
@@ -89,6 +104,17 @@ pub fn simulate(
     book: &PriceBook,
     dir: Option<&Path>,
 ) -> Result<RunResult> {
+    simulate_with(scenario, seed, book, dir, &RunOptions::default())
+}
+
+/// `simulate` with options (a wall-clock limit).
+pub fn simulate_with(
+    scenario: &Scenario,
+    seed: u64,
+    book: &PriceBook,
+    dir: Option<&Path>,
+    opts: &RunOptions,
+) -> Result<RunResult> {
     let rates = rates_for(scenario, book)?;
     let started = Instant::now();
     let csv = match dir {
@@ -106,7 +132,10 @@ pub fn simulate(
     let ledger = Ledger::new(rates, scenario.pricing.clone(), scenario.duration, dir)
         .map_err(csv_err("cost.csv"))?;
     let mut rec = RunRecorder { csv, ledger };
-    let (outcome, cluster) = Sim::new(scenario, seed, &mut rec).run()?;
+    let (outcome, cluster) = Sim::new(scenario, seed, &mut rec)
+        .with_wall_limit(opts.max_wall)
+        .run()?;
+    let end = outcome.end;
     let RunRecorder { csv, ledger } = rec;
     if let Some(w) = csv {
         w.finish().map_err(csv_err("tasks.csv / timeseries.csv"))?;
@@ -114,13 +143,8 @@ pub fn simulate(
     let task_ms: u128 = cluster
         .services
         .iter()
-        .map(|s| s.stats.running.area(scenario.duration))
-        .chain(
-            cluster
-                .jobs
-                .iter()
-                .map(|j| j.stats.running.area(scenario.duration)),
-        )
+        .map(|s| s.stats.running.area(end))
+        .chain(cluster.jobs.iter().map(|j| j.stats.running.area(end)))
         .sum();
     let cost = ledger
         .finish(&cluster, task_ms, dir)
@@ -135,12 +159,24 @@ pub fn simulate(
 
 /// Runs a scenario and writes its results to `out`; returns the summary.
 pub fn run_to_dir(scenario: &Scenario, seed: u64, book: &PriceBook, out: &Path) -> Result<Summary> {
+    run_to_dir_with(scenario, seed, book, out, &RunOptions::default())
+}
+
+/// `run_to_dir` with options. A run cut short by `max_wall` is still
+/// written and committed, its summary marked `partial`.
+pub fn run_to_dir_with(
+    scenario: &Scenario,
+    seed: u64,
+    book: &PriceBook,
+    out: &Path,
+    opts: &RunOptions,
+) -> Result<Summary> {
     // Prices are checked before a folder is made, so bad input leaves nothing.
     rates_for(scenario, book)?;
     let staged = StagedDir::new(out)?;
     let dir = staged.path().to_path_buf();
-    let r = simulate(scenario, seed, book, Some(&dir))?;
-    csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, scenario.duration)
+    let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
+    csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
         .map_err(csv_err("instances.csv"))?;
     csv_out::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
         .map_err(csv_err("incidents.csv"))?;

@@ -30,6 +30,11 @@ pub struct Estimate {
     pub price_source: String,
     pub seed: u64,
     pub simulated_hours: f64,
+    /// True when `--max-wall` cut the run short: the figures cover only the
+    /// simulated hours reached.
+    pub partial: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_reason: Option<String>,
     pub lines: Vec<Line>,
     pub total_simulated_usd: f64,
     pub total_monthly_usd: f64,
@@ -52,8 +57,13 @@ fn capacity_label(c: &CapacityChoice, cluster: &Cluster) -> String {
 }
 
 pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
-    let hours = sc.duration as f64 / 3_600_000.0;
-    let scale = MONTH_HOURS / hours;
+    let hours = r.outcome.end as f64 / 3_600_000.0;
+    // A run cut short at time 0 has no period to scale up.
+    let scale = if hours > 0.0 {
+        MONTH_HOURS / hours
+    } else {
+        0.0
+    };
     let cost = &r.cost;
     let mut lines = Vec::new();
     let mut line = |item: String, kind, capacity: String, usd: f64| {
@@ -117,6 +127,8 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
         price_source: cost.price_source.clone(),
         seed,
         simulated_hours: hours,
+        partial: r.outcome.partial.is_some(),
+        partial_reason: r.outcome.partial.clone(),
         lines,
         total_simulated_usd: cost.total_cost_usd,
         total_monthly_usd: cost.total_cost_usd * scale,
@@ -163,6 +175,9 @@ pub fn render(e: &Estimate, format: Format) -> String {
                 "Cost estimate for {} in {} (seed {}), from {:.1} simulated hours\nPrices: {}\n\n",
                 e.scenario, e.region, e.seed, e.simulated_hours, e.price_source
             );
+            if let Some(why) = &e.partial_reason {
+                out += &format!("PARTIAL: {why}\n\n");
+            }
             out += &format!(
                 "{:<w$}  {:<12}  {:<cw$}  {:>14}  {:>14}\n",
                 "item", "kind", "capacity", "simulated USD", "per month USD"

@@ -30,6 +30,7 @@ impl StagedDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "results".into());
+        remove_stale(parent, &name);
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -73,6 +74,38 @@ impl StagedDir {
         self.done = true;
         Ok(self.target.clone())
     }
+}
+
+/// Removes `.NAME.tmp-PID` / `.NAME.old-PID` folders left beside the
+/// target by runs that were killed (SIGKILL, power loss) before they could
+/// clean up. Only folders of processes no longer alive go: a concurrent run
+/// writing the same target keeps its own. Liveness is read from /proc, so
+/// where there is none (not Linux) nothing is removed.
+fn remove_stale(parent: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(pid) = file.to_str().and_then(|f| stale_pid(f, name)) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// The PID in `.NAME.tmp-PID` or `.NAME.old-PID`, if `file` is one.
+fn stale_pid(file: &str, name: &str) -> Option<u32> {
+    let rest = file.strip_prefix('.')?.strip_prefix(name)?;
+    let pid = rest
+        .strip_prefix(".tmp-")
+        .or_else(|| rest.strip_prefix(".old-"))?;
+    pid.parse().ok()
 }
 
 /// Files an ecsim results folder may hold.

@@ -15,7 +15,17 @@ pub struct Summary {
     pub scenario_file: String,
     pub ecsim_version: &'static str,
     pub seed: u64,
+    /// Simulated time the figures cover: the scenario's duration, or the
+    /// time reached when the run was cut short.
     pub sim_duration_s: f64,
+    /// True when the run stopped early (a wall-clock limit): every figure
+    /// covers only `sim_duration_s`, and tasks alive then are written as such.
+    pub partial: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_reason: Option<String>,
+    /// The scenario's duration, when a partial run fell short of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_duration_s: Option<f64>,
     pub events_processed: u64,
     /// Wall-clock figures: the only fields that differ between identical runs.
     pub wall_time_s: f64,
@@ -134,7 +144,7 @@ fn waits(s: &OwnerStats, c: &Cluster, owner: Owner, end: SimTime) -> (f64, f64, 
 }
 
 pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
-    let (end, o, c, wall_s) = (sc.duration, &r.outcome, &r.cluster, r.wall_s);
+    let (end, o, c, wall_s) = (r.outcome.end, &r.outcome, &r.cluster, r.wall_s);
     let mean = |area: u128| {
         if end == 0 {
             0.0
@@ -242,6 +252,9 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         ecsim_version: env!("CARGO_PKG_VERSION"),
         seed,
         sim_duration_s: secs_f64(end),
+        partial: o.partial.is_some(),
+        partial_reason: o.partial.clone(),
+        requested_duration_s: o.partial.is_some().then(|| secs_f64(sc.duration)),
         events_processed: o.events_processed,
         wall_time_s: round6(wall_s),
         events_per_s: if wall_s > 0.0 {

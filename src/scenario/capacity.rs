@@ -12,6 +12,7 @@ use crate::engine::time::SimTime;
 use crate::error::InputError;
 use crate::model::{Capacity, CapacityChoice, ProviderShare, TaskDef};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// What a service or job says about where its tasks run.
 pub(super) struct Placement<'a> {
@@ -234,17 +235,23 @@ pub(super) fn pricing(ctx: &Ctx, spec: Option<&PricingSpec>) -> R<PricingConfig>
 }
 
 /// `time,instance_type,usd_per_hour`; time as a duration ("6h") or seconds.
-fn spot_series(ctx: &Ctx, p: &str, file: &str) -> R<BTreeMap<String, Vec<(SimTime, i128)>>> {
-    let full = ctx.dir.join(file);
-    let text = std::fs::read_to_string(&full)
-        .map_err(|e| ctx.err(p, format!("cannot read {}: {e}", full.display())))?;
+fn spot_series(ctx: &Ctx, p: &str, file: &str) -> R<SpotSeries> {
+    let (full, text) = ctx.read(p, file)?;
+    spot_series_text(&full, &text)
+}
+
+/// Spot prices per instance type: (from, picodollars per hour), by time.
+pub type SpotSeries = BTreeMap<String, Vec<(SimTime, i128)>>;
+
+/// Parses a Spot price series; `full` names the file in errors.
+pub fn spot_series_text(full: &Path, text: &str) -> Result<SpotSeries, InputError> {
     let mut out: BTreeMap<String, Vec<(SimTime, i128)>> = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || (n == 0 && line.starts_with("time")) {
             continue;
         }
-        let at = |m: String| InputError::new(&full, format!("line {}", n + 1), m);
+        let at = |m: String| InputError::new(full, format!("line {}", n + 1), m);
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         if cells.len() != 3 {
             return Err(at("expected time,instance_type,usd_per_hour".into()));

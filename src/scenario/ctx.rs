@@ -63,34 +63,21 @@ impl Ctx<'_> {
             .map_err(|e| InputError::new(&full, "", format!("{e} (read for {path})")))
     }
 
-    /// A file of times or durations, one per line (first column of a CSV):
-    /// `"90s"`-style or plain seconds; a header line and `#` comments are
-    /// skipped. Errors name the file, the line and the scenario field.
-    pub fn durations_file(&self, path: &str, file: &str) -> R<(PathBuf, Vec<SimTime>)> {
+    /// Reads a file the scenario names (relative to the scenario's folder);
+    /// an unreadable one is reported at the scenario field that names it.
+    pub fn read(&self, path: &str, file: &str) -> R<(PathBuf, String)> {
         let full = self.dir.join(file);
         let text = std::fs::read_to_string(&full)
             .map_err(|e| self.err(path, format!("cannot read {}: {e}", full.display())))?;
-        let mut values = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let cell = line.split(',').next().unwrap_or("").trim();
-            let header = n == 0
-                && cell.starts_with(|c: char| c.is_ascii_alphabetic())
-                && parse_duration(cell).is_err();
-            if cell.is_empty() || cell.starts_with('#') || header {
-                continue;
-            }
-            let v = time_cell(cell).map_err(|e| {
-                InputError::new(
-                    &full,
-                    format!("line {}", n + 1),
-                    format!("{e} (read for {path})"),
-                )
-            })?;
-            values.push(v);
-        }
-        Ok((full, values))
+        Ok((full, text))
     }
 
+    /// A file of times or durations, one per line (first column of a CSV).
+    pub fn durations_file(&self, path: &str, file: &str) -> R<(PathBuf, Vec<SimTime>)> {
+        let (full, text) = self.read(path, file)?;
+        let values = durations_text(&full, path, &text)?;
+        Ok((full, values))
+    }
     pub fn strategies(&self, path: &str, specs: &[StrategySpec]) -> R<Vec<Strategy>> {
         specs
             .iter()
@@ -172,6 +159,31 @@ pub(super) fn unique<'a>(
         }
     }
     Ok(())
+}
+
+/// Times or durations, one per line (first column of a CSV): `"90s"`-style
+/// or plain seconds; a header line and `#` comments are skipped. Errors name
+/// `file`, the line and the scenario field (`path`) that read it.
+pub fn durations_text(file: &Path, path: &str, text: &str) -> Result<Vec<SimTime>, InputError> {
+    let mut values = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let cell = line.split(',').next().unwrap_or("").trim();
+        let header = n == 0
+            && cell.starts_with(|c: char| c.is_ascii_alphabetic())
+            && parse_duration(cell).is_err();
+        if cell.is_empty() || cell.starts_with('#') || header {
+            continue;
+        }
+        let v = time_cell(cell).map_err(|e| {
+            InputError::new(
+                file,
+                format!("line {}", n + 1),
+                format!("{e} (read for {path})"),
+            )
+        })?;
+        values.push(v);
+    }
+    Ok(values)
 }
 
 /// One time or duration: `"36h"`-style or plain seconds, at most 400 days.

@@ -15,7 +15,9 @@ mod workload;
 
 use crate::engine::SimTime;
 use crate::error::InputError;
-use crate::model::Cluster;
+use crate::model::{Cluster, TaskDef};
+pub use capacity::{SpotSeries, spot_series_text as parse_spot_prices};
+pub use ctx::durations_text as parse_durations;
 use std::path::{Path, PathBuf};
 
 /// A checked scenario, ready to simulate.
@@ -70,6 +72,23 @@ fn from_deserializer<'de, D: serde::Deserializer<'de, Error = toml::de::Error>>(
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
     build::build(&ctx::Ctx { file: path, dir }, spec)
+}
+
+/// A task definition from AWS JSON text, as `file = "..."` imports it with
+/// no scenario-side settings; `file` names the source in errors.
+pub fn parse_taskdef_json(file: &Path, text: &str) -> Result<TaskDef, InputError> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let spec = spec::TaskDefSpec {
+        file: Some(file.display().to_string()),
+        ..Default::default()
+    };
+    taskdefs::from_json_text(
+        &ctx::Ctx { file, dir },
+        "task_definitions[0].file",
+        file,
+        text,
+        &spec,
+    )
 }
 
 fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> InputError {

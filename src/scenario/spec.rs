@@ -133,7 +133,7 @@ pub struct CapacityProviderSpec {
     pub managed_termination_protection: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskDefSpec {
     #[serde(default)]

@@ -8,7 +8,7 @@ use crate::engine::time::{SECOND, SimTime};
 use crate::error::InputError;
 use crate::model::*;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 pub(super) fn build_taskdefs(
     ctx: &Ctx,
@@ -223,20 +223,30 @@ fn inline(ctx: &Ctx, p: &str, t: &TaskDefSpec) -> R<TaskDef> {
 }
 
 fn from_json(ctx: &Ctx, p: &str, file: &str, t: &TaskDefSpec) -> R<TaskDef> {
-    let full: PathBuf = ctx.dir.join(file);
-    let text = std::fs::read_to_string(&full)
-        .map_err(|e| ctx.err(p, format!("cannot read {}: {e}", full.display())))?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
+    let (full, text) = ctx.read(p, file)?;
+    from_json_text(ctx, p, &full, &text, t)
+}
+
+/// A task definition from AWS JSON text; `full` names the file in errors,
+/// `p` is the scenario field that imports it, `t` its scenario-side settings.
+pub(super) fn from_json_text(
+    ctx: &Ctx,
+    p: &str,
+    full: &Path,
+    text: &str,
+    t: &TaskDefSpec,
+) -> R<TaskDef> {
+    let de = &mut serde_json::Deserializer::from_str(text);
     let aws: AwsTaskDef = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         InputError::new(
-            &full,
+            full,
             if path == "." { String::new() } else { path },
             e.into_inner().to_string(),
         )
     })?;
     let jctx = Ctx {
-        file: &full,
+        file: full,
         dir: ctx.dir,
     };
     let family = t

@@ -28,10 +28,15 @@ struct MetricResult {
 pub fn load(file: &Path, scale: f64) -> Result<Vec<(SimTime, f64)>, InputError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| InputError::new(file, "", format!("cannot read the trace: {e}")))?;
+    parse(file, &text, scale)
+}
+
+/// Parses trace text; `file` only names the source in errors.
+pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>, InputError> {
     let err = |at: String, m: String| InputError::new(file, at, m);
     let mut raw: Vec<(i64, f64, String)> = Vec::new();
     if text.trim_start().starts_with('{') {
-        let de = &mut serde_json::Deserializer::from_str(&text);
+        let de = &mut serde_json::Deserializer::from_str(text);
         let data: MetricData = serde_path_to_error::deserialize(de).map_err(|e| {
             err(
                 e.path().to_string(),

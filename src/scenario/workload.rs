@@ -89,7 +89,10 @@ fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
                 return Err(ctx.err(f("scale"), format!("must be above 0, got {scale}")));
             }
             Shape::Points {
-                points: super::trace::load(&ctx.dir.join(file), scale)?,
+                points: {
+                    let (full, text) = ctx.read(&f("file"), file)?;
+                    super::trace::parse(&full, &text, scale)?
+                },
                 linear: false,
             }
         }

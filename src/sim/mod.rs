@@ -90,6 +90,9 @@ pub trait Recorder {
     fn scaling(&mut self, _cluster: &Cluster, _decision: &crate::scaling::Decision) {}
     /// Called after every event when invariant checking is on.
     fn after_event(&mut self, _cluster: &Cluster, _at: SimTime) {}
+    /// The run stops early at `end` (a wall-clock limit): called before the
+    /// tasks still alive are reported, so they are closed at `end`.
+    fn cut(&mut self, _end: SimTime) {}
 }
 
 /// Totals of a finished run.
@@ -104,6 +107,11 @@ pub struct Outcome {
     pub tasks_provisioning_at_end: u64,
     pub incidents: Vec<crate::faults::Incident>,
     pub deployments: Vec<crate::model::deployment::DeploymentRecord>,
+    /// The simulated time the results cover: the scenario's duration, or
+    /// less when the run was cut short.
+    pub end: SimTime,
+    /// Why the run stopped before its duration; `None` for a complete run.
+    pub partial: Option<String>,
 }
 
 pub struct Sim<'r> {
@@ -133,6 +141,8 @@ pub struct Sim<'r> {
     next_serial: u64,
     rec: &'r mut dyn Recorder,
     check_invariants: bool,
+    /// Wall-clock limit: the run stops cleanly (partial results) once past it.
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
     outcome: Outcome,
     sample: Sample,
 }
@@ -185,6 +195,7 @@ impl<'r> Sim<'r> {
             next_serial: 1,
             rec,
             check_invariants: cfg!(debug_assertions),
+            deadline: None,
             outcome: Outcome::default(),
             sample: Sample::default(),
             cluster,
@@ -194,6 +205,13 @@ impl<'r> Sim<'r> {
     /// Checks every invariant after every event (on by default in debug builds).
     pub fn with_invariant_checks(mut self, on: bool) -> Self {
         self.check_invariants = on;
+        self
+    }
+
+    /// Stops the run after `limit` of wall-clock time (counted from this
+    /// call), keeping what was simulated so far; `None` runs to the end.
+    pub fn with_wall_limit(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.deadline = limit.map(|l| (std::time::Instant::now() + l, l));
         self
     }
 
@@ -230,14 +248,30 @@ impl<'r> Sim<'r> {
             if t > self.duration {
                 break;
             }
+            // Ctrl-C and the wall-clock limit are polled every 4096 events,
+            // starting before the first, so a zero limit always stops at 0.
+            if self.queue.delivered().is_multiple_of(4096) {
+                if INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Err(Error::Interrupted);
+                }
+                if let Some((at, limit)) = self.deadline
+                    && std::time::Instant::now() >= at
+                {
+                    let now = self.queue.now();
+                    self.outcome.partial = Some(format!(
+                        "wall-clock limit of {} s reached at simulated time {} s of {} s",
+                        limit.as_secs_f64(),
+                        crate::engine::time::secs_f64(now),
+                        crate::engine::time::secs_f64(self.duration)
+                    ));
+                    self.duration = now;
+                    self.rec.cut(now);
+                    break;
+                }
+            }
             let Some((now, ev)) = self.queue.pop() else {
                 break;
             };
-            if self.queue.delivered().is_multiple_of(4096)
-                && INTERRUPT.load(std::sync::atomic::Ordering::Relaxed)
-            {
-                return Err(Error::Interrupted);
-            }
             match ev {
                 Ev::Task { key, serial } => {
                     if self
@@ -402,6 +436,7 @@ impl<'r> Sim<'r> {
             self.rec.task_done(&self.cluster, task);
         }
         self.outcome.events_processed = self.queue.delivered();
+        self.outcome.end = end;
         self.outcome.incidents = std::mem::take(&mut self.incidents);
         self.outcome.deployments = std::mem::take(&mut self.deployments);
         Ok((self.outcome, self.cluster))
