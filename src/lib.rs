@@ -6,6 +6,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod fuzzing;
 pub mod model;
 pub mod placement;
 pub mod report;
