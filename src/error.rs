@@ -41,6 +41,18 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Reads a text input file; the error is a phrase for an `InputError`
+/// ("No such file or directory", "not UTF-8 text (byte 7)").
+pub fn read_text(path: &Path) -> std::result::Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (byte {}); input files are text: TOML, CSV or JSON",
+            e.utf8_error().valid_up_to() + 1
+        )
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]

@@ -16,8 +16,11 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// A harness: arbitrary bytes in, a panic out only for a bug.
+pub type Harness = fn(&[u8]);
+
 /// Every harness by name; the name is also the corpus folder's.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("scenario", scenario),
     ("taskdef_json", taskdef_json),
     ("trace", trace),

@@ -41,7 +41,7 @@ impl PriceBook {
 
     /// The shipped catalog with the rows of `path` replacing or adding to it.
     pub fn with_overrides(path: &Path) -> Result<PriceBook, InputError> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::error::read_text(path)
             .map_err(|e| InputError::new(path, "", format!("cannot read the price file: {e}")))?;
         Self::with_overrides_text(path, &text)
     }

@@ -48,7 +48,19 @@ pub trait Facts {
 
 impl Expr {
     pub fn parse(text: &str) -> Result<Expr, String> {
-        let mut p = Parser { s: text, pos: 0 };
+        // ECS's own limit; it also bounds the nesting the recursive parser,
+        // evaluation and drop go through (thousands of `(` overflowed the stack).
+        if text.len() > MAX_EXPRESSION {
+            return Err(format!(
+                "the expression is {} characters long; ECS allows at most {MAX_EXPRESSION}",
+                text.len()
+            ));
+        }
+        let mut p = Parser {
+            s: text,
+            pos: 0,
+            depth: 0,
+        };
         let e = p.or()?;
         p.ws();
         if p.pos < p.s.len() {
@@ -119,9 +131,15 @@ fn order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// Longest cluster query expression ECS accepts (characters).
+const MAX_EXPRESSION: usize = 2000;
+/// Deepest nesting of `not` / parentheses the parser follows.
+const MAX_DEPTH: u32 = 64;
+
 struct Parser<'a> {
     s: &'a str,
     pos: usize,
+    depth: u32,
 }
 
 impl Parser<'_> {
@@ -174,6 +192,18 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err(&format!(
+                "nested more than {MAX_DEPTH} levels of `not` / parentheses"
+            )));
+        }
+        self.depth += 1;
+        let e = self.nested();
+        self.depth -= 1;
+        e
+    }
+
+    fn nested(&mut self) -> Result<Expr, String> {
         if self.eat("not") || self.eat("!") {
             return Ok(Expr::Not(Box::new(self.unary()?)));
         }
@@ -349,8 +379,14 @@ impl Parser<'_> {
     fn regex(&mut self) -> Result<Regex, String> {
         let pat = self.pattern()?;
         // ECS takes a Java pattern matched against the whole value.
-        Regex::new(&format!("^(?:{pat})$"))
-            .map_err(|e| self.err(&format!("invalid pattern `{pat}`: {e}")))
+        Regex::new(&format!("^(?:{pat})$")).map_err(|e| {
+            // The regex crate's message spans lines (the pattern, a
+            // caret, the error); keep its last line, the reason.
+            let e = e.to_string();
+            let why = e.lines().last().unwrap_or("").trim();
+            let why = why.strip_prefix("error: ").unwrap_or(why);
+            self.err(&format!("invalid pattern `{pat}`: {why}"))
+        })
     }
 }
 

@@ -67,7 +67,7 @@ impl Ctx<'_> {
     /// an unreadable one is reported at the scenario field that names it.
     pub fn read(&self, path: &str, file: &str) -> R<(PathBuf, String)> {
         let full = self.dir.join(file);
-        let text = std::fs::read_to_string(&full)
+        let text = crate::error::read_text(&full)
             .map_err(|e| self.err(path, format!("cannot read {}: {e}", full.display())))?;
         Ok((full, text))
     }
@@ -186,13 +186,28 @@ pub fn durations_text(file: &Path, path: &str, text: &str) -> Result<Vec<SimTime
     Ok(values)
 }
 
+/// A JSON error as one phrase: serde's message with its position written
+/// "(line L, column C)" like the TOML errors, instead of " at line L column C".
+pub fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let msg = match full.rfind(" at line ") {
+        Some(i) if e.line() > 0 => &full[..i],
+        _ => full.as_str(),
+    };
+    if e.line() > 0 {
+        format!("{msg} (line {}, column {})", e.line(), e.column())
+    } else {
+        msg.to_string()
+    }
+}
+
 /// One time or duration: `"36h"`-style or plain seconds, at most 400 days.
 pub(super) fn time_cell(cell: &str) -> Result<SimTime, String> {
     let v = match cell.parse::<f64>() {
         Ok(s) if s.is_finite() && (0.0..=400.0 * 86_400.0).contains(&s) => {
             (s * SECOND as f64).round() as SimTime
         }
-        Ok(s) => return Err(format!("{s} seconds is not a time from 0 to 400 days")),
+        Ok(_) => return Err(format!("{cell} seconds is not a time from 0 to 400 days")),
         Err(_) => parse_duration(cell).map_err(|e| format!("{e}, or plain seconds"))?,
     };
     if v > 400 * 86_400_000 {

@@ -41,7 +41,7 @@ pub struct Scenario {
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::error::read_text(path)
         .map_err(|e| InputError::new(path, "", format!("cannot read the scenario: {e}")))?;
     parse(path, &text)
 }
@@ -107,11 +107,63 @@ fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> In
             "expected internally tagged enum ArrivalSpec",
             "expected arrivals like { kind = \"poisson\", rate_per_hour = 30 }",
         );
+    let mut field = field;
     if let Some(span) = e.span() {
-        let before = &text[..span.start.min(text.len())];
+        if msg.starts_with("duplicate key") {
+            let (f, m) = duplicate_key(text, span.start.min(text.len()), span.end.min(text.len()));
+            (field, msg) = (f, m);
+        } else if msg.contains("recursion") {
+            msg = "nested too deeply (arrays or inline tables inside each other); a scenario needs only a few levels".into();
+        }
+        let before = text.get(..span.start).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
         let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
         msg = format!("{msg} (line {line}, column {col})");
     }
     InputError::new(path, field, msg)
+}
+
+/// toml reports a repeated key as just "duplicate key" at its span; name
+/// the key with its table path, as every other error does.
+fn duplicate_key(text: &str, start: usize, end: usize) -> (String, String) {
+    let key = text.get(start..end).unwrap_or("").trim().trim_matches('"');
+    let line_start = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("").trim();
+    if line.starts_with('[') {
+        let name = line.trim_matches(|c| c == '[' || c == ']').trim();
+        return (
+            name.to_string(),
+            format!("table [{name}] is defined twice; put its keys under one [{name}]"),
+        );
+    }
+    // The table the line belongs to: the last header above it, with the
+    // index of an array of tables ([[services]] → services[N]).
+    let mut table = String::new();
+    let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+    for l in text[..line_start].lines().map(str::trim) {
+        if let Some(n) = l.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let n = n.trim();
+            let c = counts.entry(n).or_insert(0);
+            table = format!("{n}[{c}]");
+            *c += 1;
+        } else if let Some(n) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            table = n.trim().to_string();
+        }
+    }
+    let lhs = line.split('=').next().unwrap_or("").trim();
+    let mut field = if table.is_empty() {
+        lhs.to_string()
+    } else {
+        format!("{table}.{lhs}")
+    };
+    if !lhs.ends_with(key) {
+        field = format!("{field}.{key}");
+    }
+    (
+        field,
+        format!("key \"{key}\" is given twice in the same table; keep one"),
+    )
 }

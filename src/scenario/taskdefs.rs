@@ -236,13 +236,23 @@ pub(super) fn from_json_text(
     text: &str,
     t: &TaskDefSpec,
 ) -> R<TaskDef> {
+    let by = format!("imported by {}", p);
+    if !text.trim_start().starts_with('{') {
+        return Err(InputError::new(
+            full,
+            "",
+            format!(
+                "expected a task definition: a JSON object like {{\"family\": \"web\", \"containerDefinitions\": [...]}} ({by})"
+            ),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let aws: AwsTaskDef = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         InputError::new(
             full,
             if path == "." { String::new() } else { path },
-            e.into_inner().to_string(),
+            format!("{} ({by})", super::ctx::json_message(e.inner())),
         )
     })?;
     let jctx = Ctx {

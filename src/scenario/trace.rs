@@ -26,7 +26,7 @@ struct MetricResult {
 /// 1/60 for a per-minute Sum). Gaps longer than twice the usual step and
 /// timestamps that do not increase are errors.
 pub fn load(file: &Path, scale: f64) -> Result<Vec<(SimTime, f64)>, InputError> {
-    let text = std::fs::read_to_string(file)
+    let text = crate::error::read_text(file)
         .map_err(|e| InputError::new(file, "", format!("cannot read the trace: {e}")))?;
     parse(file, &text, scale)
 }
@@ -42,7 +42,7 @@ pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>,
                 e.path().to_string(),
                 format!(
                     "{} (expected the JSON of aws cloudwatch get-metric-data)",
-                    e.inner()
+                    super::ctx::json_message(e.inner())
                 ),
             )
         })?;
@@ -143,8 +143,11 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
             "\"{s}\" is not a timestamp; expected ISO 8601 like 2026-11-01T09:30:00Z or epoch seconds"
         )
     };
+    // Years 0000-9999, as ISO 8601 writes them; this also keeps every
+    // difference between two timestamps far from i64 overflow.
+    const MAX_EPOCH_S: f64 = 253_402_300_800.0;
     if let Ok(secs) = s.parse::<f64>() {
-        return if secs.is_finite() {
+        return if secs.is_finite() && secs.abs() <= MAX_EPOCH_S {
             Ok((secs * 1000.0).round() as i64)
         } else {
             Err(bad())
@@ -155,7 +158,11 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
         .split('-')
         .map(|x| x.parse().map_err(|_| bad()))
         .collect::<Result<_, _>>()?;
-    if d.len() != 3 || !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) {
+    if d.len() != 3
+        || !(0..=9999).contains(&d[0])
+        || !(1..=12).contains(&d[1])
+        || !(1..=31).contains(&d[2])
+    {
         return Err(bad());
     }
     let (clock, offset_ms) = if let Some(c) = time.strip_suffix('Z') {
@@ -167,6 +174,10 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
             .split(':')
             .map(|x| x.parse().map_err(|_| bad()))
             .collect::<Result<_, _>>()?;
+        if hm.len() > 2 || !(0..=23).contains(&hm[0]) || !(0..=59).contains(hm.last().unwrap_or(&0))
+        {
+            return Err(bad());
+        }
         (
             c,
             sign * (hm[0] * 3600 + hm.get(1).copied().unwrap_or(0) * 60) * 1000,
@@ -183,7 +194,7 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
     let sec: f64 = hms
         .get(2)
         .map_or(Ok(0.0), |x| x.parse().map_err(|_| bad()))?;
-    if h > 23 || m > 59 || !(0.0..61.0).contains(&sec) {
+    if !(0..=23).contains(&h) || !(0..=59).contains(&m) || !(0.0..61.0).contains(&sec) {
         return Err(bad());
     }
     let days = days_from_civil(d[0], d[1], d[2]);
