@@ -60,7 +60,11 @@ pub struct RunOptions {
 }
 
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
-    move |e| Error::Internal(format!("writing {file}: {e}"))
+    // A failed write (disk full, folder removed) is the machine's, not a bug.
+    move |e| match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(format!("cannot write {file}"), io),
+        other => Error::Internal(format!("writing {file}: {other:?}")),
+    }
 }
 
 /// The prices a scenario needs from the book, checked before anything runs.
