@@ -28,15 +28,21 @@ pub struct PriceBook {
 
 impl PriceBook {
     pub fn shipped() -> PriceBook {
-        let mut b = PriceBook {
-            entries: BTreeMap::new(),
-            source: "ecsim price catalog (src/catalog/prices.csv, AWS public prices read 2026-11)"
-                .into(),
-            file: PathBuf::from("src/catalog/prices.csv"),
-        };
-        b.merge(Path::new("src/catalog/prices.csv"), SHIPPED)
-            .expect("the shipped catalog is valid");
-        b
+        // Parsed once per process: sweeps and the fuzzer ask for it per run.
+        static SHIPPED_BOOK: std::sync::OnceLock<PriceBook> = std::sync::OnceLock::new();
+        SHIPPED_BOOK
+            .get_or_init(|| {
+                let mut b = PriceBook {
+                    entries: BTreeMap::new(),
+                    source: "ecsim price catalog (src/catalog/prices.csv, AWS public prices read 2026-11)"
+                        .into(),
+                    file: PathBuf::from("src/catalog/prices.csv"),
+                };
+                b.merge(Path::new("src/catalog/prices.csv"), SHIPPED)
+                    .expect("the shipped catalog is valid");
+                b
+            })
+            .clone()
     }
 
     /// The shipped catalog with the rows of `path` replacing or adding to it.
