@@ -287,7 +287,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             if !common.quiet {
                 say!("{}", crate::sweep::text::sweep(&sw, &done).trim_end());
             }
-            Ok(())
+            Ok(0)
         }
         Command::Merge { shards, out, quiet } => {
             let m = crate::sweep::merge(&shards, &out)?;
@@ -300,9 +300,9 @@ fn dispatch(cmd: Command) -> Result<i32> {
                     out.display()
                 );
             }
-            Ok(())
+            Ok(0)
         }
-        Command::Plan { plan, out, common } => plan_cmd(&plan, out, &common),
+        Command::Plan { plan, out, common } => plan_cmd(&plan, out, &common).map(|()| 0),
         Command::Report {
             results_dir,
             png,
@@ -315,7 +315,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
                     say!("{}", p.display());
                 }
             }
-            Ok(())
+            Ok(0)
         }
         Command::Validate {
             scenario: path,
