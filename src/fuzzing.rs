@@ -27,6 +27,8 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("prices", prices),
     ("durations", durations),
     ("spot_prices", spot_prices),
+    ("sweep", sweep),
+    ("plan", plan),
 ];
 
 /// Runs are kept small so the fuzzer stays fast: simulated time is capped
@@ -126,6 +128,25 @@ pub fn spot_prices(data: &[u8]) {
         let mut sc = base().clone();
         sc.pricing.ec2_spot_series = series;
         simulate(&mut sc);
+    }
+}
+
+/// A sweep file; it is read as if it sat in `scenarios/`, so a base
+/// scenario it names there (`scenario = "quickstart.toml"`) is found.
+pub fn sweep(data: &[u8]) {
+    many_runs(data, "sweep");
+}
+
+/// A plan file (a sweep with choices and targets), read like `sweep`.
+pub fn plan(data: &[u8]) {
+    many_runs(data, "plan");
+}
+
+fn many_runs(data: &[u8], kind: &str) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/fuzz.{kind}.toml"));
+        let _ = crate::sweep::spec::parse(&file, text.to_string(), kind);
     }
 }
 
