@@ -91,7 +91,10 @@ pub fn parse_taskdef_json(file: &Path, text: &str) -> Result<TaskDef, InputError
     )
 }
 
-fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> InputError {
+/// A TOML error as a one-line `InputError`: serde's Rust type names in TOML
+/// terms, a repeated key named with its table path, and "(line L, column C)".
+/// Shared by every TOML input (scenarios; sweep and plan files may use it too).
+pub fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> InputError {
     // serde names Rust types; users write TOML.
     let mut msg = e
         .message()
