@@ -162,6 +162,10 @@ pub struct ManyRuns {
     /// Print nothing on success (no progress bar either).
     #[arg(long, short)]
     quiet: bool,
+    /// Wall-clock limit for the whole command ("30m", "2h"): past it no run starts, runs
+    /// in flight are dropped, finished ones are kept; exit 3, and the same command resumes.
+    #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
+    max_wall: Option<std::time::Duration>,
 }
 
 const SWEEP_HELP: &str = "\
@@ -391,8 +395,25 @@ fn many_runs(
     Vec<crate::sweep::plan::Target>,
 )> {
     let sw = crate::sweep::spec::load(file, kind)?;
+    let mut events = 0.0;
     for p in &sw.points {
         check_size(&p.scenario, common.force)?;
+        events += scenario::estimate::estimate(&p.scenario).events * f64::from(sw.replications);
+    }
+    if let Some(s) = shard {
+        events /= f64::from(s.count);
+    }
+    if !common.force && events > scenario::estimate::SWEEP_EVENT_LIMIT {
+        return Err(Error::Input(crate::error::InputError::new(
+            file,
+            "",
+            format!(
+                "{} points × {} replications would process about {events:.1e} events in all (limit {:.0e}, hours of work); narrow the {kind}, use --shard across machines, or pass --force",
+                sw.points.len(),
+                sw.replications,
+                scenario::estimate::SWEEP_EVENT_LIMIT
+            ),
+        )));
     }
     let book = price_book(common.prices.as_deref())?;
     let prices_text = match &common.prices {
@@ -421,6 +442,7 @@ fn many_runs(
         shard,
         threads: common.threads,
         progress: !common.quiet,
+        max_wall: common.max_wall,
     };
     // Targets are checked before any run is spent on them.
     let targets = if kind == "plan" {

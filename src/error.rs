@@ -67,6 +67,9 @@ pub enum Error {
     Internal(String),
     #[error("interrupted; no results were written (an earlier result, if any, is untouched)")]
     Interrupted,
+    /// A many-run command stopped at its wall-clock limit, keeping finished runs.
+    #[error("{0}")]
+    Partial(String),
     /// `ecsim plan`: the search finished but nothing met the targets.
     #[error("{0}")]
     NoPlan(String),
@@ -88,6 +91,7 @@ impl Error {
             Error::Input(_) => 2,
             Error::Interrupted | Error::Stopped(_) => 130,
             Error::NoPlan(_) => 4,
+            Error::Partial(_) => 3,
             _ => 1,
         }
     }

@@ -569,3 +569,29 @@ fn shard_from_the_environment() {
         .is_err()
     );
 }
+
+#[test]
+fn a_wall_clock_limit_keeps_finished_runs_and_exits_3() {
+    let (d, f) = setup(SWEEP);
+    let out = d.path().join("sw");
+    // A limit of 0 s: no run may start, deterministically.
+    let e = failed(
+        &ecsim(&["sweep", s(&f), "--out", s(&out), "--max-wall", "0s"], &[]),
+        3,
+    );
+    assert!(e.contains("wall-clock limit reached: 0 of 12 runs"), "{e}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(
+        (m["complete"].as_bool(), m["runs_done"].as_u64()),
+        (Some(false), Some(0))
+    );
+    assert!(!out.join("runs.csv").exists());
+    let again = ok(&ecsim(
+        &["sweep", s(&f), "--out", s(&out), "--max-wall", "1h"],
+        &[],
+    ));
+    assert!(again.contains("ran 12, 0 already done"), "{again}");
+    let e = failed(&ecsim(&["plan", s(&f), "--max-wall", "x"], &[]), 2);
+    assert!(e.contains("--max-wall"), "{e}");
+}

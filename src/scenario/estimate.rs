@@ -8,6 +8,9 @@ use crate::model::Arrivals;
 
 /// Events above which a run needs `--force`: minutes of work at ~1 M events/s.
 pub const EVENT_LIMIT: f64 = 1e8;
+/// The same for a whole sweep or plan: about an hour on two cores at a few
+/// million events per second.
+pub const SWEEP_EVENT_LIMIT: f64 = 2e10;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Size {

@@ -88,6 +88,8 @@ pub struct Options {
     pub shard: Option<Shard>,
     pub threads: Option<usize>,
     pub progress: bool,
+    /// Past this wall-clock time no run starts and runs in flight are dropped.
+    pub max_wall: Option<std::time::Duration>,
 }
 
 pub struct Done {
@@ -279,15 +281,28 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
 
     let bar = progress_bar(opts.progress, mine.len() as u64, m.runs_done);
     let finished = AtomicU64::new(m.runs_done);
+    let deadline = opts.max_wall.map(|d| std::time::Instant::now() + d);
     let one = |run: u64| -> Result<()> {
         if crate::sim::INTERRUPT.load(Ordering::Relaxed) {
             return Err(Error::Interrupted);
         }
+        // A run cut short is not a result: it is dropped, and resumed later.
+        let left = match deadline {
+            Some(d) => match d.checked_duration_since(std::time::Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Err(Error::Partial(String::new())),
+            },
+            None => None,
+        };
         let point = (run / reps) as u32;
         let replication = (run % reps) as u32;
         let seed = seed_of(sweep.master_seed, replication);
         let sc = &sweep.points[point as usize].scenario;
-        let r = report::simulate(sc, seed, book, None)?;
+        let r =
+            report::simulate_with(sc, seed, book, None, &report::RunOptions { max_wall: left })?;
+        if r.outcome.partial.is_some() {
+            return Err(Error::Partial(String::new()));
+        }
         let mut summary = serde_json::to_value(report::summary::build(sc, seed, &r))
             .map_err(|e| Error::Internal(e.to_string()))?;
         if let Value::Object(o) = &mut summary {
@@ -320,6 +335,12 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         return Err(match e {
             Error::Interrupted => Error::Stopped(format!(
                 "interrupted: {} of {} runs are done and kept in {}; run the same command again to resume",
+                m.runs_done,
+                mine.len(),
+                out.join("runs").display()
+            )),
+            Error::Partial(_) => Error::Partial(format!(
+                "wall-clock limit reached: {} of {} runs are done and kept in {}; run the same command again to resume",
                 m.runs_done,
                 mine.len(),
                 out.join("runs").display()
