@@ -40,9 +40,23 @@ pub struct Cluster {
     pub registered_memory: u64,
     pub used_cpu: u64,
     pub used_memory: u64,
+    /// ACTIVE instances by zone and free resources, for placement; live
+    /// once `index_instances` was called.
+    pub index: crate::placement::index::PlacementIndex,
 }
 
 impl Cluster {
+    /// Starts keeping the placement index; from now on every change of an
+    /// instance's reservations or status must be followed by `refile`.
+    pub fn index_instances(&mut self) {
+        self.index = crate::placement::index::PlacementIndex::build(&self.instances);
+    }
+
+    /// Brings instance `idx` up to date in the placement index.
+    pub fn refile(&mut self, idx: u32) {
+        self.index.update(idx, &self.instances[idx as usize]);
+    }
+
     pub fn stats_mut(&mut self, owner: Owner) -> &mut OwnerStats {
         match owner {
             Owner::Service(i) => &mut self.services[i as usize].stats,
@@ -127,6 +141,9 @@ impl Cluster {
             }
             cpu_total += u64::from(cpu);
             mem_total += u64::from(mem);
+        }
+        if self.index.is_live() && !self.index.agrees_with(&self.instances) {
+            return Err("the placement index disagrees with the instances".into());
         }
         if cpu_total != self.used_cpu || mem_total != self.used_memory {
             return Err("cluster reserved totals disagree with the instances".into());

@@ -4,6 +4,7 @@
 //! strategy only breaks the ties an earlier one left. Remaining ties are
 //! broken at random from the placement stream.
 
+pub mod index;
 pub mod query;
 
 use crate::engine::SimRng;
@@ -116,11 +117,35 @@ fn field_value<'a>(inst: &'a Instance, field: &SpreadField) -> Option<&'a str> {
     }
 }
 
+/// The attribute every instance has and whose value is its zone.
+const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
+
+fn is_zone(field: &SpreadField) -> bool {
+    matches!(field, SpreadField::Attribute(a) if a == ZONE_ATTRIBUTE)
+}
+
+/// How many of the group's tasks sit on the instances of each zone.
+fn zone_counts(cluster: &Cluster, group: u32) -> Vec<u32> {
+    let mut per_zone = vec![0u32; cluster.azs.len()];
+    for (&i, &n) in &cluster.groups[group as usize].per_instance {
+        per_zone[cluster.instances[i as usize].az as usize] += n;
+    }
+    per_zone
+}
+
 /// How many of the group's tasks sit on instances with each candidate's field value.
 fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u32]) -> Vec<u32> {
     let g = &cluster.groups[group as usize];
     if *field == SpreadField::InstanceId {
         return cands.iter().map(|&c| g.on_instance(c)).collect();
+    }
+    if is_zone(field) {
+        // The zone attribute is the instance's zone: count by index, not by text.
+        let per_zone = zone_counts(cluster, group);
+        return cands
+            .iter()
+            .map(|&c| per_zone[cluster.instances[c as usize].az as usize])
+            .collect();
     }
     let mut by_value: std::collections::HashMap<Option<&str>, u32> = Default::default();
     for (&i, &n) in &g.per_instance {
@@ -171,13 +196,106 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .flat_map(|cs| cs.iter())
                 .all(|c| satisfies(cluster, idx, c, req.group))
     };
-    let cands: Vec<u32> = match req.only_instance {
-        Some(i) => vec![i].into_iter().filter(|&i| fits(i)).collect(),
-        None => (0..cluster.instances.len() as u32)
-            .filter(|&i| fits(i))
-            .collect(),
+    let (cands, done): (Vec<u32>, usize) = match req.only_instance {
+        Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
+        None => match indexed(cluster, req, &fits) {
+            Some(found) => found,
+            None => (
+                (0..cluster.instances.len() as u32)
+                    .filter(|&i| fits(i))
+                    .collect(),
+                0,
+            ),
+        },
     };
-    rank(cluster, req.group, cands, |i| i, req.strategies, false, rng)
+    rank(
+        cluster,
+        req.group,
+        cands,
+        |i| i,
+        &req.strategies[done..],
+        false,
+        rng,
+    )
+}
+
+/// The candidates the leading strategies leave, found through the index
+/// instead of a scan, and how many strategies that applied: binpack, spread
+/// over zones, and spread over zones then binpack. They are exactly the
+/// instances a scan followed by those strategies would keep, in index order,
+/// so the remaining strategies and the random pick see the same list.
+/// `None` when the index cannot answer (not built, or another strategy first).
+fn indexed(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> Option<(Vec<u32>, usize)> {
+    let ix = &cluster.index;
+    if !ix.is_live() {
+        return None;
+    }
+    let all: Vec<u32> = (0..cluster.azs.len() as u32).collect();
+    match req.strategies {
+        [Strategy::Binpack(r), ..] => Some((tightest(cluster, *r, req, &all, fits), 1)),
+        [Strategy::Spread(f), rest @ ..] if is_zone(f) => {
+            let per_zone = zone_counts(cluster, req.group);
+            let mut order = all;
+            order.sort_by_key(|&z| (per_zone[z as usize], z));
+            // The zones with the fewest of the group's tasks among those
+            // where the task fits at all.
+            let mut best: Vec<u32> = Vec::new();
+            for z in order {
+                if best.first().is_some_and(|&b| per_zone[z as usize] > per_zone[b as usize]) {
+                    break;
+                }
+                if ix.by_free(Resource::Memory, z, req.memory).any(|(_, i)| fits(i)) {
+                    best.push(z);
+                }
+            }
+            if let [Strategy::Binpack(r), ..] = rest {
+                return Some((tightest(cluster, *r, req, &best, fits), 2));
+            }
+            let mut cands: Vec<u32> = best
+                .iter()
+                .flat_map(|&z| ix.by_free(Resource::Memory, z, req.memory))
+                .map(|(_, i)| i)
+                .filter(|&i| fits(i))
+                .collect();
+            cands.sort_unstable();
+            Some((cands, 1))
+        }
+        _ => None,
+    }
+}
+
+/// Binpack through the index: the instances of `zones` the task fits on
+/// with the least of the resource free, in index order.
+fn tightest(
+    cluster: &Cluster,
+    r: Resource,
+    req: &Request,
+    zones: &[u32],
+    fits: &dyn Fn(u32) -> bool,
+) -> Vec<u32> {
+    let need = match r {
+        Resource::Cpu => req.cpu,
+        Resource::Memory => req.memory,
+    };
+    let mut least: Option<u32> = None;
+    let mut out = Vec::new();
+    for &z in zones {
+        for (free, i) in cluster.index.by_free(r, z, need) {
+            // Walking up from the least free: past the best value, stop.
+            if least.is_some_and(|l| free > l) {
+                break;
+            }
+            if fits(i) {
+                if least.is_none_or(|l| free < l) {
+                    out.clear();
+                    least = Some(free);
+                }
+                out.push(i);
+            }
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// Chooses which of a service's placed tasks to stop on scale-in. The same

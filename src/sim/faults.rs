@@ -278,7 +278,9 @@ impl Sim<'_> {
             self.cluster.registered_cpu -= u64::from(inst.cpu);
             self.cluster.registered_memory -= u64::from(inst.memory);
         }
-        inst.tasks.clone()
+        let tasks = inst.tasks.clone();
+        self.cluster.refile(idx);
+        tasks
     }
 
     pub(super) fn on_instance_fail(&mut self, idx: u32) {
@@ -305,6 +307,7 @@ impl Sim<'_> {
             .copied()
             .filter(|&k| matches!(self.cluster.tasks[k].owner, Owner::Service(_)))
             .collect();
+        self.cluster.refile(idx);
         self.open_incident(
             "spot_interruption",
             id,

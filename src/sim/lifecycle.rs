@@ -174,6 +174,7 @@ impl Sim<'_> {
         let (cpu, mem) = (td.cpu, td.memory);
         let ports = td.host_ports.clone();
         self.cluster.instances[inst as usize].reserve(now, key, cpu, mem, &ports);
+        self.cluster.refile(inst);
         self.cluster.used_cpu += u64::from(cpu);
         self.cluster.used_memory += u64::from(mem);
         let task = &mut self.cluster.tasks[key];
@@ -445,6 +446,7 @@ impl Sim<'_> {
             let (cpu, mem) = (td.cpu, td.memory);
             let ports = td.host_ports.clone();
             self.cluster.instances[i as usize].release(now, key, cpu, mem, &ports);
+            self.cluster.refile(i);
             self.cluster.used_cpu -= u64::from(cpu);
             self.cluster.used_memory -= u64::from(mem);
         }
