@@ -225,7 +225,11 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
 /// instances a scan followed by those strategies would keep, in index order,
 /// so the remaining strategies and the random pick see the same list.
 /// `None` when the index cannot answer (not built, or another strategy first).
-fn indexed(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> Option<(Vec<u32>, usize)> {
+fn indexed(
+    cluster: &Cluster,
+    req: &Request,
+    fits: &dyn Fn(u32) -> bool,
+) -> Option<(Vec<u32>, usize)> {
     let ix = &cluster.index;
     if !ix.is_live() {
         return None;
@@ -241,10 +245,16 @@ fn indexed(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> Opti
             // where the task fits at all.
             let mut best: Vec<u32> = Vec::new();
             for z in order {
-                if best.first().is_some_and(|&b| per_zone[z as usize] > per_zone[b as usize]) {
+                if best
+                    .first()
+                    .is_some_and(|&b| per_zone[z as usize] > per_zone[b as usize])
+                {
                     break;
                 }
-                if ix.by_free(Resource::Memory, z, req.memory).any(|(_, i)| fits(i)) {
+                if ix
+                    .by_free(Resource::Memory, z, req.memory)
+                    .any(|(_, i)| fits(i))
+                {
                     best.push(z);
                 }
             }
