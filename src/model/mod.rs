@@ -49,7 +49,10 @@ impl Cluster {
     /// Starts keeping the placement index; from now on every change of an
     /// instance's reservations or status must be followed by `refile`.
     pub fn index_instances(&mut self) {
-        self.index = crate::placement::index::PlacementIndex::build(&self.instances);
+        let mut shapes: Vec<(u32, u32)> = self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect();
+        shapes.sort_unstable();
+        shapes.dedup();
+        self.index = crate::placement::index::PlacementIndex::build(&self.instances, shapes);
     }
 
     /// Brings instance `idx` up to date in the placement index.
@@ -206,7 +209,7 @@ impl Cluster {
             }
         }
         for ((g, counts), zones) in self.groups.iter().zip(&per_group).zip(&per_zone) {
-            if &g.per_instance != counts || &g.fargate_per_az != zones {
+            if &g.per_instance != counts || &g.fargate_per_az != zones || !g.hosts_agree() {
                 return Err(format!("group {} counts disagree with its tasks", g.name));
             }
         }

@@ -21,6 +21,10 @@ pub struct Group {
     pub per_instance: BTreeMap<u32, u32>,
     /// Fargate tasks of the group meant to keep running, per zone.
     pub fargate_per_az: BTreeMap<u32, u32>,
+    /// Bit i set when instance i holds a task of the group (the keys of
+    /// `per_instance`, as words distinctInstance can mask with). Kept by
+    /// `add` and `remove`.
+    pub hosts: Vec<u64>,
 }
 
 impl Group {
@@ -30,10 +34,34 @@ impl Group {
 
     pub fn add(&mut self, instance: u32) {
         bump(&mut self.per_instance, instance, true);
+        self.mark(instance);
     }
 
     pub fn remove(&mut self, instance: u32) {
         bump(&mut self.per_instance, instance, false);
+        self.mark(instance);
+    }
+
+    fn mark(&mut self, instance: u32) {
+        let (w, b) = (instance as usize / 64, instance % 64);
+        if w >= self.hosts.len() {
+            self.hosts.resize(w + 1, 0);
+        }
+        if self.per_instance.contains_key(&instance) {
+            self.hosts[w] |= 1 << b;
+        } else {
+            self.hosts[w] &= !(1 << b);
+        }
+    }
+
+    /// Whether `hosts` agrees with `per_instance`.
+    pub fn hosts_agree(&self) -> bool {
+        let set: usize = self.hosts.iter().map(|w| w.count_ones() as usize).sum();
+        set == self.per_instance.len()
+            && self
+                .per_instance
+                .keys()
+                .all(|&i| self.hosts.get(i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0))
     }
 
     pub fn add_zone(&mut self, az: u32) {

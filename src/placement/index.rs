@@ -24,6 +24,36 @@ pub struct PlacementIndex {
     cpu: BTreeSet<(u32, u32, u32)>,
     /// Per instance, where it is filed now (`None` unless ACTIVE).
     filed: Vec<Option<Filing>>,
+    /// Per task shape of the scenario, the ACTIVE instances with room for it.
+    shapes: Vec<ShapeSet>,
+}
+
+/// The ACTIVE instances with at least `cpu` and `memory` free, as a bit
+/// set: a uniform pick among them needs only their count and the k-th.
+#[derive(Debug, Clone)]
+pub struct ShapeSet {
+    cpu: u32,
+    memory: u32,
+    bits: Vec<u64>,
+}
+
+impl ShapeSet {
+    /// Bit words of the instances with room (instance i is bit i % 64 of word i / 64).
+    pub fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
+    fn set(&mut self, idx: u32, on: bool) {
+        let (w, b) = (idx as usize / 64, idx % 64);
+        if w >= self.bits.len() {
+            self.bits.resize(w + 1, 0);
+        }
+        if on {
+            self.bits[w] |= 1 << b;
+        } else {
+            self.bits[w] &= !(1 << b);
+        }
+    }
 }
 
 fn filing(inst: &Instance) -> Option<Filing> {
@@ -32,9 +62,18 @@ fn filing(inst: &Instance) -> Option<Filing> {
 
 impl PlacementIndex {
     /// An index of these instances, kept up to date from now on.
-    pub fn build(instances: &[Instance]) -> Self {
+    /// `shapes` are the (CPU, memory) requests tasks will make.
+    pub fn build(instances: &[Instance], shapes: Vec<(u32, u32)>) -> Self {
         let mut ix = PlacementIndex {
             live: true,
+            shapes: shapes
+                .into_iter()
+                .map(|(cpu, memory)| ShapeSet {
+                    cpu,
+                    memory,
+                    bits: Vec::new(),
+                })
+                .collect(),
             ..Default::default()
         };
         for (i, inst) in instances.iter().enumerate() {
@@ -70,6 +109,10 @@ impl PlacementIndex {
             self.cpu.insert((z, c, idx));
         }
         self.filed[i] = want;
+        for s in &mut self.shapes {
+            let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
+            s.set(idx, room);
+        }
     }
 
     /// Whether the index files exactly the ACTIVE instances, as they are now.
@@ -84,7 +127,20 @@ impl PlacementIndex {
                         self.memory.contains(&(z, m, i as u32))
                             && self.cpu.contains(&(z, c, i as u32))
                     })
+                    && self.shapes.iter().all(|s| {
+                        let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
+                        let bit = s.bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+                        room == bit
+                    })
             })
+    }
+
+    /// The instances with room for a task of this size, if it is a shape the
+    /// index keeps.
+    pub fn shape(&self, cpu: u32, memory: u32) -> Option<&ShapeSet> {
+        self.shapes
+            .iter()
+            .find(|s| s.cpu == cpu && s.memory == memory)
     }
 
     /// ACTIVE instances of zone `az` with at least `min` of the resource

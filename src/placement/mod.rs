@@ -196,6 +196,11 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .flat_map(|cs| cs.iter())
                 .all(|c| satisfies(cluster, idx, c, req.group))
     };
+    if req.only_instance.is_none()
+        && let Some(choice) = indexed_random(cluster, req, rng)
+    {
+        return choice;
+    }
     let (cands, done): (Vec<u32>, usize) = match req.only_instance {
         Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
         None => match indexed(cluster, req, &fits) {
@@ -272,6 +277,51 @@ fn indexed(
         }
         _ => None,
     }
+}
+
+/// Random placement (or none given) through the index: a uniform pick
+/// among every instance the task fits on, drawn exactly as `pick` draws
+/// from a scan's list, counted from the shape's bit set less (for
+/// distinctInstance) the group's instances. `None` when the index cannot
+/// answer: not built, an unknown shape, ports, architecture, Auto Scaling
+/// group or `memberOf` to check.
+fn indexed_random(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<Option<u32>> {
+    let constraints = req.constraints.iter().flat_map(|cs| cs.iter());
+    if !cluster.index.is_live()
+        || !matches!(req.strategies.first(), None | Some(Strategy::Random))
+        || !req.ports.is_empty()
+        || req.arch.is_some()
+        || req.instance_group.is_some()
+        || !constraints.clone().all(|c| matches!(c, Constraint::DistinctInstance))
+    {
+        return None;
+    }
+    let room = cluster.index.shape(req.cpu, req.memory)?.words();
+    let used: &[u64] = if constraints.count() > 0 {
+        &cluster.groups[req.group as usize].hosts
+    } else {
+        &[]
+    };
+    let word = |j: usize| room[j] & !used.get(j).copied().unwrap_or(0);
+    let n: usize = (0..room.len()).map(|j| word(j).count_ones() as usize).sum();
+    let mut k = match n {
+        0 => return Some(None),
+        1 => 0,
+        n => rng.random_range(0..n),
+    };
+    for j in 0..room.len() {
+        let mut w = word(j);
+        let ones = w.count_ones() as usize;
+        if k >= ones {
+            k -= ones;
+            continue;
+        }
+        for _ in 0..k {
+            w &= w - 1;
+        }
+        return Some(Some((j * 64) as u32 + w.trailing_zeros()));
+    }
+    unreachable!("k < n set bits")
 }
 
 /// Binpack through the index: the instances of `zones` the task fits on
