@@ -24,7 +24,8 @@ fn cluster(n: usize) -> Cluster {
         inst.used_cpu = 512 * k;
         inst.used_memory = 1024 * k;
         for _ in 0..k {
-            c.groups[0].add(i as u32);
+            let zone = c.instances[i].az;
+            c.groups[0].add(i as u32, zone);
         }
     }
     c.index_instances();

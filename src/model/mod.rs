@@ -209,7 +209,16 @@ impl Cluster {
             }
         }
         for ((g, counts), zones) in self.groups.iter().zip(&per_group).zip(&per_zone) {
-            if &g.per_instance != counts || &g.fargate_per_az != zones || !g.hosts_agree() {
+            let mut in_zones = vec![0u32; self.azs.len()];
+            for (&i, &n) in counts {
+                in_zones[self.instances[i as usize].az as usize] += n;
+            }
+            let zones_agree = (0..self.azs.len()).all(|z| g.in_zone(z as u32) == in_zones[z]);
+            if &g.per_instance != counts
+                || &g.fargate_per_az != zones
+                || !g.hosts_agree()
+                || !zones_agree
+            {
                 return Err(format!("group {} counts disagree with its tasks", g.name));
             }
         }

@@ -25,6 +25,9 @@ pub struct Group {
     /// `per_instance`, as words distinctInstance can mask with). Kept by
     /// `add` and `remove`.
     pub hosts: Vec<u64>,
+    /// Tasks counted in `per_instance`, per zone of their instance (what
+    /// spread over zones compares). Kept by `add` and `remove`.
+    pub per_zone: Vec<u32>,
 }
 
 impl Group {
@@ -32,14 +35,27 @@ impl Group {
         self.per_instance.get(&instance).copied().unwrap_or(0)
     }
 
-    pub fn add(&mut self, instance: u32) {
+    /// A task of the group placed on `instance`, in `zone`.
+    pub fn add(&mut self, instance: u32, zone: u32) {
         bump(&mut self.per_instance, instance, true);
+        self.mark(instance);
+        if zone as usize >= self.per_zone.len() {
+            self.per_zone.resize(zone as usize + 1, 0);
+        }
+        self.per_zone[zone as usize] += 1;
+    }
+
+    pub fn remove(&mut self, instance: u32, zone: u32) {
+        if self.per_instance.contains_key(&instance) {
+            self.per_zone[zone as usize] -= 1;
+        }
+        bump(&mut self.per_instance, instance, false);
         self.mark(instance);
     }
 
-    pub fn remove(&mut self, instance: u32) {
-        bump(&mut self.per_instance, instance, false);
-        self.mark(instance);
+    /// Tasks counted in `per_instance` in `zone`.
+    pub fn in_zone(&self, zone: u32) -> u32 {
+        self.per_zone.get(zone as usize).copied().unwrap_or(0)
     }
 
     fn mark(&mut self, instance: u32) {
@@ -58,10 +74,11 @@ impl Group {
     pub fn hosts_agree(&self) -> bool {
         let set: usize = self.hosts.iter().map(|w| w.count_ones() as usize).sum();
         set == self.per_instance.len()
-            && self
-                .per_instance
-                .keys()
-                .all(|&i| self.hosts.get(i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0))
+            && self.per_instance.keys().all(|&i| {
+                self.hosts
+                    .get(i as usize / 64)
+                    .is_some_and(|w| w & (1 << (i % 64)) != 0)
+            })
     }
 
     pub fn add_zone(&mut self, az: u32) {

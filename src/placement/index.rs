@@ -10,7 +10,32 @@
 
 use super::Resource;
 use crate::model::{Instance, InstanceStatus};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+
+/// (zone, free of one resource, free of the other) → the ACTIVE instances
+/// with exactly that, in index order: binpack's ties are whole buckets.
+type Buckets = BTreeMap<(u32, u32, u32), Vec<u32>>;
+
+fn put(b: &mut Buckets, key: (u32, u32, u32), idx: u32) {
+    let v = b.entry(key).or_default();
+    let p = v.partition_point(|&x| x < idx);
+    v.insert(p, idx);
+}
+
+fn take(b: &mut Buckets, key: (u32, u32, u32), idx: u32) {
+    if let Some(v) = b.get_mut(&key) {
+        if let Ok(p) = v.binary_search(&idx) {
+            v.remove(p);
+        }
+        if v.is_empty() {
+            b.remove(&key);
+        }
+    }
+}
+
+fn holds(b: &Buckets, key: (u32, u32, u32), idx: u32) -> bool {
+    b.get(&key).is_some_and(|v| v.binary_search(&idx).is_ok())
+}
 
 /// Where an ACTIVE instance is filed: (zone, free memory, free CPU).
 type Filing = (u32, u32, u32);
@@ -18,10 +43,10 @@ type Filing = (u32, u32, u32);
 #[derive(Debug, Clone, Default)]
 pub struct PlacementIndex {
     live: bool,
-    /// (zone, free memory MiB, instance) of every ACTIVE instance.
-    memory: BTreeSet<(u32, u32, u32)>,
-    /// (zone, free CPU units, instance) of every ACTIVE instance.
-    cpu: BTreeSet<(u32, u32, u32)>,
+    /// Keyed (zone, free memory MiB, free CPU units).
+    memory: Buckets,
+    /// Keyed (zone, free CPU units, free memory MiB).
+    cpu: Buckets,
     /// Per instance, where it is filed now (`None` unless ACTIVE).
     filed: Vec<Option<Filing>>,
     /// Per task shape of the scenario, the ACTIVE instances with room for it.
@@ -101,12 +126,12 @@ impl PlacementIndex {
             return;
         }
         if let Some((z, m, c)) = had {
-            self.memory.remove(&(z, m, idx));
-            self.cpu.remove(&(z, c, idx));
+            take(&mut self.memory, (z, m, c), idx);
+            take(&mut self.cpu, (z, c, m), idx);
         }
         if let Some((z, m, c)) = want {
-            self.memory.insert((z, m, idx));
-            self.cpu.insert((z, c, idx));
+            put(&mut self.memory, (z, m, c), idx);
+            put(&mut self.cpu, (z, c, m), idx);
         }
         self.filed[i] = want;
         for s in &mut self.shapes {
@@ -118,14 +143,15 @@ impl PlacementIndex {
     /// Whether the index files exactly the ACTIVE instances, as they are now.
     pub fn agrees_with(&self, instances: &[Instance]) -> bool {
         let active = instances.iter().filter(|i| filing(i).is_some()).count();
-        self.memory.len() == active
-            && self.cpu.len() == active
+        let filed = |b: &Buckets| b.values().map(Vec::len).sum::<usize>();
+        filed(&self.memory) == active
+            && filed(&self.cpu) == active
             && instances.iter().enumerate().all(|(i, inst)| {
                 let want = filing(inst);
                 self.filed.get(i).copied().flatten() == want
                     && want.is_none_or(|(z, m, c)| {
-                        self.memory.contains(&(z, m, i as u32))
-                            && self.cpu.contains(&(z, c, i as u32))
+                        holds(&self.memory, (z, m, c), i as u32)
+                            && holds(&self.cpu, (z, c, m), i as u32)
                     })
                     && self.shapes.iter().all(|s| {
                         let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
@@ -145,12 +171,40 @@ impl PlacementIndex {
 
     /// ACTIVE instances of zone `az` with at least `min` of the resource
     /// free, as (free, instance), least free first, ties by instance index.
+    /// (Ties come by the other resource's free amount, then index.)
     pub fn by_free(&self, r: Resource, az: u32, min: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let set = match r {
+        self.buckets(r)
+            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
+            .flat_map(|(&(_, free, _), v)| v.iter().map(move |&i| (free, i)))
+    }
+
+    fn buckets(&self, r: Resource) -> &Buckets {
+        match r {
             Resource::Cpu => &self.cpu,
             Resource::Memory => &self.memory,
-        };
-        set.range((az, min, 0)..=(az, u32::MAX, u32::MAX))
-            .map(|&(_, free, i)| (free, i))
+        }
+    }
+
+    /// The least free amount of `r`, at least `min`, among the ACTIVE
+    /// instances of zone `az` with at least `other_min` of the other resource.
+    pub fn least(&self, r: Resource, az: u32, min: u32, other_min: u32) -> Option<u32> {
+        self.buckets(r)
+            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
+            .find(|((_, _, other), _)| *other >= other_min)
+            .map(|((_, free, _), _)| *free)
+    }
+
+    /// The ACTIVE instances of zone `az` with exactly `free` of `r` and at
+    /// least `other_min` of the other resource, as sorted lists.
+    pub fn tied(
+        &self,
+        r: Resource,
+        az: u32,
+        free: u32,
+        other_min: u32,
+    ) -> impl Iterator<Item = &[u32]> + '_ {
+        self.buckets(r)
+            .range((az, free, other_min)..=(az, free, u32::MAX))
+            .map(|(_, v)| v.as_slice())
     }
 }

@@ -126,11 +126,10 @@ fn is_zone(field: &SpreadField) -> bool {
 
 /// How many of the group's tasks sit on the instances of each zone.
 fn zone_counts(cluster: &Cluster, group: u32) -> Vec<u32> {
-    let mut per_zone = vec![0u32; cluster.azs.len()];
-    for (&i, &n) in &cluster.groups[group as usize].per_instance {
-        per_zone[cluster.instances[i as usize].az as usize] += n;
-    }
-    per_zone
+    let g = &cluster.groups[group as usize];
+    (0..cluster.azs.len() as u32)
+        .map(|z| g.in_zone(z))
+        .collect()
 }
 
 /// How many of the group's tasks sit on instances with each candidate's field value.
@@ -197,7 +196,8 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .all(|c| satisfies(cluster, idx, c, req.group))
     };
     if req.only_instance.is_none()
-        && let Some(choice) = indexed_random(cluster, req, rng)
+        && let Some(choice) =
+            indexed_random(cluster, req, rng).or_else(|| counted(cluster, req, &fits, rng))
     {
         return choice;
     }
@@ -279,6 +279,110 @@ fn indexed(
     }
 }
 
+/// Whether only CPU and memory decide where the task fits (no ports,
+/// architecture, Auto Scaling group or constraint to check per instance).
+fn resources_only(req: &Request) -> bool {
+    req.ports.is_empty()
+        && req.arch.is_none()
+        && req.instance_group.is_none()
+        && req.constraints.iter().all(|cs| cs.is_empty())
+}
+
+/// Binpack, or spread over zones then binpack, ending in a random pick,
+/// when only resources decide: binpack's ties are whole index buckets, so
+/// they are counted and the k-th drawn without looking at each tied
+/// instance (a uniform cluster at steady fill ties on thousands). Draws
+/// exactly as `pick` would from the scan's list. `None` when this does not apply.
+fn counted(
+    cluster: &Cluster,
+    req: &Request,
+    fits: &dyn Fn(u32) -> bool,
+    rng: &mut SimRng,
+) -> Option<Option<u32>> {
+    let ix = &cluster.index;
+    if !ix.is_live() || req.only_instance.is_some() || !resources_only(req) {
+        return None;
+    }
+    let ends = |rest: &[Strategy]| matches!(rest.first(), None | Some(Strategy::Random));
+    let (r, zones) = match req.strategies {
+        [Strategy::Binpack(r), rest @ ..] if ends(rest) => {
+            (*r, (0..cluster.azs.len() as u32).collect())
+        }
+        [Strategy::Spread(f), Strategy::Binpack(r), rest @ ..] if is_zone(f) && ends(rest) => {
+            (*r, least_used_zones(cluster, req, fits))
+        }
+        _ => return None,
+    };
+    let (need, other) = match r {
+        Resource::Cpu => (req.cpu, req.memory),
+        Resource::Memory => (req.memory, req.cpu),
+    };
+    let Some(v) = zones
+        .iter()
+        .filter_map(|&z| ix.least(r, z, need, other))
+        .min()
+    else {
+        return Some(None);
+    };
+    let lists: Vec<&[u32]> = zones
+        .iter()
+        .flat_map(|&z| ix.tied(r, z, v, other))
+        .collect();
+    let n: usize = lists.iter().map(|l| l.len()).sum();
+    let k = if n > 1 { rng.random_range(0..n) } else { 0 };
+    Some(Some(kth(&lists, k)))
+}
+
+/// The k-th smallest (from 0) of the values in sorted, disjoint lists.
+fn kth(lists: &[&[u32]], k: usize) -> u32 {
+    // The least x with more than k values at or below it.
+    let at_or_below =
+        |x: u32| -> usize { lists.iter().map(|l| l.partition_point(|&v| v <= x)).sum() };
+    let (mut lo, mut hi) = (
+        0u32,
+        lists
+            .iter()
+            .filter_map(|l| l.last())
+            .copied()
+            .max()
+            .unwrap_or(0),
+    );
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if at_or_below(mid) > k {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
+}
+
+/// Spread over zones through the index: the zones with the fewest of the
+/// group's tasks among those where the task fits at all.
+fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> Vec<u32> {
+    let per_zone = zone_counts(cluster, req.group);
+    let mut order: Vec<u32> = (0..cluster.azs.len() as u32).collect();
+    order.sort_by_key(|&z| (per_zone[z as usize], z));
+    let mut best: Vec<u32> = Vec::new();
+    for z in order {
+        if best
+            .first()
+            .is_some_and(|&b| per_zone[z as usize] > per_zone[b as usize])
+        {
+            break;
+        }
+        if cluster
+            .index
+            .by_free(Resource::Memory, z, req.memory)
+            .any(|(_, i)| fits(i))
+        {
+            best.push(z);
+        }
+    }
+    best
+}
+
 /// Random placement (or none given) through the index: a uniform pick
 /// among every instance the task fits on, drawn exactly as `pick` draws
 /// from a scan's list, counted from the shape's bit set less (for
@@ -292,7 +396,9 @@ fn indexed_random(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<
         || !req.ports.is_empty()
         || req.arch.is_some()
         || req.instance_group.is_some()
-        || !constraints.clone().all(|c| matches!(c, Constraint::DistinctInstance))
+        || !constraints
+            .clone()
+            .all(|c| matches!(c, Constraint::DistinctInstance))
     {
         return None;
     }
