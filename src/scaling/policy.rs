@@ -140,13 +140,20 @@ impl ScalingState {
     /// The newest `periods` datapoints visible at `now`, if they are that
     /// many consecutive minutes; missing data never breaches.
     fn window(&self, now: SimTime, periods: u32) -> Option<Vec<&Reading>> {
-        let visible: Vec<&(u64, SimTime, Reading)> =
-            self.datapoints.iter().filter(|d| d.1 <= now).collect();
+        // Newest first, without collecting the whole history (this runs
+        // every minute for every alarm).
         let n = periods as usize;
-        if visible.len() < n {
+        let mut last: Vec<&(u64, SimTime, Reading)> = self
+            .datapoints
+            .iter()
+            .rev()
+            .filter(|d| d.1 <= now)
+            .take(n)
+            .collect();
+        if last.len() < n {
             return None;
         }
-        let last = &visible[visible.len() - n..];
+        last.reverse();
         if last[n - 1].0 - last[0].0 != (n - 1) as u64 {
             return None;
         }
