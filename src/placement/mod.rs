@@ -335,9 +335,9 @@ fn counted(
 
 /// The k-th smallest (from 0) of the values in sorted, disjoint lists.
 fn kth(lists: &[&[u32]], k: usize) -> u32 {
-    // The least x with more than k values at or below it.
-    let at_or_below =
-        |x: u32| -> usize { lists.iter().map(|l| l.partition_point(|&v| v <= x)).sum() };
+    // Bisect on the value for the least x with more than k values at or
+    // below it. Per list, the positions that bracket the answer narrow with
+    // the value range, so each step searches only what is left.
     let (mut lo, mut hi) = (
         0u32,
         lists
@@ -347,12 +347,26 @@ fn kth(lists: &[&[u32]], k: usize) -> u32 {
             .max()
             .unwrap_or(0),
     );
+    let m = lists.len();
+    let mut positions = vec![0usize; 3 * m];
+    let (below, rest) = positions.split_at_mut(m); // per list: values < lo
+    let (upto, at) = rest.split_at_mut(m); // values <= hi; values <= mid
+    for (u, l) in upto.iter_mut().zip(lists) {
+        *u = l.len();
+    }
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if at_or_below(mid) > k {
+        let mut n = 0;
+        for (i, l) in lists.iter().enumerate() {
+            at[i] = below[i] + l[below[i]..upto[i]].partition_point(|&v| v <= mid);
+            n += at[i];
+        }
+        if n > k {
             hi = mid;
+            upto.copy_from_slice(at);
         } else {
             lo = mid + 1;
+            below.copy_from_slice(at);
         }
     }
     lo
