@@ -239,30 +239,13 @@ fn indexed(
     if !ix.is_live() {
         return None;
     }
-    let all: Vec<u32> = (0..cluster.azs.len() as u32).collect();
     match req.strategies {
-        [Strategy::Binpack(r), ..] => Some((tightest(cluster, *r, req, &all, fits), 1)),
+        [Strategy::Binpack(r), ..] => {
+            let all: Vec<u32> = (0..cluster.azs.len() as u32).collect();
+            Some((tightest(cluster, *r, req, &all, fits), 1))
+        }
         [Strategy::Spread(f), rest @ ..] if is_zone(f) => {
-            let per_zone = zone_counts(cluster, req.group);
-            let mut order = all;
-            order.sort_by_key(|&z| (per_zone[z as usize], z));
-            // The zones with the fewest of the group's tasks among those
-            // where the task fits at all.
-            let mut best: Vec<u32> = Vec::new();
-            for z in order {
-                if best
-                    .first()
-                    .is_some_and(|&b| per_zone[z as usize] > per_zone[b as usize])
-                {
-                    break;
-                }
-                if ix
-                    .by_free(Resource::Memory, z, req.memory)
-                    .any(|(_, i)| fits(i))
-                {
-                    best.push(z);
-                }
-            }
+            let best = least_used_zones(cluster, req, fits);
             if let [Strategy::Binpack(r), ..] = rest {
                 return Some((tightest(cluster, *r, req, &best, fits), 2));
             }
