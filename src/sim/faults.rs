@@ -103,7 +103,13 @@ impl Sim<'_> {
                 } if fargate_spot => self.exp_after(r).map(|d| (d, true)),
                 _ => None,
             };
-            if let Some((d, spot)) = delay {
+            // A fault drawn past the end never fires: not queuing it keeps
+            // memory with the live tasks (most draws of a low crash rate
+            // land there, and would sit in the queue for the whole run).
+            // The draw itself is made either way, so no stream shifts.
+            if let Some((d, spot)) = delay
+                && self.now().saturating_add(d) <= self.duration
+            {
                 let kind = if spot {
                     FaultKind::Spot
                 } else {
