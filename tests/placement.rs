@@ -92,7 +92,8 @@ fn place(c: &mut Cluster, inst: u32, group: u32, cpu: u32, mem: u32, ports: &[u1
     c.instances[inst as usize].reserve(0, key, cpu, mem, ports);
     c.used_cpu += u64::from(cpu);
     c.used_memory += u64::from(mem);
-    c.groups[group as usize].add(inst);
+    let zone = c.instances[inst as usize].az;
+    c.groups[group as usize].add(inst, zone);
     key
 }
 

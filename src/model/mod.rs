@@ -40,9 +40,26 @@ pub struct Cluster {
     pub registered_memory: u64,
     pub used_cpu: u64,
     pub used_memory: u64,
+    /// ACTIVE instances by zone and free resources, for placement; live
+    /// once `index_instances` was called.
+    pub index: crate::placement::index::PlacementIndex,
 }
 
 impl Cluster {
+    /// Starts keeping the placement index; from now on every change of an
+    /// instance's reservations or status must be followed by `refile`.
+    pub fn index_instances(&mut self) {
+        let mut shapes: Vec<(u32, u32)> = self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect();
+        shapes.sort_unstable();
+        shapes.dedup();
+        self.index = crate::placement::index::PlacementIndex::build(&self.instances, shapes);
+    }
+
+    /// Brings instance `idx` up to date in the placement index.
+    pub fn refile(&mut self, idx: u32) {
+        self.index.update(idx, &self.instances[idx as usize]);
+    }
+
     pub fn stats_mut(&mut self, owner: Owner) -> &mut OwnerStats {
         match owner {
             Owner::Service(i) => &mut self.services[i as usize].stats,
@@ -128,6 +145,9 @@ impl Cluster {
             cpu_total += u64::from(cpu);
             mem_total += u64::from(mem);
         }
+        if self.index.is_live() && !self.index.agrees_with(&self.instances) {
+            return Err("the placement index disagrees with the instances".into());
+        }
         if cpu_total != self.used_cpu || mem_total != self.used_memory {
             return Err("cluster reserved totals disagree with the instances".into());
         }
@@ -189,7 +209,16 @@ impl Cluster {
             }
         }
         for ((g, counts), zones) in self.groups.iter().zip(&per_group).zip(&per_zone) {
-            if &g.per_instance != counts || &g.fargate_per_az != zones {
+            let mut in_zones = vec![0u32; self.azs.len()];
+            for (&i, &n) in counts {
+                in_zones[self.instances[i as usize].az as usize] += n;
+            }
+            let zones_agree = (0..self.azs.len()).all(|z| g.in_zone(z as u32) == in_zones[z]);
+            if &g.per_instance != counts
+                || &g.fargate_per_az != zones
+                || !g.hosts_agree()
+                || !zones_agree
+            {
                 return Err(format!("group {} counts disagree with its tasks", g.name));
             }
         }

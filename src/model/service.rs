@@ -21,6 +21,13 @@ pub struct Group {
     pub per_instance: BTreeMap<u32, u32>,
     /// Fargate tasks of the group meant to keep running, per zone.
     pub fargate_per_az: BTreeMap<u32, u32>,
+    /// Bit i set when instance i holds a task of the group (the keys of
+    /// `per_instance`, as words distinctInstance can mask with). Kept by
+    /// `add` and `remove`.
+    pub hosts: Vec<u64>,
+    /// Tasks counted in `per_instance`, per zone of their instance (what
+    /// spread over zones compares). Kept by `add` and `remove`.
+    pub per_zone: Vec<u32>,
 }
 
 impl Group {
@@ -28,12 +35,50 @@ impl Group {
         self.per_instance.get(&instance).copied().unwrap_or(0)
     }
 
-    pub fn add(&mut self, instance: u32) {
+    /// A task of the group placed on `instance`, in `zone`.
+    pub fn add(&mut self, instance: u32, zone: u32) {
         bump(&mut self.per_instance, instance, true);
+        self.mark(instance);
+        if zone as usize >= self.per_zone.len() {
+            self.per_zone.resize(zone as usize + 1, 0);
+        }
+        self.per_zone[zone as usize] += 1;
     }
 
-    pub fn remove(&mut self, instance: u32) {
+    pub fn remove(&mut self, instance: u32, zone: u32) {
+        if self.per_instance.contains_key(&instance) {
+            self.per_zone[zone as usize] -= 1;
+        }
         bump(&mut self.per_instance, instance, false);
+        self.mark(instance);
+    }
+
+    /// Tasks counted in `per_instance` in `zone`.
+    pub fn in_zone(&self, zone: u32) -> u32 {
+        self.per_zone.get(zone as usize).copied().unwrap_or(0)
+    }
+
+    fn mark(&mut self, instance: u32) {
+        let (w, b) = (instance as usize / 64, instance % 64);
+        if w >= self.hosts.len() {
+            self.hosts.resize(w + 1, 0);
+        }
+        if self.per_instance.contains_key(&instance) {
+            self.hosts[w] |= 1 << b;
+        } else {
+            self.hosts[w] &= !(1 << b);
+        }
+    }
+
+    /// Whether `hosts` agrees with `per_instance`.
+    pub fn hosts_agree(&self) -> bool {
+        let set: usize = self.hosts.iter().map(|w| w.count_ones() as usize).sum();
+        set == self.per_instance.len()
+            && self.per_instance.keys().all(|&i| {
+                self.hosts
+                    .get(i as usize / 64)
+                    .is_some_and(|w| w & (1 << (i % 64)) != 0)
+            })
     }
 
     pub fn add_zone(&mut self, az: u32) {

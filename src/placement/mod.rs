@@ -4,6 +4,7 @@
 //! strategy only breaks the ties an earlier one left. Remaining ties are
 //! broken at random from the placement stream.
 
+pub mod index;
 pub mod query;
 
 use crate::engine::SimRng;
@@ -116,11 +117,34 @@ fn field_value<'a>(inst: &'a Instance, field: &SpreadField) -> Option<&'a str> {
     }
 }
 
+/// The attribute every instance has and whose value is its zone.
+const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
+
+fn is_zone(field: &SpreadField) -> bool {
+    matches!(field, SpreadField::Attribute(a) if a == ZONE_ATTRIBUTE)
+}
+
+/// How many of the group's tasks sit on the instances of each zone.
+fn zone_counts(cluster: &Cluster, group: u32) -> Vec<u32> {
+    let g = &cluster.groups[group as usize];
+    (0..cluster.azs.len() as u32)
+        .map(|z| g.in_zone(z))
+        .collect()
+}
+
 /// How many of the group's tasks sit on instances with each candidate's field value.
 fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u32]) -> Vec<u32> {
     let g = &cluster.groups[group as usize];
     if *field == SpreadField::InstanceId {
         return cands.iter().map(|&c| g.on_instance(c)).collect();
+    }
+    if is_zone(field) {
+        // The zone attribute is the instance's zone: count by index, not by text.
+        let per_zone = zone_counts(cluster, group);
+        return cands
+            .iter()
+            .map(|&c| per_zone[cluster.instances[c as usize].az as usize])
+            .collect();
     }
     let mut by_value: std::collections::HashMap<Option<&str>, u32> = Default::default();
     for (&i, &n) in &g.per_instance {
@@ -171,13 +195,270 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .flat_map(|cs| cs.iter())
                 .all(|c| satisfies(cluster, idx, c, req.group))
     };
-    let cands: Vec<u32> = match req.only_instance {
-        Some(i) => vec![i].into_iter().filter(|&i| fits(i)).collect(),
-        None => (0..cluster.instances.len() as u32)
-            .filter(|&i| fits(i))
-            .collect(),
+    if req.only_instance.is_none()
+        && let Some(choice) =
+            indexed_random(cluster, req, rng).or_else(|| counted(cluster, req, &fits, rng))
+    {
+        return choice;
+    }
+    let (cands, done): (Vec<u32>, usize) = match req.only_instance {
+        Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
+        None => match indexed(cluster, req, &fits) {
+            Some(found) => found,
+            None => (
+                (0..cluster.instances.len() as u32)
+                    .filter(|&i| fits(i))
+                    .collect(),
+                0,
+            ),
+        },
     };
-    rank(cluster, req.group, cands, |i| i, req.strategies, false, rng)
+    rank(
+        cluster,
+        req.group,
+        cands,
+        |i| i,
+        &req.strategies[done..],
+        false,
+        rng,
+    )
+}
+
+/// The candidates the leading strategies leave, found through the index
+/// instead of a scan, and how many strategies that applied: binpack, spread
+/// over zones, and spread over zones then binpack. They are exactly the
+/// instances a scan followed by those strategies would keep, in index order,
+/// so the remaining strategies and the random pick see the same list.
+/// `None` when the index cannot answer (not built, or another strategy first).
+fn indexed(
+    cluster: &Cluster,
+    req: &Request,
+    fits: &dyn Fn(u32) -> bool,
+) -> Option<(Vec<u32>, usize)> {
+    let ix = &cluster.index;
+    if !ix.is_live() {
+        return None;
+    }
+    match req.strategies {
+        [Strategy::Binpack(r), ..] => {
+            let all: Vec<u32> = (0..cluster.azs.len() as u32).collect();
+            Some((tightest(cluster, *r, req, &all, fits), 1))
+        }
+        [Strategy::Spread(f), rest @ ..] if is_zone(f) => {
+            let best = least_used_zones(cluster, req, fits);
+            if let [Strategy::Binpack(r), ..] = rest {
+                return Some((tightest(cluster, *r, req, &best, fits), 2));
+            }
+            let mut cands: Vec<u32> = best
+                .iter()
+                .flat_map(|&z| ix.by_free(Resource::Memory, z, req.memory))
+                .map(|(_, i)| i)
+                .filter(|&i| fits(i))
+                .collect();
+            cands.sort_unstable();
+            Some((cands, 1))
+        }
+        _ => None,
+    }
+}
+
+/// Whether only CPU and memory decide where the task fits (no ports,
+/// architecture, Auto Scaling group or constraint to check per instance).
+fn resources_only(req: &Request) -> bool {
+    req.ports.is_empty()
+        && req.arch.is_none()
+        && req.instance_group.is_none()
+        && req.constraints.iter().all(|cs| cs.is_empty())
+}
+
+/// Binpack, or spread over zones then binpack, ending in a random pick,
+/// when only resources decide: binpack's ties are whole index buckets, so
+/// they are counted and the k-th drawn without looking at each tied
+/// instance (a uniform cluster at steady fill ties on thousands). Draws
+/// exactly as `pick` would from the scan's list. `None` when this does not apply.
+fn counted(
+    cluster: &Cluster,
+    req: &Request,
+    fits: &dyn Fn(u32) -> bool,
+    rng: &mut SimRng,
+) -> Option<Option<u32>> {
+    let ix = &cluster.index;
+    if !ix.is_live() || req.only_instance.is_some() || !resources_only(req) {
+        return None;
+    }
+    let ends = |rest: &[Strategy]| matches!(rest.first(), None | Some(Strategy::Random));
+    let (r, zones) = match req.strategies {
+        [Strategy::Binpack(r), rest @ ..] if ends(rest) => {
+            (*r, (0..cluster.azs.len() as u32).collect())
+        }
+        [Strategy::Spread(f), Strategy::Binpack(r), rest @ ..] if is_zone(f) && ends(rest) => {
+            (*r, least_used_zones(cluster, req, fits))
+        }
+        _ => return None,
+    };
+    let (need, other) = match r {
+        Resource::Cpu => (req.cpu, req.memory),
+        Resource::Memory => (req.memory, req.cpu),
+    };
+    let Some(v) = zones
+        .iter()
+        .filter_map(|&z| ix.least(r, z, need, other))
+        .min()
+    else {
+        return Some(None);
+    };
+    let lists: Vec<&[u32]> = zones
+        .iter()
+        .flat_map(|&z| ix.tied(r, z, v, other))
+        .collect();
+    let n: usize = lists.iter().map(|l| l.len()).sum();
+    let k = if n > 1 { rng.random_range(0..n) } else { 0 };
+    Some(Some(kth(&lists, k)))
+}
+
+/// The k-th smallest (from 0) of the values in sorted, disjoint lists.
+fn kth(lists: &[&[u32]], k: usize) -> u32 {
+    // Bisect on the value for the least x with more than k values at or
+    // below it. Per list, the positions that bracket the answer narrow with
+    // the value range, so each step searches only what is left.
+    let (mut lo, mut hi) = (
+        0u32,
+        lists
+            .iter()
+            .filter_map(|l| l.last())
+            .copied()
+            .max()
+            .unwrap_or(0),
+    );
+    let m = lists.len();
+    let mut positions = vec![0usize; 3 * m];
+    let (below, rest) = positions.split_at_mut(m); // per list: values < lo
+    let (upto, at) = rest.split_at_mut(m); // values <= hi; values <= mid
+    for (u, l) in upto.iter_mut().zip(lists) {
+        *u = l.len();
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let mut n = 0;
+        for (i, l) in lists.iter().enumerate() {
+            at[i] = below[i] + l[below[i]..upto[i]].partition_point(|&v| v <= mid);
+            n += at[i];
+        }
+        if n > k {
+            hi = mid;
+            upto.copy_from_slice(at);
+        } else {
+            lo = mid + 1;
+            below.copy_from_slice(at);
+        }
+    }
+    lo
+}
+
+/// Spread over zones through the index: the zones with the fewest of the
+/// group's tasks among those where the task fits at all.
+fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> Vec<u32> {
+    let per_zone = zone_counts(cluster, req.group);
+    let mut order: Vec<u32> = (0..cluster.azs.len() as u32).collect();
+    order.sort_by_key(|&z| (per_zone[z as usize], z));
+    let mut best: Vec<u32> = Vec::new();
+    for z in order {
+        if best
+            .first()
+            .is_some_and(|&b| per_zone[z as usize] > per_zone[b as usize])
+        {
+            break;
+        }
+        if cluster
+            .index
+            .by_free(Resource::Memory, z, req.memory)
+            .any(|(_, i)| fits(i))
+        {
+            best.push(z);
+        }
+    }
+    best
+}
+
+/// Random placement (or none given) through the index: a uniform pick
+/// among every instance the task fits on, drawn exactly as `pick` draws
+/// from a scan's list, counted from the shape's bit set less (for
+/// distinctInstance) the group's instances. `None` when the index cannot
+/// answer: not built, an unknown shape, ports, architecture, Auto Scaling
+/// group or `memberOf` to check.
+fn indexed_random(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<Option<u32>> {
+    let constraints = req.constraints.iter().flat_map(|cs| cs.iter());
+    if !cluster.index.is_live()
+        || !matches!(req.strategies.first(), None | Some(Strategy::Random))
+        || !req.ports.is_empty()
+        || req.arch.is_some()
+        || req.instance_group.is_some()
+        || !constraints
+            .clone()
+            .all(|c| matches!(c, Constraint::DistinctInstance))
+    {
+        return None;
+    }
+    let room = cluster.index.shape(req.cpu, req.memory)?.words();
+    let used: &[u64] = if constraints.count() > 0 {
+        &cluster.groups[req.group as usize].hosts
+    } else {
+        &[]
+    };
+    let word = |j: usize| room[j] & !used.get(j).copied().unwrap_or(0);
+    let n: usize = (0..room.len()).map(|j| word(j).count_ones() as usize).sum();
+    let mut k = match n {
+        0 => return Some(None),
+        1 => 0,
+        n => rng.random_range(0..n),
+    };
+    for j in 0..room.len() {
+        let mut w = word(j);
+        let ones = w.count_ones() as usize;
+        if k >= ones {
+            k -= ones;
+            continue;
+        }
+        for _ in 0..k {
+            w &= w - 1;
+        }
+        return Some(Some((j * 64) as u32 + w.trailing_zeros()));
+    }
+    unreachable!("k < n set bits")
+}
+
+/// Binpack through the index: the instances of `zones` the task fits on
+/// with the least of the resource free, in index order.
+fn tightest(
+    cluster: &Cluster,
+    r: Resource,
+    req: &Request,
+    zones: &[u32],
+    fits: &dyn Fn(u32) -> bool,
+) -> Vec<u32> {
+    let need = match r {
+        Resource::Cpu => req.cpu,
+        Resource::Memory => req.memory,
+    };
+    let mut least: Option<u32> = None;
+    let mut out = Vec::new();
+    for &z in zones {
+        for (free, i) in cluster.index.by_free(r, z, need) {
+            // Walking up from the least free: past the best value, stop.
+            if least.is_some_and(|l| free > l) {
+                break;
+            }
+            if fits(i) {
+                if least.is_none_or(|l| free < l) {
+                    out.clear();
+                    least = Some(free);
+                }
+                out.push(i);
+            }
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// Chooses which of a service's placed tasks to stop on scale-in. The same

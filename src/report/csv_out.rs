@@ -5,6 +5,7 @@ use crate::engine::SimTime;
 use crate::engine::time::format_secs;
 use crate::model::{Cluster, Owner, Task};
 use crate::sim::{Recorder, Sample};
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -34,7 +35,50 @@ pub struct CsvRecorder {
     scaling: csv::Writer<BufWriter<File>>,
     end: SimTime,
     error: Option<csv::Error>,
-    row: Vec<String>,
+    row: Row,
+}
+
+/// One CSV row built in a single reused buffer: the per-minute row has
+/// hundreds of fields, and a `String` each dominated writing it.
+#[derive(Default)]
+struct Row {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Row {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn str(&mut self, v: &str) {
+        self.text.push_str(v);
+        self.ends.push(self.text.len());
+    }
+
+    fn fmt(&mut self, v: std::fmt::Arguments) {
+        // Writing into a String cannot fail.
+        let _ = self.text.write_fmt(v);
+        self.ends.push(self.text.len());
+    }
+
+    /// Milliseconds as seconds with three decimals, as `format_secs` writes them.
+    fn secs(&mut self, ms: SimTime) {
+        self.fmt(format_args!("{}.{:03}", ms / 1000, ms % 1000));
+    }
+
+    fn opt_secs(&mut self, ms: Option<SimTime>) {
+        match ms {
+            Some(ms) => self.secs(ms),
+            None => self.str(""),
+        }
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b])
+    }
 }
 
 fn opt_secs(t: Option<SimTime>) -> String {
@@ -131,7 +175,7 @@ impl CsvRecorder {
             scaling,
             end,
             error: None,
-            row: Vec::new(),
+            row: Row::default(),
         })
     }
 
@@ -176,69 +220,64 @@ impl Recorder for CsvRecorder {
     fn task_done(&mut self, c: &Cluster, t: &Task) {
         let inst = t.instance.map(|i| &c.instances[i as usize]);
         let wait = t.placed.unwrap_or(t.stopped.unwrap_or(self.end)) - t.created;
-        let row = [
-            t.serial.to_string(),
-            c.owner_name(t.owner).to_string(),
-            c.taskdefs[t.taskdef as usize].family.clone(),
-            t.capacity.launch_type().to_string(),
-            inst.map(|i| i.id.clone()).unwrap_or_default(),
-            c.task_az(t)
-                .map(|z| c.azs[z as usize].clone())
-                .unwrap_or_default(),
-            format_secs(t.created),
-            opt_secs(t.started),
-            opt_secs(t.stopped),
-            t.stop_reason
-                .map(|r| r.as_str().to_string())
-                .unwrap_or_default(),
-            format_secs(wait),
-            match t.owner {
-                Owner::Service(_) => "service",
-                Owner::Job(_) => "job",
-            }
-            .to_string(),
-            opt_secs(t.placed),
-            t.stop_reason
-                .map(|r| r.code().to_string())
-                .unwrap_or_default(),
-            t.state.as_str().to_string(),
-        ];
-        let r = self.tasks.write_record(&row);
+        let row = &mut self.row;
+        row.clear();
+        row.fmt(format_args!("{}", t.serial));
+        row.str(c.owner_name(t.owner));
+        row.str(&c.taskdefs[t.taskdef as usize].family);
+        row.str(t.capacity.launch_type());
+        row.str(inst.map_or("", |i| i.id.as_str()));
+        row.str(c.task_az(t).map_or("", |z| c.azs[z as usize].as_str()));
+        row.secs(t.created);
+        row.opt_secs(t.started);
+        row.opt_secs(t.stopped);
+        row.str(t.stop_reason.map_or("", |r| r.as_str()));
+        row.secs(wait);
+        row.str(match t.owner {
+            Owner::Service(_) => "service",
+            Owner::Job(_) => "job",
+        });
+        row.opt_secs(t.placed);
+        row.str(t.stop_reason.map_or("", |r| r.code()));
+        row.str(t.state.as_str());
+        let r = self.tasks.write_record(self.row.fields());
         self.keep(r);
     }
 
     fn sample(&mut self, s: &Sample) {
-        self.row.clear();
-        self.row.push(format_secs(s.time));
-        self.row.push(s.instances.to_string());
-        self.row.push(pct(s.cpu_reserved, s.cpu_registered));
-        self.row.push(pct(s.memory_reserved, s.memory_registered));
-        self.row.push(s.tasks_running.to_string());
-        self.row.push(s.tasks_pending.to_string());
+        let row = &mut self.row;
+        row.clear();
+        row.secs(s.time);
+        row.fmt(format_args!("{}", s.instances));
+        row.str(&pct(s.cpu_reserved, s.cpu_registered));
+        row.str(&pct(s.memory_reserved, s.memory_registered));
+        row.fmt(format_args!("{}", s.tasks_running));
+        row.fmt(format_args!("{}", s.tasks_pending));
         for (d, r, p) in &s.services {
-            self.row
-                .extend([d.to_string(), r.to_string(), p.to_string()]);
+            row.fmt(format_args!("{d}"));
+            row.fmt(format_args!("{r}"));
+            row.fmt(format_args!("{p}"));
         }
         for (r, p) in &s.jobs {
-            self.row.extend([r.to_string(), p.to_string()]);
+            row.fmt(format_args!("{r}"));
+            row.fmt(format_args!("{p}"));
         }
         for (r, actions) in &s.loads {
-            self.row.extend([
-                format!("{:.3}", r.demand_rps),
-                format!("{:.3}", r.served_rps),
-                format!("{:.2}", r.cpu_pct),
-                format!("{:.2}", r.memory_pct),
-                format!("{:.3}", r.latency_factor),
-                actions.to_string(),
-            ]);
+            row.fmt(format_args!("{:.3}", r.demand_rps));
+            row.fmt(format_args!("{:.3}", r.served_rps));
+            row.fmt(format_args!("{:.2}", r.cpu_pct));
+            row.fmt(format_args!("{:.2}", r.memory_pct));
+            row.fmt(format_args!("{:.3}", r.latency_factor));
+            row.fmt(format_args!("{actions}"));
         }
         for (n, res) in &s.providers {
-            self.row.extend([n.to_string(), format!("{res:.1}")]);
+            row.fmt(format_args!("{n}"));
+            row.fmt(format_args!("{res:.1}"));
         }
         if let Some(n) = s.incidents_open {
-            self.row.push(n.to_string());
+            row.fmt(format_args!("{n}"));
         }
-        let r = self.series.write_record(&self.row);
+        let r = self.series.write_record(self.row.fields());
         self.keep(r);
     }
 }

@@ -137,22 +137,6 @@ impl ScalingState {
         }
     }
 
-    /// The newest `periods` datapoints visible at `now`, if they are that
-    /// many consecutive minutes; missing data never breaches.
-    fn window(&self, now: SimTime, periods: u32) -> Option<Vec<&Reading>> {
-        let visible: Vec<&(u64, SimTime, Reading)> =
-            self.datapoints.iter().filter(|d| d.1 <= now).collect();
-        let n = periods as usize;
-        if visible.len() < n {
-            return None;
-        }
-        let last = &visible[visible.len() - n..];
-        if last[n - 1].0 - last[0].0 != (n - 1) as u64 {
-            return None;
-        }
-        Some(last.iter().map(|d| &d.2).collect())
-    }
-
     /// The newest reading when the alarm is in ALARM at `now`.
     fn alarm(
         &self,
@@ -162,12 +146,24 @@ impl ScalingState {
         needed: u32,
         breach: impl Fn(f64) -> bool,
     ) -> Option<Reading> {
-        let w = self.window(now, periods)?;
-        let hits = w
-            .iter()
-            .filter(|r| breach(Workload::value(r, metric)))
-            .count() as u32;
-        (hits >= needed).then(|| *w[w.len() - 1])
+        // The newest `periods` datapoints visible at `now`, which must be
+        // that many consecutive minutes (missing data never breaches).
+        // Walked newest first without collecting: this runs every minute
+        // for every alarm.
+        let n = periods as usize;
+        let mut visible = self.datapoints.iter().rev().filter(|d| d.1 <= now);
+        let (newest_minute, _, newest) = *visible.next()?;
+        let (mut seen, mut oldest_minute) = (1usize, newest_minute);
+        let mut hits = u32::from(breach(Workload::value(&newest, metric)));
+        for d in visible.take(n.saturating_sub(1)) {
+            seen += 1;
+            oldest_minute = d.0;
+            hits += u32::from(breach(Workload::value(&d.2, metric)));
+        }
+        if seen < n || newest_minute - oldest_minute != (n - 1) as u64 {
+            return None;
+        }
+        (hits >= needed).then_some(newest)
     }
 
     fn clamp(&self, n: i64) -> u32 {

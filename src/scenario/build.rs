@@ -373,17 +373,26 @@ fn check_fits(
         .filter_map(|i| capacity.share(i).asg)
         .map(|a| cluster.providers[a as usize].group)
         .collect();
-    let mut pool: Vec<Instance> = cluster.instances.clone();
-    pool.extend(cluster.templates.iter().map(|t| {
-        t.instance(
-            0,
-            t.zones[0],
-            &cluster.azs[t.zones[0] as usize],
-            0,
-            InstanceStatus::Active,
-        )
-    }));
-    pool.retain(|i| groups.is_empty() || groups.contains(&i.group));
+    // By reference: a large cluster is checked once per service and job.
+    let kinds: Vec<Instance> = cluster
+        .templates
+        .iter()
+        .map(|t| {
+            t.instance(
+                0,
+                t.zones[0],
+                &cluster.azs[t.zones[0] as usize],
+                0,
+                InstanceStatus::Active,
+            )
+        })
+        .collect();
+    let pool: Vec<&Instance> = cluster
+        .instances
+        .iter()
+        .chain(&kinds)
+        .filter(|i| groups.is_empty() || groups.contains(&i.group))
+        .collect();
     let req = Request {
         cpu: td.cpu,
         memory: td.memory,

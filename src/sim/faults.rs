@@ -103,7 +103,13 @@ impl Sim<'_> {
                 } if fargate_spot => self.exp_after(r).map(|d| (d, true)),
                 _ => None,
             };
-            if let Some((d, spot)) = delay {
+            // A fault drawn past the end never fires: not queuing it keeps
+            // memory with the live tasks (most draws of a low crash rate
+            // land there, and would sit in the queue for the whole run).
+            // The draw itself is made either way, so no stream shifts.
+            if let Some((d, spot)) = delay
+                && self.now().saturating_add(d) <= self.duration
+            {
                 let kind = if spot {
                     FaultKind::Spot
                 } else {
@@ -278,7 +284,9 @@ impl Sim<'_> {
             self.cluster.registered_cpu -= u64::from(inst.cpu);
             self.cluster.registered_memory -= u64::from(inst.memory);
         }
-        inst.tasks.clone()
+        let tasks = inst.tasks.clone();
+        self.cluster.refile(idx);
+        tasks
     }
 
     pub(super) fn on_instance_fail(&mut self, idx: u32) {
@@ -305,6 +313,7 @@ impl Sim<'_> {
             .copied()
             .filter(|&k| matches!(self.cluster.tasks[k].owner, Owner::Service(_)))
             .collect();
+        self.cluster.refile(idx);
         self.open_incident(
             "spot_interruption",
             id,

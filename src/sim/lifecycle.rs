@@ -174,12 +174,14 @@ impl Sim<'_> {
         let (cpu, mem) = (td.cpu, td.memory);
         let ports = td.host_ports.clone();
         self.cluster.instances[inst as usize].reserve(now, key, cpu, mem, &ports);
+        self.cluster.refile(inst);
         self.cluster.used_cpu += u64::from(cpu);
         self.cluster.used_memory += u64::from(mem);
         let task = &mut self.cluster.tasks[key];
         task.instance = Some(inst);
         let group = task.group;
-        self.cluster.groups[group as usize].add(inst);
+        let zone = self.cluster.instances[inst as usize].az;
+        self.cluster.groups[group as usize].add(inst, zone);
         self.leave_provisioning(key);
         self.advance(key);
         true
@@ -401,7 +403,8 @@ impl Sim<'_> {
         }
         let (owner, group, instance, state) = (task.owner, task.group, task.instance, task.state);
         if let Some(i) = instance {
-            self.cluster.groups[group as usize].remove(i);
+            let zone = self.cluster.instances[i as usize].az;
+            self.cluster.groups[group as usize].remove(i, zone);
         }
         if let (true, Some(az)) = (task.capacity.is_fargate(), task.az) {
             self.cluster.groups[group as usize].remove_zone(az);
@@ -445,6 +448,7 @@ impl Sim<'_> {
             let (cpu, mem) = (td.cpu, td.memory);
             let ports = td.host_ports.clone();
             self.cluster.instances[i as usize].release(now, key, cpu, mem, &ports);
+            self.cluster.refile(i);
             self.cluster.used_cpu -= u64::from(cpu);
             self.cluster.used_memory -= u64::from(mem);
         }

@@ -174,6 +174,7 @@ impl Sim<'_> {
         inst.status = InstanceStatus::Active;
         self.cluster.registered_cpu += u64::from(inst.cpu);
         self.cluster.registered_memory += u64::from(inst.memory);
+        self.cluster.refile(idx);
         self.arm_instance_faults(idx);
         for s in 0..self.cluster.services.len() as u32 {
             if self.cluster.services[s as usize].scheduling
@@ -246,6 +247,7 @@ impl Sim<'_> {
             let inst = &mut self.cluster.instances[idx as usize];
             inst.status = InstanceStatus::Draining;
             inst.terminate_when_empty = true;
+            self.cluster.refile(idx);
         }
         // DAEMON tasks go now; service tasks are moved by the scheduler;
         // standalone tasks run to completion.
@@ -279,5 +281,6 @@ impl Sim<'_> {
         inst.terminated = Some(now);
         self.cluster.registered_cpu -= u64::from(inst.cpu);
         self.cluster.registered_memory -= u64::from(inst.memory);
+        self.cluster.refile(idx);
     }
 }

@@ -150,7 +150,8 @@ pub struct Sim<'r> {
 impl<'r> Sim<'r> {
     pub fn new(scenario: &Scenario, seed: u64, rec: &'r mut dyn Recorder) -> Self {
         let streams = RngStreams::new(seed);
-        let cluster = scenario.cluster.clone();
+        let mut cluster = scenario.cluster.clone();
+        cluster.index_instances();
         let service_rngs = cluster
             .services
             .iter()

@@ -1,0 +1,210 @@
+//! An index of the ACTIVE instances by zone and free CPU / free memory, so
+//! binpack and spread over zones find their best candidates without looking
+//! at every instance (placement cost then grows with log(instances), not
+//! with instances).
+//!
+//! The simulation keeps it in step with every change of an instance's
+//! reservations or status (`Cluster::refile`); `check_invariants` verifies
+//! that it does. A cluster that was never indexed (hand-built in tests) is
+//! placed by scanning, with the same result.
+
+use super::Resource;
+use crate::model::{Instance, InstanceStatus};
+use std::collections::BTreeMap;
+
+/// (zone, free of one resource, free of the other) → the ACTIVE instances
+/// with exactly that, in index order: binpack's ties are whole buckets.
+type Buckets = BTreeMap<(u32, u32, u32), Vec<u32>>;
+
+fn put(b: &mut Buckets, key: (u32, u32, u32), idx: u32) {
+    let v = b.entry(key).or_default();
+    let p = v.partition_point(|&x| x < idx);
+    v.insert(p, idx);
+}
+
+fn take(b: &mut Buckets, key: (u32, u32, u32), idx: u32) {
+    if let Some(v) = b.get_mut(&key) {
+        if let Ok(p) = v.binary_search(&idx) {
+            v.remove(p);
+        }
+        if v.is_empty() {
+            b.remove(&key);
+        }
+    }
+}
+
+fn holds(b: &Buckets, key: (u32, u32, u32), idx: u32) -> bool {
+    b.get(&key).is_some_and(|v| v.binary_search(&idx).is_ok())
+}
+
+/// Where an ACTIVE instance is filed: (zone, free memory, free CPU).
+type Filing = (u32, u32, u32);
+
+#[derive(Debug, Clone, Default)]
+pub struct PlacementIndex {
+    live: bool,
+    /// Keyed (zone, free memory MiB, free CPU units).
+    memory: Buckets,
+    /// Keyed (zone, free CPU units, free memory MiB).
+    cpu: Buckets,
+    /// Per instance, where it is filed now (`None` unless ACTIVE).
+    filed: Vec<Option<Filing>>,
+    /// Per task shape of the scenario, the ACTIVE instances with room for it.
+    shapes: Vec<ShapeSet>,
+}
+
+/// The ACTIVE instances with at least `cpu` and `memory` free, as a bit
+/// set: a uniform pick among them needs only their count and the k-th.
+#[derive(Debug, Clone)]
+pub struct ShapeSet {
+    cpu: u32,
+    memory: u32,
+    bits: Vec<u64>,
+}
+
+impl ShapeSet {
+    /// Bit words of the instances with room (instance i is bit i % 64 of word i / 64).
+    pub fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
+    fn set(&mut self, idx: u32, on: bool) {
+        let (w, b) = (idx as usize / 64, idx % 64);
+        if w >= self.bits.len() {
+            self.bits.resize(w + 1, 0);
+        }
+        if on {
+            self.bits[w] |= 1 << b;
+        } else {
+            self.bits[w] &= !(1 << b);
+        }
+    }
+}
+
+fn filing(inst: &Instance) -> Option<Filing> {
+    (inst.status == InstanceStatus::Active).then(|| (inst.az, inst.free_memory(), inst.free_cpu()))
+}
+
+impl PlacementIndex {
+    /// An index of these instances, kept up to date from now on.
+    /// `shapes` are the (CPU, memory) requests tasks will make.
+    pub fn build(instances: &[Instance], shapes: Vec<(u32, u32)>) -> Self {
+        let mut ix = PlacementIndex {
+            live: true,
+            shapes: shapes
+                .into_iter()
+                .map(|(cpu, memory)| ShapeSet {
+                    cpu,
+                    memory,
+                    bits: Vec::new(),
+                })
+                .collect(),
+            ..Default::default()
+        };
+        for (i, inst) in instances.iter().enumerate() {
+            ix.update(i as u32, inst);
+        }
+        ix
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// Re-files instance `idx` after its reservations or status changed.
+    pub fn update(&mut self, idx: u32, inst: &Instance) {
+        if !self.live {
+            return;
+        }
+        let i = idx as usize;
+        if i >= self.filed.len() {
+            self.filed.resize(i + 1, None);
+        }
+        let want = filing(inst);
+        let had = self.filed[i];
+        if had == want {
+            return;
+        }
+        if let Some((z, m, c)) = had {
+            take(&mut self.memory, (z, m, c), idx);
+            take(&mut self.cpu, (z, c, m), idx);
+        }
+        if let Some((z, m, c)) = want {
+            put(&mut self.memory, (z, m, c), idx);
+            put(&mut self.cpu, (z, c, m), idx);
+        }
+        self.filed[i] = want;
+        for s in &mut self.shapes {
+            let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
+            s.set(idx, room);
+        }
+    }
+
+    /// Whether the index files exactly the ACTIVE instances, as they are now.
+    pub fn agrees_with(&self, instances: &[Instance]) -> bool {
+        let active = instances.iter().filter(|i| filing(i).is_some()).count();
+        let filed = |b: &Buckets| b.values().map(Vec::len).sum::<usize>();
+        filed(&self.memory) == active
+            && filed(&self.cpu) == active
+            && instances.iter().enumerate().all(|(i, inst)| {
+                let want = filing(inst);
+                self.filed.get(i).copied().flatten() == want
+                    && want.is_none_or(|(z, m, c)| {
+                        holds(&self.memory, (z, m, c), i as u32)
+                            && holds(&self.cpu, (z, c, m), i as u32)
+                    })
+                    && self.shapes.iter().all(|s| {
+                        let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
+                        let bit = s.bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+                        room == bit
+                    })
+            })
+    }
+
+    /// The instances with room for a task of this size, if it is a shape the
+    /// index keeps.
+    pub fn shape(&self, cpu: u32, memory: u32) -> Option<&ShapeSet> {
+        self.shapes
+            .iter()
+            .find(|s| s.cpu == cpu && s.memory == memory)
+    }
+
+    /// ACTIVE instances of zone `az` with at least `min` of the resource
+    /// free, as (free, instance), least free first, ties by instance index.
+    /// (Ties come by the other resource's free amount, then index.)
+    pub fn by_free(&self, r: Resource, az: u32, min: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.buckets(r)
+            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
+            .flat_map(|(&(_, free, _), v)| v.iter().map(move |&i| (free, i)))
+    }
+
+    fn buckets(&self, r: Resource) -> &Buckets {
+        match r {
+            Resource::Cpu => &self.cpu,
+            Resource::Memory => &self.memory,
+        }
+    }
+
+    /// The least free amount of `r`, at least `min`, among the ACTIVE
+    /// instances of zone `az` with at least `other_min` of the other resource.
+    pub fn least(&self, r: Resource, az: u32, min: u32, other_min: u32) -> Option<u32> {
+        self.buckets(r)
+            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
+            .find(|((_, _, other), _)| *other >= other_min)
+            .map(|((_, free, _), _)| *free)
+    }
+
+    /// The ACTIVE instances of zone `az` with exactly `free` of `r` and at
+    /// least `other_min` of the other resource, as sorted lists.
+    pub fn tied(
+        &self,
+        r: Resource,
+        az: u32,
+        free: u32,
+        other_min: u32,
+    ) -> impl Iterator<Item = &[u32]> + '_ {
+        self.buckets(r)
+            .range((az, free, other_min)..=(az, free, u32::MAX))
+            .map(|(_, v)| v.as_slice())
+    }
+}

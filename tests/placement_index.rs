@@ -1,0 +1,164 @@
+//! The placement index must never change a decision: on the same cluster
+//! state and the same random stream, placing through the index and placing
+//! by scanning every instance choose the same instance and consume the same
+//! draws. Clusters here churn (tasks placed and freed, instances drained and
+//! back) so the index is checked through many states, ties included.
+
+use ecsim::engine::{RngStreams, SimRng};
+use ecsim::model::{Cluster, InstanceStatus};
+use ecsim::placement::{Constraint, Request, Resource, SpreadField, Strategy, choose};
+use rand::{Rng, RngExt};
+use std::path::Path;
+
+const SHAPES: [(u32, u32); 5] = [
+    (256, 512),
+    (512, 1024),
+    (1024, 2048),
+    (2048, 4096),
+    (700, 900),
+];
+
+/// 60 instances of four types over three zones; task definitions of the
+/// first four shapes (the index keeps those; 700/900 is placed by scan).
+fn cluster() -> Cluster {
+    let mut text =
+        String::from("name = \"t\"\n[cluster]\navailability_zones = [\"a\", \"b\", \"c\"]\n");
+    for (n, (ty, count, zones)) in [
+        ("m5.xlarge", 24, "\"a\", \"b\", \"c\""),
+        ("c5.2xlarge", 18, "\"a\", \"b\", \"c\""),
+        ("r5.large", 12, "\"a\", \"b\""),
+        ("m5.large", 6, "\"c\""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        text += &format!(
+            "[[instance_groups]]\nname = \"g{n}\"\ninstance_type = \"{ty}\"\ncount = {count}\navailability_zones = [{zones}]\n"
+        );
+    }
+    for (n, (cpu, mem)) in SHAPES[..4].iter().enumerate() {
+        text += &format!("[[task_definitions]]\nfamily = \"t{n}\"\ncpu = {cpu}\nmemory = {mem}\n");
+        text += &format!(
+            "[[services]]\nname = \"s{n}\"\ntask_definition = \"t{n}\"\ndesired_count = 0\n"
+        );
+    }
+    ecsim::scenario::parse(Path::new("t.toml"), &text)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .cluster
+}
+
+fn strategies() -> Vec<Vec<Strategy>> {
+    let az = || Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into()));
+    let mem = Strategy::Binpack(Resource::Memory);
+    let cpu = Strategy::Binpack(Resource::Cpu);
+    vec![
+        vec![mem.clone()],
+        vec![cpu.clone()],
+        vec![az(), mem.clone()],
+        vec![az(), cpu.clone()],
+        vec![az()],
+        vec![az(), Strategy::Spread(SpreadField::InstanceId)],
+        vec![Strategy::Random],
+        vec![],
+        vec![mem.clone(), Strategy::Random],
+        vec![cpu, Strategy::Spread(SpreadField::InstanceId)],
+    ]
+}
+
+/// Books (or frees) a task of `group` on `inst` in a cluster, as the simulation does.
+fn book(c: &mut Cluster, inst: u32, group: u32, (cpu, mem): (u32, u32), on: bool) {
+    let zone = c.instances[inst as usize].az;
+    if on {
+        c.instances[inst as usize].reserve(0, 0, cpu, mem, &[]);
+        c.groups[group as usize].add(inst, zone);
+    } else {
+        c.instances[inst as usize].release(0, 0, cpu, mem, &[]);
+        c.groups[group as usize].remove(inst, zone);
+    }
+    c.refile(inst);
+}
+
+#[test]
+fn indexed_placement_chooses_as_a_scan_does() {
+    let scan = cluster();
+    let mut indexed = scan.clone();
+    indexed.index_instances();
+    assert!(indexed.index.is_live() && !scan.index.is_live());
+    let mut clusters = [scan, indexed];
+    let mut drive = RngStreams::new(3).stream("drive");
+    let (mut a, mut b): (SimRng, SimRng) = (
+        RngStreams::new(9).stream("p"),
+        RngStreams::new(9).stream("p"),
+    );
+    let all = strategies();
+    let distinct = [Constraint::DistinctInstance];
+    let mut placed: Vec<(u32, u32, (u32, u32))> = Vec::new();
+    let (mut some, mut none) = (0, 0);
+    for step in 0..4_000 {
+        let shape = SHAPES[drive.random_range(0..SHAPES.len())];
+        let ss = &all[drive.random_range(0..all.len())];
+        let group = drive.random_range(0..4u32);
+        let cs: &[Constraint] = if drive.random_bool(0.3) {
+            &distinct
+        } else {
+            &[]
+        };
+        let req = Request {
+            cpu: shape.0,
+            memory: shape.1,
+            ports: &[],
+            arch: None,
+            group,
+            constraints: [cs, &[]],
+            strategies: ss,
+            only_instance: None,
+            instance_group: None,
+        };
+        let got = choose(&clusters[0], &req, &mut a);
+        assert_eq!(
+            choose(&clusters[1], &req, &mut b),
+            got,
+            "step {step}: {ss:?} {shape:?} {cs:?}"
+        );
+        assert_eq!(
+            a.clone().next_u64(),
+            b.clone().next_u64(),
+            "step {step}: same draws"
+        );
+        match got {
+            Some(i) => {
+                some += 1;
+                placed.push((i, group, shape));
+                for c in &mut clusters {
+                    book(c, i, group, shape, true);
+                }
+            }
+            None => none += 1,
+        }
+        // Churn: free tasks (more when the cluster is full), drain and restore instances.
+        let frees = if got.is_none() {
+            5
+        } else {
+            drive.random_range(0..2)
+        };
+        for _ in 0..frees.min(placed.len()) {
+            let (i, g, sh) = placed.swap_remove(drive.random_range(0..placed.len()));
+            for c in &mut clusters {
+                book(c, i, g, sh, false);
+            }
+        }
+        if drive.random_bool(0.02) {
+            let i = drive.random_range(0..60u32);
+            for c in &mut clusters {
+                let inst = &mut c.instances[i as usize];
+                inst.status = match inst.status {
+                    InstanceStatus::Active => InstanceStatus::Draining,
+                    _ => InstanceStatus::Active,
+                };
+                c.refile(i);
+            }
+        }
+    }
+    assert!(clusters[1].index.agrees_with(&clusters[1].instances));
+    assert!(some > 1_000 && none > 50, "placed {some}, refused {none}");
+}
