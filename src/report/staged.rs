@@ -171,3 +171,21 @@ impl Drop for StagedDir {
         }
     }
 }
+
+/// Temp file beside the target, then rename: a reader never sees half a file.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let io = |what: &str, e| Error::io(format!("cannot {what} {}", target.display()), e);
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io("write", e));
+    }
+    std::fs::rename(&tmp, target).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io("replace", e)
+    })
+}

@@ -182,17 +182,7 @@ pub fn seed_of(master: u64, replication: u32) -> u64 {
     master.wrapping_add(u64::from(replication))
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so a
-/// reader (or a resumed sweep) never sees half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(format!("writing {}", path.display()), e)
-        })
-}
+pub use crate::report::write_atomic;
 
 pub fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))?;

@@ -68,13 +68,12 @@ pub fn load(file: &Path, kind: &str) -> Result<Sweep, InputError> {
 /// base scenario's path.
 pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError> {
     let err = |path: &str, msg: String| InputError::new(file, path, msg);
-    let de = toml::Deserializer::parse(&text).map_err(|e| err("", e.message().to_string()))?;
+    let de = toml::Deserializer::parse(&text)
+        .map_err(|e| scenario::toml_error(file, &text, String::new(), &e))?;
     let spec: SweepSpec = serde_path_to_error::deserialize(de).map_err(|e| {
         let p = e.path().to_string();
-        err(
-            if p == "." { "" } else { &p },
-            e.inner().message().trim().to_string(),
-        )
+        let p = if p == "." { String::new() } else { p };
+        scenario::toml_error(file, &text, p, e.inner())
     })?;
     if spec.name.is_empty()
         || spec.name.starts_with('.')
