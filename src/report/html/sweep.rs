@@ -89,9 +89,22 @@ fn bad(file: &Path, msg: String) -> Error {
 }
 
 pub fn build(dir: &Path) -> Result<Page> {
-    require(dir, "sweep", FILES)?;
     let meta_file = dir.join("sweep.json");
     let meta = read_json(&meta_file)?;
+    // An interrupted sweep keeps its runs but has no tables yet.
+    if meta.get("complete").and_then(Value::as_bool) == Some(false)
+        && !dir.join("aggregate.csv").is_file()
+    {
+        return Err(bad(
+            dir,
+            format!(
+                "the sweep is not finished ({} of {} runs done); run the same ecsim sweep command again to finish it, then report",
+                text(&meta, "runs_done"),
+                text(&meta, "runs_total")
+            ),
+        ));
+    }
+    require(dir, "sweep", FILES)?;
     let agg = Table::read(&dir.join("aggregate.csv"))?;
     let runs = Table::read(&dir.join("runs.csv"))?;
     let params: Vec<Param> = meta
