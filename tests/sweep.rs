@@ -587,6 +587,11 @@ fn a_wall_clock_limit_keeps_finished_runs_and_exits_3() {
         (Some(false), Some(0))
     );
     assert!(!out.join("runs.csv").exists());
+    let e = failed(&ecsim(&["report", s(&out)], &[]), 2);
+    assert!(
+        e.contains("the sweep is not finished (0 of 12 runs done)"),
+        "{e}"
+    );
     let again = ok(&ecsim(
         &["sweep", s(&f), "--out", s(&out), "--max-wall", "1h"],
         &[],
