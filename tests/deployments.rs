@@ -316,3 +316,26 @@ fn health_check_failures_back_off() {
     assert!(gaps.len() >= 5, "{gaps:?}");
     assert!(gaps[4] > 2 * gaps[0], "the wait grows: {gaps:?}");
 }
+
+/// Scaled in while a rolling deployment runs (desired 10 → 2 a minute in):
+/// the surplus new tasks are stopped, so the deployment completes with the
+/// new desired count instead of waiting forever for 10 = 2.
+#[test]
+fn scale_in_during_a_rolling_deployment_completes_it() {
+    let text = scenario(
+        100,
+        200,
+        "desired_count_changes = [{ at = \"61m\", desired_count = 2 }]",
+    );
+    let (b, c, deps) = deploy(&text, 0, 20);
+    assert!(b.violations.is_empty(), "{:?}", b.violations);
+    assert_eq!(deps[0].status, "COMPLETED");
+    let v2 = c
+        .taskdefs
+        .iter()
+        .position(|t| t.family == "web-v2")
+        .unwrap() as u32;
+    let active = &c.services[0].active;
+    assert_eq!(active.len(), 2);
+    assert!(active.iter().all(|&k| c.tasks[k].taskdef == v2));
+}

@@ -9,7 +9,45 @@ mod common;
 use common::Log;
 use ecsim::billing::PriceBook;
 use ecsim::model::TaskState;
+use ecsim::model::{Cluster, Task};
+use ecsim::sim::{Recorder, Sample};
 use proptest::prelude::*;
+
+/// The log, plus: while a deployment is in progress, tasks RUNNING or on
+/// their way (the service's active tasks) never exceed maximumPercent of the
+/// desired count ("Deploy Amazon ECS services by replacing tasks").
+struct MaxPercent {
+    log: Log,
+    max_percent: u64,
+    violations: Vec<String>,
+    checked: u64,
+}
+
+impl Recorder for MaxPercent {
+    fn task_transition(&mut self, t: &Task, from: TaskState, at: u64) {
+        self.log.task_transition(t, from, at);
+    }
+    fn task_done(&mut self, c: &Cluster, t: &Task) {
+        self.log.task_done(c, t);
+    }
+    fn sample(&mut self, s: &Sample) {
+        self.log.sample(s);
+    }
+    fn after_event(&mut self, c: &Cluster, at: u64) {
+        self.log.after_event(c, at);
+        for svc in c.services.iter().filter(|s| s.deployment.is_some()) {
+            self.checked += 1;
+            let cap = u64::from(svc.desired) * self.max_percent / 100;
+            let active = svc.active.len() as u64;
+            if active > cap.max(1) {
+                self.violations.push(format!(
+                    "t={at} ms: {active} tasks above {cap} (desired {})",
+                    svc.desired
+                ));
+            }
+        }
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 fn scenario(
@@ -114,9 +152,13 @@ proptest! {
             // Fargate sizes that Fargate does not offer are refused; fine.
             Err(e) => { prop_assert!(e.to_string().contains("Fargate"), "{e}"); return Ok(()); }
         };
-        // Every event: invariants (model) and lifecycle order (log).
-        let mut log = Log::default();
-        let (o, c) = ecsim::sim::Sim::new(&sc, seed, &mut log).with_invariant_checks(true).run().unwrap();
+        // Every event: invariants (model), lifecycle order (log) and the
+        // deployment's maximumPercent (200 here) of the desired count.
+        let mut rec = MaxPercent { log: Log::default(), max_percent: 200, violations: Vec::new(), checked: 0 };
+        let (o, c) = ecsim::sim::Sim::new(&sc, seed, &mut rec).with_invariant_checks(true).run().unwrap();
+        prop_assert!(rec.violations.is_empty(), "{} violations: {:?} … {:?}", rec.violations.len(), &rec.violations[..rec.violations.len().min(3)], rec.violations.last());
+        prop_assert!(!deploy || rec.checked > 0 || o.deployments.is_empty());
+        let log = rec.log;
         let mut last = 0;
         for &(_, from, to, t) in &log.transitions {
             prop_assert!(from.can_move_to(to), "{from:?} -> {to:?}");

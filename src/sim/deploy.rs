@@ -171,6 +171,27 @@ impl Sim<'_> {
         let (desired, cfg) = (svc.desired, svc.deploy_config.clone());
         let (max_total, min_healthy) = (cfg.max_total(desired), cfg.min_healthy(desired));
         let (taskdef, group) = (svc.taskdef, svc.group);
+        // Scaled in during the deployment: new tasks beyond the desired count
+        // go (those not serving yet first, then the newest), or the
+        // deployment could never complete and the service would sit above
+        // maximumPercent.
+        // One at a time: a stop can reconcile the service again.
+        let active = self.cluster.services[s as usize].active.len();
+        for _ in 0..active {
+            let (new, _, _) = self.split(s, d.target);
+            if new.len() <= desired as usize {
+                break;
+            }
+            let Some(&k) = new.iter().min_by_key(|&&k| {
+                (
+                    self.healthy(s, k),
+                    std::cmp::Reverse(self.cluster.tasks[k].serial),
+                )
+            }) else {
+                break;
+            };
+            self.stop(k, StopReason::ScaleIn);
+        }
         // Stop old tasks as far as min healthy allows, launch new ones as far
         // as max percent allows, and again once the stops made room.
         for _ in 0..2 {
