@@ -214,8 +214,25 @@ impl Sim<'_> {
             }
             let pending: Vec<u32> = queue.drain(..).collect();
             let mut still = Vec::new();
+            // A request that found no instance finds none again until a
+            // placement changes the cluster (placements only take room, but
+            // may satisfy an affinity), so identical waiting tasks behind it
+            // are not asked: a long queue costs one try per completion,
+            // not one per waiting task.
+            let mut failed: Vec<(Owner, u32, u32, Option<u32>)> = Vec::new();
             for key in pending {
-                if !self.try_place(key) {
+                let t = &self.cluster.tasks[key];
+                let shape = (t.owner, t.taskdef, t.group, t.asg);
+                if t.target_instance.is_none() && failed.contains(&shape) {
+                    still.push(key);
+                    continue;
+                }
+                if self.try_place(key) {
+                    failed.clear();
+                } else {
+                    if self.cluster.tasks[key].target_instance.is_none() {
+                        failed.push(shape);
+                    }
                     still.push(key);
                 }
             }
