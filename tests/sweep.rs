@@ -136,6 +136,15 @@ fn results_do_not_depend_on_the_thread_count() {
     assert!(rows[1].starts_with("0,0,0,100,1,m5.large,"), "{}", rows[1]);
     assert!(rows[6].starts_with("5,1,2,102,1,c5.large,"), "{}", rows[6]);
     assert!(!rows[0].contains("wall_time_s") && !rows[0].contains("events_per_s"));
+    // A figure with a parameter's path is the run's outcome, under its own name.
+    let cols: Vec<&str> = rows[0].split(',').collect();
+    assert_eq!(
+        cols.iter()
+            .filter(|c| **c == "services.web.desired_count")
+            .count(),
+        1
+    );
+    assert!(cols.contains(&"summary.services.web.desired_count"));
     // Replications really differ (Poisson jobs) and the aggregate has a spread.
     let agg = String::from_utf8(std::fs::read(a.join("aggregate.csv")).unwrap()).unwrap();
     let mut rdr = csv::Reader::from_reader(agg.as_bytes());
@@ -206,8 +215,10 @@ fn shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
             ("ECSIM_SHARD_COUNT", "3"),
         ],
     ));
+    // This worker sees the same files by another path.
+    let other_path = d.path().join(".").join("s.toml");
     ok(&ecsim(
-        &["sweep", s(&f), "--out", s(&s2), "-q"],
+        &["sweep", s(&other_path), "--out", s(&s2), "-q"],
         &[("JOB_COMPLETION_INDEX", "2"), ("ECSIM_SHARD_COUNT", "3")],
     ));
     // Shard 1 of 3 holds runs 1, 4, 7, 10.
@@ -247,6 +258,27 @@ fn shards_merged_equal_the_unsharded_sweep_byte_for_byte() {
         files(&merged) == files(&whole),
         "merged shards differ from one machine's sweep"
     );
+
+    // A damaged run file is an input error, not a crash.
+    let f0 = s0.join("runs/run-000000.json");
+    let text = std::fs::read_to_string(&f0).unwrap();
+    std::fs::write(&f0, text.replacen("\"point\": 0", "\"point\": 99", 1)).unwrap();
+    let e = failed(
+        &ecsim(
+            &[
+                "merge",
+                s(&s0),
+                s(&s1),
+                s(&s2),
+                "--out",
+                s(&d.path().join("m3")),
+            ],
+            &[],
+        ),
+        2,
+    );
+    assert!(e.contains("does not hold run 0 of this sweep"), "{e}");
+    std::fs::write(&f0, text).unwrap();
 
     // Shards of another sweep do not mix.
     let (_d2, f2) = setup(&SWEEP.replace("seed = 100", "seed = 7"));
@@ -445,6 +477,19 @@ provisioning_wait_p95_s = "<= 120"
     let (t, n, cost) = config(&r["runner_up"]);
     assert_eq!((t.as_str(), n), ("c5.xlarge", 2));
     assert!((cost - 8.16).abs() < 1e-9, "{cost}");
+    // A target by its full path, written as TOML dotted keys.
+    let full = body.replace(
+        "availability_pct = ",
+        "services.web.availability.availability_pct = ",
+    );
+    std::fs::write(&plan, &full).unwrap();
+    let o4 = d.path().join("o4");
+    let out4 = ok(&ecsim(&["plan", s(&plan), "--out", s(&o4)], &[]));
+    assert!(
+        out4.contains("services.web.availability.availability_pct >= 99.9")
+            && out4.contains("cheapest: instance_groups.web.instance_type = \"m5.large\""),
+        "{out4}"
+    );
     // Cheaper configurations failed, and say why.
     let plan_csv = std::fs::read_to_string(out.join("plan.csv")).unwrap();
     let c5 = plan_csv

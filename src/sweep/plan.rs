@@ -57,8 +57,13 @@ pub fn targets(sweep: &Sweep, known: &[String]) -> Result<Vec<Target>, InputErro
     if t.is_empty() {
         return Err(err("targets".into(), format!("is empty; {FORM}")));
     }
+    // `services.web.load.unserved_pct = "<= 0.1"` nests in TOML: a
+    // target's path ends at its string.
+    let mut flat = Vec::new();
+    super::spec::flatten(t, "", &mut flat, &|_| false);
     let mut out = Vec::new();
-    for (k, v) in t {
+    for (k, v) in &flat {
+        let k = k.as_str();
         let path = format!("targets.{k}");
         let Some(s) = v.as_str() else {
             return Err(err(path, format!("got {v}; {FORM}")));
@@ -86,7 +91,7 @@ pub fn targets(sweep: &Sweep, known: &[String]) -> Result<Vec<Target>, InputErro
                 )
             })?;
         let target = Target {
-            figure: k.clone(),
+            figure: k.to_string(),
             op,
             bound,
         };

@@ -122,7 +122,13 @@ pub fn manifest(sweep: &Sweep, book: &PriceBook, prices_text: &str) -> Result<Ma
     for (i, p) in sweep.points.iter().enumerate() {
         report::rates_for(&p.scenario, book).map_err(|e| match e {
             Error::Input(ie) => {
-                Error::Input(InputError::new(&sweep.file, "", format!("point {i}: {ie}")))
+                let vals: Vec<String> =
+                    p.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                Error::Input(InputError::new(
+                    &sweep.file,
+                    "",
+                    format!("point {i} ({}): {ie}", vals.join(", ")),
+                ))
             }
             other => other,
         })?;
@@ -199,6 +205,26 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
             format!("is not an ecsim sweep file: {e}"),
         ))
     })
+}
+
+/// A run file, checked against its name and the sweep (a damaged or edited
+/// file is an input error, not a crash).
+fn checked_record(m: &Manifest, run: u64, file: &Path) -> Result<RunRecord> {
+    let r: RunRecord = read_json(file)?;
+    let reps = u64::from(m.replications.max(1));
+    let rep = (run % reps) as u32;
+    let expect = (run, (run / reps) as u32, rep, seed_of(m.master_seed, rep));
+    if (r.run, r.point, r.replication, r.seed) != expect || !r.summary.is_object() {
+        return Err(Error::Input(InputError::new(
+            file,
+            "",
+            format!(
+                "does not hold run {run} of this sweep (point {}, replication {rep}, seed {}); delete it and run the sweep again to redo it",
+                expect.1, expect.3
+            ),
+        )));
+    }
+    Ok(r)
 }
 
 pub fn run_file(dir: &Path, run: u64) -> PathBuf {
@@ -296,7 +322,9 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         let mut summary = serde_json::to_value(report::summary::build(sc, seed, &r))
             .map_err(|e| Error::Internal(e.to_string()))?;
         if let Value::Object(o) = &mut summary {
-            for f in table::WALL_FIELDS {
+            // Wall-clock figures differ between identical runs, and the
+            // scenario's path between machines (it is in sweep.json).
+            for f in table::WALL_FIELDS.iter().chain(&["scenario_file"]) {
                 o.remove(*f);
             }
         }
@@ -340,7 +368,7 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
     }
     let records = mine
         .iter()
-        .map(|&r| read_json::<RunRecord>(&run_file(out, r)))
+        .map(|&r| checked_record(&m, r, &run_file(out, r)))
         .collect::<Result<Vec<_>>>()?;
     write_tables(out, &m, &records)?;
     m.complete = true;
@@ -414,6 +442,7 @@ fn progress_bar(show: bool, len: u64, done: u64) -> indicatif::ProgressBar {
 /// Joins shard folders into the folder an unsharded sweep writes.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest> {
     let mut base: Option<Manifest> = None;
+    let mut paths = (String::new(), String::new());
     let mut found: std::collections::BTreeMap<u64, (PathBuf, Vec<u8>)> = Default::default();
     for d in dirs {
         let mf = d.join("sweep.json");
@@ -425,14 +454,20 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest> {
             )));
         }
         let m: Manifest = read_json(&mf)?;
+        // What defines the sweep; paths may differ between machines.
         let bare = Manifest {
             shard: None,
             runs_done: 0,
             complete: false,
+            sweep_file: String::new(),
+            base_scenario_file: String::new(),
             ..m.clone()
         };
         match &base {
-            None => base = Some(bare),
+            None => {
+                base = Some(bare);
+                paths = (m.sweep_file.clone(), m.base_scenario_file.clone());
+            }
             Some(b) if *b != bare => {
                 return Err(Error::Input(InputError::new(
                     d,
@@ -506,10 +541,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest> {
     for (r, (f, bytes)) in &found {
         std::fs::write(run_file(&dir, *r), bytes)
             .map_err(|e| Error::io(format!("copying {}", f.display()), e))?;
-        records.push(serde_json::from_slice::<RunRecord>(bytes).map_err(|e| {
-            Error::Input(InputError::new(f, "", format!("is not a run record: {e}")))
-        })?);
+        records.push(checked_record(&m, *r, f)?);
     }
+    (m.sweep_file, m.base_scenario_file) = paths;
     m.runs_done = m.runs_total;
     write_tables(&dir, &m, &records)?;
     m.complete = true;

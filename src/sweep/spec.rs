@@ -204,7 +204,7 @@ type Axes = (Vec<String>, Vec<Vec<toml::Value>>, Settings);
 
 /// Dotted keys nest in TOML, so `services.web.autoscaling.target = [..]`
 /// arrives as nested tables: a path ends at the first list.
-fn flatten(
+pub(super) fn flatten(
     t: &toml::Table,
     prefix: &str,
     out: &mut Vec<(String, toml::Value)>,

@@ -37,7 +37,8 @@ pub fn metrics(summary: &Value) -> Vec<(String, f64)> {
     out
 }
 
-/// How a parameter value appears in a CSV cell: strings bare, the rest as TOML.
+/// How a parameter value appears in a CSV cell: strings bare, the rest as
+/// compact JSON.
 pub fn cell(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -61,6 +62,17 @@ fn num(x: f64) -> String {
     format!("{x}")
 }
 
+/// A figure's column name: its path, or `summary.PATH` where a parameter
+/// has the same path (the figure is the run's outcome, e.g. the desired
+/// count at the end, not the value set).
+fn header(name: &str, parameters: &[String]) -> String {
+    if parameters.iter().any(|p| p == name) {
+        format!("summary.{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 /// The union of metric names over all rows, sorted.
 pub fn metric_names(rows: &[Row]) -> Vec<String> {
     let set: BTreeSet<&str> = rows
@@ -79,10 +91,13 @@ fn lookup(m: &[(String, f64)], name: &str) -> Option<f64> {
 pub fn runs_csv(parameters: &[String], rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
     let names = metric_names(rows);
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["run", "point", "replication", "seed"];
-    header.extend(parameters.iter().map(String::as_str));
-    header.extend(names.iter().map(String::as_str));
-    w.write_record(&header)?;
+    let mut head: Vec<String> = ["run", "point", "replication", "seed"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    head.extend(parameters.iter().cloned());
+    head.extend(names.iter().map(|n| header(n, parameters)));
+    w.write_record(&head)?;
     for r in rows {
         let mut rec = vec![
             r.run.to_string(),
@@ -114,6 +129,16 @@ pub fn stats(xs: &[f64]) -> Option<Stats> {
     let n = xs.len();
     if n == 0 {
         return None;
+    }
+    // Equal values: exactly that value (a sum would leave rounding noise,
+    // e.g. 0.5384620000000007 for a hundred 0.538462).
+    if xs.iter().all(|&x| x == xs[0]) {
+        return Some(Stats {
+            n,
+            mean: xs[0],
+            std: (n > 1).then_some(0.0),
+            ci95: (n > 1).then_some((xs[0], xs[0])),
+        });
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n < 2 {
@@ -164,6 +189,7 @@ pub fn aggregate_csv(
     header.extend(parameters.iter().cloned());
     header.push("runs".into());
     for n in &names {
+        let n = self::header(n, parameters);
         for s in ["mean", "std", "ci95_low", "ci95_high"] {
             header.push(format!("{n}.{s}"));
         }
@@ -207,6 +233,11 @@ mod tests {
         let (lo, hi) = s.ci95.unwrap();
         assert!((hi - 2.0 - 4.303 / 3f64.sqrt()).abs() < 1e-12 && (lo + hi - 4.0).abs() < 1e-12);
         assert!(stats(&[5.0]).unwrap().ci95.is_none());
+        let same = stats(&[0.538462; 100]).unwrap();
+        assert_eq!(
+            (same.mean, same.std, same.ci95),
+            (0.538462, Some(0.0), Some((0.538462, 0.538462)))
+        );
         assert!((t975(60) - 2.000).abs() < 1e-3 && (t975(120) - 1.980).abs() < 1e-3);
         assert!((t975(31) - 2.040).abs() < 1e-3);
     }
