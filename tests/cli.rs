@@ -1,35 +1,10 @@
 //! The command line: bad input gets one clear message naming the file and
 //! field, exit code 2, no panic and no results folder.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-const GOOD: &str = r#"
-name = "ok"
-duration = "1h"
-[cluster]
-availability_zones = ["us-east-1a", "us-east-1b"]
-[[instance_groups]]
-name = "g"
-instance_type = "m5.large"
-count = 2
-[[task_definitions]]
-family = "web"
-cpu = 256
-memory = 512
-[[services]]
-name = "web"
-task_definition = "web"
-desired_count = 2
-"#;
-
-fn ecsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs")
-}
+mod common;
+use common::{GOOD, ecsim_in as ecsim};
 
 /// Writes `text` as s.toml in a fresh folder, runs it, and checks the failure.
 fn rejects(text: &str, field: &str, words: &str) {

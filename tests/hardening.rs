@@ -4,35 +4,11 @@
 use ecsim::billing::PriceBook;
 use ecsim::report::{RunOptions, run_to_dir_with};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
-const GOOD: &str = r#"
-name = "ok"
-duration = "1h"
-[cluster]
-availability_zones = ["us-east-1a", "us-east-1b"]
-[[instance_groups]]
-name = "g"
-instance_type = "m5.large"
-count = 2
-[[task_definitions]]
-family = "web"
-cpu = 256
-memory = 512
-[[services]]
-name = "web"
-task_definition = "web"
-desired_count = 2
-"#;
-
-fn ecsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs")
-}
+mod common;
+use common::{GOOD, ecsim_in as ecsim};
 
 fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()

@@ -56,3 +56,32 @@ pub fn run(text: &str) -> (Outcome, Cluster, Log) {
         .unwrap_or_else(|e| panic!("{e}"));
     (o, c, log)
 }
+
+/// A small valid scenario for command-line tests.
+pub const GOOD: &str = r#"
+name = "ok"
+duration = "1h"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 2
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+"#;
+
+/// Runs the ecsim binary in `dir`.
+pub fn ecsim_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs")
+}
