@@ -2,9 +2,8 @@
 
 use super::RunResult;
 use crate::billing::CostSummary;
-use crate::engine::SimTime;
 use crate::engine::time::secs_f64;
-use crate::model::{Cluster, Owner, OwnerStats, SchedulingStrategy, TaskState};
+use crate::model::{Owner, OwnerStats, SchedulingStrategy, TaskState};
 use crate::scenario::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -128,13 +127,11 @@ fn round6(x: f64) -> f64 {
 /// Mean and max wait for capacity of placed tasks, and the p95 counting
 /// tasks still waiting at `end` with their wait so far (a task that never
 /// got capacity must not make the percentile look better), in seconds.
-fn waits(s: &OwnerStats, c: &Cluster, owner: Owner, end: SimTime) -> (f64, f64, f64) {
+fn waits(s: &OwnerStats, still: &[u64]) -> (f64, f64, f64) {
     let placed = s.placed.max(1);
     let mut all = s.provisioning_waits.clone();
-    for (_, t) in c.tasks.iter() {
-        if t.owner == owner && t.state == TaskState::Provisioning {
-            all.record(end.saturating_sub(t.created));
-        }
+    for &w in still {
+        all.record(w);
     }
     (
         round6(s.provisioning_wait_total as f64 / placed as f64 / 1000.0),
@@ -145,6 +142,19 @@ fn waits(s: &OwnerStats, c: &Cluster, owner: Owner, end: SimTime) -> (f64, f64, 
 
 pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
     let (end, o, c, wall_s) = (r.outcome.end, &r.outcome, &r.cluster, r.wall_s);
+    // Waits so far of tasks still in PROVISIONING, per service and job (one
+    // pass over the tasks, not one per owner).
+    let mut still_svc = vec![Vec::new(); c.services.len()];
+    let mut still_job = vec![Vec::new(); c.jobs.len()];
+    for (_, t) in c.tasks.iter() {
+        if t.state == TaskState::Provisioning {
+            let w = end.saturating_sub(t.created);
+            match t.owner {
+                Owner::Service(i) => still_svc[i as usize].push(w),
+                Owner::Job(i) => still_job[i as usize].push(w),
+            }
+        }
+    }
     let mean = |area: u128| {
         if end == 0 {
             0.0
@@ -157,7 +167,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let (wm, wp, wx) = waits(&s.stats, c, Owner::Service(i as u32), end);
+            let (wm, wp, wx) = waits(&s.stats, &still_svc[i]);
             let summary = ServiceSummary {
                 scheduling_strategy: match s.scheduling {
                     SchedulingStrategy::Replica => "REPLICA",
@@ -222,7 +232,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         .iter()
         .enumerate()
         .map(|(i, j)| {
-            let (wm, wp, wx) = waits(&j.stats, c, Owner::Job(i as u32), end);
+            let (wm, wp, wx) = waits(&j.stats, &still_job[i]);
             let summary = JobSummary {
                 tasks_launched: j.stats.launched,
                 tasks_started: j.stats.started,
