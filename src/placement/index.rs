@@ -60,12 +60,20 @@ pub struct ShapeSet {
     cpu: u32,
     memory: u32,
     bits: Vec<u64>,
+    /// Per zone, how many of those instances it has: spread over zones asks
+    /// only whether a zone has any.
+    per_zone: Vec<u32>,
 }
 
 impl ShapeSet {
     /// Bit words of the instances with room (instance i is bit i % 64 of word i / 64).
     pub fn words(&self) -> &[u64] {
         &self.bits
+    }
+
+    /// How many ACTIVE instances of zone `az` have room for the shape.
+    pub fn in_zone(&self, az: u32) -> u32 {
+        self.per_zone.get(az as usize).copied().unwrap_or(0)
     }
 
     fn set(&mut self, idx: u32, on: bool) {
@@ -97,6 +105,7 @@ impl PlacementIndex {
                     cpu,
                     memory,
                     bits: Vec::new(),
+                    per_zone: Vec::new(),
                 })
                 .collect(),
             ..Default::default()
@@ -135,8 +144,23 @@ impl PlacementIndex {
         }
         self.filed[i] = want;
         for s in &mut self.shapes {
-            let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
-            s.set(idx, room);
+            let room = |f: Option<Filing>| {
+                f.filter(|&(_, m, c)| m >= s.memory && c >= s.cpu)
+                    .map(|(z, _, _)| z as usize)
+            };
+            let (before, after) = (room(had), room(want));
+            if before != after {
+                if let Some(z) = before {
+                    s.per_zone[z] -= 1;
+                }
+                if let Some(z) = after {
+                    if z >= s.per_zone.len() {
+                        s.per_zone.resize(z + 1, 0);
+                    }
+                    s.per_zone[z] += 1;
+                }
+            }
+            s.set(idx, after.is_some());
         }
     }
 
@@ -144,7 +168,20 @@ impl PlacementIndex {
     pub fn agrees_with(&self, instances: &[Instance]) -> bool {
         let active = instances.iter().filter(|i| filing(i).is_some()).count();
         let filed = |b: &Buckets| b.values().map(Vec::len).sum::<usize>();
-        filed(&self.memory) == active
+        let zone_counts_agree = self.shapes.iter().all(|s| {
+            let mut n = vec![0u32; s.per_zone.len()];
+            for (z, m, c) in instances.iter().filter_map(filing) {
+                if m >= s.memory && c >= s.cpu {
+                    match n.get_mut(z as usize) {
+                        Some(k) => *k += 1,
+                        None => return false,
+                    }
+                }
+            }
+            n == s.per_zone
+        });
+        zone_counts_agree
+            && filed(&self.memory) == active
             && filed(&self.cpu) == active
             && instances.iter().enumerate().all(|(i, inst)| {
                 let want = filing(inst);

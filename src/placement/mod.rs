@@ -359,6 +359,11 @@ fn kth(lists: &[&[u32]], k: usize) -> u32 {
 /// group's tasks among those where the task fits at all.
 fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> Vec<u32> {
     let per_zone = zone_counts(cluster, req.group);
+    // With only resources to check, the shape's per-zone count answers
+    // "does the task fit anywhere in this zone" without visiting instances.
+    let room = resources_only(req)
+        .then(|| cluster.index.shape(req.cpu, req.memory))
+        .flatten();
     let mut order: Vec<u32> = (0..cluster.azs.len() as u32).collect();
     order.sort_by_key(|&z| (per_zone[z as usize], z));
     let mut best: Vec<u32> = Vec::new();
@@ -369,11 +374,14 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
         {
             break;
         }
-        if cluster
-            .index
-            .by_free(Resource::Memory, z, req.memory)
-            .any(|(_, i)| fits(i))
-        {
+        let any = match room {
+            Some(s) => s.in_zone(z) > 0,
+            None => cluster
+                .index
+                .by_free(Resource::Memory, z, req.memory)
+                .any(|(_, i)| fits(i)),
+        };
+        if any {
             best.push(z);
         }
     }
