@@ -40,6 +40,9 @@ pub struct Cluster {
     pub registered_memory: u64,
     pub used_cpu: u64,
     pub used_memory: u64,
+    /// Per instance group, its instances not INACTIVE: read every simulated
+    /// minute, while the instance list keeps every instance ever launched.
+    pub live_instances: Vec<u32>,
     /// ACTIVE instances by zone and free resources, for placement; live
     /// once `index_instances` was called.
     pub index: crate::placement::index::PlacementIndex,
@@ -53,6 +56,28 @@ impl Cluster {
         shapes.sort_unstable();
         shapes.dedup();
         self.index = crate::placement::index::PlacementIndex::build(&self.instances, shapes);
+    }
+
+    /// Adds a launched instance; instances are only ever added here.
+    pub fn add_instance(&mut self, inst: Instance) {
+        let g = inst.group as usize;
+        if self.live_instances.len() <= g {
+            self.live_instances.resize(g + 1, 0);
+        }
+        if inst.status != InstanceStatus::Inactive {
+            self.live_instances[g] += 1;
+        }
+        self.instances.push(inst);
+    }
+
+    /// Marks instance `idx` INACTIVE (terminated or lost), for good.
+    pub fn retire(&mut self, idx: u32, now: crate::engine::SimTime) {
+        let inst = &mut self.instances[idx as usize];
+        if inst.status != InstanceStatus::Inactive {
+            inst.status = InstanceStatus::Inactive;
+            inst.terminated = Some(now);
+            self.live_instances[inst.group as usize] -= 1;
+        }
     }
 
     /// Brings instance `idx` up to date in the placement index.
@@ -147,6 +172,16 @@ impl Cluster {
         }
         if self.index.is_live() && !self.index.agrees_with(&self.instances) {
             return Err("the placement index disagrees with the instances".into());
+        }
+        let mut live = vec![0u32; self.live_instances.len()];
+        for inst in self.instances.iter().filter(|i| i.status != InstanceStatus::Inactive) {
+            match live.get_mut(inst.group as usize) {
+                Some(n) => *n += 1,
+                None => return Err(format!("{}: its group has no live count", inst.id)),
+            }
+        }
+        if live != self.live_instances {
+            return Err("live instance counts disagree with the instances".into());
         }
         if cpu_total != self.used_cpu || mem_total != self.used_memory {
             return Err("cluster reserved totals disagree with the instances".into());

@@ -24,6 +24,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
     for (gi, g) in spec.instance_groups.iter().enumerate() {
         let p = format!("instance_groups[{gi}]");
         cluster.instance_groups.push(g.name.clone());
+        cluster.live_instances.push(0);
         let it = catalog::instance_type(&g.instance_type).ok_or_else(|| {
             ctx.err(
                 format!("{p}.instance_type"),
@@ -119,7 +120,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
                 0,
                 InstanceStatus::Active,
             );
-            cluster.instances.push(inst);
+            cluster.add_instance(inst);
         }
         cluster.templates.push(template);
         let (min_size, max_size) = (

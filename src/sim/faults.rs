@@ -276,15 +276,14 @@ impl Sim<'_> {
             inst.status,
             InstanceStatus::Active | InstanceStatus::Draining
         );
+        let (cpu, memory, tasks) = (inst.cpu, inst.memory, inst.tasks.clone());
         // Gone at once: its tasks are released from an instance that no
         // longer takes anything.
-        inst.status = InstanceStatus::Inactive;
-        inst.terminated = Some(now);
+        self.cluster.retire(idx, now);
         if was_registered {
-            self.cluster.registered_cpu -= u64::from(inst.cpu);
-            self.cluster.registered_memory -= u64::from(inst.memory);
+            self.cluster.registered_cpu -= u64::from(cpu);
+            self.cluster.registered_memory -= u64::from(memory);
         }
-        let tasks = inst.tasks.clone();
         self.cluster.refile(idx);
         tasks
     }

@@ -160,7 +160,7 @@ impl Sim<'_> {
             let idx = c.instances.len();
             let inst = tpl.instance(idx, az, &c.azs[az as usize], now, InstanceStatus::Launching);
             let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
-            self.cluster.instances.push(inst);
+            self.cluster.add_instance(inst);
             self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));
         }
     }
@@ -277,10 +277,9 @@ impl Sim<'_> {
         {
             return;
         }
-        inst.status = InstanceStatus::Inactive;
-        inst.terminated = Some(now);
         self.cluster.registered_cpu -= u64::from(inst.cpu);
         self.cluster.registered_memory -= u64::from(inst.memory);
+        self.cluster.retire(idx, now);
         self.cluster.refile(idx);
     }
 }

@@ -354,11 +354,7 @@ impl<'r> Sim<'r> {
         let c = &self.cluster;
         let s = &mut self.sample;
         s.time = self.queue.now();
-        s.instances = c
-            .instances
-            .iter()
-            .filter(|i| i.status != crate::model::InstanceStatus::Inactive)
-            .count() as u32;
+        s.instances = c.live_instances.iter().sum();
         s.cpu_reserved = c.used_cpu;
         s.cpu_registered = c.registered_cpu;
         s.memory_reserved = c.used_memory;
@@ -376,16 +372,11 @@ impl<'r> Sim<'r> {
                 .count() as u32
         });
         s.providers.clear();
-        s.providers.extend(c.providers.iter().map(|p| {
-            let n = c
-                .instances
+        s.providers.extend(
+            c.providers
                 .iter()
-                .filter(|i| {
-                    i.group == p.group && i.status != crate::model::InstanceStatus::Inactive
-                })
-                .count() as u32;
-            (n, p.reservation)
-        }));
+                .map(|p| (c.live_instances.get(p.group as usize).copied().unwrap_or(0), p.reservation)),
+        );
         s.loads.clear();
         s.loads.extend(
             c.services
