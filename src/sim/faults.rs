@@ -56,7 +56,10 @@ impl Sim<'_> {
     pub(super) fn arm_instance_faults(&mut self, idx: u32) {
         let inst = &self.cluster.instances[idx as usize];
         let (group, spot) = (inst.group, inst.spot);
-        for f in self.faults.clone() {
+        // Taken out for the loop (the draws need `self`), not cloned: this
+        // runs for every instance and every task.
+        let faults = std::mem::take(&mut self.faults);
+        for f in &faults {
             let at = match f {
                 Fault::InstanceFailure {
                     group: g,
@@ -69,13 +72,14 @@ impl Sim<'_> {
                     rate_per_hour: Some(r),
                     ec2: true,
                     ..
-                } if spot => self.exp_after(r).map(|d| (d, Ev::SpotNotice(idx))),
+                } if spot => self.exp_after(*r).map(|d| (d, Ev::SpotNotice(idx))),
                 _ => None,
             };
             if let Some((delay, ev)) = at {
                 self.queue.schedule_in(delay, ev);
             }
         }
+        self.faults = faults;
     }
 
     /// When a task reaches RUNNING: crashes and Fargate Spot interruptions.
@@ -87,20 +91,21 @@ impl Sim<'_> {
             t.capacity == Capacity::FargateSpot,
             t.taskdef,
         );
-        for f in self.faults.clone() {
+        let faults = std::mem::take(&mut self.faults);
+        for f in &faults {
             let delay = match f {
                 Fault::TaskCrash {
                     owner: o,
                     taskdef: td,
                     rate_per_task_hour,
                 } if o.is_none_or(|o| o == owner) && td.is_none_or(|td| td == taskdef) => {
-                    self.exp_after(rate_per_task_hour).map(|d| (d, false))
+                    self.exp_after(*rate_per_task_hour).map(|d| (d, false))
                 }
                 Fault::SpotInterruption {
                     rate_per_hour: Some(r),
                     fargate: true,
                     ..
-                } if fargate_spot => self.exp_after(r).map(|d| (d, true)),
+                } if fargate_spot => self.exp_after(*r).map(|d| (d, true)),
                 _ => None,
             };
             // A fault drawn past the end never fires: not queuing it keeps
@@ -119,6 +124,7 @@ impl Sim<'_> {
                     .schedule_in(d, Ev::TaskFault { key, serial, kind });
             }
         }
+        self.faults = faults;
     }
 
     /// At the end of PENDING: does this start-up fail? Then the task stops
