@@ -17,8 +17,10 @@ pub enum SchedulingStrategy {
 #[derive(Debug, Clone, Default)]
 pub struct Group {
     pub name: String,
-    /// Tasks of the group that are placed and meant to keep running, per instance.
-    pub per_instance: BTreeMap<u32, u32>,
+    /// Tasks of the group that are placed and meant to keep running, per
+    /// instance. Hashed: it changes with every placement and stop, and
+    /// nothing reads it in order.
+    pub per_instance: rustc_hash::FxHashMap<u32, u32>,
     /// Fargate tasks of the group meant to keep running, per zone.
     pub fargate_per_az: BTreeMap<u32, u32>,
     /// Bit i set when instance i holds a task of the group (the keys of
@@ -37,8 +39,8 @@ impl Group {
 
     /// A task of the group placed on `instance`, in `zone`.
     pub fn add(&mut self, instance: u32, zone: u32) {
-        bump(&mut self.per_instance, instance, true);
-        self.mark(instance);
+        *self.per_instance.entry(instance).or_insert(0) += 1;
+        self.mark(instance, true);
         if zone as usize >= self.per_zone.len() {
             self.per_zone.resize(zone as usize + 1, 0);
         }
@@ -46,11 +48,14 @@ impl Group {
     }
 
     pub fn remove(&mut self, instance: u32, zone: u32) {
-        if self.per_instance.contains_key(&instance) {
+        if let Some(n) = self.per_instance.get_mut(&instance) {
             self.per_zone[zone as usize] -= 1;
+            *n -= 1;
+            if *n == 0 {
+                self.per_instance.remove(&instance);
+                self.mark(instance, false);
+            }
         }
-        bump(&mut self.per_instance, instance, false);
-        self.mark(instance);
     }
 
     /// Tasks counted in `per_instance` in `zone`.
@@ -58,12 +63,12 @@ impl Group {
         self.per_zone.get(zone as usize).copied().unwrap_or(0)
     }
 
-    fn mark(&mut self, instance: u32) {
+    fn mark(&mut self, instance: u32, on: bool) {
         let (w, b) = (instance as usize / 64, instance % 64);
         if w >= self.hosts.len() {
             self.hosts.resize(w + 1, 0);
         }
-        if self.per_instance.contains_key(&instance) {
+        if on {
             self.hosts[w] |= 1 << b;
         } else {
             self.hosts[w] &= !(1 << b);
