@@ -174,7 +174,11 @@ impl Cluster {
             return Err("the placement index disagrees with the instances".into());
         }
         let mut live = vec![0u32; self.live_instances.len()];
-        for inst in self.instances.iter().filter(|i| i.status != InstanceStatus::Inactive) {
+        for inst in self
+            .instances
+            .iter()
+            .filter(|i| i.status != InstanceStatus::Inactive)
+        {
             match live.get_mut(inst.group as usize) {
                 Some(n) => *n += 1,
                 None => return Err(format!("{}: its group has no live count", inst.id)),
@@ -251,11 +255,7 @@ impl Cluster {
             let zones_agree = (0..self.azs.len()).all(|z| g.in_zone(z as u32) == in_zones[z]);
             let same_counts = g.per_instance.len() == counts.len()
                 && counts.iter().all(|(i, n)| g.per_instance.get(i) == Some(n));
-            if !same_counts
-                || &g.fargate_per_az != zones
-                || !g.hosts_agree()
-                || !zones_agree
-            {
+            if !same_counts || &g.fargate_per_az != zones || !g.hosts_agree() || !zones_agree {
                 return Err(format!("group {} counts disagree with its tasks", g.name));
             }
         }

@@ -10,31 +10,81 @@
 
 use super::Resource;
 use crate::model::{Instance, InstanceStatus};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+
+type Key = (u32, u32, u32);
 
 /// (zone, free of one resource, free of the other) → the ACTIVE instances
 /// with exactly that, in index order: binpack's ties are whole buckets.
-type Buckets = BTreeMap<(u32, u32, u32), Vec<u32>>;
-
-fn put(b: &mut Buckets, key: (u32, u32, u32), idx: u32) {
-    let v = b.entry(key).or_default();
-    let p = v.partition_point(|&x| x < idx);
-    v.insert(p, idx);
+///
+/// Every placement and stop moves an instance between two buckets. Finding
+/// a bucket by hashing and keeping an emptied bucket's list for when its key
+/// comes back makes a move cheap; the ordered map, which the walks read,
+/// changes only when a bucket empties or fills, and holds no empty bucket.
+#[derive(Debug, Clone, Default)]
+struct Buckets {
+    order: BTreeMap<Key, u32>,
+    slot: FxHashMap<Key, u32>,
+    lists: Vec<Vec<u32>>,
 }
 
-fn take(b: &mut Buckets, key: (u32, u32, u32), idx: u32) {
-    if let Some(v) = b.get_mut(&key) {
+impl Buckets {
+    fn put(&mut self, key: Key, idx: u32) {
+        let slot = match self.slot.get(&key) {
+            Some(&s) => s,
+            None => {
+                let s = self.lists.len() as u32;
+                self.lists.push(Vec::new());
+                self.slot.insert(key, s);
+                s
+            }
+        };
+        let v = &mut self.lists[slot as usize];
+        if v.is_empty() {
+            self.order.insert(key, slot);
+        }
+        let p = v.partition_point(|&x| x < idx);
+        v.insert(p, idx);
+    }
+
+    fn take(&mut self, key: Key, idx: u32) {
+        let Some(&slot) = self.slot.get(&key) else {
+            return;
+        };
+        let v = &mut self.lists[slot as usize];
         if let Ok(p) = v.binary_search(&idx) {
             v.remove(p);
-        }
-        if v.is_empty() {
-            b.remove(&key);
+            if v.is_empty() {
+                self.order.remove(&key);
+            }
         }
     }
-}
 
-fn holds(b: &Buckets, key: (u32, u32, u32), idx: u32) -> bool {
-    b.get(&key).is_some_and(|v| v.binary_search(&idx).is_ok())
+    fn get(&self, key: &Key) -> Option<&[u32]> {
+        self.order
+            .get(key)
+            .map(|&s| self.lists[s as usize].as_slice())
+    }
+
+    fn holds(&self, key: Key, idx: u32) -> bool {
+        self.get(&key)
+            .is_some_and(|v| v.binary_search(&idx).is_ok())
+    }
+
+    /// The non-empty buckets with keys in `r`, in key order.
+    fn range(&self, r: std::ops::RangeInclusive<Key>) -> impl Iterator<Item = (&Key, &[u32])> + '_ {
+        self.order
+            .range(r)
+            .map(|(k, &s)| (k, self.lists[s as usize].as_slice()))
+    }
+
+    fn filed(&self) -> usize {
+        self.order
+            .values()
+            .map(|&s| self.lists[s as usize].len())
+            .sum()
+    }
 }
 
 /// Where an ACTIVE instance is filed: (zone, free memory, free CPU).
@@ -135,12 +185,12 @@ impl PlacementIndex {
             return;
         }
         if let Some((z, m, c)) = had {
-            take(&mut self.memory, (z, m, c), idx);
-            take(&mut self.cpu, (z, c, m), idx);
+            self.memory.take((z, m, c), idx);
+            self.cpu.take((z, c, m), idx);
         }
         if let Some((z, m, c)) = want {
-            put(&mut self.memory, (z, m, c), idx);
-            put(&mut self.cpu, (z, c, m), idx);
+            self.memory.put((z, m, c), idx);
+            self.cpu.put((z, c, m), idx);
         }
         self.filed[i] = want;
         for s in &mut self.shapes {
@@ -167,7 +217,7 @@ impl PlacementIndex {
     /// Whether the index files exactly the ACTIVE instances, as they are now.
     pub fn agrees_with(&self, instances: &[Instance]) -> bool {
         let active = instances.iter().filter(|i| filing(i).is_some()).count();
-        let filed = |b: &Buckets| b.values().map(Vec::len).sum::<usize>();
+        let filed = |b: &Buckets| b.filed();
         let zone_counts_agree = self.shapes.iter().all(|s| {
             let mut n = vec![0u32; s.per_zone.len()];
             for (z, m, c) in instances.iter().filter_map(filing) {
@@ -187,8 +237,8 @@ impl PlacementIndex {
                 let want = filing(inst);
                 self.filed.get(i).copied().flatten() == want
                     && want.is_none_or(|(z, m, c)| {
-                        holds(&self.memory, (z, m, c), i as u32)
-                            && holds(&self.cpu, (z, c, m), i as u32)
+                        self.memory.holds((z, m, c), i as u32)
+                            && self.cpu.holds((z, c, m), i as u32)
                     })
                     && self.shapes.iter().all(|s| {
                         let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
@@ -242,6 +292,6 @@ impl PlacementIndex {
     ) -> impl Iterator<Item = &[u32]> + '_ {
         self.buckets(r)
             .range((az, free, other_min)..=(az, free, u32::MAX))
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| v)
     }
 }

@@ -78,6 +78,15 @@ impl Sim<'_> {
     /// uses, from what it runs (services) or has launched (jobs).
     fn next_share(&self, owner: Owner) -> (usize, ProviderShare) {
         let c = &self.cluster;
+        let choice = match owner {
+            Owner::Service(s) => &c.services[s as usize].capacity,
+            Owner::Job(j) => &c.jobs[j as usize].capacity,
+        };
+        // Without capacity providers there is nothing to count: this runs
+        // for every task launched.
+        if matches!(choice, CapacityChoice::Ec2) {
+            return (0, choice.share(0));
+        }
         let (choice, counts): (&CapacityChoice, Vec<u32>) = match owner {
             Owner::Service(s) => {
                 let svc = &c.services[s as usize];

@@ -372,11 +372,12 @@ impl<'r> Sim<'r> {
                 .count() as u32
         });
         s.providers.clear();
-        s.providers.extend(
-            c.providers
-                .iter()
-                .map(|p| (c.live_instances.get(p.group as usize).copied().unwrap_or(0), p.reservation)),
-        );
+        s.providers.extend(c.providers.iter().map(|p| {
+            (
+                c.live_instances.get(p.group as usize).copied().unwrap_or(0),
+                p.reservation,
+            )
+        }));
         s.loads.clear();
         s.loads.extend(
             c.services
