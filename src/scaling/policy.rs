@@ -156,6 +156,11 @@ impl ScalingState {
         let (mut seen, mut oldest_minute) = (1usize, newest_minute);
         let mut hits = u32::from(breach(Workload::value(&newest, metric)));
         for d in visible.take(n.saturating_sub(1)) {
+            // Too few breaches left to reach `needed`: the alarm stays OK
+            // (usually decided by the newest datapoint alone).
+            if hits as usize + (n - seen) < needed as usize {
+                return None;
+            }
             seen += 1;
             oldest_minute = d.0;
             hits += u32::from(breach(Workload::value(&d.2, metric)));
