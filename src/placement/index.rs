@@ -272,26 +272,35 @@ impl PlacementIndex {
         }
     }
 
-    /// The least free amount of `r`, at least `min`, among the ACTIVE
-    /// instances of zone `az` with at least `other_min` of the other resource.
-    pub fn least(&self, r: Resource, az: u32, min: u32, other_min: u32) -> Option<u32> {
-        self.buckets(r)
-            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
-            .find(|((_, _, other), _)| *other >= other_min)
-            .map(|((_, free, _), _)| *free)
-    }
-
-    /// The ACTIVE instances of zone `az` with exactly `free` of `r` and at
-    /// least `other_min` of the other resource, as sorted lists.
-    pub fn tied(
-        &self,
+    /// Binpack's ties in zone `az`: the least free amount of `r`, at least
+    /// `min`, among the ACTIVE instances with at least `other_min` of the
+    /// other resource. Zones are asked in turn with the best amount so far:
+    /// a zone with less clears `lists` and sets `best`, a zone with as much
+    /// adds its buckets (sorted lists of instances) to `lists`, and a zone
+    /// with more adds nothing. One walk per zone, stopped past `best`.
+    pub fn tightest_in<'a>(
+        &'a self,
         r: Resource,
         az: u32,
-        free: u32,
-        other_min: u32,
-    ) -> impl Iterator<Item = &[u32]> + '_ {
-        self.buckets(r)
-            .range((az, free, other_min)..=(az, free, u32::MAX))
-            .map(|(_, v)| v)
+        (min, other_min): (u32, u32),
+        best: &mut Option<u32>,
+        lists: &mut Vec<&'a [u32]>,
+    ) {
+        for (&(_, free, other), v) in self
+            .buckets(r)
+            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
+        {
+            if best.is_some_and(|b| free > b) {
+                break;
+            }
+            if other < other_min {
+                continue;
+            }
+            if best.is_none_or(|b| free < b) {
+                lists.clear();
+                *best = Some(free);
+            }
+            lists.push(v);
+        }
     }
 }

@@ -300,17 +300,13 @@ fn counted(
         Resource::Cpu => (req.cpu, req.memory),
         Resource::Memory => (req.memory, req.cpu),
     };
-    let Some(v) = zones
-        .iter()
-        .filter_map(|&z| ix.least(r, z, need, other))
-        .min()
-    else {
+    let (mut best, mut lists) = (None, Vec::new());
+    for &z in &zones {
+        ix.tightest_in(r, z, (need, other), &mut best, &mut lists);
+    }
+    if best.is_none() {
         return Some(None);
-    };
-    let lists: Vec<&[u32]> = zones
-        .iter()
-        .flat_map(|&z| ix.tied(r, z, v, other))
-        .collect();
+    }
     let n: usize = lists.iter().map(|l| l.len()).sum();
     let k = if n > 1 { rng.random_range(0..n) } else { 0 };
     Some(Some(kth(&lists, k)))
