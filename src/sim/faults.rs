@@ -75,7 +75,10 @@ impl Sim<'_> {
                 } if spot => self.exp_after(*r).map(|d| (d, Ev::SpotNotice(idx))),
                 _ => None,
             };
-            if let Some((delay, ev)) = at {
+            // As for tasks: a failure drawn past the end is not queued.
+            if let Some((delay, ev)) = at
+                && self.now().saturating_add(delay) <= self.duration
+            {
                 self.queue.schedule_in(delay, ev);
             }
         }
