@@ -6,6 +6,9 @@ use crate::model::{CapacityChoice, Owner, ProviderShare, StopReason, Task, TaskS
 use crate::placement::{self, Request};
 use rand::RngExt;
 
+/// What makes two waiting tasks ask for the same placement.
+pub(super) type RequestShape = (Owner, u32, u32, Option<u32>);
+
 impl Sim<'_> {
     fn owner_rng(&mut self, owner: Owner) -> &mut SimRng {
         match owner {
@@ -221,15 +224,16 @@ impl Sim<'_> {
             if queue.is_empty() {
                 continue;
             }
-            let pending: Vec<u32> = queue.drain(..).collect();
-            let mut still = Vec::new();
+            // Taken, not borrowed: placing may stop a task and come back
+            // here, which then finds empty buffers and makes its own.
+            let (mut pending, mut still, mut failed) = std::mem::take(&mut self.retry_buffers);
+            pending.extend(queue.drain(..));
             // A request that found no instance finds none again until a
             // placement changes the cluster (placements only take room, but
             // may satisfy an affinity), so identical waiting tasks behind it
             // are not asked: a long queue costs one try per completion,
             // not one per waiting task.
-            let mut failed: Vec<(Owner, u32, u32, Option<u32>)> = Vec::new();
-            for key in pending {
+            for &key in &pending {
                 let t = &self.cluster.tasks[key];
                 let shape = (t.owner, t.taskdef, t.group, t.asg);
                 if t.target_instance.is_none() && failed.contains(&shape) {
@@ -250,7 +254,10 @@ impl Sim<'_> {
             } else {
                 &mut self.waiting
             };
-            queue.extend(still);
+            queue.extend(still.drain(..));
+            pending.clear();
+            failed.clear();
+            self.retry_buffers = (pending, still, failed);
         }
     }
 

@@ -128,6 +128,10 @@ pub struct Sim<'r> {
     /// ECS reserves capacity for them ahead of replica tasks.
     waiting_daemon: VecDeque<u32>,
     waiting: VecDeque<u32>,
+    /// Buffers `retry_waiting` reuses: it runs after every task that frees
+    /// capacity, and allocating three lists each time was a tenth of a
+    /// small cluster's run.
+    retry_buffers: (Vec<u32>, Vec<u32>, Vec<lifecycle::RequestShape>),
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
     faults: Vec<crate::faults::Fault>,
@@ -182,6 +186,7 @@ impl<'r> Sim<'r> {
                 .collect(),
             waiting_daemon: VecDeque::new(),
             waiting: VecDeque::new(),
+            retry_buffers: Default::default(),
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
             faults: scenario.faults.clone(),
