@@ -19,14 +19,21 @@ type Key = (u32, u32, u32);
 /// with exactly that, in index order: binpack's ties are whole buckets.
 ///
 /// Every placement and stop moves an instance between two buckets. Finding
-/// a bucket by hashing and keeping an emptied bucket's list for when its key
-/// comes back makes a move cheap; the ordered map, which the walks read,
-/// changes only when a bucket empties or fills, and holds no empty bucket.
+/// a bucket by hashing and keeping an emptied bucket (its list, and its key
+/// in the ordered map the walks read) for when its key comes back makes a
+/// move cheap: a small cluster's instances go back and forth between a few
+/// keys. Walks skip empty buckets; they are swept from the ordered map once
+/// they outnumber the others, so a walk never pays for many.
 #[derive(Debug, Clone, Default)]
 struct Buckets {
     order: BTreeMap<Key, u32>,
     slot: FxHashMap<Key, u32>,
     lists: Vec<Vec<u32>>,
+    /// Per slot: whether its key is in `order`.
+    ordered: Vec<bool>,
+    /// Buckets in `order` that are empty, and that are not.
+    empty: usize,
+    full: usize,
 }
 
 impl Buckets {
@@ -36,13 +43,20 @@ impl Buckets {
             None => {
                 let s = self.lists.len() as u32;
                 self.lists.push(Vec::new());
+                self.ordered.push(false);
                 self.slot.insert(key, s);
                 s
             }
         };
         let v = &mut self.lists[slot as usize];
         if v.is_empty() {
-            self.order.insert(key, slot);
+            self.full += 1;
+            if self.ordered[slot as usize] {
+                self.empty -= 1;
+            } else {
+                self.order.insert(key, slot);
+                self.ordered[slot as usize] = true;
+            }
         }
         let p = v.partition_point(|&x| x < idx);
         v.insert(p, idx);
@@ -56,15 +70,30 @@ impl Buckets {
         if let Ok(p) = v.binary_search(&idx) {
             v.remove(p);
             if v.is_empty() {
-                self.order.remove(&key);
+                self.full -= 1;
+                self.empty += 1;
+                if self.empty > self.full + 64 {
+                    self.sweep();
+                }
             }
         }
+    }
+
+    fn sweep(&mut self) {
+        let (lists, ordered) = (&self.lists, &mut self.ordered);
+        self.order.retain(|_, &mut s| {
+            let keep = !lists[s as usize].is_empty();
+            ordered[s as usize] = keep;
+            keep
+        });
+        self.empty = 0;
     }
 
     fn get(&self, key: &Key) -> Option<&[u32]> {
         self.order
             .get(key)
             .map(|&s| self.lists[s as usize].as_slice())
+            .filter(|v| !v.is_empty())
     }
 
     fn holds(&self, key: Key, idx: u32) -> bool {
@@ -77,6 +106,7 @@ impl Buckets {
         self.order
             .range(r)
             .map(|(k, &s)| (k, self.lists[s as usize].as_slice()))
+            .filter(|(_, v)| !v.is_empty())
     }
 
     fn filed(&self) -> usize {
