@@ -1,11 +1,11 @@
 //! Streaming CSV writers: each task row is written when the task stops, so a
 //! run never holds the whole task history in memory.
 
+use super::csv_line::CsvLines;
 use crate::engine::SimTime;
 use crate::engine::time::format_secs;
 use crate::model::{Cluster, Owner, Task};
 use crate::sim::{Recorder, Sample};
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -28,75 +28,32 @@ pub const TASK_COLUMNS: &[&str] = &[
     "last_status",
 ];
 
-/// Writes `tasks.csv` and `timeseries.csv` as the run goes.
+/// Writes `tasks.csv`, `timeseries.csv` and `scaling.csv` as the run goes.
 pub struct CsvRecorder {
-    tasks: csv::Writer<BufWriter<File>>,
-    series: csv::Writer<BufWriter<File>>,
-    scaling: csv::Writer<BufWriter<File>>,
+    tasks: CsvLines,
+    series: CsvLines,
+    scaling: CsvLines,
     end: SimTime,
     error: Option<csv::Error>,
-    row: Row,
-}
-
-/// One CSV row built in a single reused buffer: the per-minute row has
-/// hundreds of fields, and a `String` each dominated writing it.
-#[derive(Default)]
-struct Row {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl Row {
-    fn clear(&mut self) {
-        self.text.clear();
-        self.ends.clear();
-    }
-
-    fn str(&mut self, v: &str) {
-        self.text.push_str(v);
-        self.ends.push(self.text.len());
-    }
-
-    fn fmt(&mut self, v: std::fmt::Arguments) {
-        // Writing into a String cannot fail.
-        let _ = self.text.write_fmt(v);
-        self.ends.push(self.text.len());
-    }
-
-    /// Milliseconds as seconds with three decimals, as `format_secs` writes them.
-    fn secs(&mut self, ms: SimTime) {
-        self.fmt(format_args!("{}.{:03}", ms / 1000, ms % 1000));
-    }
-
-    fn opt_secs(&mut self, ms: Option<SimTime>) {
-        match ms {
-            Some(ms) => self.secs(ms),
-            None => self.str(""),
-        }
-    }
-
-    fn fields(&self) -> impl Iterator<Item = &str> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b])
-    }
 }
 
 fn opt_secs(t: Option<SimTime>) -> String {
     t.map(format_secs).unwrap_or_default()
 }
 
-fn pct(part: u64, whole: u64) -> String {
-    pct_wide(u128::from(part), u128::from(whole))
-}
-
 /// `part / whole` in percent with two decimals, rounded half up. Integer
 /// arithmetic, so the text never depends on float printing.
 pub fn pct_wide(part: u128, whole: u128) -> String {
-    if whole == 0 {
-        return "0.00".into();
-    }
-    let hundredths = (part * 10_000 + whole / 2) / whole;
+    let hundredths = pct_hundredths(part, whole);
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// `part / whole` in hundredths of a percent, rounded half up (0 when `whole` is 0).
+pub fn pct_hundredths(part: u128, whole: u128) -> u128 {
+    if whole == 0 {
+        return 0;
+    }
+    (part * 10_000 + whole / 2) / whole
 }
 
 impl CsvRecorder {
@@ -106,14 +63,9 @@ impl CsvRecorder {
         end: SimTime,
         with_faults: bool,
     ) -> Result<Self, csv::Error> {
-        let open = |name: &str| -> Result<csv::Writer<BufWriter<File>>, csv::Error> {
-            Ok(csv::Writer::from_writer(BufWriter::with_capacity(
-                1 << 16,
-                File::create(dir.join(name))?,
-            )))
-        };
+        let open = |name: &str| CsvLines::create(&dir.join(name));
         let mut tasks = open("tasks.csv")?;
-        tasks.write_record(TASK_COLUMNS)?;
+        tasks.record(TASK_COLUMNS)?;
         let mut series = open("timeseries.csv")?;
         let mut header: Vec<String> = [
             "time_s",
@@ -155,9 +107,9 @@ impl CsvRecorder {
         if with_faults {
             header.push("incidents_open".into());
         }
-        series.write_record(&header)?;
+        series.record(&header)?;
         let mut scaling = open("scaling.csv")?;
-        scaling.write_record([
+        scaling.record([
             "time_s",
             "target_kind",
             "target",
@@ -175,13 +127,12 @@ impl CsvRecorder {
             scaling,
             end,
             error: None,
-            row: Row::default(),
         })
     }
 
-    fn keep(&mut self, r: Result<(), csv::Error>) {
+    fn keep(&mut self, r: std::io::Result<()>) {
         if let Err(e) = r {
-            self.error.get_or_insert(e);
+            self.error.get_or_insert(e.into());
         }
     }
 
@@ -202,82 +153,80 @@ impl Recorder for CsvRecorder {
         self.end = end;
     }
     fn scaling(&mut self, _c: &Cluster, d: &crate::scaling::Decision) {
-        let r = self.scaling.write_record([
-            format_secs(d.time),
-            d.target_kind.to_string(),
-            d.target.clone(),
-            d.policy.to_string(),
-            d.from.to_string(),
-            d.to.to_string(),
-            d.metric.map(|m| m.name()).unwrap_or("").to_string(),
-            format!("{:.3}", d.value),
-            format!("{:.3}", d.threshold),
-            d.reason.clone(),
-        ]);
+        let w = &mut self.scaling;
+        w.secs(d.time);
+        w.str(d.target_kind);
+        w.str(&d.target);
+        w.str(d.policy);
+        w.uint(u64::from(d.from));
+        w.uint(u64::from(d.to));
+        w.str(d.metric.map(|m| m.name()).unwrap_or(""));
+        w.fixed(d.value, 3);
+        w.fixed(d.threshold, 3);
+        w.str(&d.reason);
+        let r = w.end_row();
         self.keep(r);
     }
 
     fn task_done(&mut self, c: &Cluster, t: &Task) {
         let inst = t.instance.map(|i| &c.instances[i as usize]);
         let wait = t.placed.unwrap_or(t.stopped.unwrap_or(self.end)) - t.created;
-        let row = &mut self.row;
-        row.clear();
-        row.fmt(format_args!("{}", t.serial));
-        row.str(c.owner_name(t.owner));
-        row.str(&c.taskdefs[t.taskdef as usize].family);
-        row.str(t.capacity.launch_type());
-        row.str(inst.map_or("", |i| i.id.as_str()));
-        row.str(c.task_az(t).map_or("", |z| c.azs[z as usize].as_str()));
-        row.secs(t.created);
-        row.opt_secs(t.started);
-        row.opt_secs(t.stopped);
-        row.str(t.stop_reason.map_or("", |r| r.as_str()));
-        row.secs(wait);
-        row.str(match t.owner {
+        let w = &mut self.tasks;
+        w.uint(t.serial);
+        w.str(c.owner_name(t.owner));
+        w.str(&c.taskdefs[t.taskdef as usize].family);
+        w.str(t.capacity.launch_type());
+        w.str(inst.map_or("", |i| i.id.as_str()));
+        w.str(c.task_az(t).map_or("", |z| c.azs[z as usize].as_str()));
+        w.secs(t.created);
+        w.opt_secs(t.started);
+        w.opt_secs(t.stopped);
+        w.str(t.stop_reason.map_or("", |r| r.as_str()));
+        w.secs(wait);
+        w.str(match t.owner {
             Owner::Service(_) => "service",
             Owner::Job(_) => "job",
         });
-        row.opt_secs(t.placed);
-        row.str(t.stop_reason.map_or("", |r| r.code()));
-        row.str(t.state.as_str());
-        let r = self.tasks.write_record(self.row.fields());
+        w.opt_secs(t.placed);
+        w.str(t.stop_reason.map_or("", |r| r.code()));
+        w.str(t.state.as_str());
+        let r = w.end_row();
         self.keep(r);
     }
 
     fn sample(&mut self, s: &Sample) {
-        let row = &mut self.row;
-        row.clear();
-        row.secs(s.time);
-        row.fmt(format_args!("{}", s.instances));
-        row.str(&pct(s.cpu_reserved, s.cpu_registered));
-        row.str(&pct(s.memory_reserved, s.memory_registered));
-        row.fmt(format_args!("{}", s.tasks_running));
-        row.fmt(format_args!("{}", s.tasks_pending));
-        for (d, r, p) in &s.services {
-            row.fmt(format_args!("{d}"));
-            row.fmt(format_args!("{r}"));
-            row.fmt(format_args!("{p}"));
+        let w = &mut self.series;
+        w.secs(s.time);
+        w.uint(u64::from(s.instances));
+        w.pct(s.cpu_reserved, s.cpu_registered);
+        w.pct(s.memory_reserved, s.memory_registered);
+        w.uint(s.tasks_running);
+        w.uint(s.tasks_pending);
+        for &(d, r, p) in &s.services {
+            w.uint(u64::from(d));
+            w.uint(r);
+            w.uint(u64::from(p));
         }
-        for (r, p) in &s.jobs {
-            row.fmt(format_args!("{r}"));
-            row.fmt(format_args!("{p}"));
+        for &(r, p) in &s.jobs {
+            w.uint(r);
+            w.uint(u64::from(p));
         }
         for (r, actions) in &s.loads {
-            row.fmt(format_args!("{:.3}", r.demand_rps));
-            row.fmt(format_args!("{:.3}", r.served_rps));
-            row.fmt(format_args!("{:.2}", r.cpu_pct));
-            row.fmt(format_args!("{:.2}", r.memory_pct));
-            row.fmt(format_args!("{:.3}", r.latency_factor));
-            row.fmt(format_args!("{actions}"));
+            w.fixed(r.demand_rps, 3);
+            w.fixed(r.served_rps, 3);
+            w.fixed(r.cpu_pct, 2);
+            w.fixed(r.memory_pct, 2);
+            w.fixed(r.latency_factor, 3);
+            w.uint(*actions);
         }
-        for (n, res) in &s.providers {
-            row.fmt(format_args!("{n}"));
-            row.fmt(format_args!("{res:.1}"));
+        for &(n, res) in &s.providers {
+            w.uint(u64::from(n));
+            w.fixed(res, 1);
         }
         if let Some(n) = s.incidents_open {
-            row.fmt(format_args!("{n}"));
+            w.uint(u64::from(n));
         }
-        let r = self.series.write_record(self.row.fields());
+        let r = w.end_row();
         self.keep(r);
     }
 }
@@ -395,9 +344,9 @@ pub fn write_incidents(
 mod tests {
     #[test]
     fn percent_is_exact_text() {
-        assert_eq!(super::pct(1, 3), "33.33");
-        assert_eq!(super::pct(2, 3), "66.67");
-        assert_eq!(super::pct(0, 0), "0.00");
-        assert_eq!(super::pct(5, 5), "100.00");
+        assert_eq!(super::pct_wide(1, 3), "33.33");
+        assert_eq!(super::pct_wide(2, 3), "66.67");
+        assert_eq!(super::pct_wide(0, 0), "0.00");
+        assert_eq!(super::pct_wide(5, 5), "100.00");
     }
 }

@@ -1,5 +1,6 @@
 //! Results of a run: CSV files, `summary.json`, written atomically.
 
+mod csv_line;
 pub mod csv_out;
 pub mod html;
 pub mod price;

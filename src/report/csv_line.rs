@@ -1,0 +1,299 @@
+//! A CSV file written one line at a time into a reused buffer, for the
+//! files that get a row per task or per minute. It writes exactly what the
+//! csv crate writes (fields quoted only when they hold a comma, a quote or
+//! a line break, quotes doubled, a lone empty field as `""`, `\n` after each
+//! record), without the crate's per-byte scan and `fmt` machinery: those
+//! were over half of a run that writes its files.
+
+use crate::engine::SimTime;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+pub struct CsvLines {
+    out: BufWriter<File>,
+    line: Vec<u8>,
+    fields: usize,
+}
+
+const POW10: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+impl CsvLines {
+    pub fn create(path: &Path) -> io::Result<CsvLines> {
+        Ok(CsvLines {
+            out: BufWriter::with_capacity(1 << 16, File::create(path)?),
+            line: Vec::with_capacity(256),
+            fields: 0,
+        })
+    }
+
+    fn sep(&mut self) {
+        if self.fields > 0 {
+            self.line.push(b',');
+        }
+        self.fields += 1;
+    }
+
+    pub fn str(&mut self, s: &str) {
+        self.sep();
+        push_quoted(&mut self.line, s.as_bytes());
+    }
+
+    pub fn uint(&mut self, v: u64) {
+        self.sep();
+        self.line
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// Milliseconds as seconds with three decimals (`format_secs`'s text).
+    pub fn secs(&mut self, ms: SimTime) {
+        self.sep();
+        push_scaled(&mut self.line, ms, 3);
+    }
+
+    pub fn opt_secs(&mut self, ms: Option<SimTime>) {
+        match ms {
+            Some(ms) => self.secs(ms),
+            None => self.str(""),
+        }
+    }
+
+    /// `v` with `decimals` decimals, the text of `format!("{v:.decimals$}")`.
+    pub fn fixed(&mut self, v: f64, decimals: usize) {
+        self.sep();
+        push_fixed(&mut self.line, v, decimals);
+    }
+
+    /// `part / whole` in percent with two decimals (`csv_out::pct_wide`'s text).
+    pub fn pct(&mut self, part: u64, whole: u64) {
+        self.sep();
+        let h = super::csv_out::pct_hundredths(u128::from(part), u128::from(whole));
+        match u64::try_from(h) {
+            Ok(h) => push_scaled(&mut self.line, h, 2),
+            Err(_) => push_quoted(
+                &mut self.line,
+                super::csv_out::pct_wide(part.into(), whole.into()).as_bytes(),
+            ),
+        }
+    }
+
+    /// Ends the record and hands it to the file.
+    pub fn end_row(&mut self) -> io::Result<()> {
+        if self.line.is_empty() {
+            // A record of one empty field, which would otherwise read as no record.
+            self.line.extend_from_slice(b"\"\"");
+        }
+        self.line.push(b'\n');
+        let r = self.out.write_all(&self.line);
+        self.line.clear();
+        self.fields = 0;
+        r
+    }
+
+    /// Writes a whole record of text fields.
+    pub fn record<S: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = S>) -> io::Result<()> {
+        for f in fields {
+            self.str(f.as_ref());
+        }
+        self.end_row()
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn push_quoted(line: &mut Vec<u8>, s: &[u8]) {
+    if !s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        line.extend_from_slice(s);
+        return;
+    }
+    line.push(b'"');
+    for &b in s {
+        if b == b'"' {
+            line.push(b'"');
+        }
+        line.push(b);
+    }
+    line.push(b'"');
+}
+
+/// `units / 10^decimals` written with exactly `decimals` decimals.
+fn push_scaled(line: &mut Vec<u8>, units: u64, decimals: usize) {
+    let p = POW10[decimals];
+    line.extend_from_slice(itoa::Buffer::new().format(units / p).as_bytes());
+    if decimals > 0 {
+        let mut frac = units % p;
+        let mut digits = [b'0'; 20];
+        for d in digits[..decimals].iter_mut().rev() {
+            *d = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        line.push(b'.');
+        line.extend_from_slice(&digits[..decimals]);
+    }
+}
+
+/// The text `format!("{v:.decimals$}")` gives. The common case (a finite,
+/// non-negative value that is not exactly halfway between two outputs) is
+/// rounded here from the float's exact binary value, as the standard
+/// library does; the rest is left to the standard library.
+pub fn push_fixed(line: &mut Vec<u8>, v: f64, decimals: usize) {
+    match scaled_exact(v, decimals) {
+        Some(units) => push_scaled(line, units, decimals),
+        None => {
+            // Writing into a Vec cannot fail.
+            let _ = write!(line, "{v:.decimals$}");
+        }
+    }
+}
+
+/// `v × 10^decimals` rounded to the nearest integer, when that is certain:
+/// `None` for negative, non-finite and huge values, and for exact ties.
+fn scaled_exact(v: f64, decimals: usize) -> Option<u64> {
+    if !v.is_finite() || v.is_sign_negative() || v >= 9.007_199_254_740_992e15 || decimals > 12 {
+        return None;
+    }
+    let bits = v.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    // v = m × 2^e exactly.
+    let (m, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), exp - 1075)
+    };
+    // Below 2^53 × 10^12 < 2^93: fits.
+    let num = u128::from(m) * u128::from(POW10[decimals]);
+    if e >= 0 {
+        return u64::try_from(num << e).ok();
+    }
+    let s = e.unsigned_abs();
+    if s >= 128 {
+        // num < 2^93 is below half of 2^s: rounds to 0.
+        return Some(0);
+    }
+    let (q, r, half) = (num >> s, num & ((1u128 << s) - 1), 1u128 << (s - 1));
+    let q = match r.cmp(&half) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => return None,
+    };
+    u64::try_from(q).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed(v: f64, d: usize) -> String {
+        let mut b = Vec::new();
+        push_fixed(&mut b, v, d);
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn fixed_matches_std_formatting() {
+        let mut vals = vec![
+            0.0,
+            -0.0,
+            0.0005,
+            0.0015,
+            0.125,
+            0.375,
+            1.0005,
+            2.675,
+            1e-300,
+            5e-324,
+            0.1,
+            0.7,
+            99.995,
+            100.0,
+            123456.789,
+            9.007e15,
+            1e17,
+            -1.5,
+            -0.0004,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        // Values on and around every step of a few decimals.
+        for k in 0..20_000u32 {
+            let x = f64::from(k) / 1000.0;
+            vals.extend([x, x + 0.0005, x - 0.0005, x / 7.0, x * 1.000_000_1]);
+        }
+        let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..50_000 {
+            // Random bit patterns of every magnitude.
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            vals.push(f64::from_bits(s));
+            vals.push((s % 10_000_000) as f64 / 64.0);
+        }
+        for v in vals {
+            for d in [0, 1, 2, 3, 10] {
+                assert_eq!(fixed(v, d), format!("{v:.d$}"), "{v:e} with {d} decimals");
+            }
+        }
+    }
+
+    #[test]
+    fn quoting_is_the_csv_crate_s() {
+        let rows: Vec<Vec<&str>> = vec![
+            vec!["a", "b,c", "say \"hi\"", "line\nbreak", "cr\r", ""],
+            vec![""],
+            vec!["", ""],
+            vec!["plain"],
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut w = CsvLines::create(&path).unwrap();
+        for r in &rows {
+            w.record(r).unwrap();
+        }
+        w.flush().unwrap();
+        let mut theirs = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
+        for r in &rows {
+            theirs.write_record(r).unwrap();
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), theirs.into_inner().unwrap());
+    }
+
+    #[test]
+    fn numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.csv");
+        let mut w = CsvLines::create(&path).unwrap();
+        w.uint(0);
+        w.uint(u64::MAX);
+        w.secs(0);
+        w.secs(1_234_567);
+        w.opt_secs(None);
+        w.fixed(2.5, 1);
+        w.pct(1, 3);
+        w.pct(0, 0);
+        w.pct(u64::MAX, 1);
+        w.end_row().unwrap();
+        w.flush().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!(
+                "0,{},0.000,1234.567,,2.5,33.33,0.00,{}\n",
+                u64::MAX,
+                super::super::csv_out::pct_wide(u64::MAX.into(), 1)
+            )
+        );
+    }
+}
