@@ -23,7 +23,7 @@ pub struct Instance {
     pub arch: Arch,
     pub az: u32,
     /// Built-in `ecs.*` attributes plus custom ones, as the query language sees them.
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: std::sync::Arc<BTreeMap<String, String>>,
     /// Registered CPU units and MiB available to tasks.
     pub cpu: u32,
     pub memory: u32,

@@ -5,6 +5,7 @@ use super::instance::{Instance, InstanceStatus};
 use super::taskdef::Arch;
 use crate::engine::{Dist, Level, SimTime};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What every instance of an instance group looks like.
 #[derive(Debug, Clone)]
@@ -13,7 +14,10 @@ pub struct InstanceTemplate {
     pub instance_type: String,
     pub arch: Arch,
     pub zones: Vec<u32>,
-    pub attributes: BTreeMap<String, String>,
+    /// Per cluster zone, the attributes its instances carry (the group's
+    /// custom ones and ECS's own): shared by all of them, as a large group
+    /// has thousands of instances and a map each was a third of its memory.
+    pub attributes: Vec<Arc<BTreeMap<String, String>>>,
     pub cpu: u32,
     pub memory: u32,
     pub spot: bool,
@@ -21,21 +25,31 @@ pub struct InstanceTemplate {
     pub launch_delay: Dist,
 }
 
+/// The attributes of an instance of this type and architecture in each of
+/// `zones`: the custom ones plus the `ecs.*` ones ECS sets.
+pub fn zone_attributes(
+    custom: &BTreeMap<String, String>,
+    instance_type: &str,
+    arch: Arch,
+    zones: &[String],
+) -> Vec<Arc<BTreeMap<String, String>>> {
+    zones
+        .iter()
+        .map(|az| {
+            let mut a = custom.clone();
+            a.insert("ecs.availability-zone".into(), az.clone());
+            a.insert("ecs.instance-type".into(), instance_type.into());
+            a.insert("ecs.os-type".into(), "linux".into());
+            a.insert("ecs.cpu-architecture".into(), arch.as_str().into());
+            Arc::new(a)
+        })
+        .collect()
+}
+
 impl InstanceTemplate {
     /// A new instance numbered `idx` in zone `az`, launched at `now`.
-    pub fn instance(
-        &self,
-        idx: usize,
-        az: u32,
-        az_name: &str,
-        now: SimTime,
-        status: InstanceStatus,
-    ) -> Instance {
-        let mut attributes = self.attributes.clone();
-        attributes.insert("ecs.availability-zone".into(), az_name.to_string());
-        attributes.insert("ecs.instance-type".into(), self.instance_type.clone());
-        attributes.insert("ecs.os-type".into(), "linux".into());
-        attributes.insert("ecs.cpu-architecture".into(), self.arch.as_str().into());
+    pub fn instance(&self, idx: usize, az: u32, now: SimTime, status: InstanceStatus) -> Instance {
+        let attributes = Arc::clone(&self.attributes[az as usize]);
         Instance {
             id: format!("i-{:017x}", idx + 1),
             group: self.group,

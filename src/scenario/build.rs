@@ -377,15 +377,7 @@ fn check_fits(
     let kinds: Vec<Instance> = cluster
         .templates
         .iter()
-        .map(|t| {
-            t.instance(
-                0,
-                t.zones[0],
-                &cluster.azs[t.zones[0] as usize],
-                0,
-                InstanceStatus::Active,
-            )
-        })
+        .map(|t| t.instance(0, t.zones[0], 0, InstanceStatus::Active))
         .collect();
     let pool: Vec<&Instance> = cluster
         .instances

@@ -96,7 +96,12 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
             instance_type: it.name.clone(),
             arch: it.arch,
             zones,
-            attributes: g.attributes.clone(),
+            attributes: crate::model::provider::zone_attributes(
+                &g.attributes,
+                &it.name,
+                it.arch,
+                &cluster.azs,
+            ),
             cpu: it.registered_cpu(),
             memory,
             spot,
@@ -113,13 +118,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
             let az = template.zones[n as usize % template.zones.len()];
             cluster.registered_cpu += u64::from(template.cpu);
             cluster.registered_memory += u64::from(template.memory);
-            let inst = template.instance(
-                idx,
-                az,
-                &cluster.azs[az as usize],
-                0,
-                InstanceStatus::Active,
-            );
+            let inst = template.instance(idx, az, 0, InstanceStatus::Active);
             cluster.add_instance(inst);
         }
         cluster.templates.push(template);

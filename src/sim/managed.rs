@@ -158,7 +158,7 @@ impl Sim<'_> {
                 return;
             };
             let idx = c.instances.len();
-            let inst = tpl.instance(idx, az, &c.azs[az as usize], now, InstanceStatus::Launching);
+            let inst = tpl.instance(idx, az, now, InstanceStatus::Launching);
             let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
             self.cluster.add_instance(inst);
             self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));
