@@ -287,11 +287,19 @@ impl PlacementIndex {
     }
 
     /// ACTIVE instances of zone `az` with at least `min` of the resource
-    /// free, as (free, instance), least free first, ties by instance index.
-    /// (Ties come by the other resource's free amount, then index.)
-    pub fn by_free(&self, r: Resource, az: u32, min: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+    /// and `other_min` of the other free, as (free, instance), least free
+    /// first, ties by instance index. (Ties come by the other resource's
+    /// free amount, then index.) Instances short of the other resource are
+    /// passed over a bucket at a time, not looked at one by one.
+    pub fn by_free(
+        &self,
+        r: Resource,
+        az: u32,
+        (min, other_min): (u32, u32),
+    ) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.buckets(r)
             .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
+            .filter(move |(k, _)| k.2 >= other_min)
             .flat_map(|(&(_, free, _), v)| v.iter().map(move |&i| (free, i)))
     }
 

@@ -251,11 +251,11 @@ fn indexed(
             }
             let mut cands: Vec<u32> = best
                 .iter()
-                .flat_map(|&z| ix.by_free(Resource::Memory, z, req.memory))
+                .flat_map(|&z| ix.by_free(Resource::Memory, z, (req.memory, req.cpu)))
                 .map(|(_, i)| i)
                 .filter(|&i| fits(i))
                 .collect();
-            cands.sort_unstable();
+            cands.sort();
             Some((cands, 1))
         }
         _ => None,
@@ -374,7 +374,7 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
             Some(s) => s.in_zone(z) > 0,
             None => cluster
                 .index
-                .by_free(Resource::Memory, z, req.memory)
+                .by_free(Resource::Memory, z, (req.memory, req.cpu))
                 .any(|(_, i)| fits(i)),
         };
         if any {
@@ -441,8 +441,8 @@ fn tightest(
     fits: &dyn Fn(u32) -> bool,
 ) -> Vec<u32> {
     let need = match r {
-        Resource::Cpu => req.cpu,
-        Resource::Memory => req.memory,
+        Resource::Cpu => (req.cpu, req.memory),
+        Resource::Memory => (req.memory, req.cpu),
     };
     let mut least: Option<u32> = None;
     let mut out = Vec::new();
@@ -461,7 +461,9 @@ fn tightest(
             }
         }
     }
-    out.sort_unstable();
+    // A few runs already in index order (a zone's buckets each are): the
+    // run-detecting stable sort merges them in near-linear time.
+    out.sort();
     out
 }
 
