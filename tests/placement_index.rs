@@ -6,6 +6,7 @@
 
 use ecsim::engine::{RngStreams, SimRng};
 use ecsim::model::{Cluster, InstanceStatus};
+use ecsim::placement::index::Keep;
 use ecsim::placement::{Constraint, Request, Resource, SpreadField, Strategy, choose};
 use rand::{Rng, RngExt};
 use std::path::Path;
@@ -80,9 +81,56 @@ fn book(c: &mut Cluster, inst: u32, group: u32, (cpu, mem): (u32, u32), on: bool
 
 #[test]
 fn indexed_placement_chooses_as_a_scan_does() {
+    chooses_as_a_scan_does(Keep::ALL);
+}
+
+/// A run keeps only the orderings by free amount its strategies read; a
+/// request whose strategies need one that is not kept is placed by the
+/// scan, and the rest of the index still answers as the scan does.
+#[test]
+fn an_index_without_some_orderings_chooses_as_a_scan_does() {
+    let mut c = cluster();
+    c.index_instances_for_strategies();
+    assert!(c.index.is_live());
+    // The services give no strategy: ECS's default spreads over zones
+    // (then instances), which reads the ordering by free memory only.
+    assert!(c.index.keeps(Resource::Memory) && !c.index.keeps(Resource::Cpu));
+    for (memory, cpu) in [(true, false), (false, true), (false, false)] {
+        chooses_as_a_scan_does(Keep { memory, cpu });
+    }
+}
+
+#[test]
+fn kept_orderings_follow_the_strategies() {
+    let az = Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into()));
+    let cpu = [Strategy::Binpack(Resource::Cpu)];
+    let keep = |lists: &[&[Strategy]]| Keep::for_strategies(lists.iter().copied());
+    assert_eq!(keep(&[&[Strategy::Random], &[]]), Keep::default());
+    assert_eq!(
+        keep(&[&cpu]),
+        Keep {
+            memory: false,
+            cpu: true
+        }
+    );
+    assert_eq!(
+        keep(&[std::slice::from_ref(&az)]),
+        Keep {
+            memory: true,
+            cpu: false
+        }
+    );
+    assert_eq!(keep(&[&[az, Strategy::Binpack(Resource::Cpu)]]), Keep::ALL);
+    assert_eq!(
+        keep(&[&[Strategy::Binpack(Resource::Memory)], &cpu]),
+        Keep::ALL
+    );
+}
+
+fn chooses_as_a_scan_does(keep: Keep) {
     let scan = cluster();
     let mut indexed = scan.clone();
-    indexed.index_instances();
+    indexed.index_instances_keeping(keep);
     assert!(indexed.index.is_live() && !scan.index.is_live());
     let mut clusters = [scan, indexed];
     let mut drive = RngStreams::new(3).stream("drive");

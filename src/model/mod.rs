@@ -52,10 +52,23 @@ impl Cluster {
     /// Starts keeping the placement index; from now on every change of an
     /// instance's reservations or status must be followed by `refile`.
     pub fn index_instances(&mut self) {
+        self.index_instances_keeping(crate::placement::index::Keep::ALL);
+    }
+
+    /// Indexes the instances with only the orderings by free amount that
+    /// the services' and jobs' placement strategies read (what a run does).
+    pub fn index_instances_for_strategies(&mut self) {
+        let lists = self.services.iter().map(|s| s.strategies.as_slice());
+        let lists = lists.chain(self.jobs.iter().map(|j| j.strategies.as_slice()));
+        self.index_instances_keeping(crate::placement::index::Keep::for_strategies(lists));
+    }
+
+    /// Indexes the instances keeping the orderings `keep` names.
+    pub fn index_instances_keeping(&mut self, keep: crate::placement::index::Keep) {
         let mut shapes: Vec<(u32, u32)> = self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect();
         shapes.sort_unstable();
         shapes.dedup();
-        self.index = crate::placement::index::PlacementIndex::build(&self.instances, shapes);
+        self.index = crate::placement::index::PlacementIndex::build(&self.instances, shapes, keep);
     }
 
     /// Adds a launched instance; instances are only ever added here.

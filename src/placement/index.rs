@@ -123,6 +123,10 @@ type Filing = (u32, u32, u32);
 #[derive(Debug, Clone, Default)]
 pub struct PlacementIndex {
     live: bool,
+    /// Whether the orderings by free memory and by free CPU are kept: a run
+    /// keeps only those its placement strategies read (a cluster placed
+    /// at random needs neither, and their upkeep was a quarter of its run).
+    keep: Keep,
     /// Keyed (zone, free memory MiB, free CPU units).
     memory: Buckets,
     /// Keyed (zone, free CPU units, free memory MiB).
@@ -131,6 +135,43 @@ pub struct PlacementIndex {
     filed: Vec<Option<Filing>>,
     /// Per task shape of the scenario, the ACTIVE instances with room for it.
     shapes: Vec<ShapeSet>,
+}
+
+/// Which orderings by free amount an index keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Keep {
+    pub memory: bool,
+    pub cpu: bool,
+}
+
+impl Keep {
+    pub const ALL: Keep = Keep {
+        memory: true,
+        cpu: true,
+    };
+
+    /// The orderings these strategy lists read: binpack its resource's,
+    /// spread over zones memory's (it finds zones with room through it).
+    pub fn for_strategies<'a>(lists: impl IntoIterator<Item = &'a [super::Strategy]>) -> Keep {
+        let mut k = Keep::default();
+        for s in lists.into_iter().flatten() {
+            match s {
+                super::Strategy::Binpack(Resource::Memory) | super::Strategy::Spread(_) => {
+                    k.memory = true
+                }
+                super::Strategy::Binpack(Resource::Cpu) => k.cpu = true,
+                _ => {}
+            }
+        }
+        k
+    }
+
+    fn has(self, r: Resource) -> bool {
+        match r {
+            Resource::Memory => self.memory,
+            Resource::Cpu => self.cpu,
+        }
+    }
 }
 
 /// The ACTIVE instances with at least `cpu` and `memory` free, as a bit
@@ -176,9 +217,10 @@ fn filing(inst: &Instance) -> Option<Filing> {
 impl PlacementIndex {
     /// An index of these instances, kept up to date from now on.
     /// `shapes` are the (CPU, memory) requests tasks will make.
-    pub fn build(instances: &[Instance], shapes: Vec<(u32, u32)>) -> Self {
+    pub fn build(instances: &[Instance], shapes: Vec<(u32, u32)>, keep: Keep) -> Self {
         let mut ix = PlacementIndex {
             live: true,
+            keep,
             shapes: shapes
                 .into_iter()
                 .map(|(cpu, memory)| ShapeSet {
@@ -200,6 +242,11 @@ impl PlacementIndex {
         self.live
     }
 
+    /// Whether the ordering by free `r` is kept (walks by it may be asked).
+    pub fn keeps(&self, r: Resource) -> bool {
+        self.live && self.keep.has(r)
+    }
+
     /// Re-files instance `idx` after its reservations or status changed.
     pub fn update(&mut self, idx: u32, inst: &Instance) {
         if !self.live {
@@ -215,12 +262,20 @@ impl PlacementIndex {
             return;
         }
         if let Some((z, m, c)) = had {
-            self.memory.take((z, m, c), idx);
-            self.cpu.take((z, c, m), idx);
+            if self.keep.memory {
+                self.memory.take((z, m, c), idx);
+            }
+            if self.keep.cpu {
+                self.cpu.take((z, c, m), idx);
+            }
         }
         if let Some((z, m, c)) = want {
-            self.memory.put((z, m, c), idx);
-            self.cpu.put((z, c, m), idx);
+            if self.keep.memory {
+                self.memory.put((z, m, c), idx);
+            }
+            if self.keep.cpu {
+                self.cpu.put((z, c, m), idx);
+            }
         }
         self.filed[i] = want;
         for s in &mut self.shapes {
@@ -260,15 +315,16 @@ impl PlacementIndex {
             }
             n == s.per_zone
         });
+        let expect = |kept: bool| if kept { active } else { 0 };
         zone_counts_agree
-            && filed(&self.memory) == active
-            && filed(&self.cpu) == active
+            && filed(&self.memory) == expect(self.keep.memory)
+            && filed(&self.cpu) == expect(self.keep.cpu)
             && instances.iter().enumerate().all(|(i, inst)| {
                 let want = filing(inst);
                 self.filed.get(i).copied().flatten() == want
                     && want.is_none_or(|(z, m, c)| {
-                        self.memory.holds((z, m, c), i as u32)
-                            && self.cpu.holds((z, c, m), i as u32)
+                        (!self.keep.memory || self.memory.holds((z, m, c), i as u32))
+                            && (!self.keep.cpu || self.cpu.holds((z, c, m), i as u32))
                     })
                     && self.shapes.iter().all(|s| {
                         let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);

@@ -236,7 +236,7 @@ fn indexed(
     fits: &dyn Fn(u32) -> bool,
 ) -> Option<(Vec<u32>, usize)> {
     let ix = &cluster.index;
-    if !ix.is_live() {
+    if !ix.is_live() || !orderings_kept(ix, req.strategies) {
         return None;
     }
     match req.strategies {
@@ -262,6 +262,16 @@ fn indexed(
     }
 }
 
+/// Whether the index keeps every ordering these strategies would walk
+/// (`index::Keep::for_strategies`); when not, placement scans.
+fn orderings_kept(ix: &index::PlacementIndex, strategies: &[Strategy]) -> bool {
+    strategies.iter().all(|s| match s {
+        Strategy::Binpack(r) => ix.keeps(*r),
+        Strategy::Spread(_) => ix.keeps(Resource::Memory),
+        _ => true,
+    })
+}
+
 /// Whether only CPU and memory decide where the task fits (no ports,
 /// architecture, Auto Scaling group or constraint to check per instance).
 fn resources_only(req: &Request) -> bool {
@@ -283,7 +293,11 @@ fn counted(
     rng: &mut SimRng,
 ) -> Option<Option<u32>> {
     let ix = &cluster.index;
-    if !ix.is_live() || req.only_instance.is_some() || !resources_only(req) {
+    if !ix.is_live()
+        || req.only_instance.is_some()
+        || !resources_only(req)
+        || !orderings_kept(ix, req.strategies)
+    {
         return None;
     }
     let ends = |rest: &[Strategy]| matches!(rest.first(), None | Some(Strategy::Random));

@@ -155,7 +155,7 @@ impl<'r> Sim<'r> {
     pub fn new(scenario: &Scenario, seed: u64, rec: &'r mut dyn Recorder) -> Self {
         let streams = RngStreams::new(seed);
         let mut cluster = scenario.cluster.clone();
-        cluster.index_instances();
+        cluster.index_instances_for_strategies();
         let service_rngs = cluster
             .services
             .iter()
