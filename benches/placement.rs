@@ -13,7 +13,7 @@ use std::hint::black_box;
 /// its cluster.
 fn cluster(n: usize) -> Cluster {
     let text = format!(
-        "name = \"b\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"a\", \"b\", \"c\"]\n[[instance_groups]]\nname = \"g\"\ninstance_type = \"m5.xlarge\"\ncount = {n}\n[[task_definitions]]\nfamily = \"t\"\ncpu = 512\nmemory = 1024\n[[services]]\nname = \"s\"\ntask_definition = \"t\"\ndesired_count = 0\n"
+        "name = \"b\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"a\", \"b\", \"c\"]\n[[instance_groups]]\nname = \"g\"\ninstance_type = \"m5.xlarge\"\ncount = {n}\n[[task_definitions]]\nfamily = \"t\"\ncpu = 512\nmemory = 1024\n[[services]]\nname = \"s\"\ntask_definition = \"t\"\ndesired_count = 0\n[[services]]\nname = \"fresh\"\ntask_definition = \"t\"\ndesired_count = 0\n"
     );
     let sc = ecsim::scenario::parse(std::path::Path::new("b.toml"), &text).unwrap();
     let mut c = sc.cluster;
@@ -43,17 +43,21 @@ fn bench(c: &mut Criterion) {
     for n in [100usize, 1_000, 10_000] {
         let cl = cluster(n);
         let mut rng = RngStreams::new(1).stream("bench");
-        for (name, strategies, constraints) in [
-            ("binpack", &binpack[..], &[][..]),
-            ("spread_az_binpack", &spread[..], &[][..]),
-            ("distinct_instance", &[][..], &distinct[..]),
+        // distinct_instance: group 0 already holds every instance, so the
+        // answer is "nowhere"; distinct_instance_fresh: a group with no
+        // task yet, so a uniform draw among every instance with room.
+        for (name, group, strategies, constraints) in [
+            ("binpack", 0, &binpack[..], &[][..]),
+            ("spread_az_binpack", 0, &spread[..], &[][..]),
+            ("distinct_instance", 0, &[][..], &distinct[..]),
+            ("distinct_instance_fresh", 1, &[][..], &distinct[..]),
         ] {
             let req = Request {
                 cpu: 512,
                 memory: 1024,
                 ports: &[],
                 arch: None,
-                group: 0,
+                group,
                 constraints: [constraints, &[]],
                 strategies,
                 only_instance: None,
