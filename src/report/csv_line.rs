@@ -16,10 +16,10 @@ pub struct CsvLines {
     fields: usize,
 }
 
-const POW10: [u64; 20] = {
-    let mut p = [1u64; 20];
+const POW10: [u64; 13] = {
+    let mut p = [1u64; 13];
     let mut i = 1;
-    while i < 20 {
+    while i < 13 {
         p[i] = p[i - 1] * 10;
         i += 1;
     }
@@ -45,6 +45,17 @@ impl CsvLines {
     pub fn str(&mut self, s: &str) {
         self.sep();
         push_quoted(&mut self.line, s.as_bytes());
+    }
+
+    /// A field already in its CSV form (`field_text`), or text known to need
+    /// no quotes (the simulator's own words): written without a scan.
+    pub fn raw(&mut self, text: &str) {
+        debug_assert!(
+            !needs_quotes(text.as_bytes()) || text.starts_with('"'),
+            "{text:?} needs quotes"
+        );
+        self.sep();
+        self.line.extend_from_slice(text.as_bytes());
     }
 
     pub fn uint(&mut self, v: u64) {
@@ -111,8 +122,19 @@ impl CsvLines {
     }
 }
 
+fn needs_quotes(s: &[u8]) -> bool {
+    s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
+/// `s` as a CSV field: quoted when it needs to be (for `CsvLines::raw`).
+pub fn field_text(s: &str) -> String {
+    let mut v = Vec::with_capacity(s.len());
+    push_quoted(&mut v, s.as_bytes());
+    String::from_utf8(v).expect("quoting keeps UTF-8")
+}
+
 fn push_quoted(line: &mut Vec<u8>, s: &[u8]) {
-    if !s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+    if !needs_quotes(s) {
         line.extend_from_slice(s);
         return;
     }
@@ -127,19 +149,29 @@ fn push_quoted(line: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// `units / 10^decimals` written with exactly `decimals` decimals.
-fn push_scaled(line: &mut Vec<u8>, units: u64, decimals: usize) {
-    let p = POW10[decimals];
-    line.extend_from_slice(itoa::Buffer::new().format(units / p).as_bytes());
-    if decimals > 0 {
-        let mut frac = units % p;
-        let mut digits = [b'0'; 20];
-        for d in digits[..decimals].iter_mut().rev() {
-            *d = b'0' + (frac % 10) as u8;
-            frac /= 10;
-        }
-        line.push(b'.');
-        line.extend_from_slice(&digits[..decimals]);
+fn push_scaled(line: &mut Vec<u8>, mut units: u64, decimals: usize) {
+    // Digits from the last, into one buffer copied once: this runs for
+    // every time in every task row.
+    let mut buf = [0u8; 48];
+    let mut at = buf.len();
+    for _ in 0..decimals {
+        at -= 1;
+        buf[at] = b'0' + (units % 10) as u8;
+        units /= 10;
     }
+    if decimals > 0 {
+        at -= 1;
+        buf[at] = b'.';
+    }
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (units % 10) as u8;
+        units /= 10;
+        if units == 0 {
+            break;
+        }
+    }
+    line.extend_from_slice(&buf[at..]);
 }
 
 /// The text `format!("{v:.decimals$}")` gives. The common case (a finite,
@@ -263,9 +295,15 @@ mod tests {
         for r in &rows {
             w.record(r).unwrap();
         }
+        for r in &rows {
+            for f in r {
+                w.raw(&field_text(f));
+            }
+            w.end_row().unwrap();
+        }
         w.flush().unwrap();
         let mut theirs = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
-        for r in &rows {
+        for r in rows.iter().chain(&rows) {
             theirs.write_record(r).unwrap();
         }
         assert_eq!(std::fs::read(&path).unwrap(), theirs.into_inner().unwrap());

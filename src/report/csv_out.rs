@@ -1,7 +1,7 @@
 //! Streaming CSV writers: each task row is written when the task stops, so a
 //! run never holds the whole task history in memory.
 
-use super::csv_line::CsvLines;
+use super::csv_line::{CsvLines, field_text};
 use crate::engine::SimTime;
 use crate::engine::time::format_secs;
 use crate::model::{Cluster, Owner, Task};
@@ -30,6 +30,12 @@ pub const TASK_COLUMNS: &[&str] = &[
 
 /// Writes `tasks.csv`, `timeseries.csv` and `scaling.csv` as the run goes.
 pub struct CsvRecorder {
+    /// Services', jobs', task definitions' and zones' names as CSV fields,
+    /// quoted once here rather than scanned in every row.
+    services: Vec<String>,
+    jobs: Vec<String>,
+    families: Vec<String>,
+    zones: Vec<String>,
     tasks: CsvLines,
     series: CsvLines,
     scaling: CsvLines,
@@ -121,7 +127,12 @@ impl CsvRecorder {
             "threshold",
             "reason",
         ])?;
+        let fields = |names: &mut dyn Iterator<Item = &str>| names.map(field_text).collect();
         Ok(CsvRecorder {
+            services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
+            jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
+            families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
+            zones: fields(&mut cluster.azs.iter().map(String::as_str)),
             tasks,
             series,
             scaling,
@@ -173,23 +184,26 @@ impl Recorder for CsvRecorder {
         let wait = t.placed.unwrap_or(t.stopped.unwrap_or(self.end)) - t.created;
         let w = &mut self.tasks;
         w.uint(t.serial);
-        w.str(c.owner_name(t.owner));
-        w.str(&c.taskdefs[t.taskdef as usize].family);
-        w.str(t.capacity.launch_type());
+        w.raw(match t.owner {
+            Owner::Service(s) => &self.services[s as usize],
+            Owner::Job(j) => &self.jobs[j as usize],
+        });
+        w.raw(&self.families[t.taskdef as usize]);
+        w.raw(t.capacity.launch_type());
         w.str(inst.map_or("", |i| i.id.as_str()));
-        w.str(c.task_az(t).map_or("", |z| c.azs[z as usize].as_str()));
+        w.raw(c.task_az(t).map_or("", |z| &self.zones[z as usize]));
         w.secs(t.created);
         w.opt_secs(t.started);
         w.opt_secs(t.stopped);
-        w.str(t.stop_reason.map_or("", |r| r.as_str()));
+        w.raw(t.stop_reason.map_or("", |r| r.as_str()));
         w.secs(wait);
-        w.str(match t.owner {
+        w.raw(match t.owner {
             Owner::Service(_) => "service",
             Owner::Job(_) => "job",
         });
         w.opt_secs(t.placed);
-        w.str(t.stop_reason.map_or("", |r| r.code()));
-        w.str(t.state.as_str());
+        w.raw(t.stop_reason.map_or("", |r| r.code()));
+        w.raw(t.state.as_str());
         let r = w.end_row();
         self.keep(r);
     }
