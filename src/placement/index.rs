@@ -11,7 +11,6 @@
 use super::Resource;
 use crate::model::{Instance, InstanceStatus};
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
 
 type Key = (u32, u32, u32);
 
@@ -20,13 +19,16 @@ type Key = (u32, u32, u32);
 ///
 /// Every placement and stop moves an instance between two buckets. Finding
 /// a bucket by hashing and keeping an emptied bucket (its list, and its key
-/// in the ordered map the walks read) for when its key comes back makes a
-/// move cheap: a small cluster's instances go back and forth between a few
-/// keys. Walks skip empty buckets; they are swept from the ordered map once
-/// they outnumber the others, so a walk never pays for many.
+/// in the order the walks read) for when its key comes back makes a move
+/// cheap: a cluster's instances go back and forth between a few keys, so
+/// the order rarely changes. It is a sorted list per zone, which a walk
+/// enters by bisection (a tree's descent was most of a binpack placement).
+/// Walks skip empty buckets; they are swept from the order once they
+/// outnumber the others, so a walk never pays for many.
 #[derive(Debug, Clone, Default)]
 struct Buckets {
-    order: BTreeMap<Key, u32>,
+    /// Per zone: (free of one resource, free of the other, slot), sorted.
+    order: Vec<Vec<(u32, u32, u32)>>,
     slot: FxHashMap<Key, u32>,
     lists: Vec<Vec<u32>>,
     /// Per slot: whether its key is in `order`.
@@ -54,7 +56,13 @@ impl Buckets {
             if self.ordered[slot as usize] {
                 self.empty -= 1;
             } else {
-                self.order.insert(key, slot);
+                let (z, a, b) = key;
+                if self.order.len() <= z as usize {
+                    self.order.resize(z as usize + 1, Vec::new());
+                }
+                let zone = &mut self.order[z as usize];
+                let p = zone.partition_point(|e| (e.0, e.1) < (a, b));
+                zone.insert(p, (a, b, slot));
                 self.ordered[slot as usize] = true;
             }
         }
@@ -81,16 +89,19 @@ impl Buckets {
 
     fn sweep(&mut self) {
         let (lists, ordered) = (&self.lists, &mut self.ordered);
-        self.order.retain(|_, &mut s| {
-            let keep = !lists[s as usize].is_empty();
-            ordered[s as usize] = keep;
-            keep
-        });
+        for zone in &mut self.order {
+            zone.retain(|&(_, _, s)| {
+                let keep = !lists[s as usize].is_empty();
+                ordered[s as usize] = keep;
+                keep
+            });
+        }
         self.empty = 0;
     }
 
+    /// A non-empty bucket's list (every non-empty bucket is in the order).
     fn get(&self, key: &Key) -> Option<&[u32]> {
-        self.order
+        self.slot
             .get(key)
             .map(|&s| self.lists[s as usize].as_slice())
             .filter(|v| !v.is_empty())
@@ -101,19 +112,25 @@ impl Buckets {
             .is_some_and(|v| v.binary_search(&idx).is_ok())
     }
 
-    /// The non-empty buckets with keys in `r`, in key order.
-    fn range(&self, r: std::ops::RangeInclusive<Key>) -> impl Iterator<Item = (&Key, &[u32])> + '_ {
-        self.order
-            .range(r)
-            .map(|(k, &s)| (k, self.lists[s as usize].as_slice()))
+    /// The non-empty buckets of zone `az` with at least `min` free, in key order.
+    fn from(&self, (az, min): (u32, u32)) -> impl Iterator<Item = (Key, &[u32])> + '_ {
+        let zone = self.order.get(az as usize).map_or(&[][..], Vec::as_slice);
+        let start = zone.partition_point(|e| e.0 < min);
+        zone[start..]
+            .iter()
+            .map(move |&(a, b, s)| ((az, a, b), self.lists[s as usize].as_slice()))
             .filter(|(_, v)| !v.is_empty())
     }
 
-    fn filed(&self) -> usize {
-        self.order
-            .values()
-            .map(|&s| self.lists[s as usize].len())
-            .sum()
+    /// Instances filed, and whether every non-empty bucket is in the order.
+    fn filed(&self) -> (usize, bool) {
+        let ordered = self.order.iter().flatten().count() == self.empty + self.full
+            && self
+                .lists
+                .iter()
+                .zip(&self.ordered)
+                .all(|(l, &o)| o || l.is_empty());
+        (self.lists.iter().map(Vec::len).sum(), ordered)
     }
 }
 
@@ -315,7 +332,7 @@ impl PlacementIndex {
             }
             n == s.per_zone
         });
-        let expect = |kept: bool| if kept { active } else { 0 };
+        let expect = |kept: bool| (if kept { active } else { 0 }, true);
         zone_counts_agree
             && filed(&self.memory) == expect(self.keep.memory)
             && filed(&self.cpu) == expect(self.keep.cpu)
@@ -354,9 +371,9 @@ impl PlacementIndex {
         (min, other_min): (u32, u32),
     ) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.buckets(r)
-            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
+            .from((az, min))
             .filter(move |(k, _)| k.2 >= other_min)
-            .flat_map(|(&(_, free, _), v)| v.iter().map(move |&i| (free, i)))
+            .flat_map(|((_, free, _), v)| v.iter().map(move |&i| (free, i)))
     }
 
     fn buckets(&self, r: Resource) -> &Buckets {
@@ -380,10 +397,7 @@ impl PlacementIndex {
         best: &mut Option<u32>,
         lists: &mut Vec<&'a [u32]>,
     ) {
-        for (&(_, free, other), v) in self
-            .buckets(r)
-            .range((az, min, 0)..=(az, u32::MAX, u32::MAX))
-        {
+        for ((_, free, other), v) in self.buckets(r).from((az, min)) {
             if best.is_some_and(|b| free > b) {
                 break;
             }
