@@ -43,6 +43,9 @@ pub struct Cluster {
     /// Per instance group, its instances not INACTIVE: read every simulated
     /// minute, while the instance list keeps every instance ever launched.
     pub live_instances: Vec<u32>,
+    /// Instances DRAINING now: the scheduler looks for tasks to move off
+    /// them after every change of a service, which needs no look while none is.
+    pub draining: u32,
     /// ACTIVE instances by zone and free resources, for placement; live
     /// once `index_instances` was called.
     pub index: crate::placement::index::PlacementIndex,
@@ -83,9 +86,22 @@ impl Cluster {
         self.instances.push(inst);
     }
 
+    /// Marks instance `idx` DRAINING (it takes no new task) and re-files it.
+    pub fn start_draining(&mut self, idx: u32) {
+        let inst = &mut self.instances[idx as usize];
+        if inst.status != InstanceStatus::Draining {
+            inst.status = InstanceStatus::Draining;
+            self.draining += 1;
+        }
+        self.refile(idx);
+    }
+
     /// Marks instance `idx` INACTIVE (terminated or lost), for good.
     pub fn retire(&mut self, idx: u32, now: crate::engine::SimTime) {
         let inst = &mut self.instances[idx as usize];
+        if inst.status == InstanceStatus::Draining {
+            self.draining -= 1;
+        }
         if inst.status != InstanceStatus::Inactive {
             inst.status = InstanceStatus::Inactive;
             inst.terminated = Some(now);
@@ -199,6 +215,17 @@ impl Cluster {
         }
         if live != self.live_instances {
             return Err("live instance counts disagree with the instances".into());
+        }
+        let draining = self
+            .instances
+            .iter()
+            .filter(|i| i.status == InstanceStatus::Draining)
+            .count();
+        if draining != self.draining as usize {
+            return Err(format!(
+                "{draining} instances are DRAINING but the count says {}",
+                self.draining
+            ));
         }
         if cpu_total != self.used_cpu || mem_total != self.used_memory {
             return Err("cluster reserved totals disagree with the instances".into());

@@ -313,7 +313,6 @@ impl Sim<'_> {
         if inst.status != InstanceStatus::Active {
             return;
         }
-        inst.status = InstanceStatus::Draining;
         let id = inst.id.clone();
         let service_tasks: Vec<u32> = inst
             .tasks
@@ -321,7 +320,7 @@ impl Sim<'_> {
             .copied()
             .filter(|&k| matches!(self.cluster.tasks[k].owner, Owner::Service(_)))
             .collect();
-        self.cluster.refile(idx);
+        self.cluster.start_draining(idx);
         self.open_incident(
             "spot_interruption",
             id,

@@ -408,11 +408,12 @@ impl Sim<'_> {
                 svc.deploy_config.health_check_grace,
             );
             let c = &self.cluster;
-            let draining = c.services[s as usize].active.iter().any(|&k| {
-                c.tasks[k].instance.is_some_and(|i| {
-                    c.instances[i as usize].status == crate::model::InstanceStatus::Draining
-                })
-            });
+            let draining = c.draining > 0
+                && c.services[s as usize].active.iter().any(|&k| {
+                    c.tasks[k].instance.is_some_and(|i| {
+                        c.instances[i as usize].status == crate::model::InstanceStatus::Draining
+                    })
+                });
             if deploying && grace > 0 {
                 self.queue.schedule_in(grace, Ev::Reconcile(s));
             }

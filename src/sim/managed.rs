@@ -244,10 +244,8 @@ impl Sim<'_> {
         // All of them stop taking tasks before anything is moved, so a task
         // leaving one never lands on another.
         for &idx in instances {
-            let inst = &mut self.cluster.instances[idx as usize];
-            inst.status = InstanceStatus::Draining;
-            inst.terminate_when_empty = true;
-            self.cluster.refile(idx);
+            self.cluster.instances[idx as usize].terminate_when_empty = true;
+            self.cluster.start_draining(idx);
         }
         // DAEMON tasks go now; service tasks are moved by the scheduler;
         // standalone tasks run to completion.

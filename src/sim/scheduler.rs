@@ -49,6 +49,9 @@ impl Sim<'_> {
     /// allows. Returns false when the service has no task on a draining instance.
     fn replace_draining(&mut self, s: u32) -> bool {
         let c = &self.cluster;
+        if c.draining == 0 {
+            return false;
+        }
         let svc = &c.services[s as usize];
         let on_draining = |k: u32| {
             c.tasks[k]
