@@ -128,9 +128,11 @@ fn needs_quotes(s: &[u8]) -> bool {
 
 /// `s` as a CSV field: quoted when it needs to be (for `CsvLines::raw`).
 pub fn field_text(s: &str) -> String {
-    let mut v = Vec::with_capacity(s.len());
-    push_quoted(&mut v, s.as_bytes());
-    String::from_utf8(v).expect("quoting keeps UTF-8")
+    if needs_quotes(s.as_bytes()) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn push_quoted(line: &mut Vec<u8>, s: &[u8]) {
