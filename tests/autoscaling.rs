@@ -318,3 +318,23 @@ fn bad_autoscaling_input() {
         "required",
     );
 }
+
+/// A repeating spike applies on every day of the run, up to the 400-day
+/// limit (it once stopped after a year), and is listed only up to the run's
+/// end (every minute of every service looks through the list).
+#[test]
+fn repeating_spikes_cover_the_whole_run_and_no_more() {
+    let demand = r#"{ kind = "constant", value = 100, spikes = [{ at = "9h", duration = "20m", factor = 1.8, every = "1d" }] }"#;
+    let rate = |days: u64, t: &str| {
+        let text = scenario("min_capacity = 1\nmax_capacity = 4\ntarget = 50", demand)
+            .replace("duration = \"6h\"", &format!("duration = \"{days}d\""));
+        let sc = scenario_from(&text);
+        let d = &sc.cluster.services[0].workload.as_ref().unwrap().demand;
+        let at = ecsim::engine::time::parse_duration(t).unwrap();
+        (d.rate_at(at), d.spikes.len())
+    };
+    let (during, listed) = rate(380, "370d9h10m");
+    assert_eq!((during, listed), (180.0, 380));
+    assert_eq!(rate(380, "370d9h30m").0, 100.0);
+    assert_eq!(rate(7, "6d9h").1, 7);
+}

@@ -181,7 +181,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             &cluster.taskdefs[taskdef as usize],
         )?;
         let on_ec2 = !capacity.is_fargate();
-        let workload = workload::workload(ctx, &p, s)?;
+        let workload = workload::workload(ctx, &p, s, duration)?;
         let autoscaling = match &s.autoscaling {
             Some(_) if scheduling == SchedulingStrategy::Daemon => {
                 return Err(ctx.err(

@@ -17,7 +17,8 @@ fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
     }
 }
 
-fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
+/// `horizon`: the run's duration; repeating spikes are listed up to it.
+fn demand(ctx: &Ctx, p: &str, d: &DemandSpec, horizon: SimTime) -> R<Demand> {
     let f = |name: &str| format!("{p}.{name}");
     let shape = match d.kind.as_str() {
         "constant" => Shape::Constant(num(ctx, &f("value"), d.value, "constant")?),
@@ -127,7 +128,9 @@ fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
         if every == Some(0) {
             return Err(ctx.err(format!("{sp}.every"), "must be longer than 0s"));
         }
-        // Repeating spikes are expanded over a year at most.
+        // Repeating spikes are listed up to the end of the run only: every
+        // minute of every service looks through the list (a year of daily
+        // spikes was most of a week-long Fargate run).
         let mut t = start;
         loop {
             spikes.push(Spike {
@@ -136,7 +139,7 @@ fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
                 factor: s.factor,
             });
             match every {
-                Some(e) if t + e < 366 * DAY => t += e,
+                Some(e) if t + e <= horizon => t += e,
                 _ => break,
             }
         }
@@ -148,7 +151,12 @@ fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
     })
 }
 
-pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload>> {
+pub(super) fn workload(
+    ctx: &Ctx,
+    p: &str,
+    s: &ServiceSpec,
+    horizon: SimTime,
+) -> R<Option<Workload>> {
     let Some(d) = &s.demand else {
         if s.capacity_per_task.is_some() || s.memory_utilization.is_some() {
             return Err(ctx.err(
@@ -158,7 +166,7 @@ pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload
         }
         return Ok(None);
     };
-    let demand = demand(ctx, &format!("{p}.demand"), d)?;
+    let demand = demand(ctx, &format!("{p}.demand"), d, horizon)?;
     let cap = match s.capacity_per_task {
         Some(c) if c.is_finite() && c > 0.0 => c,
         Some(c) => return Err(ctx.err(format!("{p}.capacity_per_task"), format!("must be above 0, got {c}"))),
