@@ -38,6 +38,9 @@ impl Recorder for RunRecorder {
         }
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
+    fn wants_reasons(&self) -> bool {
+        self.csv.is_some()
+    }
     fn scaling(&mut self, c: &Cluster, d: &crate::scaling::Decision) {
         if let Some(w) = &mut self.csv {
             w.scaling(c, d);

@@ -114,6 +114,12 @@ pub struct Ask {
     pub reason: String,
 }
 
+/// A reason in words, formatted only when someone records it: scaling asks
+/// come every few minutes of every service, and most runs keep no words.
+fn why(explain: bool, words: impl FnOnce() -> String) -> String {
+    if explain { words() } else { String::new() }
+}
+
 fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
     last.is_some_and(|t| now < t + cooldown)
 }
@@ -177,10 +183,17 @@ impl ScalingState {
 
     /// Evaluates the policies at `now` for a service with `desired` tasks
     /// asked for. Target tracking goes first; a step policy
-    /// acts only if target tracking did not.
-    pub fn evaluate(&mut self, a: &AutoScaling, now: SimTime, desired: u32) -> Option<Ask> {
+    /// acts only if target tracking did not. `explain`: whether the ask
+    /// carries its reason in words (left empty when nobody records it).
+    pub fn evaluate(
+        &mut self,
+        a: &AutoScaling,
+        now: SimTime,
+        desired: u32,
+        explain: bool,
+    ) -> Option<Ask> {
         if let Some(tt) = &a.target_tracking
-            && let Some(ask) = self.target_tracking(tt, now, desired)
+            && let Some(ask) = self.target_tracking(tt, now, desired, explain)
         {
             return Some(ask);
         }
@@ -229,23 +242,31 @@ impl ScalingState {
                     metric: p.metric,
                     value: v,
                     threshold: p.threshold,
-                    reason: format!(
-                        "{}: {} {:.2} breaches {:.2} for {} of {} minutes; step adjustment {}",
-                        p.name,
-                        p.metric.name(),
-                        v,
-                        p.threshold,
-                        p.datapoints_to_alarm,
-                        p.evaluation_periods,
-                        step.adjustment
-                    ),
+                    reason: why(explain, || {
+                        format!(
+                            "{}: {} {:.2} breaches {:.2} for {} of {} minutes; step adjustment {}",
+                            p.name,
+                            p.metric.name(),
+                            v,
+                            p.threshold,
+                            p.datapoints_to_alarm,
+                            p.evaluation_periods,
+                            step.adjustment
+                        )
+                    }),
                 });
             }
         }
         None
     }
 
-    fn target_tracking(&mut self, tt: &TargetTracking, now: SimTime, desired: u32) -> Option<Ask> {
+    fn target_tracking(
+        &mut self,
+        tt: &TargetTracking,
+        now: SimTime,
+        desired: u32,
+        explain: bool,
+    ) -> Option<Ask> {
         // Proportional to the capacity the datapoint was measured with: a
         // metric that still reflects the capacity before a scale-out asks for
         // what was already asked, not more (AAS counts the capacity a
@@ -266,12 +287,14 @@ impl ScalingState {
                     metric: tt.metric,
                     value: v,
                     threshold: tt.target,
-                    reason: format!(
-                        "{} {:.2} above target {:.2} for {HIGH_DATAPOINTS} minutes",
-                        tt.metric.name(),
-                        v,
-                        tt.target
-                    ),
+                    reason: why(explain, || {
+                        format!(
+                            "{} {:.2} above target {:.2} for {HIGH_DATAPOINTS} minutes",
+                            tt.metric.name(),
+                            v,
+                            tt.target
+                        )
+                    }),
                 });
             }
             return None;
@@ -296,13 +319,15 @@ impl ScalingState {
             metric: tt.metric,
             value: v,
             threshold: low,
-            reason: format!(
-                "{} {:.2} below {:.2} ({}% of target) for {LOW_DATAPOINTS} minutes",
-                tt.metric.name(),
-                v,
-                low,
-                (LOW_FRACTION * 100.0) as u32
-            ),
+            reason: why(explain, || {
+                format!(
+                    "{} {:.2} below {:.2} ({}% of target) for {LOW_DATAPOINTS} minutes",
+                    tt.metric.name(),
+                    v,
+                    low,
+                    (LOW_FRACTION * 100.0) as u32
+                )
+            }),
         })
     }
 

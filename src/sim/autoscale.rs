@@ -56,6 +56,7 @@ impl Sim<'_> {
 
     /// The minute starting `now`.
     pub(super) fn scaling_tick(&mut self, now: SimTime) {
+        let explain = self.rec.wants_reasons();
         for s in 0..self.cluster.services.len() {
             let svc = &mut self.cluster.services[s];
             let Some(w) = &svc.workload else { continue };
@@ -77,7 +78,7 @@ impl Sim<'_> {
                 svc.scaling.publish(now, a.publication_delay, r);
             }
             let desired = svc.desired;
-            if let Some(ask) = svc.scaling.evaluate(a, now, desired) {
+            if let Some(ask) = svc.scaling.evaluate(a, now, desired, explain) {
                 let d = Decision {
                     time: now,
                     target_kind: "service",

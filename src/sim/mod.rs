@@ -88,6 +88,11 @@ pub trait Recorder {
     fn sample(&mut self, sample: &Sample);
     /// An auto scaling decision changed a service's desired count.
     fn scaling(&mut self, _cluster: &Cluster, _decision: &crate::scaling::Decision) {}
+    /// Whether `scaling` records a decision's reason; when not, auto
+    /// scaling's reasons are left empty instead of formatted.
+    fn wants_reasons(&self) -> bool {
+        true
+    }
     /// Called after every event when invariant checking is on.
     fn after_event(&mut self, _cluster: &Cluster, _at: SimTime) {}
     /// The run stops early at `end` (a wall-clock limit): called before the
