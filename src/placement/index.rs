@@ -167,17 +167,13 @@ impl Keep {
         cpu: true,
     };
 
-    /// The orderings these strategy lists read: binpack its resource's,
-    /// spread over zones memory's (it finds zones with room through it).
+    /// The orderings these strategy lists read (`ordering_read`).
     pub fn for_strategies<'a>(lists: impl IntoIterator<Item = &'a [super::Strategy]>) -> Keep {
         let mut k = Keep::default();
-        for s in lists.into_iter().flatten() {
-            match s {
-                super::Strategy::Binpack(Resource::Memory) | super::Strategy::Spread(_) => {
-                    k.memory = true
-                }
-                super::Strategy::Binpack(Resource::Cpu) => k.cpu = true,
-                _ => {}
+        for r in lists.into_iter().flatten().filter_map(ordering_read) {
+            match r {
+                Resource::Memory => k.memory = true,
+                Resource::Cpu => k.cpu = true,
             }
         }
         k
@@ -188,6 +184,17 @@ impl Keep {
             Resource::Memory => self.memory,
             Resource::Cpu => self.cpu,
         }
+    }
+}
+
+/// The ordering by free amount a placement strategy walks through the
+/// index, if any: binpack its resource's, spread memory's (it finds the
+/// zones with room through it).
+pub fn ordering_read(s: &super::Strategy) -> Option<Resource> {
+    match s {
+        super::Strategy::Binpack(r) => Some(*r),
+        super::Strategy::Spread(_) => Some(Resource::Memory),
+        _ => None,
     }
 }
 

@@ -262,14 +262,13 @@ fn indexed(
     }
 }
 
-/// Whether the index keeps every ordering these strategies would walk
-/// (`index::Keep::for_strategies`); when not, placement scans.
+/// Whether the index keeps every ordering these strategies would walk;
+/// when not, placement scans.
 fn orderings_kept(ix: &index::PlacementIndex, strategies: &[Strategy]) -> bool {
-    strategies.iter().all(|s| match s {
-        Strategy::Binpack(r) => ix.keeps(*r),
-        Strategy::Spread(_) => ix.keeps(Resource::Memory),
-        _ => true,
-    })
+    strategies
+        .iter()
+        .filter_map(index::ordering_read)
+        .all(|r| ix.keeps(r))
 }
 
 /// Whether only CPU and memory decide where the task fits (no ports,

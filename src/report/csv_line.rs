@@ -180,7 +180,7 @@ fn push_scaled(line: &mut Vec<u8>, mut units: u64, decimals: usize) {
 /// non-negative value that is not exactly halfway between two outputs) is
 /// rounded here from the float's exact binary value, as the standard
 /// library does; the rest is left to the standard library.
-pub fn push_fixed(line: &mut Vec<u8>, v: f64, decimals: usize) {
+fn push_fixed(line: &mut Vec<u8>, v: f64, decimals: usize) {
     match scaled_exact(v, decimals) {
         Some(units) => push_scaled(line, units, decimals),
         None => {
