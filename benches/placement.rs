@@ -24,8 +24,7 @@ fn cluster(n: usize) -> Cluster {
         inst.used_cpu = 512 * k;
         inst.used_memory = 1024 * k;
         for _ in 0..k {
-            let zone = c.instances[i].az;
-            c.groups[0].add(i as u32, zone);
+            c.join_group(0, i as u32);
         }
     }
     c.index_instances();

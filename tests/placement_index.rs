@@ -6,6 +6,7 @@
 
 use ecsim::engine::{RngStreams, SimRng};
 use ecsim::model::{Cluster, InstanceStatus};
+use ecsim::placement::draw::{COUNT_FROM_WORDS, DrawPlan};
 use ecsim::placement::index::Keep;
 use ecsim::placement::{Constraint, Request, Resource, SpreadField, Strategy, choose};
 use rand::{Rng, RngExt};
@@ -68,13 +69,12 @@ fn strategies() -> Vec<Vec<Strategy>> {
 
 /// Books (or frees) a task of `group` on `inst` in a cluster, as the simulation does.
 fn book(c: &mut Cluster, inst: u32, group: u32, (cpu, mem): (u32, u32), on: bool) {
-    let zone = c.instances[inst as usize].az;
     if on {
         c.instances[inst as usize].reserve(0, 0, cpu, mem, &[]);
-        c.groups[group as usize].add(inst, zone);
+        c.join_group(group, inst);
     } else {
         c.instances[inst as usize].release(0, 0, cpu, mem, &[]);
-        c.groups[group as usize].remove(inst, zone);
+        c.leave_group(group, inst);
     }
     c.refile(inst);
 }
@@ -97,6 +97,28 @@ fn an_index_without_some_orderings_chooses_as_a_scan_does() {
     assert!(c.index.keeps(Resource::Memory) && !c.index.keeps(Resource::Cpu));
     for (memory, cpu) in [(true, false), (false, true), (false, false)] {
         chooses_as_a_scan_does(Keep { memory, cpu });
+    }
+}
+
+/// Random draws are counted (`placement/draw.rs`) for some groups, for
+/// none, or not at all: each way picks as the scan does.
+#[test]
+fn counted_and_uncounted_draws_choose_as_a_scan_does() {
+    let plan = |shapes: &[(u32, u32)], groups: Vec<u32>, count_from_words| DrawPlan {
+        shapes: shapes.to_vec(),
+        groups,
+        count_from_words,
+    };
+    // Counted from the first instance (the cluster has one word of them),
+    // or never: below the threshold a run keeps no counts.
+    for plan in [
+        Some(plan(&SHAPES, vec![1, 3], 0)),
+        Some(plan(&SHAPES[1..3], vec![0, 1, 2, 3], 0)),
+        Some(plan(&SHAPES, vec![], 0)),
+        Some(plan(&SHAPES, vec![0, 1, 2, 3], COUNT_FROM_WORDS)),
+        None,
+    ] {
+        chooses_as_a_scan_does_with(Keep::ALL, plan);
     }
 }
 
@@ -128,9 +150,18 @@ fn kept_orderings_follow_the_strategies() {
 }
 
 fn chooses_as_a_scan_does(keep: Keep) {
+    let plan = DrawPlan {
+        shapes: SHAPES.to_vec(),
+        groups: vec![0, 1, 2, 3],
+        count_from_words: 0,
+    };
+    chooses_as_a_scan_does_with(keep, Some(plan));
+}
+
+fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
     let scan = cluster();
     let mut indexed = scan.clone();
-    indexed.index_instances_keeping(keep);
+    indexed.index_instances_with(keep, draws);
     assert!(indexed.index.is_live() && !scan.index.is_live());
     let mut clusters = [scan, indexed];
     let mut drive = RngStreams::new(3).stream("drive");
@@ -207,6 +238,10 @@ fn chooses_as_a_scan_does(keep: Keep) {
             }
         }
     }
-    assert!(clusters[1].index.agrees_with(&clusters[1].instances));
+    assert!(
+        clusters[1]
+            .index
+            .agrees_with(&clusters[1].instances, &clusters[1].groups)
+    );
     assert!(some > 1_000 && none > 50, "placed {some}, refused {none}");
 }

@@ -19,6 +19,7 @@ pub use slab::Slab;
 pub use task::{Capacity, Owner, StopReason, Task, TaskState};
 pub use taskdef::{Arch, Container, TaskDef};
 
+use crate::placement::{Constraint, Strategy};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
@@ -58,20 +59,97 @@ impl Cluster {
         self.index_instances_keeping(crate::placement::index::Keep::ALL);
     }
 
-    /// Indexes the instances with only the orderings by free amount that
-    /// the services' and jobs' placement strategies read (what a run does).
+    /// Indexes the instances with only what the services' and jobs'
+    /// placement strategies read (what a run does): the orderings by free
+    /// amount they walk, and counts for random draws if one places at
+    /// random, for each group drawn under distinctInstance.
     pub fn index_instances_for_strategies(&mut self) {
-        let lists = self.services.iter().map(|s| s.strategies.as_slice());
-        let lists = lists.chain(self.jobs.iter().map(|j| j.strategies.as_slice()));
-        self.index_instances_keeping(crate::placement::index::Keep::for_strategies(lists));
+        // (strategies, constraints, group, task definition) of every owner.
+        let owners = self
+            .services
+            .iter()
+            .map(|s| (&s.strategies, &s.constraints, s.group, s.taskdef));
+        let owners = owners.chain(
+            self.jobs
+                .iter()
+                .map(|j| (&j.strategies, &j.constraints, j.group, j.taskdef)),
+        );
+        let owners: Vec<_> = owners.collect();
+        let keep =
+            crate::placement::index::Keep::for_strategies(owners.iter().map(|o| o.0.as_slice()));
+        let distinct =
+            |cs: &[Constraint]| cs.iter().any(|c| matches!(c, Constraint::DistinctInstance));
+        let drawn: Vec<_> = owners
+            .iter()
+            .filter(|o| matches!(o.0.first(), None | Some(Strategy::Random)))
+            .map(|o| (o.1, o.2, &self.taskdefs[o.3 as usize]))
+            .collect();
+        let draws = (!drawn.is_empty()).then(|| {
+            let mut shapes: Vec<(u32, u32)> = drawn.iter().map(|o| (o.2.cpu, o.2.memory)).collect();
+            let mut groups: Vec<u32> = drawn
+                .iter()
+                .filter(|o| distinct(o.0) || distinct(&o.2.constraints))
+                .map(|o| o.1)
+                .collect();
+            shapes.sort_unstable();
+            shapes.dedup();
+            groups.sort_unstable();
+            groups.dedup();
+            crate::placement::draw::DrawPlan {
+                shapes,
+                groups,
+                count_from_words: crate::placement::draw::COUNT_FROM_WORDS,
+            }
+        });
+        self.index_instances_with(keep, draws);
     }
 
-    /// Indexes the instances keeping the orderings `keep` names.
+    /// Indexes the instances keeping the orderings `keep` names, and
+    /// counting random draws for every group.
     pub fn index_instances_keeping(&mut self, keep: crate::placement::index::Keep) {
+        let draws = crate::placement::draw::DrawPlan {
+            shapes: self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect(),
+            groups: (0..self.groups.len() as u32).collect(),
+            count_from_words: crate::placement::draw::COUNT_FROM_WORDS,
+        };
+        self.index_instances_with(keep, Some(draws));
+    }
+
+    /// Indexes the instances keeping the orderings `keep` names and, with
+    /// a plan, counting random draws of its shapes, under distinctInstance
+    /// for its groups (other draws take a pass over the index's bits).
+    pub fn index_instances_with(
+        &mut self,
+        keep: crate::placement::index::Keep,
+        draws: Option<crate::placement::draw::DrawPlan>,
+    ) {
         let mut shapes: Vec<(u32, u32)> = self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect();
         shapes.sort_unstable();
         shapes.dedup();
-        self.index = crate::placement::index::PlacementIndex::build(&self.instances, shapes, keep);
+        self.index = crate::placement::index::PlacementIndex::build(
+            &self.instances,
+            shapes,
+            keep,
+            draws,
+            &self.groups,
+        );
+    }
+
+    /// A task of group `group` placed on instance `inst` now counts in it
+    /// (for spread and distinctInstance).
+    pub fn join_group(&mut self, group: u32, inst: u32) {
+        let zone = self.instances[inst as usize].az;
+        if self.groups[group as usize].add(inst, zone) {
+            self.index.host_changed(group, inst, true);
+        }
+    }
+
+    /// A task of group `group` on instance `inst` no longer counts in it.
+    pub fn leave_group(&mut self, group: u32, inst: u32) {
+        let zone = self.instances[inst as usize].az;
+        if self.groups[group as usize].remove(inst, zone) {
+            self.index.host_changed(group, inst, false);
+        }
     }
 
     /// Adds a launched instance; instances are only ever added here.
@@ -199,7 +277,7 @@ impl Cluster {
             cpu_total += u64::from(cpu);
             mem_total += u64::from(mem);
         }
-        if self.index.is_live() && !self.index.agrees_with(&self.instances) {
+        if self.index.is_live() && !self.index.agrees_with(&self.instances, &self.groups) {
             return Err("the placement index disagrees with the instances".into());
         }
         let mut live = vec![0u32; self.live_instances.len()];

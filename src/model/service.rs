@@ -25,7 +25,8 @@ pub struct Group {
     pub fargate_per_az: BTreeMap<u32, u32>,
     /// Bit i set when instance i holds a task of the group (the keys of
     /// `per_instance`, as words distinctInstance can mask with). Kept by
-    /// `add` and `remove`.
+    /// `add` and `remove`, which only `Cluster::join_group` and
+    /// `leave_group` call: the placement index counts draws from it.
     pub hosts: Vec<u64>,
     /// Tasks counted in `per_instance`, per zone of their instance (what
     /// spread over zones compares). Kept by `add` and `remove`.
@@ -37,25 +38,35 @@ impl Group {
         self.per_instance.get(&instance).copied().unwrap_or(0)
     }
 
-    /// A task of the group placed on `instance`, in `zone`.
-    pub fn add(&mut self, instance: u32, zone: u32) {
-        *self.per_instance.entry(instance).or_insert(0) += 1;
-        self.mark(instance, true);
+    /// A task of the group placed on `instance`, in `zone`. True if it is
+    /// the group's first task there.
+    pub(crate) fn add(&mut self, instance: u32, zone: u32) -> bool {
+        let n = self.per_instance.entry(instance).or_insert(0);
+        *n += 1;
+        let first = *n == 1;
+        if first {
+            self.mark(instance, true);
+        }
         if zone as usize >= self.per_zone.len() {
             self.per_zone.resize(zone as usize + 1, 0);
         }
         self.per_zone[zone as usize] += 1;
+        first
     }
 
-    pub fn remove(&mut self, instance: u32, zone: u32) {
+    /// A task of the group on `instance` is gone. True if it was the
+    /// group's last task there.
+    pub(crate) fn remove(&mut self, instance: u32, zone: u32) -> bool {
         if let Some(n) = self.per_instance.get_mut(&instance) {
             self.per_zone[zone as usize] -= 1;
             *n -= 1;
             if *n == 0 {
                 self.per_instance.remove(&instance);
                 self.mark(instance, false);
+                return true;
             }
         }
+        false
     }
 
     /// Tasks counted in `per_instance` in `zone`.

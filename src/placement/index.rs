@@ -9,7 +9,8 @@
 //! placed by scanning, with the same result.
 
 use super::Resource;
-use crate::model::{Instance, InstanceStatus};
+use super::draw::{Counts, DrawPlan, Draws};
+use crate::model::{Group, Instance, InstanceStatus};
 use rustc_hash::FxHashMap;
 
 type Key = (u32, u32, u32);
@@ -152,6 +153,8 @@ pub struct PlacementIndex {
     filed: Vec<Option<Filing>>,
     /// Per task shape of the scenario, the ACTIVE instances with room for it.
     shapes: Vec<ShapeSet>,
+    /// Counts for random placement's draws, when a run places at random.
+    draws: Option<Draws>,
 }
 
 /// Which orderings by free amount an index keeps.
@@ -240,11 +243,28 @@ fn filing(inst: &Instance) -> Option<Filing> {
 
 impl PlacementIndex {
     /// An index of these instances, kept up to date from now on.
-    /// `shapes` are the (CPU, memory) requests tasks will make.
-    pub fn build(instances: &[Instance], shapes: Vec<(u32, u32)>, keep: Keep) -> Self {
+    /// `shapes` are the (CPU, memory) requests tasks will make. With a
+    /// `draws` plan, random draws of its shapes are counted, for its groups
+    /// (of `groups`, as they are now) under distinctInstance and for any
+    /// group without the constraint.
+    pub fn build(
+        instances: &[Instance],
+        shapes: Vec<(u32, u32)>,
+        keep: Keep,
+        draws: Option<DrawPlan>,
+        groups: &[Group],
+    ) -> Self {
         let mut ix = PlacementIndex {
             live: true,
             keep,
+            draws: draws.map(|p| {
+                let drawn = shapes.iter().map(|s| p.shapes.contains(s)).collect();
+                let hosts = p
+                    .groups
+                    .iter()
+                    .map(|&g| (g, groups[g as usize].hosts.clone()));
+                Draws::new(drawn, hosts.collect(), p.count_from_words)
+            }),
             shapes: shapes
                 .into_iter()
                 .map(|(cpu, memory)| ShapeSet {
@@ -279,6 +299,12 @@ impl PlacementIndex {
         let i = idx as usize;
         if i >= self.filed.len() {
             self.filed.resize(i + 1, None);
+            // Only a new instance makes the index longer: the one place
+            // counting of draws may have to start.
+            if let Some(d) = &mut self.draws {
+                let shapes = &self.shapes;
+                d.reached(i / 64 + 1, |s| &shapes[s].bits);
+            }
         }
         let want = filing(inst);
         let had = self.filed[i];
@@ -302,7 +328,7 @@ impl PlacementIndex {
             }
         }
         self.filed[i] = want;
-        for s in &mut self.shapes {
+        for (n, s) in self.shapes.iter_mut().enumerate() {
             let room = |f: Option<Filing>| {
                 f.filter(|&(_, m, c)| m >= s.memory && c >= s.cpu)
                     .map(|(z, _, _)| z as usize)
@@ -318,13 +344,54 @@ impl PlacementIndex {
                     }
                     s.per_zone[z] += 1;
                 }
+                if let Some(d) = &mut self.draws {
+                    d.room_changed(n, idx, after.is_some());
+                }
             }
             s.set(idx, after.is_some());
         }
     }
 
-    /// Whether the index files exactly the ACTIVE instances, as they are now.
-    pub fn agrees_with(&self, instances: &[Instance]) -> bool {
+    /// Group `group` now holds a task on instance `idx` (`on`), or no
+    /// longer holds any there (what `Group::add` and `remove` report).
+    #[inline]
+    pub fn host_changed(&mut self, group: u32, idx: u32, on: bool) {
+        if let Some(d) = self.draws.as_mut().filter(|d| d.has_groups()) {
+            let shapes = &self.shapes;
+            d.host_changed(group, idx, on, |s| {
+                shapes[s]
+                    .bits
+                    .get(idx as usize / 64)
+                    .is_some_and(|w| w & (1 << (idx % 64)) != 0)
+            });
+        }
+    }
+
+    /// The instances with room for this shape (`None` if it is not
+    /// indexed) and, if the draw is counted, what a uniform draw among them
+    /// counts (less those of `group` when given).
+    #[inline]
+    pub fn draw(
+        &self,
+        cpu: u32,
+        memory: u32,
+        group: Option<u32>,
+    ) -> Option<(&ShapeSet, Option<&Counts>)> {
+        let n = self
+            .shapes
+            .iter()
+            .position(|s| s.cpu == cpu && s.memory == memory)?;
+        let counts = self.draws.as_ref().and_then(|d| d.counts(n, group));
+        Some((&self.shapes[n], counts))
+    }
+
+    /// Whether the index files exactly the ACTIVE instances, as they are
+    /// now, and counts draws from these groups as they are.
+    pub fn agrees_with(&self, instances: &[Instance], groups: &[Group]) -> bool {
+        let draws_agree = self
+            .draws
+            .as_ref()
+            .is_none_or(|d| d.agree_with(|s| &self.shapes[s].bits, |g| &groups[g as usize].hosts));
         let active = instances.iter().filter(|i| filing(i).is_some()).count();
         let filed = |b: &Buckets| b.filed();
         let zone_counts_agree = self.shapes.iter().all(|s| {
@@ -341,6 +408,7 @@ impl PlacementIndex {
         });
         let expect = |kept: bool| (if kept { active } else { 0 }, true);
         zone_counts_agree
+            && draws_agree
             && filed(&self.memory) == expect(self.keep.memory)
             && filed(&self.cpu) == expect(self.keep.cpu)
             && instances.iter().enumerate().all(|(i, inst)| {

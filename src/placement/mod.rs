@@ -4,6 +4,7 @@
 //! strategy only breaks the ties an earlier one left. Remaining ties are
 //! broken at random from the placement stream.
 
+pub mod draw;
 pub mod index;
 pub mod query;
 
@@ -399,8 +400,10 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
 
 /// Random placement (or none given) through the index: a uniform pick
 /// among every instance the task fits on, drawn exactly as `pick` draws
-/// from a scan's list, counted from the shape's bit set less (for
-/// distinctInstance) the group's instances. `None` when the index cannot
+/// from a scan's list, from the shape's bit set less (for
+/// distinctInstance) the group's instances: counted in log(instances)
+/// steps when the index counts the draw (`draw.rs`), else by a pass over
+/// the bit words. `None` when the index cannot
 /// answer: not built, an unknown shape, ports, architecture, Auto Scaling
 /// group or `memberOf` to check.
 fn indexed_random(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<Option<u32>> {
@@ -416,32 +419,51 @@ fn indexed_random(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<
     {
         return None;
     }
-    let room = cluster.index.shape(req.cpu, req.memory)?.words();
-    let used: &[u64] = if constraints.count() > 0 {
+    let distinct = constraints.count() > 0;
+    let group = distinct.then_some(req.group);
+    let used: &[u64] = if distinct {
         &cluster.groups[req.group as usize].hosts
     } else {
         &[]
     };
+    let (shape, counted) = cluster.index.draw(req.cpu, req.memory, group)?;
+    let room = shape.words();
     let word = |j: usize| room[j] & !used.get(j).copied().unwrap_or(0);
-    let n: usize = (0..room.len()).map(|j| word(j).count_ones() as usize).sum();
-    let mut k = match n {
+    let n = match counted {
+        Some(counts) => counts.total() as usize,
+        None => (0..room.len()).map(|j| word(j).count_ones() as usize).sum(),
+    };
+    let k = match n {
         0 => return Some(None),
         1 => 0,
         n => rng.random_range(0..n),
     };
-    for j in 0..room.len() {
-        let mut w = word(j);
-        let ones = w.count_ones() as usize;
-        if k >= ones {
-            k -= ones;
-            continue;
+    // The k-th instance, in index order: its word from the counts, or by
+    // walking the words when the draw is not counted.
+    let (j, mut k) = match counted {
+        Some(counts) => {
+            let (j, before) = counts.select(k as u32);
+            (j, before as usize)
         }
-        for _ in 0..k {
-            w &= w - 1;
+        None => {
+            let mut k = k;
+            let mut j = 0;
+            loop {
+                let ones = word(j).count_ones() as usize;
+                if k < ones {
+                    break (j, k);
+                }
+                k -= ones;
+                j += 1;
+            }
         }
-        return Some(Some((j * 64) as u32 + w.trailing_zeros()));
+    };
+    let mut w = word(j);
+    while k > 0 {
+        w &= w - 1;
+        k -= 1;
     }
-    unreachable!("k < n set bits")
+    Some(Some((j * 64) as u32 + w.trailing_zeros()))
 }
 
 /// Binpack through the index: the instances of `zones` the task fits on

@@ -192,8 +192,7 @@ impl Sim<'_> {
         let task = &mut self.cluster.tasks[key];
         task.instance = Some(inst);
         let group = task.group;
-        let zone = self.cluster.instances[inst as usize].az;
-        self.cluster.groups[group as usize].add(inst, zone);
+        self.cluster.join_group(group, inst);
         self.leave_provisioning(key);
         self.advance(key);
         true
@@ -436,11 +435,11 @@ impl Sim<'_> {
             self.queue.cancel(t);
         }
         let (owner, group, instance, state) = (task.owner, task.group, task.instance, task.state);
+        let fargate_az = task.az.filter(|_| task.capacity.is_fargate());
         if let Some(i) = instance {
-            let zone = self.cluster.instances[i as usize].az;
-            self.cluster.groups[group as usize].remove(i, zone);
+            self.cluster.leave_group(group, i);
         }
-        if let (true, Some(az)) = (task.capacity.is_fargate(), task.az) {
+        if let Some(az) = fargate_az {
             self.cluster.groups[group as usize].remove_zone(az);
         }
         if let Owner::Service(s) = owner {
