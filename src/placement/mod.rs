@@ -196,6 +196,9 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .flat_map(|cs| cs.iter())
                 .all(|c| satisfies(cluster, idx, c, req.group))
     };
+    if req.only_instance.is_none() && no_distinct_room(cluster, req) {
+        return None;
+    }
     if req.only_instance.is_none()
         && let Some(choice) =
             indexed_random(cluster, req, rng).or_else(|| counted(cluster, req, &fits, rng))
@@ -396,6 +399,34 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
         }
     }
     best
+}
+
+/// Whether a request that only resources and distinctInstance decide fits
+/// nowhere: the shape's room less the group's instances is empty (from the
+/// draw counts, or a pass over the bit words). A task that can never be
+/// placed (more tasks than instances) is retried after every stop in the
+/// cluster, and this answers it without walking the index: no candidate
+/// means no draw either way, so the result is the same.
+fn no_distinct_room(cluster: &Cluster, req: &Request) -> bool {
+    let mut constraints = req.constraints.iter().flat_map(|cs| cs.iter());
+    if !cluster.index.is_live()
+        || !req.ports.is_empty()
+        || req.arch.is_some()
+        || req.instance_group.is_some()
+        || constraints.clone().next().is_none()
+        || !constraints.all(|c| matches!(c, Constraint::DistinctInstance))
+    {
+        return false;
+    }
+    let Some((shape, counted)) = cluster.index.draw(req.cpu, req.memory, Some(req.group)) else {
+        return false;
+    };
+    if let Some(counts) = counted {
+        return counts.total() == 0;
+    }
+    let hosts = &cluster.groups[req.group as usize].hosts;
+    let free = |(j, w): (usize, &u64)| w & !hosts.get(j).copied().unwrap_or(0) != 0;
+    !shape.words().iter().enumerate().any(free)
 }
 
 /// Random placement (or none given) through the index: a uniform pick
