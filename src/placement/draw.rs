@@ -116,7 +116,8 @@ struct Counted {
     free: Vec<Option<Counts>>,
 }
 
-fn bit(words: &[u64], idx: u32) -> bool {
+/// Whether bit `idx` of an instance bit set is set.
+pub(crate) fn bit(words: &[u64], idx: u32) -> bool {
     words
         .get(idx as usize / 64)
         .is_some_and(|w| w & (1 << (idx % 64)) != 0)

@@ -360,12 +360,7 @@ impl PlacementIndex {
     pub fn host_changed(&mut self, group: u32, idx: u32, on: bool) {
         if let Some(d) = self.draws.as_mut().filter(|d| d.has_groups()) {
             let shapes = &self.shapes;
-            d.host_changed(group, idx, on, |s| {
-                shapes[s]
-                    .bits
-                    .get(idx as usize / 64)
-                    .is_some_and(|w| w & (1 << (idx % 64)) != 0)
-            });
+            d.host_changed(group, idx, on, |s| super::draw::bit(&shapes[s].bits, idx));
         }
     }
 
@@ -422,7 +417,7 @@ impl PlacementIndex {
                     })
                     && self.shapes.iter().all(|s| {
                         let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
-                        let bit = s.bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+                        let bit = super::draw::bit(&s.bits, i as u32);
                         room == bit
                     })
             })
