@@ -408,14 +408,7 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
 /// cluster, and this answers it without walking the index: no candidate
 /// means no draw either way, so the result is the same.
 fn no_distinct_room(cluster: &Cluster, req: &Request) -> bool {
-    let mut constraints = req.constraints.iter().flat_map(|cs| cs.iter());
-    if !cluster.index.is_live()
-        || !req.ports.is_empty()
-        || req.arch.is_some()
-        || req.instance_group.is_some()
-        || constraints.clone().next().is_none()
-        || !constraints.all(|c| matches!(c, Constraint::DistinctInstance))
-    {
+    if !cluster.index.is_live() || distinct_only(req) != Some(true) {
         return false;
     }
     let Some((shape, counted)) = cluster.index.draw(req.cpu, req.memory, Some(req.group)) else {
@@ -429,6 +422,20 @@ fn no_distinct_room(cluster: &Cluster, req: &Request) -> bool {
     !shape.words().iter().enumerate().any(free)
 }
 
+/// When only resources and distinctInstance decide where the task fits
+/// (no ports, architecture, Auto Scaling group or other constraint),
+/// whether distinctInstance is among them; `None` otherwise.
+fn distinct_only(req: &Request) -> Option<bool> {
+    let mut constraints = req.constraints.iter().flat_map(|cs| cs.iter());
+    let plain = req.ports.is_empty()
+        && req.arch.is_none()
+        && req.instance_group.is_none()
+        && constraints
+            .clone()
+            .all(|c| matches!(c, Constraint::DistinctInstance));
+    plain.then(|| constraints.next().is_some())
+}
+
 /// Random placement (or none given) through the index: a uniform pick
 /// among every instance the task fits on, drawn exactly as `pick` draws
 /// from a scan's list, from the shape's bit set less (for
@@ -438,19 +445,11 @@ fn no_distinct_room(cluster: &Cluster, req: &Request) -> bool {
 /// answer: not built, an unknown shape, ports, architecture, Auto Scaling
 /// group or `memberOf` to check.
 fn indexed_random(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<Option<u32>> {
-    let constraints = req.constraints.iter().flat_map(|cs| cs.iter());
-    if !cluster.index.is_live()
-        || !matches!(req.strategies.first(), None | Some(Strategy::Random))
-        || !req.ports.is_empty()
-        || req.arch.is_some()
-        || req.instance_group.is_some()
-        || !constraints
-            .clone()
-            .all(|c| matches!(c, Constraint::DistinctInstance))
+    if !cluster.index.is_live() || !matches!(req.strategies.first(), None | Some(Strategy::Random))
     {
         return None;
     }
-    let distinct = constraints.count() > 0;
+    let distinct = distinct_only(req)?;
     let group = distinct.then_some(req.group);
     let used: &[u64] = if distinct {
         &cluster.groups[req.group as usize].hosts
