@@ -5,13 +5,13 @@
 //! record), without the crate's per-byte scan and `fmt` machinery: those
 //! were over half of a run that writes its files.
 
+use super::spool::SpoolFile;
 use crate::engine::SimTime;
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 pub struct CsvLines {
-    out: BufWriter<File>,
+    out: SpoolFile,
     line: Vec<u8>,
     fields: usize,
 }
@@ -29,7 +29,7 @@ const POW10: [u64; 13] = {
 impl CsvLines {
     pub fn create(path: &Path) -> io::Result<CsvLines> {
         Ok(CsvLines {
-            out: BufWriter::with_capacity(1 << 16, File::create(path)?),
+            out: SpoolFile::create(path)?,
             line: Vec::with_capacity(256),
             fields: 0,
         })
@@ -117,8 +117,9 @@ impl CsvLines {
         self.end_row()
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+    /// Writes what is left; the file's first write error, if any.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.out.finish()
     }
 }
 
@@ -343,7 +344,7 @@ mod tests {
             }
             w.end_row().unwrap();
         }
-        w.flush().unwrap();
+        w.finish().unwrap();
         let mut theirs = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
         for r in rows.iter().chain(&rows) {
             theirs.write_record(r).unwrap();
@@ -398,7 +399,7 @@ mod tests {
         w.pct(0, 0);
         w.pct(u64::MAX, 1);
         w.end_row().unwrap();
-        w.flush().unwrap();
+        w.finish().unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             format!(

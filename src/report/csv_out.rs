@@ -152,9 +152,9 @@ impl CsvRecorder {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        self.tasks.flush()?;
-        self.series.flush()?;
-        self.scaling.flush()?;
+        self.tasks.finish()?;
+        self.series.finish()?;
+        self.scaling.finish()?;
         Ok(())
     }
 }

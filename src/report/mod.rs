@@ -4,6 +4,7 @@ mod csv_line;
 pub mod csv_out;
 pub mod html;
 pub mod price;
+mod spool;
 mod staged;
 pub mod summary;
 
