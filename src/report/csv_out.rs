@@ -2,9 +2,10 @@
 //! run never holds the whole task history in memory.
 
 use super::csv_line::{CsvLines, field_text};
+use super::spool::{Drain, Spool};
 use crate::engine::SimTime;
 use crate::engine::time::format_secs;
-use crate::model::{Cluster, Owner, Task};
+use crate::model::{Capacity, Cluster, Owner, StopReason, Task, TaskState};
 use crate::sim::{Recorder, Sample};
 use std::fs::File;
 use std::io::BufWriter;
@@ -30,14 +31,13 @@ pub const TASK_COLUMNS: &[&str] = &[
 
 /// Writes `tasks.csv`, `timeseries.csv` and `scaling.csv` as the run goes.
 pub struct CsvRecorder {
-    /// Services', jobs', task definitions' and zones' names as CSV fields,
-    /// quoted once here rather than scanned in every row.
-    services: Vec<String>,
-    jobs: Vec<String>,
-    families: Vec<String>,
-    zones: Vec<String>,
-    tasks: CsvLines,
-    series: CsvLines,
+    /// Task rows, formatted and written on a thread of their own: they
+    /// were a quarter of a run's instructions (the M/M/c model's).
+    tasks: Spool<TaskItem, TaskRows>,
+    /// Instances whose ids `tasks` has been given.
+    instances_told: usize,
+    /// Samples, formatted on a thread of their own too.
+    series: Spool<Sample, SeriesRows>,
     scaling: CsvLines,
     end: SimTime,
     error: Option<csv::Error>,
@@ -128,13 +128,18 @@ impl CsvRecorder {
             "reason",
         ])?;
         let fields = |names: &mut dyn Iterator<Item = &str>| names.map(field_text).collect();
-        Ok(CsvRecorder {
+        let rows = TaskRows {
+            lines: tasks,
             services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
             jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
             families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
             zones: fields(&mut cluster.azs.iter().map(String::as_str)),
-            tasks,
-            series,
+            instances: Vec::new(),
+        };
+        Ok(CsvRecorder {
+            tasks: Spool::new(rows, TASK_CHUNK),
+            instances_told: 0,
+            series: Spool::new(SeriesRows(series), SAMPLE_CHUNK),
             scaling,
             end,
             error: None,
@@ -180,36 +185,65 @@ impl Recorder for CsvRecorder {
     }
 
     fn task_done(&mut self, c: &Cluster, t: &Task) {
-        let inst = t.instance.map(|i| &c.instances[i as usize]);
-        let wait = t.placed.unwrap_or(t.stopped.unwrap_or(self.end)) - t.created;
-        let w = &mut self.tasks;
-        w.uint(t.serial);
-        w.raw(match t.owner {
-            Owner::Service(s) => &self.services[s as usize],
-            Owner::Job(j) => &self.jobs[j as usize],
-        });
-        w.raw(&self.families[t.taskdef as usize]);
-        w.raw(t.capacity.launch_type());
-        w.str(inst.map_or("", |i| i.id.as_str()));
-        w.raw(c.task_az(t).map_or("", |z| &self.zones[z as usize]));
-        w.secs(t.created);
-        w.opt_secs(t.started);
-        w.opt_secs(t.stopped);
-        w.raw(t.stop_reason.map_or("", |r| r.as_str()));
-        w.secs(wait);
-        w.raw(match t.owner {
-            Owner::Service(_) => "service",
-            Owner::Job(_) => "job",
-        });
-        w.opt_secs(t.placed);
-        w.raw(t.stop_reason.map_or("", |r| r.code()));
-        w.raw(t.state.as_str());
-        let r = w.end_row();
+        for inst in &c.instances[self.instances_told..] {
+            let r = self.tasks.push(TaskItem::Instance(field_text(&inst.id)), 1);
+            self.keep(r);
+        }
+        self.instances_told = c.instances.len();
+        let row = TaskRow {
+            serial: t.serial,
+            owner: t.owner,
+            taskdef: t.taskdef,
+            capacity: t.capacity,
+            instance: t.instance,
+            az: c.task_az(t),
+            created: t.created,
+            started: t.started,
+            stopped: t.stopped,
+            placed: t.placed,
+            wait: t.placed.unwrap_or(t.stopped.unwrap_or(self.end)) - t.created,
+            stop_reason: t.stop_reason,
+            state: t.state,
+        };
+        let r = self.tasks.push(TaskItem::Row(row), 1);
         self.keep(r);
     }
 
     fn sample(&mut self, s: &Sample) {
-        let w = &mut self.series;
+        // Weighed by fields, so a chunk is a few dozen KiB of text whether
+        // a row has 8 fields (the M/M/c model: a few hundred rows per
+        // chunk, not a thread handover every few minutes) or 300.
+        let fields =
+            6 + 3 * s.services.len() + 2 * s.jobs.len() + 6 * s.loads.len() + 2 * s.providers.len();
+        let r = self.series.push(s.clone(), fields);
+        self.keep(r);
+    }
+}
+
+/// Fields of per-minute samples per chunk handed to the formatting thread
+/// (~40 KiB of text): the large scenario's rows (50 services) were a fifth
+/// of its run.
+const SAMPLE_CHUNK: usize = 2048;
+
+/// Formats samples into `timeseries.csv`.
+struct SeriesRows(CsvLines);
+
+impl Drain<Sample> for SeriesRows {
+    fn take(&mut self, items: &mut Vec<Sample>) -> std::io::Result<()> {
+        for s in items.iter() {
+            self.row(s)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.0.finish()
+    }
+}
+
+impl SeriesRows {
+    fn row(&mut self, s: &Sample) -> std::io::Result<()> {
+        let w = &mut self.0;
         w.secs(s.time);
         w.uint(u64::from(s.instances));
         w.pct(s.cpu_reserved, s.cpu_registered);
@@ -240,8 +274,91 @@ impl Recorder for CsvRecorder {
         if let Some(n) = s.incidents_open {
             w.uint(u64::from(n));
         }
-        let r = w.end_row();
-        self.keep(r);
+        w.end_row()
+    }
+}
+
+/// Task rows per chunk handed to the formatting thread (~56 KiB).
+const TASK_CHUNK: usize = 512;
+
+/// What a task's row shows, taken when the task is done.
+#[derive(Clone, Copy)]
+struct TaskRow {
+    serial: u64,
+    owner: Owner,
+    taskdef: u32,
+    capacity: Capacity,
+    instance: Option<u32>,
+    az: Option<u32>,
+    created: SimTime,
+    started: Option<SimTime>,
+    stopped: Option<SimTime>,
+    placed: Option<SimTime>,
+    wait: SimTime,
+    stop_reason: Option<StopReason>,
+    state: TaskState,
+}
+
+/// In the order the rows need them: an instance's id arrives before any
+/// row of a task placed on it.
+enum TaskItem {
+    Instance(String),
+    Row(TaskRow),
+}
+
+/// Formats task rows into `tasks.csv`.
+struct TaskRows {
+    lines: CsvLines,
+    /// Services', jobs', task definitions', zones' and instances' names as
+    /// CSV fields, quoted once here rather than scanned in every row.
+    services: Vec<String>,
+    jobs: Vec<String>,
+    families: Vec<String>,
+    zones: Vec<String>,
+    instances: Vec<String>,
+}
+
+impl Drain<TaskItem> for TaskRows {
+    fn take(&mut self, items: &mut Vec<TaskItem>) -> std::io::Result<()> {
+        for item in items.drain(..) {
+            match item {
+                TaskItem::Instance(id) => self.instances.push(id),
+                TaskItem::Row(t) => self.row(&t)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.lines.finish()
+    }
+}
+
+impl TaskRows {
+    fn row(&mut self, t: &TaskRow) -> std::io::Result<()> {
+        let w = &mut self.lines;
+        w.uint(t.serial);
+        w.raw(match t.owner {
+            Owner::Service(s) => &self.services[s as usize],
+            Owner::Job(j) => &self.jobs[j as usize],
+        });
+        w.raw(&self.families[t.taskdef as usize]);
+        w.raw(t.capacity.launch_type());
+        w.raw(t.instance.map_or("", |i| &self.instances[i as usize]));
+        w.raw(t.az.map_or("", |z| &self.zones[z as usize]));
+        w.secs(t.created);
+        w.opt_secs(t.started);
+        w.opt_secs(t.stopped);
+        w.raw(t.stop_reason.map_or("", |r| r.as_str()));
+        w.secs(t.wait);
+        w.raw(match t.owner {
+            Owner::Service(_) => "service",
+            Owner::Job(_) => "job",
+        });
+        w.opt_secs(t.placed);
+        w.raw(t.stop_reason.map_or("", |r| r.code()));
+        w.raw(t.state.as_str());
+        w.end_row()
     }
 }
 

@@ -1,16 +1,17 @@
-//! A file whose bytes the kernel takes on a thread of its own.
+//! Work handed to a thread of its own in chunks: the kernel's `write`
+//! calls of a results file, and the formatting of task rows.
 //!
 //! Measured on `benches/peer/mmc.toml` (2 M tasks, a 350 MB `tasks.csv`):
 //! the `write` calls were 0.15–0.3 s of system time when the kernel reused
 //! pages it had freed, and 1.2 s when it had to hand out fresh memory (a
 //! new machine, or a page cache still holding earlier results) — more than
-//! the 0.85 s the simulation and the formatting take. Handed to a second
-//! thread in chunks, that time overlaps the simulation instead of adding to
-//! it. A file that never fills a chunk is written at `finish` without a
-//! thread (most runs' scaling.csv, the quickstart's files).
+//! the 0.85 s the simulation and the formatting took. Handed over in
+//! chunks, that time overlaps the simulation instead of adding to it. Work
+//! that never fills a chunk is done at `finish` without a thread (most runs'
+//! scaling.csv, the quickstart's files).
 //!
-//! What lands in the file is exactly the bytes given, in order: the thread
-//! only moves where the `write` calls happen.
+//! Items reach the drain exactly in the order given: the thread only moves
+//! where the work happens, never what it produces.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -18,84 +19,109 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
-/// Bytes handed over at a time. At most three chunks of a file exist (one
-/// filling, one queued, one being written), so memory stays bounded however
-/// large the file grows; 64 KiB keeps that under the 1 KiB per task and
-/// instance the large scenario is held to.
-const CHUNK: usize = 64 << 10;
-
-pub struct SpoolFile {
-    buf: Vec<u8>,
-    /// The file until the first chunk starts the writer, which then owns it.
-    file: Option<File>,
-    writer: Option<Writer>,
+/// What consumes a spool's items, on its thread once one is started.
+pub trait Drain<T>: Send + 'static {
+    /// Consumes the items of one chunk, in order.
+    fn take(&mut self, items: &mut Vec<T>) -> io::Result<()>;
+    /// After the last chunk.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
-struct Writer {
-    full: SyncSender<Vec<u8>>,
-    empty: Receiver<Vec<u8>>,
+/// Items gathered in chunks of `cap` (in weight units the caller gives:
+/// bytes, rows, fields) and handed to a drain. At most three
+/// chunks exist (one filling, one queued, one being drained), so memory
+/// stays bounded however many items pass.
+pub struct Spool<T: Send + 'static, D: Drain<T>> {
+    buf: Vec<T>,
+    /// Weight of the items in `buf`.
+    weight: usize,
+    cap: usize,
+    state: State<T, D>,
+}
+
+enum State<T, D> {
+    /// No chunk filled yet: the drain waits here.
+    Idle(D),
+    Running(Worker<T>),
+    Finished,
+}
+
+struct Worker<T> {
+    full: SyncSender<Vec<T>>,
+    empty: Receiver<Vec<T>>,
     thread: JoinHandle<io::Result<()>>,
 }
 
-impl SpoolFile {
-    pub fn create(path: &Path) -> io::Result<SpoolFile> {
-        Ok(SpoolFile {
-            buf: Vec::with_capacity(CHUNK),
-            file: Some(File::create(path)?),
-            writer: None,
-        })
+impl<T: Send + 'static, D: Drain<T>> Spool<T, D> {
+    pub fn new(drain: D, cap: usize) -> Self {
+        Spool {
+            buf: Vec::new(),
+            weight: 0,
+            cap,
+            state: State::Idle(drain),
+        }
     }
 
-    pub fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if self.buf.len() + bytes.len() > CHUNK && !self.buf.is_empty() {
+    /// The chunk being filled, handed over first if `weight` more would
+    /// not fit in it; the caller adds that much.
+    pub fn room(&mut self, weight: usize) -> io::Result<&mut Vec<T>> {
+        if self.weight + weight > self.cap && !self.buf.is_empty() {
             self.ship()?;
         }
-        self.buf.extend_from_slice(bytes);
+        self.weight += weight;
+        Ok(&mut self.buf)
+    }
+
+    pub fn push(&mut self, item: T, weight: usize) -> io::Result<()> {
+        self.room(weight)?.push(item);
         Ok(())
     }
 
     fn ship(&mut self) -> io::Result<()> {
-        let w = match self.writer.take() {
-            Some(w) => w,
-            None => {
-                let file = self
-                    .file
-                    .take()
-                    .ok_or_else(|| io::Error::other("file already finished"))?;
-                Writer::start(file)?
-            }
+        if let State::Idle(_) = self.state {
+            let State::Idle(drain) = std::mem::replace(&mut self.state, State::Finished) else {
+                unreachable!("matched above");
+            };
+            self.state = State::Running(Worker::start(drain)?);
+        }
+        let State::Running(w) = &self.state else {
+            return Err(io::Error::other("written after it was finished"));
         };
-        let w = self.writer.insert(w);
         let full = std::mem::take(&mut self.buf);
+        self.weight = 0;
         if w.full.send(full).is_err() {
-            // The thread stopped on a write error: report it now.
+            // The thread stopped on an error: report it now.
             return self.join();
         }
-        self.buf = w
-            .empty
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        self.buf = w.empty.try_recv().unwrap_or_default();
         Ok(())
     }
 
     fn join(&mut self) -> io::Result<()> {
-        let Some(w) = self.writer.take() else {
-            return Ok(());
-        };
-        drop(w.full);
-        match w.thread.join() {
-            Ok(r) => r,
-            Err(_) => Err(io::Error::other("the file writer thread panicked")),
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::Running(w) => {
+                drop(w.full);
+                match w.thread.join() {
+                    Ok(r) => r,
+                    Err(_) => Err(io::Error::other("a writer thread panicked")),
+                }
+            }
+            State::Idle(_) | State::Finished => Ok(()),
         }
     }
 
-    /// Writes what is left and waits until every byte is with the kernel;
-    /// the first write error of the file, if any.
+    /// Drains what is left and waits until the drain has finished; its
+    /// first error, if any.
     pub fn finish(&mut self) -> io::Result<()> {
-        if let Some(f) = &mut self.file {
-            f.write_all(&self.buf)?;
+        if let State::Idle(d) = &mut self.state {
+            d.take(&mut self.buf)?;
             self.buf.clear();
-            return Ok(());
+            self.weight = 0;
+            let r = d.finish();
+            self.state = State::Finished;
+            return r;
         }
         if !self.buf.is_empty() {
             self.ship()?;
@@ -104,24 +130,24 @@ impl SpoolFile {
     }
 }
 
-impl Writer {
-    fn start(mut file: File) -> io::Result<Writer> {
-        // One chunk may wait while another is written: the simulation
-        // blocks only when the kernel is two chunks behind.
-        let (full, todo) = sync_channel::<Vec<u8>>(1);
+impl<T: Send + 'static> Worker<T> {
+    fn start<D: Drain<T>>(mut drain: D) -> io::Result<Worker<T>> {
+        // One chunk may wait while another is drained: the producer blocks
+        // only when the drain is two chunks behind.
+        let (full, todo) = sync_channel::<Vec<T>>(1);
         let (done, empty) = channel();
         let thread = std::thread::Builder::new()
             .name("ecsim-write".into())
             .spawn(move || {
                 for mut chunk in todo {
-                    file.write_all(&chunk)?;
+                    drain.take(&mut chunk)?;
                     chunk.clear();
                     // The run may be over and the buffers no longer wanted.
                     let _ = done.send(chunk);
                 }
-                Ok(())
+                drain.finish()
             })?;
-        Ok(Writer {
+        Ok(Worker {
             full,
             empty,
             thread,
@@ -129,11 +155,45 @@ impl Writer {
     }
 }
 
-impl Drop for SpoolFile {
-    /// A file dropped unfinished (an interrupted run) still stops its
-    /// thread before the results folder it is in is removed.
+impl<T: Send + 'static, D: Drain<T>> Drop for Spool<T, D> {
+    /// A spool dropped unfinished (an interrupted run) still stops its
+    /// thread before the results folder its files are in is removed.
     fn drop(&mut self) {
         let _ = self.join();
+    }
+}
+
+/// Bytes of a file per chunk. 64 KiB keeps a file's three chunks under the
+/// 1 KiB per task and instance the large scenario is held to.
+const FILE_CHUNK: usize = 32 << 10;
+
+struct FileDrain(File);
+
+impl Drain<u8> for FileDrain {
+    fn take(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        self.0.write_all(bytes)
+    }
+}
+
+/// A file whose `write` calls happen on a thread of its own.
+pub struct SpoolFile(Spool<u8, FileDrain>);
+
+impl SpoolFile {
+    pub fn create(path: &Path) -> io::Result<SpoolFile> {
+        Ok(SpoolFile(Spool::new(
+            FileDrain(File::create(path)?),
+            FILE_CHUNK,
+        )))
+    }
+
+    pub fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.room(bytes.len())?.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Writes what is left; the file's first write error, if any.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.0.finish()
     }
 }
 
@@ -150,7 +210,7 @@ mod tests {
         for i in 0..200_000u32 {
             // Lines of varying length, one longer than a chunk.
             let line = if i == 777 {
-                vec![b'x'; CHUNK * 2 + 5]
+                vec![b'x'; FILE_CHUNK * 2 + 5]
             } else {
                 format!("{i},{}\n", "y".repeat((i % 97) as usize)).into_bytes()
             };
@@ -158,7 +218,7 @@ mod tests {
             want.extend_from_slice(&line);
         }
         assert!(
-            f.writer.is_some(),
+            matches!(f.0.state, State::Running(_)),
             "a file this size is written by the thread"
         );
         f.finish().unwrap();
@@ -171,7 +231,7 @@ mod tests {
         let path = dir.path().join("s.txt");
         let mut f = SpoolFile::create(&path).unwrap();
         f.write_all(b"a,b\n").unwrap();
-        assert!(f.writer.is_none());
+        assert!(matches!(f.0.state, State::Idle(_)));
         f.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
     }
@@ -182,7 +242,7 @@ mod tests {
         let Ok(mut f) = SpoolFile::create(Path::new("/dev/full")) else {
             return;
         };
-        let chunk = vec![b'z'; CHUNK];
+        let chunk = vec![b'z'; FILE_CHUNK];
         let mut failed = false;
         for _ in 0..8 {
             if f.write_all(&chunk).is_err() {
