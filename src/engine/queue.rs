@@ -2,8 +2,9 @@
 //! millisecond fire in the order they were scheduled, so runs are repeatable.
 
 use super::time::SimTime;
+use rustc_hash::FxHashSet;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 
 /// Handle of a scheduled event, used to cancel it before it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,7 +40,9 @@ pub struct EventQueue<E> {
     next_seq: u64,
     now: SimTime,
     /// Sequence numbers cancelled but still in the heap; skipped when popped.
-    cancelled: HashSet<u64>,
+    /// Looked up on every pop while any is pending, and the keys are our own
+    /// counters, so a multiplicative hash does instead of SipHash.
+    cancelled: FxHashSet<u64>,
     popped: u64,
 }
 
@@ -55,7 +58,7 @@ impl<E> EventQueue<E> {
             heap: BinaryHeap::new(),
             next_seq: 0,
             now: 0,
-            cancelled: HashSet::new(),
+            cancelled: FxHashSet::default(),
             popped: 0,
         }
     }

@@ -467,7 +467,7 @@ impl PlacementIndex {
         az: u32,
         (min, other_min): (u32, u32),
         best: &mut Option<u32>,
-        lists: &mut Vec<&'a [u32]>,
+        lists: &mut smallvec::SmallVec<[&'a [u32]; 8]>,
     ) {
         for ((_, free, other), v) in self.buckets(r).from((az, min)) {
             if best.is_some_and(|b| free > b) {

@@ -12,6 +12,11 @@ use crate::engine::SimRng;
 use crate::model::{Arch, Cluster, Instance};
 use query::{Expr, Facts};
 use rand::RngExt;
+use smallvec::SmallVec;
+
+/// Zones, or per-zone figures: a region has a handful, so a placement keeps
+/// them on the stack instead of allocating for each task.
+type PerZone<T> = SmallVec<[T; 8]>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
@@ -126,7 +131,7 @@ fn is_zone(field: &SpreadField) -> bool {
 }
 
 /// How many of the group's tasks sit on the instances of each zone.
-fn zone_counts(cluster: &Cluster, group: u32) -> Vec<u32> {
+fn zone_counts(cluster: &Cluster, group: u32) -> PerZone<u32> {
     let g = &cluster.groups[group as usize];
     (0..cluster.azs.len() as u32)
         .map(|z| g.in_zone(z))
@@ -245,7 +250,7 @@ fn indexed(
     }
     match req.strategies {
         [Strategy::Binpack(r), ..] => {
-            let all: Vec<u32> = (0..cluster.azs.len() as u32).collect();
+            let all: PerZone<u32> = (0..cluster.azs.len() as u32).collect();
             Some((tightest(cluster, *r, req, &all, fits), 1))
         }
         [Strategy::Spread(f), rest @ ..] if is_zone(f) => {
@@ -317,7 +322,7 @@ fn counted(
         Resource::Cpu => (req.cpu, req.memory),
         Resource::Memory => (req.memory, req.cpu),
     };
-    let (mut best, mut lists) = (None, Vec::new());
+    let (mut best, mut lists) = (None, SmallVec::<[&[u32]; 8]>::new());
     for &z in &zones {
         ix.tightest_in(r, z, (need, other), &mut best, &mut lists);
     }
@@ -344,7 +349,7 @@ fn kth(lists: &[&[u32]], k: usize) -> u32 {
             .unwrap_or(0),
     );
     let m = lists.len();
-    let mut positions = vec![0usize; 3 * m];
+    let mut positions: SmallVec<[usize; 24]> = smallvec::smallvec![0; 3 * m];
     let (below, rest) = positions.split_at_mut(m); // per list: values < lo
     let (upto, at) = rest.split_at_mut(m); // values <= hi; values <= mid
     for (u, l) in upto.iter_mut().zip(lists) {
@@ -370,16 +375,16 @@ fn kth(lists: &[&[u32]], k: usize) -> u32 {
 
 /// Spread over zones through the index: the zones with the fewest of the
 /// group's tasks among those where the task fits at all.
-fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> Vec<u32> {
+fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> PerZone<u32> {
     let per_zone = zone_counts(cluster, req.group);
     // With only resources to check, the shape's per-zone count answers
     // "does the task fit anywhere in this zone" without visiting instances.
     let room = resources_only(req)
         .then(|| cluster.index.shape(req.cpu, req.memory))
         .flatten();
-    let mut order: Vec<u32> = (0..cluster.azs.len() as u32).collect();
+    let mut order: PerZone<u32> = (0..cluster.azs.len() as u32).collect();
     order.sort_by_key(|&z| (per_zone[z as usize], z));
-    let mut best: Vec<u32> = Vec::new();
+    let mut best = PerZone::new();
     for z in order {
         if best
             .first()
