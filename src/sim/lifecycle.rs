@@ -225,38 +225,52 @@ impl Sim<'_> {
             }
             // Taken, not borrowed: placing may stop a task and come back
             // here, which then finds empty buffers and makes its own.
-            let (mut pending, mut still, mut failed) = std::mem::take(&mut self.retry_buffers);
-            pending.extend(queue.drain(..));
+            let (mut pending, mut failed) = std::mem::take(&mut self.retry_buffers);
+            // The queue's buffer is swapped out, not copied, and the tasks
+            // that stay are kept in place: most go straight back.
+            std::mem::swap(queue, &mut pending);
             // A request that found no instance finds none again until a
             // placement changes the cluster (placements only take room, but
             // may satisfy an affinity), so identical waiting tasks behind it
             // are not asked: a long queue costs one try per completion,
             // not one per waiting task.
-            for &key in &pending {
+            let keys = pending.make_contiguous();
+            let mut kept = 0;
+            for i in 0..keys.len() {
+                let key = keys[i];
                 let t = &self.cluster.tasks[key];
                 let shape = (t.owner, t.taskdef, t.group, t.asg);
-                if t.target_instance.is_none() && failed.contains(&shape) {
-                    still.push(key);
-                    continue;
-                }
-                if self.try_place(key) {
+                let stays = if t.target_instance.is_none() && failed.contains(&shape) {
+                    true
+                } else if self.try_place(key) {
                     failed.clear();
+                    false
                 } else {
                     if self.cluster.tasks[key].target_instance.is_none() {
                         failed.push(shape);
                     }
-                    still.push(key);
+                    true
+                };
+                if stays {
+                    keys[kept] = key;
+                    kept += 1;
                 }
             }
+            pending.truncate(kept);
             let queue = if daemon {
                 &mut self.waiting_daemon
             } else {
                 &mut self.waiting
             };
-            queue.extend(still.drain(..));
-            pending.clear();
+            // Tasks queued while these were tried (placing can stop a task
+            // and come back here) stay ahead of them, as before.
+            if queue.is_empty() {
+                std::mem::swap(queue, &mut pending);
+            } else {
+                queue.extend(pending.drain(..));
+            }
             failed.clear();
-            self.retry_buffers = (pending, still, failed);
+            self.retry_buffers = (pending, failed);
         }
     }
 

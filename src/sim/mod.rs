@@ -136,7 +136,7 @@ pub struct Sim<'r> {
     /// Buffers `retry_waiting` reuses: it runs after every task that frees
     /// capacity, and allocating three lists each time was a tenth of a
     /// small cluster's run.
-    retry_buffers: (Vec<u32>, Vec<u32>, Vec<lifecycle::RequestShape>),
+    retry_buffers: (VecDeque<u32>, Vec<lifecycle::RequestShape>),
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
     faults: Vec<crate::faults::Fault>,
