@@ -65,8 +65,12 @@ pub struct Ledger {
     fargate_by_owner: BTreeMap<Owner, Money>,
     /// Per instance: each owner's reserved CPU·ms and MiB·ms, by owner (a
     /// sorted list: an instance sees few owners, and a map's node each was
-    /// a tenth of a large run's memory).
-    areas: Vec<Vec<(Owner, (u128, u128))>>,
+    /// a tenth of a large run's memory). u64 is enough and half the size of
+    /// u128: what an instance reserves at once never exceeds what it
+    /// registers (at most 1 TiB and 192 vCPUs in the catalog), so a sum is
+    /// below 2^20 MiB × 400 days (MAX_DURATION) ≈ 3.6e16, 500 times short
+    /// of u64::MAX.
+    areas: Vec<Vec<(Owner, (u64, u64))>>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -221,7 +225,7 @@ impl Ledger {
                 if self.areas.len() < c.instances.len() {
                     self.areas.resize(c.instances.len(), Vec::new());
                 }
-                let ms = u128::from(end - placed);
+                let ms = end - placed;
                 let list = &mut self.areas[i as usize];
                 let p = match list.binary_search_by_key(&t.owner, |e| e.0) {
                     Ok(p) => p,
@@ -231,8 +235,8 @@ impl Ledger {
                     }
                 };
                 let a = &mut list[p].1;
-                a.0 += ms * u128::from(td.cpu);
-                a.1 += ms * u128::from(td.memory);
+                a.0 += ms * u64::from(td.cpu);
+                a.1 += ms * u64::from(td.memory);
             }
             cap => {
                 let mut rate = self.rates.fargate(

@@ -86,6 +86,20 @@ pub fn suggest_instance_types(name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The ledger sums each owner's reserved MiB·ms and CPU·ms per instance
+    /// in u64 (`billing::ledger`): what an instance reserves never exceeds
+    /// what it registers, so its largest type over the longest run must fit
+    /// with room to spare.
+    #[test]
+    fn reservation_areas_fit_in_u64() {
+        let max = crate::scenario::MAX_DURATION;
+        for t in instance_types() {
+            let mib_ms = u128::from(t.memory_mib) * u128::from(max);
+            let cpu_ms = u128::from(t.vcpu) * 1024 * u128::from(max);
+            assert!(mib_ms.max(cpu_ms) < u128::from(u64::MAX / 16), "{}", t.name);
+        }
+    }
+
     #[test]
     fn catalog_covers_common_types() {
         for t in [

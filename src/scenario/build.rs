@@ -17,7 +17,7 @@ use crate::placement::{self, Constraint, Request, SpreadField, Strategy};
 use crate::scaling::ScalingState;
 use std::collections::{BTreeMap, HashSet};
 
-const MAX_DURATION: crate::engine::SimTime = 400 * crate::engine::time::DAY;
+use super::MAX_DURATION;
 
 pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     if spec.name.is_empty()

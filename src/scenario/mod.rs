@@ -1,5 +1,8 @@
 //! Scenario files: TOML with defaults, validated into the initial model.
 
+/// The longest `duration` a scenario may ask for.
+pub const MAX_DURATION: crate::engine::SimTime = 400 * crate::engine::time::DAY;
+
 mod build;
 mod capacity;
 mod ctx;
