@@ -11,14 +11,23 @@ use std::collections::BinaryHeap;
 pub struct TimerId(u64);
 
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    /// time << 64 | seq: one integer comparison orders by (time, sequence).
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    fn time(&self) -> SimTime {
+        (self.key >> 64) as SimTime
+    }
+    fn seq(&self) -> u64 {
+        self.key as u64
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -30,7 +39,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // Reversed so the std max-heap yields the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -88,8 +97,7 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
-            time: at.max(self.now),
-            seq,
+            key: (u128::from(at.max(self.now)) << 64) | u128::from(seq),
             event,
         });
         TimerId(seq)
@@ -111,17 +119,17 @@ impl<E> EventQueue<E> {
     /// Time of the next live event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.skip_cancelled();
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Removes the next live event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.skip_cancelled();
         let e = self.heap.pop()?;
-        debug_assert!(e.time >= self.now, "time went backwards");
-        self.now = e.time;
+        debug_assert!(e.time() >= self.now, "time went backwards");
+        self.now = e.time();
         self.popped += 1;
-        Some((e.time, e.event))
+        Some((self.now, e.event))
     }
 
     fn skip_cancelled(&mut self) {
@@ -129,7 +137,7 @@ impl<E> EventQueue<E> {
             return;
         }
         while let Some(top) = self.heap.peek() {
-            if self.cancelled.remove(&top.seq) {
+            if self.cancelled.remove(&top.seq()) {
                 self.heap.pop();
             } else {
                 break;
