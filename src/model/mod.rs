@@ -378,6 +378,18 @@ impl Cluster {
             }
         }
         for s in &self.services {
+            // In launch order: scale-in ranks them in serial order without sorting.
+            let serials = s
+                .active
+                .iter()
+                .filter_map(|&t| self.tasks.get(t))
+                .map(|t| t.serial);
+            if !serials.clone().zip(serials.skip(1)).all(|(a, b)| a < b) {
+                return Err(format!(
+                    "service {} lists its tasks out of launch order",
+                    s.name
+                ));
+            }
             for &t in &s.active {
                 match self.tasks.get(t) {
                     Some(task) if task.desired_running => {}

@@ -127,15 +127,14 @@ impl Sim<'_> {
         {
             return Some(k);
         }
-        let mut placed: Vec<u32> = svc.active.clone();
-        placed.sort_unstable_by_key(|&k| c.tasks[k].serial);
+        // `active` is in launch (serial) order, which `Cluster::check` keeps.
         if svc.capacity.is_fargate() {
-            return self.pick_fargate_to_stop(s, placed);
+            return self.pick_fargate_to_stop(s, svc.active.clone());
         }
         placement::choose_to_stop(
             c,
             svc.group,
-            &placed,
+            &svc.active,
             &svc.strategies,
             &mut self.scheduler_rng,
         )
