@@ -251,19 +251,25 @@ impl Ledger {
                 } else {
                     (Class::Fargate, "on_demand")
                 };
-                let detail = format!(
-                    "{} vCPU / {} GB {}",
-                    f64::from(td.task_cpu.unwrap_or(td.cpu)) / 1024.0,
-                    f64::from(td.task_memory.unwrap_or(td.memory)) / 1024.0,
-                    td.arch.unwrap_or(crate::model::Arch::X86_64).as_str()
-                );
-                let owner = c.owner_name(t.owner).to_string();
+                // The row's words only when cost.csv is written: `price`
+                // and sweeps bill every Fargate task without one.
+                let (id, detail) = if self.rows.is_some() {
+                    let detail = format!(
+                        "{} vCPU / {} GB {}",
+                        f64::from(td.task_cpu.unwrap_or(td.cpu)) / 1024.0,
+                        f64::from(td.task_memory.unwrap_or(td.memory)) / 1024.0,
+                        td.arch.unwrap_or(crate::model::Arch::X86_64).as_str()
+                    );
+                    (format!("task-{}", t.serial), detail)
+                } else {
+                    Default::default()
+                };
                 let m = self.bill(
-                    &format!("task-{}", t.serial),
+                    &id,
                     cap.provider(),
                     market,
                     class,
-                    &owner,
+                    c.owner_name(t.owner),
                     &detail,
                     placed,
                     end,
