@@ -177,6 +177,25 @@ fn step_scaling_applies_the_matching_step() {
     assert_eq!(rec.decisions.len(), 1);
 }
 
+/// A step alarm over the most evaluation periods allowed (60) still fires
+/// when datapoints take long to publish: with a 10-minute publication delay
+/// the 60 datapoints of minutes 60-119 are all visible at minute 130 (the
+/// last at 120 + 10). Keeping only the newest 64 datapoints, visible or
+/// not, would have left 54 visible and the alarm could never fire.
+#[test]
+fn a_long_alarm_fires_through_a_long_publication_delay() {
+    let steps = r#"step_scaling = [{ name = "cpu-high", comparison = ">=", threshold = 70, evaluation_periods = 60, steps = [{ lower = 0, adjustment = 1 }] }]"#;
+    let demand =
+        r#"{ kind = "steps", points = [{ at = "0s", value = 100 }, { at = "1h", value = 300 }] }"#;
+    let rec = run_scaling(&scenario(
+        &format!("min_capacity = 1\nmax_capacity = 10\npublication_delay = \"10m\"\n{steps}"),
+        demand,
+    ));
+    let first = rec.decisions.first().expect("the 60-minute alarm fires");
+    assert_eq!(first.time, 130 * MINUTE, "{first:?}");
+    assert_eq!((first.from, first.to, first.policy), (2, 3, "step_scaling"));
+}
+
 /// Scheduled actions change min and max; the desired count follows.
 #[test]
 fn scheduled_actions_move_the_bounds() {

@@ -3,7 +3,6 @@
 use super::{Metric, Reading, Workload};
 use crate::engine::SimTime;
 use crate::engine::time::MINUTE;
-use std::collections::VecDeque;
 
 /// Target tracking: AAS keeps two alarms — scale out when the metric is
 /// above the target for `HIGH_DATAPOINTS` consecutive minutes, scale in when
@@ -11,6 +10,9 @@ use std::collections::VecDeque;
 pub const HIGH_DATAPOINTS: u32 = 3;
 pub const LOW_DATAPOINTS: u32 = 15;
 pub const LOW_FRACTION: f64 = 0.9;
+/// The most evaluation periods a step alarm may have (scenario validation
+/// enforces it), so no alarm reads more visible datapoints than this.
+pub const MAX_EVALUATION_PERIODS: u32 = 60;
 /// Application Auto Scaling's default cooldowns for ECS services.
 pub const DEFAULT_COOLDOWN: SimTime = 300_000;
 
@@ -96,8 +98,11 @@ pub struct AutoScaling {
 pub struct ScalingState {
     pub min: u32,
     pub max: u32,
-    /// (minute index, published at, reading), oldest first.
-    datapoints: VecDeque<(u64, SimTime, Reading)>,
+    /// (minute index, published at, reading), oldest first: every one not
+    /// yet visible, and at least the newest `MAX_EVALUATION_PERIODS` that are.
+    datapoints: Vec<(u64, SimTime, Reading)>,
+    /// Length at which the oldest visible datapoints are dropped.
+    trim_at: usize,
     last_scale_out: Option<SimTime>,
     last_scale_in: Option<SimTime>,
     step_last: Vec<Option<SimTime>>,
@@ -137,9 +142,16 @@ impl ScalingState {
     /// Records the reading of the minute starting at `start`.
     pub fn publish(&mut self, start: SimTime, delay: SimTime, r: Reading) {
         self.datapoints
-            .push_back((start / MINUTE, start + MINUTE + delay, r));
-        while self.datapoints.len() > 64 {
-            self.datapoints.pop_front();
+            .push((start / MINUTE, start + MINUTE + delay, r));
+        // Trimmed in batches (a slice walks faster than a ring buffer, and
+        // this runs every minute for every service). The delay is the same
+        // for every datapoint, so the visible ones are a prefix; those not
+        // yet visible all stay, however long the delay.
+        let keep = MAX_EVALUATION_PERIODS as usize;
+        if self.datapoints.len() >= self.trim_at.max(2 * keep) {
+            let visible = self.datapoints.partition_point(|d| d.1 <= start);
+            self.datapoints.drain(..visible.saturating_sub(keep));
+            self.trim_at = self.datapoints.len() + keep;
         }
     }
 
@@ -157,10 +169,10 @@ impl ScalingState {
         // Walked newest first without collecting: this runs every minute
         // for every alarm.
         let n = periods as usize;
-        let mut visible = self.datapoints.iter().rev().filter(|d| d.1 <= now);
-        let (newest_minute, _, newest) = *visible.next()?;
-        let (mut seen, mut oldest_minute) = (1usize, newest_minute);
-        let mut hits = u32::from(breach(Workload::value(&newest, metric)));
+        let mut visible = self.datapoints.iter().rev().skip_while(|d| d.1 > now);
+        let (newest_minute, _, newest) = visible.next()?;
+        let (mut seen, mut oldest_minute) = (1usize, *newest_minute);
+        let mut hits = u32::from(breach(Workload::value(newest, metric)));
         for d in visible.take(n.saturating_sub(1)) {
             // Too few breaches left to reach `needed`: the alarm stays OK
             // (usually decided by the newest datapoint alone).
@@ -174,7 +186,7 @@ impl ScalingState {
         if seen < n || newest_minute - oldest_minute != (n - 1) as u64 {
             return None;
         }
-        (hits >= needed).then_some(newest)
+        (hits >= needed).then_some(*newest)
     }
 
     fn clamp(&self, n: i64) -> u32 {

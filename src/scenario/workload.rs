@@ -289,7 +289,7 @@ pub(super) fn autoscaling(
             .count(
                 &format!("{q}.evaluation_periods"),
                 sp.evaluation_periods.unwrap_or(1),
-                60,
+                i64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS),
             )?
             .max(1);
         let needed = ctx
