@@ -186,4 +186,77 @@ mod tests {
         q.schedule_in(25, 'z');
         assert_eq!(q.pop(), Some((125, 'z')));
     }
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Schedule this far from now.
+        In(u64),
+        /// Schedule at this absolute time (maybe in the past).
+        At(u64),
+        /// Cancel the n-th timer scheduled, if it has not fired.
+        Cancel(usize),
+        Pop,
+        Peek,
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => (0u64..2_000).prop_map(Op::In),
+            2 => (0u64..50_000_000).prop_map(Op::In),
+            1 => (0u64..100_000).prop_map(Op::At),
+            1 => (0usize..200).prop_map(Op::Cancel),
+            4 => Just(Op::Pop),
+            1 => Just(Op::Peek),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever is scheduled, cancelled and popped in any order, events
+        /// come out as a plain sorted map of (time, sequence) gives them.
+        #[test]
+        fn pops_in_time_then_sequence_order(ops in proptest::collection::vec(op(), 1..600)) {
+            use std::collections::BTreeMap;
+            let mut q = EventQueue::new();
+            let mut model: BTreeMap<(u64, usize), usize> = BTreeMap::new();
+            let mut ids: Vec<(TimerId, u64, bool)> = Vec::new();
+            let mut now = 0;
+            for op in ops {
+                match op {
+                    Op::In(d) | Op::At(d) => {
+                        let at = if matches!(op, Op::In(_)) { now + d } else { d.max(now) };
+                        let n = ids.len();
+                        ids.push((q.schedule_at(at, n), at, false));
+                        model.insert((at, n), n);
+                    }
+                    Op::Cancel(n) => {
+                        if let Some((id, at, done)) = ids.get_mut(n)
+                            && !*done
+                        {
+                            q.cancel(*id);
+                            model.remove(&(*at, n));
+                            *done = true;
+                        }
+                    }
+                    Op::Pop => {
+                        let want = model.pop_first();
+                        let got = q.pop();
+                        proptest::prop_assert_eq!(got, want.map(|((t, _), n)| (t, n)));
+                        if let Some((t, n)) = got {
+                            now = t;
+                            ids[n].2 = true;
+                        }
+                    }
+                    Op::Peek => {
+                        let want = model.first_key_value().map(|(k, _)| k.0);
+                        proptest::prop_assert_eq!(q.peek_time(), want);
+                    }
+                }
+                proptest::prop_assert_eq!(q.is_empty(), model.is_empty());
+            }
+            while let Some(((t, _), n)) = model.pop_first() {
+                proptest::prop_assert_eq!(q.pop(), Some((t, n)));
+            }
+            proptest::prop_assert_eq!(q.pop(), None);
+        }
+    }
 }
