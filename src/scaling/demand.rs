@@ -85,7 +85,7 @@ fn wave(x: SimTime, period: SimTime) -> f64 {
     // 1,440 values, computed once by the same expression, are the same
     // numbers (a cosine per service per minute was 2% of a large run).
     static DAILY: std::sync::OnceLock<Box<[f64]>> = std::sync::OnceLock::new();
-    if period == DAY && x % MINUTE == 0 {
+    if period == DAY && x.is_multiple_of(MINUTE) {
         let table = DAILY.get_or_init(|| (0..DAY / MINUTE).map(|k| exact(k * MINUTE)).collect());
         return table[(x / MINUTE) as usize];
     }
