@@ -42,7 +42,8 @@ struct Buckets {
 }
 
 impl Buckets {
-    fn put(&mut self, key: Key, idx: u32) {
+    /// Files `idx` under `key`; returns the bucket's slot, for `take`.
+    fn put(&mut self, key: Key, idx: u32) -> u32 {
         let slot = match self.slot.get(&key) {
             Some(&s) => s,
             None => {
@@ -71,12 +72,12 @@ impl Buckets {
         }
         let p = v.partition_point(|&x| x < idx);
         v.insert(p, idx);
+        slot
     }
 
-    fn take(&mut self, key: Key, idx: u32) {
-        let Some(&slot) = self.slot.get(&key) else {
-            return;
-        };
+    /// Unfiles `idx` from the bucket `put` gave it (slots are never reused,
+    /// so the caller's note of it needs no hashing of the key).
+    fn take(&mut self, slot: u32, idx: u32) {
         let v = &mut self.lists[slot as usize];
         if let Ok(p) = v.binary_search(&idx) {
             v.remove(p);
@@ -153,6 +154,8 @@ pub struct PlacementIndex {
     cpu: Buckets,
     /// Per instance, where it is filed now (`None` unless ACTIVE).
     filed: Vec<Option<Filing>>,
+    /// Per filed instance, its bucket slots in `memory` and in `cpu`.
+    slots: Vec<(u32, u32)>,
     /// Per task shape of the scenario, the ACTIVE instances with room for it.
     shapes: Vec<ShapeSet>,
     /// Counts for random placement's draws, when a run places at random.
@@ -301,6 +304,7 @@ impl PlacementIndex {
         let i = idx as usize;
         if i >= self.filed.len() {
             self.filed.resize(i + 1, None);
+            self.slots.resize(i + 1, (0, 0));
             // Only a new instance makes the index longer: the one place
             // counting of draws may have to start.
             if let Some(d) = &mut self.draws {
@@ -313,20 +317,21 @@ impl PlacementIndex {
         if had == want {
             return;
         }
-        if let Some((z, m, c)) = had {
+        let (ms, cs) = self.slots[i];
+        if had.is_some() {
             if self.keep.memory {
-                self.memory.take((z, m, c), idx);
+                self.memory.take(ms, idx);
             }
             if self.keep.cpu {
-                self.cpu.take((z, c, m), idx);
+                self.cpu.take(cs, idx);
             }
         }
         if let Some((z, m, c)) = want {
             if self.keep.memory {
-                self.memory.put((z, m, c), idx);
+                self.slots[i].0 = self.memory.put((z, m, c), idx);
             }
             if self.keep.cpu {
-                self.cpu.put((z, c, m), idx);
+                self.slots[i].1 = self.cpu.put((z, c, m), idx);
             }
         }
         self.filed[i] = want;
@@ -412,8 +417,13 @@ impl PlacementIndex {
                 let want = filing(inst);
                 self.filed.get(i).copied().flatten() == want
                     && want.is_none_or(|(z, m, c)| {
-                        (!self.keep.memory || self.memory.holds((z, m, c), i as u32))
-                            && (!self.keep.cpu || self.cpu.holds((z, c, m), i as u32))
+                        let (ms, cs) = self.slots[i];
+                        (!self.keep.memory
+                            || self.memory.holds((z, m, c), i as u32)
+                                && self.memory.slot.get(&(z, m, c)) == Some(&ms))
+                            && (!self.keep.cpu
+                                || self.cpu.holds((z, c, m), i as u32)
+                                    && self.cpu.slot.get(&(z, c, m)) == Some(&cs))
                     })
                     && self.shapes.iter().all(|s| {
                         let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
