@@ -50,11 +50,12 @@ impl Dist {
         if !(sigma.is_finite() && sigma >= 0.0) {
             return Err(format!("sigma must be a finite number >= 0, got {sigma}"));
         }
-        Ok(Dist::log_normal(median as f64, sigma))
+        Ok(Dist::lognormal_valid(median as f64, sigma))
     }
 
-    /// A lognormal of this median (ms) and sigma, both already valid.
-    pub fn log_normal(median: f64, sigma: f64) -> Dist {
+    /// A lognormal of this median (ms) and sigma, for arguments known to be
+    /// valid (a default, or what `lognormal` checked).
+    pub fn lognormal_valid(median: f64, sigma: f64) -> Dist {
         Dist::LogNormal {
             median,
             sigma,

@@ -186,6 +186,7 @@ mod tests {
         q.schedule_in(25, 'z');
         assert_eq!(q.pop(), Some((125, 'z')));
     }
+
     #[derive(Debug, Clone)]
     enum Op {
         /// Schedule this far from now.

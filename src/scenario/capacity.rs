@@ -171,7 +171,7 @@ fn fraction(ctx: &Ctx, p: &str, v: Option<f64>, default: f64) -> R<f64> {
 pub(super) fn fargate_provisioning(ctx: &Ctx, spec: Option<&FargateSpec>) -> R<Dist> {
     match spec.and_then(|f| f.provisioning.as_ref()) {
         Some(d) => ctx.dist("fargate.provisioning", d),
-        None => Ok(Dist::log_normal(15_000.0, 0.4)),
+        None => Ok(Dist::lognormal_valid(15_000.0, 0.4)),
     }
 }
 

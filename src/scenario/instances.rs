@@ -107,7 +107,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
             spot,
             launch_delay: match &g.launch_delay {
                 Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
-                None => Dist::log_normal(90_000.0, 0.25),
+                None => Dist::lognormal_valid(90_000.0, 0.25),
             },
         };
         for n in 0..count {

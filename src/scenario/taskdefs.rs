@@ -57,10 +57,10 @@ fn timings(
         spec.as_ref()
             .map_or(Ok(default), |s| ctx.dist(&format!("{p}.{name}"), s))
     };
-    td.startup = d("startup", &t.startup, Dist::log_normal(20_000.0, 0.4))?;
+    td.startup = d("startup", &t.startup, Dist::lognormal_valid(20_000.0, 0.4))?;
     td.activation = d("activation", &t.activation, Dist::Constant(0))?;
     td.deactivation = d("deactivation", &t.deactivation, Dist::Constant(0))?;
-    td.shutdown = d("shutdown", &t.shutdown, Dist::log_normal(2_000.0, 0.5))?;
+    td.shutdown = d("shutdown", &t.shutdown, Dist::lognormal_valid(2_000.0, 0.5))?;
     td.stop_timeout = match &t.stop_timeout {
         Some(s) => ctx.duration(&format!("{p}.stop_timeout"), s)?,
         None => stop_timeout.unwrap_or(30 * SECOND),
