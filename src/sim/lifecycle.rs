@@ -233,7 +233,9 @@ impl Sim<'_> {
             // placement changes the cluster (placements only take room, but
             // may satisfy an affinity), so identical waiting tasks behind it
             // are not asked: a long queue costs one try per completion,
-            // not one per waiting task.
+            // not one per waiting task. Compacted by hand over one slice:
+            // `VecDeque::retain` did the same in 3% more instructions on
+            // the M/M/c model, where this runs after every task.
             let keys = pending.make_contiguous();
             let mut kept = 0;
             for i in 0..keys.len() {
