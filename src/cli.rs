@@ -26,7 +26,7 @@ Examples:
   ecsim report results/quickstart --png               # report.html + report/*.png
 
 Exit codes: 0 success, 2 invalid input, 3 partial results (--max-wall reached),
-130 interrupted (Ctrl-C), 1 any other error.";
+130 interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP), 1 any other error.";
 
 /// Exit code of a run cut short by `--max-wall`: results written, but partial.
 pub const EXIT_PARTIAL: i32 = 3;
@@ -178,20 +178,65 @@ Examples:
 Replication r of every point runs with seed = master seed + r, so
 `ecsim run SCENARIO --seed S` reproduces any run. Exit codes: 0 success,
 2 invalid input, 4 (plan) no configuration meets every target, 130
-interrupted (finished runs are kept; run again to resume), 1 other errors.";
+interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP: finished runs are kept; run
+again to resume), 1 other errors.";
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    // Ctrl-C stops the run at the next check; the staged results are removed.
-    let _ = ctrlc::set_handler(|| {
-        crate::sim::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed)
-    });
+    if cli.command.polls_for_stop() {
+        stop_on_signals();
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            e.exit_code()
+            match e {
+                Error::Interrupted | Error::Stopped(_) => stop_code(),
+                e => e.exit_code(),
+            }
         }
+    }
+}
+
+/// The signal that asked ecsim to stop, 0 if none.
+static STOP_SIGNAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Ctrl-C (SIGINT), SIGTERM (how Kubernetes, AWS Batch and ECS stop a job)
+/// and SIGHUP (a closed terminal) stop a run at its next check, so staged
+/// results are removed and a sweep keeps its finished runs. A second one
+/// ends the process at once.
+fn stop_on_signals() {
+    use signal_hook::{consts, flag};
+    use std::sync::atomic::AtomicBool;
+    static STOPPING: &AtomicBool = &crate::sim::INTERRUPT;
+    for sig in [consts::SIGINT, consts::SIGTERM, consts::SIGHUP] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        let _ = flag::register_conditional_shutdown(sig, 128 + sig, STOPPING);
+        let _ = flag::register_usize(sig, &STOP_SIGNAL, sig as usize);
+        let _ = flag::register(sig, STOPPING);
+    }
+}
+
+/// 128 + the signal, as a shell reports a process the signal ended:
+/// 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP.
+fn stop_code() -> i32 {
+    match STOP_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => 130,
+        sig => 128 + sig as i32,
+    }
+}
+
+impl Command {
+    /// Commands that check for a stop while they work; the others keep
+    /// the default (a signal ends them, and they write atomically).
+    fn polls_for_stop(&self) -> bool {
+        matches!(
+            self,
+            Command::Run { .. }
+                | Command::Price { .. }
+                | Command::Sweep { .. }
+                | Command::Plan { .. }
+        )
     }
 }
 
@@ -212,6 +257,11 @@ fn partial_code(reason: Option<&str>) -> i32 {
 }
 
 fn dispatch(cmd: Command) -> Result<i32> {
+    // `--max-wall` counts from here: reading and checking a scenario (a
+    // large cluster's setup) is part of the time a user gave.
+    let started = std::time::Instant::now();
+    let left =
+        |limit: Option<std::time::Duration>| limit.map(|d| d.saturating_sub(started.elapsed()));
     match cmd {
         Command::Run {
             scenario: path,
@@ -224,7 +274,9 @@ fn dispatch(cmd: Command) -> Result<i32> {
         } => {
             let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
-            let opts = report::RunOptions { max_wall };
+            let opts = report::RunOptions {
+                max_wall: left(max_wall),
+            };
             let s = report::run_to_dir_with(&sc, seed, &book, &out, &opts)?;
             if !quiet {
                 say!(
@@ -271,7 +323,9 @@ fn dispatch(cmd: Command) -> Result<i32> {
             max_wall,
         } => {
             let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
-            let opts = report::RunOptions { max_wall };
+            let opts = report::RunOptions {
+                max_wall: left(max_wall),
+            };
             let r = report::simulate_with(&sc, seed, &book, None, &opts)?;
             say!(
                 "{}",
@@ -327,6 +381,9 @@ fn dispatch(cmd: Command) -> Result<i32> {
         } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
             report::rates_for(&sc, &price_book(prices.as_deref())?)?;
+            for n in scenario::quota_notes(&sc) {
+                eprintln!("note: {n}");
+            }
             let c = &sc.cluster;
             say!(
                 "{}: ok — {} instances in {} zones, {} task definitions, {} services, {} jobs, {} s",
@@ -358,28 +415,13 @@ fn prepare(
     force: bool,
 ) -> Result<(scenario::Scenario, PriceBook, u64)> {
     let sc = scenario::load(path).map_err(Error::from)?;
-    check_size(&sc, force)?;
+    for n in scenario::quota_notes(&sc) {
+        eprintln!("note: {n}");
+    }
+    scenario::estimate::check(&sc, force)?;
     let book = price_book(prices)?;
     let seed = seed.unwrap_or(sc.seed);
     Ok((sc, book, seed))
-}
-
-/// Refuses a run whose estimated size means hours of work, unless forced.
-fn check_size(sc: &scenario::Scenario, force: bool) -> Result<()> {
-    let size = scenario::estimate::estimate(sc);
-    if force || size.events <= scenario::estimate::EVENT_LIMIT {
-        return Ok(());
-    }
-    Err(Error::Input(crate::error::InputError::new(
-        &sc.file,
-        "",
-        format!(
-            "this run would process about {:.1e} events ({:.1e} tasks), far more than a scenario usually needs (limit {:.0e}); check arrival rates, schedules and duration, or pass --force to run it anyway",
-            size.events,
-            size.tasks,
-            scenario::estimate::EVENT_LIMIT
-        ),
-    )))
 }
 
 /// What `sweep` and `plan` share: read the file, check every point, run.
@@ -394,12 +436,12 @@ fn many_runs(
     crate::sweep::Done,
     Vec<crate::sweep::plan::Target>,
 )> {
+    let started = std::time::Instant::now();
     let sw = crate::sweep::spec::load(file, kind)?;
-    let mut events = 0.0;
-    for p in &sw.points {
-        check_size(&p.scenario, common.force)?;
-        events += scenario::estimate::estimate(&p.scenario).events * f64::from(sw.replications);
-    }
+    let book = price_book(common.prices.as_deref())?;
+    let deadline = common.max_wall.map(|d| started + d);
+    let checked = crate::sweep::check_points(&sw, &book, common.force, deadline)?;
+    let mut events = checked.unwrap_or(0.0) * f64::from(sw.replications);
     if let Some(s) = shard {
         events /= f64::from(s.count);
     }
@@ -415,9 +457,8 @@ fn many_runs(
             ),
         )));
     }
-    let book = price_book(common.prices.as_deref())?;
     let prices_text = match &common.prices {
-        Some(f) => std::fs::read_to_string(f).unwrap_or_default(),
+        Some(f) => crate::error::read_text(f).unwrap_or_default(),
         None => String::new(),
     };
     let manifest = crate::sweep::run::manifest(&sw, &book, &prices_text)?;
@@ -442,7 +483,9 @@ fn many_runs(
         shard,
         threads: common.threads,
         progress: !common.quiet,
-        max_wall: common.max_wall,
+        // The limit counts from the command's start: checking a large
+        // grid's points is part of the time a user gave.
+        max_wall: common.max_wall.map(|d| d.saturating_sub(started.elapsed())),
     };
     // Targets are checked before any run is spent on them.
     let targets = if kind == "plan" {

@@ -41,16 +41,58 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// The largest input file ecsim reads (scenarios, sweeps, task definitions,
+/// traces, price lists): a year of per-minute CloudWatch points is ~20 MB.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+
 /// Reads a text input file; the error is a phrase for an `InputError`
-/// ("No such file or directory", "not UTF-8 text (byte 7)").
+/// ("No such file or directory", "not UTF-8 text (byte 7)"). Only regular
+/// files are read, up to `MAX_INPUT_BYTES`: `/dev/zero` would fill memory
+/// and a named pipe would wait forever for a writer.
 pub fn read_text(path: &Path) -> std::result::Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    use std::io::Read;
+    // Asked before opening: opening a FIFO blocks until a writer comes.
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a device, pipe or socket)"
+        };
+        return Err(format!("is {what}; input files are regular files"));
+    }
+    let too_big = || {
+        format!(
+            "is larger than {} MiB, the most ecsim reads from an input file",
+            MAX_INPUT_BYTES >> 20
+        )
+    };
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    // A file may grow between the size check and the read.
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big());
+    }
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (byte {}); input files are text: TOML, CSV or JSON",
             e.utf8_error().valid_up_to() + 1
         )
     })
+}
+
+/// A number as an error message shows it: 1e308 in 4 characters, not 309.
+pub fn show_number(x: f64) -> String {
+    if x.is_finite() && x.abs() < 1e15 {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

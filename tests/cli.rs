@@ -151,7 +151,7 @@ fn bad_duration_and_distribution() {
             "{GOOD}[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = {{ kind = \"poisson\", rate_per_hour = 1 }}\nduration = {{ kind = \"gamma\", mean = \"1m\" }}\n"
         ),
         "jobs[0].duration",
-        "unknown variant `gamma`",
+        "unknown distribution kind \"gamma\"",
     );
     rejects(
         &format!(
@@ -302,7 +302,7 @@ fn price_file_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("p.csv: line 2: usd: \"-0.2\" is negative"),
+        err.contains("p.csv: line 2: usd: a price is negative"),
         "{err}"
     );
     // With a valid row the same scenario runs in the new region.

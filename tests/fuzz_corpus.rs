@@ -63,7 +63,7 @@ fn former_crashes_are_input_errors() {
         ("2026-01-01T-1:00:00Z,1\n", "negative hour"),
     ] {
         let e = ecsim::scenario::trace::parse(f, text, 1.0).expect_err(why);
-        assert!(e.to_string().contains("is not a timestamp"), "{why}: {e}");
+        assert!(e.to_string().contains("expected a timestamp"), "{why}: {e}");
     }
     let deep = format!("{}attribute:x == 1{}", "(".repeat(3000), ")".repeat(3000));
     let e = ecsim::placement::query::Expr::parse(&deep).expect_err("stack overflow");

@@ -108,13 +108,11 @@ impl fmt::Display for Money {
 /// Parses a decimal price such as `0.004445` into pico-dollars exactly.
 pub fn parse_pico(text: &str) -> Result<i128, String> {
     let t = text.trim();
-    let bad = || {
-        format!(
-            "\"{t}\" is not a price; expected a number like 0.0416 (0 or more, at most 12 decimals)"
-        )
-    };
+    // Read from files: the text itself is not repeated (see read_text).
+    let bad =
+        || "expected a price, a number like 0.0416 (0 or more, at most 12 decimals)".to_string();
     if t.starts_with('-') {
-        return Err(format!("\"{t}\" is negative; prices are 0 or more"));
+        return Err("a price is negative; prices are 0 or more".into());
     }
     let (int, frac) = t.split_once('.').unwrap_or((t, ""));
     if int.is_empty() && frac.is_empty()

@@ -91,14 +91,14 @@ impl PriceBook {
                 return Err(InputError::new(
                     file,
                     at,
-                    format!("unknown product \"{product}\"; known: {}", known.join(", ")),
+                    format!("column 2 (product) is none of: {}", known.join(", ")),
                 ));
             };
             if unit != want_unit {
                 return Err(InputError::new(
                     file,
                     at,
-                    format!("{product} is priced per {want_unit}, not per \"{unit}\""),
+                    format!("column 4 (unit): {product} is priced per {want_unit}"),
                 ));
             }
             if region.is_empty() || key.is_empty() {
@@ -301,12 +301,12 @@ mod tests {
             .unwrap_err();
         assert!(
             e.to_string()
-                .contains("p.csv: line 1: usd: \"-1\" is negative"),
+                .contains("p.csv: line 1: usd: a price is negative"),
             "{e}"
         );
         let e = partial
             .merge(Path::new("p.csv"), "us-east-1,gpu,x,hour,1\n")
             .unwrap_err();
-        assert!(e.message.contains("unknown product"), "{e}");
+        assert!(e.message.contains("column 2 (product)"), "{e}");
     }
 }

@@ -161,13 +161,19 @@ fn ln_gamma(x: f64) -> f64 {
 }
 
 fn to_ms(x: f64) -> SimTime {
-    if x.is_finite() && x > 0.0 {
-        // Saturates far beyond any simulated horizon rather than wrapping.
-        x.round().min(u64::MAX as f64 / 4.0) as SimTime
+    if x > 0.0 {
+        // Saturates far beyond any simulated horizon rather than wrapping:
+        // an infinite delay (the mean gap of a rate of 1e-303 per hour) is
+        // "never", not 0 ms, which would fire every millisecond.
+        x.round().min(NEVER as f64) as SimTime
     } else {
         0
     }
 }
+
+/// A delay past any run (runs end within `MAX_DURATION`): what a draw from a
+/// distribution with an infinite mean becomes.
+pub const NEVER: SimTime = u64::MAX / 4;
 
 #[cfg(test)]
 mod tests {

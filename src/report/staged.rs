@@ -6,6 +6,12 @@ use std::path::{Path, PathBuf};
 pub struct StagedDir {
     tmp: PathBuf,
     target: PathBuf,
+    /// What the target may hold to be replaced: checked again at commit.
+    outputs: &'static [&'static str],
+    marker: &'static str,
+    /// Whether the target existed when staging began: one that appears
+    /// while the run goes on was made by someone else.
+    existed: bool,
     done: bool,
 }
 
@@ -18,8 +24,13 @@ impl StagedDir {
     /// Stages a folder that may replace `target` only if `target` is an
     /// earlier result of the same kind: it holds `marker` and nothing but
     /// `outputs`.
-    pub fn replacing(target: &Path, outputs: &[&str], marker: &str) -> Result<Self> {
+    pub fn replacing(
+        target: &Path,
+        outputs: &'static [&'static str],
+        marker: &'static str,
+    ) -> Result<Self> {
         check_replaceable(target, outputs, marker)?;
+        let existed = std::fs::symlink_metadata(target).is_ok();
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -40,6 +51,9 @@ impl StagedDir {
         Ok(StagedDir {
             tmp,
             target: target.to_path_buf(),
+            outputs,
+            marker,
+            existed,
             done: false,
         })
     }
@@ -49,6 +63,10 @@ impl StagedDir {
     }
 
     /// Moves the finished folder into place, replacing an older result.
+    /// What is there is checked again (a user may have created the folder,
+    /// or put a file in it, while the run went on): it is moved aside
+    /// first and looked at where it lies, so only what was checked is ever
+    /// deleted, and something ecsim did not write is put back and refused.
     pub fn commit(mut self) -> Result<PathBuf> {
         let name = self
             .target
@@ -58,11 +76,27 @@ impl StagedDir {
         let old = self
             .tmp
             .with_file_name(format!(".{name}.old-{}", std::process::id()));
-        if self.target.exists() {
+        if std::fs::symlink_metadata(&self.target).is_ok() {
+            if !self.existed {
+                return Err(Error::Input(InputError::new(
+                    &self.target,
+                    "--out",
+                    "was created while the run went on; ecsim replaces only an earlier result it wrote, so these results were not kept — remove or rename it, or choose another --out, and run again",
+                )));
+            }
+            check_replaceable(&self.target, self.outputs, self.marker)?;
             std::fs::rename(&self.target, &old)
                 .map_err(|e| Error::io(format!("cannot replace {}", self.target.display()), e))?;
+            if let Err(why) = problem(&old, self.outputs, self.marker) {
+                let _ = std::fs::rename(&old, &self.target);
+                return Err(refusal(&self.target, why));
+            }
         }
         std::fs::rename(&self.tmp, &self.target).map_err(|e| {
+            // Put back what was there rather than lose it.
+            if old.exists() && !self.target.exists() {
+                let _ = std::fs::rename(&old, &self.target);
+            }
             Error::io(
                 format!("cannot move results to {}", self.target.display()),
                 e,
@@ -127,37 +161,85 @@ const OUTPUTS: &[&str] = &[
 /// A run replaces an earlier result, never anything else: an existing
 /// target must be a folder holding only ecsim outputs.
 pub fn check_replaceable(target: &Path, outputs: &[&str], marker: &str) -> Result<()> {
-    if !target.exists() {
+    if std::fs::symlink_metadata(target).is_err() {
         return Ok(());
     }
-    let refuse = |why: String| Error::Input(InputError::new(target, "--out", why));
-    if !target.is_dir() {
-        return Err(refuse(
+    problem(target, outputs, marker).map_err(|why| refusal(target, why))
+}
+
+fn refusal(target: &Path, why: Problem) -> Error {
+    match why {
+        Problem::Io(e) => Error::io(format!("cannot read {}", target.display()), e),
+        Problem::Not(why) => Error::Input(InputError::new(target, "--out", why)),
+    }
+}
+
+enum Problem {
+    Io(std::io::Error),
+    Not(String),
+}
+
+/// Folders inside a result, and the files ecsim writes in them: `ecsim
+/// report --png` charts, a sweep's run records (and their temp files, left
+/// by a killed sweep). Anything else there is the user's.
+const SUBFOLDERS: &[(&str, fn(&str) -> bool)] = &[
+    ("report", |f| {
+        f.strip_suffix(".png").is_some_and(|stem| {
+            !stem.is_empty()
+                && stem
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+    }),
+    ("runs", |f| {
+        let run = |r: &str| {
+            r.strip_prefix("run-")
+                .and_then(|r| r.strip_suffix(".json"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        run(f)
+            || f.strip_prefix('.')
+                .and_then(|r| r.split_once(".tmp-"))
+                .is_some_and(|(r, pid)| run(r) && pid.bytes().all(|b| b.is_ascii_digit()))
+    }),
+];
+
+/// Why `dir` is not an earlier ecsim result that may be replaced.
+fn problem(dir: &Path, outputs: &[&str], marker: &str) -> std::result::Result<(), Problem> {
+    let meta = std::fs::symlink_metadata(dir).map_err(Problem::Io)?;
+    if !meta.is_dir() {
+        return Err(Problem::Not(
             "exists and is not a folder; choose another --out".into(),
         ));
     }
-    let entries = std::fs::read_dir(target)
-        .map_err(|e| Error::io(format!("cannot read {}", target.display()), e))?;
-    let mut has_summary = false;
-    for e in entries {
-        let name = e
-            .map_err(|e| Error::io(format!("cannot read {}", target.display()), e))?
-            .file_name();
+    let mut has_marker = false;
+    let mut any = false;
+    for e in std::fs::read_dir(dir).map_err(Problem::Io)? {
+        let e = e.map_err(Problem::Io)?;
+        let name = e.file_name();
         let name = name.to_string_lossy();
-        has_summary |= name == marker;
+        any = true;
+        has_marker |= name == marker;
         if !outputs.contains(&name.as_ref()) {
-            return Err(refuse(format!(
+            return Err(Problem::Not(format!(
                 "holds \"{name}\", which is not an ecsim output; a run only replaces an earlier result — choose another --out"
             )));
         }
+        if let Some(kind) = SUBFOLDERS.iter().find(|k| k.0 == name) {
+            for f in std::fs::read_dir(e.path()).map_err(Problem::Io)? {
+                let f = f.map_err(Problem::Io)?;
+                let file = f.file_name();
+                let file = file.to_string_lossy();
+                if !(f.file_type().is_ok_and(|t| t.is_file()) && (kind.1)(&file)) {
+                    return Err(Problem::Not(format!(
+                        "holds \"{name}/{file}\", which ecsim did not write; a run only replaces an earlier result — move it, or choose another --out"
+                    )));
+                }
+            }
+        }
     }
-    if !has_summary
-        && target
-            .read_dir()
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false)
-    {
-        return Err(refuse(format!(
+    if !has_marker && any {
+        return Err(Problem::Not(format!(
             "is not an ecsim results folder (no {marker}); choose another --out"
         )));
     }

@@ -6,6 +6,11 @@ use crate::engine::time::{DAY, MINUTE};
 use crate::engine::{SimRng, SimTime};
 use rand_distr::{Distribution, Poisson};
 
+/// The most requests per second a demand may ask (input values above it are
+/// refused): sums over a year stay finite, so summary.json never holds a
+/// `null` nor timeseries.csv an `inf`.
+pub const MAX_RPS: f64 = 1e12;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     Constant(f64),
@@ -24,11 +29,51 @@ pub enum Shape {
     },
 }
 
+/// A demand multiplier from `start` for `len`, repeated `every` so long
+/// after each start when set. Repeats are counted when read, never listed:
+/// `every = "1ms"` over a year would be 3e10 entries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spike {
     pub start: SimTime,
-    pub end: SimTime,
+    pub len: SimTime,
     pub factor: f64,
+    pub every: Option<SimTime>,
+}
+
+impl Spike {
+    /// How many of this spike's occurrences cover `t` (more than one when
+    /// a repeat starts before the previous one ends: their factors multiply).
+    pub fn active_at(&self, t: SimTime) -> u64 {
+        if t < self.start {
+            return 0;
+        }
+        let since = t - self.start;
+        match self.every {
+            None => u64::from(since < self.len),
+            Some(every) => {
+                let every = every.max(1);
+                // Occurrences j start at start + j × every; those started by
+                // `t` and not yet over are j_min..=last.
+                let last = since / every;
+                let first = if since < self.len {
+                    0
+                } else {
+                    (since - self.len) / every + 1
+                };
+                (last + 1).saturating_sub(first)
+            }
+        }
+    }
+}
+
+/// `acc` times `factor` `n` times. Few overlaps are multiplied one by one,
+/// as a list of occurrences would be; many at once take a power.
+fn times(acc: f64, factor: f64, n: u64) -> f64 {
+    if n <= 64 {
+        (0..n).fold(acc, |a, _| a * factor)
+    } else {
+        acc * factor.powf(n as f64)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,13 +100,13 @@ impl Demand {
             }
             Shape::Points { points, linear } => at_points(points, *linear, t),
         };
-        let factor: f64 = self
+        let factor = self
             .spikes
             .iter()
-            .filter(|s| s.start <= t && t < s.end)
-            .map(|s| s.factor)
-            .product();
-        (base * factor).max(0.0)
+            .fold(1.0, |acc, s| times(acc, s.factor, s.active_at(t)));
+        // Spikes may multiply past any bound (or 0 × inf gives NaN, which
+        // `max` drops): the rate stays within what an input may ask.
+        (base * factor).max(0.0).min(MAX_RPS)
     }
 
     /// The rate seen during the minute starting at `t`.
@@ -134,8 +179,9 @@ mod tests {
             },
             spikes: vec![Spike {
                 start: 3 * HOUR,
-                end: 4 * HOUR,
+                len: HOUR,
                 factor: 2.0,
+                every: None,
             }],
             poisson_noise: false,
         };
@@ -153,6 +199,41 @@ mod tests {
         };
         assert_eq!(steps.rate_at(HOUR - 1), 5.0);
         assert_eq!(steps.rate_at(HOUR), 9.0);
+    }
+
+    /// A repeating spike read lazily covers what a list of its occurrences
+    /// did: each window, overlaps multiplied, nothing before the first.
+    #[test]
+    fn repeating_spikes_are_counted_not_listed() {
+        let s = Spike {
+            start: 10,
+            len: 25,
+            factor: 2.0,
+            every: Some(10),
+        };
+        let listed = |t: SimTime| {
+            (0..100)
+                .filter(|j| 10 + j * 10 <= t && t < 10 + j * 10 + 25)
+                .count() as u64
+        };
+        for t in 0..200 {
+            assert_eq!(s.active_at(t), listed(t), "{t}");
+        }
+        // Every millisecond for a year: one read, no list.
+        let dense = Spike {
+            start: 0,
+            len: MINUTE,
+            factor: 1.0,
+            every: Some(1),
+        };
+        assert_eq!(dense.active_at(300 * DAY), MINUTE);
+        let d = Demand {
+            shape: Shape::Constant(3.0),
+            spikes: vec![s, dense],
+            poisson_noise: false,
+        };
+        assert_eq!(d.rate_at(40), 3.0 * 8.0);
+        assert_eq!(d.rate_at(5), 3.0);
     }
 
     /// The daily table gives exactly what the cosine gives.

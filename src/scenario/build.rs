@@ -20,14 +20,8 @@ use std::collections::{BTreeMap, HashSet};
 use super::MAX_DURATION;
 
 pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
-    if spec.name.is_empty()
-        || !spec
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        || spec.name.starts_with('.')
-    {
-        return Err(ctx.err("name", format!("\"{}\" must be non-empty letters, digits, '-', '_' or '.' (it names the results folder)", spec.name)));
+    if let Err(m) = super::check_results_name(&spec.name) {
+        return Err(ctx.err("name", m));
     }
     let duration = ctx.duration("duration", &spec.duration)?;
     // The run keeps per-minute and per-hour rows: a cap keeps a typo such
@@ -181,7 +175,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             &cluster.taskdefs[taskdef as usize],
         )?;
         let on_ec2 = !capacity.is_fargate();
-        let workload = workload::workload(ctx, &p, s, duration)?;
+        let workload = workload::workload(ctx, &p, s)?;
         let autoscaling = match &s.autoscaling {
             Some(_) if scheduling == SchedulingStrategy::Daemon => {
                 return Err(ctx.err(
@@ -351,6 +345,11 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         file: ctx.file.to_path_buf(),
         duration,
         seed: spec.seed,
+        most_instances: sizes
+            .iter()
+            .zip(&spec.instance_groups)
+            .map(|(&(_, max), g)| u64::from(max).max(g.count.max(0) as u64))
+            .sum(),
         cluster,
         desired_changes,
     })

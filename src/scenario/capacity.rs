@@ -253,16 +253,21 @@ pub fn spot_series_text(full: &Path, text: &str) -> Result<SpotSeries, InputErro
         if cells.len() != 3 {
             return Err(at("expected time,instance_type,usd_per_hour".into()));
         }
-        let t = super::ctx::time_cell(cells[0]).map_err(at)?;
+        // Cells are not repeated in errors (see read_text).
+        let t = super::ctx::file_time_cell(cells[0]).map_err(|e| at(format!("column 1: {e}")))?;
         if crate::catalog::instance_type(cells[1]).is_none() {
-            return Err(at(format!("unknown instance type \"{}\"", cells[1])));
+            return Err(at(
+                "column 2 is not an instance type ecsim knows (see src/catalog/instance_types.csv)"
+                    .into(),
+            ));
         }
-        let price = crate::billing::money::parse_pico(cells[2]).map_err(at)?;
+        let price = crate::billing::money::parse_pico(cells[2])
+            .map_err(|e| at(format!("column 3: {e}")))?;
         let series = out.entry(cells[1].to_string()).or_default();
         if series.last().is_some_and(|l| l.0 >= t) {
             return Err(at(format!(
-                "times of {} must increase; {} is not after the row before",
-                cells[1], cells[0]
+                "times of {} must increase; this row's time is not after the row before",
+                cells[1]
             )));
         }
         series.push((t, price));

@@ -174,10 +174,13 @@ pub fn durations_text(file: &Path, path: &str, text: &str) -> Result<Vec<SimTime
         if cell.is_empty() || cell.starts_with('#') || header {
             continue;
         }
-        let v = time_cell(cell).map_err(|e| {
+        // The file may be anything the scenario names (a typo can point at
+        // a secret): say where and what was expected, never what is there.
+        let v = file_time_cell(cell).map_err(|e| {
+            let column = line.len() - line.trim_start().len() + 1;
             InputError::new(
                 file,
-                format!("line {}", n + 1),
+                format!("line {}, column {column}", n + 1),
                 format!("{e} (read for {path})"),
             )
         })?;
@@ -199,6 +202,14 @@ pub fn json_message(e: &serde_json::Error) -> String {
     } else {
         msg.to_string()
     }
+}
+
+/// `time_cell` for a cell of a data file: the error says what was expected,
+/// not what was there.
+pub(super) fn file_time_cell(cell: &str) -> Result<SimTime, String> {
+    time_cell(cell).map_err(|_| {
+        "expected a time or duration from 0 to 400 days, \"36h\"-style or plain seconds".into()
+    })
 }
 
 /// One time or duration: `"36h"`-style or plain seconds, at most 400 days.

@@ -4,7 +4,7 @@
 
 use super::Scenario;
 use crate::engine::time::MINUTE;
-use crate::model::Arrivals;
+use crate::model::{Arrivals, SchedulingStrategy};
 
 /// Events above which a run needs `--force`: minutes of work at ~1 M events/s.
 pub const EVENT_LIMIT: f64 = 1e8;
@@ -54,9 +54,39 @@ pub fn estimate(sc: &Scenario) -> Size {
             .fold(most, u32::max);
         tasks += f64::from(most) * 2.0;
     }
+    // Instances are set up before the first event (and DAEMON tasks placed
+    // on each): 40 groups of 100,000 passed a guard that counted only tasks.
+    let instances = sc.cluster.instances.len() as f64;
+    let daemons = sc
+        .cluster
+        .services
+        .iter()
+        .filter(|s| s.scheduling == SchedulingStrategy::Daemon)
+        .count() as f64;
+    tasks += instances * daemons;
+    arrivals += instances * 2.0;
     let minutes = d / MINUTE as f64;
     // A task's lifecycle is about six events; each minute samples once and
     // ticks every service with demand.
     let events = tasks * 6.0 + arrivals + minutes * (1.0 + sc.cluster.services.len() as f64);
     Size { tasks, events }
+}
+
+/// Refuses a run that looks far too large unless `force`.
+pub fn check(sc: &Scenario, force: bool) -> Result<(), crate::error::InputError> {
+    let size = estimate(sc);
+    if force || size.events <= EVENT_LIMIT {
+        return Ok(());
+    }
+    Err(crate::error::InputError::new(
+        &sc.file,
+        "",
+        format!(
+            "this run would process about {:.1e} events ({:.1e} tasks, {} instances), far more than a scenario usually needs (limit {:.0e}); check arrival rates, schedules, instance counts and duration, or pass --force to run it anyway",
+            size.events,
+            size.tasks,
+            sc.cluster.instances.len(),
+            EVENT_LIMIT
+        ),
+    ))
 }

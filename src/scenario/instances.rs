@@ -9,6 +9,13 @@ use crate::engine::time::SECOND;
 use crate::model::*;
 use std::collections::HashSet;
 
+/// ECS's default quota of container instances per cluster ("Amazon ECS
+/// service quotas"); a scenario may go past it, with a warning.
+pub const ECS_INSTANCE_QUOTA: i64 = 5_000;
+/// The most instances (count or max_size, summed over groups) one scenario
+/// may hold: 20× ECS's quota, about 100 MB of instances and DAEMON tasks.
+pub const MAX_INSTANCES: i64 = 100_000;
+
 /// Per group: (min size, max size).
 pub(super) type Sizes = Vec<(u32, u32)>;
 
@@ -21,6 +28,20 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
         spec.instance_groups.iter().map(|g| g.name.as_str()),
         &mut names,
     )?;
+    // Counted before any instance is built: each takes memory at once.
+    let most: i64 = spec
+        .instance_groups
+        .iter()
+        .map(|g| g.count.max(g.max_size.unwrap_or(0)).clamp(0, 1 << 40))
+        .sum();
+    if most > MAX_INSTANCES {
+        return Err(ctx.err(
+            "instance_groups",
+            format!(
+                "the groups hold up to {most} instances (count or max_size, summed); ecsim simulates at most {MAX_INSTANCES} in one scenario, and ECS itself allows {ECS_INSTANCE_QUOTA} container instances per cluster"
+            ),
+        ));
+    }
     for (gi, g) in spec.instance_groups.iter().enumerate() {
         let p = format!("instance_groups[{gi}]");
         cluster.instance_groups.push(g.name.clone());

@@ -21,6 +21,7 @@ use crate::error::InputError;
 use crate::model::{Cluster, TaskDef};
 pub use capacity::{SpotSeries, spot_series_text as parse_spot_prices};
 pub use ctx::durations_text as parse_durations;
+pub use instances::{ECS_INSTANCE_QUOTA, MAX_INSTANCES};
 use std::path::{Path, PathBuf};
 
 /// A checked scenario, ready to simulate.
@@ -36,11 +37,52 @@ pub struct Scenario {
     pub desired_changes: Vec<(SimTime, u32, u32)>,
     /// AWS region whose prices apply.
     pub region: String,
+    /// The most instances the groups may hold at once (count or max_size).
+    pub most_instances: u64,
     pub pricing: crate::billing::PricingConfig,
     /// Time a Fargate task spends in PROVISIONING before its image pull.
     pub fargate_provisioning: crate::engine::Dist,
     pub faults: Vec<crate::faults::Fault>,
     pub deployments: Vec<crate::model::deployment::DeploymentPlan>,
+}
+
+/// The longest scenario, sweep or plan name: it names the results folder,
+/// and a file name has at most 255 bytes, of which the staging folder
+/// (`.NAME.tmp-PID`) and a shard's suffix (`-shard-K-of-N`) take some.
+pub const MAX_NAME_LEN: usize = 200;
+
+/// Whether `name` can name a results folder; the error is the message.
+pub fn check_results_name(name: &str) -> Result<(), String> {
+    if name.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "is {} characters long; at most {MAX_NAME_LEN} (it names the results folder)",
+            name.len()
+        ));
+    }
+    if name.is_empty()
+        || name.starts_with('.')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(format!(
+            "\"{name}\" must be non-empty letters, digits, '-', '_' or '.', not starting with '.' (it names the results folder)"
+        ));
+    }
+    Ok(())
+}
+
+/// What a scenario does that real ECS would not allow, as notes for stderr.
+pub fn quota_notes(sc: &Scenario) -> Vec<String> {
+    let mut notes = Vec::new();
+    if sc.most_instances > ECS_INSTANCE_QUOTA as u64 {
+        notes.push(format!(
+            "{}: the instance groups hold up to {} instances; ECS allows {ECS_INSTANCE_QUOTA} container instances per cluster (a default quota, \"Amazon ECS service quotas\"), so a real cluster would need a quota increase or several clusters",
+            sc.file.display(),
+            sc.most_instances
+        ));
+    }
+    notes
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
@@ -106,11 +148,11 @@ pub fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -
         .replace("expected u64", "expected a whole number 0 or more")
         .replace("expected f64", "expected a number")
         .replace(
-            "expected internally tagged enum DistSpec",
+            "expected struct RawDist",
             "expected a distribution like { kind = \"constant\", value = \"10m\" }",
         )
         .replace(
-            "expected internally tagged enum ArrivalSpec",
+            "expected struct RawArrivals",
             "expected arrivals like { kind = \"poisson\", rate_per_hour = 30 }",
         );
     let mut field = field;

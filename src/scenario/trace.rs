@@ -4,6 +4,7 @@
 
 use crate::engine::SimTime;
 use crate::error::InputError;
+use crate::scaling::demand::MAX_RPS;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -87,10 +88,15 @@ pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>,
             if cells.len() != 2 {
                 return Err(err(at, "expected two columns: timestamp,value".into()));
             }
-            let ms = parse_timestamp(cells[0]).map_err(|m| err(at.clone(), m))?;
-            let v: f64 = cells[1]
-                .parse()
-                .map_err(|_| err(at.clone(), format!("\"{}\" is not a number", cells[1])))?;
+            // Cells are not repeated in errors: a mistyped path may name
+            // a file whose content should not reach a terminal or a log.
+            let ms = parse_timestamp(cells[0]).map_err(|m| err(format!("{at}, column 1"), m))?;
+            let v: f64 = cells[1].parse().map_err(|_| {
+                err(
+                    format!("{at}, column 2"),
+                    "expected a number (the value)".into(),
+                )
+            })?;
             raw.push((ms, v, at));
         }
     }
@@ -130,6 +136,12 @@ pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>,
                     format!("value {v} must be a number from 0 to 1e12"),
                 ));
             }
+            if v * scale > MAX_RPS {
+                return Err(err(
+                    at,
+                    format!("value {v} × scale {scale} is above {MAX_RPS:e} requests per second"),
+                ));
+            }
             Ok(((t - t0) as SimTime, v * scale))
         })
         .collect()
@@ -138,11 +150,8 @@ pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>,
 /// `2026-11-01T09:30:00Z`, with optional fraction and `+hh:mm` offset, or
 /// plain epoch seconds. Returns epoch milliseconds.
 pub fn parse_timestamp(s: &str) -> Result<i64, String> {
-    let bad = || {
-        format!(
-            "\"{s}\" is not a timestamp; expected ISO 8601 like 2026-11-01T09:30:00Z or epoch seconds"
-        )
-    };
+    let bad =
+        || format!("expected a timestamp: ISO 8601 like 2026-11-01T09:30:00Z, or epoch seconds");
     // Years 0000-9999, as ISO 8601 writes them; this also keeps every
     // difference between two timestamps far from i64 overflow.
     const MAX_EPOCH_S: f64 = 253_402_300_800.0;

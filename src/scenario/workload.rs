@@ -3,7 +3,7 @@
 use super::ctx::{Ctx, R};
 use super::spec::*;
 use crate::engine::time::{DAY, SimTime, parse_duration, parse_time_of_day};
-use crate::scaling::demand::{Shape, Spike};
+use crate::scaling::demand::{MAX_RPS, Shape, Spike};
 use crate::scaling::policy::{Adjustment, Comparison, DEFAULT_COOLDOWN, Step};
 use crate::scaling::{
     AutoScaling, Demand, Metric, ScheduledAction, StepPolicy, TargetTracking, Workload,
@@ -11,14 +11,19 @@ use crate::scaling::{
 
 fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
     match v {
-        Some(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        Some(x) => Err(ctx.err(p, format!("must be a number 0 or more, got {x}"))),
+        Some(x) if (0.0..=MAX_RPS).contains(&x) => Ok(x),
+        Some(x) => Err(ctx.err(
+            p,
+            format!(
+                "must be a number from 0 to {MAX_RPS:e} (requests per second), got {}",
+                crate::error::show_number(x)
+            ),
+        )),
         None => Err(ctx.err(p, format!("is required for demand kind \"{kind}\""))),
     }
 }
 
-/// `horizon`: the run's duration; repeating spikes are listed up to it.
-fn demand(ctx: &Ctx, p: &str, d: &DemandSpec, horizon: SimTime) -> R<Demand> {
+fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
     let f = |name: &str| format!("{p}.{name}");
     let shape = match d.kind.as_str() {
         "constant" => Shape::Constant(num(ctx, &f("value"), d.value, "constant")?),
@@ -128,21 +133,12 @@ fn demand(ctx: &Ctx, p: &str, d: &DemandSpec, horizon: SimTime) -> R<Demand> {
         if every == Some(0) {
             return Err(ctx.err(format!("{sp}.every"), "must be longer than 0s"));
         }
-        // Repeating spikes are listed up to the end of the run only: every
-        // minute of every service looks through the list (a year of daily
-        // spikes was most of a week-long Fargate run).
-        let mut t = start;
-        loop {
-            spikes.push(Spike {
-                start: t,
-                end: t + len,
-                factor: s.factor,
-            });
-            match every {
-                Some(e) if t + e <= horizon => t += e,
-                _ => break,
-            }
-        }
+        spikes.push(Spike {
+            start,
+            len,
+            factor: s.factor,
+            every,
+        });
     }
     Ok(Demand {
         shape,
@@ -151,12 +147,7 @@ fn demand(ctx: &Ctx, p: &str, d: &DemandSpec, horizon: SimTime) -> R<Demand> {
     })
 }
 
-pub(super) fn workload(
-    ctx: &Ctx,
-    p: &str,
-    s: &ServiceSpec,
-    horizon: SimTime,
-) -> R<Option<Workload>> {
+pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload>> {
     let Some(d) = &s.demand else {
         if s.capacity_per_task.is_some() || s.memory_utilization.is_some() {
             return Err(ctx.err(
@@ -166,7 +157,7 @@ pub(super) fn workload(
         }
         return Ok(None);
     };
-    let demand = demand(ctx, &format!("{p}.demand"), d, horizon)?;
+    let demand = demand(ctx, &format!("{p}.demand"), d)?;
     let cap = match s.capacity_per_task {
         Some(c) if c.is_finite() && c > 0.0 => c,
         Some(c) => return Err(ctx.err(format!("{p}.capacity_per_task"), format!("must be above 0, got {c}"))),

@@ -54,10 +54,52 @@ pub fn shard(flag: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Result
         .map_err(|m| input(&format!("{ivar}/{cvar}"), m))
 }
 
+/// Builds and checks every point's scenario, one at a time (each is
+/// dropped after its check): a field that does not exist, a size past the
+/// run limit (unless `force`), a price the book lacks. Returns the events
+/// of one replication of every point, or `None` when `deadline` passed
+/// first: a large grid's checks stay within `--max-wall`, and no run starts
+/// (the sweep then stops as at its limit, resumable).
+pub fn check_points(
+    sw: &spec::Sweep,
+    book: &PriceBook,
+    force: bool,
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<f64>> {
+    let mut events = 0.0;
+    for i in 0..sw.points.len() {
+        if crate::sim::INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Interrupted);
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Ok(None);
+        }
+        let sc = sw.scenario(i)?;
+        crate::scenario::estimate::check(&sc, force)?;
+        crate::report::rates_for(&sc, book).map_err(|e| match e {
+            Error::Input(ie) => {
+                let vals: Vec<String> = sw.points[i]
+                    .params
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect();
+                Error::Input(InputError::new(
+                    &sw.file,
+                    "",
+                    format!("point {i} ({}): {ie}", vals.join(", ")),
+                ))
+            }
+            other => other,
+        })?;
+        events += crate::scenario::estimate::estimate(&sc).events;
+    }
+    Ok(Some(events))
+}
+
 /// Figures the summary of this sweep's scenario has, from a short run of
 /// its first point, so targets can be checked before hours of runs.
 pub fn known_figures(sweep: &spec::Sweep, book: &PriceBook) -> Result<Vec<String>> {
-    let mut sc = sweep.points[0].scenario.clone();
+    let mut sc = sweep.scenario(0)?;
     sc.duration = sc.duration.min(crate::engine::time::HOUR);
     let r = crate::report::simulate(&sc, sweep.master_seed, book, None)?;
     let v = serde_json::to_value(crate::report::summary::build(&sc, sweep.master_seed, &r))

@@ -119,20 +119,6 @@ fn fnv(parts: &[&[u8]]) -> String {
 /// The manifest a sweep writes (before any run) — what a merge must match.
 pub fn manifest(sweep: &Sweep, book: &PriceBook, prices_text: &str) -> Result<Manifest> {
     let rates = report::rates_for(&sweep.base, book)?;
-    for (i, p) in sweep.points.iter().enumerate() {
-        report::rates_for(&p.scenario, book).map_err(|e| match e {
-            Error::Input(ie) => {
-                let vals: Vec<String> =
-                    p.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                Error::Input(InputError::new(
-                    &sweep.file,
-                    "",
-                    format!("point {i} ({}): {ie}", vals.join(", ")),
-                ))
-            }
-            other => other,
-        })?;
-    }
     let version = env!("CARGO_PKG_VERSION");
     let points = sweep.points.len() as u64;
     Ok(Manifest {
@@ -196,9 +182,10 @@ pub fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    serde_json::from_str(&text).map_err(|e| {
+    // Bytes, not text: a binary file is bad input (exit 2), not an I/O error.
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
         Error::Input(InputError::new(
             path,
             "",
@@ -231,6 +218,19 @@ pub fn run_file(dir: &Path, run: u64) -> PathBuf {
     dir.join("runs").join(format!("run-{run:06}.json"))
 }
 
+/// What a sweep that stopped before its first sweep.json (a full disk,
+/// before sweep.json was written first) left: resumable as a new start.
+fn only_an_empty_runs_folder(out: &Path) -> bool {
+    let names = |d: &Path| -> Option<Vec<String>> {
+        let entries = std::fs::read_dir(d).ok()?;
+        entries
+            .map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect()
+    };
+    names(out).is_some_and(|n| n == ["runs"])
+        && names(&out.join("runs")).is_some_and(|n| n.iter().all(|f| f.contains(".tmp-")))
+}
+
 /// Opens (or creates) the sweep folder; returns the runs already done there.
 fn open_dir(out: &Path, m: &Manifest) -> Result<Vec<u64>> {
     let refuse = |why: String| Error::Input(InputError::new(out, "--out", why));
@@ -248,7 +248,15 @@ fn open_dir(out: &Path, m: &Manifest) -> Result<Vec<u64>> {
             )));
         }
     } else {
-        report::check_replaceable(out, OUTPUTS, "sweep.json")?;
+        if !only_an_empty_runs_folder(out) {
+            report::check_replaceable(out, OUTPUTS, "sweep.json")?;
+        }
+        // sweep.json comes first: a folder holding runs/ without it is not
+        // a sweep, so a sweep that stopped in between (a full disk) could
+        // not be resumed.
+        std::fs::create_dir_all(out)
+            .map_err(|e| Error::io(format!("cannot create {}", out.display()), e))?;
+        write_json(&manifest, m)?;
     }
     let runs = out.join("runs");
     std::fs::create_dir_all(&runs)
@@ -313,7 +321,7 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         let point = (run / reps) as u32;
         let replication = (run % reps) as u32;
         let seed = seed_of(sweep.master_seed, replication);
-        let sc = &sweep.points[point as usize].scenario;
+        let sc = &sweep.scenario(point as usize)?;
         let r =
             report::simulate_with(sc, seed, book, None, &report::RunOptions { max_wall: left })?;
         if r.outcome.partial.is_some() {
@@ -341,7 +349,7 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         Ok(())
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads.unwrap_or(0))
+        .num_threads(worker_threads(opts.threads, todo.len()))
         .build()
         .map_err(|e| Error::Internal(format!("cannot start threads: {e}")))?;
     let threads = pool.current_num_threads();
@@ -381,6 +389,23 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         ran: todo.len() as u64,
         threads,
     })
+}
+
+/// Threads for `runs` runs: as asked (`--threads`, else RAYON_NUM_THREADS,
+/// else one per core), but no more than the cores nor the runs: more only
+/// cost their start (`--threads 100000` spent a minute starting threads).
+pub fn worker_threads(asked: Option<usize>, runs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let from_env = || {
+        std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    };
+    let asked = asked
+        .filter(|&n| n > 0)
+        .or_else(|| from_env().filter(|&n| n > 0))
+        .unwrap_or(cores);
+    asked.min(cores).min(runs).max(1)
 }
 
 /// `runs.csv` always; `aggregate.csv` once every run is there (not for a shard).

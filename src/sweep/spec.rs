@@ -32,11 +32,11 @@ fn one() -> i64 {
     1
 }
 
-/// One point of the sweep: its parameter values (in the sweep file's order)
-/// and the scenario they give.
+/// One point of the sweep: its parameter values (in the sweep file's order).
+/// Its scenario is built when needed (`Sweep::scenario`), not kept: a
+/// million points' scenarios would not fit in memory.
 pub struct Point {
     pub params: Vec<(String, toml::Value)>,
-    pub scenario: Scenario,
 }
 
 /// A checked sweep file.
@@ -47,6 +47,10 @@ pub struct Sweep {
     pub scenario_file: PathBuf,
     pub scenario_text: String,
     pub base: Scenario,
+    /// The base scenario as TOML, which each point's settings change.
+    base_table: toml::Table,
+    /// "grid" or "points": where a point's settings are written.
+    section: &'static str,
     pub replications: u32,
     pub master_seed: u64,
     /// Parameter paths, in the file's order.
@@ -59,7 +63,7 @@ pub struct Sweep {
 
 /// A plan file is read the same way; `kind` names it in errors ("sweep" or "plan").
 pub fn load(file: &Path, kind: &str) -> Result<Sweep, InputError> {
-    let text = std::fs::read_to_string(file)
+    let text = crate::error::read_text(file)
         .map_err(|e| InputError::new(file, "", format!("cannot read the {kind} file: {e}")))?;
     parse(file, text, kind)
 }
@@ -75,20 +79,8 @@ pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError>
         let p = if p == "." { String::new() } else { p };
         scenario::toml_error(file, &text, p, e.inner())
     })?;
-    if spec.name.is_empty()
-        || spec.name.starts_with('.')
-        || !spec
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        return Err(err(
-            "name",
-            format!(
-                "\"{}\" must be non-empty letters, digits, '-', '_' or '.' (it names the results folder)",
-                spec.name
-            ),
-        ));
+    if let Err(m) = scenario::check_results_name(&spec.name) {
+        return Err(err("name", m));
     }
     if !(1..=10_000).contains(&spec.replications) {
         return Err(err(
@@ -98,7 +90,7 @@ pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError>
     }
     let dir = file.parent().unwrap_or(Path::new("."));
     let scenario_file = dir.join(&spec.scenario);
-    let scenario_text = std::fs::read_to_string(&scenario_file).map_err(|e| {
+    let scenario_text = crate::error::read_text(&scenario_file).map_err(|e| {
         err(
             "scenario",
             format!("cannot read {}: {e}", scenario_file.display()),
@@ -131,7 +123,9 @@ pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError>
                 "nothing to vary: add [grid] with lists of values by scenario field path, e.g. services.web.autoscaling.target = [50, 60, 70], or [[points]]".to_string(),
             ));
         }
-        (Some(grid), None) => grid_points(file, kind_section(kind), grid)?,
+        (Some(grid), None) => {
+            grid_points(file, kind_section(kind), grid, spec.replications as u64)?
+        }
         (None, Some(points)) => listed_points(file, points)?,
     };
     let section = if spec.grid.is_some() {
@@ -145,39 +139,18 @@ pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError>
             "runs take their seeds from the sweep's own `seed` (master seed) and `replications`; vary those instead".to_string(),
         ));
     }
-    let mut points = Vec::with_capacity(settings.len());
-    for (i, params) in settings.into_iter().enumerate() {
-        let mut table = base_table.clone();
-        for (path, v) in &params {
-            let field = if spec.grid.is_some() {
-                format!("{section}.{path}")
-            } else {
-                format!("points[{i}].{path}")
-            };
-            set(&mut table, path, v.clone()).map_err(|m| err(&field, m))?;
-        }
-        let scenario = scenario::from_table(&scenario_file, table).map_err(|e| {
-            let shown: Vec<String> = params.iter().map(|(p, v)| format!("{p} = {v}")).collect();
-            err(
-                section,
-                format!(
-                    "point {i} ({}) gives an invalid scenario: {e}",
-                    shown.join(", ")
-                ),
-            )
-        })?;
-        points.push(Point { params, scenario });
-    }
-    if points.len() * spec.replications as usize > 1_000_000 {
-        return Err(err(
-            "",
-            format!(
-                "{} points × {} replications is more than 1,000,000 runs; narrow the {section}",
-                points.len(),
-                spec.replications
-            ),
+    if settings.len() as u64 * spec.replications as u64 > MAX_RUNS {
+        return Err(too_many_runs(
+            file,
+            settings.len() as u64,
+            spec.replications as u64,
+            section,
         ));
     }
+    let points = settings
+        .into_iter()
+        .map(|params| Point { params })
+        .collect();
     Ok(Sweep {
         file: file.to_path_buf(),
         text,
@@ -186,12 +159,54 @@ pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError>
         scenario_text,
         master_seed: spec.seed.unwrap_or(base.seed),
         base,
+        base_table,
+        section,
         replications: spec.replications as u32,
         parameters,
         values,
         points,
         targets: spec.targets,
     })
+}
+
+impl Sweep {
+    /// Point `i`'s scenario: the base with the point's settings.
+    pub fn scenario(&self, i: usize) -> Result<Scenario, InputError> {
+        let err = |path: &str, msg: String| InputError::new(&self.file, path, msg);
+        let params = &self.points[i].params;
+        let mut table = self.base_table.clone();
+        for (path, v) in params {
+            let field = if self.section == "points" {
+                format!("points[{i}].{path}")
+            } else {
+                format!("{}.{path}", self.section)
+            };
+            set(&mut table, path, v.clone()).map_err(|m| err(&field, m))?;
+        }
+        scenario::from_table(&self.scenario_file, table).map_err(|e| {
+            let shown: Vec<String> = params.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+            err(
+                self.section,
+                format!(
+                    "point {i} ({}) gives an invalid scenario: {e}",
+                    shown.join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// The most runs (points × replications) a sweep or plan may have.
+pub const MAX_RUNS: u64 = 1_000_000;
+
+fn too_many_runs(file: &Path, points: u64, replications: u64, section: &str) -> InputError {
+    InputError::new(
+        file,
+        "",
+        format!(
+            "{points} points × {replications} replications is more than 1,000,000 runs; narrow the {section}"
+        ),
+    )
 }
 
 fn kind_section(kind: &str) -> &'static str {
@@ -223,7 +238,12 @@ pub(super) fn flatten(
     }
 }
 
-fn grid_points(file: &Path, section: &str, grid: &toml::Table) -> Result<Axes, InputError> {
+fn grid_points(
+    file: &Path,
+    section: &str,
+    grid: &toml::Table,
+    replications: u64,
+) -> Result<Axes, InputError> {
     let mut leaves = Vec::new();
     flatten(grid, "", &mut leaves, &|_| false);
     if leaves.is_empty() {
@@ -254,6 +274,21 @@ fn grid_points(file: &Path, section: &str, grid: &toml::Table) -> Result<Axes, I
         params.push(path);
         values.push(list);
     }
+    // Counted before any is built: 10^7 combinations would not fit in memory.
+    let combinations = values
+        .iter()
+        .try_fold(1u64, |n, vs| n.checked_mul(vs.len() as u64))
+        .unwrap_or(u64::MAX);
+    if combinations > MAX_RUNS {
+        return Err(InputError::new(
+            file,
+            section,
+            "has more than 1,000,000 combinations; narrow it",
+        ));
+    }
+    if combinations * replications > MAX_RUNS {
+        return Err(too_many_runs(file, combinations, replications, section));
+    }
     // Row-major: the last parameter varies fastest, as in nested loops.
     let mut settings: Settings = vec![Vec::new()];
     for (p, vs) in params.iter().zip(&values) {
@@ -267,13 +302,6 @@ fn grid_points(file: &Path, section: &str, grid: &toml::Table) -> Result<Axes, I
                 })
             })
             .collect();
-        if settings.len() > 1_000_000 {
-            return Err(InputError::new(
-                file,
-                section,
-                "has more than 1,000,000 combinations; narrow it",
-            ));
-        }
     }
     Ok((params, values, settings))
 }
