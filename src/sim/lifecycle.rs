@@ -71,7 +71,7 @@ impl Sim<'_> {
             if target.is_some() {
                 self.waiting_daemon.push_back(key);
             } else {
-                self.waiting.push_back(key);
+                self.waiting.push(&self.cluster, key);
             }
         }
         key
@@ -212,68 +212,62 @@ impl Sim<'_> {
         self.set_state(key, TaskState::Pending);
     }
 
-    /// Retries waiting tasks in arrival order after capacity was freed.
+    /// Retries waiting tasks in arrival order after capacity was freed:
+    /// DAEMON tasks first (ECS reserves room for them), then the others.
     pub(super) fn retry_waiting(&mut self) {
-        for daemon in [true, false] {
-            let queue = if daemon {
-                &mut self.waiting_daemon
-            } else {
-                &mut self.waiting
-            };
-            if queue.is_empty() {
-                continue;
-            }
-            // Taken, not borrowed: placing may stop a task and come back
-            // here, which then finds empty buffers and makes its own.
-            let (mut pending, mut failed) = std::mem::take(&mut self.retry_buffers);
-            // The queue's buffer is swapped out, not copied, and the tasks
-            // that stay are kept in place: most go straight back.
-            std::mem::swap(queue, &mut pending);
-            // A request that found no instance finds none again until a
-            // placement changes the cluster (placements only take room, but
-            // may satisfy an affinity), so identical waiting tasks behind it
-            // are not asked: a long queue costs one try per completion,
-            // not one per waiting task. Compacted by hand over one slice:
-            // `VecDeque::retain` did the same in 3% more instructions on
-            // the M/M/c model, where this runs after every task.
-            let keys = pending.make_contiguous();
-            let mut kept = 0;
-            for i in 0..keys.len() {
-                let key = keys[i];
-                let t = &self.cluster.tasks[key];
-                let shape = (t.owner, t.taskdef, t.group, t.asg);
-                let stays = if t.target_instance.is_none() && failed.contains(&shape) {
-                    true
-                } else if self.try_place(key) {
-                    failed.clear();
-                    false
-                } else {
-                    if self.cluster.tasks[key].target_instance.is_none() {
-                        failed.push(shape);
-                    }
-                    true
-                };
-                if stays {
-                    keys[kept] = key;
-                    kept += 1;
-                }
-            }
-            pending.truncate(kept);
-            let queue = if daemon {
-                &mut self.waiting_daemon
-            } else {
-                &mut self.waiting
-            };
-            // Tasks queued while these were tried (placing can stop a task
-            // and come back here) stay ahead of them, as before.
-            if queue.is_empty() {
-                std::mem::swap(queue, &mut pending);
-            } else {
-                queue.extend(pending.drain(..));
-            }
-            failed.clear();
-            self.retry_buffers = (pending, failed);
+        self.retry_daemon();
+        if self.waiting.is_empty() {
+            return;
         }
+        // Taken, not borrowed: placing may stop a task and come back here,
+        // which then finds an empty buffer and makes its own.
+        let mut failed = std::mem::take(&mut self.retry_failed);
+        // Tasks queued while this retry runs were just tried at launch.
+        let end = self.waiting.end();
+        let mut from = 0;
+        // A request that found no instance finds none again until a
+        // placement changes the cluster (placements only take room, but may
+        // satisfy an affinity), so the waiting tasks of a shape that failed
+        // are skipped until the next placement: `next` jumps straight to the
+        // earliest task of a shape still worth asking.
+        while let Some((pos, key, shape)) = self.waiting.next(from, end, &failed) {
+            self.outcome.retry_visits += 1;
+            from = pos + 1;
+            // Out of the queue while it is tried, so a retry nested in the
+            // placement never sees it.
+            self.waiting.remove(&self.cluster, key);
+            if self.try_place(key) {
+                failed.clear();
+            } else {
+                self.waiting.insert(&self.cluster, key, pos);
+                failed.push(shape);
+            }
+        }
+        failed.clear();
+        self.retry_failed = failed;
+    }
+
+    /// DAEMON tasks each wait for one instance: every one is tried. There
+    /// are at most one per instance and DAEMON service.
+    fn retry_daemon(&mut self) {
+        if self.waiting_daemon.is_empty() {
+            return;
+        }
+        // Swapped out, not copied: most go straight back. Placing may stop a
+        // task and come back here, which then finds an empty queue.
+        let mut pending = std::mem::take(&mut self.retry_daemon_buffer);
+        std::mem::swap(&mut self.waiting_daemon, &mut pending);
+        pending.retain(|&key| {
+            self.outcome.retry_visits += 1;
+            !self.try_place(key)
+        });
+        // Tasks queued while these were tried stay ahead of them, as before.
+        if self.waiting_daemon.is_empty() {
+            std::mem::swap(&mut self.waiting_daemon, &mut pending);
+        } else {
+            self.waiting_daemon.extend(pending.drain(..));
+        }
+        self.retry_daemon_buffer = pending;
     }
 
     /// Moves the task one state forward, keeping the owner's counters.
@@ -466,8 +460,9 @@ impl Sim<'_> {
         }
         match state {
             TaskState::Provisioning => {
-                self.waiting.retain(|&k| k != key);
-                self.waiting_daemon.retain(|&k| k != key);
+                if self.waiting.remove(&self.cluster, key).is_none() {
+                    self.waiting_daemon.retain(|&k| k != key);
+                }
                 self.set_state(key, TaskState::Stopped);
                 self.finalize(key);
             }

@@ -7,6 +7,7 @@ mod faults;
 mod lifecycle;
 mod managed;
 mod scheduler;
+mod waiting;
 
 use crate::engine::time::MINUTE;
 use crate::engine::{EventQueue, RngStreams, SimRng, SimTime};
@@ -110,6 +111,10 @@ pub struct Outcome {
     pub tasks_failed: u64,
     /// Tasks still waiting for capacity when the run ended.
     pub tasks_provisioning_at_end: u64,
+    /// Waiting tasks a retry looked at (tried to place), over the run: a
+    /// measure of the retry work, which must grow with the work done, not
+    /// with the square of the queue.
+    pub retry_visits: u64,
     pub incidents: Vec<crate::faults::Incident>,
     pub deployments: Vec<crate::model::deployment::DeploymentRecord>,
     /// The simulated time the results cover: the scenario's duration, or
@@ -132,11 +137,12 @@ pub struct Sim<'r> {
     /// PROVISIONING tasks in arrival order; DAEMON tasks are tried first, as
     /// ECS reserves capacity for them ahead of replica tasks.
     waiting_daemon: VecDeque<u32>,
-    waiting: VecDeque<u32>,
+    waiting: waiting::WaitQueue,
     /// Buffers `retry_waiting` reuses: it runs after every task that frees
-    /// capacity, and allocating three lists each time was a tenth of a
-    /// small cluster's run.
-    retry_buffers: (VecDeque<u32>, Vec<lifecycle::RequestShape>),
+    /// capacity, and allocating lists each time was a tenth of a small
+    /// cluster's run.
+    retry_daemon_buffer: VecDeque<u32>,
+    retry_failed: Vec<u32>,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
     faults: Vec<crate::faults::Fault>,
@@ -190,8 +196,9 @@ impl<'r> Sim<'r> {
                 .map(|s| streams.stream(&format!("demand/service:{}", s.name)))
                 .collect(),
             waiting_daemon: VecDeque::new(),
-            waiting: VecDeque::new(),
-            retry_buffers: Default::default(),
+            waiting: Default::default(),
+            retry_daemon_buffer: VecDeque::new(),
+            retry_failed: Vec::new(),
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
             faults: scenario.faults.clone(),
