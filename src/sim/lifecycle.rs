@@ -2,12 +2,39 @@
 
 use super::{Ev, Sim};
 use crate::engine::{Dist, SimRng, SimTime};
-use crate::model::{CapacityChoice, Owner, ProviderShare, StopReason, Task, TaskState};
+use crate::model::{CapacityChoice, Cluster, Owner, ProviderShare, StopReason, Task, TaskState};
 use crate::placement::{self, Request};
 use rand::RngExt;
 
 /// What makes two waiting tasks ask for the same placement.
 pub(super) type RequestShape = (Owner, u32, u32, Option<u32>);
+
+/// What task `key` asks of placement.
+pub(super) fn request(c: &Cluster, key: u32) -> Request<'_> {
+    let task = &c.tasks[key];
+    let td = &c.taskdefs[task.taskdef as usize];
+    let (strategies, constraints) = match task.owner {
+        Owner::Service(s) => (
+            &c.services[s as usize].strategies,
+            &c.services[s as usize].constraints,
+        ),
+        Owner::Job(j) => (
+            &c.jobs[j as usize].strategies,
+            &c.jobs[j as usize].constraints,
+        ),
+    };
+    Request {
+        cpu: td.cpu,
+        memory: td.memory,
+        ports: &td.host_ports,
+        arch: td.arch,
+        group: task.group,
+        constraints: [&td.constraints, constraints],
+        strategies,
+        only_instance: task.target_instance,
+        instance_group: task.asg.map(|a| c.providers[a as usize].group),
+    }
+}
 
 impl Sim<'_> {
     fn owner_rng(&mut self, owner: Owner) -> &mut SimRng {
@@ -17,7 +44,8 @@ impl Sim<'_> {
         }
     }
 
-    /// Creates a task in PROVISIONING and places it if capacity allows.
+    /// Creates a task in PROVISIONING and places it if capacity allows; a
+    /// job's task that fits nowhere may be refused instead (see `refuse`).
     pub(super) fn launch(
         &mut self,
         owner: Owner,
@@ -25,7 +53,7 @@ impl Sim<'_> {
         group: u32,
         target: Option<u32>,
         run_for: Option<SimTime>,
-    ) -> u32 {
+    ) {
         let now = self.now();
         let (share, ProviderShare { capacity, asg, .. }) = self.next_share(owner);
         let serial = self.next_serial;
@@ -70,11 +98,12 @@ impl Sim<'_> {
         } else if !self.try_place(key) {
             if target.is_some() {
                 self.waiting_daemon.push_back(key);
+            } else if let Some(reason) = self.refusal(key) {
+                self.refuse(key, share, reason);
             } else {
                 self.waiting.push(&self.cluster, key);
             }
         }
-        key
     }
 
     /// The entry of the owner's capacity provider strategy its next task
@@ -156,29 +185,8 @@ impl Sim<'_> {
 
     fn try_place(&mut self, key: u32) -> bool {
         let c = &self.cluster;
-        let task = &c.tasks[key];
-        let td = &c.taskdefs[task.taskdef as usize];
-        let (strategies, constraints) = match task.owner {
-            Owner::Service(s) => (
-                &c.services[s as usize].strategies,
-                &c.services[s as usize].constraints,
-            ),
-            Owner::Job(j) => (
-                &c.jobs[j as usize].strategies,
-                &c.jobs[j as usize].constraints,
-            ),
-        };
-        let req = Request {
-            cpu: td.cpu,
-            memory: td.memory,
-            ports: &td.host_ports,
-            arch: td.arch,
-            group: task.group,
-            constraints: [&td.constraints, constraints],
-            strategies,
-            only_instance: task.target_instance,
-            instance_group: task.asg.map(|a| c.providers[a as usize].group),
-        };
+        let td = &c.taskdefs[c.tasks[key].taskdef as usize];
+        let req = request(c, key);
         let Some(inst) = placement::choose(c, &req, &mut self.placement_rng) else {
             return false;
         };

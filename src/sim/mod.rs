@@ -6,8 +6,11 @@ mod deploy;
 mod faults;
 mod lifecycle;
 mod managed;
+mod refuse;
 mod scheduler;
 mod waiting;
+
+pub use refuse::{PROVISIONING_QUOTA, Refused};
 
 use crate::engine::time::MINUTE;
 use crate::engine::{EventQueue, RngStreams, SimRng, SimTime};
@@ -115,6 +118,10 @@ pub struct Outcome {
     /// measure of the retry work, which must grow with the work done, not
     /// with the square of the queue.
     pub retry_visits: u64,
+    /// Job launches refused for want of capacity (RunTask `failures`), and
+    /// each of them in order.
+    pub tasks_refused: u64,
+    pub refused: Vec<Refused>,
     pub incidents: Vec<crate::faults::Incident>,
     pub deployments: Vec<crate::model::deployment::DeploymentRecord>,
     /// The simulated time the results cover: the scenario's duration, or
