@@ -10,6 +10,7 @@ use rand::RngExt;
 pub(super) type RequestShape = (Owner, u32, u32, Option<u32>);
 
 /// What task `key` asks of placement.
+#[inline(always)]
 pub(super) fn request(c: &Cluster, key: u32) -> Request<'_> {
     let task = &c.tasks[key];
     let td = &c.taskdefs[task.taskdef as usize];
@@ -227,31 +228,44 @@ impl Sim<'_> {
         if self.waiting.is_empty() {
             return;
         }
-        // Taken, not borrowed: placing may stop a task and come back here,
-        // which then finds an empty buffer and makes its own.
+        // Placing a task can stop one at once (zero-length lifecycle steps)
+        // and free capacity again: the retry under way then asks once more
+        // when it is done, rather than walking the queue inside itself.
+        if self.retrying {
+            self.retry_again = true;
+            return;
+        }
+        self.retrying = true;
+        // Taken, not borrowed: a buffer reused across retries, which run
+        // after every task that frees capacity.
         let mut failed = std::mem::take(&mut self.retry_failed);
         // Tasks queued while this retry runs were just tried at launch.
-        let end = self.waiting.end();
-        let mut from = 0;
-        // A request that found no instance finds none again until a
-        // placement changes the cluster (placements only take room, but may
-        // satisfy an affinity), so the waiting tasks of a shape that failed
-        // are skipped until the next placement: `next` jumps straight to the
-        // earliest task of a shape still worth asking.
-        while let Some((pos, key, shape)) = self.waiting.next(from, end, &failed) {
-            self.outcome.retry_visits += 1;
-            from = pos + 1;
-            // Out of the queue while it is tried, so a retry nested in the
-            // placement never sees it.
-            self.waiting.remove(&self.cluster, key);
-            if self.try_place(key) {
-                failed.clear();
-            } else {
-                self.waiting.insert(&self.cluster, key, pos);
-                failed.push(shape);
+        let (mut from, mut end) = (0, self.next_serial);
+        loop {
+            // A request that found no instance finds none again until a
+            // placement changes the cluster (placements only take room, but
+            // may satisfy an affinity), so the waiting tasks of a shape that
+            // failed are skipped until the next placement: `next` jumps
+            // straight to the earliest task of a shape still worth asking.
+            while let Some((serial, key, shape)) = self.waiting.next(from, end, &failed) {
+                self.outcome.retry_visits += 1;
+                from = serial + 1;
+                if self.try_place(key) {
+                    self.waiting.placed(&self.cluster, serial, shape);
+                    failed.clear();
+                } else {
+                    failed.push(shape);
+                }
             }
+            failed.clear();
+            if !std::mem::take(&mut self.retry_again) {
+                break;
+            }
+            // Capacity freed during the retry: the tasks queued meanwhile
+            // get their try, as they would have from a retry of their own.
+            (from, end) = (end, self.next_serial);
         }
-        failed.clear();
+        self.retrying = false;
         self.retry_failed = failed;
     }
 
@@ -468,8 +482,10 @@ impl Sim<'_> {
         }
         match state {
             TaskState::Provisioning => {
-                if self.waiting.remove(&self.cluster, key).is_none() {
+                if self.cluster.tasks[key].target_instance.is_some() {
                     self.waiting_daemon.retain(|&k| k != key);
+                } else {
+                    self.waiting.remove(&self.cluster, key);
                 }
                 self.set_state(key, TaskState::Stopped);
                 self.finalize(key);

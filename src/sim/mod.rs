@@ -150,6 +150,9 @@ pub struct Sim<'r> {
     /// cluster's run.
     retry_daemon_buffer: VecDeque<u32>,
     retry_failed: Vec<u32>,
+    /// A retry is under way; another was asked for while it ran.
+    retrying: bool,
+    retry_again: bool,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
     faults: Vec<crate::faults::Fault>,
@@ -206,6 +209,8 @@ impl<'r> Sim<'r> {
             waiting: Default::default(),
             retry_daemon_buffer: VecDeque::new(),
             retry_failed: Vec::new(),
+            retrying: false,
+            retry_again: false,
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
             faults: scenario.faults.clone(),
