@@ -1,5 +1,7 @@
-//! Whole simulations, without writing files: the quickstart week and the
-//! large week (2,000 instances, 50 services, > 100,000 tasks).
+//! Whole simulations, without writing files: the quickstart week, the
+//! large week (2,000 instances, 50 services, > 100,000 tasks), and a
+//! cluster that cannot keep up (benches/overload.toml) for 50, 100 and 200
+//! days, whose time must grow linearly with the days.
 //! `cargo bench --bench end_to_end`; `-- --test` runs each once as a smoke test.
 //! Throughput is reported in events, so criterion prints events/s.
 
@@ -34,6 +36,16 @@ fn end_to_end(c: &mut Criterion) {
         let sc = ecsim::scenario::load(&path).unwrap();
         g.throughput(Throughput::Elements(simulate(&sc)));
         g.bench_function(id, |b| b.iter(|| black_box(simulate(&sc))));
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/overload.toml");
+    let base = ecsim::scenario::load(&path).unwrap();
+    for days in [50, 100, 200] {
+        let mut sc = base.clone();
+        sc.duration = days * 24 * 60 * 60 * 1000;
+        g.throughput(Throughput::Elements(simulate(&sc)));
+        g.bench_function(format!("overload_{days}d"), |b| {
+            b.iter(|| black_box(simulate(&sc)))
+        });
     }
     g.finish();
 }

@@ -310,6 +310,12 @@ fn dispatch(cmd: Command) -> Result<i32> {
                         s.tasks_provisioning_at_end
                     );
                 }
+                if s.tasks_refused > 0 {
+                    say!(
+                        "  note: {} job launches were refused for want of capacity (as ECS's RunTask does); see refused.csv, or set no_capacity = \"queue\" on the job to queue them",
+                        s.tasks_refused
+                    );
+                }
                 say!("results in {}/", out.display());
             }
             Ok(partial_code(s.partial_reason.as_deref()))

@@ -141,6 +141,8 @@ name = "j"
 task_definition = "j"
 arrivals = {{ kind = "schedule", every = "1d", count = 6 }}
 duration = {{ kind = "constant", value = "10m" }}
+# Queued by the client: ECS's RunTask would refuse what does not fit.
+no_capacity = "queue"
 "#
     ));
     assert_eq!(o.tasks_launched, 6);

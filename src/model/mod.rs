@@ -13,10 +13,11 @@ pub mod taskdef;
 pub use instance::{Instance, InstanceStatus};
 pub use provider::{AsgProvider, InstanceTemplate};
 pub use service::{
-    Arrivals, CapacityChoice, Group, Job, OwnerStats, ProviderShare, SchedulingStrategy, Service,
+    Arrivals, CapacityChoice, Group, Job, NoCapacity, OwnerStats, ProviderShare,
+    SchedulingStrategy, Service,
 };
 pub use slab::Slab;
-pub use task::{Capacity, Owner, StopReason, Task, TaskState};
+pub use task::{Capacity, Owner, Refusal, StopReason, Task, TaskState};
 pub use taskdef::{Arch, Container, TaskDef};
 
 use crate::placement::{Constraint, Strategy};

@@ -280,6 +280,19 @@ pub enum Arrivals {
     },
 }
 
+/// What a job does with a task that finds no capacity at launch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoCapacity {
+    /// As ECS's RunTask: refused at once on the EC2 launch type; through an
+    /// Auto Scaling group capacity provider it waits in PROVISIONING while
+    /// the cluster's PROVISIONING quota has room.
+    #[default]
+    Fail,
+    /// A client-side FIFO queue (AWS Batch, a retrying client): the task
+    /// waits until capacity frees, however long that takes.
+    Queue,
+}
+
 #[derive(Debug, Clone)]
 pub struct Job {
     pub name: String,
@@ -291,6 +304,9 @@ pub struct Job {
     pub strategies: Vec<Strategy>,
     pub constraints: Vec<Constraint>,
     pub stats: OwnerStats,
+    pub no_capacity: NoCapacity,
+    /// Launches refused, by reason.
+    pub refused: std::collections::BTreeMap<crate::model::Refusal, u64>,
 }
 
 #[cfg(test)]

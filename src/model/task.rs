@@ -54,6 +54,38 @@ impl TaskState {
     }
 }
 
+/// Why a job's launch was refused (RunTask's `failures[].reason`). Ordered
+/// as ECS filters instances: resources (CPU, memory, ports), then
+/// constraints; a refusal names the first filter that left no instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Refusal {
+    /// No ACTIVE container instance to consider at all.
+    NoInstances,
+    Cpu,
+    Memory,
+    Ports,
+    /// Every instance with room is excluded by a placement constraint or
+    /// the task's CPU architecture.
+    Attribute,
+    /// A capacity-provider task found the cluster's PROVISIONING quota full.
+    ProvisioningQuota,
+}
+
+impl Refusal {
+    /// The reason as ECS writes it; the first and last are ecsim's labels
+    /// for an error ECS returns instead of a failure, and for the quota.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::NoInstances => "NO_CONTAINER_INSTANCES",
+            Refusal::Cpu => "RESOURCE:CPU",
+            Refusal::Memory => "RESOURCE:MEMORY",
+            Refusal::Ports => "RESOURCE:PORTS_TCP",
+            Refusal::Attribute => "ATTRIBUTE",
+            Refusal::ProvisioningQuota => "PROVISIONING_QUOTA",
+        }
+    }
+}
+
 /// Why a task stopped: ECS's stop code plus the reason text it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {

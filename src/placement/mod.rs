@@ -7,6 +7,9 @@
 pub mod draw;
 pub mod index;
 pub mod query;
+mod refusal;
+
+pub use refusal::refusal_reason;
 
 use crate::engine::SimRng;
 use crate::model::{Arch, Cluster, Instance};

@@ -438,6 +438,37 @@ pub fn write_deployments(
 }
 
 /// `incidents.csv`: every fault and its impact.
+/// `refused.csv`: every job launch refused for want of capacity, in the
+/// order it happened (written even when empty, so scripts can rely on it).
+pub fn write_refused(
+    path: &Path,
+    cluster: &Cluster,
+    refused: &[crate::sim::Refused],
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    w.write_record([
+        "time_s",
+        "job",
+        "task_definition",
+        "capacity_provider",
+        "reason",
+    ])?;
+    for r in refused {
+        let td = &cluster.taskdefs[r.taskdef as usize];
+        w.write_record([
+            format_secs(r.time),
+            cluster.jobs[r.job as usize].name.clone(),
+            td.family.clone(),
+            r.provider
+                .map(|p| cluster.providers[p as usize].name.clone())
+                .unwrap_or_default(),
+            r.reason.as_str().to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 pub fn write_incidents(
     path: &Path,
     incidents: &[crate::faults::Incident],

@@ -187,6 +187,8 @@ pub fn run_to_dir_with(
     let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
     csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
         .map_err(csv_err("instances.csv"))?;
+    csv_out::write_refused(&dir.join("refused.csv"), &r.cluster, &r.outcome.refused)
+        .map_err(csv_err("refused.csv"))?;
     csv_out::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
         .map_err(csv_err("incidents.csv"))?;
     csv_out::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)

@@ -153,6 +153,7 @@ const OUTPUTS: &[&str] = &[
     "scaling.csv",
     "incidents.csv",
     "deployments.csv",
+    "refused.csv",
     // Written later by `ecsim report`; replaced with the rest.
     "report.html",
     "report",

@@ -34,6 +34,12 @@ pub struct Summary {
     pub tasks_stopped: u64,
     pub tasks_failed: u64,
     pub tasks_provisioning_at_end: u64,
+    /// Job launches refused for want of capacity (RunTask `failures`), by
+    /// reason; absent when none was (every one is listed in refused.csv).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tasks_refused: u64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tasks_refused_by_reason: BTreeMap<&'static str, u64>,
     pub instances: usize,
     /// Present when the scenario injects faults: how many incidents, and
     /// the longest time to recover from one.
@@ -112,12 +118,21 @@ pub struct JobSummary {
     pub tasks_started: u64,
     pub tasks_stopped: u64,
     pub tasks_failed: u64,
+    /// Launches refused, by reason; absent when none was.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tasks_refused: u64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub refused_by_reason: BTreeMap<&'static str, u64>,
     pub mean_running: f64,
     pub provisioning_wait_mean_s: f64,
     /// 95th percentile (nearest rank; exact below 0.256 s, within 0.8 %
     /// above), counting tasks still waiting at the end with their wait so far.
     pub provisioning_wait_p95_s: f64,
     pub provisioning_wait_max_s: f64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn round6(x: f64) -> f64 {
@@ -238,6 +253,8 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 tasks_started: j.stats.started,
                 tasks_stopped: j.stats.stopped,
                 tasks_failed: j.stats.failed,
+                tasks_refused: j.refused.values().sum(),
+                refused_by_reason: j.refused.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
                 mean_running: mean(j.stats.running.area(end)),
                 provisioning_wait_mean_s: wm,
                 provisioning_wait_p95_s: wp,
@@ -277,6 +294,14 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         tasks_stopped: o.tasks_stopped,
         tasks_failed: o.tasks_failed,
         tasks_provisioning_at_end: o.tasks_provisioning_at_end,
+        tasks_refused: o.tasks_refused,
+        tasks_refused_by_reason: c.jobs.iter().flat_map(|j| &j.refused).fold(
+            BTreeMap::new(),
+            |mut m, (r, n)| {
+                *m.entry(r.as_str()).or_insert(0) += n;
+                m
+            },
+        ),
         instances: c.instances.len(),
         incidents: (!sc.faults.is_empty()).then_some(o.incidents.len()),
         deployments: (!sc.deployments.is_empty())

@@ -319,6 +319,16 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         if !capacity.is_fargate() {
             check_fits(ctx, &cluster, &p, taskdef, &constraints, false, &capacity)?;
         }
+        let no_capacity = match j.no_capacity.as_deref().unwrap_or("fail") {
+            "fail" => NoCapacity::Fail,
+            "queue" => NoCapacity::Queue,
+            o => {
+                return Err(ctx.err(
+                    format!("{p}.no_capacity"),
+                    format!("\"{o}\" is not fail or queue"),
+                ));
+            }
+        };
         cluster.jobs.push(Job {
             name: j.name.clone(),
             taskdef,
@@ -329,6 +339,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             strategies,
             constraints,
             stats: OwnerStats::default(),
+            no_capacity,
+            refused: Default::default(),
         });
     }
     let region = spec.region.clone().unwrap_or_else(|| "us-east-1".into());

@@ -419,6 +419,9 @@ pub struct JobSpec {
     pub placement_strategy: Option<Vec<StrategySpec>>,
     #[serde(default)]
     pub placement_constraints: Vec<ConstraintSpec>,
+    /// `fail` (default, as RunTask) or `queue` (a client-side queue).
+    #[serde(default)]
+    pub no_capacity: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

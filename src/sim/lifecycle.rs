@@ -2,12 +2,40 @@
 
 use super::{Ev, Sim};
 use crate::engine::{Dist, SimRng, SimTime};
-use crate::model::{CapacityChoice, Owner, ProviderShare, StopReason, Task, TaskState};
+use crate::model::{CapacityChoice, Cluster, Owner, ProviderShare, StopReason, Task, TaskState};
 use crate::placement::{self, Request};
 use rand::RngExt;
 
 /// What makes two waiting tasks ask for the same placement.
 pub(super) type RequestShape = (Owner, u32, u32, Option<u32>);
+
+/// What task `key` asks of placement.
+#[inline(always)]
+pub(super) fn request(c: &Cluster, key: u32) -> Request<'_> {
+    let task = &c.tasks[key];
+    let td = &c.taskdefs[task.taskdef as usize];
+    let (strategies, constraints) = match task.owner {
+        Owner::Service(s) => (
+            &c.services[s as usize].strategies,
+            &c.services[s as usize].constraints,
+        ),
+        Owner::Job(j) => (
+            &c.jobs[j as usize].strategies,
+            &c.jobs[j as usize].constraints,
+        ),
+    };
+    Request {
+        cpu: td.cpu,
+        memory: td.memory,
+        ports: &td.host_ports,
+        arch: td.arch,
+        group: task.group,
+        constraints: [&td.constraints, constraints],
+        strategies,
+        only_instance: task.target_instance,
+        instance_group: task.asg.map(|a| c.providers[a as usize].group),
+    }
+}
 
 impl Sim<'_> {
     fn owner_rng(&mut self, owner: Owner) -> &mut SimRng {
@@ -17,7 +45,8 @@ impl Sim<'_> {
         }
     }
 
-    /// Creates a task in PROVISIONING and places it if capacity allows.
+    /// Creates a task in PROVISIONING and places it if capacity allows; a
+    /// job's task that fits nowhere may be refused instead (see `refuse`).
     pub(super) fn launch(
         &mut self,
         owner: Owner,
@@ -25,7 +54,7 @@ impl Sim<'_> {
         group: u32,
         target: Option<u32>,
         run_for: Option<SimTime>,
-    ) -> u32 {
+    ) {
         let now = self.now();
         let (share, ProviderShare { capacity, asg, .. }) = self.next_share(owner);
         let serial = self.next_serial;
@@ -70,11 +99,12 @@ impl Sim<'_> {
         } else if !self.try_place(key) {
             if target.is_some() {
                 self.waiting_daemon.push_back(key);
+            } else if let Some(reason) = self.refusal(key) {
+                self.refuse(key, share, reason);
             } else {
-                self.waiting.push_back(key);
+                self.waiting.push(&self.cluster, key);
             }
         }
-        key
     }
 
     /// The entry of the owner's capacity provider strategy its next task
@@ -156,29 +186,8 @@ impl Sim<'_> {
 
     fn try_place(&mut self, key: u32) -> bool {
         let c = &self.cluster;
-        let task = &c.tasks[key];
-        let td = &c.taskdefs[task.taskdef as usize];
-        let (strategies, constraints) = match task.owner {
-            Owner::Service(s) => (
-                &c.services[s as usize].strategies,
-                &c.services[s as usize].constraints,
-            ),
-            Owner::Job(j) => (
-                &c.jobs[j as usize].strategies,
-                &c.jobs[j as usize].constraints,
-            ),
-        };
-        let req = Request {
-            cpu: td.cpu,
-            memory: td.memory,
-            ports: &td.host_ports,
-            arch: td.arch,
-            group: task.group,
-            constraints: [&td.constraints, constraints],
-            strategies,
-            only_instance: task.target_instance,
-            instance_group: task.asg.map(|a| c.providers[a as usize].group),
-        };
+        let td = &c.taskdefs[c.tasks[key].taskdef as usize];
+        let req = request(c, key);
         let Some(inst) = placement::choose(c, &req, &mut self.placement_rng) else {
             return false;
         };
@@ -212,68 +221,75 @@ impl Sim<'_> {
         self.set_state(key, TaskState::Pending);
     }
 
-    /// Retries waiting tasks in arrival order after capacity was freed.
+    /// Retries waiting tasks in arrival order after capacity was freed:
+    /// DAEMON tasks first (ECS reserves room for them), then the others.
     pub(super) fn retry_waiting(&mut self) {
-        for daemon in [true, false] {
-            let queue = if daemon {
-                &mut self.waiting_daemon
-            } else {
-                &mut self.waiting
-            };
-            if queue.is_empty() {
-                continue;
-            }
-            // Taken, not borrowed: placing may stop a task and come back
-            // here, which then finds empty buffers and makes its own.
-            let (mut pending, mut failed) = std::mem::take(&mut self.retry_buffers);
-            // The queue's buffer is swapped out, not copied, and the tasks
-            // that stay are kept in place: most go straight back.
-            std::mem::swap(queue, &mut pending);
+        self.retry_daemon();
+        if self.waiting.is_empty() {
+            return;
+        }
+        // Placing a task can stop one at once (zero-length lifecycle steps)
+        // and free capacity again: the retry under way then asks once more
+        // when it is done, rather than walking the queue inside itself.
+        if self.retrying {
+            self.retry_again = true;
+            return;
+        }
+        self.retrying = true;
+        // Taken, not borrowed: a buffer reused across retries, which run
+        // after every task that frees capacity.
+        let mut failed = std::mem::take(&mut self.retry_failed);
+        // Tasks queued while this retry runs were just tried at launch.
+        let (mut from, mut end) = (0, self.next_serial);
+        loop {
             // A request that found no instance finds none again until a
             // placement changes the cluster (placements only take room, but
-            // may satisfy an affinity), so identical waiting tasks behind it
-            // are not asked: a long queue costs one try per completion,
-            // not one per waiting task. Compacted by hand over one slice:
-            // `VecDeque::retain` did the same in 3% more instructions on
-            // the M/M/c model, where this runs after every task.
-            let keys = pending.make_contiguous();
-            let mut kept = 0;
-            for i in 0..keys.len() {
-                let key = keys[i];
-                let t = &self.cluster.tasks[key];
-                let shape = (t.owner, t.taskdef, t.group, t.asg);
-                let stays = if t.target_instance.is_none() && failed.contains(&shape) {
-                    true
-                } else if self.try_place(key) {
+            // may satisfy an affinity), so the waiting tasks of a shape that
+            // failed are skipped until the next placement: `next` jumps
+            // straight to the earliest task of a shape still worth asking.
+            while let Some((serial, key, shape)) = self.waiting.next(from, end, &failed) {
+                self.outcome.retry_visits += 1;
+                from = serial + 1;
+                if self.try_place(key) {
+                    self.waiting.placed(&self.cluster, serial, shape);
                     failed.clear();
-                    false
                 } else {
-                    if self.cluster.tasks[key].target_instance.is_none() {
-                        failed.push(shape);
-                    }
-                    true
-                };
-                if stays {
-                    keys[kept] = key;
-                    kept += 1;
+                    failed.push(shape);
                 }
             }
-            pending.truncate(kept);
-            let queue = if daemon {
-                &mut self.waiting_daemon
-            } else {
-                &mut self.waiting
-            };
-            // Tasks queued while these were tried (placing can stop a task
-            // and come back here) stay ahead of them, as before.
-            if queue.is_empty() {
-                std::mem::swap(queue, &mut pending);
-            } else {
-                queue.extend(pending.drain(..));
-            }
             failed.clear();
-            self.retry_buffers = (pending, failed);
+            if !std::mem::take(&mut self.retry_again) {
+                break;
+            }
+            // Capacity freed during the retry: the tasks queued meanwhile
+            // get their try, as they would have from a retry of their own.
+            (from, end) = (end, self.next_serial);
         }
+        self.retrying = false;
+        self.retry_failed = failed;
+    }
+
+    /// DAEMON tasks each wait for one instance: every one is tried. There
+    /// are at most one per instance and DAEMON service.
+    fn retry_daemon(&mut self) {
+        if self.waiting_daemon.is_empty() {
+            return;
+        }
+        // Swapped out, not copied: most go straight back. Placing may stop a
+        // task and come back here, which then finds an empty queue.
+        let mut pending = std::mem::take(&mut self.retry_daemon_buffer);
+        std::mem::swap(&mut self.waiting_daemon, &mut pending);
+        pending.retain(|&key| {
+            self.outcome.retry_visits += 1;
+            !self.try_place(key)
+        });
+        // Tasks queued while these were tried stay ahead of them, as before.
+        if self.waiting_daemon.is_empty() {
+            std::mem::swap(&mut self.waiting_daemon, &mut pending);
+        } else {
+            self.waiting_daemon.extend(pending.drain(..));
+        }
+        self.retry_daemon_buffer = pending;
     }
 
     /// Moves the task one state forward, keeping the owner's counters.
@@ -466,8 +482,11 @@ impl Sim<'_> {
         }
         match state {
             TaskState::Provisioning => {
-                self.waiting.retain(|&k| k != key);
-                self.waiting_daemon.retain(|&k| k != key);
+                if self.cluster.tasks[key].target_instance.is_some() {
+                    self.waiting_daemon.retain(|&k| k != key);
+                } else {
+                    self.waiting.remove(&self.cluster, key);
+                }
                 self.set_state(key, TaskState::Stopped);
                 self.finalize(key);
             }

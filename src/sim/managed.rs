@@ -6,7 +6,7 @@
 
 use super::{Ev, Sim};
 use crate::engine::SimTime;
-use crate::model::{InstanceStatus, StopReason, TaskState};
+use crate::model::{InstanceStatus, StopReason};
 use crate::scaling::Decision;
 
 /// Scale-in waits for this many consecutive low minutes.
@@ -34,16 +34,9 @@ impl Sim<'_> {
                 busy += 1;
             }
         }
-        let (mut cpu, mut mem, mut waiting) = (0u64, 0u64, 0u32);
-        for &k in &self.waiting {
-            let t = &c.tasks[k];
-            if t.asg == Some(p as u32) && t.state == TaskState::Provisioning {
-                let td = &c.taskdefs[t.taskdef as usize];
-                cpu += u64::from(td.cpu);
-                mem += u64::from(td.memory);
-                waiting += 1;
-            }
-        }
+        // Kept as tasks join and leave the queue: walking it every minute
+        // was O(n) per provider when a cluster cannot keep up.
+        let (cpu, mem, waiting) = self.waiting.provider_demand(p);
         let fresh = if waiting == 0 {
             0
         } else {

@@ -6,7 +6,11 @@ mod deploy;
 mod faults;
 mod lifecycle;
 mod managed;
+mod refuse;
 mod scheduler;
+mod waiting;
+
+pub use refuse::{PROVISIONING_QUOTA, Refused};
 
 use crate::engine::time::MINUTE;
 use crate::engine::{EventQueue, RngStreams, SimRng, SimTime};
@@ -110,6 +114,14 @@ pub struct Outcome {
     pub tasks_failed: u64,
     /// Tasks still waiting for capacity when the run ended.
     pub tasks_provisioning_at_end: u64,
+    /// Waiting tasks a retry looked at (tried to place), over the run: a
+    /// measure of the retry work, which must grow with the work done, not
+    /// with the square of the queue.
+    pub retry_visits: u64,
+    /// Job launches refused for want of capacity (RunTask `failures`), and
+    /// each of them in order.
+    pub tasks_refused: u64,
+    pub refused: Vec<Refused>,
     pub incidents: Vec<crate::faults::Incident>,
     pub deployments: Vec<crate::model::deployment::DeploymentRecord>,
     /// The simulated time the results cover: the scenario's duration, or
@@ -132,11 +144,15 @@ pub struct Sim<'r> {
     /// PROVISIONING tasks in arrival order; DAEMON tasks are tried first, as
     /// ECS reserves capacity for them ahead of replica tasks.
     waiting_daemon: VecDeque<u32>,
-    waiting: VecDeque<u32>,
+    waiting: waiting::WaitQueue,
     /// Buffers `retry_waiting` reuses: it runs after every task that frees
-    /// capacity, and allocating three lists each time was a tenth of a
-    /// small cluster's run.
-    retry_buffers: (VecDeque<u32>, Vec<lifecycle::RequestShape>),
+    /// capacity, and allocating lists each time was a tenth of a small
+    /// cluster's run.
+    retry_daemon_buffer: VecDeque<u32>,
+    retry_failed: Vec<u32>,
+    /// A retry is under way; another was asked for while it ran.
+    retrying: bool,
+    retry_again: bool,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
     faults: Vec<crate::faults::Fault>,
@@ -190,8 +206,11 @@ impl<'r> Sim<'r> {
                 .map(|s| streams.stream(&format!("demand/service:{}", s.name)))
                 .collect(),
             waiting_daemon: VecDeque::new(),
-            waiting: VecDeque::new(),
-            retry_buffers: Default::default(),
+            waiting: Default::default(),
+            retry_daemon_buffer: VecDeque::new(),
+            retry_failed: Vec::new(),
+            retrying: false,
+            retry_again: false,
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
             faults: scenario.faults.clone(),
