@@ -183,7 +183,10 @@ enum Problem {
 /// Folders inside a result, and the files ecsim writes in them: `ecsim
 /// report --png` charts, a sweep's run records (and their temp files, left
 /// by a killed sweep). Anything else there is the user's.
-const SUBFOLDERS: &[(&str, fn(&str) -> bool)] = &[
+/// Whether a file name is one ecsim writes in a given folder.
+type Ours = fn(&str) -> bool;
+
+const SUBFOLDERS: &[(&str, Ours)] = &[
     ("report", |f| {
         f.strip_suffix(".png").is_some_and(|stem| {
             !stem.is_empty()

@@ -104,9 +104,14 @@ impl Demand {
             .spikes
             .iter()
             .fold(1.0, |acc, s| times(acc, s.factor, s.active_at(t)));
-        // Spikes may multiply past any bound (or 0 × inf gives NaN, which
-        // `max` drops): the rate stays within what an input may ask.
-        (base * factor).max(0.0).min(MAX_RPS)
+        // Spikes may multiply past any bound, or give NaN (0 × inf): the
+        // rate stays within what an input may ask.
+        let rate = base * factor;
+        if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, MAX_RPS)
+        }
     }
 
     /// The rate seen during the minute starting at `t`.

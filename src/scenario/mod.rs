@@ -10,6 +10,7 @@ mod deployments;
 pub mod estimate;
 mod faults;
 mod instances;
+mod kinds;
 pub mod spec;
 pub mod taskdef_json;
 mod taskdefs;

@@ -151,7 +151,7 @@ pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>,
 /// plain epoch seconds. Returns epoch milliseconds.
 pub fn parse_timestamp(s: &str) -> Result<i64, String> {
     let bad =
-        || format!("expected a timestamp: ISO 8601 like 2026-11-01T09:30:00Z, or epoch seconds");
+        || "expected a timestamp: ISO 8601 like 2026-11-01T09:30:00Z, or epoch seconds".to_string();
     // Years 0000-9999, as ISO 8601 writes them; this also keeps every
     // difference between two timestamps far from i64 overflow.
     const MAX_EPOCH_S: f64 = 253_402_300_800.0;
