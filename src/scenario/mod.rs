@@ -78,7 +78,7 @@ pub fn quota_notes(sc: &Scenario) -> Vec<String> {
     let mut notes = Vec::new();
     if sc.most_instances > ECS_INSTANCE_QUOTA as u64 {
         notes.push(format!(
-            "{}: the instance groups hold up to {} instances; ECS allows {ECS_INSTANCE_QUOTA} container instances per cluster (a default quota, \"Amazon ECS service quotas\"), so a real cluster would need a quota increase or several clusters",
+            "{}: the instance groups hold up to {} instances; ECS allows {ECS_INSTANCE_QUOTA} container instances per cluster (a default quota, \"Handle Amazon ECS service quotas and API throttling limits\"), so a real cluster would need a quota increase or several clusters",
             sc.file.display(),
             sc.most_instances
         ));
