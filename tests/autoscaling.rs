@@ -177,6 +177,37 @@ fn step_scaling_applies_the_matching_step() {
     assert_eq!(rec.decisions.len(), 1);
 }
 
+/// StepScalingPolicyConfiguration.Cooldown ("Step scaling policies for
+/// Application Auto Scaling", cooldown): inside a scale-out's cooldown a
+/// breach in a larger step still scales out, and the capacity the first
+/// action added counts toward it. 4 tasks; 240 rps (60% CPU, +2) from 1h:
+/// 4 → 6 at minute 62; 600 rps (100% on 6 tasks, +3) from minute 63: the
+/// cooldown (5 min from 62) is on, so 4 + 3 = 7, one more task, at minute
+/// 65 — not 6 + 3 = 9 when the cooldown ends. After it ends, the next step
+/// counts from 7.
+#[test]
+fn a_larger_step_scales_out_inside_the_cooldown() {
+    let steps = r#"step_scaling = [{ name = "cpu-high", comparison = ">=", threshold = 50, evaluation_periods = 1, steps = [{ lower = 0, upper = 30, adjustment = 2 }, { lower = 30, adjustment = 3 }] }]"#;
+    let demand = r#"{ kind = "steps", points = [{ at = "0s", value = 100 }, { at = "1h", value = 240 }, { at = "63m", value = 600 }] }"#;
+    let rec = run_scaling(
+        &scenario(
+            &format!("min_capacity = 1\nmax_capacity = 20\n{steps}"),
+            demand,
+        )
+        .replace("desired_count = 2", "desired_count = 4"),
+    );
+    let got: Vec<(u64, u32, u32)> = rec
+        .decisions
+        .iter()
+        .map(|d| (d.time / MINUTE, d.from, d.to))
+        .collect();
+    assert_eq!(got[0], (62, 4, 6), "{got:?}");
+    assert_eq!(got[1], (65, 6, 7), "{got:?}");
+    // 600 rps on 7 tasks is 86%: +3 again once the cooldown from minute
+    // 62 is over (minute 67), counted from 7.
+    assert_eq!(got[2], (67, 7, 10), "{got:?}");
+}
+
 /// A step alarm over the most evaluation periods allowed (60) still fires
 /// when datapoints take long to publish: with a 10-minute publication delay
 /// the 60 datapoints of minutes 60-119 are all visible at minute 130 (the

@@ -105,7 +105,17 @@ pub struct ScalingState {
     trim_at: usize,
     last_scale_out: Option<SimTime>,
     last_scale_in: Option<SimTime>,
-    step_last: Vec<Option<SimTime>>,
+    /// Per step policy: its last scaling activity, whose cooldown may
+    /// still be in effect.
+    step_last: Vec<Option<StepActivity>>,
+}
+
+/// A step policy's scaling activity: when, from which capacity, which way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct StepActivity {
+    at: SimTime,
+    from: u32,
+    out: bool,
 }
 
 /// A change a policy asks for.
@@ -210,9 +220,12 @@ impl ScalingState {
             return Some(ask);
         }
         for (i, p) in a.steps.iter().enumerate() {
-            if within(self.step_last[i], p.cooldown, now) {
-                continue;
-            }
+            // StepScalingPolicyConfiguration.Cooldown: while a scale-out's
+            // cooldown is in effect, the capacity it added counts toward
+            // the next scale-out (a breach asking +3 after +2 adds 1), and
+            // scale-in waits; a scale-out is never held back by a
+            // scale-in's cooldown, which it ends.
+            let cooling = self.step_last[i].filter(|l| now < l.at + p.cooldown);
             let Some(r) = self.alarm(
                 now,
                 p.metric,
@@ -231,7 +244,11 @@ impl ScalingState {
             else {
                 continue;
             };
-            let d = i64::from(desired);
+            let base = match cooling {
+                Some(l) if l.out => l.from,
+                _ => desired,
+            };
+            let d = i64::from(base);
             let target = match p.adjustment_type {
                 Adjustment::ChangeInCapacity => d + step.adjustment,
                 Adjustment::ExactCapacity => step.adjustment,
@@ -246,8 +263,19 @@ impl ScalingState {
                 }
             };
             let to = self.clamp(target);
-            self.step_last[i] = Some(now);
+            if cooling.is_some() && to <= desired {
+                continue;
+            }
             if to != desired {
+                // A scale-out inside a scale-out's cooldown adds to that
+                // activity: its start and capacity stay the reference.
+                if !cooling.is_some_and(|l| l.out) {
+                    self.step_last[i] = Some(StepActivity {
+                        at: now,
+                        from: desired,
+                        out: to > desired,
+                    });
+                }
                 return Some(Ask {
                     policy: "step_scaling",
                     to,
