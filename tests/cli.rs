@@ -477,3 +477,36 @@ fn interrupt_leaves_previous_results() {
         .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 }
+
+/// ContainerDefinition stopTimeout: Fargate allows at most 120 s (API
+/// reference, ContainerDefinition); ecsim refuses more rather than cap it.
+/// On EC2 a longer one stands (the agent's ECS_CONTAINER_STOP_TIMEOUT rules).
+#[test]
+fn fargate_stop_timeout_is_at_most_120_s() {
+    let fargate = GOOD.replace(
+        "desired_count = 2",
+        "desired_count = 2\nlaunch_type = \"FARGATE\"",
+    );
+    let with = |text: &str, t: &str| {
+        text.replace(
+            "memory = 512",
+            &format!("memory = 512\nstop_timeout = \"{t}\""),
+        )
+    };
+    rejects(
+        &with(&fargate, "121s"),
+        "services[0].task_definition",
+        "stop timeout of 121 s; Fargate allows at most 120 s",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for text in [with(&fargate, "120s"), with(GOOD, "300s")] {
+        std::fs::write(dir.path().join("s.toml"), text).unwrap();
+        let out = ecsim(dir.path(), &["validate", "s.toml"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

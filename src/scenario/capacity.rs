@@ -89,8 +89,25 @@ pub(super) fn capacity(ctx: &Ctx, p: &str, how: Placement, td: &TaskDef) -> R<Ca
             format!("task definition \"{}\": {e}", td.family),
         )
     })?;
+    // ContainerDefinition stopTimeout: at most 120 s on Fargate. Refused
+    // rather than capped, so a plan never relies on a drain time Fargate
+    // would not give (on EC2 the agent's ECS_CONTAINER_STOP_TIMEOUT rules).
+    if td.stop_timeout > FARGATE_MAX_STOP_TIMEOUT {
+        return Err(ctx.err(
+            format!("{p}.task_definition"),
+            format!(
+                "task definition \"{}\" has a stop timeout of {} s; Fargate allows at most {} s (ContainerDefinition stopTimeout)",
+                td.family,
+                td.stop_timeout / 1000,
+                FARGATE_MAX_STOP_TIMEOUT / 1000
+            ),
+        ));
+    }
     Ok(choice)
 }
+
+/// The longest stop timeout a Fargate task may have.
+pub const FARGATE_MAX_STOP_TIMEOUT: SimTime = 120_000;
 
 fn providers(ctx: &Ctx, p: &str, list: &[ProviderSpec], asg_names: &[String]) -> R<CapacityChoice> {
     if list.is_empty() || list.len() > 6 {
