@@ -240,26 +240,41 @@ impl Sim<'_> {
             self.cluster.instances[idx as usize].terminate_when_empty = true;
             self.cluster.start_draining(idx);
         }
-        // DAEMON tasks go now; service tasks are moved by the scheduler;
-        // standalone tasks run to completion.
-        for &idx in instances {
-            let daemon: Vec<u32> = self.cluster.instances[idx as usize]
-                .tasks
-                .iter()
-                .copied()
-                .filter(|&k| self.cluster.tasks[k].target_instance.is_some())
-                .collect();
-            for k in daemon {
-                self.stop(k, StopReason::Draining);
-            }
-        }
+        // Service tasks are moved by the scheduler; standalone tasks run to
+        // completion; DAEMON tasks stop last (`terminate_if_empty`).
         self.reconcile_all();
         for &idx in instances {
             self.terminate_if_empty(idx);
         }
     }
 
+    /// Retires a draining instance once it holds no task. DAEMON tasks stop
+    /// last, once they are all that is left ("Daemon scheduling strategy":
+    /// on a draining instance the daemon task is stopped after the others),
+    /// so a log router or agent outlives what it serves.
     pub(super) fn terminate_if_empty(&mut self, idx: u32) {
+        let inst = &self.cluster.instances[idx as usize];
+        if inst.status != InstanceStatus::Draining || !inst.terminate_when_empty {
+            return;
+        }
+        let c = &self.cluster;
+        if !inst.tasks.is_empty()
+            && inst
+                .tasks
+                .iter()
+                .all(|&k| c.tasks[k].target_instance.is_some())
+        {
+            let daemon: Vec<u32> = inst
+                .tasks
+                .iter()
+                .copied()
+                .filter(|&k| c.tasks[k].desired_running)
+                .collect();
+            // A stop may finish at once and come back here.
+            for k in daemon {
+                self.stop(k, StopReason::Draining);
+            }
+        }
         let now = self.now();
         let inst = &mut self.cluster.instances[idx as usize];
         if inst.status != InstanceStatus::Draining
