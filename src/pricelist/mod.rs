@@ -61,9 +61,13 @@ fn open(path: &Path) -> Result<BufReader<std::io::Take<File>>, InputError> {
     let fail = |m: String| InputError::new(path, "", format!("cannot read the price file: {m}"));
     let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
     if !meta.is_file() {
-        return Err(fail(
-            "is not a regular file; price files are regular files".into(),
-        ));
+        // Asked before opening: opening a FIFO blocks until a writer comes.
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a device, pipe or socket)"
+        };
+        return Err(fail(format!("is {what}; input files are regular files")));
     }
     if meta.len() > MAX_OFFER_BYTES {
         return Err(fail(format!(
