@@ -23,6 +23,7 @@ Examples:
   ecsim validate scenarios/daemon.toml
   ecsim price scenarios/web-fargate-spot.toml --format json
   ecsim run scenarios/web-ec2.toml --prices my-prices.csv
+  ecsim run eu.toml --prices ec2-eu-west-1.csv --prices ecs-eu-west-1.csv   # AWS offer files of the region
   ecsim report results/quickstart --png               # report.html + report/*.png
 
 Exit codes: 0 success, 2 invalid input, 3 partial results (--max-wall reached),
@@ -54,9 +55,9 @@ pub enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
-        /// Price file (CSV like src/catalog/prices.csv) whose rows override the shipped catalog.
+        /// Price file whose rows override the shipped catalog: a CSV like src/catalog/prices.csv, or an AWS offer file (AmazonEC2, AmazonECS; CSV or JSON) of a region. Repeatable.
         #[arg(long, value_name = "FILE")]
-        prices: Option<PathBuf>,
+        prices: Vec<PathBuf>,
         /// Run even when the scenario looks too large (see the size estimate).
         #[arg(long)]
         force: bool,
@@ -72,9 +73,9 @@ pub enum Command {
         /// Seed for every random stream; overrides the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
-        /// Price file whose rows override the shipped catalog.
+        /// Price file whose rows override the shipped catalog (ecsim CSV or AWS offer file). Repeatable.
         #[arg(long, value_name = "FILE")]
-        prices: Option<PathBuf>,
+        prices: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "table")]
         format: price::Format,
         /// Run even when the scenario looks too large (see the size estimate).
@@ -141,9 +142,9 @@ pub enum Command {
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
-        /// Price file whose rows override the shipped catalog.
+        /// Price file whose rows override the shipped catalog (ecsim CSV or AWS offer file). Repeatable.
         #[arg(long, value_name = "FILE")]
-        prices: Option<PathBuf>,
+        prices: Vec<PathBuf>,
     },
 }
 
@@ -153,9 +154,9 @@ pub struct ManyRuns {
     /// Worker threads [default: RAYON_NUM_THREADS, else one per core]. Results do not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
-    /// Price file whose rows override the shipped catalog.
+    /// Price file whose rows override the shipped catalog (ecsim CSV or AWS offer file). Repeatable.
     #[arg(long, value_name = "FILE")]
-    prices: Option<PathBuf>,
+    prices: Vec<PathBuf>,
     /// Run even when a point looks too large (see the size estimate).
     #[arg(long)]
     force: bool,
@@ -272,7 +273,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             force,
             max_wall,
         } => {
-            let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
+            let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
             let opts = report::RunOptions {
                 max_wall: left(max_wall),
@@ -328,7 +329,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             force,
             max_wall,
         } => {
-            let (sc, book, seed) = prepare(&path, prices.as_deref(), seed, force)?;
+            let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
             let opts = report::RunOptions {
                 max_wall: left(max_wall),
             };
@@ -386,7 +387,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             prices,
         } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
-            report::rates_for(&sc, &price_book(prices.as_deref())?)?;
+            report::rates_for(&sc, &price_book(&prices)?)?;
             for n in scenario::quota_notes(&sc) {
                 eprintln!("note: {n}");
             }
@@ -406,17 +407,18 @@ fn dispatch(cmd: Command) -> Result<i32> {
     }
 }
 
-fn price_book(file: Option<&Path>) -> Result<PriceBook> {
-    match file {
-        Some(f) => Ok(PriceBook::with_overrides(f)?),
-        None => Ok(PriceBook::shipped()),
+fn price_book(files: &[PathBuf]) -> Result<PriceBook> {
+    if files.is_empty() {
+        Ok(PriceBook::shipped())
+    } else {
+        Ok(PriceBook::with_overrides_all(files)?)
     }
 }
 
 /// What `run` and `price` share: the checked scenario, its prices and the seed.
 fn prepare(
     path: &Path,
-    prices: Option<&Path>,
+    prices: &[PathBuf],
     seed: Option<u64>,
     force: bool,
 ) -> Result<(scenario::Scenario, PriceBook, u64)> {
@@ -444,7 +446,7 @@ fn many_runs(
 )> {
     let started = std::time::Instant::now();
     let sw = crate::sweep::spec::load(file, kind)?;
-    let book = price_book(common.prices.as_deref())?;
+    let book = price_book(&common.prices)?;
     let deadline = common.max_wall.map(|d| started + d);
     let checked = crate::sweep::check_points(&sw, &book, common.force, deadline)?;
     let mut events = checked.unwrap_or(0.0) * f64::from(sw.replications);
@@ -463,11 +465,7 @@ fn many_runs(
             ),
         )));
     }
-    let prices_text = match &common.prices {
-        Some(f) => crate::error::read_text(f).unwrap_or_default(),
-        None => String::new(),
-    };
-    let manifest = crate::sweep::run::manifest(&sw, &book, &prices_text)?;
+    let manifest = crate::sweep::run::manifest(&sw, &book, &book.overrides)?;
     if let Some(t) = &sw.targets
         && kind == "sweep"
         && !t.is_empty()

@@ -9,6 +9,7 @@ pub mod faults;
 pub mod fuzzing;
 pub mod model;
 pub mod placement;
+pub mod pricelist;
 pub mod report;
 pub mod scaling;
 pub mod scenario;

@@ -1,5 +1,6 @@
-//! The price catalog: shipped as `src/catalog/prices.csv`, overridable row by
-//! row with `--prices FILE` in the same format.
+//! The price catalog: shipped as `src/catalog/prices.csv` (us-east-1),
+//! overridable row by row with `--prices FILE`: rows in the same format, or
+//! AWS's own offer files of any region (see `crate::pricelist`).
 
 use super::money::{Rate, parse_pico};
 use crate::error::InputError;
@@ -24,6 +25,9 @@ pub struct PriceBook {
     pub source: String,
     /// The file that would need a missing row.
     pub file: PathBuf,
+    /// The override rows as ecsim reads them (a `--prices` CSV's text, the
+    /// prices taken from an offer file), for fingerprints of sweeps.
+    pub overrides: String,
 }
 
 impl PriceBook {
@@ -37,6 +41,7 @@ impl PriceBook {
                     source: "ecsim price catalog (src/catalog/prices.csv, AWS public prices read 2026-11)"
                         .into(),
                     file: PathBuf::from("src/catalog/prices.csv"),
+                    overrides: String::new(),
                 };
                 b.merge(Path::new("src/catalog/prices.csv"), SHIPPED)
                     .expect("the shipped catalog is valid");
@@ -47,17 +52,55 @@ impl PriceBook {
 
     /// The shipped catalog with the rows of `path` replacing or adding to it.
     pub fn with_overrides(path: &Path) -> Result<PriceBook, InputError> {
-        let text = crate::error::read_text(path)
-            .map_err(|e| InputError::new(path, "", format!("cannot read the price file: {e}")))?;
-        Self::with_overrides_text(path, &text)
+        Self::with_overrides_all(&[path.to_path_buf()])
     }
 
-    /// As `with_overrides`, from the file's text; `path` names it in errors.
+    /// The shipped catalog with the rows of each file in turn replacing or
+    /// adding to it: ecsim price CSVs and AWS offer files (told apart by
+    /// their content), such as a region's AmazonEC2 and AmazonECS files.
+    pub fn with_overrides_all(paths: &[PathBuf]) -> Result<PriceBook, InputError> {
+        let mut b = PriceBook::shipped();
+        for path in paths {
+            match crate::pricelist::detect(path)? {
+                crate::pricelist::Kind::Ecsim => {
+                    let text = crate::error::read_text(path).map_err(|e| {
+                        InputError::new(path, "", format!("cannot read the price file: {e}"))
+                    })?;
+                    b.merge(path, &text)?;
+                    b.overrides.push_str(&text);
+                }
+                kind => {
+                    for r in crate::pricelist::read(path, kind)? {
+                        let unit = PRODUCTS
+                            .iter()
+                            .find(|p| p.0 == r.product)
+                            .map_or("", |p| p.1);
+                        b.overrides.push_str(&format!(
+                            "{},{},{},{unit},{}\n",
+                            r.region, r.product, r.key, r.pico
+                        ));
+                        b.entries
+                            .insert((r.region, r.product.into(), r.key), r.pico);
+                    }
+                }
+            }
+        }
+        if let Some(last) = paths.last() {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            b.source = format!("{} with overrides from {}", b.source, names.join(", "));
+            b.file = last.clone();
+        }
+        Ok(b)
+    }
+
+    /// As `with_overrides`, from an ecsim price CSV's text; `path` names it
+    /// in errors.
     pub fn with_overrides_text(path: &Path, text: &str) -> Result<PriceBook, InputError> {
         let mut b = PriceBook::shipped();
         b.merge(path, text)?;
         b.source = format!("{} with overrides from {}", b.source, path.display());
         b.file = path.to_path_buf();
+        b.overrides = text.to_string();
         Ok(b)
     }
 
@@ -181,32 +224,43 @@ pub fn resolve(
 ) -> Result<Rates, InputError> {
     let file = scenario_file;
     let price_file = &book.file;
+    use crate::pricelist::fetch_command;
     if !book.regions().contains(&region) {
+        let mut fetch = fetch_command("AmazonEC2", region);
+        let mut flags = format!("--prices ec2-{region}.csv");
+        if fargate {
+            fetch = format!("{fetch} && {}", fetch_command("AmazonECS", region));
+            flags = format!("{flags} --prices ecs-{region}.csv");
+        }
         return Err(InputError::new(
             file,
             "region",
             format!(
-                "no prices for region \"{region}\" in {}; regions with prices: {}",
+                "no prices for region \"{region}\" in {}; regions with prices: {}; fetch AWS's price list for the region with `{fetch}` and run with `{flags}`",
                 book.source,
                 book.regions().join(", ")
             ),
         ));
     }
-    let missing = |what: String| {
+    let missing = |what: String, service: &str| {
         InputError::new(
             price_file,
             "",
             format!(
-                "no {what} for region {region} in {}; add a row to a --prices file",
-                book.source
+                "no {what} for region {region} in {}; pass the region's {service} offer file (`{}`) or add a row to a --prices file",
+                book.source,
+                fetch_command(service, region)
             ),
         )
     };
     let mut ec2 = BTreeMap::new();
     for t in instance_types {
-        let p = book
-            .get(region, "ec2", t)
-            .ok_or_else(|| missing(format!("on-demand price for instance type {t}")))?;
+        let p = book.get(region, "ec2", t).ok_or_else(|| {
+            missing(
+                format!("on-demand price for instance type {t}"),
+                "AmazonEC2",
+            )
+        })?;
         ec2.insert(t.to_string(), Rate::whole(p));
     }
     let mut rates = Rates {
@@ -223,19 +277,19 @@ pub fn resolve(
             let (k, i) = arch_key(a);
             rates.fargate_vcpu[i] = book
                 .get(region, "fargate_vcpu", k)
-                .ok_or_else(|| missing(format!("Fargate vCPU price ({k})")))?;
+                .ok_or_else(|| missing(format!("Fargate vCPU price ({k})"), "AmazonECS"))?;
             rates.fargate_gb[i] = book
                 .get(region, "fargate_gb", k)
-                .ok_or_else(|| missing(format!("Fargate GB price ({k})")))?;
+                .ok_or_else(|| missing(format!("Fargate GB price ({k})"), "AmazonECS"))?;
         }
         rates.fargate_ephemeral_gb = book
             .get(region, "fargate_ephemeral_gb", "any")
-            .ok_or_else(|| missing("Fargate ephemeral storage price".into()))?;
+            .ok_or_else(|| missing("Fargate ephemeral storage price".into(), "AmazonECS"))?;
     }
     if ebs {
         let month = book
             .get(region, "ebs_gp3_gb", "any")
-            .ok_or_else(|| missing("EBS gp3 price".into()))?;
+            .ok_or_else(|| missing("EBS gp3 price".into(), "AmazonEC2"))?;
         // AWS turns monthly storage prices into hourly ones over 730 hours.
         rates.ebs_gb = (month + 365) / 730;
     }
@@ -279,6 +333,7 @@ mod tests {
             entries: BTreeMap::new(),
             source: "test".into(),
             file: PathBuf::from("p.csv"),
+            overrides: String::new(),
         };
         partial
             .merge(
