@@ -7,7 +7,7 @@
 //! none again until a placement changes the cluster. Walking the queue to
 //! find the next task of another shape cost O(n) per retry, and a cluster
 //! that cannot keep up retries after every task that ends: quadratic. Here
-//! each shape keeps its own arrival-ordered map, and the next task to try is
+//! each shape keeps its own arrival-ordered deque, and the next task to try is
 //! the earliest head among the shapes not yet failed: O(shapes × log n).
 //!
 //! Tasks are ordered by serial: a task joins the queue right after its
@@ -18,7 +18,7 @@
 use super::lifecycle::RequestShape;
 use crate::model::{Cluster, Task};
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 
 #[derive(Debug, Default)]
 pub(super) struct WaitQueue {
@@ -26,8 +26,8 @@ pub(super) struct WaitQueue {
     shapes: Vec<RequestShape>,
     /// The shape looked up last: consecutive tasks are mostly alike.
     last: Option<(RequestShape, u32)>,
-    /// Per shape: its waiting tasks' slab keys by serial.
-    by_shape: Vec<BTreeMap<u64, u32>>,
+    /// Per shape: its waiting tasks as (serial, slab key), in serial order.
+    by_shape: Vec<Serials>,
     /// Shapes with at least one waiting task (few at a time: a retry looks
     /// at each of them).
     live: Vec<u32>,
@@ -35,6 +35,60 @@ pub(super) struct WaitQueue {
     /// Per capacity provider: waiting tasks' CPU, memory and count, which
     /// managed scaling reads every minute without walking the queue.
     per_provider: Vec<(u64, u64, u32)>,
+}
+
+/// Waiting tasks of one shape as (serial, key), sorted by serial. Tasks join
+/// in serial order (at the back) and a retry takes them from the front, so
+/// a deque does in O(1) what a BTreeMap did in O(log n) with an allocation
+/// per node (the M/M/c model queues and places a task every few events);
+/// a search is a bisection, and a stopped waiting task (rare) is removed
+/// where it lies.
+#[derive(Debug, Default)]
+struct Serials(VecDeque<(u64, u32)>);
+
+impl Serials {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn at_or_after(&self, serial: u64) -> usize {
+        self.0.partition_point(|e| e.0 < serial)
+    }
+
+    fn insert(&mut self, serial: u64, key: u32) {
+        if self.0.back().is_none_or(|b| b.0 < serial) {
+            self.0.push_back((serial, key));
+        } else {
+            let i = self.at_or_after(serial);
+            self.0.insert(i, (serial, key));
+        }
+    }
+
+    fn contains(&self, serial: u64) -> bool {
+        self.0
+            .get(self.at_or_after(serial))
+            .is_some_and(|e| e.0 == serial)
+    }
+
+    /// Whether the task was there.
+    fn remove(&mut self, serial: u64) -> bool {
+        if self.0.front().is_some_and(|f| f.0 == serial) {
+            self.0.pop_front();
+            return true;
+        }
+        let i = self.at_or_after(serial);
+        if self.0.get(i).is_some_and(|e| e.0 == serial) {
+            self.0.remove(i);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The first task with a serial of `serial` or more.
+    fn from(&self, serial: u64) -> Option<(u64, u32)> {
+        self.0.get(self.at_or_after(serial)).copied()
+    }
 }
 
 fn shape_of(t: &Task) -> RequestShape {
@@ -56,7 +110,7 @@ impl WaitQueue {
         let id = *self.shape_ids.entry(shape).or_insert(n);
         if id == n {
             self.shapes.push(shape);
-            self.by_shape.push(BTreeMap::new());
+            self.by_shape.push(Serials::default());
         }
         self.last = Some((shape, id));
         id
@@ -81,7 +135,7 @@ impl WaitQueue {
         let Some(&s) = self.shape_ids.get(&shape_of(t)) else {
             return false;
         };
-        if self.by_shape[s as usize].contains_key(&t.serial) {
+        if self.by_shape[s as usize].contains(t.serial) {
             self.placed(c, t.serial, s);
             true
         } else {
@@ -94,7 +148,7 @@ impl WaitQueue {
     /// stopped at once).
     pub fn placed(&mut self, c: &Cluster, serial: u64, s: u32) {
         let map = &mut self.by_shape[s as usize];
-        if map.remove(&serial).is_none() {
+        if !map.remove(serial) {
             return;
         }
         if map.is_empty()
@@ -140,9 +194,9 @@ impl WaitQueue {
             let map = &self.by_shape[s as usize];
             // Usually the shape's first task is the one (a retry starts at
             // the front): a walk down the left edge, no bounds to search.
-            let found = match map.first_key_value() {
-                Some((&first, &key)) if first >= from => Some((first, key)),
-                _ => map.range(from..).next().map(|(&k, &v)| (k, v)),
+            let found = match map.0.front() {
+                Some(&(first, key)) if first >= from => Some((first, key)),
+                _ => map.from(from),
             };
             if let Some((serial, key)) = found
                 && serial < end
