@@ -49,11 +49,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
         let it = catalog::instance_type(&g.instance_type).ok_or_else(|| {
             ctx.err(
                 format!("{p}.instance_type"),
-                format!(
-                    "unknown instance type \"{}\"; {}",
-                    g.instance_type,
-                    catalog::suggest_instance_types(&g.instance_type)
-                ),
+                catalog::unknown_type_help(&g.instance_type),
             )
         })?;
         let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
