@@ -310,6 +310,17 @@ fn dispatch(cmd: Command) -> Result<i32> {
                         s.tasks_provisioning_at_end
                     );
                 }
+                for (why, n) in &s.tasks_provisioning_eni_gpu_by_reason {
+                    say!(
+                        "  note: {n} of them take an ENI (awsvpc) or GPUs and no instance passes {why}: {}",
+                        match *why {
+                            "RESOURCE:ENI" =>
+                                "every instance's ENIs are taken (max_enis - 1 awsvpc tasks each; awsvpc_trunking = true on a group raises it)",
+                            "RESOURCE:GPU" => "no instance has enough free GPUs",
+                            _ => "see tasks.csv",
+                        }
+                    );
+                }
                 if s.tasks_refused > 0 {
                     say!(
                         "  note: {} job launches were refused for want of capacity (as ECS's RunTask does); see refused.csv, or set no_capacity = \"queue\" on the job to queue them",

@@ -153,11 +153,13 @@ pub fn unknown_type_help(name: &str) -> String {
 /// for error messages.
 pub fn suggest_instance_types(name: &str) -> String {
     let family = name.split('.').next().unwrap_or("");
-    let same: Vec<&str> = instance_types()
+    let mut same: Vec<&InstanceType> = instance_types()
         .iter()
         .filter(|t| t.name.split('.').next() == Some(family))
-        .map(|t| t.name.as_str())
         .collect();
+    // Smallest first, as AWS lists sizes.
+    same.sort_by_key(|t| (t.vcpu, t.memory_mib, t.name.len()));
+    let same: Vec<&str> = same.iter().map(|t| t.name.as_str()).collect();
     if !same.is_empty() {
         return format!("known {family} sizes: {}", same.join(", "));
     }

@@ -74,6 +74,15 @@ pub(super) fn capacity(ctx: &Ctx, p: &str, how: Placement, td: &TaskDef) -> R<Ca
             "Fargate does not support placement constraints",
         ));
     }
+    if td.gpus > 0 {
+        return Err(ctx.err(
+            format!("{p}.task_definition"),
+            format!(
+                "task definition \"{}\" reserves GPUs, which Fargate does not offer; run it on EC2 GPU instances",
+                td.family
+            ),
+        ));
+    }
     let (Some(cpu), Some(mem)) = (td.task_cpu, td.task_memory) else {
         return Err(ctx.err(
             format!("{p}.task_definition"),

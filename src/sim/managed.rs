@@ -167,6 +167,7 @@ impl Sim<'_> {
         inst.status = InstanceStatus::Active;
         self.cluster.registered_cpu += u64::from(inst.cpu);
         self.cluster.registered_memory += u64::from(inst.memory);
+        self.cluster.registered_gpus += u64::from(inst.gpus);
         self.cluster.refile(idx);
         self.arm_instance_faults(idx);
         for s in 0..self.cluster.services.len() as u32 {
@@ -270,6 +271,7 @@ impl Sim<'_> {
         }
         self.cluster.registered_cpu -= u64::from(inst.cpu);
         self.cluster.registered_memory -= u64::from(inst.memory);
+        self.cluster.registered_gpus -= u64::from(inst.gpus);
         self.cluster.retire(idx, now);
         self.cluster.refile(idx);
     }
