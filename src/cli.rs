@@ -137,6 +137,22 @@ pub enum Command {
         #[command(flatten)]
         common: ManyRuns,
     },
+    /// List the EC2 instance types ecsim knows: vCPU, memory, architecture, GPUs,
+    /// awsvpc tasks per instance (without / with ENI trunking) and hourly price.
+    Catalog {
+        /// Type names containing this text, or a glob with `*` ("m7g.*", "*.xlarge") [default: all].
+        #[arg(default_value = "")]
+        pattern: String,
+        /// Region whose on-demand prices to show.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// Price file (CSV like src/catalog/prices.csv) whose rows override the shipped catalog.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Check a scenario without running it.
     Validate {
         /// Scenario file (TOML).
@@ -390,6 +406,19 @@ fn dispatch(cmd: Command) -> Result<i32> {
                     say!("{}", p.display());
                 }
             }
+            Ok(0)
+        }
+        Command::Catalog {
+            pattern,
+            region,
+            prices,
+            csv,
+        } => {
+            let book = price_book(prices.as_deref())?;
+            let text = crate::catalog::list::render(&pattern, &region, &book, csv)
+                .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
+            // A closed pipe (`| head`) is not an error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
             Ok(0)
         }
         Command::Validate {

@@ -103,3 +103,31 @@ fn types_without_specs_are_refused_with_how_to_define_them() {
     let e = parse(&one_of("zz9.large", "")).unwrap_err().to_string();
     assert!(e.contains("ecsim catalog"), "{e}");
 }
+
+/// `ecsim catalog PATTERN`: the candidates a planner compares.
+#[test]
+fn catalog_command_lists_matching_types() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["catalog", "g5.*", "--csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "instance_type,vcpu,memory_mib,arch,gpus,awsvpc_tasks,awsvpc_tasks_trunking,usd_per_hour\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\ng5.xlarge,4,16384,x86_64,1,3,4,1.006\n"),
+        "{text}"
+    );
+    assert!(text.lines().skip(1).all(|l| l.starts_with("g5.")), "{text}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["catalog", "m5", "--region", "mars-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("us-east-1"));
+}

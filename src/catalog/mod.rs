@@ -1,6 +1,7 @@
 //! Shipped reference data: EC2 instance types, Fargate sizes.
 
 pub mod fargate;
+pub mod list;
 
 use crate::model::Arch;
 use std::sync::OnceLock;
