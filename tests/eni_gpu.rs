@@ -326,3 +326,44 @@ fn json_gpus_awsvpc_and_unmodelled_fields() {
     let e = write(&ok.replace("awsvpc", "nat")).unwrap_err().to_string();
     assert!(e.contains("networkMode") && e.contains("awsvpc"), "{e}");
 }
+
+/// Managed scaling counts the instances waiting awsvpc tasks need by their
+/// ENIs too (ECS bin-packs CPU, memory, ENIs, ports and GPUs to find M), so
+/// ENI-bound tasks make the group grow.
+#[test]
+fn managed_scaling_adds_instances_for_enis() {
+    let text = format!(
+        r#"{HEAD}
+[[instance_groups]]
+name = "asg"
+instance_type = "m5.large"
+count = 1
+min_size = 1
+max_size = 10
+launch_delay = {{ kind = "constant", value = "60s" }}
+[[capacity_providers]]
+name = "cp"
+instance_group = "asg"
+[[task_definitions]]
+family = "t"
+cpu = 128
+memory = 256
+network_mode = "awsvpc"
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 8
+capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
+"#
+    );
+    let r = run(&text);
+    // 8 tasks at 2 per m5.large: 4 instances, every task running.
+    assert_eq!(states(&r.cluster), (8, 0));
+    let live = r
+        .cluster
+        .instances
+        .iter()
+        .filter(|i| i.status == ecsim::model::InstanceStatus::Active)
+        .count();
+    assert_eq!(live, 4);
+}
