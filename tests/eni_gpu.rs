@@ -367,3 +367,54 @@ capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
         .count();
     assert_eq!(live, 4);
 }
+
+/// A declared type may appear in a Spot price series.
+#[test]
+fn a_user_defined_type_may_have_spot_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spot.csv"),
+        "time,instance_type,usd_per_hour\n0,x9.large,0.02\n",
+    )
+    .unwrap();
+    let text = format!(
+        r#"{HEAD}
+[pricing]
+ec2_spot_prices = "spot.csv"
+[[instance_types]]
+name = "x9.large"
+vcpu = 2
+memory_mib = 8192
+usd_per_hour = 0.05
+[[instance_groups]]
+name = "g"
+instance_type = "x9.large"
+count = 1
+market = "spot"
+"#
+    );
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let sc = ecsim::scenario::load(&dir.path().join("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let r = simulate(&sc, 1, &PriceBook::shipped(), None).unwrap();
+    assert!(
+        (r.cost.total_cost_usd - 0.02).abs() < 1e-9,
+        "{}",
+        r.cost.total_cost_usd
+    );
+    std::fs::write(
+        dir.path().join("s.toml"),
+        text.replace("name = \"x9.large\"", "name = \"x8.large\"")
+            .replace(
+                "instance_type = \"x9.large\"",
+                "instance_type = \"x8.large\"",
+            ),
+    )
+    .unwrap();
+    let e = ecsim::scenario::load(&dir.path().join("s.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("spot.csv") && e.contains("[[instance_types]]"),
+        "{e}"
+    );
+}

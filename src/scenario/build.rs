@@ -350,8 +350,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     }
     Ok(Scenario {
         region,
+        pricing: capacity::pricing(ctx, spec.pricing.as_ref(), &types)?,
         ec2_prices: types.prices,
-        pricing: capacity::pricing(ctx, spec.pricing.as_ref())?,
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,
         deployments: deployments::plans(ctx, &spec.deployments, &cluster)?,

@@ -151,4 +151,8 @@ impl DeclaredTypes {
             })
             .ok_or_else(|| ctx.err(path, catalog::unknown_type_help(name)))
     }
+
+    pub fn knows(&self, name: &str) -> bool {
+        self.types.contains_key(name) || catalog::instance_type(name).is_some()
+    }
 }
