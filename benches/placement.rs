@@ -55,6 +55,8 @@ fn bench(c: &mut Criterion) {
                 cpu: 512,
                 memory: 1024,
                 ports: &[],
+                enis: 0,
+                gpus: 0,
                 arch: None,
                 group,
                 constraints: [constraints, &[]],

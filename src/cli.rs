@@ -138,6 +138,22 @@ pub enum Command {
         #[command(flatten)]
         common: ManyRuns,
     },
+    /// List the EC2 instance types ecsim knows: vCPU, memory, architecture, GPUs,
+    /// awsvpc tasks per instance (without / with ENI trunking) and hourly price.
+    Catalog {
+        /// Type names containing this text, or a glob with `*` ("m7g.*", "*.xlarge") [default: all].
+        #[arg(default_value = "")]
+        pattern: String,
+        /// Region whose on-demand prices to show.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// Price file whose rows override the shipped catalog: ecsim's CSV or an AWS Price List offer file (repeatable).
+        #[arg(long, value_name = "FILE")]
+        prices: Vec<PathBuf>,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Check a scenario without running it.
     Validate {
         /// Scenario file (TOML).
@@ -311,6 +327,17 @@ fn dispatch(cmd: Command) -> Result<i32> {
                         s.tasks_provisioning_at_end
                     );
                 }
+                for (why, n) in &s.tasks_provisioning_eni_gpu_by_reason {
+                    say!(
+                        "  note: {n} of them take an ENI (awsvpc) or GPUs and no instance passes {why}: {}",
+                        match *why {
+                            "RESOURCE:ENI" =>
+                                "every instance's ENIs are taken (max_enis - 1 awsvpc tasks each; awsvpc_trunking = true on a group raises it)",
+                            "RESOURCE:GPU" => "no instance has enough free GPUs",
+                            _ => "see tasks.csv",
+                        }
+                    );
+                }
                 if s.tasks_refused > 0 {
                     say!(
                         "  note: {} job launches were refused for want of capacity (as ECS's RunTask does); see refused.csv, or set no_capacity = \"queue\" on the job to queue them",
@@ -380,6 +407,19 @@ fn dispatch(cmd: Command) -> Result<i32> {
                     say!("{}", p.display());
                 }
             }
+            Ok(0)
+        }
+        Command::Catalog {
+            pattern,
+            region,
+            prices,
+            csv,
+        } => {
+            let book = price_book(&prices)?;
+            let text = crate::catalog::list::render(&pattern, &region, &book, csv)
+                .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
+            // A closed pipe (`| head`) is not an error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
             Ok(0)
         }
         Command::Validate {

@@ -103,6 +103,8 @@ fn req<'a>(cpu: u32, mem: u32, g: u32, cs: &'a [Constraint], ss: &'a [Strategy])
         cpu,
         memory: mem,
         ports,
+        enis: 0,
+        gpus: 0,
         arch,
         group: g,
         constraints,

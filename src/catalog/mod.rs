@@ -1,6 +1,7 @@
 //! Shipped reference data: EC2 instance types, Fargate sizes.
 
 pub mod fargate;
+pub mod list;
 
 use crate::model::Arch;
 use std::sync::OnceLock;
@@ -11,6 +12,14 @@ pub struct InstanceType {
     pub vcpu: u32,
     pub memory_mib: u32,
     pub arch: Arch,
+    /// GPUs the ECS agent registers (`resourceRequirements` type GPU).
+    pub gpus: u32,
+    /// ENIs the instance can attach, its primary one included; `None` when
+    /// unknown (the type then runs no `awsvpc` task until one is declared).
+    pub max_enis: Option<u32>,
+    /// `awsvpc` tasks an instance runs with awsvpcTrunking on; `None` or 0
+    /// when the type does not support trunking.
+    pub trunk_tasks: Option<u32>,
 }
 
 impl InstanceType {
@@ -30,56 +39,145 @@ impl InstanceType {
         let overhead = 80 + (u64::from(self.memory_mib) * 157).div_ceil(10_000) as u32;
         self.memory_mib.saturating_sub(overhead)
     }
+
+    /// How many `awsvpc` tasks one instance runs: each takes an ENI and the
+    /// primary ENI is the instance's own ("Amazon ECS task networking options
+    /// for EC2"); with trunking, the type's trunking limit
+    /// ("Increasing Amazon ECS Linux container instance network interfaces").
+    /// `None` when unknown.
+    pub fn awsvpc_tasks(&self, trunking: bool) -> Option<u32> {
+        if trunking {
+            self.trunk_tasks.filter(|&n| n > 0)
+        } else {
+            self.max_enis.map(|n| n.saturating_sub(1))
+        }
+    }
 }
 
 const CSV: &str = include_str!("instance_types.csv");
+const EC2_US_EAST_1: &str = include_str!("ec2_us_east_1.csv");
+/// Where the catalog comes from, for messages and `ecsim catalog`.
+pub const SOURCE: &str = "src/catalog/instance_types.csv (EC2 DescribeInstanceTypes via aws/karpenter-provider-aws and aws/amazon-vpc-cni-k8s, 2026-07/08)";
 
-pub fn instance_types() -> &'static [InstanceType] {
-    static TYPES: OnceLock<Vec<InstanceType>> = OnceLock::new();
-    TYPES.get_or_init(|| {
-        CSV.lines()
-            .filter(|l| {
-                !l.starts_with('#') && !l.starts_with("instance_type") && !l.trim().is_empty()
-            })
-            .map(|l| {
-                let f: Vec<&str> = l.split(',').collect();
-                let gib: f64 = f[2].parse().expect("catalog memory is a number");
-                InstanceType {
-                    name: f[0].to_string(),
-                    vcpu: f[1].parse().expect("catalog vcpu is a number"),
-                    memory_mib: (gib * 1024.0) as u32,
-                    arch: if f[3] == "arm64" {
-                        Arch::Arm64
-                    } else {
-                        Arch::X86_64
-                    },
-                }
-            })
-            .collect()
+/// The most memory a declared type may have: the largest EC2 type's, which
+/// keeps the ledger's sums in u64 (see the test below).
+pub const MAX_MEMORY_MIB: u32 = 32 * 1024 * 1024;
+/// The most vCPUs a declared type may have (EC2's largest has 896).
+pub const MAX_VCPU: u32 = 4096;
+
+struct Catalog {
+    /// Sorted by name.
+    types: Vec<InstanceType>,
+    /// Listed by the sources without vCPU, memory or architecture.
+    no_specs: Vec<&'static str>,
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let mut types = Vec::new();
+        let mut no_specs = Vec::new();
+        for l in CSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("instance_type") && !l.is_empty())
+        {
+            let f: Vec<&str> = l.split(',').collect();
+            let num = |i: usize| f.get(i).and_then(|v| v.parse::<u32>().ok());
+            let (Some(vcpu), Some(memory_mib), Some(arch)) = (
+                num(3),
+                num(4),
+                match f.get(5) {
+                    Some(&"arm64") => Some(Arch::Arm64),
+                    Some(&"x86_64") => Some(Arch::X86_64),
+                    _ => None,
+                },
+            ) else {
+                no_specs.push(f[0]);
+                continue;
+            };
+            types.push(InstanceType {
+                name: f[0].to_string(),
+                vcpu,
+                memory_mib,
+                arch,
+                gpus: num(6).unwrap_or(0),
+                max_enis: num(12),
+                trunk_tasks: num(14),
+            });
+        }
+        types.sort_by(|a, b| a.name.cmp(&b.name));
+        no_specs.sort_unstable();
+        Catalog { types, no_specs }
     })
 }
 
-pub fn instance_type(name: &str) -> Option<&'static InstanceType> {
-    instance_types().iter().find(|t| t.name == name)
+pub fn instance_types() -> &'static [InstanceType] {
+    &catalog().types
 }
 
-/// Known types of the same family, or all families, for error messages.
+pub fn instance_type(name: &str) -> Option<&'static InstanceType> {
+    let types = instance_types();
+    types
+        .binary_search_by(|t| t.name.as_str().cmp(name))
+        .ok()
+        .map(|i| &types[i])
+}
+
+/// The shipped us-east-1 on-demand prices: (region, instance type, USD per hour).
+pub fn shipped_ec2_prices() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    EC2_US_EAST_1
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("region") && !l.is_empty())
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            Some((f.next()?, f.next()?, f.next()?))
+        })
+}
+
+/// Why `name` is not usable and how to make it so, for error messages.
+pub fn unknown_type_help(name: &str) -> String {
+    let declare = format!(
+        "declare it in the scenario: [[instance_types]] name = \"{name}\", vcpu = 4, memory_mib = 16384, arch = \"x86_64\" (optional: gpus, max_enis, usd_per_hour, registered_memory_mib)"
+    );
+    if catalog().no_specs.binary_search(&name).is_ok() {
+        return format!(
+            "the catalog lists instance type \"{name}\" but its sources give no vCPU, memory or architecture for it; {declare}"
+        );
+    }
+    format!(
+        "unknown instance type \"{name}\"; {}; or {declare}",
+        suggest_instance_types(name)
+    )
+}
+
+/// Known types of the same family, or families sharing the first letter,
+/// for error messages.
 pub fn suggest_instance_types(name: &str) -> String {
     let family = name.split('.').next().unwrap_or("");
-    let same: Vec<&str> = instance_types()
+    let mut same: Vec<&InstanceType> = instance_types()
         .iter()
         .filter(|t| t.name.split('.').next() == Some(family))
-        .map(|t| t.name.as_str())
         .collect();
+    // Smallest first, as AWS lists sizes.
+    same.sort_by_key(|t| (t.vcpu, t.memory_mib, t.name.len()));
+    let same: Vec<&str> = same.iter().map(|t| t.name.as_str()).collect();
     if !same.is_empty() {
         return format!("known {family} sizes: {}", same.join(", "));
     }
+    let first = family.get(..1).unwrap_or("");
     let mut fams: Vec<&str> = instance_types()
         .iter()
         .filter_map(|t| t.name.split('.').next())
+        .filter(|f| !first.is_empty() && f.starts_with(first))
         .collect();
     fams.dedup();
-    format!("known families: {}", fams.join(", "))
+    if fams.is_empty() {
+        return "`ecsim catalog` lists the known types".into();
+    }
+    format!(
+        "known families starting with \"{first}\": {} (`ecsim catalog` lists all types)",
+        fams.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -88,16 +186,17 @@ mod tests {
 
     /// The ledger sums each owner's reserved MiB·ms and CPU·ms per instance
     /// in u64 (`billing::ledger`): what an instance reserves never exceeds
-    /// what it registers, so its largest type over the longest run must fit
-    /// with room to spare.
+    /// what it registers, so its largest type (32 TiB, also the most a
+    /// scenario may declare) over the longest run must fit with room to spare.
     #[test]
     fn reservation_areas_fit_in_u64() {
         let max = crate::scenario::MAX_DURATION;
         for t in instance_types() {
             let mib_ms = u128::from(t.memory_mib) * u128::from(max);
             let cpu_ms = u128::from(t.vcpu) * 1024 * u128::from(max);
-            assert!(mib_ms.max(cpu_ms) < u128::from(u64::MAX / 16), "{}", t.name);
+            assert!(mib_ms.max(cpu_ms) < u128::from(u64::MAX / 8), "{}", t.name);
         }
+        assert!(u128::from(MAX_MEMORY_MIB) * u128::from(max) < u128::from(u64::MAX / 8));
     }
 
     #[test]
@@ -133,6 +232,9 @@ mod tests {
             vcpu: 2,
             memory_mib: 8192,
             arch: Arch::X86_64,
+            gpus: 0,
+            max_enis: Some(3),
+            trunk_tasks: Some(9),
         };
         assert!(
             (m4_large.registered_memory() as i64 - 7985).abs() <= 5,

@@ -30,6 +30,12 @@ pub struct Instance {
     pub used_cpu: u32,
     pub used_memory: u32,
     pub used_ports: Vec<u16>,
+    /// `awsvpc` tasks it can hold, and holds.
+    pub eni_slots: u32,
+    pub used_enis: u32,
+    /// GPUs registered, and reserved by tasks.
+    pub gpus: u32,
+    pub used_gpus: u32,
     /// Tasks holding resources here (placed and not yet STOPPED).
     pub tasks: Vec<u32>,
     pub status: InstanceStatus,
@@ -44,6 +50,7 @@ pub struct Instance {
     pub spot_reclaim: bool,
     pub cpu_level: Level,
     pub memory_level: Level,
+    pub gpu_level: Level,
 }
 
 impl Instance {
@@ -61,6 +68,28 @@ impl Instance {
             && self.free_cpu() >= cpu
             && self.free_memory() >= memory
             && ports.iter().all(|p| !self.used_ports.contains(p))
+    }
+
+    /// Whether an ENI and GPUs are free for a task needing them; kept apart
+    /// from `fits` as the placement index files instances by CPU and memory only.
+    pub fn has_slots(&self, enis: u32, gpus: u32) -> bool {
+        self.eni_slots - self.used_enis >= enis && self.gpus - self.used_gpus >= gpus
+    }
+
+    pub fn take_slots(&mut self, now: SimTime, enis: u32, gpus: u32) {
+        self.used_enis += enis;
+        if gpus > 0 {
+            self.used_gpus += gpus;
+            self.gpu_level.set(now, u64::from(self.used_gpus));
+        }
+    }
+
+    pub fn give_slots(&mut self, now: SimTime, enis: u32, gpus: u32) {
+        self.used_enis -= enis;
+        if gpus > 0 {
+            self.used_gpus -= gpus;
+            self.gpu_level.set(now, u64::from(self.used_gpus));
+        }
     }
 
     pub fn reserve(&mut self, now: SimTime, task: u32, cpu: u32, memory: u32, ports: &[u16]) {

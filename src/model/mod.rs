@@ -42,6 +42,9 @@ pub struct Cluster {
     pub registered_memory: u64,
     pub used_cpu: u64,
     pub used_memory: u64,
+    /// GPUs on registered instances, and reserved by tasks.
+    pub registered_gpus: u64,
+    pub used_gpus: u64,
     /// Per instance group, its instances not INACTIVE: read every simulated
     /// minute, while the instance list keeps every instance ever launched.
     pub live_instances: Vec<u32>,
@@ -220,6 +223,11 @@ impl Cluster {
             && task.state != TaskState::Stopped
     }
 
+    /// Whether any instance group has GPUs: only then do the outputs show them.
+    pub fn has_gpus(&self) -> bool {
+        self.templates.iter().any(|t| t.gpus > 0)
+    }
+
     /// The zone a task runs in, if it has one yet.
     pub fn task_az(&self, task: &Task) -> Option<u32> {
         task.az
@@ -231,9 +239,9 @@ impl Cluster {
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut per_group: Vec<BTreeMap<u32, u32>> = vec![BTreeMap::new(); self.groups.len()];
         let mut per_zone: Vec<BTreeMap<u32, u32>> = vec![BTreeMap::new(); self.groups.len()];
-        let (mut cpu_total, mut mem_total) = (0u64, 0u64);
+        let (mut cpu_total, mut mem_total, mut gpu_total) = (0u64, 0u64, 0u64);
         for (idx, inst) in self.instances.iter().enumerate() {
-            let (mut cpu, mut mem) = (0u32, 0u32);
+            let (mut cpu, mut mem, mut enis, mut gpus) = (0u32, 0u32, 0u32, 0u32);
             let mut ports = Vec::new();
             for &t in &inst.tasks {
                 let task = self
@@ -249,6 +257,8 @@ impl Cluster {
                 let td = &self.taskdefs[task.taskdef as usize];
                 cpu += td.cpu;
                 mem += td.memory;
+                enis += u32::from(td.awsvpc);
+                gpus += td.gpus;
                 ports.extend_from_slice(&td.host_ports);
             }
             if cpu != inst.used_cpu || mem != inst.used_memory {
@@ -257,6 +267,17 @@ impl Cluster {
                     inst.id, inst.used_cpu, inst.used_memory
                 ));
             }
+            if enis != inst.used_enis
+                || gpus != inst.used_gpus
+                || enis > inst.eni_slots
+                || gpus > inst.gpus
+            {
+                return Err(format!(
+                    "{}: books {}/{} ENIs and {}/{} GPUs but its tasks take {enis} and {gpus}",
+                    inst.id, inst.used_enis, inst.eni_slots, inst.used_gpus, inst.gpus
+                ));
+            }
+            gpu_total += u64::from(gpus);
             if !inst.tasks.is_empty()
                 && matches!(
                     inst.status,
@@ -306,7 +327,10 @@ impl Cluster {
                 self.draining
             ));
         }
-        if cpu_total != self.used_cpu || mem_total != self.used_memory {
+        if cpu_total != self.used_cpu
+            || mem_total != self.used_memory
+            || gpu_total != self.used_gpus
+        {
             return Err("cluster reserved totals disagree with the instances".into());
         }
         for (key, task) in self.tasks.iter() {

@@ -20,6 +20,9 @@ pub struct InstanceTemplate {
     pub attributes: Vec<Arc<BTreeMap<String, String>>>,
     pub cpu: u32,
     pub memory: u32,
+    /// `awsvpc` tasks an instance holds (one ENI each, or branch ENIs).
+    pub eni_slots: u32,
+    pub gpus: u32,
     pub spot: bool,
     /// From launch to registration with the cluster.
     pub launch_delay: Dist,
@@ -62,6 +65,10 @@ impl InstanceTemplate {
             used_cpu: 0,
             used_memory: 0,
             used_ports: Vec::new(),
+            eni_slots: self.eni_slots,
+            used_enis: 0,
+            gpus: self.gpus,
+            used_gpus: 0,
             tasks: Vec::new(),
             status,
             launched: now,
@@ -72,6 +79,7 @@ impl InstanceTemplate {
             spot_reclaim: false,
             cpu_level: Level::default(),
             memory_level: Level::default(),
+            gpu_level: Level::default(),
         }
     }
 }

@@ -64,6 +64,10 @@ pub enum Refusal {
     Cpu,
     Memory,
     Ports,
+    /// No free GPUs (`resourceRequirements` type GPU).
+    Gpu,
+    /// No free ENI for an `awsvpc` task.
+    Eni,
     /// Every instance with room is excluded by a placement constraint or
     /// the task's CPU architecture.
     Attribute,
@@ -80,6 +84,8 @@ impl Refusal {
             Refusal::Cpu => "RESOURCE:CPU",
             Refusal::Memory => "RESOURCE:MEMORY",
             Refusal::Ports => "RESOURCE:PORTS_TCP",
+            Refusal::Gpu => "RESOURCE:GPU",
+            Refusal::Eni => "RESOURCE:ENI",
             Refusal::Attribute => "ATTRIBUTE",
             Refusal::ProvisioningQuota => "PROVISIONING_QUOTA",
         }

@@ -46,6 +46,10 @@ pub struct TaskDef {
     pub ephemeral_gib: u32,
     /// Static host ports; two tasks needing the same port cannot share an instance.
     pub host_ports: Vec<u16>,
+    /// `awsvpc` network mode: the task takes an ENI on EC2.
+    pub awsvpc: bool,
+    /// GPUs reserved (`resourceRequirements` type GPU, over containers).
+    pub gpus: u32,
     /// Required `ecs.cpu-architecture`, from `runtimePlatform`.
     pub arch: Option<Arch>,
     /// memberOf constraints declared in the task definition itself.

@@ -54,6 +54,10 @@ pub struct Request<'a> {
     pub cpu: u32,
     pub memory: u32,
     pub ports: &'a [u16],
+    /// ENIs (`awsvpc`) and GPUs the task takes: checked per instance, as
+    /// the index files instances by CPU and memory only.
+    pub enis: u32,
+    pub gpus: u32,
     pub arch: Option<Arch>,
     pub group: u32,
     /// Constraint lists that all apply (task definition's and the launcher's).
@@ -104,6 +108,8 @@ fn satisfies(cluster: &Cluster, idx: u32, c: &Constraint, group: u32) -> bool {
 pub fn could_ever_fit(cluster: &Cluster, inst: &Instance, req: &Request) -> bool {
     inst.cpu >= req.cpu
         && inst.memory >= req.memory
+        && inst.eni_slots >= req.enis
+        && inst.gpus >= req.gpus
         && req.arch.is_none_or(|a| a == inst.arch)
         && req
             .constraints
@@ -196,6 +202,7 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     let fits = |idx: u32| {
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
+            && inst.has_slots(req.enis, req.gpus)
             && req.instance_group.is_none_or(|g| g == inst.group)
             && req.arch.is_none_or(|a| a == inst.arch)
             && req
@@ -287,6 +294,8 @@ fn orderings_kept(ix: &index::PlacementIndex, strategies: &[Strategy]) -> bool {
 /// architecture, Auto Scaling group or constraint to check per instance).
 fn resources_only(req: &Request) -> bool {
     req.ports.is_empty()
+        && req.enis == 0
+        && req.gpus == 0
         && req.arch.is_none()
         && req.instance_group.is_none()
         && req.constraints.iter().all(|cs| cs.is_empty())
@@ -439,6 +448,8 @@ fn no_distinct_room(cluster: &Cluster, req: &Request) -> bool {
 fn distinct_only(req: &Request) -> Option<bool> {
     let mut constraints = req.constraints.iter().flat_map(|cs| cs.iter());
     let plain = req.ports.is_empty()
+        && req.enis == 0
+        && req.gpus == 0
         && req.arch.is_none()
         && req.instance_group.is_none()
         && constraints

@@ -1,10 +1,10 @@
 //! Why a task fits on no instance, named as RunTask's `failures` do.
 //!
 //! ECS places in steps ("Amazon ECS task placement"): keep the instances
-//! with the task's CPU, memory and ports, then those that satisfy the
-//! constraints. A refusal names the first step that left no instance,
-//! CPU before memory before ports, so the reason is the same whichever
-//! instance is looked at first.
+//! with the task's CPU, memory, ports, GPUs and ENIs, then those that
+//! satisfy the constraints. A refusal names the first step that left no
+//! instance, CPU before memory before ports before GPU before ENI, so the
+//! reason is the same whichever instance is looked at first.
 
 use super::{Request, satisfies};
 use crate::model::{Cluster, InstanceStatus, Refusal};
@@ -26,6 +26,10 @@ pub fn refusal_reason(cluster: &Cluster, req: &Request) -> Refusal {
             Refusal::Memory
         } else if req.ports.iter().any(|p| inst.used_ports.contains(p)) {
             Refusal::Ports
+        } else if inst.gpus - inst.used_gpus < req.gpus {
+            Refusal::Gpu
+        } else if inst.eni_slots - inst.used_enis < req.enis {
+            Refusal::Eni
         } else if req.arch.is_some_and(|a| a != inst.arch)
             || !req
                 .constraints

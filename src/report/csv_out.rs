@@ -113,6 +113,10 @@ impl CsvRecorder {
         if with_faults {
             header.push("incidents_open".into());
         }
+        if cluster.has_gpus() {
+            header.push("gpus_reserved".into());
+            header.push("gpus_registered".into());
+        }
         series.record(&header)?;
         let mut scaling = open("scaling.csv")?;
         scaling.record([
@@ -274,6 +278,10 @@ impl SeriesRows {
         if let Some(n) = s.incidents_open {
             w.uint(u64::from(n));
         }
+        if let Some((used, registered)) = s.gpus {
+            w.uint(used);
+            w.uint(registered);
+        }
         w.end_row()
     }
 }
@@ -365,7 +373,8 @@ impl TaskRows {
 /// `instances.csv`, written once at the end.
 pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
-    w.write_record([
+    let gpus = c.has_gpus();
+    let mut header = vec![
         "instance_id",
         "group",
         "instance_type",
@@ -378,11 +387,15 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
         "cpu_reserved_mean_pct",
         "memory_reserved_mean_pct",
         "status",
-    ])?;
+    ];
+    if gpus {
+        header.extend(["gpus_registered", "gpus_reserved_mean_pct"]);
+    }
+    w.write_record(header)?;
     for i in &c.instances {
         let life = u128::from(i.terminated.unwrap_or(end).saturating_sub(i.launched));
         let mean = |area: u128, cap: u32| pct_wide(area, life * u128::from(cap));
-        w.write_record([
+        let mut row = vec![
             i.id.clone(),
             c.instance_groups[i.group as usize].clone(),
             i.instance_type.clone(),
@@ -395,7 +408,12 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
             mean(i.cpu_level.area(end), i.cpu),
             mean(i.memory_level.area(end), i.memory),
             format!("{:?}", i.status).to_uppercase(),
-        ])?;
+        ];
+        if gpus {
+            row.push(i.gpus.to_string());
+            row.push(mean(i.gpu_level.area(end), i.gpus));
+        }
+        w.write_record(row)?;
     }
     w.flush()?;
     Ok(())

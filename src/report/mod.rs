@@ -82,20 +82,28 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
         .collect();
     types.sort_unstable();
     types.dedup();
+    // Declared prices need no row in the book.
+    types.retain(|t| !scenario.ec2_prices.contains_key(*t));
     let fargate = c
         .services
         .iter()
         .map(|s| &s.capacity)
         .chain(c.jobs.iter().map(|j| &j.capacity))
         .any(|k| k.is_fargate());
-    Ok(prices::resolve(
+    let mut rates = prices::resolve(
         book,
         &scenario.file,
         &scenario.region,
         &types,
         fargate,
         scenario.pricing.ebs_root_gib > 0,
-    )?)
+    )?;
+    for (t, &pico) in &scenario.ec2_prices {
+        rates
+            .ec2
+            .insert(t.clone(), crate::billing::Rate::whole(pico));
+    }
+    Ok(rates)
 }
 
 /// Everything a finished run knows.

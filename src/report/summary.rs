@@ -34,6 +34,10 @@ pub struct Summary {
     pub tasks_stopped: u64,
     pub tasks_failed: u64,
     pub tasks_provisioning_at_end: u64,
+    /// Of those, tasks taking an ENI (`awsvpc`) or GPUs, by why they wait:
+    /// the placement step no instance passed (`RESOURCE:ENI`, `RESOURCE:GPU`, …).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tasks_provisioning_eni_gpu_by_reason: BTreeMap<&'static str, u64>,
     /// Job launches refused for want of capacity (RunTask `failures`), by
     /// reason; absent when none was (every one is listed in refused.csv).
     #[serde(skip_serializing_if = "is_zero")]
@@ -294,6 +298,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         tasks_stopped: o.tasks_stopped,
         tasks_failed: o.tasks_failed,
         tasks_provisioning_at_end: o.tasks_provisioning_at_end,
+        tasks_provisioning_eni_gpu_by_reason: o.provisioning_eni_gpu_by_reason.clone(),
         tasks_refused: o.tasks_refused,
         tasks_refused_by_reason: c.jobs.iter().flat_map(|j| &j.refused).fold(
             BTreeMap::new(),

@@ -57,7 +57,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     }
     cluster.azs = azs.clone();
 
-    let sizes = instances::build_instances(ctx, &spec, &mut cluster)?;
+    let types = super::instance_types::declared(ctx, &spec.instance_types)?;
+    let sizes = instances::build_instances(ctx, &spec, &mut cluster, &types)?;
     instances::build_providers(ctx, &spec, &mut cluster, &sizes)?;
     let asg_names: Vec<String> = cluster.providers.iter().map(|p| p.name.clone()).collect();
     let families = build_taskdefs(ctx, &spec, &mut cluster)?;
@@ -349,7 +350,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     }
     Ok(Scenario {
         region,
-        pricing: capacity::pricing(ctx, spec.pricing.as_ref())?,
+        pricing: capacity::pricing(ctx, spec.pricing.as_ref(), &types)?,
+        ec2_prices: types.prices,
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,
         deployments: deployments::plans(ctx, &spec.deployments, &cluster)?,
@@ -400,6 +402,8 @@ fn check_fits(
         cpu: td.cpu,
         memory: td.memory,
         ports: &td.host_ports,
+        enis: u32::from(td.awsvpc),
+        gpus: td.gpus,
         arch: td.arch,
         group: 0,
         constraints: [&td.constraints, constraints],
@@ -416,15 +420,26 @@ fn check_fits(
     }
     let biggest = pool
         .iter()
-        .map(|i| format!("{} ({} cpu, {} MiB)", i.instance_type, i.cpu, i.memory))
+        .map(|i| {
+            format!(
+                "{} ({} cpu, {} MiB, {} GPUs, {} awsvpc tasks)",
+                i.instance_type, i.cpu, i.memory, i.gpus, i.eni_slots
+            )
+        })
         .collect::<std::collections::BTreeSet<_>>();
     Err(ctx.err(
         format!("{path}.task_definition"),
         format!(
-            "task definition \"{}\" needs {} CPU units and {} MiB{}, which no instance can ever provide; instances: {}",
+            "task definition \"{}\" needs {} CPU units and {} MiB{}{}, which no instance can ever provide; instances: {}",
             td.family,
             td.cpu,
             td.memory,
+            match (td.gpus, td.awsvpc) {
+                (0, false) => String::new(),
+                (g, false) => format!(", {g} GPUs"),
+                (0, true) => ", an ENI (awsvpc; types with unknown ENI limits hold none: declare max_enis in [[instance_types]])".into(),
+                (g, true) => format!(", {g} GPUs, an ENI (awsvpc)"),
+            },
             if td.arch.is_some() || td.constraints.iter().chain(constraints).any(|c| matches!(c, Constraint::MemberOf(_))) { " (with its architecture and memberOf constraints)" } else { "" },
             if biggest.is_empty() { "none".to_string() } else { biggest.into_iter().collect::<Vec<_>>().join(", ") }
         ),

@@ -74,6 +74,15 @@ pub(super) fn capacity(ctx: &Ctx, p: &str, how: Placement, td: &TaskDef) -> R<Ca
             "Fargate does not support placement constraints",
         ));
     }
+    if td.gpus > 0 {
+        return Err(ctx.err(
+            format!("{p}.task_definition"),
+            format!(
+                "task definition \"{}\" reserves GPUs, which Fargate does not offer; run it on EC2 GPU instances",
+                td.family
+            ),
+        ));
+    }
     let (Some(cpu), Some(mem)) = (td.task_cpu, td.task_memory) else {
         return Err(ctx.err(
             format!("{p}.task_definition"),
@@ -192,7 +201,11 @@ pub(super) fn fargate_provisioning(ctx: &Ctx, spec: Option<&FargateSpec>) -> R<D
     }
 }
 
-pub(super) fn pricing(ctx: &Ctx, spec: Option<&PricingSpec>) -> R<PricingConfig> {
+pub(super) fn pricing(
+    ctx: &Ctx,
+    spec: Option<&PricingSpec>,
+    types: &super::instance_types::DeclaredTypes,
+) -> R<PricingConfig> {
     let d = PricingConfig::default();
     let Some(s) = spec else { return Ok(d) };
     let savings_plan = match &s.savings_plan {
@@ -236,7 +249,10 @@ pub(super) fn pricing(ctx: &Ctx, spec: Option<&PricingSpec>) -> R<PricingConfig>
             d.fargate_spot_discount,
         )?,
         ec2_spot_series: match &s.ec2_spot_prices {
-            Some(f) => spot_series(ctx, "pricing.ec2_spot_prices", f)?,
+            Some(f) => {
+                let (full, text) = ctx.read("pricing.ec2_spot_prices", f)?;
+                spot_series_known(&full, &text, &|t| types.knows(t))?
+            }
             None => BTreeMap::new(),
         },
         ebs_root_gib: ctx.count(
@@ -248,17 +264,21 @@ pub(super) fn pricing(ctx: &Ctx, spec: Option<&PricingSpec>) -> R<PricingConfig>
     })
 }
 
-/// `time,instance_type,usd_per_hour`; time as a duration ("6h") or seconds.
-fn spot_series(ctx: &Ctx, p: &str, file: &str) -> R<SpotSeries> {
-    let (full, text) = ctx.read(p, file)?;
-    spot_series_text(&full, &text)
-}
-
 /// Spot prices per instance type: (from, picodollars per hour), by time.
 pub type SpotSeries = BTreeMap<String, Vec<(SimTime, i128)>>;
 
 /// Parses a Spot price series; `full` names the file in errors.
 pub fn spot_series_text(full: &Path, text: &str) -> Result<SpotSeries, InputError> {
+    spot_series_known(full, text, &|t| crate::catalog::instance_type(t).is_some())
+}
+
+/// `time,instance_type,usd_per_hour` (time as a duration "6h" or seconds),
+/// for the types `known` accepts (the catalog's and the scenario's own).
+fn spot_series_known(
+    full: &Path,
+    text: &str,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<SpotSeries, InputError> {
     let mut out: BTreeMap<String, Vec<(SimTime, i128)>> = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -272,9 +292,9 @@ pub fn spot_series_text(full: &Path, text: &str) -> Result<SpotSeries, InputErro
         }
         // Cells are not repeated in errors (see read_text).
         let t = super::ctx::file_time_cell(cells[0]).map_err(|e| at(format!("column 1: {e}")))?;
-        if crate::catalog::instance_type(cells[1]).is_none() {
+        if !known(cells[1]) {
             return Err(at(
-                "column 2 is not an instance type ecsim knows (see src/catalog/instance_types.csv)"
+                "column 2 is not an instance type ecsim knows (see `ecsim catalog`, or declare it with [[instance_types]])"
                     .into(),
             ));
         }

@@ -2,8 +2,8 @@
 
 use super::capacity;
 use super::ctx::{Ctx, R, unique};
+use super::instance_types::DeclaredTypes;
 use super::spec::*;
-use crate::catalog;
 use crate::engine::Dist;
 use crate::engine::time::SECOND;
 use crate::model::*;
@@ -19,7 +19,12 @@ pub const MAX_INSTANCES: i64 = 100_000;
 /// Per group: (min size, max size).
 pub(super) type Sizes = Vec<(u32, u32)>;
 
-pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Cluster) -> R<Sizes> {
+pub(super) fn build_instances(
+    ctx: &Ctx,
+    spec: &ScenarioSpec,
+    cluster: &mut Cluster,
+    types: &DeclaredTypes,
+) -> R<Sizes> {
     let mut sizes = Vec::new();
     let mut names = HashSet::new();
     unique(
@@ -46,16 +51,18 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
         let p = format!("instance_groups[{gi}]");
         cluster.instance_groups.push(g.name.clone());
         cluster.live_instances.push(0);
-        let it = catalog::instance_type(&g.instance_type).ok_or_else(|| {
-            ctx.err(
-                format!("{p}.instance_type"),
+        let resolved = types.get(ctx, &format!("{p}.instance_type"), &g.instance_type)?;
+        let it = &resolved.it;
+        let trunking = g.awsvpc_trunking.unwrap_or(false);
+        if trunking && it.awsvpc_tasks(true).is_none() {
+            return Err(ctx.err(
+                format!("{p}.awsvpc_trunking"),
                 format!(
-                    "unknown instance type \"{}\"; {}",
-                    g.instance_type,
-                    catalog::suggest_instance_types(&g.instance_type)
+                    "{} does not support ENI trunking (no branch ENIs in the catalog); set trunk_tasks in [[instance_types]] if it does",
+                    it.name
                 ),
-            )
-        })?;
+            ));
+        }
         let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
         let zones: Vec<u32> = match &g.availability_zones {
             None => (0..cluster.azs.len() as u32).collect(),
@@ -104,7 +111,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
                 m,
                 i64::from(it.memory_mib),
             )?,
-            None => it.registered_memory(),
+            None => resolved.registered_memory,
         };
         let reserved = ctx.count(
             &format!("{p}.reserved_memory_mib"),
@@ -125,6 +132,9 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
             ),
             cpu: it.registered_cpu(),
             memory,
+            // Unknown ENI limits hold no awsvpc task: check_fits says why.
+            eni_slots: it.awsvpc_tasks(trunking).unwrap_or(0),
+            gpus: it.gpus,
             spot,
             launch_delay: match &g.launch_delay {
                 Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
@@ -136,6 +146,7 @@ pub(super) fn build_instances(ctx: &Ctx, spec: &ScenarioSpec, cluster: &mut Clus
             let az = template.zones[n as usize % template.zones.len()];
             cluster.registered_cpu += u64::from(template.cpu);
             cluster.registered_memory += u64::from(template.memory);
+            cluster.registered_gpus += u64::from(template.gpus);
             let inst = template.instance(idx, az, 0, InstanceStatus::Active);
             cluster.add_instance(inst);
         }

@@ -9,6 +9,7 @@ mod ctx;
 mod deployments;
 pub mod estimate;
 mod faults;
+pub mod instance_types;
 mod instances;
 mod kinds;
 pub mod spec;
@@ -38,6 +39,9 @@ pub struct Scenario {
     pub desired_changes: Vec<(SimTime, u32, u32)>,
     /// AWS region whose prices apply.
     pub region: String,
+    /// Hourly on-demand prices declared with `[[instance_types]]`, in
+    /// pico-dollars: they win over the price book.
+    pub ec2_prices: std::collections::BTreeMap<String, i128>,
     /// The most instances the groups may hold at once (count or max_size).
     pub most_instances: u64,
     pub pricing: crate::billing::PricingConfig,

@@ -20,6 +20,9 @@ pub struct ScenarioSpec {
     pub fargate: Option<FargateSpec>,
     #[serde(default)]
     pub pricing: Option<PricingSpec>,
+    /// Types added to the catalog or overriding it (`instance_types.rs`).
+    #[serde(default)]
+    pub instance_types: Vec<super::instance_types::InstanceTypeSpec>,
     #[serde(default)]
     pub instance_groups: Vec<InstanceGroupSpec>,
     #[serde(default)]
@@ -113,6 +116,9 @@ pub struct InstanceGroupSpec {
     /// From launch to registration with the cluster.
     #[serde(default)]
     pub launch_delay: Option<DistSpec>,
+    /// ECS account setting awsvpcTrunking on when the group's instances launch.
+    #[serde(default)]
+    pub awsvpc_trunking: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +155,12 @@ pub struct TaskDefSpec {
     pub containers: Option<Vec<ContainerSpec>>,
     #[serde(default)]
     pub runtime_platform: Option<String>,
+    /// `bridge` (default), `host`, `awsvpc` or `none`.
+    #[serde(default)]
+    pub network_mode: Option<String>,
+    /// GPUs the task reserves (container `resourceRequirements` type GPU, summed).
+    #[serde(default)]
+    pub gpu: Option<i64>,
     /// Fargate ephemeral storage (GiB, 20-200; the first 20 are free).
     #[serde(default)]
     pub ephemeral_storage_gib: Option<i64>,

@@ -1,6 +1,8 @@
 //! Import of the task-definition JSON users already pass to
-//! `aws ecs register-task-definition --cli-input-json`. Fields ecsim does not
-//! model are ignored; the ones it does are honoured.
+//! `aws ecs register-task-definition --cli-input-json`. Fields that do not
+//! change where or whether a task runs (environment, logging, secrets, …)
+//! are accepted and ignored; those that would and that ecsim does not model
+//! are refused (`check_unmodelled`), so no placement is silently optimistic.
 
 use serde::Deserialize;
 
@@ -22,6 +24,8 @@ pub struct AwsTaskDef {
     pub placement_constraints: Vec<AwsConstraint>,
     #[serde(default)]
     pub ephemeral_storage: Option<AwsEphemeralStorage>,
+    #[serde(default)]
+    pub inference_accelerators: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +58,15 @@ pub struct AwsContainer {
     pub stop_timeout: Option<i64>,
     #[serde(default)]
     pub port_mappings: Vec<AwsPortMapping>,
+    #[serde(default)]
+    pub resource_requirements: Vec<AwsResourceRequirement>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AwsResourceRequirement {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +83,8 @@ pub struct AwsPortMapping {
 pub struct AwsRuntimePlatform {
     #[serde(default)]
     pub cpu_architecture: Option<String>,
+    #[serde(default)]
+    pub operating_system_family: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +151,60 @@ pub fn host_ports(network_mode: Option<&str>, c: &AwsContainer) -> Vec<i64> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The GPUs the task reserves, summed over containers ("Specifying GPUs in
+/// an Amazon ECS task definition": the agent pins that many physical GPUs);
+/// or the field path and why a field that changes placement cannot be
+/// simulated.
+pub fn check_unmodelled(aws: &AwsTaskDef) -> Result<u32, (String, String)> {
+    if !aws.inference_accelerators.is_empty() {
+        return Err((
+            "inferenceAccelerators".into(),
+            "Elastic Inference accelerators are not modelled (and AWS has retired the service); remove them, or use GPUs (resourceRequirements type GPU)".into(),
+        ));
+    }
+    if let Some(os) = aws
+        .runtime_platform
+        .as_ref()
+        .and_then(|r| r.operating_system_family.as_deref())
+        && os != "LINUX"
+    {
+        return Err((
+            "runtimePlatform.operatingSystemFamily".into(),
+            format!("\"{os}\": ecsim models Linux container instances only (LINUX)"),
+        ));
+    }
+    let mut gpus: u32 = 0;
+    for (k, c) in aws.container_definitions.iter().enumerate() {
+        for (n, r) in c.resource_requirements.iter().enumerate() {
+            let path = format!("containerDefinitions[{k}].resourceRequirements[{n}]");
+            match r.kind.as_str() {
+                "GPU" => {
+                    let g = r.value.trim().parse::<u32>().ok().filter(|&g| g <= 64).ok_or_else(|| {
+                        (
+                            format!("{path}.value"),
+                            format!("\"{}\": ecsim models whole GPUs, 0 to 64 (not ALL or fractions)", r.value),
+                        )
+                    })?;
+                    gpus = gpus.saturating_add(g);
+                }
+                "InferenceAccelerator" => {
+                    return Err((
+                        format!("{path}.type"),
+                        "Elastic Inference accelerators are not modelled; only GPU is".into(),
+                    ));
+                }
+                other => {
+                    return Err((
+                        format!("{path}.type"),
+                        format!("\"{other}\" is not GPU or InferenceAccelerator"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(gpus)
 }
 
 #[cfg(test)]

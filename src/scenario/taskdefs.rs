@@ -24,8 +24,10 @@ pub(super) fn build_taskdefs(
                     || t.memory.is_some()
                     || t.containers.is_some()
                     || t.runtime_platform.is_some()
+                    || t.network_mode.is_some()
+                    || t.gpu.is_some()
                 {
-                    return Err(ctx.err(&p, "give either `file` or inline cpu/memory/containers/runtime_platform, not both"));
+                    return Err(ctx.err(&p, "give either `file` or inline cpu/memory/containers/runtime_platform/network_mode/gpu, not both"));
                 }
                 from_json(ctx, &format!("{p}.file"), f, t)?
             }
@@ -124,6 +126,8 @@ fn finish(
         task_memory,
         ephemeral_gib: 20,
         host_ports,
+        awsvpc: false,
+        gpus: 0,
         arch: None,
         constraints: Vec::new(),
         containers,
@@ -133,6 +137,19 @@ fn finish(
         shutdown: Dist::Constant(0),
         stop_timeout: 0,
     })
+}
+
+/// Whether the network mode is `awsvpc` (an ENI per task on EC2); the
+/// modes ECS accepts on Linux, `bridge` when not given.
+fn network_mode(ctx: &Ctx, path: &str, v: Option<&str>) -> R<bool> {
+    match v {
+        None | Some("bridge" | "host" | "none") => Ok(false),
+        Some("awsvpc") => Ok(true),
+        Some(other) => Err(ctx.err(
+            path,
+            format!("\"{other}\" is not bridge, host, awsvpc or none"),
+        )),
+    }
 }
 
 fn ephemeral(ctx: &Ctx, path: &str, gib: i64) -> R<u32> {
@@ -193,6 +210,14 @@ fn inline(ctx: &Ctx, p: &str, t: &TaskDefSpec) -> R<TaskDef> {
         });
     }
     let mut td = finish(ctx, p, family, cpu, memory, containers)?;
+    td.awsvpc = network_mode(ctx, &format!("{p}.network_mode"), t.network_mode.as_deref())?;
+    if td.awsvpc {
+        // Each task has its own ENI: its ports are not the host's.
+        td.host_ports.clear();
+    }
+    if let Some(g) = t.gpu {
+        td.gpus = ctx.count(&format!("{p}.gpu"), g, 64)?;
+    }
     if let Some(g) = t.ephemeral_storage_gib {
         td.ephemeral_gib = ephemeral(ctx, &format!("{p}.ephemeral_storage_gib"), g)?;
     }
@@ -303,6 +328,8 @@ pub(super) fn from_json_text(
         e.path = e.path.trim_start_matches('.').to_string();
         e
     })?;
+    td.awsvpc = network_mode(&jctx, "networkMode", aws.network_mode.as_deref())?;
+    td.gpus = taskdef_json::check_unmodelled(&aws).map_err(|(path, msg)| jctx.err(path, msg))?;
     if let Some(g) = aws.ephemeral_storage.as_ref().and_then(|e| e.size_in_gib) {
         td.ephemeral_gib = ephemeral(&jctx, "ephemeralStorage.sizeInGiB", g)?;
     }

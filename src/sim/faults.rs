@@ -285,13 +285,14 @@ impl Sim<'_> {
             inst.status,
             InstanceStatus::Active | InstanceStatus::Draining
         );
-        let (cpu, memory, tasks) = (inst.cpu, inst.memory, inst.tasks.clone());
+        let (cpu, memory, gpus, tasks) = (inst.cpu, inst.memory, inst.gpus, inst.tasks.clone());
         // Gone at once: its tasks are released from an instance that no
         // longer takes anything.
         self.cluster.retire(idx, now);
         if was_registered {
             self.cluster.registered_cpu -= u64::from(cpu);
             self.cluster.registered_memory -= u64::from(memory);
+            self.cluster.registered_gpus -= u64::from(gpus);
         }
         self.cluster.refile(idx);
         tasks

@@ -28,6 +28,8 @@ pub(super) fn request(c: &Cluster, key: u32) -> Request<'_> {
         cpu: td.cpu,
         memory: td.memory,
         ports: &td.host_ports,
+        enis: u32::from(td.awsvpc),
+        gpus: td.gpus,
         arch: td.arch,
         group: task.group,
         constraints: [&td.constraints, constraints],
@@ -194,7 +196,10 @@ impl Sim<'_> {
         let now = self.now();
         let (cpu, mem) = (td.cpu, td.memory);
         let ports = td.host_ports.clone();
+        let (enis, gpus) = (u32::from(td.awsvpc), td.gpus);
         self.cluster.instances[inst as usize].reserve(now, key, cpu, mem, &ports);
+        self.cluster.instances[inst as usize].take_slots(now, enis, gpus);
+        self.cluster.used_gpus += u64::from(gpus);
         self.cluster.refile(inst);
         self.cluster.used_cpu += u64::from(cpu);
         self.cluster.used_memory += u64::from(mem);
@@ -515,7 +520,10 @@ impl Sim<'_> {
             let td = &self.cluster.taskdefs[taskdef as usize];
             let (cpu, mem) = (td.cpu, td.memory);
             let ports = td.host_ports.clone();
+            let (enis, gpus) = (u32::from(td.awsvpc), td.gpus);
             self.cluster.instances[i as usize].release(now, key, cpu, mem, &ports);
+            self.cluster.instances[i as usize].give_slots(now, enis, gpus);
+            self.cluster.used_gpus -= u64::from(gpus);
             self.cluster.refile(i);
             self.cluster.used_cpu -= u64::from(cpu);
             self.cluster.used_memory -= u64::from(mem);

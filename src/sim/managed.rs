@@ -37,11 +37,16 @@ impl Sim<'_> {
         // Kept as tasks join and leave the queue: walking it every minute
         // was O(n) per provider when a cluster cannot keep up.
         let (cpu, mem, waiting) = self.waiting.provider_demand(p);
+        // ECS bin-packs ENIs and GPUs too ("Managed scaling behavior").
+        let (enis, gpus) = self.waiting.provider_slots(p);
+        let per = |need: u64, each: u32| need.div_ceil(u64::from(each.max(1)));
         let fresh = if waiting == 0 {
             0
         } else {
-            cpu.div_ceil(u64::from(tpl.cpu.max(1)))
-                .max(mem.div_ceil(u64::from(tpl.memory.max(1))))
+            per(cpu, tpl.cpu)
+                .max(per(mem, tpl.memory))
+                .max(per(enis, tpl.eni_slots))
+                .max(per(gpus, tpl.gpus))
                 .max(1) as u32
         };
         (busy + fresh, n)
@@ -167,6 +172,7 @@ impl Sim<'_> {
         inst.status = InstanceStatus::Active;
         self.cluster.registered_cpu += u64::from(inst.cpu);
         self.cluster.registered_memory += u64::from(inst.memory);
+        self.cluster.registered_gpus += u64::from(inst.gpus);
         self.cluster.refile(idx);
         self.arm_instance_faults(idx);
         for s in 0..self.cluster.services.len() as u32 {
@@ -285,6 +291,7 @@ impl Sim<'_> {
         }
         self.cluster.registered_cpu -= u64::from(inst.cpu);
         self.cluster.registered_memory -= u64::from(inst.memory);
+        self.cluster.registered_gpus -= u64::from(inst.gpus);
         self.cluster.retire(idx, now);
         self.cluster.refile(idx);
     }

@@ -69,6 +69,8 @@ pub struct Sample {
     pub cpu_registered: u64,
     pub memory_reserved: u64,
     pub memory_registered: u64,
+    /// (reserved, registered) GPUs; `None` when no instance group has any.
+    pub gpus: Option<(u64, u64)>,
     pub tasks_running: u64,
     pub tasks_pending: u64,
     /// Per service: (desired, running, pending).
@@ -114,6 +116,9 @@ pub struct Outcome {
     pub tasks_failed: u64,
     /// Tasks still waiting for capacity when the run ended.
     pub tasks_provisioning_at_end: u64,
+    /// Of those, the ones that take an ENI or GPUs, by the placement step
+    /// that stops them (`RESOURCE:ENI`, `RESOURCE:GPU`, `RESOURCE:CPU`, …).
+    pub provisioning_eni_gpu_by_reason: std::collections::BTreeMap<&'static str, u64>,
     /// Waiting tasks a retry looked at (tried to place), over the run: a
     /// measure of the retry work, which must grow with the work done, not
     /// with the square of the queue.
@@ -388,6 +393,7 @@ impl<'r> Sim<'r> {
         s.cpu_registered = c.registered_cpu;
         s.memory_reserved = c.used_memory;
         s.memory_registered = c.registered_memory;
+        s.gpus = c.has_gpus().then_some((c.used_gpus, c.registered_gpus));
         s.services.clear();
         s.services.extend(
             c.services
@@ -454,6 +460,19 @@ impl<'r> Sim<'r> {
             let task = &self.cluster.tasks[k];
             if task.state == TaskState::Provisioning {
                 self.outcome.tasks_provisioning_at_end += 1;
+                let td = &self.cluster.taskdefs[task.taskdef as usize];
+                // Says whether an ENI or a GPU is what such a task waits for.
+                if (td.awsvpc || td.gpus > 0) && !task.capacity.is_fargate() {
+                    let why = crate::placement::refusal_reason(
+                        &self.cluster,
+                        &lifecycle::request(&self.cluster, k),
+                    );
+                    *self
+                        .outcome
+                        .provisioning_eni_gpu_by_reason
+                        .entry(why.as_str())
+                        .or_default() += 1;
+                }
             }
             self.rec.task_done(&self.cluster, task);
         }

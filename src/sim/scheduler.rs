@@ -183,6 +183,8 @@ impl Sim<'_> {
             cpu: td.cpu,
             memory: td.memory,
             ports: &td.host_ports,
+            enis: u32::from(td.awsvpc),
+            gpus: td.gpus,
             arch: td.arch,
             group: svc.group,
             constraints: [&td.constraints, &svc.constraints],

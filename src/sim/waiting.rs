@@ -35,6 +35,8 @@ pub(super) struct WaitQueue {
     /// Per capacity provider: waiting tasks' CPU, memory and count, which
     /// managed scaling reads every minute without walking the queue.
     per_provider: Vec<(u64, u64, u32)>,
+    /// Per capacity provider: the ENIs and GPUs they take.
+    per_provider_slots: Vec<(u64, u64)>,
 }
 
 /// Waiting tasks of one shape as (serial, key), sorted by serial. Tasks join
@@ -169,8 +171,16 @@ impl WaitQueue {
         let p = p as usize;
         if self.per_provider.len() <= p {
             self.per_provider.resize(p + 1, (0, 0, 0));
+            self.per_provider_slots.resize(p + 1, (0, 0));
         }
         let td = &c.taskdefs[taskdef as usize];
+        let (enis, gpus) = (u64::from(td.awsvpc), u64::from(td.gpus));
+        let s = &mut self.per_provider_slots[p];
+        if add {
+            (s.0, s.1) = (s.0 + enis, s.1 + gpus);
+        } else {
+            (s.0, s.1) = (s.0 - enis, s.1 - gpus);
+        }
         let e = &mut self.per_provider[p];
         if add {
             e.0 += u64::from(td.cpu);
@@ -211,6 +221,11 @@ impl WaitQueue {
     /// Waiting tasks of capacity provider `p`: (CPU units, MiB, count).
     pub fn provider_demand(&self, p: usize) -> (u64, u64, u32) {
         self.per_provider.get(p).copied().unwrap_or_default()
+    }
+
+    /// Waiting tasks of capacity provider `p`: (ENIs, GPUs) they take.
+    pub fn provider_slots(&self, p: usize) -> (u64, u64) {
+        self.per_provider_slots.get(p).copied().unwrap_or_default()
     }
 
     /// Waiting tasks launched through any Auto Scaling group capacity

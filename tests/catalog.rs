@@ -1,0 +1,133 @@
+//! The shipped instance-type catalog (issue 19): types from EC2's
+//! DescribeInstanceTypes (via Karpenter and the VPC CNI, see README) run and
+//! are billed at the us-east-1 on-demand price (Karpenter's Price List
+//! extract, 2026-07-20); unknown types are refused with a way out.
+
+use ecsim::billing::PriceBook;
+use std::path::Path;
+
+fn scenario(body: &str) -> String {
+    format!(
+        r#"
+name = "c"
+seed = 3
+duration = "2h"
+[cluster]
+availability_zones = ["us-east-1a"]
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+startup = {{ kind = "constant", value = "0s" }}
+shutdown = {{ kind = "constant", value = "0s" }}
+{body}
+"#
+    )
+}
+
+fn parse(text: &str) -> Result<ecsim::scenario::Scenario, ecsim::error::InputError> {
+    ecsim::scenario::parse(Path::new("c.toml"), text)
+}
+
+fn cost(text: &str) -> f64 {
+    let sc = parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let r = ecsim::report::simulate(&sc, sc.seed, &PriceBook::shipped(), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    r.cost.total_cost_usd
+}
+
+fn one_of(t: &str, runtime: &str) -> String {
+    scenario(&format!(
+        r#"[[instance_groups]]
+name = "g"
+instance_type = "{t}"
+count = 1
+[[jobs]]
+name = "j"
+task_definition = "t"
+arrivals = {{ kind = "schedule", every = "3h", count = 1 }}
+duration = {{ kind = "constant", value = "30m" }}
+{runtime}
+"#
+    ))
+}
+
+/// us-east-1 Linux on-demand, from src/catalog/ec2_us_east_1.csv (2026-07-20).
+#[test]
+fn new_types_run_and_are_billed_at_the_us_east_1_price() {
+    for (t, usd, arch) in [
+        ("m6a.large", 0.0864, "x86_64"),
+        ("c7i.xlarge", 0.1785, "x86_64"),
+        ("t4g.medium", 0.0336, "arm64"),
+        ("g5.xlarge", 1.006, "x86_64"),
+    ] {
+        let it = ecsim::catalog::instance_type(t).unwrap();
+        assert_eq!(it.arch.as_str(), arch, "{t}");
+        let got = cost(&one_of(t, ""));
+        assert!((got - 2.0 * usd).abs() < 1e-9, "{t}: {got}");
+    }
+    // A task that needs ARM64 runs on the Graviton t4g.
+    let text = one_of("t4g.medium", "").replace(
+        "memory = 256\n",
+        "memory = 256\nruntime_platform = \"ARM64\"\n",
+    );
+    assert!(cost(&text) > 0.0);
+}
+
+#[test]
+fn catalog_holds_the_shared_data() {
+    let types = ecsim::catalog::instance_types();
+    assert!(types.len() > 1300, "{}", types.len());
+    let g5 = ecsim::catalog::instance_type("g5.xlarge").unwrap();
+    assert_eq!((g5.vcpu, g5.memory_mib, g5.gpus), (4, 16384, 1));
+    let m5 = ecsim::catalog::instance_type("m5.large").unwrap();
+    assert_eq!(
+        (m5.awsvpc_tasks(false), m5.awsvpc_tasks(true)),
+        (Some(2), Some(9))
+    );
+}
+
+#[test]
+fn types_without_specs_are_refused_with_how_to_define_them() {
+    let e = parse(&one_of("c7i.32xlarge", "")).unwrap_err().to_string();
+    assert!(e.contains("instance_groups[0].instance_type"), "{e}");
+    assert!(
+        e.contains("no vCPU") && e.contains("[[instance_types]]"),
+        "{e}"
+    );
+    let e = parse(&one_of("m6a.huge", "")).unwrap_err().to_string();
+    assert!(
+        e.contains("m6a.large") && e.contains("[[instance_types]]"),
+        "{e}"
+    );
+    let e = parse(&one_of("zz9.large", "")).unwrap_err().to_string();
+    assert!(e.contains("ecsim catalog"), "{e}");
+}
+
+/// `ecsim catalog PATTERN`: the candidates a planner compares.
+#[test]
+fn catalog_command_lists_matching_types() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["catalog", "g5.*", "--csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "instance_type,vcpu,memory_mib,arch,gpus,awsvpc_tasks,awsvpc_tasks_trunking,usd_per_hour\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\ng5.xlarge,4,16384,x86_64,1,3,4,1.006\n"),
+        "{text}"
+    );
+    assert!(text.lines().skip(1).all(|l| l.starts_with("g5.")), "{text}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["catalog", "m5", "--region", "mars-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("us-east-1"));
+}
