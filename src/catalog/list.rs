@@ -44,9 +44,10 @@ pub fn rows<'a>(pattern: &str) -> Vec<&'a InstanceType> {
 pub fn render(pattern: &str, region: &str, book: &PriceBook, csv: bool) -> Result<String, String> {
     if !book.regions().contains(&region) {
         return Err(format!(
-            "no prices for region \"{region}\" in {}; regions with prices: {}",
+            "no prices for region \"{region}\" in {}; regions with prices: {}; fetch AWS's price list for the region with `{}` and list with `--prices ec2-{region}.csv`",
             book.source,
-            book.regions().join(", ")
+            book.regions().join(", "),
+            crate::pricelist::fetch_command("AmazonEC2", region)
         ));
     }
     let price = |t: &str| {
