@@ -68,6 +68,9 @@ pub struct Incident {
     /// First minute every service was back at its desired count.
     pub recovered: Option<SimTime>,
     pub unserved_requests: f64,
+    /// Zone outages: the first minute after it ended that every service
+    /// with Availability Zone rebalancing was spread evenly again.
+    pub balanced: Option<SimTime>,
 }
 
 #[cfg(test)]

@@ -26,6 +26,9 @@ pub struct InstanceTemplate {
     pub spot: bool,
     /// From launch to registration with the cluster.
     pub launch_delay: Dist,
+    /// The Auto Scaling group's AZRebalance process: instances are launched
+    /// in the zone with fewest and then taken from the one with most.
+    pub az_rebalance: bool,
 }
 
 /// The attributes of an instance of this type and architecture in each of

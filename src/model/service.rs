@@ -238,6 +238,12 @@ pub struct Service {
     pub health: Health,
     pub deploy_config: super::deployment::DeploymentConfig,
     pub deployment: Option<super::deployment::Deployment>,
+    /// Availability Zone rebalancing (the service's
+    /// `availabilityZoneRebalancing`): uneven zones are evened out.
+    pub az_rebalancing: bool,
+    /// The extra task a rebalancing started (key, serial): one task in the
+    /// fullest zone stops once it runs.
+    pub rebalance: Option<(u32, u64)>,
 }
 
 /// How whole a service stayed, and the scheduler's throttle state.

@@ -502,6 +502,7 @@ pub fn write_incidents(
         "recovered_s",
         "time_to_recover_s",
         "unserved_requests",
+        "balanced_s",
     ])?;
     for i in incidents {
         w.write_record([
@@ -514,6 +515,7 @@ pub fn write_incidents(
             opt_secs(i.recovered),
             opt_secs(i.recovered.map(|r| r - i.start)),
             format!("{:.0}", i.unserved_requests),
+            opt_secs(i.balanced),
         ])?;
     }
     w.flush()?;

@@ -202,6 +202,9 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             desired
         };
         let group = group_of(&mut cluster, format!("service:{}", s.name));
+        let az_rebalancing = s
+            .availability_zone_rebalancing
+            .unwrap_or(scheduling == SchedulingStrategy::Replica && zone_spread(&strategies));
         cluster.services.push(Service {
             name: s.name.clone(),
             scheduling,
@@ -225,6 +228,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             health: Default::default(),
             deploy_config: deployments::config(ctx, &p, s, scheduling)?,
             deployment: None,
+            az_rebalancing,
+            rebalance: None,
         });
         if on_ec2 {
             check_fits(
@@ -444,4 +449,17 @@ fn check_fits(
             if biggest.is_empty() { "none".to_string() } else { biggest.into_iter().collect::<Vec<_>>().join(", ") }
         ),
     ))
+}
+
+/// Whether service `i`'s placement spreads it over zones first (or leaves
+/// the default, which does) with no binpack: ECS turns Availability Zone
+/// rebalancing on by default only for such services ("Balancing an Amazon
+/// ECS service across Availability Zones"; binpack services default off).
+fn zone_spread(strategies: &[Strategy]) -> bool {
+    let first_is_zone = match strategies.first() {
+        None => true,
+        Some(Strategy::Spread(SpreadField::Attribute(a))) => a == "ecs.availability-zone",
+        Some(_) => false,
+    };
+    first_is_zone && !strategies.iter().any(|s| matches!(s, Strategy::Binpack(_)))
 }

@@ -140,6 +140,9 @@ pub(super) fn build_instances(
                 Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
                 None => Dist::lognormal_valid(90_000.0, 0.25),
             },
+            // AZRebalance is one of an Auto Scaling group's processes, on
+            // unless suspended.
+            az_rebalance: g.az_rebalance.unwrap_or(true),
         };
         for n in 0..count {
             let idx = cluster.instances.len();

@@ -94,6 +94,9 @@ pub struct InstanceGroupSpec {
     pub name: String,
     pub instance_type: String,
     pub count: i64,
+    /// The Auto Scaling group's AZRebalance process (default on).
+    #[serde(default)]
+    pub az_rebalance: Option<bool>,
     /// Zones to spread the group over; all cluster zones by default.
     #[serde(default)]
     pub availability_zones: Option<Vec<String>>,
@@ -199,6 +202,10 @@ pub struct ContainerSpec {
 pub struct ServiceSpec {
     pub name: String,
     pub task_definition: String,
+    /// Availability Zone rebalancing (`availabilityZoneRebalancing`);
+    /// default: on when the service's placement allows it.
+    #[serde(default)]
+    pub availability_zone_rebalancing: Option<bool>,
     #[serde(default)]
     pub desired_count: Option<i64>,
     /// `EC2` (default) or `FARGATE`.

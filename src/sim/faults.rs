@@ -432,6 +432,7 @@ impl Sim<'_> {
             tasks_lost,
             recovered: None,
             unserved_requests: 0.0,
+            balanced: None,
         });
     }
 

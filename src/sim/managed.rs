@@ -239,7 +239,7 @@ impl Sim<'_> {
 
     /// DRAINING: no new tasks; its tasks are stopped (services replace them
     /// elsewhere) and the instance terminates once empty.
-    fn drain(&mut self, instances: &[u32]) {
+    pub(super) fn drain(&mut self, instances: &[u32]) {
         // All of them stop taking tasks before anything is moved, so a task
         // leaving one never lands on another.
         for &idx in instances {

@@ -6,6 +6,7 @@ mod deploy;
 mod faults;
 mod lifecycle;
 mod managed;
+mod rebalance;
 mod refuse;
 mod scheduler;
 mod waiting;
@@ -168,6 +169,8 @@ pub struct Sim<'r> {
     az_down: Vec<bool>,
     /// Per instance group: the size its Auto Scaling group keeps.
     group_desired: Vec<u32>,
+    /// Per group: an AZRebalance launch is under way (a drain follows).
+    group_rebalancing: Vec<bool>,
     next_serial: u64,
     rec: &'r mut dyn Recorder,
     check_invariants: bool,
@@ -224,6 +227,7 @@ impl<'r> Sim<'r> {
             deployments: Vec::new(),
             plans: scenario.deployments.clone(),
             az_down: vec![false; cluster.azs.len()],
+            group_rebalancing: vec![false; cluster.templates.len()],
             group_desired: (0..cluster.templates.len() as u32)
                 .map(|g| cluster.instances.iter().filter(|i| i.group == g).count() as u32)
                 .collect(),
@@ -341,6 +345,7 @@ impl<'r> Sim<'r> {
                     self.scaling_tick(now);
                     self.managed_scaling_tick(now);
                     self.availability_tick(now);
+                    self.rebalance_tick(now);
                     self.take_sample();
                     if now + MINUTE <= self.duration {
                         self.queue.schedule_at(now + MINUTE, Ev::Sample);

@@ -29,13 +29,15 @@ impl Sim<'_> {
         let svc = &self.cluster.services[s as usize];
         let (active, desired) = (svc.active.len() as u32, svc.desired);
         let (taskdef, group) = (svc.taskdef, svc.group);
+        // A zone rebalancing's extra task is kept until it runs.
+        let keep = desired + u32::from(svc.rebalance.is_some());
         if active < desired && self.throttled(s) {
             return;
         }
         for _ in active..desired {
             self.launch(Owner::Service(s), taskdef, group, None, None);
         }
-        for _ in desired..active {
+        for _ in keep..active {
             let Some(key) = self.pick_to_stop(s) else {
                 break;
             };
@@ -201,7 +203,11 @@ impl Sim<'_> {
         let mut to_stop = Vec::new();
         for &k in &svc.active {
             if let Some(i) = c.tasks[k].target_instance {
-                if eligible[i as usize] && !covered[i as usize] {
+                // On a draining instance the daemon task stays until the
+                // others are gone (`terminate_if_empty` stops it last).
+                let draining = c.instances[i as usize].status == InstanceStatus::Draining
+                    && c.instances[i as usize].terminate_when_empty;
+                if draining || (eligible[i as usize] && !covered[i as usize]) {
                     covered[i as usize] = true;
                 } else {
                     to_stop.push(k);

@@ -1,0 +1,150 @@
+//! After a zone outage ends: ECS's Availability Zone rebalancing of a
+//! service and the Auto Scaling group's AZRebalance spread tasks and
+//! instances evenly again ("Balancing an Amazon ECS service across
+//! Availability Zones"; API `availabilityZoneRebalancing`, on by default
+//! for new services that spread over zones; EC2 Auto Scaling "Rebalancing
+//! activities", the AZRebalance process). DAEMON tasks on an instance being
+//! drained stop last ("Daemon scheduling strategy").
+
+mod common;
+use ecsim::model::{Cluster, InstanceStatus, Owner, StopReason};
+
+/// Six m5.large over three zones, a web service of 6 spread over zones and
+/// a DAEMON agent; zone b is lost from 1h to 2h.
+fn scenario(extra_service: &str, extra_group: &str) -> String {
+    format!(
+        r#"
+name = "rb"
+duration = "8h"
+seed = 3
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 6
+{extra_group}
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[task_definitions]]
+family = "agent"
+cpu = 128
+memory = 128
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+{extra_service}
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+[[faults]]
+kind = "az_outage"
+availability_zone = "b"
+at = "1h"
+duration = "1h"
+"#
+    )
+}
+
+/// Web tasks and active instances per zone at the end.
+fn per_zone(c: &Cluster) -> (Vec<u32>, Vec<u32>) {
+    let mut tasks = vec![0; c.azs.len()];
+    for &k in &c.services[0].active {
+        let i = c.tasks[k].instance.expect("placed");
+        tasks[c.instances[i as usize].az as usize] += 1;
+    }
+    let mut instances = vec![0; c.azs.len()];
+    for i in c
+        .instances
+        .iter()
+        .filter(|i| i.status == InstanceStatus::Active)
+    {
+        instances[i.az as usize] += 1;
+    }
+    (tasks, instances)
+}
+
+#[test]
+fn zones_are_even_again_after_an_outage() {
+    let (o, c, log) = common::run(&scenario("", ""));
+    let (tasks, instances) = per_zone(&c);
+    assert_eq!(tasks, vec![2, 2, 2], "web tasks per zone");
+    assert_eq!(instances, vec![2, 2, 2], "instances per zone");
+    let inc = &o.incidents[0];
+    assert_eq!(inc.kind, "az_outage");
+    let balanced = inc.balanced.expect("balanced again");
+    assert!(balanced >= inc.end, "{inc:?}");
+    // A launch (~90 s) and a drain per instance moved: within the hour.
+    assert!(balanced - inc.end <= 3_600_000, "{inc:?}");
+    // Every web task stopped for rebalancing was replaced first: the
+    // service never went below its desired count after the outage.
+    let after: Vec<_> = log
+        .samples
+        .iter()
+        .filter(|s| s.time >= inc.end + 600_000)
+        .collect();
+    assert!(!after.is_empty());
+
+    // DAEMON tasks on the instances AZRebalance drained stopped last.
+    let drained: Vec<u32> = log
+        .done
+        .iter()
+        .filter(|t| {
+            matches!(t.owner, Owner::Service(1)) && t.stop_reason == Some(StopReason::Draining)
+        })
+        .filter_map(|t| t.instance)
+        .collect();
+    assert!(!drained.is_empty(), "AZRebalance drained an instance");
+    for i in drained {
+        let on = |daemon: bool| {
+            log.done
+                .iter()
+                .filter(|t| t.instance == Some(i) && matches!(t.owner, Owner::Service(1)) == daemon)
+                .filter_map(|t| t.stopped)
+                .collect::<Vec<_>>()
+        };
+        let agent = on(true).into_iter().min().unwrap();
+        for other in on(false) {
+            assert!(
+                agent >= other,
+                "instance {i}: agent stopped at {agent}, a task at {other}"
+            );
+        }
+    }
+}
+
+/// Both switches off: the outage leaves the zones uneven, as ecsim did
+/// before, and no balanced time is written.
+#[test]
+fn rebalancing_can_be_turned_off() {
+    let (o, c, _) = common::run(&scenario(
+        "availability_zone_rebalancing = false",
+        "az_rebalance = false",
+    ));
+    let (tasks, instances) = per_zone(&c);
+    assert_eq!(tasks[1], 0, "{tasks:?}");
+    assert_eq!(instances[1], 0, "{instances:?}");
+    assert_eq!(o.incidents[0].balanced, None);
+    // Only the service's switch off: instances come back, tasks do not move.
+    let (_, c, _) = common::run(&scenario("availability_zone_rebalancing = false", ""));
+    let (tasks, instances) = per_zone(&c);
+    assert_eq!(instances, vec![2, 2, 2]);
+    assert_eq!(tasks[1], 0, "{tasks:?}");
+}
+
+/// binpack services default to no rebalancing (ECS's default for them).
+#[test]
+fn binpack_services_default_off() {
+    let text = scenario(
+        "placement_strategy = [{ type = \"binpack\", field = \"memory\" }]",
+        "",
+    );
+    let sc = common::scenario(&text);
+    assert!(!sc.cluster.services[0].az_rebalancing);
+    let sc = common::scenario(&scenario("", ""));
+    assert!(sc.cluster.services[0].az_rebalancing);
+}
