@@ -80,15 +80,16 @@ fn zones_are_even_again_after_an_outage() {
     assert!(balanced >= inc.end, "{inc:?}");
     // A launch (~90 s) and a drain per instance moved: within the hour.
     assert!(balanced - inc.end <= 3_600_000, "{inc:?}");
-    // Every web task stopped for rebalancing was replaced first: the
-    // service never went below its desired count after the outage.
-    let after: Vec<_> = log
-        .samples
-        .iter()
-        .filter(|s| s.time >= inc.end + 600_000)
-        .collect();
-    assert!(!after.is_empty());
-
+    // Rebalancing starts a task before it stops one: it adds no minute
+    // below the desired count to those the outage itself caused.
+    let (_, off, _) = common::run(&scenario(
+        "availability_zone_rebalancing = false",
+        "az_rebalance = false",
+    ));
+    assert_eq!(
+        c.services[0].health.minutes_below_desired,
+        off.services[0].health.minutes_below_desired
+    );
     // DAEMON tasks on the instances AZRebalance drained stopped last.
     let drained: Vec<u32> = log
         .done
@@ -147,4 +148,48 @@ fn binpack_services_default_off() {
     assert!(!sc.cluster.services[0].az_rebalancing);
     let sc = common::scenario(&scenario("", ""));
     assert!(sc.cluster.services[0].az_rebalancing);
+}
+
+/// With distinctInstance every instance holds a web task after the outage,
+/// so AZRebalance drains a busy one: its web task is replaced elsewhere and
+/// stops first; the DAEMON agent on it stops after it, never before.
+#[test]
+fn daemon_tasks_stop_last_on_a_drained_instance() {
+    let text = scenario(
+        "placement_constraints = [{ type = \"distinctInstance\" }]",
+        "",
+    );
+    let (_, _, log) = common::run(&text);
+    let drained: Vec<u32> = log
+        .done
+        .iter()
+        .filter(|t| {
+            matches!(t.owner, Owner::Service(1)) && t.stop_reason == Some(StopReason::Draining)
+        })
+        .filter_map(|t| t.instance)
+        .collect();
+    let mut busy = 0;
+    for i in drained {
+        let agent = log
+            .done
+            .iter()
+            .filter(|t| t.instance == Some(i) && matches!(t.owner, Owner::Service(1)))
+            .filter_map(|t| t.stopped)
+            .min()
+            .unwrap();
+        let web: Vec<u64> = log
+            .done
+            .iter()
+            .filter(|t| t.instance == Some(i) && matches!(t.owner, Owner::Service(0)))
+            .filter_map(|t| t.stopped)
+            .collect();
+        busy += usize::from(!web.is_empty());
+        for w in web {
+            assert!(
+                agent >= w,
+                "instance {i}: agent stopped at {agent}, web at {w}"
+            );
+        }
+    }
+    assert!(busy > 0, "a drained instance held a web task");
 }
