@@ -155,12 +155,18 @@ impl Sim<'_> {
             else {
                 return;
             };
-            let idx = c.instances.len();
-            let inst = tpl.instance(idx, az, now, InstanceStatus::Launching);
-            let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
-            self.cluster.add_instance(inst);
-            self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));
+            self.launch_instance(group, az, now);
         }
+    }
+
+    /// One instance of `group` launching in zone `az`.
+    pub(super) fn launch_instance(&mut self, group: u32, az: u32, now: SimTime) {
+        let tpl = &self.cluster.templates[group as usize];
+        let idx = self.cluster.instances.len();
+        let inst = tpl.instance(idx, az, now, InstanceStatus::Launching);
+        let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
+        self.cluster.add_instance(inst);
+        self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));
     }
 
     /// The instance registered with the cluster: it takes tasks from now on.

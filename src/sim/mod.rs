@@ -137,6 +137,9 @@ pub struct Outcome {
     pub partial: Option<String>,
 }
 
+type FleetPrint = (u64, u64, u32, u64);
+type RebalanceSeen = (FleetPrint, Vec<Option<(u64, u64, FleetPrint)>>);
+
 pub struct Sim<'r> {
     pub cluster: Cluster,
     queue: EventQueue<Ev>,
@@ -171,6 +174,9 @@ pub struct Sim<'r> {
     group_desired: Vec<u32>,
     /// Per group: an AZRebalance launch is under way (a drain follows).
     group_rebalancing: Vec<bool>,
+    /// What zone rebalancing last found settled: the fleet's print, and per
+    /// service (tasks launched, stopped, fleet print).
+    rebalance_seen: RebalanceSeen,
     next_serial: u64,
     rec: &'r mut dyn Recorder,
     check_invariants: bool,
@@ -227,6 +233,7 @@ impl<'r> Sim<'r> {
             deployments: Vec::new(),
             plans: scenario.deployments.clone(),
             az_down: vec![false; cluster.azs.len()],
+            rebalance_seen: Default::default(),
             group_rebalancing: vec![false; cluster.templates.len()],
             group_desired: (0..cluster.templates.len() as u32)
                 .map(|g| cluster.instances.iter().filter(|i| i.group == g).count() as u32)
@@ -345,7 +352,9 @@ impl<'r> Sim<'r> {
                     self.scaling_tick(now);
                     self.managed_scaling_tick(now);
                     self.availability_tick(now);
-                    self.rebalance_tick(now);
+                    if now.is_multiple_of(rebalance::EVERY) {
+                        self.rebalance_tick(now);
+                    }
                     self.take_sample();
                     if now + MINUTE <= self.duration {
                         self.queue.schedule_at(now + MINUTE, Ev::Sample);

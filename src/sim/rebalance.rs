@@ -8,7 +8,22 @@
 
 use super::Sim;
 use crate::engine::SimTime;
+use crate::engine::time::MINUTE;
+
+/// How often zones are looked at: ECS and the Auto Scaling group rebalance
+/// in the background, not within the minute; every minute was 10% of a
+/// large, busy run.
+pub(super) const EVERY: SimTime = 5 * MINUTE;
 use crate::model::{InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState};
+
+/// One walk over the instances: per group, instances launching or active
+/// per zone and whether one is launching; per zone, whether an instance
+/// is active.
+struct Census {
+    per_group: Vec<Vec<u32>>,
+    launching: Vec<bool>,
+    zone_active: Vec<bool>,
+}
 
 /// Zones are even when no two differ by more than one.
 fn even(counts: &[(u32, u32)]) -> bool {
@@ -18,20 +33,43 @@ fn even(counts: &[(u32, u32)]) -> bool {
 }
 
 impl Sim<'_> {
-    /// Once a minute: one step of each rebalancing under way, and the
-    /// zone outages whose services and groups are even again.
+    /// Every `EVERY`: one step of each rebalancing under way, and the zone
+    /// outages whose services and groups are even again.
     pub(super) fn rebalance_tick(&mut self, now: SimTime) {
-        for g in 0..self.cluster.templates.len() as u32 {
-            self.rebalance_group(g);
+        // Zones change only when instances or tasks do: what was found even
+        // (or beyond help) is not looked at again until then. A walk over
+        // every instance and task each minute tripled a large run.
+        let fleet = self.fleet_print();
+        let mut census: Option<Census> = None;
+        if self.rebalance_seen.0 != fleet {
+            let now_census = self.census();
+            let mut settled = true;
+            for g in 0..self.cluster.templates.len() as u32 {
+                settled &= self.rebalance_group(g, &now_census);
+            }
+            census = Some(now_census);
+            if settled {
+                self.rebalance_seen.0 = fleet;
+            }
         }
+        self.rebalance_seen
+            .1
+            .resize(self.cluster.services.len(), None);
         for s in 0..self.cluster.services.len() as u32 {
-            self.rebalance_service(s);
+            let stats = &self.cluster.services[s as usize].stats;
+            let print = (stats.launched, stats.stopped, fleet);
+            if self.rebalance_seen.1[s as usize] == Some(print) {
+                continue;
+            }
+            if self.rebalance_service(s, &mut census) {
+                self.rebalance_seen.1[s as usize] = Some(print);
+            }
         }
         let pending = self
             .incidents
             .iter()
             .any(|i| i.kind == "az_outage" && i.balanced.is_none() && i.end <= now);
-        if pending && self.all_even() {
+        if pending && self.all_even(&mut census) {
             for inc in self.incidents.iter_mut() {
                 if inc.kind == "az_outage" && inc.balanced.is_none() && inc.end <= now {
                     inc.balanced = Some(now);
@@ -42,9 +80,58 @@ impl Sim<'_> {
 
     /// Every group and every service that spreads over zones (whether or
     /// not it rebalances) is even: what "balanced again" means.
-    fn all_even(&self) -> bool {
+    /// What the zones' instances depend on: their number, the capacity
+    /// registered (an instance up or gone), draining ones, zones down.
+    fn fleet_print(&self) -> (u64, u64, u32, u64) {
+        let c = &self.cluster;
+        let down = self
+            .az_down
+            .iter()
+            .enumerate()
+            .fold(0u64, |m, (i, &d)| m | (u64::from(d) << (i % 64)));
+        (c.instances.len() as u64, c.registered_cpu, c.draining, down)
+    }
+
+    fn census(&self) -> Census {
+        let c = &self.cluster;
+        let zones = c.azs.len();
+        let mut census = Census {
+            per_group: vec![vec![0; zones]; c.templates.len()],
+            launching: vec![false; c.templates.len()],
+            zone_active: vec![false; zones],
+        };
+        for i in &c.instances {
+            let (g, z) = (i.group as usize, i.az as usize);
+            match i.status {
+                InstanceStatus::Active => {
+                    census.per_group[g][z] += 1;
+                    census.zone_active[z] = true;
+                }
+                InstanceStatus::Launching => {
+                    census.per_group[g][z] += 1;
+                    census.launching[g] = true;
+                }
+                _ => {}
+            }
+        }
+        census
+    }
+
+    /// (zone, instances) over the group's zones that are up.
+    fn zones_of(&self, g: u32, census: &Census) -> Vec<(u32, u32)> {
+        self.cluster.templates[g as usize]
+            .zones
+            .iter()
+            .filter(|&&z| !self.az_down[z as usize])
+            .map(|&z| (z, census.per_group[g as usize][z as usize]))
+            .collect()
+    }
+
+    fn all_even(&self, census: &mut Option<Census>) -> bool {
         use crate::placement::{SpreadField, Strategy};
-        let groups = (0..self.cluster.templates.len() as u32).all(|g| even(&self.group_zones(g)));
+        let census = census.get_or_insert_with(|| self.census());
+        let groups =
+            (0..self.cluster.templates.len() as u32).all(|g| even(&self.zones_of(g, census)));
         let services = (0..self.cluster.services.len() as u32)
             .filter(|&s| {
                 let svc = &self.cluster.services[s as usize];
@@ -53,50 +140,20 @@ impl Sim<'_> {
                         Some(Strategy::Spread(SpreadField::Attribute(a))) if a == "ecs.availability-zone");
                 spread && svc.scheduling == SchedulingStrategy::Replica
             })
-            .all(|s| even(&self.service_zones(s)));
+            .all(|s| even(&self.service_zones(s, census)));
         groups && services
-    }
-
-    /// (zone, instances launching or active) over the group's zones that are up.
-    fn group_zones(&self, g: u32) -> Vec<(u32, u32)> {
-        let c = &self.cluster;
-        c.templates[g as usize]
-            .zones
-            .iter()
-            .filter(|&&z| !self.az_down[z as usize])
-            .map(|&z| {
-                let n = c
-                    .instances
-                    .iter()
-                    .filter(|i| {
-                        i.group == g
-                            && i.az == z
-                            && matches!(
-                                i.status,
-                                InstanceStatus::Active | InstanceStatus::Launching
-                            )
-                    })
-                    .count();
-                (z, n as u32)
-            })
-            .collect()
     }
 
     /// (zone, the service's tasks placed there) over the zones that are up
     /// and can hold its tasks (Fargate: every zone; EC2: a zone with an
     /// active instance).
-    fn service_zones(&self, s: u32) -> Vec<(u32, u32)> {
+    fn service_zones(&self, s: u32, census: &Census) -> Vec<(u32, u32)> {
         let c = &self.cluster;
         let svc = &c.services[s as usize];
         let fargate = svc.capacity.is_fargate();
         let mut counts: Vec<(u32, u32)> = (0..c.azs.len() as u32)
             .filter(|&z| !self.az_down[z as usize])
-            .filter(|&z| {
-                fargate
-                    || c.instances
-                        .iter()
-                        .any(|i| i.az == z && i.status == InstanceStatus::Active)
-            })
+            .filter(|&z| fargate || census.zone_active[z as usize])
             .map(|z| (z, 0))
             .collect();
         for &k in &svc.active {
@@ -114,24 +171,26 @@ impl Sim<'_> {
 
     /// AZRebalance: launch one instance in the zone with fewest; once it
     /// is up, drain one from the zone with most (the emptiest there).
-    fn rebalance_group(&mut self, g: u32) {
+    /// Whether the group is settled: nothing under way and even (or not
+    /// rebalancing).
+    fn rebalance_group(&mut self, g: u32, census: &Census) -> bool {
         let c = &self.cluster;
-        if !c.templates[g as usize].az_rebalance {
-            return;
+        // Behind a capacity provider ECS managed scaling sets the group's
+        // size and picks what goes (from the fullest zone); a rebalance
+        // there fought it, launching and draining hundreds of instances a
+        // week in large.toml.
+        if !c.templates[g as usize].az_rebalance || c.providers.iter().any(|p| p.group == g) {
+            return true;
         }
-        let launching = c
-            .instances
-            .iter()
-            .any(|i| i.group == g && i.status == InstanceStatus::Launching);
-        if launching {
-            return;
+        if census.launching[g as usize] {
+            return false;
         }
-        let zones = self.group_zones(g);
+        let zones = self.zones_of(g, census);
         if self.group_rebalancing[g as usize] {
             self.group_rebalancing[g as usize] = false;
             let Some(&(most, _)) = zones.iter().max_by_key(|z| (z.1, std::cmp::Reverse(z.0)))
             else {
-                return;
+                return false;
             };
             let busy = |i: usize| {
                 c.instances[i]
@@ -150,28 +209,39 @@ impl Sim<'_> {
                 self.group_desired[g as usize] = self.group_desired[g as usize].saturating_sub(1);
                 self.drain(&[i as u32]);
             }
-            return;
+            return false;
         }
-        if zones.len() > 1 && !even(&zones) {
-            // asg_reconcile launches in the up zone with fewest.
+        let have: u32 = census.per_group[g as usize].iter().sum();
+        if zones.len() > 1 && !even(&zones) && have == self.group_desired[g as usize] {
+            // In the zone with fewest (a group above its desired size is
+            // shrinking: no rebalancing then).
+            let Some(&(fewest, _)) = zones.iter().min_by_key(|z| (z.1, z.0)) else {
+                return true;
+            };
+            let now = self.now();
             self.group_desired[g as usize] += 1;
+            self.launch_instance(g, fewest, now);
             self.group_rebalancing[g as usize] = true;
-            self.asg_reconcile(g);
+            return false;
         }
+        true
     }
 
     /// ECS's rebalancing of a service at rest (every task RUNNING, no
     /// deployment): one extra task is started in a zone with fewest, within
     /// maximumPercent; once it runs, the scheduler's scale-in stops one
     /// (the service's strategies in reverse take it from the fullest zone).
-    fn rebalance_service(&mut self, s: u32) {
+    /// Whether the service is settled (even, not rebalancing, or beyond
+    /// help until something changes); false while a step is under way or
+    /// its tasks are not yet at rest.
+    fn rebalance_service(&mut self, s: u32, census: &mut Option<Census>) -> bool {
         let c = &self.cluster;
         let svc = &c.services[s as usize];
         if !svc.az_rebalancing
             || svc.scheduling != SchedulingStrategy::Replica
             || svc.deployment.is_some()
         {
-            return;
+            return svc.deployment.is_none();
         }
         if let Some((key, serial)) = svc.rebalance {
             let live = c
@@ -186,7 +256,7 @@ impl Sim<'_> {
                     self.reconcile(s);
                 }
             }
-            return;
+            return false;
         }
         let desired = svc.desired;
         let at_rest = svc.active.len() as u32 == desired
@@ -197,12 +267,16 @@ impl Sim<'_> {
                     && t.instance
                         .is_none_or(|i| c.instances[i as usize].status == InstanceStatus::Active)
             });
-        if !at_rest || desired + 1 > svc.deploy_config.max_total(desired) {
-            return;
+        if !at_rest {
+            return false;
         }
-        let zones = self.service_zones(s);
+        if desired + 1 > svc.deploy_config.max_total(desired) {
+            return true;
+        }
+        let census = census.get_or_insert_with(|| self.census());
+        let zones = self.service_zones(s, census);
         if zones.len() < 2 || even(&zones) {
-            return;
+            return true;
         }
         let least = zones.iter().map(|z| z.1).min().unwrap_or(0);
         let (taskdef, group, fargate) = (svc.taskdef, svc.group, svc.capacity.is_fargate());
@@ -218,12 +292,12 @@ impl Sim<'_> {
                 })
             });
         if !room {
-            return;
+            return true;
         }
         self.launch(Owner::Service(s), taskdef, group, None, None);
         // A service's launch always makes a task, the newest it lists.
         let Some(&key) = self.cluster.services[s as usize].active.last() else {
-            return;
+            return false;
         };
         let t = &self.cluster.tasks[key];
         let zone = match t.instance {
@@ -234,8 +308,12 @@ impl Sim<'_> {
         let serial = t.serial;
         if helps {
             self.cluster.services[s as usize].rebalance = Some((key, serial));
+            false
         } else {
+            // No zone with fewest could take it after all (a constraint):
+            // settled until something changes.
             self.stop(key, StopReason::ScaleIn);
+            true
         }
     }
 }
