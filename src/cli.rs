@@ -375,7 +375,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
         } => {
             let env = |k: &str| std::env::var(k).ok();
             let shard = crate::sweep::shard(shard.as_deref(), &env)?;
-            let (sw, done, _) = many_runs(&sweep, "sweep", out, shard, &common)?;
+            let (sw, done, _) = many_runs(&sweep, "sweep", out, shard, &common, started)?;
             if !common.quiet {
                 say!("{}", crate::sweep::text::sweep(&sw, &done).trim_end());
             }
@@ -394,7 +394,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Plan { plan, out, common } => plan_cmd(&plan, out, &common).map(|()| 0),
+        Command::Plan { plan, out, common } => plan_cmd(&plan, out, &common, started).map(|()| 0),
         Command::Report {
             results_dir,
             png,
@@ -479,12 +479,12 @@ fn many_runs(
     out: Option<PathBuf>,
     shard: Option<crate::sweep::Shard>,
     common: &ManyRuns,
+    started: std::time::Instant,
 ) -> Result<(
     crate::sweep::spec::Sweep,
     crate::sweep::Done,
     Vec<crate::sweep::plan::Target>,
 )> {
-    let started = std::time::Instant::now();
     let sw = crate::sweep::spec::load(file, kind)?;
     let book = price_book(&common.prices)?;
     let deadline = common.max_wall.map(|d| started + d);
@@ -542,8 +542,13 @@ fn many_runs(
     Ok((sw, done, targets))
 }
 
-fn plan_cmd(file: &Path, out: Option<PathBuf>, common: &ManyRuns) -> Result<()> {
-    let (_, done, targets) = many_runs(file, "plan", out, None, common)?;
+fn plan_cmd(
+    file: &Path,
+    out: Option<PathBuf>,
+    common: &ManyRuns,
+    started: std::time::Instant,
+) -> Result<()> {
+    let (_, done, targets) = many_runs(file, "plan", out, None, common, started)?;
     let r = crate::sweep::plan::evaluate(&done.manifest, &targets, &done.records);
     crate::sweep::plan::write(&done.out, &done.manifest, &r)?;
     if !common.quiet {

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::{Cluster, Task, TaskState};
 use crate::scenario::Scenario;
 use crate::sim::{Outcome, Recorder, Sample, Sim};
-pub use staged::{StagedDir, check_replaceable, write_atomic};
+pub use staged::{StagedDir, check_replaceable, run_record_number, write_atomic};
 use std::path::Path;
 use std::time::Instant;
 pub use summary::Summary;

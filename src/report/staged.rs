@@ -196,17 +196,23 @@ const SUBFOLDERS: &[(&str, Ours)] = &[
         })
     }),
     ("runs", |f| {
-        let run = |r: &str| {
-            r.strip_prefix("run-")
-                .and_then(|r| r.strip_suffix(".json"))
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        };
-        run(f)
+        run_record_number(f).is_some()
             || f.strip_prefix('.')
                 .and_then(|r| r.split_once(".tmp-"))
-                .is_some_and(|(r, pid)| run(r) && pid.bytes().all(|b| b.is_ascii_digit()))
+                .is_some_and(|(r, pid)| {
+                    run_record_number(r).is_some() && pid.bytes().all(|b| b.is_ascii_digit())
+                })
     }),
 ];
+
+/// The run number of a sweep's run record `run-NNNNNN.json`, if `file` is one.
+pub fn run_record_number(file: &str) -> Option<u64> {
+    let n = file.strip_prefix("run-")?.strip_suffix(".json")?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
+}
 
 /// Why `dir` is not an earlier ecsim result that may be replaced.
 fn problem(dir: &Path, outputs: &[&str], marker: &str) -> std::result::Result<(), Problem> {

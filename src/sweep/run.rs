@@ -265,11 +265,7 @@ fn open_dir(out: &Path, m: &Manifest) -> Result<Vec<u64>> {
     for e in std::fs::read_dir(&runs).map_err(|e| Error::io("reading runs/", e))? {
         let e = e.map_err(|e| Error::io("reading runs/", e))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        match name
-            .strip_prefix("run-")
-            .and_then(|n| n.strip_suffix(".json"))
-            .and_then(|n| n.parse::<u64>().ok())
-        {
+        match report::run_record_number(&name) {
             Some(r) if r < m.runs_total && m.shard.is_none_or(|s| s.owns(r)) => done.push(r),
             // Left by a run killed mid-write: never complete, never used.
             _ if name.contains(".tmp-") => {
