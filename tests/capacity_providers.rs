@@ -66,7 +66,8 @@ fn batch_wave_scales_from_2_to_40_and_back() {
     // At 01:00, 160 tasks of 2 vCPU arrive; two c5.2xlarge hold 8 of them,
     // the other 152 need ceil(152 × 2048 / 8192) = 38 more: M = 40, N = 2,
     // reservation 2000%, scale out to 40 in one step (max step 10,000).
-    assert_eq!(out.time, 60 * MINUTE);
+    // The datapoint published at 01:00 is seen by the alarm at 01:01.
+    assert_eq!(out.time, 61 * MINUTE);
     assert_eq!((out.from, out.to), (2, 40));
     assert!((out.value - 2000.0).abs() < 1e-9, "{}", out.value);
     assert_eq!(log.instances.iter().map(|x| x.1).max(), Some(40));
@@ -179,4 +180,116 @@ fn bad_capacity_provider_input() {
         "capacity_providers[0].instance_group",
         "unknown instance group",
     );
+}
+
+fn show(log: &Log) -> String {
+    log.decisions
+        .iter()
+        .map(|d| format!("{}s {}->{}", d.time / 1000, d.from, d.to))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn scale_outs(log: &Log) -> Vec<(u64, u32, u32)> {
+    log.decisions
+        .iter()
+        .filter(|d| d.to > d.from)
+        .map(|d| (d.time / 1000, d.from, d.to))
+        .collect()
+}
+
+fn scale_ins(log: &Log) -> Vec<(u64, u32, u32)> {
+    log.decisions
+        .iter()
+        .filter(|d| d.to < d.from)
+        .map(|d| (d.time / 1000, d.from, d.to))
+        .collect()
+}
+
+/// "Managed scaling behavior": with no instance in the group ECS scales out
+/// to 200%, two instances, and sizes the group from M once they warmed up.
+#[test]
+fn from_zero_instances_ecs_asks_for_two_first() {
+    let log = run(&batch_wave().replace("count = 2\nmin_size = 2", "count = 0\nmin_size = 0"));
+    let outs = scale_outs(&log);
+    // 01:00 datapoint (M=160 tasks' worth, N=0 → 200%) acted on at 01:01;
+    // the next step waits the 300 s warm-up: 01:06, to M = 40.
+    assert_eq!(outs[..2], [(3660, 0, 2), (3960, 2, 40)], "{}", show(&log));
+    assert_eq!(log.decisions[0].value, 200.0);
+}
+
+/// "The scale-out is blocked for instances that are within the
+/// instanceWarmupPeriod": steps of at most 3 follow each other 300 s apart,
+/// not every minute.
+#[test]
+fn warm_up_blocks_the_next_scale_out() {
+    let log = run(&batch_wave()
+        .replace("max_size = 40", "max_size = 10")
+        .replace(
+            "maximum_scaling_step_size = 10000",
+            "maximum_scaling_step_size = 3",
+        ));
+    assert_eq!(
+        scale_outs(&log),
+        [(3660, 2, 5), (3960, 5, 8), (4260, 8, 10)],
+        "{}",
+        show(&log)
+    );
+    // A shorter warm-up lets the next step come sooner.
+    let log = run(&batch_wave()
+        .replace("max_size = 40", "max_size = 10")
+        .replace(
+            "maximum_scaling_step_size = 10000",
+            "maximum_scaling_step_size = 3",
+        )
+        .replace(
+            "instance_warmup_period = \"300s\"",
+            "instance_warmup_period = \"120s\"",
+        ));
+    assert_eq!(
+        scale_outs(&log),
+        [(3660, 2, 5), (3780, 5, 8), (3900, 8, 10)],
+        "{}",
+        show(&log)
+    );
+}
+
+/// Scale-in: 15 datapoints below target start it; then, while the alarm
+/// holds, the group is lowered every minute by less than half of it, and
+/// `maximumScalingStepSize` does not bound it ("The scale in process is not
+/// affected by this parameter", ManagedScaling API reference).
+#[test]
+fn scale_in_steps_every_minute_by_less_than_half() {
+    // 40 idle instances from the start; the wave comes at 01:00.
+    let text = batch_wave().replace("count = 2\n", "count = 40\n").replace(
+        "maximum_scaling_step_size = 10000",
+        "maximum_scaling_step_size = 3",
+    );
+    let log = run(&text);
+    // Datapoints at 0 s, 60 s, …, each seen a minute later: the 15th low one
+    // at 900 s. Then one step a minute, each less than half (at least one)
+    // and larger than the max step of 3, down to min_size 2.
+    assert_eq!(
+        scale_ins(&log)[..6],
+        [
+            (900, 40, 21),
+            (960, 21, 11),
+            (1020, 11, 6),
+            (1080, 6, 4),
+            (1140, 4, 3),
+            (1200, 3, 2)
+        ],
+        "{}",
+        show(&log)
+    );
+}
+
+/// CapacityProviderReservation is a 1-minute metric: the datapoint of the
+/// minute in which tasks began to wait is published at its end and acted on
+/// a minute later, never the instant they start waiting.
+#[test]
+fn scale_out_waits_for_the_published_datapoint() {
+    let log = run(&batch_wave().replace("at = \"01:00\"", "at = \"01:00:30\""));
+    // Waiting from 01:00:30; published at 01:01; seen at 01:02.
+    assert_eq!(scale_outs(&log)[0], (3720, 2, 40), "{}", show(&log));
 }

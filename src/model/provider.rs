@@ -101,8 +101,19 @@ pub struct AsgProvider {
     pub max_step: u32,
     pub warmup: SimTime,
     pub termination_protection: bool,
-    /// Consecutive minutes the reservation was below target.
+    /// Consecutive datapoints the scale-in alarm saw below target.
     pub low_minutes: u32,
     /// The last CapacityProviderReservation value, percent.
     pub reservation: f64,
+    /// The datapoint published at the last minute boundary, which the
+    /// alarms evaluate at the next one.
+    pub published: Option<Datapoint>,
+}
+
+/// One minute's CapacityProviderReservation: M, N and M / N × 100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Datapoint {
+    pub m: u32,
+    pub n: u32,
+    pub value: f64,
 }

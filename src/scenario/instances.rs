@@ -259,6 +259,7 @@ pub(super) fn build_providers(
             termination_protection: c.managed_termination_protection.unwrap_or(true),
             low_minutes: 0,
             reservation: 0.0,
+            published: None,
         });
     }
     Ok(())

@@ -6,11 +6,18 @@
 
 use super::{Ev, Sim};
 use crate::engine::SimTime;
+use crate::model::provider::Datapoint;
 use crate::model::{InstanceStatus, StopReason};
 use crate::scaling::Decision;
 
-/// Scale-in waits for this many consecutive low minutes.
+/// The scale-in alarm's datapoints to alarm.
 const SCALE_IN_MINUTES: u32 = 15;
+
+/// A managed scale-in step takes less than half of the group, and at least
+/// one instance.
+fn less_than_half(n: u32) -> u32 {
+    (n.saturating_sub(1) / 2).max(1)
+}
 
 impl Sim<'_> {
     /// Instances the provider's tasks need (M) and the group has (N).
@@ -52,57 +59,104 @@ impl Sim<'_> {
         (busy + fresh, n)
     }
 
-    /// Once a minute: the reservation metric, then scale out at once or in
-    /// after `SCALE_IN_MINUTES` low minutes.
+    /// At each minute boundary ECS publishes the minute's
+    /// CapacityProviderReservation, and the two alarms of its target
+    /// tracking policy evaluate the datapoint published a minute earlier
+    /// (a 1-minute CloudWatch metric is seen once its minute is over), so
+    /// no scale-out starts the moment tasks begin to wait.
     pub(super) fn managed_scaling_tick(&mut self, now: SimTime) {
         for p in 0..self.cluster.providers.len() {
             let (m, n) = self.reservation_inputs(p);
-            let prov = &mut self.cluster.providers[p];
-            let reservation = match (m, n) {
+            let value = match (m, n) {
                 (0, 0) => 100.0,
                 (_, 0) => 200.0,
                 _ => f64::from(m) * 100.0 / f64::from(n),
             };
-            prov.reservation = reservation;
-            let target = f64::from(prov.target_capacity);
-            let wanted = (u64::from(m) * 100).div_ceil(u64::from(prov.target_capacity)) as u32;
-            if reservation > target {
-                prov.low_minutes = 0;
-                let add = wanted
-                    .saturating_sub(n)
-                    .clamp(prov.min_step, prov.max_step)
-                    .min(prov.max_size.saturating_sub(n));
-                if add > 0 {
-                    self.provider_decision(p, n, n + add, reservation, format!("CapacityProviderReservation {reservation:.1}% above target {target}% (M={m}, N={n})"));
-                    let g = self.cluster.providers[p].group;
-                    self.group_desired[g as usize] += add;
-                    self.asg_reconcile(g);
-                }
-            } else if reservation < target {
-                prov.low_minutes += 1;
-                let warming = self.cluster.instances.iter().any(|i| {
-                    i.group == self.cluster.providers[p].group
-                        && i.status != InstanceStatus::Inactive
-                        && now < i.launched + self.cluster.providers[p].warmup
-                });
-                let prov = &self.cluster.providers[p];
-                if prov.low_minutes >= SCALE_IN_MINUTES && !warming {
-                    let keep = wanted.max(prov.min_size);
-                    let remove = n.saturating_sub(keep).min(prov.max_step).min(n.div_ceil(2));
-                    if remove > 0 {
-                        let removed = self.scale_in(p, remove);
-                        let g = self.cluster.providers[p].group as usize;
-                        self.group_desired[g] = self.group_desired[g].saturating_sub(removed);
-                        if removed > 0 {
-                            self.provider_decision(p, n, n - removed, reservation, format!("CapacityProviderReservation {reservation:.1}% below target {target}% for {SCALE_IN_MINUTES} minutes (M={m}, N={n})"));
-                        }
-                    }
-                    self.cluster.providers[p].low_minutes = 0;
-                }
-            } else {
-                prov.low_minutes = 0;
+            let prov = &mut self.cluster.providers[p];
+            prov.reservation = value;
+            let seen = prov.published.replace(Datapoint { m, n, value });
+            if let Some(d) = seen {
+                self.managed_scaling_act(p, d, now);
             }
         }
+    }
+
+    /// What the alarms do on datapoint `d` ("Managed scaling behavior"):
+    /// the scale-out alarm fires on one datapoint above target, unless an
+    /// instance of the group is within `instanceWarmupPeriod`; the scale-in
+    /// alarm needs `SCALE_IN_MINUTES` datapoints below target and, while it
+    /// holds, lowers the group every minute by less than half of it.
+    fn managed_scaling_act(&mut self, p: usize, d: Datapoint, now: SimTime) {
+        let prov = &self.cluster.providers[p];
+        let group = prov.group;
+        let n = self.group_size(group);
+        let target = prov.target_capacity;
+        let warming = self.cluster.instances.iter().any(|i| {
+            i.group == group
+                && i.status != InstanceStatus::Inactive
+                && now < i.launched + prov.warmup
+        });
+        // From no instance ECS always asks for two (200%), then waits for
+        // them to warm up before it sizes the group from M.
+        let wanted = if d.n == 0 && d.m > 0 {
+            2
+        } else {
+            (u64::from(d.m) * 100).div_ceil(u64::from(target)) as u32
+        };
+        let why = |dir: &str| {
+            format!(
+                "CapacityProviderReservation {:.1}% {dir} target {target}% (M={}, N={})",
+                d.value, d.m, d.n
+            )
+        };
+        if d.value > f64::from(target) {
+            self.cluster.providers[p].low_minutes = 0;
+            let prov = &self.cluster.providers[p];
+            if warming || wanted <= n {
+                return;
+            }
+            let add = (wanted - n)
+                .clamp(prov.min_step, prov.max_step)
+                .min(prov.max_size.saturating_sub(n));
+            if add > 0 {
+                self.provider_decision(p, n, n + add, d.value, why("above"));
+                self.group_desired[group as usize] += add;
+                self.asg_reconcile(group);
+            }
+        } else if d.value < f64::from(target) {
+            let prov = &mut self.cluster.providers[p];
+            prov.low_minutes = prov.low_minutes.saturating_add(1);
+            if prov.low_minutes < SCALE_IN_MINUTES || warming {
+                return;
+            }
+            // `maximumScalingStepSize` bounds scale-out only ("The scale in
+            // process is not affected by this parameter").
+            let keep = wanted.max(prov.min_size);
+            let remove = n.saturating_sub(keep).min(less_than_half(n));
+            if remove > 0 {
+                let removed = self.scale_in(p, remove);
+                let g = group as usize;
+                self.group_desired[g] = self.group_desired[g].saturating_sub(removed);
+                if removed > 0 {
+                    let reason = format!("{} for {SCALE_IN_MINUTES}+ minutes", why("below"));
+                    self.provider_decision(p, n, n - removed, d.value, reason);
+                }
+            }
+        } else {
+            self.cluster.providers[p].low_minutes = 0;
+        }
+    }
+
+    /// Instances of the group that count towards its size: running or launching.
+    fn group_size(&self, group: u32) -> u32 {
+        self.cluster
+            .instances
+            .iter()
+            .filter(|i| {
+                i.group == group
+                    && matches!(i.status, InstanceStatus::Active | InstanceStatus::Launching)
+            })
+            .count() as u32
     }
 
     fn provider_decision(&mut self, p: usize, from: u32, to: u32, value: f64, reason: String) {
@@ -127,15 +181,7 @@ impl Sim<'_> {
     /// or newly wanted instances), each in the up zone with the fewest.
     pub(super) fn asg_reconcile(&mut self, group: u32) {
         let now = self.now();
-        let have = self
-            .cluster
-            .instances
-            .iter()
-            .filter(|i| {
-                i.group == group
-                    && matches!(i.status, InstanceStatus::Active | InstanceStatus::Launching)
-            })
-            .count() as u32;
+        let have = self.group_size(group);
         for _ in have..self.group_desired[group as usize] {
             let c = &self.cluster;
             let tpl = &c.templates[group as usize];
