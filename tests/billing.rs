@@ -277,3 +277,72 @@ fn three_way_comparison() {
     assert!(totals[1] < 6.0 * 0.04937 * 168.0 && totals[1] > 6.0 * 0.04937 * 167.9);
     assert!(totals[2] < totals[0] && totals[2] < totals[1]);
 }
+
+/// "Billing for interrupted Spot Instances" (EC2 user guide): a Linux Spot
+/// instance EC2 interrupts in its first instance-hour costs nothing; one
+/// interrupted later is billed per second up to the interruption.
+#[test]
+fn spot_interrupted_in_first_hour_is_free() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("times.txt"), "30m\n3h\n").unwrap();
+    let text = format!(
+        "{}[[instance_groups]]\nname = \"s\"\ninstance_type = \"m5.large\"\ncount = 2\nmarket = \"spot\"\n\
+         [pricing]\nec2_spot_discount = 0.5\n\
+         [[faults]]\nkind = \"spot_interruption\"\ntimes = \"times.txt\"\ncapacity = \"ec2\"\n",
+        head("4h")
+    );
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let sc = ecsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let s = run_to_dir(&sc, sc.seed, &PriceBook::shipped(), &dir.path().join("out"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = rows(dir.path());
+    let inst = |id: &str| r.iter().find(|x| &x[0] == id).unwrap().clone();
+    let hourly = 0.096 * 0.5;
+    // i-1: noticed at 30 min, reclaimed 2 minutes later, inside its first hour.
+    let first = inst("i-00000000000000001");
+    assert_eq!((&first[3], &first[4]), ("0.000", "1920.000"));
+    assert_eq!(first[7].parse::<f64>().unwrap(), 0.0);
+    assert!(first[9].contains("interrupted by EC2 in its first hour"));
+    // i-2: reclaimed at 3h02m, billed for all of it.
+    let second = inst("i-00000000000000002");
+    assert_eq!(&second[4], "10920.000");
+    assert!(close(second[7].parse().unwrap(), hourly * 10920.0 / 3600.0));
+    // Each replacement runs from 15 s after its launch (the `pending` state)
+    // to the end.
+    let third = inst("i-00000000000000003");
+    assert_eq!((&third[3], &third[4]), ("1815.000", "14400.000"));
+    let sum: f64 = r.iter().map(|x| x[7].parse::<f64>().unwrap()).sum();
+    assert!(close(sum, s.cost.total_cost_usd));
+}
+
+/// The user's own scale-in of Spot instances is billed as usual, even
+/// within the first hour; and a launched instance is billed from `running`
+/// ("Instance state changes": pending is not billed), after `pending_delay`.
+#[test]
+fn spot_scale_in_is_billed_and_pending_is_free() {
+    let text = std::fs::read_to_string(repo().join("scenarios/batch-wave.toml"))
+        .unwrap()
+        .replace("3d", "2h")
+        .replace("count = 2\n", "count = 10\nmarket = \"spot\"\n")
+        .replace(
+            "launch_delay =",
+            "pending_delay = { kind = \"constant\", value = \"40s\" }\nlaunch_delay =",
+        );
+    let (_, dir) = run(&text);
+    let r = rows(dir.path());
+    let ec2: Vec<_> = r.iter().filter(|x| &x[1] == "ec2_instance").collect();
+    // Eight idle instances scaled in at 15-17 minutes: billed, not free.
+    let early: Vec<_> = ec2
+        .iter()
+        .filter(|x| x[4].parse::<f64>().unwrap() < 3600.0)
+        .collect();
+    assert_eq!(early.len(), 8, "{ec2:?}");
+    assert!(early.iter().all(|x| x[7].parse::<f64>().unwrap() > 0.0));
+    // Launched by the 01:00 wave at 01:01 (3660 s), billed from 3700 s.
+    let late: Vec<_> = ec2.iter().filter(|x| &x[3] != "0.000").collect();
+    assert!(!late.is_empty());
+    assert!(late.iter().all(|x| &x[3] == "3700.000"), "{late:?}");
+    let instances = std::fs::read_to_string(dir.path().join("out/instances.csv")).unwrap();
+    assert!(instances.lines().next().unwrap().contains("running_s"));
+}

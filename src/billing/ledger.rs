@@ -1,7 +1,7 @@
 //! The bill of one run: one row per billed resource in `cost.csv`, hourly
-//! totals in `cost_timeseries.csv`, and the summary figures. EC2 instances and
-//! EBS volumes are billed per second with a 60-second minimum from launch to
-//! termination, busy or idle; Fargate tasks per second from the start of the
+//! totals in `cost_timeseries.csv`, and the summary figures. EC2 instances are
+//! billed per second with a 60-second minimum from `running` (after
+//! `pending`) to termination, busy or idle, and EBS volumes from launch; Fargate tasks per second from the start of the
 //! image pull (PENDING) to STOPPED, rounded up to the second, 1-minute minimum.
 
 use super::money::{Money, Rate};
@@ -288,7 +288,7 @@ impl Ledger {
             .copied()
             .unwrap_or_default();
         if !spot {
-            return vec![(inst.launched, od)];
+            return vec![(inst.running, od)];
         }
         match self.cfg.ec2_spot_series.get(&inst.instance_type) {
             Some(series) if !series.is_empty() => {
@@ -296,19 +296,19 @@ impl Ledger {
                 let at_launch = series
                     .iter()
                     .rev()
-                    .find(|p| p.0 <= inst.launched)
+                    .find(|p| p.0 <= inst.running)
                     .unwrap_or(&series[0])
                     .1;
-                let mut v = vec![(inst.launched, Rate::whole(at_launch))];
+                let mut v = vec![(inst.running, Rate::whole(at_launch))];
                 v.extend(
                     series
                         .iter()
-                        .filter(|p| p.0 > inst.launched)
+                        .filter(|p| p.0 > inst.running)
                         .map(|p| (p.0, Rate::whole(p.1))),
                 );
                 v
             }
-            _ => vec![(inst.launched, od.discounted(self.cfg.ec2_spot_discount))],
+            _ => vec![(inst.running, od.discounted(self.cfg.ec2_spot_discount))],
         }
     }
 
@@ -339,17 +339,41 @@ impl Ledger {
                 (Class::Ec2OnDemand, "on_demand")
             };
             let group = &c.instance_groups[inst.group as usize];
-            let cost = self.bill(
-                &inst.id,
-                "ec2_instance",
-                market,
-                class,
-                group,
-                &inst.instance_type,
-                inst.launched,
-                end,
-                &segs,
-            );
+            // Billed from `running`; one that never left `pending` costs nothing.
+            let start = inst.running;
+            let cost = if end <= start && inst.terminated.is_some() {
+                Money(0)
+            } else if inst.spot && inst.reclaimed && end - start < HOUR {
+                // "Billing for interrupted Spot Instances": interrupted by
+                // EC2 within its first instance-hour, no charge.
+                let detail = format!(
+                    "{}; interrupted by EC2 in its first hour",
+                    inst.instance_type
+                );
+                self.bill(
+                    &inst.id,
+                    "ec2_instance",
+                    market,
+                    class,
+                    group,
+                    &detail,
+                    start,
+                    end,
+                    &[(start, Rate::default())],
+                )
+            } else {
+                self.bill(
+                    &inst.id,
+                    "ec2_instance",
+                    market,
+                    class,
+                    group,
+                    &inst.instance_type,
+                    start,
+                    end.max(start),
+                    &segs,
+                )
+            };
             ec2 += cost;
             if inst.spot {
                 spot += cost
@@ -375,7 +399,7 @@ impl Ledger {
             }
             // Split the instance's cost between CPU and memory at 9:1 per vCPU
             // vs GB, then between owners by what they reserved.
-            let life = (end - inst.launched) as f64;
+            let life = end.saturating_sub(start) as f64;
             let (w_cpu, w_mem) = (9.0 * f64::from(inst.cpu), f64::from(inst.memory));
             let mut used = 0.0;
             for &(owner, (cpu_ms, mem_ms)) in &self.areas[idx] {

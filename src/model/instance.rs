@@ -40,6 +40,9 @@ pub struct Instance {
     pub tasks: Vec<u32>,
     pub status: InstanceStatus,
     pub launched: SimTime,
+    /// Left `pending` for `running`: EC2 bills from here ("Instance state
+    /// changes": pending is not billed).
+    pub running: SimTime,
     pub terminated: Option<SimTime>,
     pub tasks_placed: u64,
     /// Bought on the Spot market.
@@ -48,6 +51,8 @@ pub struct Instance {
     pub terminate_when_empty: bool,
     /// Draining because Spot reclaims it.
     pub spot_reclaim: bool,
+    /// Ended by an EC2 Spot interruption (not by the user's scale-in).
+    pub reclaimed: bool,
     pub cpu_level: Level,
     pub memory_level: Level,
     pub gpu_level: Level,

@@ -26,6 +26,9 @@ pub struct InstanceTemplate {
     pub spot: bool,
     /// From launch to registration with the cluster.
     pub launch_delay: Dist,
+    /// The part of `launch_delay` the instance is `pending`, which EC2 does
+    /// not bill; it runs (and is billed) from then on.
+    pub pending: Dist,
     /// The Auto Scaling group's AZRebalance process: instances are launched
     /// in the zone with fewest and then taken from the one with most.
     pub az_rebalance: bool,
@@ -75,11 +78,13 @@ impl InstanceTemplate {
             tasks: Vec::new(),
             status,
             launched: now,
+            running: now,
             terminated: None,
             tasks_placed: 0,
             spot: self.spot,
             terminate_when_empty: false,
             spot_reclaim: false,
+            reclaimed: false,
             cpu_level: Level::default(),
             memory_level: Level::default(),
             gpu_level: Level::default(),

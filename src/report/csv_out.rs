@@ -387,6 +387,7 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
         "cpu_reserved_mean_pct",
         "memory_reserved_mean_pct",
         "status",
+        "running_s",
     ];
     if gpus {
         header.extend(["gpus_registered", "gpus_reserved_mean_pct"]);
@@ -408,6 +409,7 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
             mean(i.cpu_level.area(end), i.cpu),
             mean(i.memory_level.area(end), i.memory),
             format!("{:?}", i.status).to_uppercase(),
+            format_secs(i.running),
         ];
         if gpus {
             row.push(i.gpus.to_string());

@@ -9,6 +9,11 @@ use crate::engine::time::SECOND;
 use crate::model::*;
 use std::collections::HashSet;
 
+/// How long a launched instance stays `pending` unless `pending_delay` says:
+/// ecsim's figure, as AWS publishes none (EC2 state-change events give
+/// yours); only the billing start depends on it.
+pub const PENDING: u64 = 15 * SECOND;
+
 /// ECS's default quota of container instances per cluster ("Amazon ECS
 /// service quotas"); a scenario may go past it, with a warning.
 pub const ECS_INSTANCE_QUOTA: i64 = 5_000;
@@ -139,6 +144,10 @@ pub(super) fn build_instances(
             launch_delay: match &g.launch_delay {
                 Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
                 None => Dist::lognormal_valid(90_000.0, 0.25),
+            },
+            pending: match &g.pending_delay {
+                Some(d) => ctx.dist(&format!("{p}.pending_delay"), d)?,
+                None => Dist::Constant(PENDING),
             },
             // AZRebalance is one of an Auto Scaling group's processes, on
             // unless suspended.

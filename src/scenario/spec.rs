@@ -119,6 +119,9 @@ pub struct InstanceGroupSpec {
     /// From launch to registration with the cluster.
     #[serde(default)]
     pub launch_delay: Option<DistSpec>,
+    /// The part of the launch the instance is `pending` (not billed).
+    #[serde(default)]
+    pub pending_delay: Option<DistSpec>,
     /// ECS account setting awsvpcTrunking on when the group's instances launch.
     #[serde(default)]
     pub awsvpc_trunking: Option<bool>,

@@ -339,6 +339,11 @@ impl Sim<'_> {
     }
 
     pub(super) fn on_spot_reclaim(&mut self, idx: u32) {
+        let inst = &mut self.cluster.instances[idx as usize];
+        if inst.status == InstanceStatus::Inactive {
+            return;
+        }
+        inst.reclaimed = true;
         self.lose_instance(idx, StopReason::SpotInterruption);
     }
 

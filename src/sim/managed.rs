@@ -211,6 +211,10 @@ impl Sim<'_> {
         let idx = self.cluster.instances.len();
         let inst = tpl.instance(idx, az, now, InstanceStatus::Launching);
         let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
+        // A constant (the default) draws nothing, so runs keep their streams.
+        let pending = tpl.pending.sample(&mut self.scheduler_rng).min(delay);
+        let mut inst = inst;
+        inst.running = now + pending;
         self.cluster.add_instance(inst);
         self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));
     }
