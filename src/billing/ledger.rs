@@ -26,8 +26,12 @@ enum Class {
     Ebs,
     SpFee,
     SpCovered,
+    PublicIpv4,
 }
-const CLASSES: [(Class, &str); 7] = [
+/// cost_timeseries.csv's columns: the first `BASE` before the totals (as
+/// they always were), the later ones after.
+const BASE: usize = 7;
+const CLASSES: [(Class, &str); 8] = [
     (Class::Ec2OnDemand, "ec2_on_demand_usd"),
     (Class::Ec2Spot, "ec2_spot_usd"),
     (Class::Fargate, "fargate_usd"),
@@ -35,6 +39,7 @@ const CLASSES: [(Class, &str); 7] = [
     (Class::Ebs, "ebs_usd"),
     (Class::SpFee, "savings_plan_fee_usd"),
     (Class::SpCovered, "savings_plan_covered_usd"),
+    (Class::PublicIpv4, "public_ipv4_usd"),
 ];
 
 pub const COST_COLUMNS: &[&str] = &[
@@ -59,7 +64,7 @@ pub struct Ledger {
     end: SimTime,
     /// The run was cut short at `end` (a wall-clock limit).
     cut: bool,
-    hours: Vec<[Money; 7]>,
+    hours: Vec<[Money; CLASSES.len()]>,
     rows: Option<CsvOut>,
     error: Option<csv::Error>,
     fargate_by_owner: BTreeMap<Owner, Money>,
@@ -71,6 +76,8 @@ pub struct Ledger {
     /// below 2^20 MiB × 400 days (MAX_DURATION) ≈ 3.6e16, 500 times short
     /// of u64::MAX.
     areas: Vec<Vec<(Owner, (u64, u64))>>,
+    /// Public IPv4 addresses billed so far.
+    ipv4: Money,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -87,6 +94,10 @@ pub struct CostSummary {
     /// EC2 instance cost not reserved by any task (minimum charges included).
     pub idle_capacity_cost_usd: f64,
     pub ebs_cost_usd: f64,
+    /// Public IPv4 addresses of instances and Fargate tasks that opted in.
+    pub public_ipv4_cost_usd: f64,
+    /// Charges ecsim does not model (NAT gateways, data transfer, …).
+    pub not_priced: Vec<&'static str>,
     pub savings_plan_fee_usd: f64,
     pub savings_plan_covered_usd: f64,
     pub task_hours: f64,
@@ -121,11 +132,12 @@ impl Ledger {
             cfg,
             end,
             cut: false,
-            hours: vec![[Money(0); 7]; n],
+            hours: vec![[Money(0); CLASSES.len()]; n],
             rows,
             error: None,
             fargate_by_owner: BTreeMap::new(),
             areas: Vec::new(),
+            ipv4: Money(0),
         })
     }
 
@@ -276,6 +288,22 @@ impl Ledger {
                     &[(placed, rate)],
                 );
                 *self.fargate_by_owner.entry(t.owner).or_default() += m;
+                if self.cfg.network.owner_has_ipv4(t.owner) {
+                    // assignPublicIp: the task's ENI holds an address while it runs.
+                    let rate = self.cfg.network.ipv4;
+                    let m = self.bill(
+                        &id,
+                        "public_ipv4",
+                        "on_demand",
+                        Class::PublicIpv4,
+                        c.owner_name(t.owner),
+                        "Fargate task ENI",
+                        placed,
+                        end,
+                        &[(placed, rate)],
+                    );
+                    self.ipv4 += m;
+                }
             }
         }
     }
@@ -330,6 +358,7 @@ impl Ledger {
         self.areas.resize(c.instances.len(), Vec::new());
         let (mut ec2, mut ebs) = (Money(0), Money(0));
         let (mut on_demand, mut spot) = (Money(0), Money(0));
+        let task_ipv4 = self.ipv4;
         for (idx, inst) in c.instances.iter().enumerate() {
             let end = inst.terminated.unwrap_or(self.end).min(self.end);
             let segs = self.instance_segments(inst, inst.spot);
@@ -397,6 +426,23 @@ impl Ledger {
                 ebs += m;
                 on_demand += m;
             }
+            // Listed apart from compute, as `ecsim price` shows it.
+            if self.cfg.network.group_has_ipv4(inst.group) && end > start {
+                let rate = self.cfg.network.ipv4;
+                let m = self.bill(
+                    &format!("{}-ipv4", inst.id),
+                    "public_ipv4",
+                    "on_demand",
+                    Class::PublicIpv4,
+                    group,
+                    "instance public IPv4",
+                    start,
+                    end,
+                    &[(start, rate)],
+                );
+                self.ipv4 += m;
+                on_demand += m;
+            }
             // Split the instance's cost between CPU and memory at 9:1 per vCPU
             // vs GB, then between owners by what they reserved.
             let life = end.saturating_sub(start) as f64;
@@ -423,7 +469,8 @@ impl Ledger {
             fargate.0 += h[2];
             fargate.1 += h[3];
         }
-        on_demand += fargate.0;
+        // The tasks' addresses, billed as they stopped.
+        on_demand += fargate.0 + task_ipv4;
         spot += fargate.1;
         // Savings Plan, hour by hour.
         let (mut fee, mut covered) = (Money(0), Money(0));
@@ -500,6 +547,8 @@ impl Ledger {
         }
         s.idle_capacity_cost_usd = idle;
         s.ebs_cost_usd = ebs.usd();
+        s.public_ipv4_cost_usd = self.ipv4.usd();
+        s.not_priced = super::network::NOT_PRICED.to_vec();
         s.savings_plan_fee_usd = fee.usd();
         s.savings_plan_covered_usd = covered.usd();
         s.task_hours = task_ms as f64 / HOUR as f64;
@@ -514,16 +563,18 @@ impl Ledger {
     fn write_hourly(&self, path: &Path) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
         let mut header = vec!["hour", "start_s"];
-        header.extend(CLASSES.iter().map(|c| c.1));
+        header.extend(CLASSES[..BASE].iter().map(|c| c.1));
         header.extend(["total_usd", "cumulative_usd"]);
+        header.extend(CLASSES[BASE..].iter().map(|c| c.1));
         w.write_record(&header)?;
         let mut cumulative = Money(0);
         for (h, cols) in self.hours.iter().enumerate() {
             let total: Money = cols.iter().copied().sum();
             cumulative += total;
             let mut rec = vec![h.to_string(), format_secs(h as u64 * HOUR)];
-            rec.extend(cols.iter().map(|m| m.to_string()));
+            rec.extend(cols[..BASE].iter().map(|m| m.to_string()));
             rec.extend([total.to_string(), cumulative.to_string()]);
+            rec.extend(cols[BASE..].iter().map(|m| m.to_string()));
             w.write_record(&rec)?;
         }
         w.flush()?;

@@ -3,6 +3,7 @@
 
 pub mod ledger;
 pub mod money;
+pub mod network;
 pub mod prices;
 pub mod savings;
 
@@ -25,6 +26,8 @@ pub struct PricingConfig {
     /// A gp3 root volume of this size is billed with every instance (0 = none).
     pub ebs_root_gib: u32,
     pub savings_plan: Option<SavingsPlan>,
+    /// Public IPv4 addresses and load balancers.
+    pub network: network::Network,
 }
 
 /// Defaults: EC2 Spot typically trades 60–70% below on-demand; AWS states
@@ -37,6 +40,7 @@ impl Default for PricingConfig {
             ec2_spot_series: BTreeMap::new(),
             ebs_root_gib: 0,
             savings_plan: None,
+            network: network::Network::default(),
         }
     }
 }

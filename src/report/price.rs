@@ -38,6 +38,8 @@ pub struct Estimate {
     pub lines: Vec<Line>,
     pub total_simulated_usd: f64,
     pub total_monthly_usd: f64,
+    /// Charges the estimate leaves out.
+    pub not_priced: Vec<&'static str>,
 }
 
 const MONTH_HOURS: f64 = 730.0;
@@ -107,6 +109,14 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
             cost.ebs_cost_usd,
         );
     }
+    if cost.public_ipv4_cost_usd > 0.0 {
+        line(
+            "public IPv4 addresses".into(),
+            "network",
+            "-".into(),
+            cost.public_ipv4_cost_usd,
+        );
+    }
     if cost.savings_plan_fee_usd > 0.0 {
         line(
             "Savings Plan commitment".into(),
@@ -132,6 +142,7 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
         lines,
         total_simulated_usd: cost.total_cost_usd,
         total_monthly_usd: cost.total_cost_usd * scale,
+        not_priced: cost.not_priced.clone(),
     }
 }
 
@@ -195,6 +206,7 @@ pub fn render(e: &Estimate, format: Format) -> String {
                 "total", "", "", e.total_simulated_usd, e.total_monthly_usd
             );
             out += "\nA month is 730 hours, the simulated period scaled up. EC2 cost is split between services and jobs\nby the CPU and memory they reserved (9:1 per vCPU vs GB); what no task reserved is idle capacity.\n";
+            out += &format!("Not included: {}.\n", e.not_priced.join(", "));
             out
         }
     }

@@ -353,9 +353,11 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     if region.trim().is_empty() {
         return Err(ctx.err("region", "must not be empty, e.g. \"us-east-1\""));
     }
+    let mut pricing = capacity::pricing(ctx, spec.pricing.as_ref(), &types)?;
+    pricing.network = super::network::build(ctx, &spec, &cluster)?;
     Ok(Scenario {
         region,
-        pricing: capacity::pricing(ctx, spec.pricing.as_ref(), &types)?,
+        pricing,
         ec2_prices: types.prices,
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,

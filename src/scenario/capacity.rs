@@ -261,6 +261,7 @@ pub(super) fn pricing(
             16_384,
         )?,
         savings_plan,
+        network: Default::default(),
     })
 }
 

@@ -12,6 +12,7 @@ mod faults;
 pub mod instance_types;
 mod instances;
 mod kinds;
+mod network;
 pub mod spec;
 pub mod taskdef_json;
 mod taskdefs;

@@ -94,6 +94,9 @@ pub struct InstanceGroupSpec {
     pub name: String,
     pub instance_type: String,
     pub count: i64,
+    /// Each instance holds a public IPv4 address (billed per hour).
+    #[serde(default)]
+    pub public_ip: Option<bool>,
     /// The Auto Scaling group's AZRebalance process (default on).
     #[serde(default)]
     pub az_rebalance: Option<bool>,
@@ -211,6 +214,9 @@ pub struct ServiceSpec {
     pub availability_zone_rebalancing: Option<bool>,
     #[serde(default)]
     pub desired_count: Option<i64>,
+    /// awsvpcConfiguration.assignPublicIp for its Fargate tasks.
+    #[serde(default)]
+    pub assign_public_ip: Option<bool>,
     /// `EC2` (default) or `FARGATE`.
     #[serde(default)]
     pub launch_type: Option<String>,
@@ -427,6 +433,9 @@ pub struct JobSpec {
     pub task_definition: String,
     pub arrivals: ArrivalSpec,
     pub duration: DistSpec,
+    /// awsvpcConfiguration.assignPublicIp for its Fargate tasks.
+    #[serde(default)]
+    pub assign_public_ip: Option<bool>,
     /// `EC2` (default) or `FARGATE`.
     #[serde(default)]
     pub launch_type: Option<String>,
@@ -528,6 +537,13 @@ pub struct PricingSpec {
     pub ebs_root_volume_gib: Option<i64>,
     #[serde(default)]
     pub savings_plan: Option<SavingsPlanSpec>,
+    /// Prices of opted-in extras, USD per hour (us-east-1's by default).
+    #[serde(default)]
+    pub public_ipv4_usd_per_hour: Option<f64>,
+    #[serde(default)]
+    pub alb_usd_per_hour: Option<f64>,
+    #[serde(default)]
+    pub alb_lcu_usd_per_hour: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
