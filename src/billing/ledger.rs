@@ -27,11 +27,13 @@ enum Class {
     SpFee,
     SpCovered,
     PublicIpv4,
+    LoadBalancer,
 }
+const ALB: usize = 8;
 /// cost_timeseries.csv's columns: the first `BASE` before the totals (as
 /// they always were), the later ones after.
 const BASE: usize = 7;
-const CLASSES: [(Class, &str); 8] = [
+const CLASSES: [(Class, &str); 9] = [
     (Class::Ec2OnDemand, "ec2_on_demand_usd"),
     (Class::Ec2Spot, "ec2_spot_usd"),
     (Class::Fargate, "fargate_usd"),
@@ -40,6 +42,7 @@ const CLASSES: [(Class, &str); 8] = [
     (Class::SpFee, "savings_plan_fee_usd"),
     (Class::SpCovered, "savings_plan_covered_usd"),
     (Class::PublicIpv4, "public_ipv4_usd"),
+    (Class::LoadBalancer, "load_balancer_usd"),
 ];
 
 pub const COST_COLUMNS: &[&str] = &[
@@ -78,6 +81,7 @@ pub struct Ledger {
     areas: Vec<Vec<(Owner, (u64, u64))>>,
     /// Public IPv4 addresses billed so far.
     ipv4: Money,
+    meter: super::network::AlbMeter,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -96,6 +100,9 @@ pub struct CostSummary {
     pub ebs_cost_usd: f64,
     /// Public IPv4 addresses of instances and Fargate tasks that opted in.
     pub public_ipv4_cost_usd: f64,
+    /// Application Load Balancers (hours and LCUs), in all and by service.
+    pub load_balancer_cost_usd: f64,
+    pub load_balancer_cost_by_service: BTreeMap<String, f64>,
     /// Charges ecsim does not model (NAT gateways, data transfer, …).
     pub not_priced: Vec<&'static str>,
     pub savings_plan_fee_usd: f64,
@@ -126,6 +133,7 @@ impl Ledger {
             }
             None => None,
         };
+        let meter = super::network::AlbMeter::new(cfg.network.albs.len());
         let n = end.div_ceil(HOUR).max(1) as usize;
         Ok(Ledger {
             rates,
@@ -138,6 +146,7 @@ impl Ledger {
             fargate_by_owner: BTreeMap::new(),
             areas: Vec::new(),
             ipv4: Money(0),
+            meter,
         })
     }
 
@@ -197,8 +206,8 @@ impl Ledger {
         } else {
             last_rate.usd_per_hour()
         };
-        if let Some(w) = &mut self.rows {
-            let r = w.write_record([
+        if self.rows.is_some() {
+            self.row([
                 id,
                 kind,
                 market,
@@ -211,11 +220,102 @@ impl Ledger {
                 detail,
                 if ongoing { "true" } else { "false" },
             ]);
-            if let Err(e) = r {
-                self.error.get_or_insert(e);
-            }
         }
         total
+    }
+
+    /// One cost.csv row (when it is written); the first error is kept.
+    fn row(&mut self, rec: [&str; 11]) {
+        if let Some(w) = &mut self.rows
+            && let Err(e) = w.write_record(rec)
+        {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    /// One minute of served requests, `served(l)` for the `l`-th service
+    /// with demand: what load balancers' LCUs are made of.
+    pub fn served_minute(&mut self, t: SimTime, served: impl Fn(u32) -> f64) {
+        if self.cfg.network.albs.is_empty() {
+            return;
+        }
+        let h = hour_of(t, self.hours.len());
+        while self.meter.hour < h {
+            self.close_alb_hour();
+        }
+        self.meter.add(&self.cfg.network.albs, served);
+    }
+
+    fn close_alb_hour(&mut self) {
+        let h = self.meter.hour;
+        let start = h as u64 * HOUR;
+        let span = self.end.min(start + HOUR).saturating_sub(start);
+        let m = self
+            .meter
+            .close(&self.cfg.network.albs, span, self.cfg.network.lcu_hour);
+        if let Some(cols) = self.hours.get_mut(h) {
+            cols[ALB] += m;
+        }
+    }
+
+    /// Each load balancer: an ALB-hour for every hour or partial hour of the
+    /// run, and the LCU-hours its traffic used. Returns the total and the
+    /// amount per service.
+    fn bill_albs(&mut self, c: &Cluster) -> (Money, BTreeMap<String, f64>) {
+        let mut by_service = BTreeMap::new();
+        if self.cfg.network.albs.is_empty() {
+            return (Money(0), by_service);
+        }
+        while self.meter.hour < self.hours.len() {
+            self.close_alb_hour();
+        }
+        let hours = self.hours.len();
+        let rate = self.cfg.network.alb_hour;
+        let mut total = Money(0);
+        for i in 0..self.cfg.network.albs.len() {
+            let name = c.services[self.cfg.network.albs[i].service as usize]
+                .name
+                .clone();
+            let fixed = rate.for_ms(HOUR);
+            for h in 0..hours {
+                self.hours[h][ALB] += fixed;
+            }
+            let hourly = Money(fixed.0 * hours as i128);
+            let (lcu_hours, lcu) = (self.meter.lcu_hours[i], self.meter.lcu_cost[i]);
+            let id = format!("alb-{name}");
+            let end = format_secs(self.end);
+            let lcu_rate = format!("{:.10}", self.cfg.network.lcu_hour.usd_per_hour());
+            let detail = format!("{lcu_hours:.6} LCU-hours");
+            self.row([
+                &id,
+                "load_balancer",
+                "on_demand",
+                "0.000",
+                &end,
+                &format_secs(hours as u64 * HOUR),
+                &format!("{:.10}", rate.usd_per_hour()),
+                &hourly.to_string(),
+                &name,
+                "Application Load Balancer, per hour or partial hour",
+                "true",
+            ]);
+            self.row([
+                &id,
+                "load_balancer_lcu",
+                "on_demand",
+                "0.000",
+                &end,
+                &end,
+                &lcu_rate,
+                &lcu.to_string(),
+                &name,
+                &detail,
+                "true",
+            ]);
+            total += hourly + lcu;
+            by_service.insert(name, (hourly + lcu).usd());
+        }
+        (total, by_service)
     }
 
     /// The run was cut short at `end`: what is still running is billed up
@@ -471,6 +571,8 @@ impl Ledger {
         }
         // The tasks' addresses, billed as they stopped.
         on_demand += fargate.0 + task_ipv4;
+        let (albs, alb_by_service) = self.bill_albs(c);
+        on_demand += albs;
         spot += fargate.1;
         // Savings Plan, hour by hour.
         let (mut fee, mut covered) = (Money(0), Money(0));
@@ -548,6 +650,8 @@ impl Ledger {
         s.idle_capacity_cost_usd = idle;
         s.ebs_cost_usd = ebs.usd();
         s.public_ipv4_cost_usd = self.ipv4.usd();
+        s.load_balancer_cost_usd = albs.usd();
+        s.load_balancer_cost_by_service = alb_by_service;
         s.not_priced = super::network::NOT_PRICED.to_vec();
         s.savings_plan_fee_usd = fee.usd();
         s.savings_plan_covered_usd = covered.usd();

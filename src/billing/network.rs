@@ -4,7 +4,9 @@
 //! load balancer capacity units from the requests it served). What ecsim
 //! still leaves out of every bill is said with it (`NOT_PRICED`).
 
-use super::money::Rate;
+use super::money::{Money, Rate};
+use crate::engine::SimTime;
+use crate::engine::time::HOUR;
 use crate::model::Owner;
 
 /// us-east-1 list prices, USD per hour (aws.amazon.com/vpc/pricing: public
@@ -32,6 +34,46 @@ pub struct Network {
     pub ipv4_owners: Vec<Owner>,
     pub alb_hour: Rate,
     pub lcu_hour: Rate,
+    /// One Application Load Balancer per service that declares one.
+    pub albs: Vec<Alb>,
+}
+
+/// A service's Application Load Balancer and what its traffic looks like
+/// to the LCU dimensions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alb {
+    pub service: u32,
+    /// The service's place among those with demand (`Sample::loads`).
+    pub load: Option<u32>,
+    pub requests_per_connection: f64,
+    pub bytes_per_request: f64,
+    /// Listener rules a request is evaluated against.
+    pub rules: u32,
+}
+
+/// One LCU: 25 new connections a second, 1 GB processed an hour (EC2, IP
+/// and container targets), 1,000 rule evaluations a second beyond the 10
+/// free rules per request; the hour is charged on the largest.
+const NEW_CONNECTIONS_PER_LCU: f64 = 25.0;
+const BYTES_PER_LCU_HOUR: f64 = 1e9;
+const RULE_EVALUATIONS_PER_LCU: f64 = 1000.0;
+const FREE_RULES: u32 = 10;
+
+impl Alb {
+    /// The LCUs of an hour (or its first `secs` seconds) that served
+    /// `requests`. Active connections, the fourth dimension, need how long
+    /// connections stay open, which ecsim does not model.
+    pub fn lcus(&self, requests: f64, secs: f64) -> f64 {
+        if secs <= 0.0 || requests <= 0.0 {
+            return 0.0;
+        }
+        let rps = requests / secs;
+        let new_connections = rps / self.requests_per_connection / NEW_CONNECTIONS_PER_LCU;
+        let bytes = rps * 3600.0 * self.bytes_per_request / BYTES_PER_LCU_HOUR;
+        let rules =
+            rps * f64::from(self.rules.saturating_sub(FREE_RULES)) / RULE_EVALUATIONS_PER_LCU;
+        new_connections.max(bytes).max(rules)
+    }
 }
 
 impl Default for Network {
@@ -42,6 +84,7 @@ impl Default for Network {
             ipv4_owners: Vec::new(),
             alb_hour: usd_per_hour(ALB_USD_PER_HOUR),
             lcu_hour: usd_per_hour(ALB_LCU_USD_PER_HOUR),
+            albs: Vec::new(),
         }
     }
 }
@@ -57,5 +100,51 @@ impl Network {
 
     pub fn owner_has_ipv4(&self, owner: Owner) -> bool {
         self.ipv4_owners.binary_search(&owner).is_ok()
+    }
+}
+
+/// Requests each load balancer served in the hour under way: an hour's
+/// LCUs are known, and charged, once it is over.
+#[derive(Debug, Default)]
+pub struct AlbMeter {
+    pub hour: usize,
+    served: Vec<f64>,
+    /// Per load balancer: LCU-hours and what they cost, so far.
+    pub lcu_hours: Vec<f64>,
+    pub lcu_cost: Vec<Money>,
+}
+
+impl AlbMeter {
+    pub fn new(albs: usize) -> AlbMeter {
+        AlbMeter {
+            hour: 0,
+            served: vec![0.0; albs],
+            lcu_hours: vec![0.0; albs],
+            lcu_cost: vec![Money(0); albs],
+        }
+    }
+
+    /// One minute's served requests of each load balancer's service.
+    pub fn add(&mut self, albs: &[Alb], served: impl Fn(u32) -> f64) {
+        for (i, a) in albs.iter().enumerate() {
+            if let Some(l) = a.load {
+                self.served[i] += served(l);
+            }
+        }
+    }
+
+    /// Charges the hour under way, `span` ms of it run, and starts the next.
+    pub fn close(&mut self, albs: &[Alb], span: SimTime, lcu_hour: Rate) -> Money {
+        let mut total = Money(0);
+        for (i, a) in albs.iter().enumerate() {
+            let lcus = a.lcus(self.served[i], span as f64 / 1000.0);
+            let m = lcu_hour.for_ms(span).scaled(lcus);
+            self.lcu_hours[i] += lcus * span as f64 / HOUR as f64;
+            self.lcu_cost[i] += m;
+            total += m;
+            self.served[i] = 0.0;
+        }
+        self.hour += 1;
+        total
     }
 }

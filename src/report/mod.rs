@@ -37,6 +37,8 @@ impl Recorder for RunRecorder {
         if let Some(w) = &mut self.csv {
             w.sample(s);
         }
+        self.ledger
+            .served_minute(s.time, |l| s.loads[l as usize].0.served_rps * 60.0);
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
     fn wants_reasons(&self) -> bool {

@@ -109,6 +109,14 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
             cost.ebs_cost_usd,
         );
     }
+    for (service, usd) in &cost.load_balancer_cost_by_service {
+        line(
+            format!("load balancer of {service}"),
+            "load_balancer",
+            "ALB".into(),
+            *usd,
+        );
+    }
     if cost.public_ipv4_cost_usd > 0.0 {
         line(
             "public IPv4 addresses".into(),
