@@ -291,10 +291,14 @@ fn dispatch(cmd: Command) -> Result<i32> {
         } => {
             let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+            let (progress, bar) = crate::progress::run(!quiet);
             let opts = report::RunOptions {
                 max_wall: left(max_wall),
+                progress,
             };
-            let s = report::run_to_dir_with(&sc, seed, &book, &out, &opts)?;
+            let s = report::run_to_dir_with(&sc, seed, &book, &out, &opts);
+            drop(bar);
+            let s = s?;
             if !quiet {
                 say!(
                     "{}: simulated {} s in {:.3} s wall ({} events, {:.0} events/s); {} tasks started, {} stopped, {} failed",
@@ -357,10 +361,15 @@ fn dispatch(cmd: Command) -> Result<i32> {
             max_wall,
         } => {
             let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
+            // The bill goes to stdout; progress to stderr, when a terminal.
+            let (progress, bar) = crate::progress::run(true);
             let opts = report::RunOptions {
                 max_wall: left(max_wall),
+                progress,
             };
-            let r = report::simulate_with(&sc, seed, &book, None, &opts)?;
+            let r = report::simulate_with(&sc, seed, &book, None, &opts);
+            drop(bar);
+            let r = r?;
             say!(
                 "{}",
                 price::render(&price::estimate(&sc, seed, &r), format).trim_end()

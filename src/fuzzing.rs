@@ -52,6 +52,7 @@ fn simulate(sc: &mut Scenario) {
     }
     let opts = RunOptions {
         max_wall: Some(Duration::from_secs(5)),
+        progress: None,
     };
     match report::simulate_with(sc, sc.seed, shipped(), None, &opts) {
         Ok(r) => {

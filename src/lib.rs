@@ -10,6 +10,7 @@ pub mod fuzzing;
 pub mod model;
 pub mod placement;
 pub mod pricelist;
+pub mod progress;
 pub mod report;
 pub mod scaling;
 pub mod scenario;

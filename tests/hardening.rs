@@ -96,6 +96,7 @@ fn wall_limit_is_a_library_option_and_deterministic() {
     let sc = ecsim::scenario::parse(&file, GOOD).unwrap();
     let opts = RunOptions {
         max_wall: Some(Duration::ZERO),
+        ..Default::default()
     };
     let book = PriceBook::shipped();
     let a = run_to_dir_with(&sc, 1, &book, &dir.path().join("a"), &opts).unwrap();

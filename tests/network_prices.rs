@@ -81,7 +81,13 @@ fn fargate_task_public_ipv4_follows_the_task() {
         task_s / 3600.0 * 0.005
     );
     let hourly = std::fs::read_to_string(dir.path().join("out/cost_timeseries.csv")).unwrap();
-    assert!(hourly.lines().next().unwrap().ends_with(",public_ipv4_usd,load_balancer_usd"));
+    assert!(
+        hourly
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",public_ipv4_usd,load_balancer_usd")
+    );
 }
 
 #[test]

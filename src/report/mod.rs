@@ -64,6 +64,8 @@ pub struct RunOptions {
     /// reached and its results are marked partial (`summary.json`
     /// `"partial": true`); `None` runs to the scenario's end.
     pub max_wall: Option<std::time::Duration>,
+    /// Where the run reports how far it got (for a progress bar).
+    pub progress: Option<std::sync::Arc<crate::engine::Progress>>,
 }
 
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
@@ -153,6 +155,7 @@ pub fn simulate_with(
     let mut rec = RunRecorder { csv, ledger };
     let (outcome, cluster) = Sim::new(scenario, seed, &mut rec)
         .with_wall_limit(opts.max_wall)
+        .with_progress(opts.progress.clone())
         .run()?;
     let end = outcome.end;
     let RunRecorder { csv, ledger } = rec;

@@ -182,6 +182,7 @@ pub struct Sim<'r> {
     check_invariants: bool,
     /// Wall-clock limit: the run stops cleanly (partial results) once past it.
     deadline: Option<(std::time::Instant, std::time::Duration)>,
+    progress: Option<std::sync::Arc<crate::engine::Progress>>,
     outcome: Outcome,
     sample: Sample,
 }
@@ -242,6 +243,7 @@ impl<'r> Sim<'r> {
             rec,
             check_invariants: cfg!(debug_assertions),
             deadline: None,
+            progress: None,
             outcome: Outcome::default(),
             sample: Sample::default(),
             cluster,
@@ -258,6 +260,15 @@ impl<'r> Sim<'r> {
     /// call), keeping what was simulated so far; `None` runs to the end.
     pub fn with_wall_limit(mut self, limit: Option<std::time::Duration>) -> Self {
         self.deadline = limit.map(|l| (std::time::Instant::now() + l, l));
+        self
+    }
+
+    /// Reports the simulated time reached and the events so far to `p`.
+    pub fn with_progress(mut self, p: Option<std::sync::Arc<crate::engine::Progress>>) -> Self {
+        if let Some(p) = &p {
+            p.start(self.duration);
+        }
+        self.progress = p;
         self
     }
 
@@ -297,6 +308,9 @@ impl<'r> Sim<'r> {
             // Ctrl-C and the wall-clock limit are polled every 4096 events,
             // starting before the first, so a zero limit always stops at 0.
             if self.queue.delivered().is_multiple_of(4096) {
+                if let Some(p) = &self.progress {
+                    p.set(t, self.queue.delivered());
+                }
                 if INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
                     return Err(Error::Interrupted);
                 }
@@ -449,6 +463,9 @@ impl<'r> Sim<'r> {
 
     fn finish(mut self) -> Result<(Outcome, Cluster)> {
         let end = self.duration;
+        if let Some(p) = &self.progress {
+            p.set(end, self.queue.delivered());
+        }
         // Close the time integrals at the end of the run.
         for s in &mut self.cluster.services {
             let v = s.stats.running.get();

@@ -299,7 +299,11 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
     m.runs_done = (mine.len() - todo.len()) as u64;
     write_json(&out.join("sweep.json"), &m)?;
 
-    let bar = progress_bar(opts.progress, mine.len() as u64, m.runs_done);
+    let threads = worker_threads(opts.threads, todo.len());
+    // One progress cell per worker thread, read by the bar.
+    let cells: Vec<std::sync::Arc<crate::engine::Progress>> =
+        (0..threads).map(|_| Default::default()).collect();
+    let bar = crate::progress::sweep(opts.progress, mine.len() as u64, m.runs_done, &cells);
     let finished = AtomicU64::new(m.runs_done);
     let deadline = opts.max_wall.map(|d| std::time::Instant::now() + d);
     let one = |run: u64| -> Result<()> {
@@ -318,8 +322,14 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         let replication = (run % reps) as u32;
         let seed = seed_of(sweep.master_seed, replication);
         let sc = &sweep.scenario(point as usize)?;
-        let r =
-            report::simulate_with(sc, seed, book, None, &report::RunOptions { max_wall: left })?;
+        let cell = &cells[rayon::current_thread_index().unwrap_or(0) % cells.len()];
+        let run_opts = report::RunOptions {
+            max_wall: left,
+            progress: Some(std::sync::Arc::clone(cell)),
+        };
+        let r = report::simulate_with(sc, seed, book, None, &run_opts);
+        cell.start(0);
+        let r = r?;
         if r.outcome.partial.is_some() {
             return Err(Error::Partial(String::new()));
         }
@@ -341,16 +351,16 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         };
         write_json(&run_file(out, run), &rec)?;
         finished.fetch_add(1, Ordering::Relaxed);
-        bar.inc(1);
+        cells[0].finished.fetch_add(1, Ordering::Relaxed);
         Ok(())
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(worker_threads(opts.threads, todo.len()))
+        .num_threads(threads)
         .build()
         .map_err(|e| Error::Internal(format!("cannot start threads: {e}")))?;
     let threads = pool.current_num_threads();
     let result = pool.install(|| todo.par_iter().try_for_each(|&r| one(r)));
-    bar.finish_and_clear();
+    drop(bar);
     m.runs_done = finished.load(Ordering::Relaxed);
     if let Err(e) = result {
         write_json(&out.join("sweep.json"), &m)?;
@@ -443,21 +453,6 @@ pub fn write_tables(out: &Path, m: &Manifest, records: &[RunRecord]) -> Result<(
         )?;
     }
     Ok(())
-}
-
-fn progress_bar(show: bool, len: u64, done: u64) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !show || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{wide_bar} {pos}/{len} runs  {elapsed_precise} elapsed, ETA {eta_precise}",
-    ) {
-        bar.set_style(style);
-    }
-    bar.set_position(done);
-    bar
 }
 
 /// Joins shard folders into the folder an unsharded sweep writes.
