@@ -22,9 +22,10 @@ Examples:
   ecsim run scenarios/quickstart.toml --seed 7 --out /tmp/q7
   ecsim validate scenarios/daemon.toml
   ecsim price scenarios/web-fargate-spot.toml --format json
-  ecsim run scenarios/web-ec2.toml --prices my-prices.csv
-  ecsim run eu.toml --prices ec2-eu-west-1.csv --prices ecs-eu-west-1.csv   # AWS offer files of the region
+  ecsim run scenarios/web-ec2.toml --prices src/catalog/prices.csv   # your prices, same columns
+  ecsim price scenarios/web-ec2.toml --prices tests/fixtures/pricelist/ec2-eu-west-1.csv   # an AWS offer file
   ecsim report results/quickstart --png               # report.html + report/*.png
+  cargo install --path .                              # puts ecsim on PATH (~/.cargo/bin)
 
 Exit codes: 0 success, 2 invalid input, 3 partial results (--max-wall reached),
 130 interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP), 1 any other error.";
@@ -187,10 +188,10 @@ pub struct ManyRuns {
 
 const SWEEP_HELP: &str = "\
 Examples:
-  ecsim sweep scenarios/sweep-targets.toml                   # results in results/<sweep name>/
-  ecsim sweep scenarios/sweep-targets.toml --shard 0/4 --out s0   # one of 4 machines
-  ecsim merge s0 s1 s2 s3 --out results/targets              # same files as one machine
-  ecsim plan scenarios/plan-web.toml
+  ecsim sweep scenarios/autoscale-targets.sweep.toml              # results in results/<sweep name>/
+  ecsim sweep scenarios/autoscale-targets.sweep.toml --shard 0/4 --out s0   # one of 4 machines
+  ecsim merge s0 s1 s2 s3 --out results/targets                   # same files as one machine
+  ecsim plan scenarios/web-capacity.plan.toml
 
 Replication r of every point runs with seed = master seed + r, so
 `ecsim run SCENARIO --seed S` reproduces any run. Exit codes: 0 success,

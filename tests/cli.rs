@@ -510,3 +510,26 @@ fn fargate_stop_timeout_is_at_most_120_s() {
         );
     }
 }
+
+/// Every file an example in `--help` names is shipped, so a newcomer can
+/// paste any of them into a shell at the repository's root.
+#[test]
+fn help_examples_name_files_that_exist() {
+    for args in [&["--help"][..], &["run", "--help"], &["sweep", "--help"]] {
+        let out = common::ecsim_in(&common::repo(), args);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let examples = text.split("Examples:").nth(1).expect("has examples");
+        let mut seen = 0;
+        for word in examples.split_whitespace() {
+            let w = word.trim_matches(|c| c == '`' || c == ',');
+            if [".toml", ".csv", ".json"].iter().any(|e| w.ends_with(e)) {
+                assert!(
+                    common::repo().join(w).is_file(),
+                    "{args:?} names {w}, which is not shipped"
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "{args:?}: no example names a file");
+    }
+}
