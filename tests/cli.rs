@@ -533,3 +533,57 @@ fn help_examples_name_files_that_exist() {
         assert!(seen > 0, "{args:?}: no example names a file");
     }
 }
+
+/// Progress goes to a terminal only: through a pipe (CI, scripts) stderr
+/// stays empty; on a pseudo-terminal (`script`, when installed) a run that
+/// takes over half a second shows the simulated time reached.
+#[test]
+fn progress_only_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough that the 2 s wall-clock limit, not the end, stops it.
+    let text = std::fs::read_to_string(common::repo().join("scenarios/large.toml")).unwrap();
+    let long = dir.path().join("long.toml");
+    std::fs::write(
+        &long,
+        text.replace("duration = \"7d\"", "duration = \"300d\""),
+    )
+    .unwrap();
+    let out = ecsim(
+        dir.path(),
+        &[
+            "run",
+            long.to_str().unwrap(),
+            "--out",
+            "piped",
+            "--max-wall",
+            "2s",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("ETA"));
+    let Ok(script) = which("script") else {
+        eprintln!("terminal progress check skipped: no `script` command");
+        return;
+    };
+    let cmd = format!(
+        "{} run {} --out tty --max-wall 2s",
+        env!("CARGO_BIN_EXE_ecsim"),
+        long.display()
+    );
+    let out = Command::new(script)
+        .current_dir(dir.path())
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("simulated") && text.contains("ETA"), "{text}");
+}
+
+fn which(name: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
