@@ -231,7 +231,10 @@ fn blue_green_canary_with_bake_time() {
         max_total: 20,
         ..Default::default()
     };
-    let (o, c) = Sim::new(&sc, 6, &mut b).run().unwrap();
+    let (o, c) = Sim::new(&sc, 6, &mut b)
+        .with_invariant_checks(true)
+        .run()
+        .unwrap();
     let d = &o.deployments[0];
     assert_eq!((d.status, d.strategy), ("COMPLETED", "blue_green"));
     assert_eq!(b.max_seen, 20, "blue and green side by side");
