@@ -414,7 +414,8 @@ impl Ledger {
                 ];
                 let cover = savings::apply(commitment, &usage);
                 self.hours[h][5] = cover.fee;
-                self.hours[h][6] = Money(-cover.covered.0);
+                // Positive, as in summary.json; the hour's total subtracts it.
+                self.hours[h][6] = cover.covered;
                 fee += cover.fee;
                 covered += cover.covered;
                 let (start, end) = (h as u64 * HOUR, h as u64 * HOUR + span);
@@ -495,7 +496,8 @@ impl Ledger {
         w.write_record(&header)?;
         let mut cumulative = Money(0);
         for (h, cols) in self.hours.iter().enumerate() {
-            let total: Money = cols.iter().copied().sum();
+            // savings_plan_covered_usd (the last column) is a credit.
+            let total: Money = cols[..6].iter().copied().sum::<Money>() - cols[6];
             cumulative += total;
             let mut rec = vec![h.to_string(), format_secs(h as u64 * HOUR)];
             rec.extend(cols.iter().map(|m| m.to_string()));

@@ -75,6 +75,7 @@ impl InstanceTemplate {
             tasks: Vec::new(),
             status,
             launched: now,
+            registered: (status == InstanceStatus::Active).then_some(now),
             terminated: None,
             tasks_placed: 0,
             spot: self.spot,

@@ -288,6 +288,8 @@ pub struct Health {
     /// Minutes (after the start-up ramp) with fewer RUNNING tasks than
     /// minimumHealthyPercent of `floor_desired`.
     pub minutes_below_floor: u64,
+    /// Per-minute samples taken after the start-up ramp.
+    pub minutes_after_ramp: u64,
     /// Failed starts since the last task reached RUNNING.
     pub failed_in_row: u32,
     /// The scheduler launches nothing before this time (service throttle).

@@ -391,9 +391,11 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
     if gpus {
         header.extend(["gpus_registered", "gpus_reserved_mean_pct"]);
     }
+    header.push("registered_s");
     w.write_record(header)?;
     for i in &c.instances {
-        let life = u128::from(i.terminated.unwrap_or(end).saturating_sub(i.launched));
+        // Means over the time it was registered: reservations happen only then.
+        let life = u128::from(i.registered_for(end));
         let mean = |area: u128, cap: u32| pct_wide(area, life * u128::from(cap));
         let mut row = vec![
             i.id.clone(),
@@ -413,6 +415,7 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
             row.push(i.gpus.to_string());
             row.push(mean(i.gpu_level.area(end), i.gpus));
         }
+        row.push(opt_secs(i.registered));
         w.write_record(row)?;
     }
     w.flush()?;
