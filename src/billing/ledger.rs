@@ -453,7 +453,7 @@ impl Ledger {
         if let Some(d) = dir {
             self.write_hourly(&d.join("cost_timeseries.csv"))?;
         }
-        let total: Money = self.hours.iter().flat_map(|h| h.iter().copied()).sum();
+        let total: Money = self.hours.iter().map(hour_total).sum();
         s.total_cost_usd = total.usd();
         s.cost_by_launch_type.insert("EC2", (ec2 + ebs).usd());
         s.cost_by_launch_type
@@ -496,8 +496,7 @@ impl Ledger {
         w.write_record(&header)?;
         let mut cumulative = Money(0);
         for (h, cols) in self.hours.iter().enumerate() {
-            // savings_plan_covered_usd (the last column) is a credit.
-            let total: Money = cols[..6].iter().copied().sum::<Money>() - cols[6];
+            let total = hour_total(cols);
             cumulative += total;
             let mut rec = vec![h.to_string(), format_secs(h as u64 * HOUR)];
             rec.extend(cols.iter().map(|m| m.to_string()));
@@ -507,4 +506,10 @@ impl Ledger {
         w.flush()?;
         Ok(())
     }
+}
+
+/// An hour's bill: every class, less the usage the Savings Plan covered
+/// (kept positive, the last class, as summary.json's figure is).
+fn hour_total(cols: &[Money; 7]) -> Money {
+    cols[..6].iter().copied().sum::<Money>() - cols[6]
 }

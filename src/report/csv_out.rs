@@ -387,11 +387,11 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
         "cpu_reserved_mean_pct",
         "memory_reserved_mean_pct",
         "status",
+        "registered_s",
     ];
     if gpus {
         header.extend(["gpus_registered", "gpus_reserved_mean_pct"]);
     }
-    header.push("registered_s");
     w.write_record(header)?;
     for i in &c.instances {
         // Means over the time it was registered: reservations happen only then.
@@ -410,12 +410,12 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
             mean(i.cpu_level.area(end), i.cpu),
             mean(i.memory_level.area(end), i.memory),
             format!("{:?}", i.status).to_uppercase(),
+            opt_secs(i.registered),
         ];
         if gpus {
             row.push(i.gpus.to_string());
             row.push(mean(i.gpu_level.area(end), i.gpus));
         }
-        row.push(opt_secs(i.registered));
         w.write_record(row)?;
     }
     w.flush()?;
