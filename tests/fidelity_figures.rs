@@ -27,13 +27,19 @@ fn rows(path: &Path) -> Vec<HashMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            header.iter().cloned().zip(rec.iter().map(String::from)).collect()
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
         })
         .collect()
 }
 
 fn num(row: &HashMap<String, String>, col: &str) -> f64 {
-    row[col].parse().unwrap_or_else(|_| panic!("{col}: {:?}", row[col]))
+    row[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("{col}: {:?}", row[col]))
 }
 
 fn f(v: &Value, path: &[&str]) -> f64 {
@@ -59,8 +65,16 @@ fn reserved_means_agree_with_instances_and_timeseries() {
     let s = run_in(dir.path(), &text);
     let end = f(&s, &["sim_duration_s"]);
     for (pct, reg, key) in [
-        ("cpu_reserved_mean_pct", "cpu_registered", "cpu_reserved_pct"),
-        ("memory_reserved_mean_pct", "memory_registered_mib", "memory_reserved_pct"),
+        (
+            "cpu_reserved_mean_pct",
+            "cpu_registered",
+            "cpu_reserved_pct",
+        ),
+        (
+            "memory_reserved_mean_pct",
+            "memory_registered_mib",
+            "memory_reserved_pct",
+        ),
     ] {
         let (mut num_, mut den) = (0.0, 0.0);
         for r in rows(&dir.path().join("out/instances.csv")) {
@@ -211,7 +225,11 @@ fn more_headroom_never_reports_less_availability() {
     let a = |s: &Value, k: &str| f(s, &["services", "web", "availability", k]);
     assert!(a(&s40, "availability_pct") >= a(&s70, "availability_pct"));
     assert!(a(&s40, "request_availability_pct") >= a(&s70, "request_availability_pct"));
-    assert!(a(&s40, "availability_pct") >= 99.5, "{}", a(&s40, "availability_pct"));
+    assert!(
+        a(&s40, "availability_pct") >= 99.5,
+        "{}",
+        a(&s40, "availability_pct")
+    );
     // Request availability is served / demand from the load figures.
     let l = |k: &str| f(&s70, &["services", "web", "load", k]);
     let want = 100.0 * l("served_requests") / l("demand_requests");
@@ -238,10 +256,16 @@ fn a_plan_can_target_availability() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("cheapest: services.web.autoscaling.target = 40"), "{text}");
+    assert!(
+        text.contains("cheapest: services.web.autoscaling.target = 40"),
+        "{text}"
+    );
     let plan = std::fs::read_to_string(dir.path().join("o/plan.csv")).unwrap();
     let at70 = plan.lines().find(|l| l.contains(",70,")).unwrap();
-    assert!(at70.contains("request_availability_pct >= 99.9: worst 99.8"), "{plan}");
+    assert!(
+        at70.contains("request_availability_pct >= 99.9: worst 99.8"),
+        "{plan}"
+    );
 }
 
 /// Item 13. cost_timeseries.csv's savings_plan_covered_usd is positive, as
@@ -271,7 +295,8 @@ fn savings_plan_covered_has_one_sign() {
             "ebs_usd",
             "savings_plan_fee_usd",
         ];
-        let t: f64 = parts.iter().map(|k| num(r, k)).sum::<f64>() - num(r, "savings_plan_covered_usd");
+        let t: f64 =
+            parts.iter().map(|k| num(r, k)).sum::<f64>() - num(r, "savings_plan_covered_usd");
         assert!((t - num(r, "total_usd")).abs() < 1e-6);
     }
 }
@@ -317,10 +342,16 @@ duration = { kind = "constant", value = "30s" }
     );
     assert_eq!(f(&s, &["jobs", "j", "tasks_launched"]), 1.0, "none at 1h");
     assert_eq!(f(&s, &["services", "web", "desired_count"]), 1.0);
-    assert_eq!(f(&s, &["services", "web", "load", "demand_requests"]), 36_000.0);
+    assert_eq!(
+        f(&s, &["services", "web", "load", "demand_requests"]),
+        36_000.0
+    );
     let tasks = rows(&dir.path().join("out/tasks.csv"));
     let job = tasks.iter().find(|r| r["owner"] == "j").unwrap();
-    assert_eq!((job["started_s"].as_str(), job["stopped_s"].as_str()), ("3570.000", ""));
+    assert_eq!(
+        (job["started_s"].as_str(), job["stopped_s"].as_str()),
+        ("3570.000", "")
+    );
     let cost = rows(&dir.path().join("out/cost.csv"));
     let bill = cost.iter().find(|r| r["owner"] == "j").unwrap();
     assert_eq!(bill["running_at_end"], "true");

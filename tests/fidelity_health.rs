@@ -114,10 +114,7 @@ fn json_task_definitions_carry_the_health_check() {
     let json = r#"{"family": "v2", "containerDefinitions": [{"name": "app", "memory": 512,
         "healthCheck": {"command": ["CMD-SHELL", "exit 0"], "interval": 15, "timeout": 3, "retries": 2, "startPeriod": 30}}]}"#;
     std::fs::write(dir.path().join("v2.json"), json).unwrap();
-    let text = rolling("", "").replace(
-        "family = \"v2\"\nmemory = 512\n",
-        "file = \"v2.json\"\n",
-    );
+    let text = rolling("", "").replace("family = \"v2\"\nmemory = 512\n", "file = \"v2.json\"\n");
     let path = dir.path().join("s.toml");
     std::fs::write(&path, &text).unwrap();
     let sc = ecsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -155,11 +152,26 @@ fn health_check_ranges() {
         ))
     };
     for (field, want) in [
-        ("interval = \"4s\"", "task_definitions[0].containers[0].health_check.interval: must be whole seconds from 5 to 300, got 4"),
-        ("interval = \"301s\"", "health_check.interval: must be whole seconds from 5 to 300, got 301"),
-        ("timeout = \"1s\"", "health_check.timeout: must be whole seconds from 2 to 120, got 1"),
-        ("retries = 11", "health_check.retries: must be 1 to 10, got 11"),
-        ("start_period = \"5m1s\"", "health_check.start_period: must be whole seconds from 0 to 300, got 301"),
+        (
+            "interval = \"4s\"",
+            "task_definitions[0].containers[0].health_check.interval: must be whole seconds from 5 to 300, got 4",
+        ),
+        (
+            "interval = \"301s\"",
+            "health_check.interval: must be whole seconds from 5 to 300, got 301",
+        ),
+        (
+            "timeout = \"1s\"",
+            "health_check.timeout: must be whole seconds from 2 to 120, got 1",
+        ),
+        (
+            "retries = 11",
+            "health_check.retries: must be 1 to 10, got 11",
+        ),
+        (
+            "start_period = \"5m1s\"",
+            "health_check.start_period: must be whole seconds from 0 to 300, got 301",
+        ),
     ] {
         let e = err(&hc(field));
         assert!(e.contains(want), "{field}: {e}");
@@ -168,11 +180,26 @@ fn health_check_ranges() {
     let e = err(&taskdef(
         "containers = [{ name = \"a\", memory = 512, health_check = { command = [\"curl\"] } }]",
     ));
-    assert!(e.contains("health_check.command: must start with \"CMD\" or \"CMD-SHELL\""), "{e}");
-    let e = err(&taskdef("memory = 512\n[[services]]\nname = \"s\"\ntask_definition = \"t\"\ndesired_count = 1\nload_balancer = { healthy_threshold = 1 }"));
-    assert!(e.contains("services[0].load_balancer.healthy_threshold: must be 2 to 10"), "{e}");
-    let e = err(&taskdef("memory = 512\n[[services]]\nname = \"s\"\ntask_definition = \"t\"\ndesired_count = 1\nload_balancer = { health_check_interval = \"1s\" }"));
-    assert!(e.contains("services[0].load_balancer.health_check_interval: must be whole seconds from 5s to 300s"), "{e}");
+    assert!(
+        e.contains("health_check.command: must start with \"CMD\" or \"CMD-SHELL\""),
+        "{e}"
+    );
+    let e = err(&taskdef(
+        "memory = 512\n[[services]]\nname = \"s\"\ntask_definition = \"t\"\ndesired_count = 1\nload_balancer = { healthy_threshold = 1 }",
+    ));
+    assert!(
+        e.contains("services[0].load_balancer.healthy_threshold: must be 2 to 10"),
+        "{e}"
+    );
+    let e = err(&taskdef(
+        "memory = 512\n[[services]]\nname = \"s\"\ntask_definition = \"t\"\ndesired_count = 1\nload_balancer = { health_check_interval = \"1s\" }",
+    ));
+    assert!(
+        e.contains(
+            "services[0].load_balancer.health_check_interval: must be whole seconds from 5s to 300s"
+        ),
+        "{e}"
+    );
 }
 
 /// RegisterTaskDefinition (API reference): task-level cpu 128 to 196,608
@@ -183,13 +210,31 @@ fn health_check_ranges() {
 #[test]
 fn register_task_definition_limits() {
     for (body, want) in [
-        ("cpu = 0\nmemory = 512", "task_definitions[0].cpu: task-level cpu must be 128 to 196608 CPU units (0.125 to 192 vCPU), got 0"),
+        (
+            "cpu = 0\nmemory = 512",
+            "task_definitions[0].cpu: task-level cpu must be 128 to 196608 CPU units (0.125 to 192 vCPU), got 0",
+        ),
         ("cpu = 127\nmemory = 512", "got 127"),
-        ("containers = [{ name = \"a\", memory = 5 }]", "task_definitions[0].containers[0].memory: a container needs at least 6 MiB, got 5"),
-        ("containers = [{ name = \"a\", memory = 256, memory_reservation = 512 }]", "containers[0].memory_reservation: 512 MiB is above the container's memory (hard limit) of 256 MiB"),
-        ("memory = 512\ncontainers = [{ name = \"a\", memory = 1024 }]", "containers[0].memory: 1024 MiB is above the task-level memory of 512 MiB"),
-        ("memory = 512\ncontainers = [{ name = \"a\", memory_reservation = 300 }, { name = \"b\", memory_reservation = 300 }]", "task_definitions[0].containers: the containers reserve 600 MiB, above the task-level memory of 512 MiB"),
-        ("containers = [{ name = \"a\", memory = 64 }, { name = \"a\", memory = 64 }]", "containers[1].name: container name \"a\" is used twice"),
+        (
+            "containers = [{ name = \"a\", memory = 5 }]",
+            "task_definitions[0].containers[0].memory: a container needs at least 6 MiB, got 5",
+        ),
+        (
+            "containers = [{ name = \"a\", memory = 256, memory_reservation = 512 }]",
+            "containers[0].memory_reservation: 512 MiB is above the container's memory (hard limit) of 256 MiB",
+        ),
+        (
+            "memory = 512\ncontainers = [{ name = \"a\", memory = 1024 }]",
+            "containers[0].memory: 1024 MiB is above the task-level memory of 512 MiB",
+        ),
+        (
+            "memory = 512\ncontainers = [{ name = \"a\", memory_reservation = 300 }, { name = \"b\", memory_reservation = 300 }]",
+            "task_definitions[0].containers: the containers reserve 600 MiB, above the task-level memory of 512 MiB",
+        ),
+        (
+            "containers = [{ name = \"a\", memory = 64 }, { name = \"a\", memory = 64 }]",
+            "containers[1].name: container name \"a\" is used twice",
+        ),
     ] {
         let e = err(&taskdef(body));
         assert!(e.contains(want), "{body}: {e}");
@@ -198,7 +243,12 @@ fn register_task_definition_limits() {
         .map(|k| format!("{{ name = \"c{k}\", memory = 16 }}"))
         .collect();
     let e = err(&taskdef(&format!("containers = [{}]", eleven.join(", "))));
-    assert!(e.contains("task_definitions[0].containers: a task definition holds at most 10 containers, got 11"), "{e}");
+    assert!(
+        e.contains(
+            "task_definitions[0].containers: a task definition holds at most 10 containers, got 11"
+        ),
+        "{e}"
+    );
     // 128 units and 10 containers are fine.
     let ten = eleven[..10].join(", ");
     ecsim::scenario::parse(
@@ -214,11 +264,26 @@ fn register_task_definition_limits() {
 fn register_task_definition_limits_in_json() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (r#"{"family": "t", "cpu": "64", "containerDefinitions": [{"name": "a", "memory": 64}]}"#, "t.json: cpu: task-level cpu must be 128 to 196608"),
-        (r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64}, {"name": "a", "memory": 64}]}"#, "t.json: containerDefinitions[1].name: container name \"a\" is used twice"),
-        (r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64, "memoryReservation": 128}]}"#, "t.json: containerDefinitions[0].memoryReservation: 128 MiB is above"),
-        (r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64, "healthCheck": {"command": ["CMD", "x"], "startPeriod": 400}}]}"#, "t.json: containerDefinitions[0].healthCheck.startPeriod: must be whole seconds from 0 to 300, got 400"),
-        (r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64, "healthCheck": {"command": ["CMD", "x"], "interval": -5}}]}"#, "t.json: containerDefinitions[0].healthCheck.interval: must be 0 or more seconds, got -5"),
+        (
+            r#"{"family": "t", "cpu": "64", "containerDefinitions": [{"name": "a", "memory": 64}]}"#,
+            "t.json: cpu: task-level cpu must be 128 to 196608",
+        ),
+        (
+            r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64}, {"name": "a", "memory": 64}]}"#,
+            "t.json: containerDefinitions[1].name: container name \"a\" is used twice",
+        ),
+        (
+            r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64, "memoryReservation": 128}]}"#,
+            "t.json: containerDefinitions[0].memoryReservation: 128 MiB is above",
+        ),
+        (
+            r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64, "healthCheck": {"command": ["CMD", "x"], "startPeriod": 400}}]}"#,
+            "t.json: containerDefinitions[0].healthCheck.startPeriod: must be whole seconds from 0 to 300, got 400",
+        ),
+        (
+            r#"{"family": "t", "containerDefinitions": [{"name": "a", "memory": 64, "healthCheck": {"command": ["CMD", "x"], "interval": -5}}]}"#,
+            "t.json: containerDefinitions[0].healthCheck.interval: must be 0 or more seconds, got -5",
+        ),
     ];
     for (json, want) in cases {
         std::fs::write(dir.path().join("t.json"), json).unwrap();

@@ -59,8 +59,9 @@ impl Instance {
     /// How long it was registered before `end` (ms): the time its CPU and
     /// memory counted as cluster capacity.
     pub fn registered_for(&self, end: SimTime) -> u64 {
-        self.registered
-            .map_or(0, |r| self.terminated.unwrap_or(end).min(end).saturating_sub(r))
+        self.registered.map_or(0, |r| {
+            self.terminated.unwrap_or(end).min(end).saturating_sub(r)
+        })
     }
 
     pub fn free_cpu(&self) -> u32 {

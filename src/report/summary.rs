@@ -163,7 +163,10 @@ fn round6(x: f64) -> f64 {
 /// look better, and a p95 can then never exceed the max), in seconds.
 fn waits(s: &OwnerStats, still: &[u64]) -> (f64, f64, f64) {
     let mut all = s.provisioning_waits.clone();
-    let (mut total, mut max) = (u128::from(s.provisioning_wait_total), s.provisioning_wait_max);
+    let (mut total, mut max) = (
+        u128::from(s.provisioning_wait_total),
+        s.provisioning_wait_max,
+    );
     for &w in still {
         all.record(w);
         total += u128::from(w);

@@ -22,7 +22,11 @@ pub struct LoadBalancerSpec {
 const DEFAULT_THRESHOLD: i64 = 5;
 const DEFAULT_INTERVAL: u64 = 30 * SECOND;
 
-pub(super) fn build(ctx: &Ctx, p: &str, spec: Option<&LoadBalancerSpec>) -> R<Option<LoadBalancer>> {
+pub(super) fn build(
+    ctx: &Ctx,
+    p: &str,
+    spec: Option<&LoadBalancerSpec>,
+) -> R<Option<LoadBalancer>> {
     let Some(s) = spec else { return Ok(None) };
     let q = format!("{p}.load_balancer");
     let threshold = s.healthy_threshold.unwrap_or(DEFAULT_THRESHOLD);
@@ -36,7 +40,7 @@ pub(super) fn build(ctx: &Ctx, p: &str, spec: Option<&LoadBalancerSpec>) -> R<Op
         Some(t) => ctx.duration(&format!("{q}.health_check_interval"), t)?,
         None => DEFAULT_INTERVAL,
     };
-    if !(5 * SECOND..=300 * SECOND).contains(&interval) || interval % SECOND != 0 {
+    if !(5 * SECOND..=300 * SECOND).contains(&interval) || !interval.is_multiple_of(SECOND) {
         return Err(ctx.err(
             format!("{q}.health_check_interval"),
             format!(

@@ -66,7 +66,10 @@ pub(super) fn health_check(
     names: &Names,
     h: RawHealthCheck,
 ) -> R<HealthCheck> {
-    if !matches!(h.command.first().map(String::as_str), Some("CMD" | "CMD-SHELL")) {
+    if !matches!(
+        h.command.first().map(String::as_str),
+        Some("CMD" | "CMD-SHELL")
+    ) {
         return Err(ctx.err(
             format!("{path}.command"),
             "must start with \"CMD\" or \"CMD-SHELL\", e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]",
@@ -74,7 +77,7 @@ pub(super) fn health_check(
     }
     let range = |field: &str, v: Option<SimTime>, lo: u64, hi: u64, default: u64| {
         let v = v.unwrap_or(default * SECOND);
-        if v < lo * SECOND || v > hi * SECOND || v % SECOND != 0 {
+        if v < lo * SECOND || v > hi * SECOND || !v.is_multiple_of(SECOND) {
             return Err(ctx.err(
                 format!("{path}.{field}"),
                 format!("must be whole seconds from {lo} to {hi}, got {}", secs(v)),
@@ -143,11 +146,17 @@ pub(super) fn check_limits(
         if !seen.insert(c.name.as_str()) {
             return Err(ctx.err(
                 format!("{cp}.name"),
-                format!("container name \"{}\" is used twice in the task definition", c.name),
+                format!(
+                    "container name \"{}\" is used twice in the task definition",
+                    c.name
+                ),
             ));
         }
         // Docker 20.10+ keeps at least 6 MiB for a container.
-        for (f, v) in [("memory", c.memory), (names.memory_reservation, c.memory_reservation)] {
+        for (f, v) in [
+            ("memory", c.memory),
+            (names.memory_reservation, c.memory_reservation),
+        ] {
             if let Some(m) = v
                 && m < 6
             {
@@ -180,7 +189,9 @@ pub(super) fn check_limits(
     {
         return Err(ctx.err(
             at(names.containers),
-            format!("the containers reserve {reserved} MiB, above the task-level memory of {t} MiB"),
+            format!(
+                "the containers reserve {reserved} MiB, above the task-level memory of {t} MiB"
+            ),
         ));
     }
     Ok(())
