@@ -89,8 +89,8 @@ pub struct ServiceSummary {
     /// Present for services with a demand model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadSummary>,
-    /// Minutes below the desired count after the start-up ramp (faults,
-    /// deployments and scale-outs still on their way all count).
+    /// After the start-up ramp: time below the healthy floor (what
+    /// availability_pct counts), below the desired count, and requests served.
     pub availability: Availability,
 }
 
