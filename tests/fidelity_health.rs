@@ -128,6 +128,52 @@ fn json_task_definitions_carry_the_health_check() {
     assert_eq!(healthy_after(&log), 15_000);
 }
 
+/// The same rule when tasks leave a draining instance: RUNNING service
+/// tasks there are replaced within minimumHealthyPercent and maximumPercent
+/// (API UpdateContainerInstancesState), so with 100 % a Spot notice's
+/// drained task stops only once its replacement counts as healthy, 40 s
+/// after that replacement reaches RUNNING (DeploymentConfiguration).
+#[test]
+fn draining_tasks_wait_for_a_healthy_replacement() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.txt"), "1h\n").unwrap();
+    let text = r#"
+name = "d"
+duration = "2h"
+[cluster]
+availability_zones = ["a"]
+[[instance_groups]]
+name = "od"
+instance_type = "m5.xlarge"
+count = 1
+[[instance_groups]]
+name = "sp"
+instance_type = "m5.xlarge"
+count = 1
+market = "spot"
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 512
+startup = { kind = "constant", value = "10s" }
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 2
+placement_strategy = [{ type = "spread", field = "instanceId" }]
+[[faults]]
+kind = "spot_interruption"
+times = "t.txt"
+capacity = "ec2"
+"#;
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let sc = ecsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut log = Log::default();
+    ecsim::sim::Sim::new(&sc, 0, &mut log).run().unwrap();
+    assert_eq!(healthy_after(&log), 40_000);
+}
+
 fn err(text: &str) -> String {
     match ecsim::scenario::parse(Path::new("s.toml"), text) {
         Ok(_) => panic!("accepted:\n{text}"),
