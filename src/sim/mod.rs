@@ -306,7 +306,9 @@ impl<'r> Sim<'r> {
                 if let Some((at, limit)) = self.deadline
                     && std::time::Instant::now() >= at
                 {
-                    let now = self.queue.now();
+                    // Cut at the next event's time: everything before it
+                    // happened, nothing at it, as at a complete run's end.
+                    let now = t;
                     self.outcome.partial = Some(format!(
                         "wall-clock limit of {} s reached at simulated time {} s of {} s",
                         limit.as_secs_f64(),
