@@ -158,9 +158,9 @@ fn round6(x: f64) -> f64 {
 }
 
 /// Mean, p95 and max wait for capacity over one population: every task
-/// that waited, placed or not, a task still waiting at `end` with its wait
-/// so far (a task that never got capacity must not make any of the three
-/// look better, and a p95 can then never exceed the max), in seconds.
+/// placed, and every task still waiting at `end` with its wait so far (a
+/// task that never got capacity must not make any of the three look
+/// better, and a p95 can then never exceed the max), in seconds.
 fn waits(s: &OwnerStats, still: &[u64]) -> (f64, f64, f64) {
     let mut all = s.provisioning_waits.clone();
     let (mut total, mut max) = (
