@@ -145,3 +145,66 @@ fn price_lists_network_and_what_is_left_out() {
         .unwrap();
     assert!(close(line["simulated_usd"].as_f64().unwrap(), 0.01));
 }
+
+/// A service behind an ALB serving a constant 100 requests a second for
+/// 90 minutes (from its second minute, once tasks run): 2 ALB-hours (the
+/// partial hour counts whole) and, by default (one request per connection,
+/// 10 kB each, one rule), LCUs from new connections (processed bytes give
+/// less): hour 0 served 59 minutes, 354,000 / 3600 / 25 = 3.93 LCU; the
+/// half hour 1 at 100 rps, 4 LCU for 0.5 h.
+#[test]
+fn alb_hours_and_lcus_from_served_requests() {
+    let text = GOOD
+        .replace("duration = \"1h\"", "duration = \"90m\"")
+        .replace(
+            "desired_count = 2",
+            "desired_count = 4\ndemand = { kind = \"constant\", value = 100 }\ncapacity_per_task = 50\nload_balancer = { healthy_threshold = 2, health_check_interval = \"10s\" }",
+        );
+    let (s, dir) = run(&text);
+    let served = s.services["web"].load.as_ref().unwrap().served_requests;
+    assert!(
+        (served - 100.0 * 60.0 * 89.0).abs() < 1.0,
+        "served {served}"
+    );
+    let lcu_hours = 354_000.0 / 3600.0 / 25.0 + 4.0 * 0.5;
+    let want = 2.0 * 0.0225 + lcu_hours * 0.008;
+    assert!(
+        (s.cost.load_balancer_cost_usd - want).abs() < 1e-9,
+        "{} vs {want}",
+        s.cost.load_balancer_cost_usd
+    );
+    assert!((s.cost.load_balancer_cost_by_service["web"] - want).abs() < 1e-9);
+    let rows = cost_rows(dir.path());
+    let lcu = rows.iter().find(|r| &r[1] == "load_balancer_lcu").unwrap();
+    assert_eq!(lcu[9], format!("{lcu_hours:.6} LCU-hours"));
+    let sum: f64 = rows.iter().map(|r| r[7].parse::<f64>().unwrap()).sum();
+    assert!(close(sum, s.cost.total_cost_usd));
+    // Bytes dominate when requests are large: 100 rps × 50 kB = 18 GB/h,
+    // 4.5 × the new-connection LCUs.
+    let (big, _) = run(&text.replace(
+        "health_check_interval = \"10s\" }",
+        "health_check_interval = \"10s\", bytes_per_request = 50000 }",
+    ));
+    let want = 2.0 * 0.0225 + 4.5 * lcu_hours * 0.008;
+    assert!((big.cost.load_balancer_cost_usd - want).abs() < 1e-9);
+}
+
+#[test]
+fn bad_load_balancer_traffic_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        GOOD.replace(
+            "desired_count = 2",
+            "desired_count = 2\nload_balancer = { requests_per_connection = 0 }",
+        ),
+    )
+    .unwrap();
+    let out = ecsim_in(dir.path(), &["validate", "s.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("services[0].load_balancer.requests_per_connection"),
+        "{err}"
+    );
+}

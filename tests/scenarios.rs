@@ -179,8 +179,8 @@ fn quickstart_shows_capacity_shortfall() {
     let series = std::fs::read_to_string(tmp.path().join("timeseries.csv")).unwrap();
     assert_eq!(
         series.lines().count(),
-        7 * 24 * 60 + 1 + 1,
-        "one row a minute, both ends included"
+        7 * 24 * 60 + 1,
+        "one row a minute from 0, none at the end (a run covers [0, end))"
     );
 }
 

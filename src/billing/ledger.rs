@@ -587,7 +587,8 @@ impl Ledger {
                 ];
                 let cover = savings::apply(commitment, &usage);
                 self.hours[h][5] = cover.fee;
-                self.hours[h][6] = Money(-cover.covered.0);
+                // Positive, as in summary.json; the hour's total subtracts it.
+                self.hours[h][6] = cover.covered;
                 fee += cover.fee;
                 covered += cover.covered;
                 let (start, end) = (h as u64 * HOUR, h as u64 * HOUR + span);
@@ -625,7 +626,7 @@ impl Ledger {
         if let Some(d) = dir {
             self.write_hourly(&d.join("cost_timeseries.csv"))?;
         }
-        let total: Money = self.hours.iter().flat_map(|h| h.iter().copied()).sum();
+        let total: Money = self.hours.iter().map(hour_total).sum();
         s.total_cost_usd = total.usd();
         s.cost_by_launch_type.insert("EC2", (ec2 + ebs).usd());
         s.cost_by_launch_type
@@ -673,7 +674,7 @@ impl Ledger {
         w.write_record(&header)?;
         let mut cumulative = Money(0);
         for (h, cols) in self.hours.iter().enumerate() {
-            let total: Money = cols.iter().copied().sum();
+            let total = hour_total(cols);
             cumulative += total;
             let mut rec = vec![h.to_string(), format_secs(h as u64 * HOUR)];
             rec.extend(cols[..BASE].iter().map(|m| m.to_string()));
@@ -684,4 +685,14 @@ impl Ledger {
         w.flush()?;
         Ok(())
     }
+}
+
+/// An hour's bill: every class, less the usage the Savings Plan covered
+/// (kept positive, as summary.json's figure is).
+fn hour_total(cols: &[Money; CLASSES.len()]) -> Money {
+    let sp = CLASSES
+        .iter()
+        .position(|c| c.0 == Class::SpCovered)
+        .unwrap_or(0);
+    cols.iter().copied().sum::<Money>() - cols[sp] - cols[sp]
 }

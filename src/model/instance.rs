@@ -43,6 +43,8 @@ pub struct Instance {
     /// Left `pending` for `running`: EC2 bills from here ("Instance state
     /// changes": pending is not billed).
     pub running: SimTime,
+    /// When it registered with the cluster (ACTIVE); `None` while launching.
+    pub registered: Option<SimTime>,
     pub terminated: Option<SimTime>,
     pub tasks_placed: u64,
     /// Bought on the Spot market.
@@ -59,6 +61,14 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// How long it was registered before `end` (ms): the time its CPU and
+    /// memory counted as cluster capacity.
+    pub fn registered_for(&self, end: SimTime) -> u64 {
+        self.registered.map_or(0, |r| {
+            self.terminated.unwrap_or(end).min(end).saturating_sub(r)
+        })
+    }
+
     pub fn free_cpu(&self) -> u32 {
         self.cpu - self.used_cpu
     }

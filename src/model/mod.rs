@@ -18,7 +18,7 @@ pub use service::{
 };
 pub use slab::Slab;
 pub use task::{Capacity, Owner, Refusal, StopReason, Task, TaskState};
-pub use taskdef::{Arch, Container, TaskDef};
+pub use taskdef::{Arch, Container, HealthCheck, TaskDef};
 
 use crate::placement::{Constraint, Strategy};
 use std::collections::BTreeMap;

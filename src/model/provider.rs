@@ -79,6 +79,7 @@ impl InstanceTemplate {
             status,
             launched: now,
             running: now,
+            registered: (status == InstanceStatus::Active).then_some(now),
             terminated: None,
             tasks_placed: 0,
             spot: self.spot,

@@ -244,6 +244,34 @@ pub struct Service {
     /// The extra task a rebalancing started (key, serial): one task in the
     /// fullest zone stops once it runs.
     pub rebalance: Option<(u32, u64)>,
+    /// The target group the service's tasks register with, if any.
+    pub load_balancer: Option<LoadBalancer>,
+}
+
+/// The health check of the target group a service's tasks register with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadBalancer {
+    /// Consecutive passing checks before a target is healthy (ELB default 5).
+    pub healthy_threshold: u32,
+    /// Between checks (ELB default 30 s).
+    pub interval: SimTime,
+}
+
+/// Without a container health check or a load balancer, the service
+/// scheduler counts a task towards minimumHealthyPercent 40 s after it
+/// reaches RUNNING (DeploymentConfiguration `minimumHealthyPercent`).
+pub const DEFAULT_HEALTHY_AFTER: SimTime = 40_000;
+
+/// How long after RUNNING a task of a service counts as healthy: behind a
+/// load balancer its target must pass `healthy_threshold` checks, and every
+/// essential container's health check must have passed once; with neither,
+/// ECS's fixed 40 s.
+pub fn healthy_after(lb: Option<LoadBalancer>, td: &super::TaskDef) -> SimTime {
+    let lb = lb.map(|l| SimTime::from(l.healthy_threshold) * l.interval);
+    match (lb, td.health_check_delay()) {
+        (None, None) => DEFAULT_HEALTHY_AFTER,
+        (a, b) => a.unwrap_or(0).max(b.unwrap_or(0)),
+    }
 }
 
 /// How whole a service stayed, and the scheduler's throttle state.
@@ -253,6 +281,15 @@ pub struct Health {
     pub minutes_below_desired: u64,
     /// Lowest RUNNING / desired seen after the start-up ramp.
     pub min_healthy_fraction: Option<f64>,
+    /// The desired count the healthy floor is taken from: the current one
+    /// once RUNNING reached it, the one before while the service's own
+    /// scale-out is on its way (a lower count applies at once).
+    pub floor_desired: Option<u32>,
+    /// Minutes (after the start-up ramp) with fewer RUNNING tasks than
+    /// minimumHealthyPercent of `floor_desired`.
+    pub minutes_below_floor: u64,
+    /// Per-minute samples taken after the start-up ramp.
+    pub minutes_after_ramp: u64,
     /// Failed starts since the last task reached RUNNING.
     pub failed_in_row: u32,
     /// The scheduler launches nothing before this time (service throttle).

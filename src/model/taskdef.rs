@@ -30,6 +30,19 @@ pub struct Container {
     pub memory_reservation: Option<u32>,
     pub essential: bool,
     pub host_ports: Vec<u16>,
+    /// The container's `healthCheck`, when it has one.
+    pub health_check: Option<HealthCheck>,
+}
+
+/// A container health check (ContainerDefinition `healthCheck`), times in ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Between checks; Docker runs the first one this long after the start.
+    pub interval: SimTime,
+    pub timeout: SimTime,
+    pub retries: u32,
+    /// Failures in this window after the start do not count.
+    pub start_period: SimTime,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +80,21 @@ pub struct TaskDef {
     pub stop_timeout: SimTime,
 }
 
+impl TaskDef {
+    /// How long after RUNNING the container health checks first pass: the
+    /// latest first check over the essential containers that have one
+    /// (Docker runs the first check one interval after the start, and a
+    /// task is healthy once every essential container is); `None` when no
+    /// essential container has a health check.
+    pub fn health_check_delay(&self) -> Option<SimTime> {
+        self.containers
+            .iter()
+            .filter(|c| c.essential)
+            .filter_map(|c| c.health_check.map(|h| h.interval))
+            .max()
+    }
+}
+
 /// What ECS reserves for placement: task-level values when given, else the sum
 /// over containers of `memoryReservation` (or `memory` when there is none).
 pub fn reserved_resources(
@@ -97,6 +125,7 @@ mod tests {
             memory_reservation: reservation,
             essential: true,
             host_ports: vec![],
+            health_check: None,
         }
     }
 

@@ -388,13 +388,15 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
         "memory_reserved_mean_pct",
         "status",
         "running_s",
+        "registered_s",
     ];
     if gpus {
         header.extend(["gpus_registered", "gpus_reserved_mean_pct"]);
     }
     w.write_record(header)?;
     for i in &c.instances {
-        let life = u128::from(i.terminated.unwrap_or(end).saturating_sub(i.launched));
+        // Means over the time it was registered: reservations happen only then.
+        let life = u128::from(i.registered_for(end));
         let mean = |area: u128, cap: u32| pct_wide(area, life * u128::from(cap));
         let mut row = vec![
             i.id.clone(),
@@ -410,6 +412,7 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
             mean(i.memory_level.area(end), i.memory),
             format!("{:?}", i.status).to_uppercase(),
             format_secs(i.running),
+            opt_secs(i.registered),
         ];
         if gpus {
             row.push(i.gpus.to_string());

@@ -169,10 +169,8 @@ pub fn render(e: &Estimate, format: Format) -> String {
                     l.monthly_usd
                 );
             }
-            out += &format!(
-                "total,total,,{:.4},{:.2}\n",
-                e.total_simulated_usd, e.total_monthly_usd
-            );
+            // Data rows only: their sum is the total (a total row would be
+            // counted twice by anyone summing the column).
             out
         }
         Format::Table => {

@@ -82,23 +82,36 @@ pub struct ServiceSummary {
     pub tasks_failed: u64,
     pub provisioning_wait_mean_s: f64,
     /// 95th percentile (nearest rank; exact below 0.256 s, within 0.8 %
-    /// above), counting tasks still waiting at the end with their wait so far.
+    /// above). Mean, p95 and max all count tasks still waiting at the end
+    /// with their wait so far.
     pub provisioning_wait_p95_s: f64,
     pub provisioning_wait_max_s: f64,
     /// Present for services with a demand model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadSummary>,
-    /// Minutes below the desired count after the start-up ramp (faults,
-    /// deployments and scale-outs still on their way all count).
+    /// After the start-up ramp: time below the healthy floor (what
+    /// availability_pct counts), below the desired count, and requests served.
     pub availability: Availability,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Availability {
-    /// Minutes (of per-minute samples after the start-up ramp) below the desired count.
+    /// Minutes (of per-minute samples after the start-up ramp) below the
+    /// desired count, whatever the cause (a scale-out on its way counts).
     pub minutes_below_desired: u64,
-    /// Share of those minutes at or above the desired count, percent.
+    /// Minutes below the healthy floor: minimumHealthyPercent (rounded up)
+    /// of the desired count, where a raised desired count applies only once
+    /// RUNNING reached it.
+    pub minutes_below_healthy_floor: u64,
+    /// Share of the minutes after the ramp at or above the healthy floor,
+    /// percent: what more headroom can only raise.
     pub availability_pct: f64,
+    /// Share of those minutes at or above the desired count, percent (the
+    /// earlier meaning of availability_pct).
+    pub desired_availability_pct: f64,
+    /// Services with demand: served / demand requests, percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_availability_pct: Option<f64>,
     /// Lowest RUNNING / desired after the start-up ramp.
     pub min_healthy_fraction: f64,
 }
@@ -130,7 +143,8 @@ pub struct JobSummary {
     pub mean_running: f64,
     pub provisioning_wait_mean_s: f64,
     /// 95th percentile (nearest rank; exact below 0.256 s, within 0.8 %
-    /// above), counting tasks still waiting at the end with their wait so far.
+    /// above). Mean, p95 and max all count tasks still waiting at the end
+    /// with their wait so far.
     pub provisioning_wait_p95_s: f64,
     pub provisioning_wait_max_s: f64,
 }
@@ -143,19 +157,27 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// Mean and max wait for capacity of placed tasks, and the p95 counting
-/// tasks still waiting at `end` with their wait so far (a task that never
-/// got capacity must not make the percentile look better), in seconds.
+/// Mean, p95 and max wait for capacity over one population: every task
+/// placed, and every task still waiting at `end` with its wait so far (a
+/// task that never got capacity must not make any of the three look
+/// better, and a p95 can then never exceed the max), in seconds.
 fn waits(s: &OwnerStats, still: &[u64]) -> (f64, f64, f64) {
-    let placed = s.placed.max(1);
     let mut all = s.provisioning_waits.clone();
+    let (mut total, mut max) = (
+        u128::from(s.provisioning_wait_total),
+        s.provisioning_wait_max,
+    );
     for &w in still {
         all.record(w);
+        total += u128::from(w);
+        max = max.max(w);
     }
+    let n = (s.placed + still.len() as u64).max(1);
     (
-        round6(s.provisioning_wait_total as f64 / placed as f64 / 1000.0),
-        secs_f64(all.quantile(0.95).unwrap_or(0)),
-        secs_f64(s.provisioning_wait_max),
+        round6(total as f64 / n as f64 / 1000.0),
+        // The percentile's buckets are within 0.8 %: never above the max.
+        secs_f64(all.quantile(0.95).unwrap_or(0).min(max)),
+        secs_f64(max),
     )
 }
 
@@ -205,17 +227,21 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 provisioning_wait_p95_s: wp,
                 provisioning_wait_max_s: wx,
                 availability: {
-                    let after_ramp = s
-                        .ramp_done
-                        .map_or(0, |t| (end.saturating_sub(t)) / 60_000 + 1)
-                        .max(1);
+                    let minutes = s.health.minutes_after_ramp.max(1) as f64;
+                    let pct = |below: u64| round6(100.0 * (1.0 - below as f64 / minutes).max(0.0));
+                    let l = &s.load;
                     Availability {
                         minutes_below_desired: s.health.minutes_below_desired,
-                        availability_pct: round6(
-                            100.0
-                                * (1.0 - s.health.minutes_below_desired as f64 / after_ramp as f64)
-                                    .max(0.0),
-                        ),
+                        minutes_below_healthy_floor: s.health.minutes_below_floor,
+                        availability_pct: pct(s.health.minutes_below_floor),
+                        desired_availability_pct: pct(s.health.minutes_below_desired),
+                        request_availability_pct: s.workload.as_ref().map(|_| {
+                            if l.demand_requests > 0.0 {
+                                round6(100.0 * (l.served_requests / l.demand_requests).min(1.0))
+                            } else {
+                                100.0
+                            }
+                        }),
                         min_healthy_fraction: round6(s.health.min_healthy_fraction.unwrap_or(0.0)),
                     }
                 },
@@ -267,16 +293,25 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
             (j.name.clone(), summary)
         })
         .collect();
-    let reserved_pct = |area: u128, registered: u64| {
-        let whole = u128::from(registered) * u128::from(end);
+    // Reserved over registered capacity, both integrated over time: an
+    // instance counts from when it registered to when it left, so a cluster
+    // that changes size is weighed by the capacity it had at each moment
+    // (the capacity-weighted mean of instances.csv's per-instance means).
+    let ratio = |area: u128, whole: u128| {
         if whole == 0 {
             0.0
         } else {
             round6(area as f64 * 100.0 / whole as f64)
         }
     };
-    let cpu_area: u128 = c.instances.iter().map(|i| i.cpu_level.area(end)).sum();
-    let mem_area: u128 = c.instances.iter().map(|i| i.memory_level.area(end)).sum();
+    let (mut cpu_area, mut mem_area, mut cpu_whole, mut mem_whole) = (0u128, 0u128, 0u128, 0u128);
+    for i in &c.instances {
+        let life = u128::from(i.registered_for(end));
+        cpu_area += i.cpu_level.area(end);
+        mem_area += i.memory_level.area(end);
+        cpu_whole += life * u128::from(i.cpu);
+        mem_whole += life * u128::from(i.memory);
+    }
     Summary {
         scenario: sc.name.clone(),
         scenario_file: sc.file.display().to_string(),
@@ -317,8 +352,8 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 .filter_map(|i| i.recovered.map(|r| secs_f64(r - i.start)))
                 .fold(0.0, f64::max)
         }),
-        cpu_reserved_mean_pct: reserved_pct(cpu_area, c.registered_cpu),
-        memory_reserved_mean_pct: reserved_pct(mem_area, c.registered_memory),
+        cpu_reserved_mean_pct: ratio(cpu_area, cpu_whole),
+        memory_reserved_mean_pct: ratio(mem_area, mem_whole),
         services,
         jobs,
         cost: r.cost.clone(),

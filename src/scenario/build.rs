@@ -230,6 +230,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             deployment: None,
             az_rebalancing,
             rebalance: None,
+            load_balancer: super::load_balancer::build(ctx, &p, s.load_balancer.as_ref())?,
         });
         if on_ec2 {
             check_fits(

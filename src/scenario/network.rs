@@ -4,7 +4,7 @@
 
 use super::ctx::{Ctx, R};
 use super::spec::{PricingSpec, ScenarioSpec};
-use crate::billing::network::{self, Network};
+use crate::billing::network::{self, Alb, Network};
 use crate::model::{CapacityChoice, Cluster, Owner};
 
 fn rate(ctx: &Ctx, key: &str, v: Option<f64>, default: f64) -> R<crate::billing::Rate> {
@@ -80,5 +80,24 @@ pub(super) fn build(ctx: &Ctx, spec: &ScenarioSpec, cluster: &Cluster) -> R<Netw
         }
     }
     n.ipv4_owners.sort_unstable();
+    // One Application Load Balancer per service that declares a load balancer.
+    let mut load = 0;
+    for (i, s) in spec.services.iter().enumerate() {
+        let has_demand = cluster.services[i].workload.is_some();
+        if let Some(lb) = &s.load_balancer {
+            let (rpc, bytes, rules) =
+                super::load_balancer::traffic(ctx, &format!("services[{i}]"), lb)?;
+            n.albs.push(Alb {
+                service: i as u32,
+                load: has_demand.then_some(load),
+                requests_per_connection: rpc,
+                bytes_per_request: bytes,
+                rules,
+            });
+        }
+        if has_demand {
+            load += 1;
+        }
+    }
     Ok(n)
 }

@@ -201,6 +201,8 @@ pub struct ContainerSpec {
     pub essential: Option<bool>,
     #[serde(default)]
     pub host_ports: Vec<i64>,
+    #[serde(default)]
+    pub health_check: Option<super::taskdef_rules::HealthCheckSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,6 +251,9 @@ pub struct ServiceSpec {
     pub deployment_configuration: Option<DeploymentConfigSpec>,
     #[serde(default)]
     pub health_check_grace_period: Option<String>,
+    /// The target group its tasks register with (health check only).
+    #[serde(default)]
+    pub load_balancer: Option<super::load_balancer::LoadBalancerSpec>,
 }
 
 #[derive(Debug, Deserialize)]

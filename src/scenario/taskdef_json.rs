@@ -60,6 +60,24 @@ pub struct AwsContainer {
     pub port_mappings: Vec<AwsPortMapping>,
     #[serde(default)]
     pub resource_requirements: Vec<AwsResourceRequirement>,
+    #[serde(default)]
+    pub health_check: Option<AwsHealthCheck>,
+}
+
+/// ContainerDefinition `healthCheck`; times in seconds.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwsHealthCheck {
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub interval: Option<i64>,
+    #[serde(default)]
+    pub timeout: Option<i64>,
+    #[serde(default)]
+    pub retries: Option<i64>,
+    #[serde(default)]
+    pub start_period: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 use super::ctx::{Ctx, R, pairs};
 use super::spec::*;
 use super::taskdef_json::{self, AwsTaskDef};
+use super::taskdef_rules::{self as rules, RawHealthCheck};
 use crate::engine::Dist;
 use crate::engine::time::{SECOND, SimTime};
 use crate::error::InputError;
@@ -207,8 +208,28 @@ fn inline(ctx: &Ctx, p: &str, t: &TaskDefSpec) -> R<TaskDef> {
                 .enumerate()
                 .map(|(n, &v)| port(ctx, &format!("{cp}.host_ports[{n}]"), v))
                 .collect::<R<_>>()?,
+            health_check: match &c.health_check {
+                Some(h) => {
+                    let hp = format!("{cp}.health_check");
+                    let d = |f: &str, v: &Option<String>| {
+                        v.as_ref()
+                            .map(|t| ctx.duration(&format!("{hp}.{f}"), t))
+                            .transpose()
+                    };
+                    let raw = RawHealthCheck {
+                        command: &h.command,
+                        interval: d("interval", &h.interval)?,
+                        timeout: d("timeout", &h.timeout)?,
+                        retries: h.retries,
+                        start_period: d("start_period", &h.start_period)?,
+                    };
+                    Some(rules::health_check(ctx, &hp, &rules::INLINE, raw)?)
+                }
+                None => None,
+            },
         });
     }
+    rules::check_limits(ctx, p, &rules::INLINE, cpu, memory, &containers)?;
     let mut td = finish(ctx, p, family, cpu, memory, containers)?;
     td.awsvpc = network_mode(ctx, &format!("{p}.network_mode"), t.network_mode.as_deref())?;
     if td.awsvpc {
@@ -322,8 +343,39 @@ pub(super) fn from_json_text(
                 .into_iter()
                 .map(|v| port(&jctx, &format!("{cp}.portMappings"), v))
                 .collect::<R<_>>()?,
+            health_check: match &c.health_check {
+                Some(h) => {
+                    // Seconds in the JSON; negative values fail the range check.
+                    let ms = |v: Option<i64>| v.map(|s| s.clamp(0, 1 << 40) as u64 * SECOND);
+                    let neg = [h.interval, h.timeout, h.start_period]
+                        .into_iter()
+                        .zip(["interval", "timeout", "startPeriod"])
+                        .find(|(v, _)| v.is_some_and(|v| v < 0));
+                    if let Some((v, f)) = neg {
+                        return Err(jctx.err(
+                            format!("{cp}.healthCheck.{f}"),
+                            format!("must be 0 or more seconds, got {}", v.unwrap_or(0)),
+                        ));
+                    }
+                    let raw = RawHealthCheck {
+                        command: &h.command,
+                        interval: ms(h.interval),
+                        timeout: ms(h.timeout),
+                        retries: h.retries,
+                        start_period: ms(h.start_period),
+                    };
+                    Some(rules::health_check(
+                        &jctx,
+                        &format!("{cp}.healthCheck"),
+                        &rules::JSON,
+                        raw,
+                    )?)
+                }
+                None => None,
+            },
         });
     }
+    rules::check_limits(&jctx, "", &rules::JSON, cpu, memory, &containers)?;
     let mut td = finish(&jctx, "", family, cpu, memory, containers).map_err(|mut e| {
         e.path = e.path.trim_start_matches('.').to_string();
         e

@@ -11,7 +11,7 @@ impl Sim<'_> {
         for (s, svc) in self.cluster.services.iter().enumerate() {
             let Some(a) = &svc.autoscaling else { continue };
             for (i, act) in a.scheduled.iter().enumerate() {
-                if act.first <= self.duration {
+                if act.first < self.duration {
                     self.queue
                         .schedule_at(act.first, Ev::ScheduledScaling(s as u32, i as u32));
                 }
@@ -25,7 +25,7 @@ impl Sim<'_> {
         let Some(a) = &svc.autoscaling else { return };
         let act = a.scheduled[i as usize].clone();
         if let Some(every) = act.every
-            && now + every <= self.duration
+            && now + every < self.duration
         {
             self.queue
                 .schedule_at(now + every, Ev::ScheduledScaling(s, i));

@@ -134,14 +134,22 @@ impl Sim<'_> {
         true
     }
 
-    /// Whether a task counts as healthy: RUNNING and past the health check
-    /// grace period (before it, health is not yet established).
-    fn healthy(&self, s: u32, k: u32) -> bool {
+    /// Whether a task counts towards minimumHealthyPercent: RUNNING for
+    /// as long as its health checks take to pass (`healthy_after`), and
+    /// not failing them. The grace period only delays acting on failures.
+    pub(super) fn healthy(&self, s: u32, k: u32) -> bool {
         let t = &self.cluster.tasks[k];
-        let grace = self.cluster.services[s as usize]
-            .deploy_config
-            .health_check_grace;
-        t.state == TaskState::Running && t.started.is_some_and(|st| st + grace <= self.now())
+        t.state == TaskState::Running
+            && !t.failing_health
+            && t.started
+                .is_some_and(|st| st + self.healthy_after(s, t.taskdef) <= self.now())
+    }
+
+    pub(super) fn healthy_after(&self, s: u32, taskdef: u32) -> crate::engine::SimTime {
+        crate::model::service::healthy_after(
+            self.cluster.services[s as usize].load_balancer,
+            &self.cluster.taskdefs[taskdef as usize],
+        )
     }
 
     /// (new, old) active tasks and how many of all are healthy.

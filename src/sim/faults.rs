@@ -23,11 +23,11 @@ impl Sim<'_> {
     pub(super) fn setup_faults(&mut self) {
         for (i, f) in self.faults.clone().iter().enumerate() {
             match f {
-                Fault::AzOutage { at, .. } if *at <= self.duration => {
+                Fault::AzOutage { at, .. } if *at < self.duration => {
                     self.queue.schedule_at(*at, Ev::AzDown(i as u32));
                 }
                 Fault::SpotInterruption { times, .. } => {
-                    for &t in times.iter().filter(|&&t| t <= self.duration) {
+                    for &t in times.iter().filter(|&&t| t < self.duration) {
                         self.queue.schedule_at(t, Ev::SpotAt(i as u32));
                     }
                 }
@@ -77,7 +77,7 @@ impl Sim<'_> {
             };
             // As for tasks: a failure drawn past the end is not queued.
             if let Some((delay, ev)) = at
-                && self.now().saturating_add(delay) <= self.duration
+                && self.now().saturating_add(delay) < self.duration
             {
                 self.queue.schedule_in(delay, ev);
             }
@@ -116,7 +116,7 @@ impl Sim<'_> {
             // land there, and would sit in the queue for the whole run).
             // The draw itself is made either way, so no stream shifts.
             if let Some((d, spot)) = delay
-                && self.now().saturating_add(d) <= self.duration
+                && self.now().saturating_add(d) < self.duration
             {
                 let kind = if spot {
                     FaultKind::Spot
@@ -450,6 +450,20 @@ impl Sim<'_> {
         for svc in &mut self.cluster.services {
             let running = svc.stats.running.get();
             let desired = u64::from(svc.desired);
+            // The healthy floor follows the desired count down at once but
+            // up only once RUNNING got there: a scale-out on its way is
+            // headroom being added, not an outage.
+            let floor_desired = match svc.health.floor_desired {
+                Some(f) if running < desired => f.min(svc.desired),
+                _ => svc.desired,
+            };
+            svc.health.floor_desired = Some(floor_desired);
+            if svc.ramp_done.is_some() {
+                svc.health.minutes_after_ramp += 1;
+                if running < u64::from(svc.deploy_config.min_healthy(floor_desired)) {
+                    svc.health.minutes_below_floor += 1;
+                }
+            }
             if running < desired {
                 whole = false;
                 if svc.ramp_done.is_some() {

@@ -438,11 +438,8 @@ impl Sim<'_> {
                 svc.stats.running.start_min_tracking();
             }
             // A deployment, or tasks leaving a draining instance, move on as
-            // new tasks come up (and, for deployments, when their grace ends).
-            let (deploying, grace) = (
-                svc.deployment.is_some(),
-                svc.deploy_config.health_check_grace,
-            );
+            // new tasks come up and again once they count as healthy.
+            let deploying = svc.deployment.is_some();
             let c = &self.cluster;
             let draining = c.draining > 0
                 && c.services[s as usize].active.iter().any(|&k| {
@@ -450,8 +447,9 @@ impl Sim<'_> {
                         c.instances[i as usize].status == crate::model::InstanceStatus::Draining
                     })
                 });
-            if deploying && grace > 0 {
-                self.queue.schedule_in(grace, Ev::Reconcile(s));
+            let after = self.healthy_after(s, self.cluster.tasks[key].taskdef);
+            if (deploying || draining) && after > 0 && !failing {
+                self.queue.schedule_in(after, Ev::Reconcile(s));
             }
             if deploying || draining {
                 self.reconcile(s);

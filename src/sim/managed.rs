@@ -226,6 +226,7 @@ impl Sim<'_> {
             return;
         }
         inst.status = InstanceStatus::Active;
+        inst.registered = Some(self.queue.now());
         self.cluster.registered_cpu += u64::from(inst.cpu);
         self.cluster.registered_memory += u64::from(inst.memory);
         self.cluster.registered_gpus += u64::from(inst.gpus);

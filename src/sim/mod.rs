@@ -282,12 +282,12 @@ impl<'r> Sim<'r> {
                 Arrivals::Random { gap, .. } => gap.sample(&mut self.job_rngs[j as usize].2),
                 Arrivals::Schedule { first, .. } => *first,
             };
-            if first <= self.duration {
+            if first < self.duration {
                 self.queue.schedule_at(first, Ev::JobArrival(j));
             }
         }
         for (i, c) in self.desired_changes.iter().enumerate() {
-            if c.0 <= self.duration {
+            if c.0 < self.duration {
                 self.queue.schedule_at(c.0, Ev::DesiredChange(i as u32));
             }
         }
@@ -295,14 +295,17 @@ impl<'r> Sim<'r> {
         self.schedule_scaling();
         self.setup_faults();
         for (i, p) in self.plans.iter().enumerate() {
-            if p.at <= self.duration {
+            if p.at < self.duration {
                 self.queue.schedule_at(p.at, Ev::Deploy(i as u32));
             }
         }
         self.reconcile_all();
         self.check(0)?;
+        // The run covers [0, end): nothing happens at `end` itself (no
+        // launch, stop, decision or sample), so nothing can start there
+        // only to be billed a minimum charge for time the run never had.
         while let Some(t) = self.queue.peek_time() {
-            if t > self.duration {
+            if t >= self.duration {
                 break;
             }
             // Ctrl-C and the wall-clock limit are polled every 4096 events,
@@ -317,7 +320,9 @@ impl<'r> Sim<'r> {
                 if let Some((at, limit)) = self.deadline
                     && std::time::Instant::now() >= at
                 {
-                    let now = self.queue.now();
+                    // Cut at the next event's time: everything before it
+                    // happened, nothing at it, as at a complete run's end.
+                    let now = t;
                     self.outcome.partial = Some(format!(
                         "wall-clock limit of {} s reached at simulated time {} s of {} s",
                         limit.as_secs_f64(),
@@ -370,7 +375,7 @@ impl<'r> Sim<'r> {
                         self.rebalance_tick(now);
                     }
                     self.take_sample();
-                    if now + MINUTE <= self.duration {
+                    if now + MINUTE < self.duration {
                         self.queue.schedule_at(now + MINUTE, Ev::Sample);
                     }
                 }
@@ -400,7 +405,7 @@ impl<'r> Sim<'r> {
             }
             Arrivals::Schedule { every, count, .. } => (*count, now.saturating_add(*every)),
         };
-        if next <= self.duration {
+        if next < self.duration {
             self.queue.schedule_at(next, Ev::JobArrival(j));
         }
         let (taskdef, group) = (job.taskdef, job.group);

@@ -77,11 +77,9 @@ impl Sim<'_> {
             svc.deploy_config.min_healthy(desired),
         );
         let (taskdef, group) = (svc.taskdef, svc.group);
-        let mut running = svc
-            .active
-            .iter()
-            .filter(|&&k| c.tasks[k].state == TaskState::Running)
-            .count() as u32;
+        let active_now = svc.active.clone();
+        // Only healthy tasks count towards minimumHealthyPercent.
+        let mut running = active_now.iter().filter(|&&k| self.healthy(s, k)).count() as u32;
         let keep = active - draining.len() as u32;
         let launch = desired
             .saturating_sub(keep)
@@ -92,7 +90,7 @@ impl Sim<'_> {
             }
         }
         for k in draining {
-            let serving = self.cluster.tasks[k].state == TaskState::Running;
+            let serving = self.healthy(s, k);
             if serving && running <= min_healthy {
                 break;
             }

@@ -285,7 +285,7 @@ pub fn build(dir: &Path) -> Result<Page> {
         "cost-hourly",
         "Hourly cost",
         "USD per hour",
-        "Cost of each hour, in total and by kind (categories that stay zero are left out; the Savings Plan's covered usage is shown as billed, as a credit).".into(),
+        "Cost of each hour, in total and by kind (categories that stay zero are left out; the Savings Plan's covered usage is shown as a positive amount, which the total subtracts).".into(),
     );
     for (col, name) in [
         ("total_usd", "total"),
