@@ -29,7 +29,7 @@ enum Class {
     PublicIpv4,
     LoadBalancer,
 }
-const ALB: usize = 8;
+pub(super) const ALB: usize = 8;
 /// cost_timeseries.csv's columns: the first `BASE` before the totals (as
 /// they always were), the later ones after.
 const BASE: usize = 7;
@@ -62,15 +62,15 @@ pub const COST_COLUMNS: &[&str] = &[
 type CsvOut = csv::Writer<BufWriter<File>>;
 
 pub struct Ledger {
-    rates: Rates,
-    cfg: PricingConfig,
-    end: SimTime,
+    pub(super) rates: Rates,
+    pub(super) cfg: PricingConfig,
+    pub(super) end: SimTime,
     /// The run was cut short at `end` (a wall-clock limit).
-    cut: bool,
-    hours: Vec<[Money; CLASSES.len()]>,
-    rows: Option<CsvOut>,
-    error: Option<csv::Error>,
-    fargate_by_owner: BTreeMap<Owner, Money>,
+    pub(super) cut: bool,
+    pub(super) hours: Vec<[Money; CLASSES.len()]>,
+    pub(super) rows: Option<CsvOut>,
+    pub(super) error: Option<csv::Error>,
+    pub(super) fargate_by_owner: BTreeMap<Owner, Money>,
     /// Per instance: each owner's reserved CPU·ms and MiB·ms, by owner (a
     /// sorted list: an instance sees few owners, and a map's node each was
     /// a tenth of a large run's memory). u64 is enough and half the size of
@@ -78,10 +78,10 @@ pub struct Ledger {
     /// registers (at most 1 TiB and 192 vCPUs in the catalog), so a sum is
     /// below 2^20 MiB × 400 days (MAX_DURATION) ≈ 3.6e16, 500 times short
     /// of u64::MAX.
-    areas: Vec<Vec<(Owner, (u64, u64))>>,
+    pub(super) areas: Vec<Vec<(Owner, (u64, u64))>>,
     /// Public IPv4 addresses billed so far.
-    ipv4: Money,
-    meter: super::network::AlbMeter,
+    pub(super) ipv4: Money,
+    pub(super) meter: super::alb::AlbMeter,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -111,7 +111,7 @@ pub struct CostSummary {
     pub cost_per_1000_task_hours: f64,
 }
 
-fn hour_of(t: SimTime, n: usize) -> usize {
+pub(super) fn hour_of(t: SimTime, n: usize) -> usize {
     ((t / HOUR) as usize).min(n - 1)
 }
 
@@ -133,7 +133,7 @@ impl Ledger {
             }
             None => None,
         };
-        let meter = super::network::AlbMeter::new(cfg.network.albs.len());
+        let meter = super::alb::AlbMeter::new(cfg.network.albs.len());
         let n = end.div_ceil(HOUR).max(1) as usize;
         Ok(Ledger {
             rates,
@@ -225,97 +225,12 @@ impl Ledger {
     }
 
     /// One cost.csv row (when it is written); the first error is kept.
-    fn row(&mut self, rec: [&str; 11]) {
+    pub(super) fn row(&mut self, rec: [&str; 11]) {
         if let Some(w) = &mut self.rows
             && let Err(e) = w.write_record(rec)
         {
             self.error.get_or_insert(e);
         }
-    }
-
-    /// One minute of served requests, `served(l)` for the `l`-th service
-    /// with demand: what load balancers' LCUs are made of.
-    pub fn served_minute(&mut self, t: SimTime, served: impl Fn(u32) -> f64) {
-        if self.cfg.network.albs.is_empty() {
-            return;
-        }
-        let h = hour_of(t, self.hours.len());
-        while self.meter.hour < h {
-            self.close_alb_hour();
-        }
-        self.meter.add(&self.cfg.network.albs, served);
-    }
-
-    fn close_alb_hour(&mut self) {
-        let h = self.meter.hour;
-        let start = h as u64 * HOUR;
-        let span = self.end.min(start + HOUR).saturating_sub(start);
-        let m = self
-            .meter
-            .close(&self.cfg.network.albs, span, self.cfg.network.lcu_hour);
-        if let Some(cols) = self.hours.get_mut(h) {
-            cols[ALB] += m;
-        }
-    }
-
-    /// Each load balancer: an ALB-hour for every hour or partial hour of the
-    /// run, and the LCU-hours its traffic used. Returns the total and the
-    /// amount per service.
-    fn bill_albs(&mut self, c: &Cluster) -> (Money, BTreeMap<String, f64>) {
-        let mut by_service = BTreeMap::new();
-        if self.cfg.network.albs.is_empty() {
-            return (Money(0), by_service);
-        }
-        while self.meter.hour < self.hours.len() {
-            self.close_alb_hour();
-        }
-        let hours = self.hours.len();
-        let rate = self.cfg.network.alb_hour;
-        let mut total = Money(0);
-        for i in 0..self.cfg.network.albs.len() {
-            let name = c.services[self.cfg.network.albs[i].service as usize]
-                .name
-                .clone();
-            let fixed = rate.for_ms(HOUR);
-            for h in 0..hours {
-                self.hours[h][ALB] += fixed;
-            }
-            let hourly = Money(fixed.0 * hours as i128);
-            let (lcu_hours, lcu) = (self.meter.lcu_hours[i], self.meter.lcu_cost[i]);
-            let id = format!("alb-{name}");
-            let end = format_secs(self.end);
-            let lcu_rate = format!("{:.10}", self.cfg.network.lcu_hour.usd_per_hour());
-            let detail = format!("{lcu_hours:.6} LCU-hours");
-            self.row([
-                &id,
-                "load_balancer",
-                "on_demand",
-                "0.000",
-                &end,
-                &format_secs(hours as u64 * HOUR),
-                &format!("{:.10}", rate.usd_per_hour()),
-                &hourly.to_string(),
-                &name,
-                "Application Load Balancer, per hour or partial hour",
-                "true",
-            ]);
-            self.row([
-                &id,
-                "load_balancer_lcu",
-                "on_demand",
-                "0.000",
-                &end,
-                &end,
-                &lcu_rate,
-                &lcu.to_string(),
-                &name,
-                &detail,
-                "true",
-            ]);
-            total += hourly + lcu;
-            by_service.insert(name, (hourly + lcu).usd());
-        }
-        (total, by_service)
     }
 
     /// The run was cut short at `end`: what is still running is billed up

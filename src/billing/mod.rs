@@ -1,6 +1,7 @@
 //! Billing: prices, the per-second billing rules of EC2 and Fargate, Spot
 //! markets and Compute Savings Plans. A new price model is one file here.
 
+mod alb;
 pub mod ledger;
 pub mod money;
 pub mod network;

@@ -4,9 +4,7 @@
 //! load balancer capacity units from the requests it served). What ecsim
 //! still leaves out of every bill is said with it (`NOT_PRICED`).
 
-use super::money::{Money, Rate};
-use crate::engine::SimTime;
-use crate::engine::time::HOUR;
+use super::money::Rate;
 use crate::model::Owner;
 
 /// us-east-1 list prices, USD per hour (aws.amazon.com/vpc/pricing: public
@@ -100,51 +98,5 @@ impl Network {
 
     pub fn owner_has_ipv4(&self, owner: Owner) -> bool {
         self.ipv4_owners.binary_search(&owner).is_ok()
-    }
-}
-
-/// Requests each load balancer served in the hour under way: an hour's
-/// LCUs are known, and charged, once it is over.
-#[derive(Debug, Default)]
-pub struct AlbMeter {
-    pub hour: usize,
-    served: Vec<f64>,
-    /// Per load balancer: LCU-hours and what they cost, so far.
-    pub lcu_hours: Vec<f64>,
-    pub lcu_cost: Vec<Money>,
-}
-
-impl AlbMeter {
-    pub fn new(albs: usize) -> AlbMeter {
-        AlbMeter {
-            hour: 0,
-            served: vec![0.0; albs],
-            lcu_hours: vec![0.0; albs],
-            lcu_cost: vec![Money(0); albs],
-        }
-    }
-
-    /// One minute's served requests of each load balancer's service.
-    pub fn add(&mut self, albs: &[Alb], served: impl Fn(u32) -> f64) {
-        for (i, a) in albs.iter().enumerate() {
-            if let Some(l) = a.load {
-                self.served[i] += served(l);
-            }
-        }
-    }
-
-    /// Charges the hour under way, `span` ms of it run, and starts the next.
-    pub fn close(&mut self, albs: &[Alb], span: SimTime, lcu_hour: Rate) -> Money {
-        let mut total = Money(0);
-        for (i, a) in albs.iter().enumerate() {
-            let lcus = a.lcus(self.served[i], span as f64 / 1000.0);
-            let m = lcu_hour.for_ms(span).scaled(lcus);
-            self.lcu_hours[i] += lcus * span as f64 / HOUR as f64;
-            self.lcu_cost[i] += m;
-            total += m;
-            self.served[i] = 0.0;
-        }
-        self.hour += 1;
-        total
     }
 }

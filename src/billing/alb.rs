@@ -1,0 +1,144 @@
+//! Application Load Balancers on the bill: LCUs are metered hour by hour
+//! from the requests each service served (an hour is charged once it is
+//! over), ALB-hours for every hour or partial hour of the run.
+
+use super::ledger::{ALB, Ledger, hour_of};
+use super::money::{Money, Rate};
+use super::network::Alb;
+use crate::engine::SimTime;
+use crate::engine::time::{HOUR, format_secs};
+use crate::model::Cluster;
+use std::collections::BTreeMap;
+
+/// Requests each load balancer served in the hour under way: an hour's
+/// LCUs are known, and charged, once it is over.
+#[derive(Debug, Default)]
+pub struct AlbMeter {
+    pub hour: usize,
+    served: Vec<f64>,
+    /// Per load balancer: LCU-hours and what they cost, so far.
+    pub lcu_hours: Vec<f64>,
+    pub lcu_cost: Vec<Money>,
+}
+
+impl AlbMeter {
+    pub fn new(albs: usize) -> AlbMeter {
+        AlbMeter {
+            hour: 0,
+            served: vec![0.0; albs],
+            lcu_hours: vec![0.0; albs],
+            lcu_cost: vec![Money(0); albs],
+        }
+    }
+
+    /// One minute's served requests of each load balancer's service.
+    pub fn add(&mut self, albs: &[Alb], served: impl Fn(u32) -> f64) {
+        for (i, a) in albs.iter().enumerate() {
+            if let Some(l) = a.load {
+                self.served[i] += served(l);
+            }
+        }
+    }
+
+    /// Charges the hour under way, `span` ms of it run, and starts the next.
+    pub fn close(&mut self, albs: &[Alb], span: SimTime, lcu_hour: Rate) -> Money {
+        let mut total = Money(0);
+        for (i, a) in albs.iter().enumerate() {
+            let lcus = a.lcus(self.served[i], span as f64 / 1000.0);
+            let m = lcu_hour.for_ms(span).scaled(lcus);
+            self.lcu_hours[i] += lcus * span as f64 / HOUR as f64;
+            self.lcu_cost[i] += m;
+            total += m;
+            self.served[i] = 0.0;
+        }
+        self.hour += 1;
+        total
+    }
+}
+
+impl Ledger {
+    /// One minute of served requests, `served(l)` for the `l`-th service
+    /// with demand: what load balancers' LCUs are made of.
+    pub fn served_minute(&mut self, t: SimTime, served: impl Fn(u32) -> f64) {
+        if self.cfg.network.albs.is_empty() {
+            return;
+        }
+        let h = hour_of(t, self.hours.len());
+        while self.meter.hour < h {
+            self.close_alb_hour();
+        }
+        self.meter.add(&self.cfg.network.albs, served);
+    }
+
+    fn close_alb_hour(&mut self) {
+        let h = self.meter.hour;
+        let start = h as u64 * HOUR;
+        let span = self.end.min(start + HOUR).saturating_sub(start);
+        let m = self
+            .meter
+            .close(&self.cfg.network.albs, span, self.cfg.network.lcu_hour);
+        if let Some(cols) = self.hours.get_mut(h) {
+            cols[ALB] += m;
+        }
+    }
+
+    /// Each load balancer: an ALB-hour for every hour or partial hour of the
+    /// run, and the LCU-hours its traffic used. Returns the total and the
+    /// amount per service.
+    pub(super) fn bill_albs(&mut self, c: &Cluster) -> (Money, BTreeMap<String, f64>) {
+        let mut by_service = BTreeMap::new();
+        if self.cfg.network.albs.is_empty() {
+            return (Money(0), by_service);
+        }
+        while self.meter.hour < self.hours.len() {
+            self.close_alb_hour();
+        }
+        let hours = self.hours.len();
+        let rate = self.cfg.network.alb_hour;
+        let mut total = Money(0);
+        for i in 0..self.cfg.network.albs.len() {
+            let name = c.services[self.cfg.network.albs[i].service as usize]
+                .name
+                .clone();
+            let fixed = rate.for_ms(HOUR);
+            for h in 0..hours {
+                self.hours[h][ALB] += fixed;
+            }
+            let hourly = Money(fixed.0 * hours as i128);
+            let (lcu_hours, lcu) = (self.meter.lcu_hours[i], self.meter.lcu_cost[i]);
+            let id = format!("alb-{name}");
+            let end = format_secs(self.end);
+            let lcu_rate = format!("{:.10}", self.cfg.network.lcu_hour.usd_per_hour());
+            let detail = format!("{lcu_hours:.6} LCU-hours");
+            self.row([
+                &id,
+                "load_balancer",
+                "on_demand",
+                "0.000",
+                &end,
+                &format_secs(hours as u64 * HOUR),
+                &format!("{:.10}", rate.usd_per_hour()),
+                &hourly.to_string(),
+                &name,
+                "Application Load Balancer, per hour or partial hour",
+                "true",
+            ]);
+            self.row([
+                &id,
+                "load_balancer_lcu",
+                "on_demand",
+                "0.000",
+                &end,
+                &end,
+                &lcu_rate,
+                &lcu.to_string(),
+                &name,
+                &detail,
+                "true",
+            ]);
+            total += hourly + lcu;
+            by_service.insert(name, (hourly + lcu).usd());
+        }
+        (total, by_service)
+    }
+}
