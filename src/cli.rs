@@ -438,7 +438,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
         } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
             report::rates_for(&sc, &price_book(&prices)?)?;
-            for n in scenario::quota_notes(&sc) {
+            for n in scenario::notes(&sc) {
                 eprintln!("note: {n}");
             }
             let c = &sc.cluster;
@@ -473,7 +473,7 @@ fn prepare(
     force: bool,
 ) -> Result<(scenario::Scenario, PriceBook, u64)> {
     let sc = scenario::load(path).map_err(Error::from)?;
-    for n in scenario::quota_notes(&sc) {
+    for n in scenario::notes(&sc) {
         eprintln!("note: {n}");
     }
     scenario::estimate::check(&sc, force)?;

@@ -45,6 +45,40 @@ impl std::error::Error for InputError {}
 /// traces, price lists): a year of per-minute CloudWatch points is ~20 MB.
 pub const MAX_INPUT_BYTES: u64 = 256 << 20;
 
+/// The rows of a user's CSV as Excel or a script writes it: a UTF-8 BOM,
+/// quoted cells (commas inside), CRLF line ends, blank lines and `#`
+/// comment lines are all fine; cells are trimmed. Each row comes with its
+/// line number, for errors that say where without repeating the cell.
+pub fn csv_rows(
+    file: &Path,
+    text: &str,
+) -> std::result::Result<Vec<(u64, Vec<String>)>, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for r in rd.records() {
+        let r = r.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            InputError::new(
+                file,
+                format!("line {line}"),
+                "is not valid CSV (a quote left open?)",
+            )
+        })?;
+        if r.iter().all(str::is_empty) {
+            continue;
+        }
+        let line = r.position().map_or(0, |p| p.line());
+        rows.push((line, r.iter().map(str::to_string).collect()));
+    }
+    Ok(rows)
+}
+
 /// Reads a text input file; the error is a phrase for an `InputError`
 /// ("No such file or directory", "not UTF-8 text (byte 7)"). Only regular
 /// files are read, up to `MAX_INPUT_BYTES`: `/dev/zero` would fill memory

@@ -588,3 +588,45 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         .find(|p| p.is_file())
         .ok_or(())
 }
+
+/// A trace as Excel saves it (BOM, CRLF, quoted cells) is read like any
+/// other, and one that ends before the run says once what is held.
+#[test]
+fn excel_trace_and_a_note_when_it_ends_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("\u{feff}\"timestamp\",\"value\"\r\n");
+    for m in 0..10 {
+        csv += &format!("\"2026-01-01T00:{m:02}:00Z\",\"{}\"\r\n", 100 + m);
+    }
+    std::fs::write(dir.path().join("req.csv"), csv).unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        GOOD.replace(
+            "desired_count = 2",
+            "desired_count = 2\ndemand = { kind = \"trace\", file = \"req.csv\" }\ncapacity_per_task = 100",
+        ),
+    )
+    .unwrap();
+    let out = ecsim(dir.path(), &["run", "s.toml", "--out", "r"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("note:").count(), 1, "{err}");
+    assert!(
+        err.contains(
+            "the trace req.csv ends at 9m of the run's 1h; its last value, 109 requests/s, is held"
+        ),
+        "{err}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    let demand = s["services"]["web"]["load"]["demand_requests"]
+        .as_f64()
+        .unwrap();
+    // Minutes 0-8 from the trace, then 109 held for the other 51.
+    let want: f64 = (0..9).map(|m| f64::from(100 + m) * 60.0).sum::<f64>() + 51.0 * 109.0 * 60.0;
+    assert!((demand - want).abs() < 1e-6, "{demand} vs {want}");
+}

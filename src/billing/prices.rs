@@ -107,13 +107,9 @@ impl PriceBook {
 
     fn merge(&mut self, file: &Path, text: &str) -> Result<(), InputError> {
         let mut header_seen = false;
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let at = format!("line {}", n + 1);
-            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        for (n, cells) in crate::error::csv_rows(file, text)? {
+            let at = format!("line {n}");
+            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
             if !header_seen && cells.first() == Some(&"region") {
                 header_seen = true;
                 continue;

@@ -90,6 +90,19 @@ pub fn format_secs(ms: SimTime) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
+/// A time as a scenario writes it, e.g. `2d3h5m` or `90s` (whole seconds).
+pub fn format_duration(ms: SimTime) -> String {
+    let s = ms / SECOND;
+    let (d, h, m, s) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    for (v, unit) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
+        if v > 0 {
+            out += &format!("{v}{unit}");
+        }
+    }
+    if out.is_empty() { "0s".into() } else { out }
+}
+
 /// Seconds as a float, for summaries only (never fed back into time).
 pub fn secs_f64(ms: SimTime) -> f64 {
     ms as f64 / 1000.0

@@ -356,6 +356,15 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     }
     let mut pricing = capacity::pricing(ctx, spec.pricing.as_ref(), &types)?;
     pricing.network = super::network::build(ctx, &spec, &cluster)?;
+    let spec_traces: Vec<(usize, String)> = spec
+        .services
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let d = s.demand.as_ref().filter(|d| d.kind == "trace")?;
+            Some((i, d.file.clone().unwrap_or_default()))
+        })
+        .collect();
     Ok(Scenario {
         region,
         pricing,
@@ -372,6 +381,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             .zip(&spec.instance_groups)
             .map(|(&(_, max), g)| u64::from(max).max(g.count.max(0) as u64))
             .sum(),
+        notes: super::workload::trace_notes(&spec_traces, &cluster, duration),
         cluster,
         desired_changes,
     })

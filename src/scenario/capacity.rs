@@ -281,27 +281,25 @@ fn spot_series_known(
     known: &dyn Fn(&str) -> bool,
 ) -> Result<SpotSeries, InputError> {
     let mut out: BTreeMap<String, Vec<(SimTime, i128)>> = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || (n == 0 && line.starts_with("time")) {
+    for (k, (n, cells)) in crate::error::csv_rows(full, text)?.into_iter().enumerate() {
+        if k == 0 && cells[0].starts_with("time") {
             continue;
         }
-        let at = |m: String| InputError::new(full, format!("line {}", n + 1), m);
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let at = |m: String| InputError::new(full, format!("line {n}"), m);
         if cells.len() != 3 {
             return Err(at("expected time,instance_type,usd_per_hour".into()));
         }
         // Cells are not repeated in errors (see read_text).
-        let t = super::ctx::file_time_cell(cells[0]).map_err(|e| at(format!("column 1: {e}")))?;
-        if !known(cells[1]) {
+        let t = super::ctx::file_time_cell(&cells[0]).map_err(|e| at(format!("column 1: {e}")))?;
+        if !known(&cells[1]) {
             return Err(at(
                 "column 2 is not an instance type ecsim knows (see `ecsim catalog`, or declare it with [[instance_types]])"
                     .into(),
             ));
         }
-        let price = crate::billing::money::parse_pico(cells[2])
+        let price = crate::billing::money::parse_pico(&cells[2])
             .map_err(|e| at(format!("column 3: {e}")))?;
-        let series = out.entry(cells[1].to_string()).or_default();
+        let series = out.entry(cells[1].clone()).or_default();
         if series.last().is_some_and(|l| l.0 >= t) {
             return Err(at(format!(
                 "times of {} must increase; this row's time is not after the row before",

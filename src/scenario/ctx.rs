@@ -166,21 +166,20 @@ pub(super) fn unique<'a>(
 /// `file`, the line and the scenario field (`path`) that read it.
 pub fn durations_text(file: &Path, path: &str, text: &str) -> Result<Vec<SimTime>, InputError> {
     let mut values = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let cell = line.split(',').next().unwrap_or("").trim();
-        let header = n == 0
+    for (k, (n, cells)) in crate::error::csv_rows(file, text)?.into_iter().enumerate() {
+        let cell = cells[0].as_str();
+        let header = k == 0
             && cell.starts_with(|c: char| c.is_ascii_alphabetic())
             && parse_duration(cell).is_err();
-        if cell.is_empty() || cell.starts_with('#') || header {
+        if cell.is_empty() || header {
             continue;
         }
         // The file may be anything the scenario names (a typo can point at
         // a secret): say where and what was expected, never what is there.
         let v = file_time_cell(cell).map_err(|e| {
-            let column = line.len() - line.trim_start().len() + 1;
             InputError::new(
                 file,
-                format!("line {}, column {column}", n + 1),
+                format!("line {n}, column 1"),
                 format!("{e} (read for {path})"),
             )
         })?;

@@ -47,6 +47,9 @@ pub struct Scenario {
     pub ec2_prices: std::collections::BTreeMap<String, i128>,
     /// The most instances the groups may hold at once (count or max_size).
     pub most_instances: u64,
+    /// Things the user should know that are not errors (a trace shorter
+    /// than the run), said once on stderr.
+    pub notes: Vec<String>,
     pub pricing: crate::billing::PricingConfig,
     /// Time a Fargate task spends in PROVISIONING before its image pull.
     pub fargate_provisioning: crate::engine::Dist,
@@ -80,9 +83,10 @@ pub fn check_results_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// What a scenario does that real ECS would not allow, as notes for stderr.
-pub fn quota_notes(sc: &Scenario) -> Vec<String> {
-    let mut notes = Vec::new();
+/// What a scenario does that real ECS would not allow, and what it assumes
+/// that the user may not expect, as notes for stderr.
+pub fn notes(sc: &Scenario) -> Vec<String> {
+    let mut notes = sc.notes.clone();
     if sc.most_instances > ECS_INSTANCE_QUOTA as u64 {
         notes.push(format!(
             "{}: the instance groups hold up to {} instances; ECS allows {ECS_INSTANCE_QUOTA} container instances per cluster (a default quota, \"Handle Amazon ECS service quotas and API throttling limits\"), so a real cluster would need a quota increase or several clusters",

@@ -71,26 +71,21 @@ pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>,
             raw.reverse();
         }
     } else {
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-            if n == 0
+        for (k, (n, cells)) in crate::error::csv_rows(file, text)?.into_iter().enumerate() {
+            if k == 0
                 && cells
                     .first()
                     .is_some_and(|c| c.eq_ignore_ascii_case("timestamp"))
             {
                 continue;
             }
-            let at = format!("line {}", n + 1);
+            let at = format!("line {n}");
             if cells.len() != 2 {
                 return Err(err(at, "expected two columns: timestamp,value".into()));
             }
             // Cells are not repeated in errors: a mistyped path may name
             // a file whose content should not reach a terminal or a log.
-            let ms = parse_timestamp(cells[0]).map_err(|m| err(format!("{at}, column 1"), m))?;
+            let ms = parse_timestamp(&cells[0]).map_err(|m| err(format!("{at}, column 1"), m))?;
             let v: f64 = cells[1].parse().map_err(|_| {
                 err(
                     format!("{at}, column 2"),

@@ -3,6 +3,7 @@
 use super::ctx::{Ctx, R};
 use super::spec::*;
 use crate::engine::time::{DAY, SimTime, parse_duration, parse_time_of_day};
+use crate::model::Cluster;
 use crate::scaling::demand::{MAX_RPS, Shape, Spike};
 use crate::scaling::policy::{Adjustment, Comparison, DEFAULT_COOLDOWN, Step};
 use crate::scaling::{
@@ -404,4 +405,32 @@ pub(super) fn autoscaling(
             None => 60_000,
         },
     })
+}
+
+/// A demand trace that ends before the run holds its last value from then
+/// on (as `steps` do); said once, since a planner may not expect it.
+pub(super) fn trace_notes(
+    traces: &[(usize, String)],
+    cluster: &Cluster,
+    end: SimTime,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (i, file) in traces {
+        let Some(w) = &cluster.services[*i].workload else {
+            continue;
+        };
+        let crate::scaling::demand::Shape::Points { points, .. } = &w.demand.shape else {
+            continue;
+        };
+        if let Some(&(last, value)) = points.last()
+            && last < end
+        {
+            notes.push(format!(
+                "services[{i}].demand: the trace {file} ends at {} of the run's {}; its last value, {value} requests/s, is held from then on",
+                crate::engine::time::format_duration(last),
+                crate::engine::time::format_duration(end),
+            ));
+        }
+    }
+    notes
 }
