@@ -83,6 +83,18 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Impo
     let sub = stem.clone();
     let mut fleet = fleet::fleet(&ex, cluster, &mut notes)?;
     let svcs = services::services(&ex, &fleet, cluster, &sub, &mut notes)?;
+    let standalone = ex
+        .tasks
+        .iter()
+        .filter(|t| {
+            t.group
+                .as_deref()
+                .is_some_and(|g| !g.starts_with("service:"))
+        })
+        .count();
+    if standalone > 0 {
+        notes.push(format!("{standalone} standalone tasks (RunTask, group family:…) are running: not simulated (a [[jobs]] entry with their arrival rate models them)"));
+    }
     if fleet.zones.is_empty() {
         let region = region(&ex).unwrap_or_else(|| "us-east-1".into());
         fleet.zones = vec![
@@ -91,6 +103,13 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Impo
             format!("{region}c"),
         ];
         notes.push(format!("no Availability Zone in the export (no container instance or Auto Scaling group): assumed {}", fleet.zones.join(", ")));
+    }
+    if let Some(r) = region(&ex)
+        && !crate::billing::PriceBook::shipped()
+            .regions()
+            .contains(&r.as_str())
+    {
+        notes.push(format!("region {r}: ecsim ships us-east-1 prices only; the scenario is priced at those until its `region` line is uncommented and run with --prices for {r}"));
     }
     let text = render(&ex, &name, dir, &fleet, &svcs, &notes);
     let base = out
@@ -175,13 +194,29 @@ fn render(
     // Time 0 is the first datapoint of the demand traces; without one, a day.
     let duration = if svcs.longest_trace > 0 {
         let mins = (svcs.longest_trace + 59_999) / 60_000;
-        format!("{}m", mins.clamp(60, 400 * 24 * 60))
+        match mins.clamp(60, 400 * 24 * 60) {
+            m if m % 1440 == 0 => format!("{}d", m / 1440),
+            m if m % 60 == 0 => format!("{}h", m / 60),
+            m => format!("{m}m"),
+        }
     } else {
         "1d".into()
     };
     s += &format!("\nname = {}\nduration = {}\n", q(name), q(&duration));
     if let Some(r) = region(ex) {
-        s += &format!("region = {}\n", q(&r));
+        // A region without shipped prices would stop `ecsim run`: the line
+        // is there to uncomment with that region's price files.
+        if crate::billing::PriceBook::shipped()
+            .regions()
+            .contains(&r.as_str())
+        {
+            s += &format!("region = {}\n", q(&r));
+        } else {
+            s += &format!(
+                "# region = {}  # the cluster's; ecsim ships us-east-1 prices, so costs below are at those:\n# uncomment and run with --prices (ecsim validate names the price files to fetch)\n",
+                q(&r)
+            );
+        }
     }
     s += "\n[cluster]\n";
     if let Some(c) = ex.clusters.first() {

@@ -264,6 +264,12 @@ pub fn services(
             );
         }
     }
+    // Only the definitions of services the scenario keeps.
+    let blocks = &out.blocks;
+    out.taskdefs.retain(|td| {
+        let key = format!("task_definition = {}\n", q(&td.name));
+        blocks.iter().any(|b| b.contains(&key))
+    });
     Ok(out)
 }
 

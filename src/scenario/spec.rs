@@ -37,7 +37,8 @@ pub struct ScenarioSpec {
     pub faults: Vec<FaultSpec>,
     #[serde(default)]
     pub deployments: Vec<DeploymentSpec>,
-    /// Service tasks RUNNING at time 0 on given instances (`initial.rs`).
+    /// Service tasks RUNNING at time 0 on given instances (`initial.rs`);
+    /// when any is listed, DAEMON services also start RUNNING on every instance.
     #[serde(default)]
     pub initial_tasks: Vec<InitialTaskSpec>,
 }

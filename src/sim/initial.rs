@@ -1,9 +1,10 @@
 //! The tasks an imported cluster runs now, RUNNING on their instances at
-//! time 0 before the service scheduler first looks.
+//! time 0 before the service scheduler first looks; with them, each DAEMON
+//! service's task on every instance.
 
 use super::Sim;
 use crate::engine::Dist;
-use crate::model::{Owner, TaskState};
+use crate::model::{Owner, SchedulingStrategy, TaskState};
 use crate::scenario::InitialTasks;
 
 impl Sim<'_> {
@@ -26,6 +27,21 @@ impl Sim<'_> {
                 )
             })
             .collect();
+        // The start-up ramp (from which min_running counts) must not end
+        // after the first of a service's tasks: it ends once all are placed.
+        let daemons: Vec<u32> = (0..self.cluster.services.len() as u32)
+            .filter(|&s| self.cluster.services[s as usize].scheduling == SchedulingStrategy::Daemon)
+            .collect();
+        let mut touched: Vec<u32> = list
+            .iter()
+            .map(|i| i.service)
+            .chain(daemons.iter().copied())
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for &s in &touched {
+            self.cluster.services[s as usize].ramp_done = Some(0);
+        }
         for it in list {
             let (taskdef, group) = {
                 let s = &self.cluster.services[it.service as usize];
@@ -61,9 +77,21 @@ impl Sim<'_> {
                 }
             }
         }
+        // A DAEMON task runs on every instance of a running cluster.
+        for &s in &daemons {
+            self.reconcile(s);
+        }
         for (t, (s, a)) in self.cluster.taskdefs.iter_mut().zip(saved) {
             t.startup = s;
             t.activation = a;
+        }
+        for &s in &touched {
+            let svc = &mut self.cluster.services[s as usize];
+            if svc.stats.starting == svc.stats.provisioning {
+                svc.stats.running.start_min_tracking();
+            } else {
+                svc.ramp_done = None;
+            }
         }
     }
 }
