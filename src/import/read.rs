@@ -106,7 +106,34 @@ pub fn read_dir(dir: &Path, notes: &mut Vec<String>) -> Result<Export, InputErro
             Some(k) => ex.files.push((p, k)),
         }
     }
+    dedup(&mut ex);
     Ok(ex)
+}
+
+/// The same object saved twice (overlapping exports, a describe of one and
+/// of all) counts once: the first file in name order wins.
+fn dedup(ex: &mut Export) {
+    fn keep<T, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
+        let mut seen = std::collections::BTreeSet::new();
+        v.retain(|x| seen.insert(key(x)));
+    }
+    keep(&mut ex.clusters, |c| c.cluster_name.clone());
+    keep(&mut ex.instances, |c| c.container_instance_arn.clone());
+    keep(&mut ex.services, |s| s.2.service_name.clone());
+    keep(&mut ex.taskdefs, |t| t.arn.clone());
+    keep(&mut ex.providers, |p| p.1.name.clone());
+    keep(&mut ex.tasks, |t| t.task_arn.clone());
+    keep(&mut ex.asgs, |a| a.auto_scaling_group_name.clone());
+    keep(&mut ex.targets, |t| {
+        (t.service_namespace.clone(), t.resource_id.clone())
+    });
+    keep(&mut ex.policies, |p| {
+        (p.resource_id.clone(), p.policy_name.clone())
+    });
+    keep(&mut ex.scheduled, |a| {
+        (a.resource_id.clone(), a.scheduled_action_name.clone())
+    });
+    keep(&mut ex.alarms, |a| a.alarm_name.clone());
 }
 
 fn classify(
@@ -256,6 +283,9 @@ fn classify(
     {
         // The list half of list-then-describe: the describe outputs carry it all.
         "aws ecs list-*"
+    } else if has("TargetGroups") || has("AutoScalingInstances") {
+        // What the export script read to find target groups and Auto Scaling groups.
+        "aws elbv2 describe-target-groups / autoscaling describe-auto-scaling-instances"
     } else {
         return Ok(());
     };
