@@ -29,6 +29,9 @@ pub struct Provider {
     pub termination_protection: bool,
 }
 
+/// Instances outside Auto Scaling groups group by (type, zone, custom attributes).
+type LooseKey = (String, String, BTreeMap<String, String>);
+
 /// Where a container instance (by ARN) sits in the scenario: (group, index).
 pub type Slots = BTreeMap<String, (String, u32)>;
 
@@ -225,8 +228,7 @@ pub fn fleet(
         f.groups.push(group);
     }
     // Instances outside any Auto Scaling group, by type, zone and attributes.
-    let mut loose: BTreeMap<(String, String, BTreeMap<String, String>), Vec<&ContainerInstance>> =
-        BTreeMap::new();
+    let mut loose: BTreeMap<LooseKey, Vec<&ContainerInstance>> = BTreeMap::new();
     for ci in live.iter().copied() {
         if ci
             .ec2_instance_id

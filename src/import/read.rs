@@ -315,8 +315,16 @@ fn parse<T: DeserializeOwned>(
             format!("{at}{path}"),
             format!(
                 "{} (in {what} output)",
-                crate::scenario::json_message(e.inner())
+                json_terms(&crate::scenario::json_message(e.inner()))
             ),
         )
     })
+}
+
+/// serde's Rust type names in JSON terms.
+fn json_terms(msg: &str) -> String {
+    msg.replace("expected i64", "expected an integer")
+        .replace("expected u64", "expected an integer")
+        .replace("expected f64", "expected a number")
+        .replace("expected a boolean", "expected true or false")
 }
