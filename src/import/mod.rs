@@ -130,6 +130,8 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Impo
     for (f, body) in &svcs.traces {
         write(f, body)?;
     }
+    std::fs::create_dir_all(base)
+        .map_err(|e| Error::io(format!("creating {}", base.display()), e))?;
     std::fs::write(&out, &text).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
     // What was written must load: a mapping gap is a bug to report, not a
     // scenario that fails later.

@@ -222,3 +222,24 @@ fn schedule(s: &str) -> Option<(String, Option<String>, Option<String>)> {
         .then(|| format!("day-of-week {} is not modelled: it runs every day", f[4]));
     Some((format!("{h:02}:{m:02}"), None, note))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::schedule;
+
+    #[test]
+    fn schedules() {
+        assert_eq!(schedule("cron(30 8 * * ? *)").unwrap().0, "08:30");
+        let (at, _, note) = schedule("cron(0 20 ? * MON-FRI *)").unwrap();
+        assert_eq!(at, "20:00");
+        assert!(note.unwrap().contains("MON-FRI"));
+        assert_eq!(
+            schedule("rate(15 minutes)"),
+            Some(("15m".into(), Some("15m".into()), None))
+        );
+        assert_eq!(schedule("rate(1 day)").unwrap().1.as_deref(), Some("1d"));
+        assert!(schedule("at(2024-11-29T06:00:00)").is_none());
+        assert!(schedule("cron(0 8 1 * ? *)").is_none());
+        assert!(schedule("cron(0/5 * * * ? *)").is_none());
+    }
+}
