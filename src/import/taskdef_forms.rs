@@ -32,10 +32,16 @@ pub struct Normalised {
 impl Normalised {
     /// A field path of the normalised value as the file spells it.
     pub fn file_path(&self, path: &str) -> String {
-        let path = if self.form == Form::CloudFormation {
-            pascal_path(path)
-        } else {
-            path.to_string()
+        let path = match self.form {
+            Form::CloudFormation => pascal_path(path),
+            // The file is the containerDefinitions array itself.
+            Form::TerraformContainers => path
+                .strip_prefix("containerDefinitions")
+                .unwrap_or(path)
+                .trim_start_matches('.')
+                .to_string(),
+            Form::TerraformResource => terraform_path(path),
+            _ => path.to_string(),
         };
         match (self.prefix.is_empty(), path.is_empty()) {
             (true, _) => path,
@@ -374,6 +380,32 @@ fn camel_keys(v: Value) -> Value {
     }
 }
 
+/// A field of the normalised value as the Terraform resource names it.
+fn terraform_path(p: &str) -> String {
+    for (aws, tf) in [
+        ("containerDefinitions", "container_definitions"),
+        ("networkMode", "network_mode"),
+        (
+            "runtimePlatform.cpuArchitecture",
+            "runtime_platform.cpu_architecture",
+        ),
+        (
+            "runtimePlatform.operatingSystemFamily",
+            "runtime_platform.operating_system_family",
+        ),
+        (
+            "ephemeralStorage.sizeInGiB",
+            "ephemeral_storage.size_in_gib",
+        ),
+        ("placementConstraints", "placement_constraints"),
+    ] {
+        if let Some(rest) = p.strip_prefix(aws) {
+            return format!("{tf}{rest}");
+        }
+    }
+    p.to_string()
+}
+
 /// `containerDefinitions[0].cpu` as a template spells it.
 fn pascal_path(p: &str) -> String {
     p.split('.')
@@ -468,5 +500,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.form, Form::TerraformContainers);
+        assert_eq!(t.file_path("containerDefinitions[0].memory"), "[0].memory");
     }
 }
