@@ -453,3 +453,24 @@ fn shipped_example_is_what_import_writes() {
     let o = ecsim_in(&repo(), &["validate", "scenarios/import-example/shop.toml"]);
     assert!(o.status.success(), "{:?}", text(&o));
 }
+
+#[test]
+fn reference_examples_import_and_say_what_they_lack() {
+    // The outputs printed in the AWS CLI's own examples, unchanged (old
+    // shapes: no container instance attributes, no capacity providers on
+    // the cluster): nothing is runnable on EC2, and each gap is said.
+    let tmp = tempfile::tempdir().unwrap();
+    let (toml, stderr) = import(&repo().join("tests/fixtures/import/reference"), tmp.path());
+    for gap in [
+        "container instance i-f3c1de3a: no ecs.instance-type",
+        "capacity provider MyCapacityProvider: not attached to the cluster",
+        "Auto Scaling group my-auto-scaling-group",
+        "service my-http-service: runs on EC2, and no instance group could be imported",
+        "1 running tasks of service:fargate-service",
+    ] {
+        assert!(stderr.contains(gap), "stderr lacks {gap}:\n{stderr}");
+        assert!(toml.contains(gap), "scenario lacks {gap}");
+    }
+    let o = ecsim_in(tmp.path(), &["validate", "prod.toml"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+}

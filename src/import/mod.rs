@@ -92,6 +92,24 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Impo
                 .is_some_and(|g| !g.starts_with("service:"))
         })
         .count();
+    let known: std::collections::BTreeSet<String> = ex
+        .services
+        .iter()
+        .map(|s| format!("service:{}", s.2.service_name))
+        .collect();
+    let mut others: std::collections::BTreeMap<&str, usize> = Default::default();
+    for t in &ex.tasks {
+        if let Some(g) = t
+            .group
+            .as_deref()
+            .filter(|g| g.starts_with("service:") && !known.contains(*g))
+        {
+            *others.entry(g).or_default() += 1;
+        }
+    }
+    for (g, n) in others {
+        notes.push(format!("{n} running tasks of {g}, a service in no describe-services output of the folder: not simulated"));
+    }
     if standalone > 0 {
         notes.push(format!("{standalone} standalone tasks (RunTask, group family:…) are running: not simulated (a [[jobs]] entry with their arrival rate models them)"));
     }

@@ -142,6 +142,19 @@ pub fn services(
         }
         let daemon = s.scheduling_strategy.as_deref() == Some("DAEMON");
         let desired = s.desired_count.unwrap_or(0).max(0);
+        let on_ec2 = match s.launch_type.as_deref() {
+            Some(lt) => lt == "EC2",
+            None => {
+                strategy.is_empty()
+                    || strategy
+                        .iter()
+                        .any(|p| !p.capacity_provider.starts_with("FARGATE"))
+            }
+        };
+        if on_ec2 && fleet.groups.is_empty() {
+            notes.push(format!("service {name}: runs on EC2, and no instance group could be imported (see above); left out"));
+            continue;
+        }
         let mut b = String::new();
         b += &format!(
             "[[services]]\nname = {}\ntask_definition = {}\n",
