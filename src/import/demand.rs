@@ -112,7 +112,70 @@ pub fn series(
             },
         );
     }
+    align(&mut out);
     out
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Every trace starts at one instant, time 0 of the simulation: the first
+/// UTC midnight of the data when a day of it follows (ecsim reads "08:00"
+/// in a schedule as 8 hours after time 0), else the first datapoint. A
+/// series that starts later repeats its first value back to it.
+fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) {
+    let series = || all.values().flat_map(|m| m.values());
+    let Some(first) = series().map(|s| s.t0_ms).min() else {
+        return;
+    };
+    let last = series()
+        .map(|s| s.t0_ms + s.values.len() as i64 * s.step_ms)
+        .max()
+        .unwrap_or(first);
+    let midnight = (first + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS;
+    let start = if last - midnight >= DAY_MS {
+        midnight
+    } else {
+        first
+    };
+    for s in all.values_mut().flat_map(|m| m.values_mut()) {
+        if s.t0_ms < start {
+            let drop = ((start - s.t0_ms + s.step_ms - 1) / s.step_ms) as usize;
+            s.values.drain(..drop.min(s.values.len()));
+            s.t0_ms += drop as i64 * s.step_ms;
+        }
+        if s.t0_ms > start {
+            let pad = ((s.t0_ms - start) / s.step_ms) as usize;
+            let v = s.values.first().copied().unwrap_or(0.0);
+            s.values.splice(0..0, std::iter::repeat_n(v, pad));
+            s.t0_ms -= pad as i64 * s.step_ms;
+            s.filled += pad;
+        }
+    }
+    all.retain(|_, m| {
+        m.retain(|_, s| !s.values.is_empty());
+        !m.is_empty()
+    });
+}
+
+/// Epoch milliseconds as ISO 8601 UTC, for the scenario's comments.
+pub fn iso(ms: i64) -> String {
+    let (days, rem) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS) / 1000);
+    // Civil from days (proleptic Gregorian), after H. Hinnant.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 #[derive(Debug)]
@@ -124,6 +187,8 @@ pub struct Demand {
     pub spec: String,
     pub trace: Option<(String, String)>,
     pub span_ms: i64,
+    /// The trace's time 0, epoch ms.
+    pub start_ms: Option<i64>,
 }
 
 fn csv(s: &Series, f: impl Fn(usize, f64) -> f64) -> String {
@@ -211,6 +276,7 @@ pub fn infer(
             spec: format!("{{ kind = \"trace\", file = {} }}", q(&file)),
             trace: Some((file, text)),
             span_ms: rc.values.len() as i64 * rc.step_ms,
+            start_ms: Some(rc.t0_ms),
         });
     }
     if let Some(cpu) = get("CPUUtilization") {
@@ -227,6 +293,7 @@ pub fn infer(
             spec: format!("{{ kind = \"trace\", file = {} }}", q(&file)),
             trace: Some((file, text)),
             span_ms: cpu.values.len() as i64 * cpu.step_ms,
+            start_ms: Some(cpu.t0_ms),
         });
     }
     // Metric-driven scaling without metrics: a steady load that holds the
@@ -263,5 +330,37 @@ pub fn infer(
         spec: format!("{{ kind = \"constant\", value = {} }}", num(value)),
         trace: None,
         span_ms: 0,
+        start_ms: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_and_alignment() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(1_793_525_400_000), "2026-11-01T09:30:00Z");
+        let day = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+        let mut all: BTreeMap<String, BTreeMap<&'static str, Series>> = BTreeMap::new();
+        let s = |t0, n| Series {
+            t0_ms: t0,
+            step_ms: 60_000,
+            values: vec![1.0; n],
+            filled: 0,
+        };
+        all.entry("a".into())
+            .or_default()
+            .insert("CPUUtilization", s(day - 3_600_000, 60 * 30));
+        all.entry("b".into())
+            .or_default()
+            .insert("CPUUtilization", s(day + 120_000, 60 * 25));
+        align(&mut all);
+        let a = &all["a"]["CPUUtilization"];
+        let b = &all["b"]["CPUUtilization"];
+        assert_eq!((a.t0_ms, b.t0_ms), (day, day));
+        assert_eq!(a.values.len(), 60 * 29);
+        assert_eq!((b.values.len(), b.filled), (60 * 25 + 2, 2));
+    }
 }

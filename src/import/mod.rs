@@ -222,6 +222,12 @@ fn render(
     } else {
         "1d".into()
     };
+    if let Some(t) = svcs.start_ms {
+        s += &format!(
+            "#\n# Time 0 is {} (the demand traces start there; \"HH:MM\" schedules count from it).\n",
+            demand::iso(t)
+        );
+    }
     s += &format!("\nname = {}\nduration = {}\n", q(name), q(&duration));
     if let Some(r) = region(ex) {
         // A region without shipped prices would stop `ecsim run`: the line

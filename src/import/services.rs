@@ -33,6 +33,8 @@ pub struct Services {
     pub policies: usize,
     /// The longest demand trace, ms.
     pub longest_trace: i64,
+    /// Time 0 of the traces (all start there), epoch ms.
+    pub start_ms: Option<i64>,
 }
 
 fn find_taskdef<'a>(ex: &'a Export, r: &str) -> Option<&'a TaskDefFile> {
@@ -255,6 +257,7 @@ pub fn services(
                 out.traces.push(t.clone());
             }
             out.longest_trace = out.longest_trace.max(d.span_ms);
+            out.start_ms = out.start_ms.or(d.start_ms);
         }
         if let Some(sc) = sc {
             if sc.metric_driven && d.is_none() {
