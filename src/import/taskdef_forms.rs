@@ -63,8 +63,11 @@ pub fn normalise(text: &str, want: Option<&str>) -> Result<Normalised, Err> {
         serde_json::from_str(text)
             .map_err(|e| (String::new(), crate::scenario::json_message(&e)))?
     } else {
-        let y: serde_yaml::Value = serde_yaml::from_str(text)
-            .map_err(|e| (String::new(), format!("{WHAT}; as YAML: {e}")))?;
+        let y: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+            // One line, as every error is.
+            let e = e.to_string().replace('\n', " ");
+            (String::new(), format!("{WHAT}; as YAML: {e}"))
+        })?;
         yaml_to_json(y)
     };
     from_value(doc, want)
