@@ -474,3 +474,33 @@ fn reference_examples_import_and_say_what_they_lack() {
     let o = ecsim_in(tmp.path(), &["validate", "prod.toml"]);
     assert!(o.status.success(), "{:?}", text(&o));
 }
+
+#[test]
+fn name_flag_and_out_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ecsim_in(
+        tmp.path(),
+        &[
+            "import",
+            fixture().to_str().unwrap(),
+            "--out",
+            "what-if/zone.toml",
+            "--name",
+            "zone failure?",
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let toml = std::fs::read_to_string(tmp.path().join("what-if/zone.toml")).unwrap();
+    assert!(toml.contains("\nname = \"zone-failure-\"\n"), "{toml}");
+    assert!(
+        tmp.path()
+            .join("what-if/zone/taskdefs/web-7.json")
+            .is_file()
+    );
+    assert!(tmp.path().join("what-if/zone/traces/web.csv").is_file());
+    // Quiet prints nothing on stdout; what is not mapped still goes to stderr.
+    let (out, err) = text(&o);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("not mapped: service legacy"), "{err}");
+}

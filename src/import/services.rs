@@ -355,6 +355,9 @@ fn service_notes(s: &EcsService, notes: &mut Vec<String>) {
             "service {name}: EBS volume configurations are not modelled"
         ));
     }
+    if s.deployments.len() > 1 {
+        notes.push(format!("service {name}: a deployment is under way ({} deployments); modelled at its primary revision, all running tasks of it", s.deployments.len()));
+    }
     match s.deployment_controller.as_ref().map(|c| c.kind.as_str()) {
         Some("CODE_DEPLOY") => notes.push(format!("service {name}: deployments by CodeDeploy (blue/green) are modelled as rolling updates; a [[deployments]] entry with strategy = \"blue_green\" models one")),
         Some("EXTERNAL") => notes.push(format!("service {name}: the EXTERNAL deployment controller is not modelled; rolling updates apply")),
