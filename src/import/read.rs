@@ -96,6 +96,7 @@ pub fn read_dir(dir: &Path, notes: &mut Vec<String>) -> Result<Export, InputErro
             } else {
                 format!("(document {}) ", n + 1)
             };
+            failures(&p, &doc, notes);
             classify(&mut ex, &p, &at, doc, &mut kinds)?;
         }
         match kinds.first() {
@@ -134,6 +135,23 @@ fn dedup(ex: &mut Export) {
         (a.resource_id.clone(), a.scheduled_action_name.clone())
     });
     keep(&mut ex.alarms, |a| a.alarm_name.clone());
+}
+
+/// ECS lists what it could not describe under `failures`: said, as the
+/// scenario lacks it.
+fn failures(file: &Path, doc: &Value, notes: &mut Vec<String>) {
+    let Some(list) = doc.get("failures").and_then(Value::as_array) else {
+        return;
+    };
+    for f in list {
+        let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
+        notes.push(format!(
+            "{}: AWS could not describe {} ({}); it is not in the scenario",
+            file.display(),
+            s("arn"),
+            s("reason")
+        ));
+    }
 }
 
 fn classify(
