@@ -25,7 +25,6 @@ Examples:
   ecsim run scenarios/web-ec2.toml --prices my-prices.csv
   ecsim run eu.toml --prices ec2-eu-west-1.csv --prices ecs-eu-west-1.csv   # AWS offer files of the region
   ecsim report results/quickstart --png               # report.html + report/*.png
-  ecsim import export-prod --out prod.toml            # a scenario from scripts/export-cluster.sh prod
 
 Exit codes: 0 success, 2 invalid input, 3 partial results (--max-wall reached),
 130 interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP), 1 any other error.";
