@@ -155,6 +155,25 @@ pub enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Write a scenario from a running cluster's AWS CLI outputs (a folder
+    /// written by scripts/export-cluster.sh): instance groups, capacity
+    /// providers, services, scaling policies, the tasks running now and
+    /// demand from CloudWatch. What cannot be mapped is said on stderr.
+    #[command(after_help = IMPORT_HELP)]
+    Import {
+        /// Folder of JSON files as the AWS CLI printed them (any file names).
+        dir: PathBuf,
+        /// Scenario to write; its task definitions and traces go to a folder
+        /// of the same name beside it [default: <cluster name>.toml].
+        #[arg(long, value_name = "SCENARIO.toml")]
+        out: Option<PathBuf>,
+        /// Scenario name [default: the cluster's name].
+        #[arg(long)]
+        name: Option<String>,
+        /// Print nothing on success but what could not be mapped.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check a scenario without running it.
     Validate {
         /// Scenario file (TOML).
@@ -164,6 +183,15 @@ pub enum Command {
         prices: Vec<PathBuf>,
     },
 }
+
+const IMPORT_HELP: &str = "\
+Examples:
+  scripts/export-cluster.sh my-cluster --region eu-west-1 --days 7   # writes export-my-cluster/
+  ecsim import export-my-cluster --out my-cluster.toml
+  ecsim run my-cluster.toml
+
+Exit codes: 0 success, 2 invalid or incomplete export (the message names the
+file and field), 1 other errors.";
 
 /// Flags every many-run command takes.
 #[derive(Debug, clap::Args)]
@@ -430,6 +458,40 @@ fn dispatch(cmd: Command) -> Result<i32> {
                 .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
             // A closed pipe (`| head`) is not an error.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+            Ok(0)
+        }
+        Command::Import {
+            dir,
+            out,
+            name,
+            quiet,
+        } => {
+            let r = crate::import::import(&dir, out.as_deref(), name.as_deref())?;
+            for n in &r.notes {
+                eprintln!("not mapped: {n}");
+            }
+            if !quiet {
+                say!(
+                    "imported {} from {} AWS CLI outputs: {} instance groups ({} instances), {} capacity providers, {} task definitions, {} services (desired {} tasks), {} scaling policies and scheduled actions, {} tasks placed where they run now, {} demand traces; {} things not mapped",
+                    r.name,
+                    r.files_read,
+                    r.instance_groups,
+                    r.instances,
+                    r.capacity_providers,
+                    r.task_definitions,
+                    r.services,
+                    r.desired_total,
+                    r.scaling_policies,
+                    r.initial_tasks,
+                    r.demand_traces,
+                    r.notes.len()
+                );
+                say!(
+                    "wrote {}; try: ecsim run {}",
+                    r.scenario.display(),
+                    r.scenario.display()
+                );
+            }
             Ok(0)
         }
         Command::Validate {

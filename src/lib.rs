@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod faults;
 pub mod fuzzing;
+pub mod import;
 pub mod model;
 pub mod placement;
 pub mod pricelist;

@@ -45,6 +45,12 @@ pub struct Summary {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tasks_refused_by_reason: BTreeMap<&'static str, u64>,
     pub instances: usize,
+    /// Present when the scenario lists `[[initial_tasks]]` (an imported
+    /// cluster): tasks asked to run at time 0, and those placed where asked.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub initial_tasks_requested: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_tasks_placed: Option<u64>,
     /// Present when the scenario injects faults: how many incidents, and
     /// the longest time to recover from one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -343,6 +349,8 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
             },
         ),
         instances: c.instances.len(),
+        initial_tasks_requested: o.initial_tasks_requested,
+        initial_tasks_placed: (o.initial_tasks_requested > 0).then_some(o.initial_tasks_placed),
         incidents: (!sc.faults.is_empty()).then_some(o.incidents.len()),
         deployments: (!sc.deployments.is_empty())
             .then(|| o.deployments.iter().map(|d| (d.id, d.status)).collect()),

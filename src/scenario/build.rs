@@ -372,6 +372,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,
         deployments: deployments::plans(ctx, &spec.deployments, &cluster)?,
+        initial_tasks: super::initial::initial_tasks(ctx, &spec.initial_tasks, &cluster)?,
         name: spec.name,
         file: ctx.file.to_path_buf(),
         duration,

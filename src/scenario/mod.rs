@@ -9,6 +9,7 @@ mod ctx;
 mod deployments;
 pub mod estimate;
 mod faults;
+mod initial;
 pub mod instance_types;
 mod instances;
 mod kinds;
@@ -26,6 +27,8 @@ use crate::error::InputError;
 use crate::model::{Cluster, TaskDef};
 pub use capacity::{SpotSeries, spot_series_text as parse_spot_prices};
 pub use ctx::durations_text as parse_durations;
+pub use ctx::json_message;
+pub use initial::InitialTasks;
 pub use instances::{ECS_INSTANCE_QUOTA, MAX_INSTANCES};
 use std::path::{Path, PathBuf};
 
@@ -55,6 +58,8 @@ pub struct Scenario {
     pub fargate_provisioning: crate::engine::Dist,
     pub faults: Vec<crate::faults::Fault>,
     pub deployments: Vec<crate::model::deployment::DeploymentPlan>,
+    /// Service tasks RUNNING at time 0 (`[[initial_tasks]]`).
+    pub initial_tasks: Vec<InitialTasks>,
 }
 
 /// The longest scenario, sweep or plan name: it names the results folder,

@@ -37,6 +37,23 @@ pub struct ScenarioSpec {
     pub faults: Vec<FaultSpec>,
     #[serde(default)]
     pub deployments: Vec<DeploymentSpec>,
+    /// Service tasks RUNNING at time 0 on given instances (`initial.rs`);
+    /// when any is listed, DAEMON services also start RUNNING on every instance.
+    #[serde(default)]
+    pub initial_tasks: Vec<InitialTaskSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialTaskSpec {
+    pub service: String,
+    pub instance_group: String,
+    /// The group's instance, from 0 (instances are spread over the group's
+    /// zones in order: instance n is in zone n modulo the zone count).
+    pub instance: i64,
+    /// Tasks of the service on it (default 1).
+    #[serde(default)]
+    pub count: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,14 +21,10 @@ pub(super) fn build_taskdefs(
         let p = format!("task_definitions[{i}]");
         let td = match &t.file {
             Some(f) => {
-                if t.cpu.is_some()
-                    || t.memory.is_some()
-                    || t.containers.is_some()
-                    || t.runtime_platform.is_some()
-                    || t.network_mode.is_some()
-                    || t.gpu.is_some()
-                {
-                    return Err(ctx.err(&p, "give either `file` or inline cpu/memory/containers/runtime_platform/network_mode/gpu, not both"));
+                // cpu/memory/network_mode/runtime_platform may accompany a
+                // Terraform container_definitions file: `from_json_text` decides.
+                if t.containers.is_some() || t.gpu.is_some() {
+                    return Err(ctx.err(&p, BOTH));
                 }
                 from_json(ctx, &format!("{p}.file"), f, t)?
             }
@@ -269,24 +265,56 @@ pub(super) fn from_json_text(
     t: &TaskDefSpec,
 ) -> R<TaskDef> {
     let by = format!("imported by {}", p);
-    if !text.trim_start().starts_with('{') {
-        return Err(InputError::new(
-            full,
-            "",
-            format!(
-                "expected a task definition: a JSON object like {{\"family\": \"web\", \"containerDefinitions\": [...]}} ({by})"
-            ),
+    let norm = crate::import::taskdef_forms::normalise(text, t.family.as_deref())
+        .map_err(|(path, m)| InputError::new(full, path, format!("{m} ({by})")))?;
+    let terraform = norm.form == crate::import::taskdef_forms::Form::TerraformContainers;
+    let inline = t.cpu.is_some()
+        || t.memory.is_some()
+        || t.runtime_platform.is_some()
+        || t.network_mode.is_some();
+    let tp = p.trim_end_matches(".file");
+    if inline && !terraform {
+        return Err(ctx.err(tp, BOTH));
+    }
+    if terraform && t.family.is_none() {
+        return Err(ctx.err(
+            format!("{tp}.family"),
+            "a Terraform container_definitions array has no family: set family (and cpu, memory, network_mode as in the aws_ecs_task_definition resource)",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_str(text);
-    let aws: AwsTaskDef = serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut aws: AwsTaskDef = serde_path_to_error::deserialize(&norm.value).map_err(|e| {
         let path = e.path().to_string();
         InputError::new(
             full,
-            if path == "." { String::new() } else { path },
+            norm.file_path(if path == "." { "" } else { &path }),
             format!("{} ({by})", super::ctx::json_message(e.inner())),
         )
     })?;
+    if terraform {
+        use taskdef_json::StrOrNum;
+        aws.cpu = t.cpu.map(StrOrNum::Num);
+        aws.memory = t.memory.map(StrOrNum::Num);
+        aws.network_mode = t.network_mode.clone();
+        aws.runtime_platform =
+            t.runtime_platform
+                .clone()
+                .map(|a| taskdef_json::AwsRuntimePlatform {
+                    cpu_architecture: Some(a),
+                    operating_system_family: None,
+                });
+    }
+    // Fields of the file are named as the file spells them.
+    from_aws(ctx, p, full, &aws, t).map_err(|mut e| {
+        if e.file == full {
+            e.path = norm.file_path(&e.path);
+        }
+        e
+    })
+}
+
+const BOTH: &str = "give either `file` or inline cpu/memory/containers/runtime_platform/network_mode/gpu, not both (cpu, memory, network_mode and runtime_platform may accompany a Terraform container_definitions file)";
+
+fn from_aws(ctx: &Ctx, p: &str, full: &Path, aws: &AwsTaskDef, t: &TaskDefSpec) -> R<TaskDef> {
     let jctx = Ctx {
         file: full,
         dir: ctx.dir,
@@ -381,7 +409,7 @@ pub(super) fn from_json_text(
         e
     })?;
     td.awsvpc = network_mode(&jctx, "networkMode", aws.network_mode.as_deref())?;
-    td.gpus = taskdef_json::check_unmodelled(&aws).map_err(|(path, msg)| jctx.err(path, msg))?;
+    td.gpus = taskdef_json::check_unmodelled(aws).map_err(|(path, msg)| jctx.err(path, msg))?;
     if let Some(g) = aws.ephemeral_storage.as_ref().and_then(|e| e.size_in_gib) {
         td.ephemeral_gib = ephemeral(&jctx, "ephemeralStorage.sizeInGiB", g)?;
     }

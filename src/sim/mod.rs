@@ -4,6 +4,7 @@
 mod autoscale;
 mod deploy;
 mod faults;
+mod initial;
 mod lifecycle;
 mod managed;
 mod rebalance;
@@ -135,6 +136,10 @@ pub struct Outcome {
     pub end: SimTime,
     /// Why the run stopped before its duration; `None` for a complete run.
     pub partial: Option<String>,
+    /// `[[initial_tasks]]`: tasks asked to run at time 0, and those placed
+    /// on their instance.
+    pub initial_tasks_requested: u64,
+    pub initial_tasks_placed: u64,
 }
 
 type FleetPrint = (u64, u64, u32, u64);
@@ -185,6 +190,7 @@ pub struct Sim<'r> {
     progress: Option<std::sync::Arc<crate::engine::Progress>>,
     outcome: Outcome,
     sample: Sample,
+    initial_tasks: Vec<crate::scenario::InitialTasks>,
 }
 
 impl<'r> Sim<'r> {
@@ -246,6 +252,7 @@ impl<'r> Sim<'r> {
             progress: None,
             outcome: Outcome::default(),
             sample: Sample::default(),
+            initial_tasks: scenario.initial_tasks.clone(),
             cluster,
         }
     }
@@ -299,6 +306,8 @@ impl<'r> Sim<'r> {
                 self.queue.schedule_at(p.at, Ev::Deploy(i as u32));
             }
         }
+        let initial = std::mem::take(&mut self.initial_tasks);
+        self.place_initial(&initial);
         self.reconcile_all();
         self.check(0)?;
         // The run covers [0, end): nothing happens at `end` itself (no

@@ -1,0 +1,366 @@
+//! A service's demand from its CloudWatch metrics: ALB RequestCount when
+//! there is one, else CPUUtilization × running tasks. `get-metric-data`
+//! results name their service by Label: "<service> <metric>", as
+//! scripts/export-cluster.sh asks for them.
+
+use super::read::Export;
+use super::scaling::ScalingOut;
+use super::shapes::EcsService;
+use super::toml_out::{num, q, safe_name};
+use crate::scenario::trace::parse_timestamp;
+use std::collections::BTreeMap;
+
+/// A metric on a regular grid.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub t0_ms: i64,
+    pub step_ms: i64,
+    pub values: Vec<f64>,
+    /// Grid points no datapoint fell on, filled in.
+    pub filled: usize,
+}
+
+impl Series {
+    /// The value at time `t` (the nearest grid point), if the series covers it.
+    fn at(&self, t: i64) -> Option<f64> {
+        let i = (t - self.t0_ms + self.step_ms / 2).div_euclid(self.step_ms);
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.values.get(i).copied())
+    }
+}
+
+const METRICS: [&str; 3] = ["RequestCount", "CPUUtilization", "RunningTaskCount"];
+
+/// Per service, per metric, the series of every `get-metric-data` result.
+pub fn series(
+    ex: &Export,
+    notes: &mut Vec<String>,
+) -> BTreeMap<String, BTreeMap<&'static str, Series>> {
+    let mut raw: BTreeMap<(String, &'static str), Vec<(i64, f64)>> = BTreeMap::new();
+    for (file, r) in &ex.metrics {
+        let label = r.label.as_deref().unwrap_or("");
+        let found = label.rsplit_once(' ').and_then(|(svc, m)| {
+            METRICS
+                .iter()
+                .find(|&&x| x == m)
+                .map(|&m| (svc.trim().to_string(), m))
+        });
+        let Some((svc, metric)) = found else {
+            notes.push(format!("{}: get-metric-data result {} (Label \"{label}\") does not read \"<service> RequestCount|CPUUtilization|RunningTaskCount\"; ignored", file.display(), r.id));
+            continue;
+        };
+        let points = raw.entry((svc, metric)).or_default();
+        for (t, v) in r.timestamps.iter().zip(&r.values) {
+            match parse_timestamp(t) {
+                Ok(ms) if v.is_finite() && *v >= 0.0 => points.push((ms, *v)),
+                _ => notes.push(format!(
+                    "{}: result {}: point {t} ignored (bad timestamp or value)",
+                    file.display(),
+                    r.id
+                )),
+            }
+        }
+    }
+    let mut out: BTreeMap<String, BTreeMap<&'static str, Series>> = BTreeMap::new();
+    for ((svc, metric), mut pts) in raw {
+        // Newest first is get-metric-data's default order; pages may repeat a point.
+        pts.sort_by_key(|p| p.0);
+        pts.dedup_by_key(|p| p.0);
+        if pts.is_empty() {
+            continue;
+        }
+        let mut steps: Vec<i64> = pts.windows(2).map(|w| w[1].0 - w[0].0).collect();
+        steps.sort_unstable();
+        let step = steps
+            .get(steps.len() / 2)
+            .copied()
+            .unwrap_or(60_000)
+            .max(1000);
+        let t0 = pts[0].0;
+        let n = ((pts[pts.len() - 1].0 - t0) / step) as usize + 1;
+        // A year of minutes is the most a trace holds.
+        let n = n.min(600_000);
+        let mut values: Vec<Option<f64>> = vec![None; n];
+        for (t, v) in pts {
+            let i = ((t - t0 + step / 2) / step) as usize;
+            if let Some(slot) = values.get_mut(i) {
+                *slot = Some(v);
+            }
+        }
+        let filled = values.iter().filter(|v| v.is_none()).count();
+        // A minute without requests has no RequestCount datapoint: it was 0.
+        let mut last = 0.0;
+        let values = values
+            .into_iter()
+            .map(|v| match v {
+                Some(v) => {
+                    last = v;
+                    v
+                }
+                None if metric == "RequestCount" => 0.0,
+                None => last,
+            })
+            .collect();
+        out.entry(svc).or_default().insert(
+            metric,
+            Series {
+                t0_ms: t0,
+                step_ms: step,
+                values,
+                filled,
+            },
+        );
+    }
+    align(&mut out);
+    out
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Every trace starts at one instant, time 0 of the simulation: the first
+/// UTC midnight of the data when a day of it follows (ecsim reads "08:00"
+/// in a schedule as 8 hours after time 0), else the first datapoint. A
+/// series that starts later repeats its first value back to it.
+fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) {
+    let series = || all.values().flat_map(|m| m.values());
+    let Some(first) = series().map(|s| s.t0_ms).min() else {
+        return;
+    };
+    let last = series()
+        .map(|s| s.t0_ms + s.values.len() as i64 * s.step_ms)
+        .max()
+        .unwrap_or(first);
+    let midnight = (first + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS;
+    let start = if last - midnight >= DAY_MS {
+        midnight
+    } else {
+        first
+    };
+    for s in all.values_mut().flat_map(|m| m.values_mut()) {
+        if s.t0_ms < start {
+            let drop = ((start - s.t0_ms + s.step_ms - 1) / s.step_ms) as usize;
+            s.values.drain(..drop.min(s.values.len()));
+            s.t0_ms += drop as i64 * s.step_ms;
+        }
+        if s.t0_ms > start {
+            let pad = ((s.t0_ms - start) / s.step_ms) as usize;
+            let v = s.values.first().copied().unwrap_or(0.0);
+            s.values.splice(0..0, std::iter::repeat_n(v, pad));
+            s.t0_ms -= pad as i64 * s.step_ms;
+            s.filled += pad;
+        }
+    }
+    all.retain(|_, m| {
+        m.retain(|_, s| !s.values.is_empty());
+        !m.is_empty()
+    });
+}
+
+/// Epoch milliseconds as ISO 8601 UTC, for the scenario's comments.
+pub fn iso(ms: i64) -> String {
+    let (days, rem) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS) / 1000);
+    // Civil from days (proleptic Gregorian), after H. Hinnant.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[derive(Debug)]
+pub struct Demand {
+    /// How it was inferred, for the scenario's comments.
+    pub how: String,
+    pub capacity_per_task: f64,
+    /// The `demand` inline table.
+    pub spec: String,
+    pub trace: Option<(String, String)>,
+    pub span_ms: i64,
+    /// The trace's time 0, epoch ms.
+    pub start_ms: Option<i64>,
+}
+
+fn csv(s: &Series, f: impl Fn(usize, f64) -> f64) -> String {
+    let mut out = String::from("timestamp,value\n");
+    for (i, v) in s.values.iter().enumerate() {
+        let t = s.t0_ms + i as i64 * s.step_ms;
+        out += &format!("{},{}\n", t / 1000, num(f(i, *v).max(0.0)));
+    }
+    out
+}
+
+pub fn infer(
+    name: &str,
+    metrics: Option<&BTreeMap<&'static str, Series>>,
+    s: &EcsService,
+    desired: i64,
+    scaling: Option<&ScalingOut>,
+    sub: &str,
+) -> Option<Demand> {
+    let running_now = s.running_count.unwrap_or(desired).max(1) as f64;
+    let get = |m: &str| metrics.and_then(|x| x.get(m));
+    let file = format!("{sub}/traces/{}.csv", safe_name(name));
+    let tt = scaling.and_then(|x| x.target_tracking.clone());
+    let running_at = |t: i64| {
+        get("RunningTaskCount")
+            .and_then(|r| r.at(t))
+            .unwrap_or(running_now)
+    };
+    let running_how = if get("RunningTaskCount").is_some() {
+        "RunningTaskCount (Container Insights)"
+    } else {
+        "the service's runningCount now (no RunningTaskCount in the export)"
+    };
+    let gaps = |s: &Series| {
+        if s.filled > 0 {
+            format!(
+                " {} missing points were filled (RequestCount 0, others the previous value).",
+                s.filled
+            )
+        } else {
+            String::new()
+        }
+    };
+    if let Some(rc) = get("RequestCount") {
+        let step_s = rc.step_ms as f64 / 1000.0;
+        let rps: Vec<f64> = rc.values.iter().map(|v| v / step_s).collect();
+        let mean_rps = rps.iter().sum::<f64>() / rps.len().max(1) as f64;
+        let peak = rps.iter().cloned().fold(0.0, f64::max);
+        let (cap, cap_how) = match get("CPUUtilization") {
+            Some(cpu) => {
+                let (mut num_, mut den) = (0.0, 0.0);
+                for (i, r) in rps.iter().enumerate() {
+                    let t = rc.t0_ms + i as i64 * rc.step_ms;
+                    if let Some(c) = cpu.at(t) {
+                        num_ += r;
+                        den += c / 100.0 * running_at(t);
+                    }
+                }
+                if den > 0.0 && num_ > 0.0 {
+                    (num_ / den, format!("requests per second over CPUUtilization/100 × {running_how}, summed over the trace"))
+                } else {
+                    (peak.max(1.0) / running_now, "no overlap of RequestCount and CPUUtilization: the peak of the trace taken as 100% CPU of the running tasks".into())
+                }
+            }
+            None => match &tt {
+                Some((m, t)) if m == "ECSServiceAverageCPUUtilization" => (
+                    (mean_rps / (running_now * t / 100.0)).max(1e-6),
+                    format!("no CPUUtilization in the export: the mean rate taken to hold the running tasks at the {} % CPU target", num(*t)),
+                ),
+                _ => (
+                    (peak / running_now).max(1e-6),
+                    "no CPUUtilization in the export: the peak of the trace taken as 100% CPU of the running tasks (a guess; export CPUUtilization for a measured figure)".into(),
+                ),
+            },
+        };
+        let text = csv(rc, |i, _| rps[i]);
+        return Some(Demand {
+            how: format!(
+                "demand of {name}: the ALB RequestCount of its target group (Sum per {} s ÷ {} s = requests per second), {file}.{}\ncapacity_per_task: {cap_how}.",
+                num(step_s),
+                num(step_s),
+                gaps(rc)
+            ),
+            capacity_per_task: cap,
+            spec: format!("{{ kind = \"trace\", file = {} }}", q(&file)),
+            trace: Some((file, text)),
+            span_ms: rc.values.len() as i64 * rc.step_ms,
+            start_ms: Some(rc.t0_ms),
+        });
+    }
+    if let Some(cpu) = get("CPUUtilization") {
+        let text = csv(cpu, |i, v| {
+            v / 100.0 * running_at(cpu.t0_ms + i as i64 * cpu.step_ms)
+        });
+        return Some(Demand {
+            how: format!(
+                "demand of {name}: no ALB RequestCount in the export, so CPUUtilization (Average per {} s) / 100 × {running_how}:\nthe load in tasks' worth at 100% CPU, with capacity_per_task = 1, {file}.{}",
+                num(cpu.step_ms as f64 / 1000.0),
+                gaps(cpu)
+            ),
+            capacity_per_task: 1.0,
+            spec: format!("{{ kind = \"trace\", file = {} }}", q(&file)),
+            trace: Some((file, text)),
+            span_ms: cpu.values.len() as i64 * cpu.step_ms,
+            start_ms: Some(cpu.t0_ms),
+        });
+    }
+    // Metric-driven scaling without metrics: a steady load that holds the
+    // service where it is now.
+    let sc = scaling?;
+    if !sc.metric_driven {
+        return None;
+    }
+    let (value, cap, how) = match &tt {
+        Some((m, t)) if m == "ALBRequestCountPerTarget" => (
+            running_now * t / 60.0,
+            t / 60.0 / 0.5,
+            format!(
+                "the running tasks each serving the {} requests per minute target, at 50% CPU",
+                num(*t)
+            ),
+        ),
+        Some((_, t)) => (
+            running_now * t / 100.0,
+            1.0,
+            format!("the running tasks at the {} % target", num(*t)),
+        ),
+        None => (
+            running_now * 0.5,
+            1.0,
+            "the running tasks at 50% CPU".to_string(),
+        ),
+    };
+    Some(Demand {
+        how: format!(
+            "demand of {name}: no CloudWatch metrics in the export; a constant load that holds {how} (export its metrics for a real trace)."
+        ),
+        capacity_per_task: cap,
+        spec: format!("{{ kind = \"constant\", value = {} }}", num(value)),
+        trace: None,
+        span_ms: 0,
+        start_ms: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_and_alignment() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(1_793_525_400_000), "2026-11-01T09:30:00Z");
+        let day = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+        let mut all: BTreeMap<String, BTreeMap<&'static str, Series>> = BTreeMap::new();
+        let s = |t0, n| Series {
+            t0_ms: t0,
+            step_ms: 60_000,
+            values: vec![1.0; n],
+            filled: 0,
+        };
+        all.entry("a".into())
+            .or_default()
+            .insert("CPUUtilization", s(day - 3_600_000, 60 * 30));
+        all.entry("b".into())
+            .or_default()
+            .insert("CPUUtilization", s(day + 120_000, 60 * 25));
+        align(&mut all);
+        let a = &all["a"]["CPUUtilization"];
+        let b = &all["b"]["CPUUtilization"];
+        assert_eq!((a.t0_ms, b.t0_ms), (day, day));
+        assert_eq!(a.values.len(), 60 * 29);
+        assert_eq!((b.values.len(), b.filled), (60 * 25 + 2, 2));
+    }
+}

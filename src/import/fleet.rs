@@ -1,0 +1,449 @@
+//! The EC2 side of an export: instance groups (one per Auto Scaling group,
+//! else one per type, zone and custom attributes), capacity providers, and
+//! which group instance each registered container instance becomes.
+
+use super::read::Export;
+use super::shapes::*;
+use super::toml_out::q;
+use crate::error::InputError;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug)]
+pub struct Group {
+    pub name: String,
+    pub instance_type: String,
+    pub count: u32,
+    pub min_max: Option<(i64, i64)>,
+    pub zones: Vec<String>,
+    pub spot: bool,
+    pub az_rebalance: bool,
+    pub attributes: BTreeMap<String, String>,
+    pub comment: String,
+}
+
+#[derive(Debug)]
+pub struct Provider {
+    pub name: String,
+    pub group: String,
+    pub scaling: Option<ManagedScaling>,
+    pub termination_protection: bool,
+}
+
+/// Instances outside Auto Scaling groups group by (type, zone, custom attributes).
+type LooseKey = (String, String, BTreeMap<String, String>);
+
+/// Where a container instance (by ARN) sits in the scenario: (group, index).
+pub type Slots = BTreeMap<String, (String, u32)>;
+
+#[derive(Debug, Default)]
+pub struct Fleet {
+    pub zones: Vec<String>,
+    pub groups: Vec<Group>,
+    pub providers: Vec<Provider>,
+    pub slots: Slots,
+}
+
+fn asg_name(arn: &str) -> &str {
+    arn.rsplit_once("autoScalingGroupName/")
+        .map_or(arn, |x| x.1)
+}
+
+/// The most common value (ties: the first in order), with how many differ.
+fn most_common(values: &[String]) -> Option<(String, usize)> {
+    let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
+    for v in values {
+        *counts.entry(v).or_default() += 1;
+    }
+    let best = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
+    Some(((*best.0).clone(), values.len() - best.1))
+}
+
+fn custom_attributes(ci: &ContainerInstance) -> BTreeMap<String, String> {
+    ci.attributes
+        .iter()
+        .filter(|a| !a.name.starts_with("ecs.") && !a.name.starts_with("com.amazonaws."))
+        .filter_map(|a| a.value.clone().map(|v| (a.name.clone(), v)))
+        .collect()
+}
+
+pub fn fleet(
+    ex: &Export,
+    cluster: Option<&EcsCluster>,
+    notes: &mut Vec<String>,
+) -> Result<Fleet, InputError> {
+    let mut f = Fleet::default();
+    let mut zones = BTreeSet::new();
+    let live: Vec<&ContainerInstance> = ex
+        .instances
+        .iter()
+        .filter(|ci| match ci.status.as_deref() {
+            None | Some("ACTIVE" | "DRAINING") => true,
+            Some(s) => {
+                notes.push(format!(
+                    "container instance {} is {s}: left out",
+                    ci.ec2_instance_id
+                        .as_deref()
+                        .unwrap_or(&ci.container_instance_arn)
+                ));
+                false
+            }
+        })
+        .collect();
+    for ci in &live {
+        if ci.status.as_deref() == Some("DRAINING") {
+            notes.push(format!(
+                "container instance {} is DRAINING: it starts ACTIVE in the simulation",
+                ci.ec2_instance_id
+                    .as_deref()
+                    .unwrap_or(&ci.container_instance_arn)
+            ));
+        }
+        if let Some(z) = ci.attribute("ecs.availability-zone") {
+            zones.insert(z.to_string());
+        }
+    }
+    // Only the Auto Scaling groups of this cluster: those behind its capacity
+    // providers or holding its container instances (a region's export lists all).
+    let provider_asgs: BTreeSet<&str> = ex
+        .providers
+        .iter()
+        .filter_map(|(_, p)| p.auto_scaling_group_provider.as_ref())
+        .map(|a| asg_name(&a.auto_scaling_group_arn))
+        .collect();
+    let ec2_ids: BTreeSet<&str> = live
+        .iter()
+        .filter_map(|c| c.ec2_instance_id.as_deref())
+        .collect();
+    let mut in_asg: BTreeSet<&str> = BTreeSet::new();
+    let mut asgs: Vec<&Asg> = ex.asgs.iter().collect();
+    asgs.sort_by(|a, b| a.auto_scaling_group_name.cmp(&b.auto_scaling_group_name));
+    for asg in asgs {
+        let name = &asg.auto_scaling_group_name;
+        let ours = provider_asgs.contains(name.as_str())
+            || asg
+                .instances
+                .iter()
+                .any(|i| ec2_ids.contains(i.instance_id.as_str()));
+        if !ours {
+            notes.push(format!("Auto Scaling group {name}: no container instance of the cluster and no capacity provider use it; left out"));
+            continue;
+        }
+        let members: Vec<&ContainerInstance> = live
+            .iter()
+            .copied()
+            .filter(|c| {
+                c.ec2_instance_id
+                    .as_deref()
+                    .is_some_and(|id| asg.instances.iter().any(|i| i.instance_id == id))
+            })
+            .collect();
+        for m in &members {
+            if let Some(id) = &m.ec2_instance_id {
+                in_asg.insert(id);
+            }
+        }
+        let mut types: Vec<String> = members
+            .iter()
+            .filter_map(|c| c.attribute("ecs.instance-type").map(str::to_string))
+            .collect();
+        if types.is_empty() {
+            types = asg
+                .instances
+                .iter()
+                .filter_map(|i| i.instance_type.clone())
+                .collect();
+        }
+        let Some((itype, others)) = most_common(&types) else {
+            notes.push(format!("Auto Scaling group {name}: no instance tells its type (ecs.instance-type attribute or Instances[].InstanceType); left out"));
+            continue;
+        };
+        if others > 0 {
+            notes.push(format!("Auto Scaling group {name}: {others} of {} instances are not {itype}; ecsim gives a group one type, so all are modelled as {itype}", types.len()));
+        }
+        if crate::catalog::instance_type(&itype).is_none() {
+            notes.push(format!("Auto Scaling group {name}: instance type {itype} is not in ecsim's catalog; left out (declare it with [[instance_types]] and add the group by hand)"));
+            continue;
+        }
+        let mut gz: Vec<String> = asg.availability_zones.clone();
+        gz.extend(
+            asg.instances
+                .iter()
+                .filter_map(|i| i.availability_zone.clone()),
+        );
+        gz.sort();
+        gz.dedup();
+        if gz.is_empty() {
+            notes.push(format!(
+                "Auto Scaling group {name}: no AvailabilityZones; left out"
+            ));
+            continue;
+        }
+        zones.extend(gz.iter().cloned());
+        let spot = match asg
+            .mixed_instances_policy
+            .as_ref()
+            .and_then(|m| m.instances_distribution.as_ref())
+        {
+            Some(d) => {
+                let pct = d.on_demand_percentage_above_base_capacity.unwrap_or(100);
+                let base = d.on_demand_base_capacity.unwrap_or(0);
+                if pct == 0 && base == 0 {
+                    true
+                } else {
+                    if pct < 100 {
+                        notes.push(format!("Auto Scaling group {name}: mixes On-Demand (base {base}, {pct}% above) and Spot; ecsim's group is one market, modelled On-Demand (split it into two groups by hand for the Spot share)"));
+                    }
+                    false
+                }
+            }
+            None => false,
+        };
+        let attributes = members
+            .first()
+            .map(|c| custom_attributes(c))
+            .unwrap_or_default();
+        if members.iter().any(|c| custom_attributes(c) != attributes) {
+            notes.push(format!("Auto Scaling group {name}: its instances carry different custom attributes; the group takes those of the first"));
+        }
+        let group = Group {
+            name: name.clone(),
+            instance_type: itype,
+            count: asg.desired_capacity.max(0) as u32,
+            min_max: Some((asg.min_size, asg.max_size)),
+            zones: gz,
+            spot,
+            az_rebalance: !asg
+                .suspended_processes
+                .iter()
+                .any(|p| p.process_name == "AZRebalance"),
+            attributes,
+            comment: format!(
+                "Auto Scaling group {name}: {} container instances registered now",
+                members.len()
+            ),
+        };
+        assign_slots(&group, &members, &mut f.slots, notes);
+        f.groups.push(group);
+    }
+    // Instances outside any Auto Scaling group, by type, zone and attributes.
+    let mut loose: BTreeMap<LooseKey, Vec<&ContainerInstance>> = BTreeMap::new();
+    for ci in live.iter().copied() {
+        if ci
+            .ec2_instance_id
+            .as_deref()
+            .is_some_and(|id| in_asg.contains(id))
+        {
+            continue;
+        }
+        let id = ci
+            .ec2_instance_id
+            .as_deref()
+            .unwrap_or(&ci.container_instance_arn);
+        let (Some(t), Some(z)) = (
+            ci.attribute("ecs.instance-type"),
+            ci.attribute("ecs.availability-zone"),
+        ) else {
+            notes.push(format!("container instance {id}: no ecs.instance-type or ecs.availability-zone attribute; left out"));
+            continue;
+        };
+        if crate::catalog::instance_type(t).is_none() {
+            notes.push(format!(
+                "container instance {id}: instance type {t} is not in ecsim's catalog; left out"
+            ));
+            continue;
+        }
+        loose
+            .entry((t.to_string(), z.to_string(), custom_attributes(ci)))
+            .or_default()
+            .push(ci);
+    }
+    for ((t, z, attributes), members) in loose {
+        let mut name = format!("{t}-{z}");
+        let mut n = 2;
+        while f.groups.iter().any(|g| g.name == name) {
+            name = format!("{t}-{z}-{n}");
+            n += 1;
+        }
+        let group = Group {
+            name,
+            instance_type: t,
+            count: members.len() as u32,
+            min_max: None,
+            zones: vec![z],
+            spot: false,
+            az_rebalance: true,
+            attributes,
+            comment: "container instances in no Auto Scaling group of the export (fixed count)"
+                .into(),
+        };
+        assign_slots(&group, &members, &mut f.slots, notes);
+        f.groups.push(group);
+    }
+    f.zones = zones.into_iter().collect();
+    providers(ex, cluster, &mut f, notes)?;
+    Ok(f)
+}
+
+/// Gives each registered instance the group slot in its zone (instance n
+/// of a group is in zone n modulo the zone count), so tasks start where
+/// they run now.
+fn assign_slots(
+    g: &Group,
+    members: &[&ContainerInstance],
+    slots: &mut Slots,
+    notes: &mut Vec<String>,
+) {
+    let mut free: Vec<bool> = vec![true; g.count as usize];
+    let zone_of = |n: usize| &g.zones[n % g.zones.len()];
+    let mut sorted = members.to_vec();
+    sorted.sort_by(|a, b| a.ec2_instance_id.cmp(&b.ec2_instance_id));
+    for ci in sorted {
+        let z = ci.attribute("ecs.availability-zone");
+        let pick = (0..free.len())
+            .find(|&n| free[n] && Some(zone_of(n).as_str()) == z)
+            .or_else(|| (0..free.len()).find(|&n| free[n]));
+        let id = ci
+            .ec2_instance_id
+            .as_deref()
+            .unwrap_or(&ci.container_instance_arn);
+        match pick {
+            Some(n) => {
+                free[n] = false;
+                if Some(zone_of(n).as_str()) != z {
+                    notes.push(format!("container instance {id} ({}) starts in {} in the simulation: the group's zones are filled in turn", z.unwrap_or("zone unknown"), zone_of(n)));
+                }
+                slots.insert(ci.container_instance_arn.clone(), (g.name.clone(), n as u32));
+            }
+            None => notes.push(format!(
+                "container instance {id}: group {} has DesiredCapacity {}, fewer than its registered instances; its tasks start wherever the scheduler puts them",
+                g.name, g.count
+            )),
+        }
+    }
+}
+
+fn providers(
+    ex: &Export,
+    cluster: Option<&EcsCluster>,
+    f: &mut Fleet,
+    notes: &mut Vec<String>,
+) -> Result<(), InputError> {
+    let wanted: Option<BTreeSet<&str>> =
+        cluster.map(|c| c.capacity_providers.iter().map(String::as_str).collect());
+    for (file, p) in &ex.providers {
+        let Some(a) = &p.auto_scaling_group_provider else {
+            continue;
+        };
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.contains(p.name.as_str()))
+        {
+            notes.push(format!(
+                "capacity provider {}: not attached to the cluster; left out",
+                p.name
+            ));
+            continue;
+        }
+        let asg = asg_name(&a.auto_scaling_group_arn);
+        if !f.groups.iter().any(|g| g.name == asg) {
+            if ex.asgs.iter().any(|g| g.auto_scaling_group_name == asg) {
+                notes.push(format!("capacity provider {}: its Auto Scaling group {asg} was left out; so is the provider", p.name));
+                continue;
+            }
+            let i = ex
+                .providers
+                .iter()
+                .filter(|(f2, _)| f2 == file)
+                .position(|(_, q)| q.name == p.name)
+                .unwrap_or(0);
+            return Err(InputError::new(
+                file,
+                format!("capacityProviders[{i}].autoScalingGroupProvider.autoScalingGroupArn"),
+                format!(
+                    "Auto Scaling group {asg} is in no describe-auto-scaling-groups output of the folder; add `aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names {asg}`"
+                ),
+            ));
+        }
+        let scaling = a
+            .managed_scaling
+            .clone()
+            .filter(|m| m.status.as_deref() != Some("DISABLED"));
+        if scaling.is_none() {
+            notes.push(format!("capacity provider {}: managed scaling is DISABLED; ecsim always scales a provider's group (modelled ENABLED at target 100%)", p.name));
+        }
+        f.providers.push(Provider {
+            name: p.name.clone(),
+            group: asg.to_string(),
+            scaling,
+            termination_protection: a.managed_termination_protection.as_deref() == Some("ENABLED"),
+        });
+    }
+    Ok(())
+}
+
+impl Group {
+    pub fn toml(&self) -> String {
+        let mut s = format!(
+            "# {}\n[[instance_groups]]\nname = {}\ninstance_type = {}\ncount = {}\n",
+            self.comment,
+            q(&self.name),
+            q(&self.instance_type),
+            self.count
+        );
+        if let Some((mn, mx)) = self.min_max {
+            s += &format!(
+                "min_size = {}\nmax_size = {}\n",
+                mn.min(i64::from(self.count)),
+                mx.max(i64::from(self.count))
+            );
+        }
+        let zones: Vec<String> = self.zones.iter().map(|z| q(z)).collect();
+        s += &format!("availability_zones = [{}]\n", zones.join(", "));
+        if self.spot {
+            s += "market = \"spot\"\n";
+        }
+        if !self.az_rebalance {
+            s += "az_rebalance = false  # AZRebalance is suspended\n";
+        }
+        if !self.attributes.is_empty() {
+            let a: Vec<String> = self
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+                .collect();
+            s += &format!("attributes = {{ {} }}\n", a.join(", "));
+        }
+        s
+    }
+}
+
+impl Provider {
+    pub fn toml(&self) -> String {
+        let mut s = format!(
+            "[[capacity_providers]]\nname = {}\ninstance_group = {}\n",
+            q(&self.name),
+            q(&self.group)
+        );
+        if let Some(m) = &self.scaling {
+            if let Some(t) = m.target_capacity {
+                s += &format!("target_capacity = {t}\n");
+            }
+            if let Some(v) = m.minimum_scaling_step_size {
+                s += &format!("minimum_scaling_step_size = {v}\n");
+            }
+            if let Some(v) = m.maximum_scaling_step_size {
+                s += &format!("maximum_scaling_step_size = {v}\n");
+            }
+            if let Some(v) = m.instance_warmup_period {
+                s += &format!("instance_warmup_period = \"{v}s\"\n");
+            }
+        }
+        s += &format!(
+            "managed_termination_protection = {}\n",
+            self.termination_protection
+        );
+        s
+    }
+}

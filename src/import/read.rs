@@ -1,0 +1,348 @@
+//! Reads an export folder: every file is recognised by its content (the
+//! top-level key each AWS CLI command prints), never by its name.
+
+use super::shapes::*;
+use crate::error::InputError;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A task definition as describe-task-definition printed it.
+#[derive(Debug, Clone)]
+pub struct TaskDefFile {
+    pub file: PathBuf,
+    pub arn: String,
+    pub family: String,
+    pub revision: i64,
+    /// The definition itself (without the `taskDefinition` wrapper).
+    pub value: Value,
+}
+
+/// Everything an export folder held, in file-name order.
+#[derive(Debug, Default)]
+pub struct Export {
+    pub clusters: Vec<EcsCluster>,
+    pub instances: Vec<ContainerInstance>,
+    pub services: Vec<(PathBuf, usize, EcsService)>,
+    pub taskdefs: Vec<TaskDefFile>,
+    pub providers: Vec<(PathBuf, CapacityProvider)>,
+    pub tasks: Vec<EcsTask>,
+    pub asgs: Vec<Asg>,
+    pub targets: Vec<ScalableTarget>,
+    pub policies: Vec<ScalingPolicy>,
+    pub scheduled: Vec<ScheduledAction>,
+    pub alarms: Vec<MetricAlarm>,
+    pub metrics: Vec<(PathBuf, MetricResult)>,
+    /// Files read, with the command that printed each.
+    pub files: Vec<(PathBuf, &'static str)>,
+}
+
+/// The most files an export folder may hold: a cluster's export is tens.
+const MAX_FILES: usize = 10_000;
+
+pub fn read_dir(dir: &Path, notes: &mut Vec<String>) -> Result<Export, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        InputError::new(
+            dir,
+            "",
+            format!("cannot read the export folder: {e} (ecsim import DIR reads the JSON files scripts/export-cluster.sh writes)"),
+        )
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    if paths.len() > MAX_FILES {
+        return Err(InputError::new(
+            dir,
+            "",
+            format!(
+                "holds {} files; an export folder holds at most {MAX_FILES}",
+                paths.len()
+            ),
+        ));
+    }
+    let mut ex = Export::default();
+    for p in paths {
+        let text = crate::error::read_text(&p)
+            .map_err(|e| InputError::new(&p, "", format!("cannot read: {e}")))?;
+        let t = text.trim_start();
+        if !(t.starts_with('{') || t.starts_with('[')) {
+            notes.push(format!("{}: not JSON; ignored", p.display()));
+            continue;
+        }
+        // Several outputs may be appended to one file (a loop of describe calls).
+        let mut kinds = Vec::new();
+        for (n, doc) in serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .enumerate()
+        {
+            let doc = doc.map_err(|e| {
+                InputError::new(
+                    &p,
+                    "",
+                    format!("not valid JSON: {}", crate::scenario::json_message(&e)),
+                )
+            })?;
+            let at = if n == 0 {
+                String::new()
+            } else {
+                format!("(document {}) ", n + 1)
+            };
+            failures(&p, &doc, notes);
+            classify(&mut ex, &p, &at, doc, &mut kinds)?;
+        }
+        match kinds.first() {
+            None => notes.push(format!(
+                "{}: not an AWS CLI output ecsim imports; ignored",
+                p.display()
+            )),
+            Some(k) => ex.files.push((p, k)),
+        }
+    }
+    dedup(&mut ex);
+    Ok(ex)
+}
+
+/// The same object saved twice (overlapping exports, a describe of one and
+/// of all) counts once: the first file in name order wins.
+fn dedup(ex: &mut Export) {
+    fn keep<T, K: Ord>(v: &mut Vec<T>, key: impl Fn(&T) -> K) {
+        let mut seen = std::collections::BTreeSet::new();
+        v.retain(|x| seen.insert(key(x)));
+    }
+    keep(&mut ex.clusters, |c| c.cluster_name.clone());
+    keep(&mut ex.instances, |c| c.container_instance_arn.clone());
+    keep(&mut ex.services, |s| s.2.service_name.clone());
+    keep(&mut ex.taskdefs, |t| t.arn.clone());
+    keep(&mut ex.providers, |p| p.1.name.clone());
+    keep(&mut ex.tasks, |t| t.task_arn.clone());
+    keep(&mut ex.asgs, |a| a.auto_scaling_group_name.clone());
+    keep(&mut ex.targets, |t| {
+        (t.service_namespace.clone(), t.resource_id.clone())
+    });
+    keep(&mut ex.policies, |p| {
+        (p.resource_id.clone(), p.policy_name.clone())
+    });
+    keep(&mut ex.scheduled, |a| {
+        (a.resource_id.clone(), a.scheduled_action_name.clone())
+    });
+    keep(&mut ex.alarms, |a| a.alarm_name.clone());
+}
+
+/// ECS lists what it could not describe under `failures`: said, as the
+/// scenario lacks it.
+fn failures(file: &Path, doc: &Value, notes: &mut Vec<String>) {
+    let Some(list) = doc.get("failures").and_then(Value::as_array) else {
+        return;
+    };
+    for f in list {
+        let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
+        notes.push(format!(
+            "{}: AWS could not describe {} ({}); it is not in the scenario",
+            file.display(),
+            s("arn"),
+            s("reason")
+        ));
+    }
+}
+
+fn classify(
+    ex: &mut Export,
+    file: &Path,
+    at: &str,
+    doc: Value,
+    kinds: &mut Vec<&'static str>,
+) -> Result<(), InputError> {
+    let obj = match doc {
+        Value::Array(items) => {
+            for (i, it) in items.into_iter().enumerate() {
+                classify(ex, file, &format!("{at}[{i}]"), it, kinds)?;
+            }
+            return Ok(());
+        }
+        Value::Object(o) => o,
+        _ => return Ok(()),
+    };
+    let has = |k: &str| obj.contains_key(k);
+    let doc = Value::Object(obj.clone());
+    let kind: &'static str = if has("clusters") {
+        let d: DescribeClusters = parse(file, at, doc, "aws ecs describe-clusters")?;
+        ex.clusters.extend(d.clusters);
+        "aws ecs describe-clusters"
+    } else if has("containerInstances") {
+        let d: DescribeContainerInstances =
+            parse(file, at, doc, "aws ecs describe-container-instances")?;
+        ex.instances.extend(d.container_instances);
+        "aws ecs describe-container-instances"
+    } else if has("services") {
+        let d: DescribeServices = parse(file, at, doc, "aws ecs describe-services")?;
+        for (i, s) in d.services.into_iter().enumerate() {
+            ex.services.push((file.to_path_buf(), i, s));
+        }
+        "aws ecs describe-services"
+    } else if has("taskDefinition") || has("taskDefinitions") {
+        let what = "aws ecs describe-task-definition";
+        let list = match (obj.get("taskDefinition"), obj.get("taskDefinitions")) {
+            (Some(td), _) => vec![("taskDefinition".to_string(), td.clone())],
+            (None, Some(Value::Array(a))) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("taskDefinitions[{i}]"), v.clone()))
+                .collect(),
+            _ => {
+                return Err(field_err(
+                    file,
+                    at,
+                    "taskDefinitions",
+                    "must be a list",
+                    what,
+                ));
+            }
+        };
+        for (path, v) in list {
+            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+            let arn = s("taskDefinitionArn").ok_or_else(|| {
+                field_err(
+                    file,
+                    at,
+                    &format!("{path}.taskDefinitionArn"),
+                    "missing",
+                    what,
+                )
+            })?;
+            let family = s("family")
+                .ok_or_else(|| field_err(file, at, &format!("{path}.family"), "missing", what))?;
+            let revision = v.get("revision").and_then(Value::as_i64).unwrap_or(0);
+            ex.taskdefs.push(TaskDefFile {
+                file: file.to_path_buf(),
+                arn,
+                family,
+                revision,
+                value: v,
+            });
+        }
+        what
+    } else if has("capacityProviders") && obj["capacityProviders"].is_array() {
+        let d: DescribeCapacityProviders =
+            parse(file, at, doc, "aws ecs describe-capacity-providers")?;
+        for c in d.capacity_providers {
+            ex.providers.push((file.to_path_buf(), c));
+        }
+        "aws ecs describe-capacity-providers"
+    } else if has("tasks") {
+        let d: DescribeTasks = parse(file, at, doc, "aws ecs describe-tasks")?;
+        ex.tasks.extend(d.tasks);
+        "aws ecs describe-tasks"
+    } else if has("AutoScalingGroups") {
+        let d: DescribeAsgs = parse(
+            file,
+            at,
+            doc,
+            "aws autoscaling describe-auto-scaling-groups",
+        )?;
+        ex.asgs.extend(d.auto_scaling_groups);
+        "aws autoscaling describe-auto-scaling-groups"
+    } else if has("ScalableTargets") {
+        let w = "aws application-autoscaling describe-scalable-targets";
+        let d: DescribeScalableTargets = parse(file, at, doc, w)?;
+        ex.targets.extend(d.scalable_targets);
+        w
+    } else if has("ScalingPolicies") {
+        let w = "aws application-autoscaling describe-scaling-policies";
+        let d: DescribeScalingPolicies = parse(file, at, doc, w)?;
+        ex.policies.extend(d.scaling_policies);
+        w
+    } else if has("ScheduledActions") {
+        let w = "aws application-autoscaling describe-scheduled-actions";
+        let d: DescribeScheduledActions = parse(file, at, doc, w)?;
+        ex.scheduled.extend(d.scheduled_actions);
+        w
+    } else if has("MetricAlarms") {
+        let d: DescribeAlarms = parse(file, at, doc, "aws cloudwatch describe-alarms")?;
+        ex.alarms.extend(d.metric_alarms);
+        "aws cloudwatch describe-alarms"
+    } else if has("MetricDataResults") {
+        let w = "aws cloudwatch get-metric-data";
+        let d: GetMetricData = parse(file, at, doc, w)?;
+        for (i, r) in d.metric_data_results.into_iter().enumerate() {
+            if r.timestamps.len() != r.values.len() {
+                return Err(field_err(
+                    file,
+                    at,
+                    &format!("MetricDataResults[{i}]"),
+                    &format!(
+                        "{} Timestamps but {} Values",
+                        r.timestamps.len(),
+                        r.values.len()
+                    ),
+                    w,
+                ));
+            }
+            ex.metrics.push((file.to_path_buf(), r));
+        }
+        w
+    } else if [
+        "serviceArns",
+        "taskArns",
+        "containerInstanceArns",
+        "taskDefinitionArns",
+        "clusterArns",
+    ]
+    .iter()
+    .any(|k| has(k))
+    {
+        // The list half of list-then-describe: the describe outputs carry it all.
+        "aws ecs list-*"
+    } else if has("TargetGroups") || has("AutoScalingInstances") {
+        // What the export script read to find target groups and Auto Scaling groups.
+        "aws elbv2 describe-target-groups / autoscaling describe-auto-scaling-instances"
+    } else {
+        return Ok(());
+    };
+    kinds.push(kind);
+    Ok(())
+}
+
+fn field_err(file: &Path, at: &str, path: &str, msg: &str, what: &str) -> InputError {
+    InputError::new(
+        file,
+        format!("{at}{path}"),
+        format!("{msg} (in {what} output)"),
+    )
+}
+
+fn parse<T: DeserializeOwned>(
+    file: &Path,
+    at: &str,
+    doc: Value,
+    what: &str,
+) -> Result<T, InputError> {
+    serde_path_to_error::deserialize(doc).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        InputError::new(
+            file,
+            format!("{at}{path}"),
+            format!(
+                "{} (in {what} output)",
+                json_terms(&crate::scenario::json_message(e.inner()))
+            ),
+        )
+    })
+}
+
+/// serde's Rust type names in JSON terms.
+fn json_terms(msg: &str) -> String {
+    msg.replace("expected i64", "expected an integer")
+        .replace("expected u64", "expected an integer")
+        .replace("expected f64", "expected a number")
+        .replace("expected a boolean", "expected true or false")
+}

@@ -1,0 +1,407 @@
+//! Services and their task definitions, placement, deployment settings and
+//! the tasks they run now.
+
+use super::demand;
+use super::fleet::Fleet;
+use super::read::{Export, TaskDefFile};
+use super::scaling;
+use super::shapes::*;
+use super::toml_out::{comment, num, q};
+use crate::error::InputError;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A task definition the scenario imports: its scenario name and file.
+#[derive(Debug)]
+pub struct TaskDefOut {
+    pub name: String,
+    /// Relative to the scenario.
+    pub file: String,
+    pub json: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Services {
+    pub taskdefs: Vec<TaskDefOut>,
+    /// TOML blocks, one per service.
+    pub blocks: Vec<String>,
+    /// (service, instance group, instance, count)
+    pub initial: Vec<(String, String, u32, u32)>,
+    /// (file relative to the scenario, CSV text)
+    pub traces: Vec<(String, String)>,
+    pub desired_total: u64,
+    pub policies: usize,
+    /// The longest demand trace, ms.
+    pub longest_trace: i64,
+    /// Time 0 of the traces (all start there), epoch ms.
+    pub start_ms: Option<i64>,
+}
+
+fn find_taskdef<'a>(ex: &'a Export, r: &str) -> Option<&'a TaskDefFile> {
+    ex.taskdefs.iter().find(|t| {
+        t.arn == r
+            || t.arn.ends_with(&format!("/{r}"))
+            || format!("{}:{}", t.family, t.revision) == r
+    })
+}
+
+pub fn services(
+    ex: &Export,
+    fleet: &Fleet,
+    cluster: Option<&EcsCluster>,
+    sub: &str,
+    notes: &mut Vec<String>,
+) -> Result<Services, InputError> {
+    let mut out = Services::default();
+    let mut list: Vec<&(std::path::PathBuf, usize, EcsService)> = ex.services.iter().collect();
+    list.sort_by(|a, b| a.2.service_name.cmp(&b.2.service_name));
+    // Task definitions first: a service is left out when its own is.
+    let mut used: BTreeMap<String, &TaskDefFile> = BTreeMap::new();
+    for (file, i, s) in &list {
+        if s.status.as_deref().is_some_and(|st| st != "ACTIVE") {
+            continue;
+        }
+        let td = find_taskdef(ex, &s.task_definition).ok_or_else(|| {
+            InputError::new(
+                file,
+                format!("services[{i}].taskDefinition"),
+                format!(
+                    "{} has no describe-task-definition output in the folder; add `aws ecs describe-task-definition --task-definition {}`",
+                    s.task_definition, s.task_definition
+                ),
+            )
+        })?;
+        used.insert(td.arn.clone(), td);
+    }
+    let mut revisions: BTreeMap<&str, usize> = BTreeMap::new();
+    for td in used.values() {
+        *revisions.entry(td.family.as_str()).or_default() += 1;
+    }
+    let mut td_names: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (arn, td) in &used {
+        let name = if revisions[td.family.as_str()] > 1 {
+            format!("{}-{}", td.family, td.revision)
+        } else {
+            td.family.clone()
+        };
+        let file = format!(
+            "{sub}/taskdefs/{}-{}.json",
+            super::toml_out::safe_name(&td.family),
+            td.revision
+        );
+        let json = serde_json::to_string_pretty(&td.value).unwrap_or_default() + "\n";
+        taskdef_notes(td, notes);
+        match crate::scenario::parse_taskdef_json(Path::new(&file), &json) {
+            Ok(_) => {
+                td_names.insert(arn.clone(), Some(name.clone()));
+                out.taskdefs.push(TaskDefOut { name, file, json });
+            }
+            Err(e) => {
+                notes.push(format!(
+                    "task definition {arn} ({}): {}: {}; services using it are left out",
+                    td.file.display(),
+                    e.path,
+                    e.message
+                ));
+                td_names.insert(arn.clone(), None);
+            }
+        }
+    }
+    let series = demand::series(ex, notes);
+    let cluster_default = cluster
+        .map(|c| c.default_capacity_provider_strategy.clone())
+        .unwrap_or_default();
+    let providers: Vec<&str> = fleet.providers.iter().map(|p| p.name.as_str()).collect();
+    for (_, _, s) in list {
+        let name = &s.service_name;
+        if let Some(st) = s.status.as_deref().filter(|st| *st != "ACTIVE") {
+            notes.push(format!("service {name} is {st}: left out"));
+            continue;
+        }
+        let td = find_taskdef(ex, &s.task_definition).expect("checked above");
+        let Some(td_name) = td_names[&td.arn].clone() else {
+            continue;
+        };
+        if s.launch_type.as_deref() == Some("EXTERNAL") {
+            notes.push(format!(
+                "service {name}: launch type EXTERNAL (ECS Anywhere) is not modelled; left out"
+            ));
+            continue;
+        }
+        let strategy = if s.launch_type.is_some() {
+            Vec::new()
+        } else if !s.capacity_provider_strategy.is_empty() {
+            s.capacity_provider_strategy.clone()
+        } else {
+            cluster_default.clone()
+        };
+        if let Some(p) = strategy.iter().find(|p| {
+            !matches!(p.capacity_provider.as_str(), "FARGATE" | "FARGATE_SPOT")
+                && !providers.contains(&p.capacity_provider.as_str())
+        }) {
+            notes.push(format!("service {name}: capacity provider {} is not in the scenario (see above); service left out", p.capacity_provider));
+            continue;
+        }
+        let daemon = s.scheduling_strategy.as_deref() == Some("DAEMON");
+        let desired = s.desired_count.unwrap_or(0).max(0);
+        let on_ec2 = match s.launch_type.as_deref() {
+            Some(lt) => lt == "EC2",
+            None => {
+                strategy.is_empty()
+                    || strategy
+                        .iter()
+                        .any(|p| !p.capacity_provider.starts_with("FARGATE"))
+            }
+        };
+        if on_ec2 && fleet.groups.is_empty() {
+            notes.push(format!("service {name}: runs on EC2, and no instance group could be imported (see above); left out"));
+            continue;
+        }
+        let mut b = String::new();
+        b += &format!(
+            "[[services]]\nname = {}\ntask_definition = {}\n",
+            q(name),
+            q(&td_name)
+        );
+        if daemon {
+            b += "scheduling_strategy = \"DAEMON\"\n";
+        } else {
+            b += &format!("desired_count = {desired}\n");
+            out.desired_total += desired as u64;
+        }
+        match s.launch_type.as_deref() {
+            Some("FARGATE") => b += "launch_type = \"FARGATE\"\n",
+            Some(_) => {}
+            None if !strategy.is_empty() => {
+                let items: Vec<String> = strategy
+                    .iter()
+                    .map(|p| {
+                        let mut it = format!("capacity_provider = {}", q(&p.capacity_provider));
+                        if let Some(base) = p.base.filter(|&b| b > 0) {
+                            it += &format!(", base = {base}");
+                        }
+                        it + &format!(", weight = {}", p.weight.unwrap_or(0))
+                    })
+                    .map(|i| format!("{{ {i} }}"))
+                    .collect();
+                b += &format!("capacity_provider_strategy = [{}]\n", items.join(", "));
+            }
+            None => {}
+        }
+        if !s.placement_strategy.is_empty() && !daemon {
+            let items: Vec<String> = s
+                .placement_strategy
+                .iter()
+                .map(|p| match &p.field {
+                    Some(f) => format!("{{ type = {}, field = {} }}", q(&p.kind), q(f)),
+                    None => format!("{{ type = {} }}", q(&p.kind)),
+                })
+                .collect();
+            b += &format!("placement_strategy = [{}]\n", items.join(", "));
+        }
+        if !s.placement_constraints.is_empty() {
+            let items: Vec<String> = s
+                .placement_constraints
+                .iter()
+                .map(|p| match &p.expression {
+                    Some(e) => format!("{{ type = {}, expression = {} }}", q(&p.kind), q(e)),
+                    None => format!("{{ type = {} }}", q(&p.kind)),
+                })
+                .collect();
+            b += &format!("placement_constraints = [{}]\n", items.join(", "));
+        }
+        if let Some(d) = &s.deployment_configuration {
+            let mut parts = Vec::new();
+            if let Some(v) = d.minimum_healthy_percent {
+                parts.push(format!("minimum_healthy_percent = {v}"));
+            }
+            if let Some(v) = d.maximum_percent {
+                parts.push(format!("maximum_percent = {v}"));
+            }
+            if let Some(c) = &d.deployment_circuit_breaker {
+                parts.push(format!(
+                    "circuit_breaker = {{ enable = {}, rollback = {} }}",
+                    c.enable, c.rollback
+                ));
+            }
+            if !parts.is_empty() {
+                b += &format!("deployment_configuration = {{ {} }}\n", parts.join(", "));
+            }
+        }
+        if let Some(g) = s.health_check_grace_period_seconds.filter(|&g| g > 0) {
+            b += &format!("health_check_grace_period = \"{g}s\"\n");
+        }
+        match s.availability_zone_rebalancing.as_deref() {
+            Some("ENABLED") => b += "availability_zone_rebalancing = true\n",
+            Some("DISABLED") => b += "availability_zone_rebalancing = false\n",
+            _ => {}
+        }
+        service_notes(s, notes);
+        let sc = scaling::for_service(ex, cluster, name, desired, notes);
+        let d = demand::infer(
+            name,
+            series.get(name.as_str()),
+            s,
+            desired,
+            sc.as_ref(),
+            sub,
+        );
+        if let Some(d) = &d {
+            b = comment(&d.how) + &b;
+            b += &format!(
+                "capacity_per_task = {}\ndemand = {}\n",
+                num(d.capacity_per_task),
+                d.spec
+            );
+            if let Some(t) = &d.trace {
+                out.traces.push(t.clone());
+            }
+            out.longest_trace = out.longest_trace.max(d.span_ms);
+            out.start_ms = out.start_ms.or(d.start_ms);
+        }
+        if let Some(sc) = sc {
+            if sc.metric_driven && d.is_none() {
+                notes.push(format!("service {name}: its scaling policies need a demand and none could be inferred; autoscaling left out"));
+            } else {
+                out.policies += sc.policies;
+                b += &sc.toml;
+            }
+        }
+        out.blocks.push(b);
+        if !daemon {
+            initial(
+                ex,
+                fleet,
+                name,
+                desired as u32,
+                &s.launch_type,
+                &mut out.initial,
+                notes,
+            );
+        }
+    }
+    // Only the definitions of services the scenario keeps.
+    let blocks = &out.blocks;
+    out.taskdefs.retain(|td| {
+        let key = format!("task_definition = {}\n", q(&td.name));
+        blocks.iter().any(|b| b.contains(&key))
+    });
+    Ok(out)
+}
+
+/// The service's tasks RUNNING now on container instances, by instance.
+fn initial(
+    ex: &Export,
+    fleet: &Fleet,
+    name: &str,
+    desired: u32,
+    launch_type: &Option<String>,
+    out: &mut Vec<(String, String, u32, u32)>,
+    notes: &mut Vec<String>,
+) {
+    let group = format!("service:{name}");
+    let mut per: BTreeMap<(String, u32), u32> = BTreeMap::new();
+    let (mut fargate, mut lost, mut total) = (0, 0, 0u32);
+    for t in ex
+        .tasks
+        .iter()
+        .filter(|t| t.group.as_deref() == Some(&group))
+    {
+        if t.last_status.as_deref() != Some("RUNNING")
+            || t.desired_status.as_deref() == Some("STOPPED")
+        {
+            continue;
+        }
+        match &t.container_instance_arn {
+            None => fargate += 1,
+            Some(arn) => match fleet.slots.get(arn) {
+                Some(slot) if launch_type.as_deref() != Some("FARGATE") => {
+                    if total < desired {
+                        *per.entry(slot.clone()).or_default() += 1;
+                        total += 1;
+                    } else {
+                        lost += 1;
+                    }
+                }
+                _ => lost += 1,
+            },
+        }
+    }
+    if fargate > 0 {
+        notes.push(format!("service {name}: {fargate} Fargate tasks running now start at time 0 through Fargate provisioning (no instance to name)"));
+    }
+    if lost > 0 {
+        notes.push(format!("service {name}: {lost} running tasks are on instances left out or exceed the desired count; the scheduler places their replacements"));
+    }
+    for ((g, n), c) in per {
+        out.push((name.to_string(), g, n, c));
+    }
+}
+
+fn service_notes(s: &EcsService, notes: &mut Vec<String>) {
+    let name = &s.service_name;
+    if s.deployments.iter().any(|d| {
+        d.service_connect_configuration
+            .as_ref()
+            .is_some_and(|c| c.enabled)
+    }) {
+        notes.push(format!("service {name}: Service Connect is not modelled (its proxy's CPU and memory are not reserved)"));
+    }
+    if !s.service_registries.is_empty() {
+        notes.push(format!("service {name}: service discovery (Cloud Map registries) is not modelled; no effect on placement"));
+    }
+    if !s.volume_configurations.is_empty() {
+        notes.push(format!(
+            "service {name}: EBS volume configurations are not modelled"
+        ));
+    }
+    if s.deployments.len() > 1 {
+        notes.push(format!("service {name}: a deployment is under way ({} deployments); modelled at its primary revision, all running tasks of it", s.deployments.len()));
+    }
+    match s.deployment_controller.as_ref().map(|c| c.kind.as_str()) {
+        Some("CODE_DEPLOY") => notes.push(format!("service {name}: deployments by CodeDeploy (blue/green) are modelled as rolling updates; a [[deployments]] entry with strategy = \"blue_green\" models one")),
+        Some("EXTERNAL") => notes.push(format!("service {name}: the EXTERNAL deployment controller is not modelled; rolling updates apply")),
+        _ => {}
+    }
+}
+
+fn taskdef_notes(td: &TaskDefFile, notes: &mut Vec<String>) {
+    let v = &td.value;
+    let id = format!("{}:{}", td.family, td.revision);
+    if let Some(vols) = v.get("volumes").and_then(|x| x.as_array()) {
+        for vol in vols {
+            let n = vol.get("name").and_then(|x| x.as_str()).unwrap_or("?");
+            for (k, what) in [
+                ("efsVolumeConfiguration", "EFS volume"),
+                (
+                    "fsxWindowsFileServerVolumeConfiguration",
+                    "FSx for Windows volume",
+                ),
+                ("dockerVolumeConfiguration", "Docker volume"),
+            ] {
+                if vol.get(k).is_some() {
+                    notes.push(format!(
+                        "task definition {id}: {what} {n} is not modelled (no effect on placement)"
+                    ));
+                }
+            }
+            if vol.get("configuredAtLaunch").and_then(|x| x.as_bool()) == Some(true) {
+                notes.push(format!(
+                    "task definition {id}: volume {n} configured at launch (EBS) is not modelled"
+                ));
+            }
+        }
+    }
+    if v.get("proxyConfiguration").is_some() {
+        notes.push(format!(
+            "task definition {id}: proxyConfiguration (App Mesh) is not modelled"
+        ));
+    }
+    if let Some(c) = v.get("requiresCompatibilities").and_then(|x| x.as_array())
+        && c.iter().any(|x| x.as_str() == Some("EXTERNAL"))
+    {
+        notes.push(format!(
+            "task definition {id}: EXTERNAL compatibility is not modelled"
+        ));
+    }
+}
