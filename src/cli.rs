@@ -3,7 +3,7 @@
 use crate::billing::PriceBook;
 use crate::error::{Error, Result};
 use crate::report::price;
-use crate::{report, scenario};
+use crate::{report, run, scenario};
 use clap::{Parser, Subcommand};
 use std::path::Path;
 use std::path::PathBuf;
@@ -321,11 +321,11 @@ fn dispatch(cmd: Command) -> Result<i32> {
             let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
             let (progress, bar) = crate::progress::run(!quiet);
-            let opts = report::RunOptions {
+            let opts = run::RunOptions {
                 max_wall: left(max_wall),
                 progress,
             };
-            let s = report::run_to_dir_with(&sc, seed, &book, &out, &opts);
+            let s = run::run_to_dir_with(&sc, seed, &book, &out, &opts);
             drop(bar);
             let s = s?;
             if !quiet {
@@ -392,11 +392,11 @@ fn dispatch(cmd: Command) -> Result<i32> {
             let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
             // The bill goes to stdout; progress to stderr, when a terminal.
             let (progress, bar) = crate::progress::run(true);
-            let opts = report::RunOptions {
+            let opts = run::RunOptions {
                 max_wall: left(max_wall),
                 progress,
             };
-            let r = report::simulate_with(&sc, seed, &book, None, &opts);
+            let r = run::simulate_with(&sc, seed, &book, None, &opts);
             drop(bar);
             let r = r?;
             say!(
@@ -499,7 +499,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             prices,
         } => {
             let sc = scenario::load(&path).map_err(Error::from)?;
-            report::rates_for(&sc, &price_book(&prices)?)?;
+            run::rates_for(&sc, &price_book(&prices)?)?;
             for n in scenario::notes(&sc) {
                 eprintln!("note: {n}");
             }

@@ -10,7 +10,8 @@
 use crate::billing::PriceBook;
 use crate::engine::time::HOUR;
 use crate::error::Error;
-use crate::report::{self, RunOptions, price};
+use crate::report::{self, price};
+use crate::run::{self, RunOptions};
 use crate::scenario::{self, Scenario};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -54,7 +55,7 @@ fn simulate(sc: &mut Scenario) {
         max_wall: Some(Duration::from_secs(5)),
         progress: None,
     };
-    match report::simulate_with(sc, sc.seed, shipped(), None, &opts) {
+    match run::simulate_with(sc, sc.seed, shipped(), None, &opts) {
         Ok(r) => {
             let s = report::summary::build(sc, sc.seed, &r);
             serde_json::to_string(&s).expect("a summary serialises");
@@ -98,7 +99,7 @@ pub fn prices(data: &[u8]) {
     };
     if let Ok(book) = PriceBook::with_overrides_text(Path::new("fuzz/prices.csv"), text) {
         let _ = book.regions();
-        let _ = report::rates_for(base(), &book);
+        let _ = run::rates_for(base(), &book);
     }
 }
 

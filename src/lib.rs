@@ -13,6 +13,7 @@ pub mod placement;
 pub mod pricelist;
 pub mod progress;
 pub mod report;
+pub mod run;
 pub mod scaling;
 pub mod scenario;
 pub mod sim;

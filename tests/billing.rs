@@ -5,7 +5,8 @@
 mod common;
 use common::repo;
 use ecsim::billing::PriceBook;
-use ecsim::report::{Summary, run_to_dir};
+use ecsim::report::Summary;
+use ecsim::run::run_to_dir;
 use std::path::Path;
 
 fn head(duration: &str) -> String {

@@ -31,7 +31,7 @@ fn parse(text: &str) -> Result<ecsim::scenario::Scenario, ecsim::error::InputErr
 
 fn cost(text: &str) -> f64 {
     let sc = parse(text).unwrap_or_else(|e| panic!("{e}"));
-    let r = ecsim::report::simulate(&sc, sc.seed, &PriceBook::shipped(), None)
+    let r = ecsim::run::simulate(&sc, sc.seed, &PriceBook::shipped(), None)
         .unwrap_or_else(|e| panic!("{e}"));
     r.cost.total_cost_usd
 }

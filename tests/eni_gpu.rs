@@ -7,7 +7,8 @@
 
 use ecsim::billing::PriceBook;
 use ecsim::model::{Cluster, TaskState};
-use ecsim::report::{RunResult, simulate};
+use ecsim::report::RunResult;
+use ecsim::run::simulate;
 use std::path::Path;
 
 fn run(text: &str) -> RunResult {
@@ -177,7 +178,7 @@ fn a_gpu_task_never_lands_on_a_non_gpu_instance() {
 fn gpu_reservation_is_in_the_outputs() {
     let sc = ecsim::scenario::parse(Path::new("e.toml"), &gpu_cluster("")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    ecsim::report::run_to_dir(&sc, 1, &PriceBook::shipped(), dir.path()).unwrap();
+    ecsim::run::run_to_dir(&sc, 1, &PriceBook::shipped(), dir.path()).unwrap();
     let inst = std::fs::read_to_string(dir.path().join("instances.csv")).unwrap();
     assert!(
         inst.lines()

@@ -2,7 +2,7 @@
 //! (exit 3), and folders left by killed runs are cleaned up.
 
 use ecsim::billing::PriceBook;
-use ecsim::report::{RunOptions, run_to_dir_with};
+use ecsim::run::{RunOptions, run_to_dir_with};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

@@ -7,7 +7,8 @@
 mod common;
 use common::{GOOD, ecsim_in, repo};
 use ecsim::billing::PriceBook;
-use ecsim::report::{Summary, run_to_dir};
+use ecsim::report::Summary;
+use ecsim::run::run_to_dir;
 
 fn run(text: &str) -> (Summary, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

@@ -230,7 +230,7 @@ fn refusals_are_written_and_bad_values_named() {
     let sc = common::scenario(&burst(4, "cpu = 1024\nmemory = 512", ""));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    ecsim::report::run_to_dir(&sc, 0, &ecsim::billing::PriceBook::shipped(), &out).unwrap();
+    ecsim::run::run_to_dir(&sc, 0, &ecsim::billing::PriceBook::shipped(), &out).unwrap();
     let csv = std::fs::read_to_string(out.join("refused.csv")).unwrap();
     assert_eq!(
         csv,

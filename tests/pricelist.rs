@@ -7,7 +7,7 @@ mod common;
 use common::{ecsim_in, repo};
 use ecsim::billing::PriceBook;
 use ecsim::pricelist::{PriceRow, read_any};
-use ecsim::report::run_to_dir;
+use ecsim::run::run_to_dir;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {

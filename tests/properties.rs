@@ -171,7 +171,7 @@ proptest! {
         }
         // Billing: the rows add up; a Fargate task is billed at least its running time.
         let dir = tempfile::tempdir().unwrap();
-        ecsim::report::run_to_dir(&sc, seed, &PriceBook::shipped(), &dir.path().join("o")).unwrap();
+        ecsim::run::run_to_dir(&sc, seed, &PriceBook::shipped(), &dir.path().join("o")).unwrap();
         let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("o/summary.json")).unwrap()).unwrap();
         let mut rows = csv::Reader::from_path(dir.path().join("o/cost.csv")).unwrap();
         let mut sum = 0.0;

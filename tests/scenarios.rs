@@ -31,7 +31,7 @@ fn run(scenario: &Path, out: &Path) -> serde_json::Value {
     if let Some(&(_, d)) = SHORTENED.iter().find(|(n, _)| *n == sc.name) {
         sc.duration = d;
     }
-    ecsim::report::run_to_dir(&sc, sc.seed, &ecsim::billing::PriceBook::shipped(), out)
+    ecsim::run::run_to_dir(&sc, sc.seed, &ecsim::billing::PriceBook::shipped(), out)
         .unwrap_or_else(|e| panic!("{e}"));
     let mut summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
@@ -127,7 +127,7 @@ fn same_seed_same_bytes() {
         );
     }
     let sc = ecsim::scenario::load(&q).unwrap();
-    ecsim::report::run_to_dir(
+    ecsim::run::run_to_dir(
         &sc,
         43,
         &ecsim::billing::PriceBook::shipped(),

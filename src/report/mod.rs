@@ -1,4 +1,5 @@
-//! Results of a run: CSV files, `summary.json`, written atomically.
+//! Results of a run: CSV files, `summary.json`, written atomically, the
+//! price estimate and the HTML report. Running is `crate::run`'s.
 
 mod csv_line;
 pub mod csv_out;
@@ -8,107 +9,11 @@ mod spool;
 mod staged;
 pub mod summary;
 
-use crate::billing::{CostSummary, Ledger, PriceBook, prices};
-use crate::engine::SimTime;
-use crate::error::{Error, Result};
-use crate::model::{Cluster, Task, TaskState};
-use crate::scenario::Scenario;
-use crate::sim::{Outcome, Recorder, Sample, Sim};
+use crate::billing::CostSummary;
+use crate::model::Cluster;
+use crate::sim::Outcome;
 pub use staged::{StagedDir, check_replaceable, run_record_number, write_atomic};
-use std::path::Path;
-use std::time::Instant;
 pub use summary::Summary;
-
-/// Sends every task and sample to the CSV writers (when writing files) and
-/// to the bill.
-struct RunRecorder {
-    csv: Option<csv_out::CsvRecorder>,
-    ledger: Ledger,
-}
-
-impl Recorder for RunRecorder {
-    fn task_done(&mut self, c: &Cluster, t: &Task) {
-        if let Some(w) = &mut self.csv {
-            w.task_done(c, t);
-        }
-        self.ledger.task_done(c, t);
-    }
-    fn sample(&mut self, s: &Sample) {
-        if let Some(w) = &mut self.csv {
-            w.sample(s);
-        }
-        self.ledger
-            .served_minute(s.time, |l| s.loads[l as usize].0.served_rps * 60.0);
-    }
-    fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
-    fn wants_reasons(&self) -> bool {
-        self.csv.is_some()
-    }
-    fn scaling(&mut self, c: &Cluster, d: &crate::scaling::Decision) {
-        if let Some(w) = &mut self.csv {
-            w.scaling(c, d);
-        }
-    }
-    fn cut(&mut self, end: SimTime) {
-        if let Some(w) = &mut self.csv {
-            w.cut(end);
-        }
-        self.ledger.cut(end);
-    }
-}
-
-/// How a run is carried out, beyond the scenario itself.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Wall-clock limit: past it the run stops at the simulated time
-    /// reached and its results are marked partial (`summary.json`
-    /// `"partial": true`); `None` runs to the scenario's end.
-    pub max_wall: Option<std::time::Duration>,
-    /// Where the run reports how far it got (for a progress bar).
-    pub progress: Option<std::sync::Arc<crate::engine::Progress>>,
-}
-
-fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
-    // A failed write (disk full, folder removed) is the machine's, not a bug.
-    move |e| match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(format!("cannot write {file}"), io),
-        other => Error::Internal(format!("writing {file}: {other:?}")),
-    }
-}
-
-/// The prices a scenario needs from the book, checked before anything runs.
-pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates> {
-    let c = &scenario.cluster;
-    let mut types: Vec<&str> = c
-        .instances
-        .iter()
-        .map(|i| i.instance_type.as_str())
-        .collect();
-    types.sort_unstable();
-    types.dedup();
-    // Declared prices need no row in the book.
-    types.retain(|t| !scenario.ec2_prices.contains_key(*t));
-    let fargate = c
-        .services
-        .iter()
-        .map(|s| &s.capacity)
-        .chain(c.jobs.iter().map(|j| &j.capacity))
-        .any(|k| k.is_fargate());
-    let mut rates = prices::resolve(
-        book,
-        &scenario.file,
-        &scenario.region,
-        &types,
-        fargate,
-        scenario.pricing.ebs_root_gib > 0,
-    )?;
-    for (t, &pico) in &scenario.ec2_prices {
-        rates
-            .ec2
-            .insert(t.clone(), crate::billing::Rate::whole(pico));
-    }
-    Ok(rates)
-}
 
 /// Everything a finished run knows.
 pub struct RunResult {
@@ -116,101 +21,4 @@ pub struct RunResult {
     pub cluster: Cluster,
     pub cost: CostSummary,
     pub wall_s: f64,
-}
-
-/// Runs a scenario; with `dir`, streams tasks.csv, timeseries.csv and cost.csv there.
-pub fn simulate(
-    scenario: &Scenario,
-    seed: u64,
-    book: &PriceBook,
-    dir: Option<&Path>,
-) -> Result<RunResult> {
-    simulate_with(scenario, seed, book, dir, &RunOptions::default())
-}
-
-/// `simulate` with options (a wall-clock limit).
-pub fn simulate_with(
-    scenario: &Scenario,
-    seed: u64,
-    book: &PriceBook,
-    dir: Option<&Path>,
-    opts: &RunOptions,
-) -> Result<RunResult> {
-    let rates = rates_for(scenario, book)?;
-    let started = Instant::now();
-    let csv = match dir {
-        Some(d) => Some(
-            csv_out::CsvRecorder::create(
-                d,
-                &scenario.cluster,
-                scenario.duration,
-                !scenario.faults.is_empty(),
-            )
-            .map_err(csv_err("tasks.csv"))?,
-        ),
-        None => None,
-    };
-    let ledger = Ledger::new(rates, scenario.pricing.clone(), scenario.duration, dir)
-        .map_err(csv_err("cost.csv"))?;
-    let mut rec = RunRecorder { csv, ledger };
-    let (outcome, cluster) = Sim::new(scenario, seed, &mut rec)
-        .with_wall_limit(opts.max_wall)
-        .with_progress(opts.progress.clone())
-        .run()?;
-    let end = outcome.end;
-    let RunRecorder { csv, ledger } = rec;
-    if let Some(w) = csv {
-        w.finish().map_err(csv_err("tasks.csv / timeseries.csv"))?;
-    }
-    let task_ms: u128 = cluster
-        .services
-        .iter()
-        .map(|s| s.stats.running.area(end))
-        .chain(cluster.jobs.iter().map(|j| j.stats.running.area(end)))
-        .sum();
-    let cost = ledger
-        .finish(&cluster, task_ms, dir)
-        .map_err(csv_err("cost.csv / cost_timeseries.csv"))?;
-    Ok(RunResult {
-        outcome,
-        cluster,
-        cost,
-        wall_s: started.elapsed().as_secs_f64(),
-    })
-}
-
-/// Runs a scenario and writes its results to `out`; returns the summary.
-pub fn run_to_dir(scenario: &Scenario, seed: u64, book: &PriceBook, out: &Path) -> Result<Summary> {
-    run_to_dir_with(scenario, seed, book, out, &RunOptions::default())
-}
-
-/// `run_to_dir` with options. A run cut short by `max_wall` is still
-/// written and committed, its summary marked `partial`.
-pub fn run_to_dir_with(
-    scenario: &Scenario,
-    seed: u64,
-    book: &PriceBook,
-    out: &Path,
-    opts: &RunOptions,
-) -> Result<Summary> {
-    // Prices are checked before a folder is made, so bad input leaves nothing.
-    rates_for(scenario, book)?;
-    let staged = StagedDir::new(out)?;
-    let dir = staged.path().to_path_buf();
-    let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
-    csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
-        .map_err(csv_err("instances.csv"))?;
-    csv_out::write_refused(&dir.join("refused.csv"), &r.cluster, &r.outcome.refused)
-        .map_err(csv_err("refused.csv"))?;
-    csv_out::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
-        .map_err(csv_err("incidents.csv"))?;
-    csv_out::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)
-        .map_err(csv_err("deployments.csv"))?;
-    let summary = summary::build(scenario, seed, &r);
-    let json =
-        serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    std::fs::write(dir.join("summary.json"), json + "\n")
-        .map_err(|e| Error::io("writing summary.json", e))?;
-    staged.commit()?;
-    Ok(summary)
 }

@@ -76,7 +76,7 @@ pub fn check_points(
         }
         let sc = sw.scenario(i)?;
         crate::scenario::estimate::check(&sc, force)?;
-        crate::report::rates_for(&sc, book).map_err(|e| match e {
+        crate::run::rates_for(&sc, book).map_err(|e| match e {
             Error::Input(ie) => {
                 let vals: Vec<String> = sw.points[i]
                     .params
@@ -101,7 +101,7 @@ pub fn check_points(
 pub fn known_figures(sweep: &spec::Sweep, book: &PriceBook) -> Result<Vec<String>> {
     let mut sc = sweep.scenario(0)?;
     sc.duration = sc.duration.min(crate::engine::time::HOUR);
-    let r = crate::report::simulate(&sc, sweep.master_seed, book, None)?;
+    let r = crate::run::simulate(&sc, sweep.master_seed, book, None)?;
     let v = serde_json::to_value(crate::report::summary::build(&sc, sweep.master_seed, &r))
         .map_err(|e| Error::Internal(e.to_string()))?;
     let mut names: Vec<String> = table::metrics(&v).into_iter().map(|(k, _)| k).collect();

@@ -118,7 +118,7 @@ fn fnv(parts: &[&[u8]]) -> String {
 
 /// The manifest a sweep writes (before any run) — what a merge must match.
 pub fn manifest(sweep: &Sweep, book: &PriceBook, prices_text: &str) -> Result<Manifest> {
-    let rates = report::rates_for(&sweep.base, book)?;
+    let rates = crate::run::rates_for(&sweep.base, book)?;
     let version = env!("CARGO_PKG_VERSION");
     let points = sweep.points.len() as u64;
     Ok(Manifest {
@@ -323,11 +323,11 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         let seed = seed_of(sweep.master_seed, replication);
         let sc = &sweep.scenario(point as usize)?;
         let cell = &cells[rayon::current_thread_index().unwrap_or(0) % cells.len()];
-        let run_opts = report::RunOptions {
+        let run_opts = crate::run::RunOptions {
             max_wall: left,
             progress: Some(std::sync::Arc::clone(cell)),
         };
-        let r = report::simulate_with(sc, seed, book, None, &run_opts);
+        let r = crate::run::simulate_with(sc, seed, book, None, &run_opts);
         cell.start(0);
         let r = r?;
         if r.outcome.partial.is_some() {
