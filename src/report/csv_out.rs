@@ -27,6 +27,11 @@ pub const TASK_COLUMNS: &[&str] = &[
     "placed_s",
     "stop_code",
     "last_status",
+    // What the task held on its instance, so a report can rebuild each
+    // instance's reservation over time from this file alone.
+    "cpu_reserved",
+    "memory_reserved_mib",
+    "gpus_reserved",
 ];
 
 /// Writes `tasks.csv`, `timeseries.csv` and `scaling.csv` as the run goes.
@@ -137,6 +142,11 @@ impl CsvRecorder {
             services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
             jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
             families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
+            sizes: cluster
+                .taskdefs
+                .iter()
+                .map(|t| (t.cpu, t.memory, t.gpus))
+                .collect(),
             zones: fields(&mut cluster.azs.iter().map(String::as_str)),
             instances: Vec::new(),
         };
@@ -322,6 +332,8 @@ struct TaskRows {
     services: Vec<String>,
     jobs: Vec<String>,
     families: Vec<String>,
+    /// Each task definition's reserved CPU units, MiB and GPUs.
+    sizes: Vec<(u32, u32, u32)>,
     zones: Vec<String>,
     instances: Vec<String>,
 }
@@ -366,6 +378,10 @@ impl TaskRows {
         w.opt_secs(t.placed);
         w.raw(t.stop_reason.map_or("", |r| r.code()));
         w.raw(t.state.as_str());
+        let (cpu, memory, gpus) = self.sizes[t.taskdef as usize];
+        w.uint(u64::from(cpu));
+        w.uint(u64::from(memory));
+        w.uint(u64::from(gpus));
         w.end_row()
     }
 }

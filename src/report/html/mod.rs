@@ -3,6 +3,10 @@
 //! run or a sweep, and with `--png` every chart as report/<chart>.png.
 
 pub mod chart;
+mod costview;
+mod heat;
+mod placement;
+mod scaling;
 mod page;
 mod run;
 mod sweep;

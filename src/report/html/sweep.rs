@@ -404,11 +404,45 @@ fn plan_section(dir: &Path) -> Result<Option<Section>> {
             targets.join(", ")
         ),
     );
-    sec.grids.push(Grid {
-        header: t.header.iter().map(|h| short(h).to_string()).collect(),
-        rows: t.rows.clone(),
-    });
+    sec.grids.push(plan_grid(&t));
     Ok(Some(sec))
+}
+
+/// plan.csv for reading: parameter paths shortened to their last part, but
+/// target columns ("worst: availability_pct >= 99.9") kept whole — cut at
+/// the last dot they read "9" — and costs rounded to cents.
+fn plan_grid(t: &Table) -> Grid {
+    let is_param = |h: &str| h.contains('.') && !h.contains(' ') && !h.contains(':');
+    let header = t
+        .header
+        .iter()
+        .map(|h| {
+            if is_param(h) {
+                short(h).to_string()
+            } else {
+                h.clone()
+            }
+        })
+        .collect();
+    let money: Vec<bool> = t
+        .header
+        .iter()
+        .map(|h| h.contains("cost") || h.ends_with("_usd"))
+        .collect();
+    let rows = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&money)
+                .map(|(cell, &m)| match cell.parse::<f64>() {
+                    Ok(v) if m => format!("{v:.2}"),
+                    _ => cell.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    Grid { header, rows }
 }
 
 /// The cost-vs-availability chart, when aggregate.csv has both figures.
