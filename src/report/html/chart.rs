@@ -9,8 +9,9 @@ use plotters::style::FontStyle;
 /// Chart size in pixels (SVG user units and PNG pixels alike).
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 380;
-/// More points than a 900-pixel-wide chart can show only bloat the SVG.
-const MAX_POINTS: usize = 1600;
+/// More points than a 900-pixel-wide chart can show only bloat the SVG
+/// (the large report's time charts were most of its 6.8 MB).
+const MAX_POINTS: usize = 1000;
 
 /// How the x axis reads.
 #[derive(Debug, Clone)]
@@ -88,6 +89,8 @@ pub struct Chart {
     pub panels: Vec<Chart>,
     /// Instances × time, drawn instead of series.
     pub heat: Option<super::heat::Heat>,
+    /// The x range, when panels drawn one above the other must line up.
+    pub x_range: Option<(f64, f64)>,
 }
 
 impl Chart {
@@ -109,6 +112,7 @@ impl Chart {
             stacked: false,
             panels: Vec::new(),
             heat: None,
+            x_range: None,
         }
     }
 
@@ -119,7 +123,7 @@ impl Chart {
             return self.panels.iter().any(Chart::has_data);
         }
         if let Some(h) = &self.heat {
-            return !h.cells.is_empty();
+            return !h.alive.is_empty();
         }
         self.series
             .iter()
@@ -280,9 +284,12 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
             .filter(|v| v.is_finite())
             .collect::<Vec<_>>()
     };
-    let (xs, ys) = (finite(&xs), finite(&ys));
+    let (mut xs, ys) = (finite(&xs), finite(&ys));
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if let Some(r) = c.x_range {
+        xs = vec![r.0, r.1];
+    }
     let (mut x0, mut x1) = match &c.x_axis {
         XAxis::Categories(names) => (-0.5, names.len().max(1) as f64 - 0.5),
         XAxis::Numeric if xs.is_empty() => (0.0, 1.0),
@@ -295,7 +302,10 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
         .series
         .iter()
         .any(|s| s.style != Style::Line && s.style != Style::Bold);
-    if matches!(c.x_axis, XAxis::Numeric) && (dotted || !c.markers.is_empty()) {
+    if matches!(c.x_axis, XAxis::Numeric)
+        && c.x_range.is_none()
+        && (dotted || !c.markers.is_empty())
+    {
         // Markers at the ends would be cut in half by the plot's edge.
         let pad = (x1 - x0) * if c.markers.is_empty() { 0.04 } else { 0.08 };
         (x0, x1) = (x0 - pad, x1 + pad);

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 const HOUR: f64 = 3600.0;
 /// Services and jobs stacked by name; the cheaper rest share one band.
-const MAX_OWNERS: usize = 8;
+const MAX_OWNERS: usize = 7;
 
 pub struct CostView {
     pub by_owner: Chart,
@@ -220,7 +220,13 @@ pub fn build(
             } else {
                 format!("{name} (job)")
             };
-            by_owner.line(&label, Style::Line, steps(hours));
+            // Colours 7 (grey) and 9 stay for idle and the rest below.
+            by_owner.series.push(Series {
+                name: label,
+                color: drawn,
+                style: Style::Line,
+                points: steps(hours),
+            });
             drawn += 1;
         } else {
             for h in 0..n {
@@ -229,7 +235,12 @@ pub fn build(
         }
     }
     if rest.iter().any(|&v| v != 0.0) {
-        by_owner.line("other services and jobs", Style::Line, steps(&rest));
+        by_owner.series.push(Series {
+            name: "other services and jobs".into(),
+            color: 8,
+            style: Style::Line,
+            points: steps(&rest),
+        });
     }
     if idle.iter().any(|&v| v.abs() > 1e-9) {
         by_owner.series.push(Series {

@@ -1,7 +1,7 @@
 //! A heat map of instances × time (the placement view), drawn with plotters
 //! rectangles so that the SVG and the `--png` bitmap come out alike.
 
-use super::chart::{Chart, WIDTH};
+use super::chart::Chart;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -13,8 +13,11 @@ pub const LEVELS: usize = 10;
 pub struct Heat {
     /// Rows, top to bottom.
     pub rows: usize,
-    /// (row, x from, x to, level 0..LEVELS): one rectangle each; a level of
-    /// 0 means running with nothing reserved, a gap means not running.
+    /// (row, x from, x to): while each instance ran, drawn light grey (its
+    /// level-0 colour) under the cells, so idle stretches cost no rectangles.
+    pub alive: Vec<(usize, f64, f64)>,
+    /// (row, x from, x to, level 1..=LEVELS): one rectangle each; a gap
+    /// over `alive` is nothing reserved, a gap outside it is not running.
     pub cells: Vec<(usize, f64, f64, u8)>,
     /// (first row, name) of each block of rows (zone / instance group).
     pub blocks: Vec<(usize, String)>,
@@ -59,7 +62,7 @@ pub fn row_px(rows: usize) -> u32 {
 
 /// The chart height a heat map of `rows` rows needs.
 pub fn height_for(rows: usize) -> u32 {
-    (rows as u32 * row_px(rows) + 130).max(300)
+    (rows as u32 * row_px(rows) + 150).max(300)
 }
 
 pub fn draw<DB: DrawingBackend>(
@@ -77,8 +80,8 @@ pub fn draw<DB: DrawingBackend>(
         .caption(&c.title, (font, 20))
         .margin(12)
         .margin_top(8)
-        .x_label_area_size(42)
-        .y_label_area_size(170)
+        .x_label_area_size(62)
+        .y_label_area_size(190)
         .build_cartesian_2d(x0..x1, 0.0..rows)
         .map_err(err)?;
     let span = x1 - x0;
@@ -97,6 +100,13 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     // Row r is drawn from the top: y = rows - r - 1 .. rows - r.
     let y = |r: usize| rows - r as f64;
+    chart
+        .draw_series(
+            h.alive
+                .iter()
+                .map(|&(r, a, b)| Rectangle::new([(a, y(r)), (b, y(r) - 1.0)], colour(0).filled())),
+        )
+        .map_err(err)?;
     chart
         .draw_series(h.cells.iter().map(|&(r, a, b, l)| {
             Rectangle::new([(a, y(r)), (b, y(r) - 1.0)], colour(l).filled())
@@ -119,30 +129,32 @@ pub fn draw<DB: DrawingBackend>(
         let (px, _) = chart.backend_coord(&(x0, 0.0));
         root.draw(&Text::new(
             name.clone(),
-            (px - 164, py - 6),
-            (font, 12).into_font().color(&BLACK),
+            (px - 184, py - 6),
+            (font, 11).into_font().color(&BLACK),
         ))
         .map_err(err)?;
     }
-    // The colour scale, top right above the plot.
-    let (sx, sy) = (WIDTH as i32 - 12 - 14 * (LEVELS as i32 + 1) - 150, 32);
+    // The colour scale, bottom left under the row names.
+    let (sx, sy) = (12, root.dim_in_pixel().1 as i32 - 24);
+    let label = format!("{}: 0", h.measure);
     root.draw(&Text::new(
-        format!("{} 0", h.measure),
-        (sx - 6 - 7 * (h.measure.len() as i32 + 2), sy),
+        label.clone(),
+        (sx, sy),
         (font, 12).into_font().color(&BLACK),
     ))
     .map_err(err)?;
+    let sx = sx + 7 * label.len() as i32 + 6;
     for l in 0..=LEVELS {
-        let x = sx + 14 * l as i32;
+        let x = sx + 12 * l as i32;
         root.draw(&Rectangle::new(
-            [(x, sy), (x + 14, sy + 12)],
+            [(x, sy), (x + 12, sy + 12)],
             colour(l as u8).filled(),
         ))
         .map_err(err)?;
     }
     root.draw(&Text::new(
         "100 %; white: not running".to_string(),
-        (sx + 14 * (LEVELS as i32 + 1) + 6, sy),
+        (sx + 12 * (LEVELS as i32 + 1) + 6, sy),
         (font, 12).into_font().color(&BLACK),
     ))
     .map_err(err)?;

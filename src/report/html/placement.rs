@@ -138,23 +138,29 @@ pub fn build(
             continue;
         }
         let mut cells = Vec::new();
+        let mut alive = Vec::new();
         for (row, &i) in shown.iter().enumerate() {
             let inst = &all[i];
+            if inst.end > inst.launched && inst.caps[m] > 0.0 {
+                alive.push((row, inst.launched / scale, inst.end / scale));
+            }
             // (from, to, level) of the cell being extended.
             let mut open: Option<(f64, f64, u8)> = None;
             for k in 0..BUCKETS {
                 let (s, e) = (k as f64 * width, (k + 1) as f64 * width);
                 let alive = overlap(inst.launched, inst.end, s, e);
-                let cell = if alive > 0.0 && inst.caps[m] > 0.0 {
-                    let share = area[row * BUCKETS + k][m] / (inst.caps[m] * alive);
-                    Some((
+                let share = if alive > 0.0 && inst.caps[m] > 0.0 {
+                    area[row * BUCKETS + k][m] / (inst.caps[m] * alive)
+                } else {
+                    0.0
+                };
+                let cell = (share > 0.0).then(|| {
+                    (
                         s.max(inst.launched) / scale,
                         e.min(inst.end) / scale,
                         heat::level(share),
-                    ))
-                } else {
-                    None
-                };
+                    )
+                });
                 open = match (open, cell) {
                     (Some(o), Some(c)) if o.2 == c.2 && o.1 == c.0 => Some((o.0, c.1, o.2)),
                     (o, c) => {
@@ -181,6 +187,7 @@ pub fn build(
         c.height = heat::height_for(shown.len());
         c.heat = Some(Heat {
             rows: shown.len(),
+            alive,
             cells,
             blocks: blocks.clone(),
             measure: format!("{what} reserved"),

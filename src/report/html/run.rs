@@ -132,6 +132,7 @@ pub fn build(dir: &Path) -> Result<Page> {
             spans.push((a / ax.scale, b / ax.scale));
         }
     }
+    let spans = merge_spans(spans, dur / ax.scale * 0.003);
     let timeline = |id: &str, title: &str, y: &str, caption: String| {
         let mut c = Chart::new(id, title, ax.label, y);
         c.caption = caption;
@@ -299,13 +300,8 @@ pub fn build(dir: &Path) -> Result<Page> {
         ax.scale,
         ax.label,
     )?;
-    for mut c in [view.by_owner, view.by_kind] {
-        c.spans = timeline("", "", "", String::new()).spans;
-        if !c.spans.is_empty() {
-            c.span_label = "incident".into();
-        }
-        costs.charts.push(c);
-    }
+    // No incident shading here: over filled areas it hides the bands.
+    costs.charts.extend([view.by_owner, view.by_kind]);
     notes.extend(view.mismatch);
     costs.grids.push(cost_grid(&summary));
 
@@ -382,6 +378,23 @@ pub fn build(dir: &Path) -> Result<Page> {
         notes,
         sections,
     })
+}
+
+/// Overlapping incidents, and those closer than `gap` (about two pixels),
+/// as one shaded span each: hundreds of small faults made the large report's
+/// time charts mostly rectangles nobody could tell apart.
+fn merge_spans(mut spans: Vec<(f64, f64)>, gap: f64) -> Vec<(f64, f64)> {
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        // The drawn width: a short incident still shows as a sliver.
+        let b = b.max(a + gap / 2.0);
+        match out.last_mut() {
+            Some(last) if a <= last.1 + gap => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
 }
 
 fn markets(cost: &Table, dur: f64, ax: &TimeAxis, mut c: Chart) -> Result<Chart> {
@@ -488,6 +501,12 @@ fn copy_grid(t: &Table) -> Grid {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn close_incidents_share_one_span() {
+        let m = super::merge_spans(vec![(5.0, 6.0), (0.0, 1.0), (1.05, 2.0), (9.0, 9.0)], 0.1);
+        assert_eq!(m, vec![(0.0, 2.0), (5.0, 6.0), (9.0, 9.05)]);
+    }
+
     #[test]
     fn open_intervals_step_up_and_down() {
         let pts = super::open_count(vec![(0.0, 10.0), (5.0, 20.0), (10.0, 30.0)], 40.0, 1.0);

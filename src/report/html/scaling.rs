@@ -138,7 +138,7 @@ pub fn build(scaling: &Table, series: &Table, scale: f64, x_label: &str) -> Resu
                 p.series.push(Series {
                     name: label,
                     color: if up { 2 } else { 3 },
-                    style: Style::Bold,
+                    style: Style::Line,
                     points: vec![(0.0, th), (end, th)],
                 });
             }
@@ -182,8 +182,10 @@ pub fn build(scaling: &Table, series: &Table, scale: f64, x_label: &str) -> Resu
             p.line("demand − served", Style::Line, pts);
             panels.push(p);
         }
+        let end = series.rows.len().checked_sub(1).map_or(Ok(None), |r| series.num(r, time))?;
         for p in &mut panels {
             p.height = HEIGHT * 3 / 4;
+            p.x_range = Some((0.0, end.unwrap_or(0.0) / scale));
         }
         let mut c = Chart::new(&id, &format!("Scaling of {name}"), x_label, "");
         c.caption = format!(
