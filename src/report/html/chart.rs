@@ -189,8 +189,7 @@ pub fn to_svg(c: &Chart) -> Result<String, String> {
     register_font();
     let mut out = String::new();
     {
-        let root =
-            SVGBackend::with_string(&mut out, (WIDTH, c.total_height())).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, (WIDTH, c.total_height())).into_drawing_area();
         draw_all(&root, c)?;
         root.present().map_err(|e| e.to_string())?;
     }
@@ -545,7 +544,11 @@ mod tests {
             name: String::new(),
             color: 0,
             style: Style::Line,
-            points: y.into_iter().enumerate().map(|(i, v)| (i as f64, v)).collect(),
+            points: y
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i as f64, v))
+                .collect(),
         };
         let b = stack(&[s(vec![1.0, 2.0]), s(vec![3.0, -1.0]), s(vec![-2.0, 4.0])]);
         assert_eq!(b[0], vec![(0.0, 0.0, 1.0), (1.0, 0.0, 2.0)]);

@@ -97,7 +97,10 @@ pub fn build(
         tasks.need("placed_s")?,
         tasks.need("stopped_s")?,
     );
-    let (tcpu, tmem) = (tasks.need("cpu_reserved")?, tasks.need("memory_reserved_mib")?);
+    let (tcpu, tmem) = (
+        tasks.need("cpu_reserved")?,
+        tasks.need("memory_reserved_mib")?,
+    );
     let mut on: HashMap<&str, Vec<usize>> = HashMap::new();
     for r in 0..tasks.rows.len() {
         let i = tasks.rows[r][ti].as_str();
@@ -194,7 +197,10 @@ pub fn build(
         let mut pts = Vec::with_capacity(v.len() * 2);
         for (h, &y) in v.iter().enumerate() {
             pts.push((h as f64 * HOUR / scale, y));
-            pts.push((((h + 1) as f64 * HOUR).min(dur.max(HOUR * h as f64)) / scale, y));
+            pts.push((
+                ((h + 1) as f64 * HOUR).min(dur.max(HOUR * h as f64)) / scale,
+                y,
+            ));
         }
         pts
     };

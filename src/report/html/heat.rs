@@ -108,9 +108,11 @@ pub fn draw<DB: DrawingBackend>(
         )
         .map_err(err)?;
     chart
-        .draw_series(h.cells.iter().map(|&(r, a, b, l)| {
-            Rectangle::new([(a, y(r)), (b, y(r) - 1.0)], colour(l).filled())
-        }))
+        .draw_series(
+            h.cells.iter().map(|&(r, a, b, l)| {
+                Rectangle::new([(a, y(r)), (b, y(r) - 1.0)], colour(l).filled())
+            }),
+        )
         .map_err(err)?;
     // Block separators across the plot, and block names left of it.
     let line = RGBColor(60, 60, 60);

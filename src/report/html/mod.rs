@@ -5,10 +5,10 @@
 pub mod chart;
 mod costview;
 mod heat;
-mod placement;
-mod scaling;
 mod page;
+mod placement;
 mod run;
+mod scaling;
 mod sweep;
 mod table;
 

@@ -1,9 +1,9 @@
 //! The report of one `ecsim run` results folder.
 
 use super::chart::{Chart, Style};
-use super::{costview, placement, scaling};
 use super::page::{Grid, Page, Section};
 use super::table::{Table, read_json, require, text};
+use super::{costview, placement, scaling};
 use crate::error::Result;
 use serde_json::Value;
 use std::path::Path;
@@ -291,14 +291,7 @@ pub fn build(dir: &Path) -> Result<Page> {
     cum.line("cumulative cost", Style::Bold, pts);
     costs.charts.push(cum);
     let view = costview::build(
-        &summary,
-        &cost,
-        &cost_ts,
-        &task_rows,
-        &instances,
-        dur,
-        ax.scale,
-        ax.label,
+        &summary, &cost, &cost_ts, &task_rows, &instances, dur, ax.scale, ax.label,
     )?;
     // No incident shading here: over filled areas it hides the bands.
     costs.charts.extend([view.by_owner, view.by_kind]);
@@ -339,7 +332,16 @@ pub fn build(dir: &Path) -> Result<Page> {
         placement_sec.intro.push_str(&n);
     }
 
-    let mut sections = vec![overview, tasks, load, scaling_sec, placement_sec, cluster, costs, events];
+    let mut sections = vec![
+        overview,
+        tasks,
+        load,
+        scaling_sec,
+        placement_sec,
+        cluster,
+        costs,
+        events,
+    ];
     // Charts with nothing to draw are left out, and so are sections left
     // with neither charts nor tables (e.g. Placement in a Fargate-only run).
     for s in &mut sections {
@@ -356,7 +358,9 @@ pub fn build(dir: &Path) -> Result<Page> {
             ));
         }
     }
-    sections.retain(|s| !s.charts.is_empty() || !s.grids.is_empty() || s.heading == "Incidents and deployments");
+    sections.retain(|s| {
+        !s.charts.is_empty() || !s.grids.is_empty() || s.heading == "Incidents and deployments"
+    });
     let seed = text(&summary, "seed");
     Ok(Page {
         title: format!("ecsim report: {}", text(&summary, "scenario")),

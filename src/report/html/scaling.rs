@@ -31,9 +31,7 @@ struct Action {
 fn metric_column(service: &str, metric: &str) -> Option<(String, &'static str)> {
     match metric {
         "ECSServiceAverageCPUUtilization" => Some((format!("{service}_cpu_pct"), "percent")),
-        "ECSServiceAverageMemoryUtilization" => {
-            Some((format!("{service}_memory_pct"), "percent"))
-        }
+        "ECSServiceAverageMemoryUtilization" => Some((format!("{service}_memory_pct"), "percent")),
         _ => None,
     }
 }
@@ -116,7 +114,11 @@ pub fn build(scaling: &Table, series: &Table, scale: f64, x_label: &str) -> Resu
         {
             let mut p = Chart::new(&format!("{id}-metric"), m, x_label, unit);
             p.line(m, Style::Line, series.points(time, y, scale)?);
-            let end = series.rows.len().checked_sub(1).map_or(Ok(None), |r| series.num(r, time))?;
+            let end = series
+                .rows
+                .len()
+                .checked_sub(1)
+                .map_or(Ok(None), |r| series.num(r, time))?;
             let end = end.unwrap_or(0.0) / scale;
             // Each distinct threshold an alarm fired at, scale-out ones first.
             let mut lines: Vec<(bool, f64)> = Vec::new();
@@ -182,7 +184,11 @@ pub fn build(scaling: &Table, series: &Table, scale: f64, x_label: &str) -> Resu
             p.line("demand − served", Style::Line, pts);
             panels.push(p);
         }
-        let end = series.rows.len().checked_sub(1).map_or(Ok(None), |r| series.num(r, time))?;
+        let end = series
+            .rows
+            .len()
+            .checked_sub(1)
+            .map_or(Ok(None), |r| series.num(r, time))?;
         for p in &mut panels {
             p.height = HEIGHT * 3 / 4;
             p.x_range = Some((0.0, end.unwrap_or(0.0) / scale));
@@ -195,7 +201,8 @@ pub fn build(scaling: &Table, series: &Table, scale: f64, x_label: &str) -> Resu
                 Some(m) if metric_column(name, m).is_some() => format!(
                     "{m} against the thresholds its alarms fired at (the scale-out one is the target for target tracking); "
                 ),
-                Some(m) => format!("(the metric {m} is not in timeseries.csv, so it is not drawn); "),
+                Some(m) =>
+                    format!("(the metric {m} is not in timeseries.csv, so it is not drawn); "),
                 None => String::new(),
             }
         );

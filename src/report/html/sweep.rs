@@ -283,11 +283,13 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
         for m in &list {
             let f = |s: &str| agg.col(&format!("{}.{s}", m.key)).map(|c| agg.num(r, c));
+            // Money to the cent; other figures keep three decimals.
+            let d = if m.unit == "USD" { 2 } else { 3 };
             let cell = match (f("mean"), f("ci95_low"), f("ci95_high")) {
                 (Some(Ok(Some(v))), Some(Ok(Some(l))), Some(Ok(Some(h)))) => {
-                    format!("{v:.3} [{l:.3}, {h:.3}]")
+                    format!("{v:.d$} [{l:.d$}, {h:.d$}]")
                 }
-                (Some(Ok(Some(v))), _, _) => format!("{v:.3}"),
+                (Some(Ok(Some(v))), _, _) => format!("{v:.d$}"),
                 _ => "–".into(),
             };
             row.push(cell);
