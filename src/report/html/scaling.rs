@@ -65,7 +65,7 @@ pub fn build(scaling: &Table, series: &Table, scale: f64, x_label: &str) -> Resu
     let mut note = None;
     if total > MAX_SERVICES {
         // The busiest first; the stable sort keeps first-action order in ties.
-        services.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+        services.sort_by_key(|s| std::cmp::Reverse(s.1.len()));
         let left: Vec<String> = services[MAX_SERVICES..]
             .iter()
             .map(|s| format!("{} ({} actions)", s.0, s.1.len()))
