@@ -258,6 +258,7 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
     }
     if !prov.series.is_empty() {
+        scaling::mark_providers(&mut prov, &scaling_rows, ax.scale)?;
         cluster.charts.push(prov);
     }
     cluster.charts.push(markets(&cost, dur, &ax, timeline(

@@ -212,6 +212,47 @@ pub fn build(scaling: &Table, series: &Table, scale: f64, x_label: &str) -> Resu
     Ok(Scaling { charts, note })
 }
 
+/// Managed scaling's actions on the capacity provider reservation chart:
+/// a dot at the reservation each decision acted on.
+pub fn mark_providers(c: &mut Chart, scaling: &Table, scale: f64) -> Result<()> {
+    let col = |n: &str| scaling.need(n);
+    let (t, kind, from, to, value) = (
+        col("time_s")?,
+        col("target_kind")?,
+        col("from")?,
+        col("to")?,
+        col("value")?,
+    );
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for r in 0..scaling.rows.len() {
+        if scaling.rows[r][kind] != "capacity_provider" {
+            continue;
+        }
+        let (Some(x), Some(v)) = (scaling.num(r, t)?, scaling.num(r, value)?) else {
+            continue;
+        };
+        let grows = scaling.num(r, to)? > scaling.num(r, from)?;
+        if grows { &mut up } else { &mut down }.push((x / scale, v));
+    }
+    // Green out, red in, as in the services' scaling views.
+    for (pts, name, color) in [(up, "managed scale-out", 2), (down, "managed scale-in", 3)] {
+        if !pts.is_empty() {
+            c.series.push(Series {
+                name: name.into(),
+                color,
+                style: Style::Dots,
+                points: thin_marks(pts),
+            });
+        }
+    }
+    if c.series.iter().any(|s| s.style == Style::Dots) {
+        c.caption.push_str(
+            " Dots: managed scaling's actions (scaling.csv), at the reservation they acted on.",
+        );
+    }
+    Ok(())
+}
+
 /// At most MAX_MARKS markers: over that, one per equal slice of the time
 /// range (the first of each), so a service with a thousand actions still
 /// shows where they cluster.
