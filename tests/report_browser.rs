@@ -39,6 +39,13 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Straight to stderr, past the test harness' capture, so a plain
+/// `cargo test` shows whether the check ran or was skipped.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 fn ecsim(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_ecsim"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -257,8 +264,7 @@ fn check(browser: &Path, report: &Path, work: &Path) {
 #[test]
 fn every_report_page_loads_in_chromium_and_draws_every_chart() {
     let Some(browser) = chromium() else {
-        println!("browser check skipped: no chromium");
-        eprintln!("browser check skipped: no chromium");
+        say("browser check skipped: no chromium");
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -300,10 +306,10 @@ fn every_report_page_loads_in_chromium_and_draws_every_chart() {
         ecsim(&["report", s(dir)]);
         check(&browser, &dir.join("report.html"), &work);
     }
-    eprintln!(
+    say(&format!(
         "browser check passed: {} pages in {:.1} s ({})",
         reports.len(),
         start.elapsed().as_secs_f64(),
         browser.display()
-    );
+    ));
 }
