@@ -569,3 +569,62 @@ fn tasks_csv_without_reservations_is_refused_by_name() {
     .unwrap();
     fails(&dir, &["tasks.csv", "cpu_reserved"]);
 }
+
+#[test]
+fn placement_view_has_gpus_and_enis_where_instances_have_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("eg.toml");
+    std::fs::write(
+        &file,
+        r#"name = "eg"
+seed = 1
+duration = "6h"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[instance_groups]]
+name = "cpu"
+instance_type = "m5.large"
+count = 4
+[[instance_groups]]
+name = "gpu"
+instance_type = "g5.xlarge"
+count = 1
+[[task_definitions]]
+family = "t"
+cpu = 128
+memory = 256
+network_mode = "awsvpc"
+[[task_definitions]]
+family = "train"
+cpu = 1024
+memory = 2048
+gpu = 1
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 6
+[[services]]
+name = "train"
+task_definition = "train"
+desired_count = 1
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    ok(&ecsim(&["run", s(&file), "--out", s(&out), "-q"]));
+    let html = report(&out, &[]);
+    let ids = svg_ids(&html);
+    for id in [
+        "placement-cpu",
+        "placement-memory",
+        "placement-gpu",
+        "placement-eni",
+    ] {
+        assert!(ids.contains(&id.to_string()), "{id} in {ids:?}");
+    }
+    // Six awsvpc tasks on four m5.large of two ENI slots each: some full.
+    assert!(dark_cells(svg(&html, "placement-eni")) > 0);
+    // Without GPUs or awsvpc tasks, neither map.
+    let plain = report(&run(tmp.path(), "binpack"), &[]);
+    assert!(!plain.contains("placement-gpu") && !plain.contains("placement-eni"));
+}

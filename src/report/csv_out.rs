@@ -32,6 +32,8 @@ pub const TASK_COLUMNS: &[&str] = &[
     "cpu_reserved",
     "memory_reserved_mib",
     "gpus_reserved",
+    // 1 for an awsvpc task on EC2 (it takes one of the instance's ENIs).
+    "enis_reserved",
 ];
 
 /// Writes `tasks.csv`, `timeseries.csv` and `scaling.csv` as the run goes.
@@ -145,7 +147,7 @@ impl CsvRecorder {
             sizes: cluster
                 .taskdefs
                 .iter()
-                .map(|t| (t.cpu, t.memory, t.gpus))
+                .map(|t| (t.cpu, t.memory, t.gpus, t.awsvpc))
                 .collect(),
             zones: fields(&mut cluster.azs.iter().map(String::as_str)),
             instances: Vec::new(),
@@ -332,8 +334,9 @@ struct TaskRows {
     services: Vec<String>,
     jobs: Vec<String>,
     families: Vec<String>,
-    /// Each task definition's reserved CPU units, MiB and GPUs.
-    sizes: Vec<(u32, u32, u32)>,
+    /// Each task definition's reserved CPU units, MiB and GPUs, and
+    /// whether it runs in awsvpc mode.
+    sizes: Vec<(u32, u32, u32, bool)>,
     zones: Vec<String>,
     instances: Vec<String>,
 }
@@ -378,10 +381,11 @@ impl TaskRows {
         w.opt_secs(t.placed);
         w.raw(t.stop_reason.map_or("", |r| r.code()));
         w.raw(t.state.as_str());
-        let (cpu, memory, gpus) = self.sizes[t.taskdef as usize];
+        let (cpu, memory, gpus, awsvpc) = self.sizes[t.taskdef as usize];
         w.uint(u64::from(cpu));
         w.uint(u64::from(memory));
         w.uint(u64::from(gpus));
+        w.uint(u64::from(awsvpc && t.capacity == Capacity::Ec2));
         w.end_row()
     }
 }
@@ -408,6 +412,11 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
     if gpus {
         header.extend(["gpus_registered", "gpus_reserved_mean_pct"]);
     }
+    // Only where some task can take an ENI, as the GPU columns.
+    let enis = c.taskdefs.iter().any(|t| t.awsvpc);
+    if enis {
+        header.push("eni_slots");
+    }
     w.write_record(header)?;
     for i in &c.instances {
         let life = u128::from(i.terminated.unwrap_or(end).saturating_sub(i.launched));
@@ -430,6 +439,9 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
         if gpus {
             row.push(i.gpus.to_string());
             row.push(mean(i.gpu_level.area(end), i.gpus));
+        }
+        if enis {
+            row.push(i.eni_slots.to_string());
         }
         w.write_record(row)?;
     }

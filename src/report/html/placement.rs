@@ -18,7 +18,7 @@ struct Inst {
     block: String,
     launched: f64,
     end: f64,
-    caps: [f64; 3],
+    caps: [f64; 4],
 }
 
 pub struct Placement {
@@ -44,13 +44,17 @@ pub fn build(
         ic("terminated_s")?,
     );
     let gpu = instances.col("gpus_registered");
+    let eni = instances.col("eni_slots");
     let mut all = Vec::with_capacity(instances.rows.len());
     for r in 0..instances.rows.len() {
         let row = &instances.rows[r];
-        let g = match gpu {
-            Some(c) => instances.num(r, c)?.unwrap_or(0.0),
-            None => 0.0,
+        let opt = |c: Option<usize>| -> Result<f64> {
+            Ok(match c {
+                Some(c) => instances.num(r, c)?.unwrap_or(0.0),
+                None => 0.0,
+            })
         };
+        let (g, e) = (opt(gpu)?, opt(eni)?);
         all.push(Inst {
             id: row[id].clone(),
             block: format!("{} / {}", row[zone], row[group]),
@@ -60,6 +64,7 @@ pub fn build(
                 instances.num(r, cpu)?.unwrap_or(0.0),
                 instances.num(r, mem)?.unwrap_or(0.0),
                 g,
+                e,
             ],
         });
     }
@@ -89,9 +94,10 @@ pub fn build(
         })
     };
     let res = [
-        need_col("cpu_reserved")?,
-        need_col("memory_reserved_mib")?,
-        need_col("gpus_reserved")?,
+        Some(need_col("cpu_reserved")?),
+        Some(need_col("memory_reserved_mib")?),
+        Some(need_col("gpus_reserved")?),
+        tasks.col("enis_reserved"),
     ];
     let index: HashMap<&str, usize> = shown
         .iter()
@@ -99,7 +105,7 @@ pub fn build(
         .map(|(row, &i)| (all[i].id.as_str(), row))
         .collect();
     let width = dur.max(1.0) / BUCKETS as f64;
-    let mut area = vec![[0.0f64; 3]; shown.len() * BUCKETS];
+    let mut area = vec![[0.0f64; 4]; shown.len() * BUCKETS];
     for r in 0..tasks.rows.len() {
         let Some(&row) = index.get(tasks.rows[r][t_inst].as_str()) else {
             continue;
@@ -111,30 +117,34 @@ pub fn build(
         if b <= a {
             continue;
         }
-        let amounts = [
-            tasks.num(r, res[0])?.unwrap_or(0.0),
-            tasks.num(r, res[1])?.unwrap_or(0.0),
-            tasks.num(r, res[2])?.unwrap_or(0.0),
-        ];
+        let mut amounts = [0.0; 4];
+        for (m, c) in res.iter().enumerate() {
+            if let Some(c) = *c {
+                amounts[m] = tasks.num(r, c)?.unwrap_or(0.0);
+            }
+        }
         let first = ((a / width) as usize).min(BUCKETS - 1);
         let last = ((b / width).ceil() as usize).clamp(first + 1, BUCKETS);
         for k in first..last {
             let o = overlap(a, b, k as f64 * width, (k + 1) as f64 * width);
             let cell = &mut area[row * BUCKETS + k];
-            for m in 0..3 {
-                cell[m] += amounts[m] * o;
+            for (slot, amount) in cell.iter_mut().zip(amounts) {
+                *slot += amount * o;
             }
         }
     }
 
     let mut charts = Vec::new();
-    let has_gpus = shown.iter().any(|&i| all[i].caps[2] > 0.0);
+    // GPUs and ENIs only where instances have them and tasks can take them.
+    let has = |m: usize| shown.iter().any(|&i| all[i].caps[m] > 0.0);
+    let enis_used = res[3].is_some() && has(3);
     for (m, key, what) in [
         (0, "cpu", "CPU"),
         (1, "memory", "memory"),
         (2, "gpu", "GPUs"),
+        (3, "eni", "ENIs"),
     ] {
-        if m == 2 && !has_gpus {
+        if (m == 2 && !has(2)) || (m == 3 && !enis_used) {
             continue;
         }
         let mut cells = Vec::new();
@@ -181,8 +191,13 @@ pub fn build(
             x_label,
             "instances",
         );
+        let whole = if m == 3 {
+            "ENI slots (the awsvpc tasks it can hold)".to_string()
+        } else {
+            format!("registered {what}")
+        };
         c.caption = format!(
-            "One row per container instance, grouped by zone / instance group (launch order within); colour: the share of the instance's registered {what} that tasks reserved in each of {BUCKETS} time slices (from tasks.csv and instances.csv). Binpack fills a few rows dark and leaves the rest pale; spread colours every row alike."
+            "One row per container instance, grouped by zone / instance group (launch order within); colour: the share of the instance's {whole} that tasks reserved in each of {BUCKETS} time slices (from tasks.csv and instances.csv). Binpack fills a few rows dark and leaves the rest pale; spread colours every row alike."
         );
         c.height = heat::height_for(shown.len());
         c.heat = Some(Heat {
