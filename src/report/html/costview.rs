@@ -10,6 +10,7 @@
 
 use super::chart::{Chart, Series, Style};
 use super::table::Table;
+use super::tasks::Tasks;
 use crate::error::Result;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -61,7 +62,7 @@ pub fn build(
     summary: &Value,
     cost: &Table,
     cost_ts: &Table,
-    tasks: &Table,
+    tasks: &Tasks,
     instances: &Table,
     dur: f64,
     scale: f64,
@@ -90,24 +91,14 @@ pub fn build(
         let m = instances.num(r, imem)?.unwrap_or(0.0);
         size.insert(instances.rows[r][ii].as_str(), (c, m));
     }
-    let (ti, towner, tkind, tplaced, tstop) = (
-        tasks.need("instance_id")?,
-        tasks.need("owner")?,
-        tasks.need("owner_kind")?,
-        tasks.need("placed_s")?,
-        tasks.need("stopped_s")?,
-    );
-    let (tcpu, tmem) = (
-        tasks.need("cpu_reserved")?,
-        tasks.need("memory_reserved_mib")?,
-    );
     let mut on: HashMap<&str, Vec<usize>> = HashMap::new();
-    for r in 0..tasks.rows.len() {
-        let i = tasks.rows[r][ti].as_str();
-        if !i.is_empty() {
-            on.entry(i).or_default().push(r);
-        }
+    for (k, t) in tasks.rows.iter().enumerate() {
+        on.entry(tasks.instances[t.instance as usize].as_str())
+            .or_default()
+            .push(k);
     }
+    // EC2 shares by tasks.csv's owner index, merged into `owners` below.
+    let mut shares = vec![vec![0.0; n]; tasks.owners.len()];
 
     let (kc, idc, sc, ec, uc, oc) = (
         cost.need("kind")?,
@@ -132,24 +123,13 @@ pub fn build(
                 let life = b - a;
                 let whole = 9.0 * icpu + imem;
                 if life > 0.0 && whole > 0.0 {
-                    for &t in on.get(row[idc].as_str()).map_or(&[][..], Vec::as_slice) {
-                        let Some(p) = tasks.num(t, tplaced)? else {
-                            continue;
-                        };
-                        let q = tasks.num(t, tstop)?.unwrap_or(dur).min(dur);
-                        let w = (9.0 * tasks.num(t, tcpu)?.unwrap_or(0.0)
-                            + tasks.num(t, tmem)?.unwrap_or(0.0))
-                            / whole;
+                    for &k in on.get(row[idc].as_str()).map_or(&[][..], Vec::as_slice) {
+                        let t = &tasks.rows[k];
+                        let (p, q) = (t.placed, t.stopped.unwrap_or(dur).min(dur));
+                        let w = (9.0 * t.reserved[0] + t.reserved[1]) / whole;
                         let share = usd * w * (q - p).max(0.0) / life;
-                        let kind = u8::from(tasks.rows[t][tkind] == "job");
-                        let key = (kind, tasks.rows[t][towner].clone());
-                        let slot = owners.entry(key).or_insert_with(|| vec![0.0; n]);
-                        let mut mine = vec![0.0; n];
-                        spread(&mut mine, p, q, share);
-                        for h in 0..n {
-                            slot[h] += mine[h];
-                            rest[h] -= mine[h];
-                        }
+                        spread(&mut shares[t.owner as usize], p, q, share);
+                        spread(&mut rest, p, q, -share);
                     }
                 }
                 for h in 0..n {
@@ -165,6 +145,15 @@ pub fn build(
                 spread(slot, a, b, usd);
             }
             _ => {}
+        }
+    }
+
+    for ((job, name), hours) in tasks.owners.iter().zip(shares) {
+        let slot = owners
+            .entry((u8::from(*job), name.clone()))
+            .or_insert_with(|| vec![0.0; n]);
+        for (s, h) in slot.iter_mut().zip(hours) {
+            *s += h;
         }
     }
 

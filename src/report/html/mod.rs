@@ -11,6 +11,7 @@ mod run;
 mod scaling;
 mod sweep;
 mod table;
+mod tasks;
 
 use super::write_atomic;
 use crate::error::{Error, InputError, Result};

@@ -5,7 +5,8 @@
 use super::chart::Chart;
 use super::heat::{self, Heat};
 use super::table::Table;
-use crate::error::{Error, InputError, Result};
+use super::tasks::Tasks;
+use crate::error::Result;
 use std::collections::HashMap;
 
 /// Rows a heat map draws at most; beyond, each zone / group keeps its share.
@@ -29,7 +30,7 @@ pub struct Placement {
 
 /// `dur` in seconds; `scale` divides seconds into the time axis' unit.
 pub fn build(
-    tasks: &Table,
+    tasks: &Tasks,
     instances: &Table,
     dur: f64,
     scale: f64,
@@ -82,53 +83,33 @@ pub fn build(
     });
     let (shown, blocks, note) = choose_rows(&all);
 
-    let tc = |n: &str| tasks.need(n);
-    let (t_inst, t_placed, t_stopped) = (tc("instance_id")?, tc("placed_s")?, tc("stopped_s")?);
-    let need_col = |n: &str| {
-        tasks.col(n).ok_or_else(|| {
-            Error::Input(InputError::new(
-                &tasks.file,
-                "",
-                format!("no column \"{n}\" (what each task reserved; tasks.csv from an ecsim before it lacks it): run the scenario again"),
-            ))
-        })
-    };
-    let res = [
-        Some(need_col("cpu_reserved")?),
-        Some(need_col("memory_reserved_mib")?),
-        Some(need_col("gpus_reserved")?),
-        tasks.col("enis_reserved"),
-    ];
+    // Heat-map row of each instance tasks.csv names (None: not drawn).
     let index: HashMap<&str, usize> = shown
         .iter()
         .enumerate()
         .map(|(row, &i)| (all[i].id.as_str(), row))
         .collect();
+    let row_of: Vec<Option<usize>> = tasks
+        .instances
+        .iter()
+        .map(|id| index.get(id.as_str()).copied())
+        .collect();
     let width = dur.max(1.0) / BUCKETS as f64;
     let mut area = vec![[0.0f64; 4]; shown.len() * BUCKETS];
-    for r in 0..tasks.rows.len() {
-        let Some(&row) = index.get(tasks.rows[r][t_inst].as_str()) else {
+    for t in &tasks.rows {
+        let Some(row) = row_of[t.instance as usize] else {
             continue;
         };
-        let Some(a) = tasks.num(r, t_placed)? else {
-            continue;
-        };
-        let b = tasks.num(r, t_stopped)?.unwrap_or(dur).min(dur);
+        let (a, b) = (t.placed, t.stopped.unwrap_or(dur).min(dur));
         if b <= a {
             continue;
-        }
-        let mut amounts = [0.0; 4];
-        for (m, c) in res.iter().enumerate() {
-            if let Some(c) = *c {
-                amounts[m] = tasks.num(r, c)?.unwrap_or(0.0);
-            }
         }
         let first = ((a / width) as usize).min(BUCKETS - 1);
         let last = ((b / width).ceil() as usize).clamp(first + 1, BUCKETS);
         for k in first..last {
             let o = overlap(a, b, k as f64 * width, (k + 1) as f64 * width);
             let cell = &mut area[row * BUCKETS + k];
-            for (slot, amount) in cell.iter_mut().zip(amounts) {
+            for (slot, amount) in cell.iter_mut().zip(t.reserved) {
                 *slot += amount * o;
             }
         }
@@ -137,7 +118,7 @@ pub fn build(
     let mut charts = Vec::new();
     // GPUs and ENIs only where instances have them and tasks can take them.
     let has = |m: usize| shown.iter().any(|&i| all[i].caps[m] > 0.0);
-    let enis_used = res[3].is_some() && has(3);
+    let enis_used = tasks.has_enis && has(3);
     for (m, key, what) in [
         (0, "cpu", "CPU"),
         (1, "memory", "memory"),

@@ -118,7 +118,7 @@ pub fn build(dir: &Path) -> Result<Page> {
     let cost = Table::read(&dir.join("cost.csv"))?;
     let incidents = Table::read(&dir.join("incidents.csv"))?;
     let deployments = Table::read(&dir.join("deployments.csv"))?;
-    let task_rows = Table::read(&dir.join("tasks.csv"))?;
+    let task_rows = super::tasks::read(&dir.join("tasks.csv"))?;
     let instances = Table::read(&dir.join("instances.csv"))?;
     let scaling_rows = Table::read(&dir.join("scaling.csv"))?;
     let mut notes = Vec::new();
