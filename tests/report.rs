@@ -568,6 +568,11 @@ fn tasks_csv_without_reservations_is_refused_by_name() {
     )
     .unwrap();
     fails(&dir, &["tasks.csv", "cpu_reserved"]);
+    // A bad number: file, line and column named.
+    let bad = t.replacen(",RUNNING,", ",RUNNING,lots", 1);
+    assert_ne!(bad, t);
+    std::fs::write(dir.join("tasks.csv"), bad).unwrap();
+    fails(&dir, &["tasks.csv", "column cpu_reserved", "\"lots"]);
 }
 
 #[test]
