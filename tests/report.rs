@@ -72,9 +72,17 @@ fn svg_ids(html: &str) -> Vec<String> {
         );
         ids.push(id);
     }
-    // Self-contained: nothing loaded from elsewhere, no scripts.
-    for banned in ["<script", "<link", "src=", "href=", "@import", "url("] {
+    // Self-contained: nothing loaded from elsewhere, no scripts; links only
+    // within the page (the table of contents).
+    for banned in ["<script", "<link", "src=", "@import", "url("] {
         assert!(!html.contains(banned), "report contains {banned}");
+    }
+    for (i, _) in html.match_indices("href=") {
+        assert!(
+            html[i..].starts_with("href=\"#"),
+            "link out of the page: {}",
+            &html[i..i + 40]
+        );
     }
     ids
 }
@@ -102,9 +110,12 @@ fn run_report_has_one_svg_per_promised_chart_and_states_the_run() {
         [
             "tasks-web",
             "load-web",
+            "placement-cpu",
+            "placement-memory",
             "utilization",
             "markets",
             "cost-cumulative",
+            "cost-by-owner",
             "cost-hourly"
         ]
     );
@@ -115,7 +126,7 @@ fn run_report_has_one_svg_per_promised_chart_and_states_the_run() {
     }
     assert!(html.contains(&format!("<th>Seed</th><td>{}</td>", sum["seed"])));
     // The AZ outage is shaded on the time charts, with a legend entry.
-    for id in ["tasks-web", "load-web", "cost-hourly"] {
+    for id in ["tasks-web", "load-web", "cost-cumulative"] {
         assert!(
             svg(&html, id).contains(">\nincident\n<"),
             "{id} marks incidents"
@@ -149,10 +160,13 @@ fn batch_run_charts_its_jobs_and_capacity_provider() {
         svg_ids(&html),
         [
             "jobs",
+            "placement-cpu",
+            "placement-memory",
             "utilization",
             "providers",
             "markets",
             "cost-cumulative",
+            "cost-by-owner",
             "cost-hourly"
         ]
     );
@@ -200,7 +214,18 @@ fn png_export_writes_one_real_png_per_chart() {
         let mut reader = dec.read_info().expect("decodes");
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
-        assert_eq!((info.width, info.height), (900, 380));
+        // Heat maps are as tall as their rows need.
+        assert_eq!(info.width, 900);
+        let expect = if id.starts_with("placement-") {
+            300..=1000
+        } else {
+            380..=380
+        };
+        assert!(
+            expect.contains(&info.height),
+            "{id}: {} px tall",
+            info.height
+        );
         // Not blank: a white page with lines, text and coloured series.
         let px = &buf[..info.buffer_size()];
         let dark = px.chunks(3).filter(|p| p.iter().all(|&c| c < 100)).count();
@@ -217,7 +242,7 @@ fn png_export_writes_one_real_png_per_chart() {
             first_bytes = bytes;
         }
     }
-    assert_eq!(ids.len(), 6);
+    assert_eq!(ids.len(), 9);
     // Repeated: the same bytes.
     report(&dir, &["--png"]);
     let again = std::fs::read(dir.join("report").join(format!("{}.png", ids[0]))).unwrap();
@@ -392,4 +417,219 @@ fn report_of_a_real_sweep_folder() {
             .count(),
         1
     );
+}
+
+/// Heat-map cells of the top three colour levels (70–100 % reserved).
+fn dark_cells(svg: &str) -> usize {
+    ["#8C2D04", "#6E1E05", "#501405"]
+        .iter()
+        .map(|c| svg.matches(&format!("fill=\"{c}\"")).count())
+        .sum()
+}
+
+#[test]
+fn placement_view_tells_binpack_from_spread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = report(&run(tmp.path(), "binpack"), &[]);
+    let spread = report(&run(tmp.path(), "spread"), &[]);
+    for html in [&bin, &spread] {
+        let cpu = svg(html, "placement-cpu");
+        // Grouped by zone and instance group, each block named.
+        for z in [
+            "us-east-1a / general",
+            "us-east-1b / general",
+            "us-east-1c / general",
+        ] {
+            assert!(cpu.contains(z), "{z}");
+        }
+        assert!(html.contains("id=\"placement-memory\""));
+    }
+    // Binpack fills few instances to the brim; spread fills none so far.
+    let (b, s) = (
+        dark_cells(svg(&bin, "placement-cpu")),
+        dark_cells(svg(&spread, "placement-cpu")),
+    );
+    assert!(b > 0 && b > 2 * s, "binpack {b} dark cells, spread {s}");
+}
+
+#[test]
+fn scaled_service_has_its_scaling_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = report(&run(tmp.path(), "autoscale-70"), &[]);
+    let ids = svg_ids(&html);
+    assert!(ids.contains(&"scaling-web".to_string()), "{ids:?}");
+    let v = svg(&html, "scaling-web");
+    for text in [
+        "ECSServiceAverageCPUUtilization",
+        "scale-out alarm 70",
+        "scale-in alarm 63",
+        "scale-out",
+        "scale-in",
+        "desired",
+        "running",
+        "demand − served",
+    ] {
+        assert!(
+            v.contains(&format!(">\n{text}\n<")),
+            "scaling view shows {text}"
+        );
+    }
+    // Fargate only: no instances, so no placement view and no utilization.
+    assert!(!ids.iter().any(|i| i.starts_with("placement-")));
+    assert!(!ids.contains(&"utilization".to_string()));
+    assert!(html.contains("Left out, with nothing to draw in this run: utilization."));
+}
+
+#[test]
+fn contents_link_every_section_and_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = report(&run(tmp.path(), "outage-spread"), &[]);
+    assert!(html.contains("<nav class=\"toc\" id=\"contents\">"));
+    for id in svg_ids(&html) {
+        assert!(
+            html.contains(&format!("<a href=\"#fig-{id}\">")),
+            "contents link {id}"
+        );
+        assert!(html.contains(&format!("<figure id=\"fig-{id}\">")));
+    }
+    for sec in [
+        "sec-overview",
+        "sec-placement",
+        "sec-cost",
+        "sec-incidents-and-deployments",
+    ] {
+        assert!(html.contains(&format!("<section id=\"{sec}\">")), "{sec}");
+        assert!(
+            html.contains(&format!("<a href=\"#{sec}\">")),
+            "{sec} in contents"
+        );
+    }
+}
+
+#[test]
+fn cost_by_service_over_time_adds_up_to_the_summary() {
+    // The report notes any service or job whose hourly shares miss
+    // summary.json's cost_by_service / cost_by_job by more than a cent.
+    let tmp = tempfile::tempdir().unwrap();
+    for scenario in [
+        "outage-spread",
+        "batch-wave",
+        "spot-heavy",
+        "web-fargate-spot",
+        "binpack",
+    ] {
+        let html = report(&run(tmp.path(), scenario), &[]);
+        assert!(!html.contains("does not add up"), "{scenario}");
+        assert!(html.contains("id=\"cost-by-owner\""), "{scenario}");
+    }
+}
+
+#[test]
+fn plan_report_shows_targets_in_full_and_costs_in_cents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan");
+    ok(&ecsim(&[
+        "plan",
+        "scenarios/web-capacity.plan.toml",
+        "--out",
+        s(&out),
+        "-q",
+    ]));
+    let html = report(&out, &[]);
+    assert!(
+        html.contains("<th>worst: availability_pct &gt;= 99.9</th>"),
+        "{html}"
+    );
+    assert!(html.contains("<th>instance_type</th>"));
+    let plan = std::fs::read_to_string(out.join("plan.csv")).unwrap();
+    let cost: f64 = plan
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(4)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        html.contains(&format!("<td class=\"n\">{cost:.2}</td>")),
+        "{cost}"
+    );
+}
+
+#[test]
+fn tasks_csv_without_reservations_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(tmp.path(), "binpack");
+    let t = std::fs::read_to_string(dir.join("tasks.csv")).unwrap();
+    std::fs::write(
+        dir.join("tasks.csv"),
+        t.replacen("cpu_reserved", "cpu_x", 1),
+    )
+    .unwrap();
+    fails(&dir, &["tasks.csv", "cpu_reserved"]);
+    // A bad number: file, line and column named.
+    let bad = t.replacen(",RUNNING,", ",RUNNING,lots", 1);
+    assert_ne!(bad, t);
+    std::fs::write(dir.join("tasks.csv"), bad).unwrap();
+    fails(&dir, &["tasks.csv", "column cpu_reserved", "\"lots"]);
+}
+
+#[test]
+fn placement_view_has_gpus_and_enis_where_instances_have_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("eg.toml");
+    std::fs::write(
+        &file,
+        r#"name = "eg"
+seed = 1
+duration = "6h"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[instance_groups]]
+name = "cpu"
+instance_type = "m5.large"
+count = 4
+[[instance_groups]]
+name = "gpu"
+instance_type = "g5.xlarge"
+count = 1
+[[task_definitions]]
+family = "t"
+cpu = 128
+memory = 256
+network_mode = "awsvpc"
+[[task_definitions]]
+family = "train"
+cpu = 1024
+memory = 2048
+gpu = 1
+[[services]]
+name = "s"
+task_definition = "t"
+desired_count = 6
+[[services]]
+name = "train"
+task_definition = "train"
+desired_count = 1
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    ok(&ecsim(&["run", s(&file), "--out", s(&out), "-q"]));
+    let html = report(&out, &[]);
+    let ids = svg_ids(&html);
+    for id in [
+        "placement-cpu",
+        "placement-memory",
+        "placement-gpu",
+        "placement-eni",
+    ] {
+        assert!(ids.contains(&id.to_string()), "{id} in {ids:?}");
+    }
+    // Six awsvpc tasks on four m5.large of two ENI slots each: some full.
+    assert!(dark_cells(svg(&html, "placement-eni")) > 0);
+    // Without GPUs or awsvpc tasks, neither map.
+    let plain = report(&run(tmp.path(), "binpack"), &[]);
+    assert!(!plain.contains("placement-gpu") && !plain.contains("placement-eni"));
 }

@@ -196,7 +196,10 @@ fn binpack_uses_fewer_instances_than_spread() {
         let mut insts: Vec<&str> = tasks
             .lines()
             .skip(1)
-            .filter(|l| l.split(',').nth(1) == Some("api") && l.ends_with(",RUNNING"))
+            // Column 15 is last_status (columns added later follow it).
+            .filter(|l| {
+                l.split(',').nth(1) == Some("api") && l.split(',').nth(14) == Some("RUNNING")
+            })
             .map(|l| l.split(',').nth(4).unwrap())
             .collect();
         insts.sort();

@@ -27,6 +27,13 @@ pub const TASK_COLUMNS: &[&str] = &[
     "placed_s",
     "stop_code",
     "last_status",
+    // What the task held on its instance, so a report can rebuild each
+    // instance's reservation over time from this file alone.
+    "cpu_reserved",
+    "memory_reserved_mib",
+    "gpus_reserved",
+    // 1 for an awsvpc task on EC2 (it takes one of the instance's ENIs).
+    "enis_reserved",
 ];
 
 /// Writes `tasks.csv`, `timeseries.csv` and `scaling.csv` as the run goes.
@@ -137,6 +144,11 @@ impl CsvRecorder {
             services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
             jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
             families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
+            sizes: cluster
+                .taskdefs
+                .iter()
+                .map(|t| (t.cpu, t.memory, t.gpus, t.awsvpc))
+                .collect(),
             zones: fields(&mut cluster.azs.iter().map(String::as_str)),
             instances: Vec::new(),
         };
@@ -322,6 +334,9 @@ struct TaskRows {
     services: Vec<String>,
     jobs: Vec<String>,
     families: Vec<String>,
+    /// Each task definition's reserved CPU units, MiB and GPUs, and
+    /// whether it runs in awsvpc mode.
+    sizes: Vec<(u32, u32, u32, bool)>,
     zones: Vec<String>,
     instances: Vec<String>,
 }
@@ -366,6 +381,11 @@ impl TaskRows {
         w.opt_secs(t.placed);
         w.raw(t.stop_reason.map_or("", |r| r.code()));
         w.raw(t.state.as_str());
+        let (cpu, memory, gpus, awsvpc) = self.sizes[t.taskdef as usize];
+        w.uint(u64::from(cpu));
+        w.uint(u64::from(memory));
+        w.uint(u64::from(gpus));
+        w.uint(u64::from(awsvpc && t.capacity == Capacity::Ec2));
         w.end_row()
     }
 }
@@ -393,6 +413,11 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
     if gpus {
         header.extend(["gpus_registered", "gpus_reserved_mean_pct"]);
     }
+    // Only where some task can take an ENI, as the GPU columns.
+    let enis = c.taskdefs.iter().any(|t| t.awsvpc);
+    if enis {
+        header.push("eni_slots");
+    }
     w.write_record(header)?;
     for i in &c.instances {
         // Means over the time it was registered: reservations happen only then.
@@ -417,6 +442,9 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
         if gpus {
             row.push(i.gpus.to_string());
             row.push(mean(i.gpu_level.area(end), i.gpus));
+        }
+        if enis {
+            row.push(i.eni_slots.to_string());
         }
         w.write_record(row)?;
     }

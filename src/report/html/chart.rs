@@ -9,8 +9,9 @@ use plotters::style::FontStyle;
 /// Chart size in pixels (SVG user units and PNG pixels alike).
 pub const WIDTH: u32 = 900;
 pub const HEIGHT: u32 = 380;
-/// More points than a 900-pixel-wide chart can show only bloat the SVG.
-const MAX_POINTS: usize = 1600;
+/// More points than a 900-pixel-wide chart can show only bloat the SVG
+/// (the large report's time charts were most of its 6.8 MB).
+const MAX_POINTS: usize = 1000;
 
 /// How the x axis reads.
 #[derive(Debug, Clone)]
@@ -77,6 +78,19 @@ pub struct Chart {
     /// Start the y axis at 0 (counts, costs); off for figures such as an
     /// availability near 100 % whose differences would vanish.
     pub zero_baseline: bool,
+    /// Height in pixels (a heat map of many instances needs more).
+    pub height: u32,
+    /// Series are stacked filled areas over the same x values (positive
+    /// values upwards, negative ones downwards), so the top edge is the total.
+    pub stacked: bool,
+    /// Drawn one above the other in this chart's place, sharing its width
+    /// (a scaling view: metric, tasks, unserved demand). This chart's own
+    /// series are then unused.
+    pub panels: Vec<Chart>,
+    /// Instances × time, drawn instead of series.
+    pub heat: Option<super::heat::Heat>,
+    /// The x range, when panels drawn one above the other must line up.
+    pub x_range: Option<(f64, f64)>,
 }
 
 impl Chart {
@@ -94,6 +108,36 @@ impl Chart {
             spans: Vec::new(),
             span_label: String::new(),
             zero_baseline: true,
+            height: HEIGHT,
+            stacked: false,
+            panels: Vec::new(),
+            heat: None,
+            x_range: None,
+        }
+    }
+
+    /// Something to draw: a value other than zero, or a heat map cell.
+    /// Charts without are left out of the report rather than shown empty.
+    pub fn has_data(&self) -> bool {
+        if !self.panels.is_empty() {
+            return self.panels.iter().any(Chart::has_data);
+        }
+        if let Some(h) = &self.heat {
+            return !h.alive.is_empty();
+        }
+        self.series
+            .iter()
+            .any(|s| s.points.iter().any(|p| p.1 != 0.0 && p.1.is_finite()))
+            || !self.markers.is_empty()
+            || !self.bands.is_empty()
+    }
+
+    /// Total drawn height, panels included.
+    pub fn total_height(&self) -> u32 {
+        if self.panels.is_empty() {
+            self.height
+        } else {
+            self.panels.iter().map(|p| p.height).sum()
         }
     }
 
@@ -126,7 +170,7 @@ fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 
 /// Text needs font metrics even for SVG; the font is compiled in so the
 /// output is the same on a machine without system fonts (CI).
@@ -145,8 +189,8 @@ pub fn to_svg(c: &Chart) -> Result<String, String> {
     register_font();
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, c)?;
+        let root = SVGBackend::with_string(&mut out, (WIDTH, c.total_height())).into_drawing_area();
+        draw_all(&root, c)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
@@ -155,14 +199,15 @@ pub fn to_svg(c: &Chart) -> Result<String, String> {
 /// The chart as a PNG file's bytes.
 pub fn to_png(c: &Chart) -> Result<Vec<u8>, String> {
     register_font();
-    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    let height = c.total_height();
+    let mut rgb = vec![0u8; (WIDTH * height * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, c)?;
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, height)).into_drawing_area();
+        draw_all(&root, c)?;
         root.present().map_err(|e| e.to_string())?;
     }
     let mut png_bytes = Vec::new();
-    let mut enc = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
+    let mut enc = png::Encoder::new(&mut png_bytes, WIDTH, height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     let mut w = enc.write_header().map_err(|e| e.to_string())?;
@@ -209,10 +254,17 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
     } else {
         Vec::new()
     };
-    for s in &c.series {
-        for &(x, y) in &s.points {
+    if c.stacked {
+        for (x, lo, hi) in stack(&c.series).into_iter().flatten() {
             xs.push(x);
-            ys.push(y);
+            ys.extend([lo, hi]);
+        }
+    } else {
+        for s in &c.series {
+            for &(x, y) in &s.points {
+                xs.push(x);
+                ys.push(y);
+            }
         }
     }
     for b in &c.bands {
@@ -231,9 +283,12 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
             .filter(|v| v.is_finite())
             .collect::<Vec<_>>()
     };
-    let (xs, ys) = (finite(&xs), finite(&ys));
+    let (mut xs, ys) = (finite(&xs), finite(&ys));
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if let Some(r) = c.x_range {
+        xs = vec![r.0, r.1];
+    }
     let (mut x0, mut x1) = match &c.x_axis {
         XAxis::Categories(names) => (-0.5, names.len().max(1) as f64 - 0.5),
         XAxis::Numeric if xs.is_empty() => (0.0, 1.0),
@@ -246,7 +301,10 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
         .series
         .iter()
         .any(|s| s.style != Style::Line && s.style != Style::Bold);
-    if matches!(c.x_axis, XAxis::Numeric) && (dotted || !c.markers.is_empty()) {
+    if matches!(c.x_axis, XAxis::Numeric)
+        && c.x_range.is_none()
+        && (dotted || !c.markers.is_empty())
+    {
         // Markers at the ends would be cut in half by the plot's edge.
         let pad = (x1 - x0) * if c.markers.is_empty() { 0.04 } else { 0.08 };
         (x0, x1) = (x0 - pad, x1 + pad);
@@ -269,7 +327,7 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
 
 /// Tick labels with as many decimals as the axis' tick spacing needs (so
 /// 99.85 and 99.9 do not both read "99.9"), thousands as k.
-fn tick(v: f64, span: f64) -> String {
+pub(super) fn tick(v: f64, span: f64) -> String {
     let step = span / 10.0;
     if step >= 1000.0 && v.abs() >= 10_000.0 {
         return format!("{:.0}k", v / 1000.0);
@@ -286,6 +344,23 @@ fn tick(v: f64, span: f64) -> String {
         s
     };
     if s == "-0" { "0".into() } else { s }
+}
+
+/// A chart, its panels one above the other, or a heat map.
+fn draw_all<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<(), String> {
+    if c.panels.is_empty() {
+        return match &c.heat {
+            Some(h) => super::heat::draw(root, c, h),
+            None => draw(root, c),
+        };
+    }
+    let mut rest = root.clone();
+    for p in &c.panels {
+        let (top, below) = rest.split_vertically(p.height);
+        draw(&top, p)?;
+        rest = below;
+    }
+    Ok(())
 }
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<(), String> {
@@ -356,7 +431,20 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             )))
             .map_err(err)?;
     }
-    for s in &c.series {
+    if c.stacked {
+        for (s, band) in c.series.iter().zip(stack(&c.series)) {
+            let mut poly: Vec<(f64, f64)> = band.iter().map(|p| (p.0, p.2)).collect();
+            poly.extend(band.iter().rev().map(|p| (p.0, p.1)));
+            let fill = color(s.color).mix(0.75).filled();
+            let drawn = chart
+                .draw_series(std::iter::once(Polygon::new(poly, fill)))
+                .map_err(err)?;
+            drawn
+                .label(s.name.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], fill));
+        }
+    }
+    for s in c.series.iter().filter(|_| !c.stacked) {
         let col = color(s.color);
         let pts = thin(&s.points);
         // Dense series get a 1-pixel line: plotters' bitmap backend draws
@@ -425,9 +513,48 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
     Ok(())
 }
 
+/// Each series of a stacked chart as (x, low, high): positive values pile
+/// up from zero, negative ones (credits) down from it. Series are expected
+/// to share their x values; a point missing from one counts as zero there.
+pub fn stack(series: &[Series]) -> Vec<Vec<(f64, f64, f64)>> {
+    let n = series.iter().map(|s| s.points.len()).max().unwrap_or(0);
+    let mut up = vec![0.0; n];
+    let mut down = vec![0.0; n];
+    let mut out = Vec::with_capacity(series.len());
+    for s in series {
+        let mut band = Vec::with_capacity(s.points.len());
+        for (i, &(x, y)) in s.points.iter().enumerate() {
+            let base = if y >= 0.0 { &mut up[i] } else { &mut down[i] };
+            let lo = *base;
+            *base += y;
+            band.push((x, lo.min(*base), lo.max(*base)));
+        }
+        out.push(band);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stacking_piles_up_and_credits_go_down() {
+        let s = |y: Vec<f64>| Series {
+            name: String::new(),
+            color: 0,
+            style: Style::Line,
+            points: y
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i as f64, v))
+                .collect(),
+        };
+        let b = stack(&[s(vec![1.0, 2.0]), s(vec![3.0, -1.0]), s(vec![-2.0, 4.0])]);
+        assert_eq!(b[0], vec![(0.0, 0.0, 1.0), (1.0, 0.0, 2.0)]);
+        assert_eq!(b[1], vec![(0.0, 1.0, 4.0), (1.0, -1.0, 0.0)]);
+        assert_eq!(b[2], vec![(0.0, -2.0, 0.0), (1.0, 2.0, 6.0)]);
+    }
 
     #[test]
     fn thinning_keeps_extremes_and_order() {

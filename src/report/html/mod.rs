@@ -3,10 +3,15 @@
 //! run or a sweep, and with `--png` every chart as report/<chart>.png.
 
 pub mod chart;
+mod costview;
+mod heat;
 mod page;
+mod placement;
 mod run;
+mod scaling;
 mod sweep;
 mod table;
+mod tasks;
 
 use super::write_atomic;
 use crate::error::{Error, InputError, Result};

@@ -1,5 +1,6 @@
 //! The HTML around the charts: one self-contained file (CSS inline, SVG
-//! inline, no scripts, nothing fetched).
+//! inline, no scripts, nothing fetched), with a table of contents whose
+//! links stay inside the page.
 
 use super::chart::{self, Chart};
 
@@ -57,16 +58,32 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:960px;color:#222;padding:0 1rem}\
+/// Rows beyond which a table is folded (`<details>`): the large report's
+/// incident list alone was thousands of pixels tall.
+const FOLD_ROWS: usize = 25;
+
+// 1180 px of content fits a 1280 px window with its scroll bar; cells wrap
+// (anywhere, for long ids) rather than widen the page.
+const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1180px;color:#222;padding:0 1rem}\
 h1{font-size:1.6rem;margin-bottom:.3rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}\
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:left}\
+h2 a{font-size:.8rem;font-weight:normal;color:#888;text-decoration:none;margin-left:.6rem}\
+nav.toc{background:#f8f8f8;border:1px solid #e4e4e4;padding:.2rem 1rem;font-size:.9rem}nav.toc h2{border:0;margin-top:.6rem}\
+nav.toc li li{display:inline;margin-right:.8rem}nav.toc ol ol{padding-left:.4rem}\
+div.wide{max-width:100%;overflow-x:auto}details{margin:.6rem 0}summary{cursor:pointer;color:#555}\
+table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;overflow-wrap:anywhere;max-width:26rem}\
 th{background:#f5f5f5}table.facts th{width:12rem}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:1.2rem 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}\
 figcaption{font-size:.9rem;color:#555;margin-top:.3rem}.note{background:#fff4e0;border-left:4px solid #f0a000;padding:.4rem .8rem}\
 footer{margin-top:3rem;font-size:.8rem;color:#777}";
 
 fn grid_html(out: &mut String, g: &Grid) {
-    out.push_str("<table>\n<tr>");
+    if g.rows.len() > FOLD_ROWS {
+        out.push_str(&format!(
+            "<details><summary>{} rows (open to show)</summary>\n",
+            g.rows.len()
+        ));
+    }
+    out.push_str("<div class=\"wide\"><table>\n<tr>");
     for h in &g.header {
         out.push_str(&format!("<th>{}</th>", esc(h)));
     }
@@ -85,7 +102,39 @@ fn grid_html(out: &mut String, g: &Grid) {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
+    if g.rows.len() > FOLD_ROWS {
+        out.push_str("</details>\n");
+    }
+}
+
+/// The anchor of a section: its heading in id characters.
+fn section_id(s: &Section) -> String {
+    format!("sec-{}", super::run::slug(&s.heading.to_lowercase()))
+}
+
+fn toc_html(out: &mut String, p: &Page) {
+    out.push_str("<nav class=\"toc\" id=\"contents\">\n<h2>Contents</h2>\n<ol>\n");
+    for s in &p.sections {
+        out.push_str(&format!(
+            "<li><a href=\"#{}\">{}</a>",
+            section_id(s),
+            esc(&s.heading)
+        ));
+        if !s.charts.is_empty() {
+            out.push_str("<ol>");
+            for c in &s.charts {
+                out.push_str(&format!(
+                    "<li><a href=\"#fig-{}\">{}</a></li>",
+                    esc(&c.id),
+                    esc(&c.title)
+                ));
+            }
+            out.push_str("</ol>");
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ol>\n</nav>\n");
 }
 
 /// The whole document, also well-formed XML (polyglot HTML) so it can be
@@ -111,8 +160,13 @@ pub fn render(p: &Page) -> Result<String, String> {
     for n in &p.notes {
         out.push_str(&format!("<p class=\"note\">{}</p>\n", esc(n)));
     }
+    toc_html(&mut out, p);
     for s in &p.sections {
-        out.push_str(&format!("<section>\n<h2>{}</h2>\n", esc(&s.heading)));
+        let id = section_id(s);
+        out.push_str(&format!(
+            "<section id=\"{id}\">\n<h2>{} <a href=\"#{id}\" title=\"link to this section\">#</a><a href=\"#contents\">contents ↑</a></h2>\n",
+            esc(&s.heading)
+        ));
         if !s.intro.is_empty() {
             out.push_str(&format!("<p>{}</p>\n", esc(&s.intro)));
         }

@@ -3,6 +3,7 @@
 use super::chart::{Chart, Style};
 use super::page::{Grid, Page, Section};
 use super::table::{Table, read_json, require, text};
+use super::{costview, placement, scaling};
 use crate::error::Result;
 use serde_json::Value;
 use std::path::Path;
@@ -15,10 +16,13 @@ pub const FILES: &[&str] = &[
     "cost.csv",
     "incidents.csv",
     "deployments.csv",
+    "tasks.csv",
+    "instances.csv",
+    "scaling.csv",
 ];
 
 /// The time axis: hours for runs up to three days, days beyond.
-struct TimeAxis {
+pub(super) struct TimeAxis {
     scale: f64,
     label: &'static str,
 }
@@ -114,6 +118,10 @@ pub fn build(dir: &Path) -> Result<Page> {
     let cost = Table::read(&dir.join("cost.csv"))?;
     let incidents = Table::read(&dir.join("incidents.csv"))?;
     let deployments = Table::read(&dir.join("deployments.csv"))?;
+    let task_rows = super::tasks::read(&dir.join("tasks.csv"))?;
+    let instances = Table::read(&dir.join("instances.csv"))?;
+    let scaling_rows = Table::read(&dir.join("scaling.csv"))?;
+    let mut notes = Vec::new();
 
     let dur = num(&summary, &["sim_duration_s"]).unwrap_or(0.0);
     let ax = TimeAxis::for_duration(dur);
@@ -124,6 +132,7 @@ pub fn build(dir: &Path) -> Result<Page> {
             spans.push((a / ax.scale, b / ax.scale));
         }
     }
+    let spans = merge_spans(spans, dur / ax.scale * 0.003);
     let timeline = |id: &str, title: &str, y: &str, caption: String| {
         let mut c = Chart::new(id, title, ax.label, y);
         c.caption = caption;
@@ -249,6 +258,7 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
     }
     if !prov.series.is_empty() {
+        scaling::mark_providers(&mut prov, &scaling_rows, ax.scale)?;
         cluster.charts.push(prov);
     }
     cluster.charts.push(markets(&cost, dur, &ax, timeline(
@@ -281,40 +291,12 @@ pub fn build(dir: &Path) -> Result<Page> {
     }
     cum.line("cumulative cost", Style::Bold, pts);
     costs.charts.push(cum);
-    let mut hourly = timeline(
-        "cost-hourly",
-        "Hourly cost",
-        "USD per hour",
-        "Cost of each hour, in total and by kind (categories that stay zero are left out; the Savings Plan's covered usage is shown as a positive amount, which the total subtracts).".into(),
-    );
-    for (col, name) in [
-        ("total_usd", "total"),
-        ("ec2_on_demand_usd", "EC2 on-demand"),
-        ("ec2_spot_usd", "EC2 Spot"),
-        ("fargate_usd", "Fargate"),
-        ("fargate_spot_usd", "Fargate Spot"),
-        ("ebs_usd", "EBS"),
-        ("savings_plan_fee_usd", "Savings Plan fee"),
-        ("savings_plan_covered_usd", "Savings Plan covered"),
-    ] {
-        let Some(y) = cost_ts.col(col) else { continue };
-        let mut pts = Vec::new();
-        for r in 0..cost_ts.rows.len() {
-            if let (Some(s), Some(v)) = (cost_ts.num(r, cs)?, cost_ts.num(r, y)?) {
-                pts.push((s / ax.scale, v));
-                pts.push(((s + 3600.0).min(dur) / ax.scale, v));
-            }
-        }
-        if col == "total_usd" || pts.iter().any(|p| p.1 != 0.0) {
-            let style = if col == "total_usd" {
-                Style::Bold
-            } else {
-                Style::Line
-            };
-            hourly.line(name, style, pts);
-        }
-    }
-    costs.charts.push(hourly);
+    let view = costview::build(
+        &summary, &cost, &cost_ts, &task_rows, &instances, dur, ax.scale, ax.label,
+    )?;
+    // No incident shading here: over filled areas it hides the bands.
+    costs.charts.extend([view.by_owner, view.by_kind]);
+    notes.extend(view.mismatch);
     costs.grids.push(cost_grid(&summary));
 
     let mut overview = Section::new("Overview", "Figures from summary.json.");
@@ -330,12 +312,56 @@ pub fn build(dir: &Path) -> Result<Page> {
         events.intro = "No faults were injected and no deployments ran.".into();
     }
 
-    let mut sections = vec![overview, tasks];
-    // "Demand vs served" only when some service has a demand model.
-    if !load.charts.is_empty() {
-        sections.push(load);
+    let scaled = scaling::build(&scaling_rows, &series, ax.scale, ax.label)?;
+    let mut scaling_sec = Section::new(
+        "Scaling",
+        "Each scaled service: the metric its policy watched against the thresholds its alarms fired at, its desired and running tasks, and the demand left unserved, with every scaling action marked.",
+    );
+    scaling_sec.charts = scaled.charts;
+    if let Some(n) = scaled.note {
+        scaling_sec.intro.push(' ');
+        scaling_sec.intro.push_str(&n);
     }
-    sections.extend([cluster, costs, events]);
+    let placed = placement::build(&task_rows, &instances, dur, ax.scale, ax.label)?;
+    let mut placement_sec = Section::new(
+        "Placement",
+        "Where tasks were placed: each container instance over time, coloured by the share of its CPU and memory (and GPUs) that tasks reserved.",
+    );
+    placement_sec.charts = placed.charts;
+    if let Some(n) = placed.note {
+        placement_sec.intro.push(' ');
+        placement_sec.intro.push_str(&n);
+    }
+
+    let mut sections = vec![
+        overview,
+        tasks,
+        load,
+        scaling_sec,
+        placement_sec,
+        cluster,
+        costs,
+        events,
+    ];
+    // Charts with nothing to draw are left out, and so are sections left
+    // with neither charts nor tables (e.g. Placement in a Fargate-only run).
+    for s in &mut sections {
+        let before: Vec<String> = s.charts.iter().map(|c| c.id.clone()).collect();
+        s.charts.retain(super::chart::Chart::has_data);
+        let left: Vec<String> = before
+            .into_iter()
+            .filter(|id| !s.charts.iter().any(|c| c.id == *id))
+            .collect();
+        if !left.is_empty() && (!s.charts.is_empty() || !s.grids.is_empty()) {
+            s.intro.push_str(&format!(
+                " Left out, with nothing to draw in this run: {}.",
+                left.join(", ")
+            ));
+        }
+    }
+    sections.retain(|s| {
+        !s.charts.is_empty() || !s.grids.is_empty() || s.heading == "Incidents and deployments"
+    });
     let seed = text(&summary, "seed");
     Ok(Page {
         title: format!("ecsim report: {}", text(&summary, "scenario")),
@@ -354,9 +380,26 @@ pub fn build(dir: &Path) -> Result<Page> {
             ("Price source".into(), text(&summary, "price_source")),
             ("Simulated time".into(), duration(dur)),
         ],
-        notes: Vec::new(),
+        notes,
         sections,
     })
+}
+
+/// Overlapping incidents, and those closer than `gap` (about two pixels),
+/// as one shaded span each: hundreds of small faults made the large report's
+/// time charts mostly rectangles nobody could tell apart.
+fn merge_spans(mut spans: Vec<(f64, f64)>, gap: f64) -> Vec<(f64, f64)> {
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        // The drawn width: a short incident still shows as a sliver.
+        let b = b.max(a + gap / 2.0);
+        match out.last_mut() {
+            Some(last) if a <= last.1 + gap => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
 }
 
 fn markets(cost: &Table, dur: f64, ax: &TimeAxis, mut c: Chart) -> Result<Chart> {
@@ -463,6 +506,12 @@ fn copy_grid(t: &Table) -> Grid {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn close_incidents_share_one_span() {
+        let m = super::merge_spans(vec![(5.0, 6.0), (0.0, 1.0), (1.05, 2.0), (9.0, 9.0)], 0.1);
+        assert_eq!(m, vec![(0.0, 2.0), (5.0, 6.0), (9.0, 9.05)]);
+    }
+
     #[test]
     fn open_intervals_step_up_and_down() {
         let pts = super::open_count(vec![(0.0, 10.0), (5.0, 20.0), (10.0, 30.0)], 40.0, 1.0);

@@ -283,11 +283,13 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
         for m in &list {
             let f = |s: &str| agg.col(&format!("{}.{s}", m.key)).map(|c| agg.num(r, c));
+            // Money to the cent; other figures keep three decimals.
+            let d = if m.unit == "USD" { 2 } else { 3 };
             let cell = match (f("mean"), f("ci95_low"), f("ci95_high")) {
                 (Some(Ok(Some(v))), Some(Ok(Some(l))), Some(Ok(Some(h)))) => {
-                    format!("{v:.3} [{l:.3}, {h:.3}]")
+                    format!("{v:.d$} [{l:.d$}, {h:.d$}]")
                 }
-                (Some(Ok(Some(v))), _, _) => format!("{v:.3}"),
+                (Some(Ok(Some(v))), _, _) => format!("{v:.d$}"),
                 _ => "–".into(),
             };
             row.push(cell);
@@ -404,11 +406,45 @@ fn plan_section(dir: &Path) -> Result<Option<Section>> {
             targets.join(", ")
         ),
     );
-    sec.grids.push(Grid {
-        header: t.header.iter().map(|h| short(h).to_string()).collect(),
-        rows: t.rows.clone(),
-    });
+    sec.grids.push(plan_grid(&t));
     Ok(Some(sec))
+}
+
+/// plan.csv for reading: parameter paths shortened to their last part, but
+/// target columns ("worst: availability_pct >= 99.9") kept whole — cut at
+/// the last dot they read "9" — and costs rounded to cents.
+fn plan_grid(t: &Table) -> Grid {
+    let is_param = |h: &str| h.contains('.') && !h.contains(' ') && !h.contains(':');
+    let header = t
+        .header
+        .iter()
+        .map(|h| {
+            if is_param(h) {
+                short(h).to_string()
+            } else {
+                h.clone()
+            }
+        })
+        .collect();
+    let money: Vec<bool> = t
+        .header
+        .iter()
+        .map(|h| h.contains("cost") || h.ends_with("_usd"))
+        .collect();
+    let rows = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&money)
+                .map(|(cell, &m)| match cell.parse::<f64>() {
+                    Ok(v) if m => format!("{v:.2}"),
+                    _ => cell.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    Grid { header, rows }
 }
 
 /// The cost-vs-availability chart, when aggregate.csv has both figures.
