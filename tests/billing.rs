@@ -50,21 +50,11 @@ duration = {{ kind = "constant", value = "{run}" }}
 }
 
 fn run(text: &str) -> (Summary, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    let sc = ecsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let s = run_to_dir(&sc, sc.seed, &PriceBook::shipped(), &dir.path().join("out"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    (s, dir)
+    common::run_in_tmp(text)
 }
 
 fn rows(dir: &Path) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(dir.join("out/cost.csv"))
-        .unwrap()
-        .records()
-        .map(|r| r.unwrap())
-        .collect()
+    common::cost_rows(dir)
 }
 
 fn close(a: f64, b: f64) -> bool {

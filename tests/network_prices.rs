@@ -6,27 +6,8 @@
 
 mod common;
 use common::{GOOD, ecsim_in, repo};
-use ecsim::billing::PriceBook;
-use ecsim::report::Summary;
-use ecsim::run::run_to_dir;
 
-fn run(text: &str) -> (Summary, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    let sc = ecsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let s = run_to_dir(&sc, sc.seed, &PriceBook::shipped(), &dir.path().join("out"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    (s, dir)
-}
-
-fn cost_rows(dir: &std::path::Path) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(dir.join("out/cost.csv"))
-        .unwrap()
-        .records()
-        .map(|r| r.unwrap())
-        .collect()
-}
+use common::{cost_rows, run_in_tmp as run};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9

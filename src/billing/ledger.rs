@@ -387,15 +387,22 @@ impl Ledger {
             let start = inst.running;
             let cost = if end <= start && inst.terminated.is_some() {
                 Money(0)
-            } else if inst.spot && inst.reclaimed && end - start < HOUR {
+            } else {
                 // "Billing for interrupted Spot Instances": interrupted by
                 // EC2 within its first instance-hour, no charge.
-                let detail = format!(
-                    "{}; interrupted by EC2 in its first hour",
-                    inst.instance_type
-                );
+                let free = inst.spot && inst.reclaimed && end - start < HOUR;
+                let (detail, segs) = if free {
+                    let detail = format!(
+                        "{}; interrupted by EC2 in its first hour",
+                        inst.instance_type
+                    );
+                    (detail, vec![(start, Rate::default())])
+                } else {
+                    (inst.instance_type.clone(), segs)
+                };
+                let (id, end) = (&inst.id, end.max(start));
                 self.bill(
-                    &inst.id,
+                    id,
                     "ec2_instance",
                     market,
                     class,
@@ -403,18 +410,6 @@ impl Ledger {
                     &detail,
                     start,
                     end,
-                    &[(start, Rate::default())],
-                )
-            } else {
-                self.bill(
-                    &inst.id,
-                    "ec2_instance",
-                    market,
-                    class,
-                    group,
-                    &inst.instance_type,
-                    start,
-                    end.max(start),
                     &segs,
                 )
             };

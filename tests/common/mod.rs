@@ -85,3 +85,24 @@ pub fn ecsim_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("runs")
 }
+
+/// Writes `text` as s.toml in a new folder and runs it into `out/` there.
+pub fn run_in_tmp(text: &str) -> (ecsim::report::Summary, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let sc = ecsim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let book = ecsim::billing::PriceBook::shipped();
+    let s = ecsim::run::run_to_dir(&sc, sc.seed, &book, &dir.path().join("out"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    (s, dir)
+}
+
+/// The rows of `out/cost.csv` in a folder `run_in_tmp` made.
+pub fn cost_rows(dir: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(dir.join("out/cost.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
