@@ -65,6 +65,9 @@ pub enum Command {
         /// Wall-clock limit ("30s", "10m"): past it the run stops, keeps what it simulated, marks it partial and exits with 3.
         #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
         max_wall: Option<std::time::Duration>,
+        /// Only these files besides summary.json, comma-separated: tasks, timeseries, scaling, cost, cost_timeseries, instances, refused, incidents, deployments [default: all].
+        #[arg(long, value_name = "LIST", value_parser = report::Outputs::parse)]
+        outputs: Option<report::Outputs>,
     },
     /// Simulate a scenario and print its bill like a pricing calculator (nothing is written).
     #[command(after_help = EXAMPLES)]
@@ -317,6 +320,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             prices,
             force,
             max_wall,
+            outputs,
         } => {
             let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
@@ -324,6 +328,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             let opts = run::RunOptions {
                 max_wall: left(max_wall),
                 progress,
+                outputs: outputs.unwrap_or_default(),
             };
             let s = run::run_to_dir_with(&sc, seed, &book, &out, &opts);
             drop(bar);
@@ -395,6 +400,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             let opts = run::RunOptions {
                 max_wall: left(max_wall),
                 progress,
+                ..Default::default()
             };
             let r = run::simulate_with(&sc, seed, &book, None, &opts);
             drop(bar);

@@ -53,7 +53,7 @@ fn simulate(sc: &mut Scenario) {
     }
     let opts = RunOptions {
         max_wall: Some(Duration::from_secs(5)),
-        progress: None,
+        ..Default::default()
     };
     match run::simulate_with(sc, sc.seed, shipped(), None, &opts) {
         Ok(r) => {

@@ -5,7 +5,7 @@ use crate::billing::{Ledger, PriceBook, prices};
 use crate::engine::SimTime;
 use crate::error::{Error, Result};
 use crate::model::{Cluster, Task, TaskState};
-use crate::report::{RunResult, StagedDir, Summary, csv_out, summary};
+use crate::report::{Outputs, RunResult, StagedDir, Summary, csv_out, summary};
 use crate::scenario::Scenario;
 use crate::sim::{Recorder, Sample, Sim};
 use std::path::Path;
@@ -34,7 +34,7 @@ impl Recorder for RunRecorder {
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
     fn wants_reasons(&self) -> bool {
-        self.csv.is_some()
+        self.csv.as_ref().is_some_and(|c| c.writes_scaling())
     }
     fn scaling(&mut self, c: &Cluster, d: &crate::scaling::Decision) {
         if let Some(w) = &mut self.csv {
@@ -58,6 +58,8 @@ pub struct RunOptions {
     pub max_wall: Option<std::time::Duration>,
     /// Where the run reports how far it got (for a progress bar).
     pub progress: Option<std::sync::Arc<crate::engine::Progress>>,
+    /// Which files a run with a results folder writes (all by default).
+    pub outputs: Outputs,
 }
 
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
@@ -122,20 +124,34 @@ pub fn simulate_with(
 ) -> Result<RunResult> {
     let rates = rates_for(scenario, book)?;
     let started = Instant::now();
+    let want = &opts.outputs;
     let csv = match dir {
-        Some(d) => Some(
-            csv_out::CsvRecorder::create(
-                d,
-                &scenario.cluster,
-                scenario.duration,
-                !scenario.faults.is_empty(),
+        Some(d)
+            if ["tasks", "timeseries", "scaling"]
+                .iter()
+                .any(|f| want.wants(f)) =>
+        {
+            Some(
+                csv_out::CsvRecorder::create(
+                    d,
+                    &scenario.cluster,
+                    scenario.duration,
+                    !scenario.faults.is_empty(),
+                    want,
+                )
+                .map_err(csv_err("tasks.csv"))?,
             )
-            .map_err(csv_err("tasks.csv"))?,
-        ),
-        None => None,
+        }
+        _ => None,
     };
-    let ledger = Ledger::new(rates, scenario.pricing.clone(), scenario.duration, dir)
-        .map_err(csv_err("cost.csv"))?;
+    let only = |stem: &str| dir.filter(|_| want.wants(stem));
+    let ledger = Ledger::new(
+        rates,
+        scenario.pricing.clone(),
+        scenario.duration,
+        only("cost"),
+    )
+    .map_err(csv_err("cost.csv"))?;
     let mut rec = RunRecorder { csv, ledger };
     let (outcome, cluster) = Sim::new(scenario, seed, &mut rec)
         .with_wall_limit(opts.max_wall)
@@ -153,7 +169,7 @@ pub fn simulate_with(
         .chain(cluster.jobs.iter().map(|j| j.stats.running.area(end)))
         .sum();
     let cost = ledger
-        .finish(&cluster, task_ms, dir)
+        .finish(&cluster, task_ms, only("cost_timeseries"))
         .map_err(csv_err("cost.csv / cost_timeseries.csv"))?;
     Ok(RunResult {
         outcome,
@@ -182,14 +198,23 @@ pub fn run_to_dir_with(
     let staged = StagedDir::new(out)?;
     let dir = staged.path().to_path_buf();
     let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
-    csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
-        .map_err(csv_err("instances.csv"))?;
-    csv_out::write_refused(&dir.join("refused.csv"), &r.cluster, &r.outcome.refused)
-        .map_err(csv_err("refused.csv"))?;
-    csv_out::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
-        .map_err(csv_err("incidents.csv"))?;
-    csv_out::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)
-        .map_err(csv_err("deployments.csv"))?;
+    let want = &opts.outputs;
+    if want.wants("instances") {
+        csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
+            .map_err(csv_err("instances.csv"))?;
+    }
+    if want.wants("refused") {
+        csv_out::write_refused(&dir.join("refused.csv"), &r.cluster, &r.outcome.refused)
+            .map_err(csv_err("refused.csv"))?;
+    }
+    if want.wants("incidents") {
+        csv_out::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
+            .map_err(csv_err("incidents.csv"))?;
+    }
+    if want.wants("deployments") {
+        csv_out::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)
+            .map_err(csv_err("deployments.csv"))?;
+    }
     let summary = summary::build(scenario, seed, &r);
     let json =
         serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;

@@ -630,3 +630,62 @@ fn excel_trace_and_a_note_when_it_ends_early() {
     let want: f64 = (0..9).map(|m| f64::from(100 + m) * 60.0).sum::<f64>() + 51.0 * 109.0 * 60.0;
     assert!((demand - want).abs() < 1e-6, "{demand} vs {want}");
 }
+
+/// `--outputs` writes only the files named (summary.json always), and the
+/// same bytes for them as a run writing everything.
+#[test]
+fn outputs_chooses_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = common::repo().join("scenarios/autoscale-70.toml");
+    let sc = sc.to_str().unwrap();
+    assert!(
+        ecsim(dir.path(), &["run", sc, "--out", "all", "-q"])
+            .status
+            .success()
+    );
+    let out = ecsim(
+        dir.path(),
+        &[
+            "run",
+            sc,
+            "--out",
+            "some",
+            "-q",
+            "--outputs",
+            "timeseries,cost.csv",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("some"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["cost.csv", "summary.json", "timeseries.csv"]);
+    for f in ["cost.csv", "timeseries.csv"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("all").join(f)).unwrap(),
+            std::fs::read(dir.path().join("some").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let summary = |d: &str| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(d).join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        for k in ["wall_time_s", "events_per_s"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    assert_eq!(summary("all"), summary("some"));
+    let bad = ecsim(dir.path(), &["run", sc, "--out", "x", "--outputs", "task"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("choose from tasks, timeseries"));
+    assert!(!dir.path().join("x").exists());
+}

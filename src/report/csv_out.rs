@@ -40,12 +40,12 @@ pub const TASK_COLUMNS: &[&str] = &[
 pub struct CsvRecorder {
     /// Task rows, formatted and written on a thread of their own: they
     /// were a quarter of a run's instructions (the M/M/c model's).
-    tasks: Spool<TaskItem, TaskRows>,
+    tasks: Option<Spool<TaskItem, TaskRows>>,
     /// Instances whose ids `tasks` has been given.
     instances_told: usize,
     /// Samples, formatted on a thread of their own too.
-    series: Spool<Sample, SeriesRows>,
-    scaling: CsvLines,
+    series: Option<Spool<Sample, SeriesRows>>,
+    scaling: Option<CsvLines>,
     end: SimTime,
     error: Option<csv::Error>,
 }
@@ -75,11 +75,14 @@ impl CsvRecorder {
         cluster: &Cluster,
         end: SimTime,
         with_faults: bool,
+        want: &super::Outputs,
     ) -> Result<Self, csv::Error> {
         let open = |name: &str| CsvLines::create(&dir.join(name));
-        let mut tasks = open("tasks.csv")?;
-        tasks.record(TASK_COLUMNS)?;
-        let mut series = open("timeseries.csv")?;
+        let mut series = if want.wants("timeseries") {
+            Some(open("timeseries.csv")?)
+        } else {
+            None
+        };
         let mut header: Vec<String> = [
             "time_s",
             "instances",
@@ -124,9 +127,18 @@ impl CsvRecorder {
             header.push("gpus_reserved".into());
             header.push("gpus_registered".into());
         }
-        series.record(&header)?;
-        let mut scaling = open("scaling.csv")?;
-        scaling.record([
+        if let Some(s) = &mut series {
+            s.record(&header)?;
+        }
+        let mut scaling = if want.wants("scaling") {
+            Some(open("scaling.csv")?)
+        } else {
+            None
+        };
+        let Some(sc) = &mut scaling else {
+            return Self::with(dir, cluster, end, want, series, scaling);
+        };
+        sc.record([
             "time_s",
             "target_kind",
             "target",
@@ -138,9 +150,27 @@ impl CsvRecorder {
             "threshold",
             "reason",
         ])?;
+        Self::with(dir, cluster, end, want, series, scaling)
+    }
+
+    fn with(
+        dir: &Path,
+        cluster: &Cluster,
+        end: SimTime,
+        want: &super::Outputs,
+        series: Option<CsvLines>,
+        scaling: Option<CsvLines>,
+    ) -> Result<Self, csv::Error> {
+        let tasks = if want.wants("tasks") {
+            let mut t = CsvLines::create(&dir.join("tasks.csv"))?;
+            t.record(TASK_COLUMNS)?;
+            Some(t)
+        } else {
+            None
+        };
         let fields = |names: &mut dyn Iterator<Item = &str>| names.map(field_text).collect();
-        let rows = TaskRows {
-            lines: tasks,
+        let rows = tasks.map(|lines| TaskRows {
+            lines,
             services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
             jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
             families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
@@ -151,15 +181,20 @@ impl CsvRecorder {
                 .collect(),
             zones: fields(&mut cluster.azs.iter().map(String::as_str)),
             instances: Vec::new(),
-        };
+        });
         Ok(CsvRecorder {
-            tasks: Spool::new(rows, TASK_CHUNK),
+            tasks: rows.map(|r| Spool::new(r, TASK_CHUNK)),
             instances_told: 0,
-            series: Spool::new(SeriesRows(series), SAMPLE_CHUNK),
+            series: series.map(|s| Spool::new(SeriesRows(s), SAMPLE_CHUNK)),
             scaling,
             end,
             error: None,
         })
+    }
+
+    /// scaling.csv is written, so decisions need their reasons in words.
+    pub fn writes_scaling(&self) -> bool {
+        self.scaling.is_some()
     }
 
     fn keep(&mut self, r: std::io::Result<()>) {
@@ -173,9 +208,15 @@ impl CsvRecorder {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        self.tasks.finish()?;
-        self.series.finish()?;
-        self.scaling.finish()?;
+        if let Some(t) = &mut self.tasks {
+            t.finish()?;
+        }
+        if let Some(s) = &mut self.series {
+            s.finish()?;
+        }
+        if let Some(s) = &mut self.scaling {
+            s.finish()?;
+        }
         Ok(())
     }
 }
@@ -185,7 +226,7 @@ impl Recorder for CsvRecorder {
         self.end = end;
     }
     fn scaling(&mut self, _c: &Cluster, d: &crate::scaling::Decision) {
-        let w = &mut self.scaling;
+        let Some(w) = &mut self.scaling else { return };
         w.secs(d.time);
         w.str(d.target_kind);
         w.str(&d.target);
@@ -201,10 +242,14 @@ impl Recorder for CsvRecorder {
     }
 
     fn task_done(&mut self, c: &Cluster, t: &Task) {
+        let Some(tasks) = &mut self.tasks else { return };
+        let mut r = Ok(());
         for inst in &c.instances[self.instances_told..] {
-            let r = self.tasks.push(TaskItem::Instance(field_text(&inst.id)), 1);
-            self.keep(r);
+            if r.is_ok() {
+                r = tasks.push(TaskItem::Instance(field_text(&inst.id)), 1);
+            }
         }
+        self.keep(r);
         self.instances_told = c.instances.len();
         let row = TaskRow {
             serial: t.serial,
@@ -221,7 +266,10 @@ impl Recorder for CsvRecorder {
             stop_reason: t.stop_reason,
             state: t.state,
         };
-        let r = self.tasks.push(TaskItem::Row(row), 1);
+        let r = match &mut self.tasks {
+            Some(t) => t.push(TaskItem::Row(row), 1),
+            None => Ok(()),
+        };
         self.keep(r);
     }
 
@@ -231,7 +279,10 @@ impl Recorder for CsvRecorder {
         // chunk, not a thread handover every few minutes) or 300.
         let fields =
             6 + 3 * s.services.len() + 2 * s.jobs.len() + 6 * s.loads.len() + 2 * s.providers.len();
-        let r = self.series.push(s.clone(), fields);
+        let Some(series) = &mut self.series else {
+            return;
+        };
+        let r = series.push(s.clone(), fields);
         self.keep(r);
     }
 }

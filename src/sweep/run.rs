@@ -326,6 +326,7 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         let run_opts = crate::run::RunOptions {
             max_wall: left,
             progress: Some(std::sync::Arc::clone(cell)),
+            ..Default::default()
         };
         let r = crate::run::simulate_with(sc, seed, book, None, &run_opts);
         cell.start(0);
