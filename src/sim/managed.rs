@@ -91,11 +91,15 @@ impl Sim<'_> {
         let group = prov.group;
         let n = self.group_size(group);
         let target = prov.target_capacity;
-        let warming = self.cluster.instances.iter().any(|i| {
-            i.group == group
-                && i.status != InstanceStatus::Inactive
-                && now < i.launched + prov.warmup
-        });
+        // A walk over the instances: asked only when an alarm would act.
+        let warmup = prov.warmup;
+        let warming = |s: &Self| {
+            s.cluster.instances.iter().any(|i| {
+                i.group == group
+                    && i.status != InstanceStatus::Inactive
+                    && now < i.launched + warmup
+            })
+        };
         // From no instance ECS always asks for two (200%), then waits for
         // them to warm up before it sizes the group from M.
         let wanted = if d.n == 0 && d.m > 0 {
@@ -112,7 +116,7 @@ impl Sim<'_> {
         if d.value > f64::from(target) {
             self.cluster.providers[p].low_minutes = 0;
             let prov = &self.cluster.providers[p];
-            if warming || wanted <= n {
+            if wanted <= n || warming(self) {
                 return;
             }
             let add = (wanted - n)
@@ -126,9 +130,10 @@ impl Sim<'_> {
         } else if d.value < f64::from(target) {
             let prov = &mut self.cluster.providers[p];
             prov.low_minutes = prov.low_minutes.saturating_add(1);
-            if prov.low_minutes < SCALE_IN_MINUTES || warming {
+            if prov.low_minutes < SCALE_IN_MINUTES || warming(self) {
                 return;
             }
+            let prov = &self.cluster.providers[p];
             // `maximumScalingStepSize` bounds scale-out only ("The scale in
             // process is not affected by this parameter").
             let keep = wanted.max(prov.min_size);
