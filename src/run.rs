@@ -5,7 +5,7 @@ use crate::billing::{Ledger, PriceBook, prices};
 use crate::engine::SimTime;
 use crate::error::{Error, Result};
 use crate::model::{Cluster, Task, TaskState};
-use crate::report::{Outputs, RunResult, StagedDir, Summary, csv_out, summary};
+use crate::report::{Outputs, RunResult, StagedDir, Summary, csv_out, end_files, summary};
 use crate::scenario::Scenario;
 use crate::sim::{Recorder, Sample, Sim};
 use std::path::Path;
@@ -200,19 +200,19 @@ pub fn run_to_dir_with(
     let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
     let want = &opts.outputs;
     if want.wants("instances") {
-        csv_out::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
+        end_files::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
             .map_err(csv_err("instances.csv"))?;
     }
     if want.wants("refused") {
-        csv_out::write_refused(&dir.join("refused.csv"), &r.cluster, &r.outcome.refused)
+        end_files::write_refused(&dir.join("refused.csv"), &r.cluster, &r.outcome.refused)
             .map_err(csv_err("refused.csv"))?;
     }
     if want.wants("incidents") {
-        csv_out::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
+        end_files::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
             .map_err(csv_err("incidents.csv"))?;
     }
     if want.wants("deployments") {
-        csv_out::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)
+        end_files::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)
             .map_err(csv_err("deployments.csv"))?;
     }
     let summary = summary::build(scenario, seed, &r);

@@ -3,6 +3,7 @@
 
 mod csv_line;
 pub mod csv_out;
+pub mod end_files;
 pub mod html;
 pub mod price;
 mod spool;
