@@ -215,6 +215,9 @@ pub struct ManyRuns {
     /// in flight are dropped, finished ones are kept; exit 3, and the same command resumes.
     #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
     max_wall: Option<std::time::Duration>,
+    /// Keep every output file of these runs (by number, as runs.csv lists them, e.g. "0,17") in OUT/kept/run-NNNNNN/.
+    #[arg(long, value_name = "RUNS", value_delimiter = ',')]
+    keep_runs: Vec<u64>,
 }
 
 const SWEEP_HELP: &str = "\
@@ -608,6 +611,12 @@ fn many_runs(
         // The limit counts from the command's start: checking a large
         // grid's points is part of the time a user gave.
         max_wall: common.max_wall.map(|d| d.saturating_sub(started.elapsed())),
+        keep: {
+            let mut k = common.keep_runs.clone();
+            k.sort_unstable();
+            k.dedup();
+            k
+        },
     };
     // Targets are checked before any run is spent on them.
     let targets = if kind == "plan" {

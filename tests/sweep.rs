@@ -645,3 +645,76 @@ fn a_wall_clock_limit_keeps_finished_runs_and_exits_3() {
     let e = failed(&ecsim(&["plan", s(&f), "--max-wall", "x"], &[]), 2);
     assert!(e.contains("--max-wall"), "{e}");
 }
+
+/// `--keep-runs 1,4` keeps every file of those runs under kept/ — the same
+/// files `ecsim run` with the run's seed writes — and changes nothing else.
+#[test]
+fn chosen_runs_keep_their_full_outputs() {
+    let (d, f) = setup(SWEEP);
+    let plain = d.path().join("plain");
+    ok(&ecsim(&["sweep", s(&f), "--out", s(&plain), "-q"], &[]));
+    let kept = d.path().join("kept");
+    ok(&ecsim(
+        &[
+            "sweep",
+            s(&f),
+            "--out",
+            s(&kept),
+            "-q",
+            "--keep-runs",
+            "4,1",
+        ],
+        &[],
+    ));
+    let without_kept: Vec<_> = files(&kept)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with("kept/"))
+        .collect();
+    assert_eq!(without_kept, files(&plain));
+    let mut dirs: Vec<String> = std::fs::read_dir(kept.join("kept"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs, ["run-000001", "run-000004"]);
+    // Run 4 is point 1 with seed 101 (see the test above): ecsim run agrees.
+    let edited = BASE
+        .replace("desired_count = 2", "desired_count = 1")
+        .replace(
+            "instance_type = \"m5.large\"",
+            "instance_type = \"c5.large\"",
+        );
+    let sc = d.path().join("edited.toml");
+    std::fs::write(&sc, edited).unwrap();
+    let single = d.path().join("single");
+    ok(&ecsim(
+        &["run", s(&sc), "--seed", "101", "--out", s(&single), "-q"],
+        &[],
+    ));
+    for f in ["tasks.csv", "timeseries.csv", "cost.csv", "instances.csv"] {
+        assert_eq!(
+            std::fs::read(kept.join("kept/run-000004").join(f)).unwrap(),
+            std::fs::read(single.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let err = failed(
+        &ecsim(
+            &[
+                "sweep",
+                s(&f),
+                "--out",
+                s(&d.path().join("x")),
+                "--keep-runs",
+                "99",
+            ],
+            &[],
+        ),
+        2,
+    );
+    assert!(
+        err.contains("--keep-runs: run 99 is not in this sweep"),
+        "{err}"
+    );
+    assert!(!d.path().join("x").exists());
+}

@@ -90,6 +90,13 @@ pub struct Options {
     pub progress: bool,
     /// Past this wall-clock time no run starts and runs in flight are dropped.
     pub max_wall: Option<std::time::Duration>,
+    /// Runs (sorted) whose every output file is kept, in `kept/run-NNNNNN/`.
+    pub keep: Vec<u64>,
+}
+
+/// Where a kept run's files go.
+pub fn kept_dir(out: &Path, run: u64) -> PathBuf {
+    out.join("kept").join(format!("run-{run:06}"))
 }
 
 pub struct Done {
@@ -286,6 +293,17 @@ fn open_dir(out: &Path, m: &Manifest) -> Result<Vec<u64>> {
 pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options) -> Result<Done> {
     m.shard = opts.shard;
     let out = &opts.out;
+    // Checked before the folder is made: bad input leaves nothing.
+    if let Some(&r) = opts.keep.iter().find(|&&r| r >= m.runs_total) {
+        return Err(Error::Input(InputError::new(
+            out,
+            "--keep-runs",
+            format!(
+                "run {r} is not in this sweep (runs 0 to {}; run = point × replications + replication, as runs.csv numbers them)",
+                m.runs_total.saturating_sub(1)
+            ),
+        )));
+    }
     let done = open_dir(out, &m)?;
     let reps = u64::from(sweep.replications);
     let mine: Vec<u64> = (0..m.runs_total)
@@ -298,6 +316,11 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         .collect();
     m.runs_done = (mine.len() - todo.len()) as u64;
     write_json(&out.join("sweep.json"), &m)?;
+    if !opts.keep.is_empty() {
+        let kept = out.join("kept");
+        std::fs::create_dir_all(&kept)
+            .map_err(|e| Error::io(format!("cannot create {}", kept.display()), e))?;
+    }
 
     let threads = worker_threads(opts.threads, todo.len());
     // One progress cell per worker thread, read by the bar.
@@ -328,14 +351,26 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
             progress: Some(std::sync::Arc::clone(cell)),
             ..Default::default()
         };
-        let r = crate::run::simulate_with(sc, seed, book, None, &run_opts);
-        cell.start(0);
-        let r = r?;
-        if r.outcome.partial.is_some() {
-            return Err(Error::Partial(String::new()));
-        }
-        let mut summary = serde_json::to_value(report::summary::build(sc, seed, &r))
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        // A kept run writes every file a `run` would, under kept/; its
+        // summary is the one a dropped run's record holds.
+        let summary = if opts.keep.binary_search(&run).is_ok() {
+            let s = crate::run::run_to_dir_with(sc, seed, book, &kept_dir(out, run), &run_opts);
+            cell.start(0);
+            let s = s?;
+            if s.partial {
+                return Err(Error::Partial(String::new()));
+            }
+            serde_json::to_value(s)
+        } else {
+            let r = crate::run::simulate_with(sc, seed, book, None, &run_opts);
+            cell.start(0);
+            let r = r?;
+            if r.outcome.partial.is_some() {
+                return Err(Error::Partial(String::new()));
+            }
+            serde_json::to_value(report::summary::build(sc, seed, &r))
+        };
+        let mut summary = summary.map_err(|e| Error::Internal(e.to_string()))?;
         if let Value::Object(o) = &mut summary {
             // Wall-clock figures differ between identical runs, and the
             // scenario's path between machines (it is in sweep.json).
