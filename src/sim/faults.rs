@@ -416,6 +416,7 @@ impl Sim<'_> {
         if let Some(inc) = self.incidents.last_mut() {
             inc.end = now + duration;
         }
+        self.unbalanced.push(self.incidents.len() - 1);
     }
 
     pub(super) fn on_az_up(&mut self, az: u32) {
@@ -480,11 +481,21 @@ impl Sim<'_> {
                     * (MINUTE / 1000) as f64;
             }
         }
-        for inc in self.incidents.iter_mut().filter(|i| i.recovered.is_none()) {
+        for inc in self.incidents[self.first_open..]
+            .iter_mut()
+            .filter(|i| i.recovered.is_none())
+        {
             inc.unserved_requests += unserved;
             if whole && now > inc.start {
                 inc.recovered = Some(now);
             }
+        }
+        while self
+            .incidents
+            .get(self.first_open)
+            .is_some_and(|i| i.recovered.is_some())
+        {
+            self.first_open += 1;
         }
     }
 }

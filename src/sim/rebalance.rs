@@ -65,14 +65,15 @@ impl Sim<'_> {
                 self.rebalance_seen.1[s as usize] = Some(print);
             }
         }
-        let pending = self
-            .incidents
-            .iter()
-            .any(|i| i.kind == "az_outage" && i.balanced.is_none() && i.end <= now);
+        let over = |s: &Self, i: usize| s.incidents[i].end <= now;
+        let pending = self.unbalanced.iter().any(|&i| over(self, i));
         if pending && self.all_even(&mut census) {
-            for inc in self.incidents.iter_mut() {
-                if inc.kind == "az_outage" && inc.balanced.is_none() && inc.end <= now {
-                    inc.balanced = Some(now);
+            let list = std::mem::take(&mut self.unbalanced);
+            for i in list {
+                if over(self, i) {
+                    self.incidents[i].balanced = Some(now);
+                } else {
+                    self.unbalanced.push(i);
                 }
             }
         }
