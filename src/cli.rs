@@ -68,6 +68,9 @@ pub enum Command {
         /// Only these files besides summary.json, comma-separated: tasks, timeseries, scaling, cost, cost_timeseries, instances, refused, incidents, deployments [default: all].
         #[arg(long, value_name = "LIST", value_parser = report::Outputs::parse)]
         outputs: Option<report::Outputs>,
+        /// Table format: csv, or parquet (the same rows, typed and compressed, for pandas, polars and DuckDB); summary.json either way.
+        #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = parse_format)]
+        format: crate::table::Format,
     },
     /// Simulate a scenario and print its bill like a pricing calculator (nothing is written).
     #[command(after_help = EXAMPLES)]
@@ -293,6 +296,11 @@ impl Command {
 }
 
 /// A `--max-wall` value: a duration such as "90s" or "10m" ("0s" stops at once).
+fn parse_format(s: &str) -> Result<crate::table::Format, String> {
+    crate::table::Format::parse(s)
+        .ok_or_else(|| format!("\"{s}\" is not a format; choose csv or parquet"))
+}
+
 fn parse_wall(text: &str) -> std::result::Result<std::time::Duration, String> {
     crate::engine::time::parse_duration(text).map(std::time::Duration::from_millis)
 }
@@ -324,6 +332,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             force,
             max_wall,
             outputs,
+            format,
         } => {
             let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
@@ -332,6 +341,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
                 max_wall: left(max_wall),
                 progress,
                 outputs: outputs.unwrap_or_default(),
+                format,
             };
             let s = run::run_to_dir_with(&sc, seed, &book, &out, &opts);
             drop(bar);

@@ -18,3 +18,4 @@ pub mod scaling;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
+pub mod table;

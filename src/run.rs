@@ -8,6 +8,7 @@ use crate::model::{Cluster, Task, TaskState};
 use crate::report::{Outputs, RunResult, StagedDir, Summary, csv_out, end_files, summary};
 use crate::scenario::Scenario;
 use crate::sim::{Recorder, Sample, Sim};
+use crate::table::{Format, Place};
 use std::path::Path;
 use std::time::Instant;
 
@@ -60,6 +61,8 @@ pub struct RunOptions {
     pub progress: Option<std::sync::Arc<crate::engine::Progress>>,
     /// Which files a run with a results folder writes (all by default).
     pub outputs: Outputs,
+    /// CSV (the default) or Parquet tables.
+    pub format: Format,
 }
 
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
@@ -125,7 +128,11 @@ pub fn simulate_with(
     let rates = rates_for(scenario, book)?;
     let started = Instant::now();
     let want = &opts.outputs;
-    let csv = match dir {
+    let place = dir.map(|dir| Place {
+        dir,
+        format: opts.format,
+    });
+    let csv = match place {
         Some(d)
             if ["tasks", "timeseries", "scaling"]
                 .iter()
@@ -144,7 +151,7 @@ pub fn simulate_with(
         }
         _ => None,
     };
-    let only = |stem: &str| dir.filter(|_| want.wants(stem));
+    let only = |stem: &str| place.filter(|_| want.wants(stem));
     let ledger = Ledger::new(
         rates,
         scenario.pricing.clone(),
@@ -199,21 +206,35 @@ pub fn run_to_dir_with(
     let dir = staged.path().to_path_buf();
     let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
     let want = &opts.outputs;
-    if want.wants("instances") {
-        end_files::write_instances(&dir.join("instances.csv"), &r.cluster, r.outcome.end)
-            .map_err(csv_err("instances.csv"))?;
+    let place = Place {
+        dir: &dir,
+        format: opts.format,
+    };
+    let open = |stem: &str| {
+        let name = opts.format.file(stem);
+        match want.wants(stem) {
+            true => place
+                .create(stem)
+                .map(Some)
+                .map_err(|e| Error::io(format!("cannot write {name}"), e)),
+            false => Ok(None),
+        }
+    };
+    if let Some(f) = open("instances")? {
+        end_files::write_instances(f, &r.cluster, r.outcome.end)
+            .map_err(csv_err(&opts.format.file("instances")))?;
     }
-    if want.wants("refused") {
-        end_files::write_refused(&dir.join("refused.csv"), &r.cluster, &r.outcome.refused)
-            .map_err(csv_err("refused.csv"))?;
+    if let Some(f) = open("refused")? {
+        end_files::write_refused(f, &r.cluster, &r.outcome.refused)
+            .map_err(csv_err(&opts.format.file("refused")))?;
     }
-    if want.wants("incidents") {
-        end_files::write_incidents(&dir.join("incidents.csv"), &r.outcome.incidents)
-            .map_err(csv_err("incidents.csv"))?;
+    if let Some(f) = open("incidents")? {
+        end_files::write_incidents(f, &r.outcome.incidents)
+            .map_err(csv_err(&opts.format.file("incidents")))?;
     }
-    if want.wants("deployments") {
-        end_files::write_deployments(&dir.join("deployments.csv"), &r.outcome.deployments)
-            .map_err(csv_err("deployments.csv"))?;
+    if let Some(f) = open("deployments")? {
+        end_files::write_deployments(f, &r.outcome.deployments)
+            .map_err(csv_err(&opts.format.file("deployments")))?;
     }
     let summary = summary::build(scenario, seed, &r);
     let json =

@@ -10,11 +10,9 @@ use super::{PricingConfig, savings};
 use crate::engine::SimTime;
 use crate::engine::time::{HOUR, SECOND, format_secs};
 use crate::model::{Capacity, Cluster, Instance, Owner, Task};
+use crate::table::{Place, TableFile, finish_csv};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::Path;
 
 /// What each hourly column adds up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +57,7 @@ pub const COST_COLUMNS: &[&str] = &[
     "running_at_end",
 ];
 
-type CsvOut = csv::Writer<BufWriter<File>>;
+type CsvOut = csv::Writer<TableFile>;
 
 pub struct Ledger {
     pub(super) rates: Rates,
@@ -122,12 +120,11 @@ impl Ledger {
         rates: Rates,
         cfg: PricingConfig,
         end: SimTime,
-        dir: Option<&Path>,
+        place: Option<Place>,
     ) -> Result<Ledger, csv::Error> {
-        let rows = match dir {
-            Some(d) => {
-                let mut w =
-                    csv::Writer::from_writer(BufWriter::new(File::create(d.join("cost.csv"))?));
+        let rows = match place {
+            Some(p) => {
+                let mut w = csv::Writer::from_writer(p.create("cost")?);
                 w.write_record(COST_COLUMNS)?;
                 Some(w)
             }
@@ -361,7 +358,7 @@ impl Ledger {
         mut self,
         c: &Cluster,
         task_ms: u128,
-        dir: Option<&Path>,
+        place: Option<Place>,
     ) -> Result<CostSummary, csv::Error> {
         let mut s = CostSummary {
             region: self.rates.region.clone(),
@@ -530,11 +527,11 @@ impl Ledger {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if let Some(w) = &mut self.rows {
-            w.flush()?;
+        if let Some(w) = self.rows.take() {
+            finish_csv(w)?;
         }
-        if let Some(d) = dir {
-            self.write_hourly(&d.join("cost_timeseries.csv"))?;
+        if let Some(p) = place {
+            self.write_hourly(p.create("cost_timeseries")?)?;
         }
         let total: Money = self.hours.iter().map(hour_total).sum();
         s.total_cost_usd = total.usd();
@@ -575,8 +572,8 @@ impl Ledger {
         Ok(s)
     }
 
-    fn write_hourly(&self, path: &Path) -> Result<(), csv::Error> {
-        let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    fn write_hourly(&self, out: TableFile) -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(out);
         let mut header = vec!["hour", "start_s"];
         header.extend(CLASSES[..BASE].iter().map(|c| c.1));
         header.extend(["total_usd", "cumulative_usd"]);
@@ -592,8 +589,7 @@ impl Ledger {
             rec.extend(cols[BASE..].iter().map(|m| m.to_string()));
             w.write_record(&rec)?;
         }
-        w.flush()?;
-        Ok(())
+        Ok(finish_csv(w)?)
     }
 }
 

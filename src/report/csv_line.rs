@@ -5,13 +5,12 @@
 //! record), without the crate's per-byte scan and `fmt` machinery: those
 //! were over half of a run that writes its files.
 
-use super::spool::SpoolFile;
 use crate::engine::SimTime;
+use crate::table::TableFile;
 use std::io::{self, Write};
-use std::path::Path;
 
 pub struct CsvLines {
-    out: SpoolFile,
+    out: TableFile,
     line: Vec<u8>,
     fields: usize,
 }
@@ -27,12 +26,18 @@ const POW10: [u64; 13] = {
 };
 
 impl CsvLines {
-    pub fn create(path: &Path) -> io::Result<CsvLines> {
-        Ok(CsvLines {
-            out: SpoolFile::create(path)?,
+    pub fn new(out: TableFile) -> CsvLines {
+        CsvLines {
+            out,
             line: Vec::with_capacity(256),
             fields: 0,
-        })
+        }
+    }
+
+    /// A CSV file at `path`.
+    #[cfg(test)]
+    pub fn create(path: &std::path::Path) -> io::Result<CsvLines> {
+        Ok(CsvLines::new(TableFile::csv_at(path)?))
     }
 
     fn sep(&mut self) {

@@ -2,11 +2,11 @@
 //! run never holds the whole task history in memory.
 
 use super::csv_line::{CsvLines, field_text};
-use super::spool::{Drain, Spool};
 use crate::engine::SimTime;
 use crate::model::{Capacity, Cluster, Owner, StopReason, Task, TaskState};
 use crate::sim::{Recorder, Sample};
-use std::path::Path;
+use crate::table::Place;
+use crate::table::spool::{Drain, Spool};
 
 pub const TASK_COLUMNS: &[&str] = &[
     "task_id",
@@ -64,15 +64,15 @@ pub fn pct_hundredths(part: u128, whole: u128) -> u128 {
 
 impl CsvRecorder {
     pub fn create(
-        dir: &Path,
+        place: Place,
         cluster: &Cluster,
         end: SimTime,
         with_faults: bool,
         want: &super::Outputs,
     ) -> Result<Self, csv::Error> {
-        let open = |name: &str| CsvLines::create(&dir.join(name));
+        let open = |stem: &str| place.create(stem).map(CsvLines::new);
         let mut series = if want.wants("timeseries") {
-            Some(open("timeseries.csv")?)
+            Some(open("timeseries")?)
         } else {
             None
         };
@@ -124,12 +124,12 @@ impl CsvRecorder {
             s.record(&header)?;
         }
         let mut scaling = if want.wants("scaling") {
-            Some(open("scaling.csv")?)
+            Some(open("scaling")?)
         } else {
             None
         };
         let Some(sc) = &mut scaling else {
-            return Self::with(dir, cluster, end, want, series, scaling);
+            return Self::with(place, cluster, end, want, series, scaling);
         };
         sc.record([
             "time_s",
@@ -143,11 +143,11 @@ impl CsvRecorder {
             "threshold",
             "reason",
         ])?;
-        Self::with(dir, cluster, end, want, series, scaling)
+        Self::with(place, cluster, end, want, series, scaling)
     }
 
     fn with(
-        dir: &Path,
+        place: Place,
         cluster: &Cluster,
         end: SimTime,
         want: &super::Outputs,
@@ -155,7 +155,7 @@ impl CsvRecorder {
         scaling: Option<CsvLines>,
     ) -> Result<Self, csv::Error> {
         let tasks = if want.wants("tasks") {
-            let mut t = CsvLines::create(&dir.join("tasks.csv"))?;
+            let mut t = CsvLines::new(place.create("tasks")?);
             t.record(TASK_COLUMNS)?;
             Some(t)
         } else {

@@ -5,17 +5,15 @@ use super::csv_out::pct_wide;
 use crate::engine::SimTime;
 use crate::engine::time::format_secs;
 use crate::model::Cluster;
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::Path;
+use crate::table::{TableFile, finish_csv};
 
 fn opt_secs(t: Option<SimTime>) -> String {
     t.map(format_secs).unwrap_or_default()
 }
 
 /// `instances.csv`, written once at the end.
-pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+pub fn write_instances(out: TableFile, c: &Cluster, end: SimTime) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
     let gpus = c.has_gpus();
     let mut header = vec![
         "instance_id",
@@ -71,16 +69,15 @@ pub fn write_instances(path: &Path, c: &Cluster, end: SimTime) -> Result<(), csv
         }
         w.write_record(row)?;
     }
-    w.flush()?;
-    Ok(())
+    Ok(finish_csv(w)?)
 }
 
 /// `deployments.csv`: every deployment and how it ended.
 pub fn write_deployments(
-    path: &Path,
+    out: TableFile,
     list: &[crate::model::deployment::DeploymentRecord],
 ) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "id",
         "service",
@@ -107,19 +104,18 @@ pub fn write_deployments(
             d.rollback_of.map(|r| r.to_string()).unwrap_or_default(),
         ])?;
     }
-    w.flush()?;
-    Ok(())
+    Ok(finish_csv(w)?)
 }
 
 /// `incidents.csv`: every fault and its impact.
 /// `refused.csv`: every job launch refused for want of capacity, in the
 /// order it happened (written even when empty, so scripts can rely on it).
 pub fn write_refused(
-    path: &Path,
+    out: TableFile,
     cluster: &Cluster,
     refused: &[crate::sim::Refused],
 ) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "time_s",
         "job",
@@ -139,15 +135,14 @@ pub fn write_refused(
             r.reason.as_str().to_string(),
         ])?;
     }
-    w.flush()?;
-    Ok(())
+    Ok(finish_csv(w)?)
 }
 
 pub fn write_incidents(
-    path: &Path,
+    out: TableFile,
     incidents: &[crate::faults::Incident],
 ) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(BufWriter::new(File::create(path)?));
+    let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "id",
         "kind",
@@ -174,6 +169,5 @@ pub fn write_incidents(
             opt_secs(i.balanced),
         ])?;
     }
-    w.flush()?;
-    Ok(())
+    Ok(finish_csv(w)?)
 }

@@ -6,7 +6,6 @@ pub mod csv_out;
 pub mod end_files;
 pub mod html;
 pub mod price;
-mod spool;
 mod staged;
 pub mod summary;
 

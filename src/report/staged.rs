@@ -154,6 +154,16 @@ const OUTPUTS: &[&str] = &[
     "incidents.csv",
     "deployments.csv",
     "refused.csv",
+    // `run --format parquet`'s tables.
+    "tasks.parquet",
+    "instances.parquet",
+    "timeseries.parquet",
+    "cost.parquet",
+    "cost_timeseries.parquet",
+    "scaling.parquet",
+    "incidents.parquet",
+    "deployments.parquet",
+    "refused.parquet",
     // Written later by `ecsim report`; replaced with the rest.
     "report.html",
     "report",

@@ -2,7 +2,7 @@
 
 use super::chart::{Chart, Style};
 use super::page::{Grid, Page, Section};
-use super::table::{Table, read_json, require, text};
+use super::table::{Table, read_json, require, table_file, text};
 use super::{costview, placement, scaling};
 use crate::error::Result;
 use serde_json::Value;
@@ -113,14 +113,14 @@ fn open_count(mut iv: Vec<(f64, f64)>, end: f64, scale: f64) -> Vec<(f64, f64)> 
 pub fn build(dir: &Path) -> Result<Page> {
     require(dir, "run", FILES)?;
     let summary = read_json(&dir.join("summary.json"))?;
-    let series = Table::read(&dir.join("timeseries.csv"))?;
-    let cost_ts = Table::read(&dir.join("cost_timeseries.csv"))?;
-    let cost = Table::read(&dir.join("cost.csv"))?;
-    let incidents = Table::read(&dir.join("incidents.csv"))?;
-    let deployments = Table::read(&dir.join("deployments.csv"))?;
-    let task_rows = super::tasks::read(&dir.join("tasks.csv"))?;
-    let instances = Table::read(&dir.join("instances.csv"))?;
-    let scaling_rows = Table::read(&dir.join("scaling.csv"))?;
+    let series = Table::read(&table_file(dir, "timeseries.csv"))?;
+    let cost_ts = Table::read(&table_file(dir, "cost_timeseries.csv"))?;
+    let cost = Table::read(&table_file(dir, "cost.csv"))?;
+    let incidents = Table::read(&table_file(dir, "incidents.csv"))?;
+    let deployments = Table::read(&table_file(dir, "deployments.csv"))?;
+    let task_rows = super::tasks::read(&table_file(dir, "tasks.csv"))?;
+    let instances = Table::read(&table_file(dir, "instances.csv"))?;
+    let scaling_rows = Table::read(&table_file(dir, "scaling.csv"))?;
     let mut notes = Vec::new();
 
     let dur = num(&summary, &["sim_duration_s"]).unwrap_or(0.0);

@@ -16,28 +16,18 @@ fn bad(file: &Path, path: impl Into<String>, msg: impl Into<String>) -> Error {
 }
 
 impl Table {
+    /// A CSV or Parquet table.
     pub fn read(file: &Path) -> Result<Table> {
-        let mut r = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_path(file)
-            .map_err(|e| bad(file, "", format!("cannot read as CSV: {e}")))?;
-        let header: Vec<String> = r
-            .headers()
-            .map_err(|e| bad(file, "", format!("cannot read the header: {e}")))?
-            .iter()
-            .map(str::to_string)
-            .collect();
+        let mut header = Vec::new();
         let mut rows = Vec::new();
-        for (i, rec) in r.records().enumerate() {
-            let rec = rec.map_err(|e| {
-                bad(
-                    file,
-                    format!("line {}", i + 2),
-                    format!("not a valid CSV row: {e}"),
-                )
-            })?;
-            rows.push(rec.iter().map(str::to_string).collect());
-        }
+        each_record(file, |line, rec| {
+            let cells = rec.iter().map(str::to_string).collect();
+            match line {
+                1 => header = cells,
+                _ => rows.push(cells),
+            }
+            Ok(())
+        })?;
         Ok(Table {
             file: file.to_path_buf(),
             header,
@@ -87,6 +77,45 @@ impl Table {
     }
 }
 
+/// Every record of a CSV or Parquet (by its extension) table, header
+/// first, with its line number in the CSV (1 for the header).
+pub fn each_record(
+    file: &Path,
+    mut each: impl FnMut(usize, &csv::StringRecord) -> Result<()>,
+) -> Result<()> {
+    if file.extension().is_some_and(|e| e == "parquet") {
+        return crate::table::parquet::for_each_record(file, each, |m| bad(file, "", m));
+    }
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_path(file)
+        .map_err(|e| bad(file, "", format!("cannot read as CSV: {e}")))?;
+    let mut rec = csv::StringRecord::new();
+    for line in 1.. {
+        let more = r.read_record(&mut rec).map_err(|e| {
+            bad(
+                file,
+                format!("line {line}"),
+                format!("not a valid CSV row: {e}"),
+            )
+        })?;
+        if !more {
+            break;
+        }
+        each(line, &rec)?;
+    }
+    Ok(())
+}
+
+/// Table `name` (`tasks.csv`) of a results folder: the CSV, or the Parquet
+/// file of the same stem a `run --format parquet` wrote.
+pub fn table_file(dir: &Path, name: &str) -> PathBuf {
+    name.strip_suffix(".csv")
+        .and_then(|stem| crate::table::find(dir, stem))
+        .unwrap_or_else(|| dir.join(name))
+}
+
 /// `summary.json` or `sweep.json` as a JSON value.
 pub fn read_json(file: &Path) -> Result<serde_json::Value> {
     let text =
@@ -108,7 +137,7 @@ pub fn require(dir: &Path, kind: &str, files: &[&str]) -> Result<()> {
     let missing: Vec<&str> = files
         .iter()
         .copied()
-        .filter(|f| !dir.join(f).is_file())
+        .filter(|f| !table_file(dir, f).is_file())
         .collect();
     if missing.is_empty() {
         return Ok(());

@@ -32,15 +32,17 @@ fn bad(file: &Path, path: String, msg: String) -> Error {
     Error::Input(InputError::new(file, path, msg))
 }
 
-pub fn read(file: &Path) -> Result<Tasks> {
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(file)
-        .map_err(|e| bad(file, String::new(), format!("cannot read as CSV: {e}")))?;
-    let header = r
-        .headers()
-        .map_err(|e| bad(file, String::new(), format!("cannot read the header: {e}")))?
-        .clone();
+/// Columns of tasks.csv the views read.
+struct Cols {
+    inst: usize,
+    owner: usize,
+    kind: usize,
+    placed: usize,
+    stopped: usize,
+    res: [Option<usize>; 4],
+}
+
+fn columns(file: &Path, header: &csv::StringRecord) -> Result<Cols> {
     let col = |n: &str| header.iter().position(|h| h == n);
     let need = |n: &str| {
         col(n).ok_or_else(|| {
@@ -52,58 +54,65 @@ pub fn read(file: &Path) -> Result<Tasks> {
             bad(file, String::new(), format!("no column \"{n}\"{why}"))
         })
     };
-    let (inst, owner, kind) = (need("instance_id")?, need("owner")?, need("owner_kind")?);
-    let (placed, stopped) = (need("placed_s")?, need("stopped_s")?);
-    let res = [
-        Some(need("cpu_reserved")?),
-        Some(need("memory_reserved_mib")?),
-        Some(need("gpus_reserved")?),
-        col("enis_reserved"),
-    ];
+    Ok(Cols {
+        inst: need("instance_id")?,
+        owner: need("owner")?,
+        kind: need("owner_kind")?,
+        placed: need("placed_s")?,
+        stopped: need("stopped_s")?,
+        res: [
+            Some(need("cpu_reserved")?),
+            Some(need("memory_reserved_mib")?),
+            Some(need("gpus_reserved")?),
+            col("enis_reserved"),
+        ],
+    })
+}
+
+/// tasks.csv or tasks.parquet.
+pub fn read(file: &Path) -> Result<Tasks> {
     let mut out = Tasks {
         instances: Vec::new(),
         owners: Vec::new(),
         rows: Vec::new(),
-        has_enis: res[3].is_some(),
+        has_enis: false,
     };
+    let mut header = csv::StringRecord::new();
+    let mut cols: Option<Cols> = None;
     let mut inst_ix: HashMap<String, u32> = HashMap::new();
     let mut owner_ix: HashMap<(bool, String), u32> = HashMap::new();
-    let mut rec = csv::StringRecord::new();
-    let mut line = 1;
-    loop {
-        line += 1;
-        let more = r.read_record(&mut rec).map_err(|e| {
-            bad(
-                file,
-                format!("line {line}"),
-                format!("not a valid CSV row: {e}"),
-            )
-        })?;
-        if !more {
-            break;
-        }
-        let id = &rec[inst];
+    super::table::each_record(file, |line, rec| {
+        let Some(c) = &cols else {
+            let c = columns(file, rec)?;
+            out.has_enis = c.res[3].is_some();
+            header = rec.clone();
+            cols = Some(c);
+            return Ok(());
+        };
+        let id = &rec[c.inst];
         if id.is_empty() {
-            continue;
+            return Ok(());
         }
-        let num = |c: usize| -> Result<Option<f64>> {
-            let cell = rec[c].trim();
+        let num = |i: usize| -> Result<Option<f64>> {
+            let cell = rec[i].trim();
             if cell.is_empty() {
                 return Ok(None);
             }
             cell.parse::<f64>().map(Some).map_err(|_| {
                 bad(
                     file,
-                    format!("line {line}, column {}", &header[c]),
+                    format!("line {line}, column {}", &header[i]),
                     format!("expected a number, got \"{cell}\""),
                 )
             })
         };
-        let Some(at) = num(placed)? else { continue };
+        let Some(at) = num(c.placed)? else {
+            return Ok(());
+        };
         let mut reserved = [0.0; 4];
-        for (slot, c) in reserved.iter_mut().zip(res) {
-            if let Some(c) = c {
-                *slot = num(c)?.unwrap_or(0.0);
+        for (slot, i) in reserved.iter_mut().zip(c.res) {
+            if let Some(i) = i {
+                *slot = num(i)?.unwrap_or(0.0);
             }
         }
         let next = inst_ix.len() as u32;
@@ -111,7 +120,7 @@ pub fn read(file: &Path) -> Result<Tasks> {
             out.instances.push(id.to_string());
             next
         });
-        let key = (&rec[kind] == "job", rec[owner].to_string());
+        let key = (&rec[c.kind] == "job", rec[c.owner].to_string());
         let next = owner_ix.len() as u32;
         let o = *owner_ix.entry(key.clone()).or_insert_with(|| {
             out.owners.push(key);
@@ -121,9 +130,17 @@ pub fn read(file: &Path) -> Result<Tasks> {
             instance: i,
             owner: o,
             placed: at,
-            stopped: num(stopped)?,
+            stopped: num(c.stopped)?,
             reserved,
         });
+        Ok(())
+    })?;
+    if cols.is_none() {
+        return Err(bad(
+            file,
+            String::new(),
+            "no header: is this an ecsim output?".into(),
+        ));
     }
     Ok(out)
 }

@@ -13,9 +13,7 @@
 //! Items reach the drain exactly in the order given: the thread only moves
 //! where the work happens, never what it produces.
 
-use std::fs::File;
-use std::io::{self, Write};
-use std::path::Path;
+use std::io;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
@@ -161,94 +159,9 @@ impl<T: Send + 'static, D: Drain<T>> Drop for Spool<T, D> {
     }
 }
 
-/// Bytes of a file per chunk. 32 KiB keeps a file's three chunks small
-/// beside the 1 KiB per task and instance the large scenario is held to;
-/// the kernel takes 32 KiB writes as cheaply as larger ones.
-const FILE_CHUNK: usize = 32 << 10;
-
-struct FileDrain(File);
-
-impl Drain<u8> for FileDrain {
-    fn take(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
-        self.0.write_all(bytes)
-    }
-}
-
-/// A file whose `write` calls happen on a thread of its own.
-pub struct SpoolFile(Spool<u8, FileDrain>);
-
-impl SpoolFile {
-    pub fn create(path: &Path) -> io::Result<SpoolFile> {
-        Ok(SpoolFile(Spool::new(
-            FileDrain(File::create(path)?),
-            FILE_CHUNK,
-        )))
-    }
-
-    pub fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.room(bytes.len())?.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    /// Writes what is left; the file's first write error, if any.
-    pub fn finish(&mut self) -> io::Result<()> {
-        self.0.finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bytes_arrive_in_order_across_many_chunks() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.txt");
-        let mut f = SpoolFile::create(&path).unwrap();
-        let mut want = Vec::new();
-        for i in 0..200_000u32 {
-            // Lines of varying length, one longer than a chunk.
-            let line = if i == 777 {
-                vec![b'x'; FILE_CHUNK * 2 + 5]
-            } else {
-                format!("{i},{}\n", "y".repeat((i % 97) as usize)).into_bytes()
-            };
-            f.write_all(&line).unwrap();
-            want.extend_from_slice(&line);
-        }
-        assert!(
-            matches!(f.0.state, State::Running(_)),
-            "a file this size is written by the thread"
-        );
-        f.finish().unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), want);
-    }
-
-    #[test]
-    fn a_small_file_needs_no_thread() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.txt");
-        let mut f = SpoolFile::create(&path).unwrap();
-        f.write_all(b"a,b\n").unwrap();
-        assert!(matches!(f.0.state, State::Idle(_)));
-        f.finish().unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
-    }
-
-    #[test]
-    fn a_write_error_is_reported() {
-        // /dev/full takes no bytes: every write fails with ENOSPC.
-        let Ok(mut f) = SpoolFile::create(Path::new("/dev/full")) else {
-            return;
-        };
-        let chunk = vec![b'z'; FILE_CHUNK];
-        let mut failed = false;
-        for _ in 0..8 {
-            if f.write_all(&chunk).is_err() {
-                failed = true;
-                break;
-            }
-        }
-        assert!(failed || f.finish().is_err());
+impl<T: Send + 'static, D: Drain<T>> Spool<T, D> {
+    /// A thread has taken over the drain (a chunk was filled).
+    pub fn threaded(&self) -> bool {
+        matches!(self.state, State::Running(_))
     }
 }
