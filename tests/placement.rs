@@ -85,6 +85,7 @@ fn place(c: &mut Cluster, inst: u32, group: u32, cpu: u32, mem: u32, ports: &[u1
         stopped: None,
         stop_reason: None,
         timer: None,
+        fault_timer: None,
         run_for: None,
         killed: false,
         failing_health: false,

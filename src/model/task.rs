@@ -225,6 +225,9 @@ pub struct Task {
     pub stop_reason: Option<StopReason>,
     /// The pending lifecycle timer, cleared when it fires.
     pub timer: Option<TimerId>,
+    /// The queued crash or Fargate Spot interruption, cancelled when the
+    /// task is gone before it.
+    pub fault_timer: Option<TimerId>,
     /// How long a job task runs once RUNNING; `None` runs until stopped.
     pub run_for: Option<SimTime>,
     /// Lost with its host: every stopping step takes no time.

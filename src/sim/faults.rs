@@ -95,39 +95,44 @@ impl Sim<'_> {
             t.taskdef,
         );
         let faults = std::mem::take(&mut self.faults);
+        // The first fault stops the task, so only the earliest is queued;
+        // every draw is still made, in order, so no stream shifts.
+        let mut first: Option<(SimTime, FaultKind)> = None;
         for f in &faults {
             let delay = match f {
                 Fault::TaskCrash {
                     owner: o,
                     taskdef: td,
                     rate_per_task_hour,
-                } if o.is_none_or(|o| o == owner) && td.is_none_or(|td| td == taskdef) => {
-                    self.exp_after(*rate_per_task_hour).map(|d| (d, false))
-                }
+                } if o.is_none_or(|o| o == owner) && td.is_none_or(|td| td == taskdef) => self
+                    .exp_after(*rate_per_task_hour)
+                    .map(|d| (d, FaultKind::Crash)),
                 Fault::SpotInterruption {
                     rate_per_hour: Some(r),
                     fargate: true,
                     ..
-                } if fargate_spot => self.exp_after(*r).map(|d| (d, true)),
+                } if fargate_spot => self.exp_after(*r).map(|d| (d, FaultKind::Spot)),
                 _ => None,
             };
-            // A fault drawn past the end never fires: not queuing it keeps
-            // memory with the live tasks (most draws of a low crash rate
-            // land there, and would sit in the queue for the whole run).
-            // The draw itself is made either way, so no stream shifts.
-            if let Some((d, spot)) = delay
-                && self.now().saturating_add(d) < self.duration
+            if let Some((d, kind)) = delay
+                && first.is_none_or(|(f, _)| d < f)
             {
-                let kind = if spot {
-                    FaultKind::Spot
-                } else {
-                    FaultKind::Crash
-                };
-                self.queue
-                    .schedule_in(d, Ev::TaskFault { key, serial, kind });
+                first = Some((d, kind));
             }
         }
         self.faults = faults;
+        // A fault drawn past the end never fires: not queuing it keeps
+        // memory with the live tasks (most draws of a low crash rate land
+        // there). One that would fire after the task has stopped is
+        // cancelled then (`fault_timer`), for the same reason.
+        if let Some((d, kind)) = first
+            && self.now().saturating_add(d) < self.duration
+        {
+            let timer = self
+                .queue
+                .schedule_in(d, Ev::TaskFault { key, serial, kind });
+            self.cluster.tasks[key].fault_timer = Some(timer);
+        }
     }
 
     /// At the end of PENDING: does this start-up fail? Then the task stops
@@ -219,9 +224,13 @@ impl Sim<'_> {
     }
 
     pub(super) fn on_task_fault(&mut self, key: u32, serial: u64, kind: FaultKind) {
-        let Some(t) = self.cluster.tasks.get(key) else {
+        let Some(t) = self.cluster.tasks.get_mut(key) else {
             return;
         };
+        if t.serial == serial && kind != FaultKind::HealthCheck {
+            // It fired: nothing left to cancel.
+            t.fault_timer = None;
+        }
         let alive = t.serial == serial && t.desired_running;
         // Health checks can fail a task that is still ACTIVATING.
         if !alive

@@ -80,6 +80,7 @@ impl Sim<'_> {
             stopped: None,
             stop_reason: None,
             timer: None,
+            fault_timer: None,
             run_for,
             killed: false,
             failing_health: false,
@@ -538,6 +539,9 @@ impl Sim<'_> {
             .tasks
             .remove(key)
             .expect("finalized task is live");
+        if let Some(t) = task.fault_timer {
+            self.queue.cancel(t);
+        }
         self.rec.task_done(&self.cluster, &task);
         if let Owner::Service(s) = owner {
             self.reconcile(s);
