@@ -213,6 +213,14 @@ fn usage_errors_exit_2() {
     let help = ecsim(dir.path(), &["--help"]);
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Examples:"));
+    let bad = ecsim(dir.path(), &["run", "x.toml", "--format", "xlsx"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("\"xlsx\" is not a format; choose csv or parquet"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }
 
 const FARGATE: &str = r#"
