@@ -8,6 +8,7 @@ use ecsim::engine::{RngStreams, SimRng};
 use ecsim::model::{Cluster, InstanceStatus};
 use ecsim::placement::draw::{COUNT_FROM_WORDS, DrawPlan};
 use ecsim::placement::index::Keep;
+use ecsim::placement::query::Expr;
 use ecsim::placement::{Constraint, Request, Resource, SpreadField, Strategy, choose};
 use rand::{Rng, RngExt};
 use std::path::Path;
@@ -159,8 +160,14 @@ fn chooses_as_a_scan_does(keep: Keep) {
 }
 
 fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
-    let scan = cluster();
+    let mut scan = cluster();
     let mut indexed = scan.clone();
+    // The scan's instances each get their own copy of their attributes, so
+    // memberOf is asked of each there, and once per group and zone (whose
+    // instances share a map) in the indexed cluster.
+    for inst in &mut scan.instances {
+        inst.attributes = std::sync::Arc::new((*inst.attributes).clone());
+    }
     indexed.index_instances_with(keep, draws);
     assert!(indexed.index.is_live() && !scan.index.is_live());
     let mut clusters = [scan, indexed];
@@ -170,15 +177,27 @@ fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
         RngStreams::new(9).stream("p"),
     );
     let all = strategies();
-    let distinct = [Constraint::DistinctInstance];
+    let member = |e: &str| Constraint::MemberOf(Box::new(Expr::parse(e).unwrap()));
+    let constraint_lists: Vec<Vec<Constraint>> = vec![
+        vec![Constraint::DistinctInstance],
+        vec![member("attribute:ecs.instance-type =~ m5.*")],
+        vec![
+            Constraint::DistinctInstance,
+            member("attribute:ecs.availability-zone in [a, c] and agentConnected == true"),
+        ],
+        // Asked per instance: it reads the instance's tasks.
+        vec![member(
+            "attribute:ecs.instance-type != r5.large and runningTasksCount < 6",
+        )],
+    ];
     let mut placed: Vec<(u32, u32, (u32, u32))> = Vec::new();
     let (mut some, mut none) = (0, 0);
     for step in 0..4_000 {
         let shape = SHAPES[drive.random_range(0..SHAPES.len())];
         let ss = &all[drive.random_range(0..all.len())];
         let group = drive.random_range(0..4u32);
-        let cs: &[Constraint] = if drive.random_bool(0.3) {
-            &distinct
+        let cs: &[Constraint] = if drive.random_bool(0.4) {
+            &constraint_lists[drive.random_range(0..constraint_lists.len())]
         } else {
             &[]
         };

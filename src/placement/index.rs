@@ -160,6 +160,10 @@ pub struct PlacementIndex {
     shapes: Vec<ShapeSet>,
     /// Counts for random placement's draws, when a run places at random.
     draws: Option<Draws>,
+    /// Per zone, the instances filed here at some time that are in it (an
+    /// instance never moves), as bit words: spread over zones masks a
+    /// shape's words with its best zones' instead of looking at each.
+    zones: Vec<Vec<u64>>,
 }
 
 /// Which orderings by free amount an index keeps.
@@ -312,6 +316,16 @@ impl PlacementIndex {
                 d.reached(i / 64 + 1, |s| &shapes[s].bits);
             }
         }
+        let z = inst.az as usize;
+        if z >= self.zones.len() {
+            self.zones.resize(z + 1, Vec::new());
+        }
+        let (w, b) = (i / 64, idx % 64);
+        let zone = &mut self.zones[z];
+        if w >= zone.len() {
+            zone.resize(w + 1, 0);
+        }
+        zone[w] |= 1 << b;
         let want = filing(inst);
         let had = self.filed[i];
         if had == want {
@@ -409,7 +423,15 @@ impl PlacementIndex {
             n == s.per_zone
         });
         let expect = |kept: bool| (if kept { active } else { 0 }, true);
-        zone_counts_agree
+        // An instance is in no other zone's words, and in its own once filed.
+        let zones_agree = instances.iter().enumerate().all(|(i, inst)| {
+            let own = inst.az as usize;
+            let in_zone = |z: usize| super::draw::bit(self.zone_words(z as u32), i as u32);
+            (0..self.zones.len()).all(|z| z == own || !in_zone(z))
+                && (filing(inst).is_none() || in_zone(own))
+        });
+        zones_agree
+            && zone_counts_agree
             && draws_agree
             && filed(&self.memory) == expect(self.keep.memory)
             && filed(&self.cpu) == expect(self.keep.cpu)
@@ -431,6 +453,12 @@ impl PlacementIndex {
                         room == bit
                     })
             })
+    }
+
+    /// Bit words of the instances of zone `az` the index has seen (instance
+    /// i is bit i % 64 of word i / 64; words past the end are empty).
+    pub fn zone_words(&self, az: u32) -> &[u64] {
+        self.zones.get(az as usize).map_or(&[], Vec::as_slice)
     }
 
     /// The instances with room for a task of this size, if it is a shape the

@@ -93,6 +93,104 @@ impl Facts for InstanceFacts<'_> {
     }
 }
 
+/// Whether an expression reads only an instance's attributes (and the
+/// agent's connection, always up): the same for every instance sharing
+/// an attribute map, which a group's instances in a zone do.
+fn reads_attributes_only(e: &Expr) -> bool {
+    match e {
+        Expr::And(a, b) | Expr::Or(a, b) => reads_attributes_only(a) && reads_attributes_only(b),
+        Expr::Not(a) => reads_attributes_only(a),
+        Expr::Cmp(s, _) => matches!(
+            s,
+            query::Subject::Attribute(_) | query::Subject::AgentConnected
+        ),
+    }
+}
+
+/// The constraints of a request split for `choose`: the `memberOf`
+/// expressions that read only attributes, answered once per instance group
+/// and zone (whose instances share one attribute map) instead of once per
+/// instance, and the others, asked per instance. A placement among
+/// thousands of instances otherwise looked attributes up by name in each.
+struct Constraints<'a> {
+    cluster: &'a Cluster,
+    by_attributes: SmallVec<[&'a Expr; 2]>,
+    others: SmallVec<[&'a Constraint; 2]>,
+    zones: usize,
+    /// Per (instance group, zone): 0 not asked yet, 1 unsatisfied, 2 satisfied.
+    verdicts: SmallVec<[std::cell::Cell<u8>; 64]>,
+}
+
+impl<'a> Constraints<'a> {
+    fn new(cluster: &'a Cluster, req: &Request<'a>) -> Self {
+        let mut by_attributes = SmallVec::new();
+        let mut others = SmallVec::new();
+        for c in req.constraints.iter().flat_map(|cs| cs.iter()) {
+            match c {
+                Constraint::MemberOf(e) if reads_attributes_only(e) => by_attributes.push(&**e),
+                _ => others.push(c),
+            }
+        }
+        let zones = cluster.azs.len();
+        let cells = if by_attributes.is_empty() {
+            0
+        } else {
+            cluster.templates.len() * zones
+        };
+        Constraints {
+            cluster,
+            by_attributes,
+            others,
+            zones,
+            verdicts: (0..cells).map(|_| std::cell::Cell::new(0)).collect(),
+        }
+    }
+
+    /// Whether instance `idx` satisfies every constraint (`satisfies` each).
+    #[inline]
+    fn hold(&self, idx: u32, group: u32) -> bool {
+        self.attributes_hold(idx)
+            && self
+                .others
+                .iter()
+                .all(|c| satisfies(self.cluster, idx, c, group))
+    }
+
+    fn attributes_hold(&self, idx: u32) -> bool {
+        if self.by_attributes.is_empty() {
+            return true;
+        }
+        let inst = &self.cluster.instances[idx as usize];
+        let eval = || {
+            let facts = InstanceFacts {
+                cluster: self.cluster,
+                instance: inst,
+            };
+            self.by_attributes.iter().all(|e| e.eval(&facts))
+        };
+        // Instances come from their group's template, sharing its map for
+        // their zone; one that does not is asked on its own.
+        let shared = self
+            .cluster
+            .templates
+            .get(inst.group as usize)
+            .and_then(|t| t.attributes.get(inst.az as usize))
+            .is_some_and(|a| std::sync::Arc::ptr_eq(a, &inst.attributes));
+        let cell = inst.group as usize * self.zones + inst.az as usize;
+        match self.verdicts.get(cell).filter(|_| shared) {
+            Some(v) => match v.get() {
+                0 => {
+                    let ok = eval();
+                    v.set(1 + u8::from(ok));
+                    ok
+                }
+                n => n == 2,
+            },
+            None => eval(),
+        }
+    }
+}
+
 fn satisfies(cluster: &Cluster, idx: u32, c: &Constraint, group: u32) -> bool {
     match c {
         Constraint::DistinctInstance => cluster.groups[group as usize].on_instance(idx) == 0,
@@ -151,7 +249,18 @@ fn zone_counts(cluster: &Cluster, group: u32) -> PerZone<u32> {
 fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u32]) -> Vec<u32> {
     let g = &cluster.groups[group as usize];
     if *field == SpreadField::InstanceId {
-        return cands.iter().map(|&c| g.on_instance(c)).collect();
+        // Most candidates hold none of the group: its host bits say so
+        // without a lookup.
+        return cands
+            .iter()
+            .map(|&c| {
+                if draw::bit(&g.hosts, c) {
+                    g.on_instance(c)
+                } else {
+                    0
+                }
+            })
+            .collect();
     }
     if is_zone(field) {
         // The zone attribute is the instance's zone: count by index, not by text.
@@ -199,24 +308,22 @@ fn pick<T: Copy>(cands: &[T], rng: &mut SimRng) -> Option<T> {
 
 /// Chooses an instance for the task, or `None` when none qualifies now.
 pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32> {
+    let constraints = Constraints::new(cluster, req);
     let fits = |idx: u32| {
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
             && inst.has_slots(req.enis, req.gpus)
             && req.instance_group.is_none_or(|g| g == inst.group)
             && req.arch.is_none_or(|a| a == inst.arch)
-            && req
-                .constraints
-                .iter()
-                .flat_map(|cs| cs.iter())
-                .all(|c| satisfies(cluster, idx, c, req.group))
+            && constraints.hold(idx, req.group)
     };
     if req.only_instance.is_none() && no_distinct_room(cluster, req) {
         return None;
     }
     if req.only_instance.is_none()
-        && let Some(choice) =
-            indexed_random(cluster, req, rng).or_else(|| counted(cluster, req, &fits, rng))
+        && let Some(choice) = indexed_random(cluster, req, rng)
+            .or_else(|| counted(cluster, req, &fits, rng))
+            .or_else(|| spread_zones_then_instances(cluster, req, &fits, rng))
     {
         return choice;
     }
@@ -224,12 +331,15 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
         Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
         None => match indexed(cluster, req, &fits) {
             Some(found) => found,
-            None => (
-                (0..cluster.instances.len() as u32)
-                    .filter(|&i| fits(i))
-                    .collect(),
-                0,
-            ),
+            None => match with_room(cluster, req, None, &fits) {
+                Some(cands) => (cands, 0),
+                None => (
+                    (0..cluster.instances.len() as u32)
+                        .filter(|&i| fits(i))
+                        .collect(),
+                    0,
+                ),
+            },
         },
     };
     rank(
@@ -268,6 +378,9 @@ fn indexed(
             if let [Strategy::Binpack(r), ..] = rest {
                 return Some((tightest(cluster, *r, req, &best, fits), 2));
             }
+            if let Some(cands) = with_room(cluster, req, Some(&best), fits) {
+                return Some((cands, 1));
+            }
             let mut cands: Vec<u32> = best
                 .iter()
                 .flat_map(|&z| ix.by_free(Resource::Memory, z, (req.memory, req.cpu)))
@@ -279,6 +392,121 @@ fn indexed(
         }
         _ => None,
     }
+}
+
+/// The instances of `zones` (every zone when `None`) that `fits` keeps,
+/// in index order, read from the index's set of the ACTIVE instances with
+/// room for the request's CPU and memory: the instances a scan, or a walk
+/// of those zones by free amount, would pass to `fits`, without visiting
+/// the others or sorting. `None` when the index does not keep the shape.
+fn with_room(
+    cluster: &Cluster,
+    req: &Request,
+    zones: Option<&[u32]>,
+    fits: &dyn Fn(u32) -> bool,
+) -> Option<Vec<u32>> {
+    let ix = &cluster.index;
+    if !ix.is_live() {
+        return None;
+    }
+    let shape = ix.shape(req.cpu, req.memory)?;
+    let mut out = Vec::new();
+    for (j, &word) in shape.words().iter().enumerate() {
+        let mut w = match zones {
+            Some(zs) => word & zones_word(ix, zs, j),
+            None => word,
+        };
+        while w != 0 {
+            let i = (j * 64) as u32 + w.trailing_zeros();
+            w &= w - 1;
+            if fits(i) {
+                out.push(i);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Word `j` of the instances of these zones.
+fn zones_word(ix: &index::PlacementIndex, zones: &[u32], j: usize) -> u64 {
+    zones
+        .iter()
+        .map(|&z| ix.zone_words(z).get(j).copied().unwrap_or(0))
+        .fold(0, |a, b| a | b)
+}
+
+/// The service scheduler's default, spread over zones then over instances
+/// (optionally ending in random), when only resources and distinctInstance
+/// decide: the instances of the best zones with room are the shape's bit
+/// words masked by those zones' (less the group's hosts under
+/// distinctInstance), and spread over instances keeps those holding none
+/// of the group whenever there is one. Counted and the k-th drawn from
+/// the words, exactly as `rank` and `pick` would from the list `indexed`
+/// builds. `None` when this does not apply, or when every candidate holds
+/// one of the group's tasks (then the list is built and counted).
+fn spread_zones_then_instances(
+    cluster: &Cluster,
+    req: &Request,
+    fits: &dyn Fn(u32) -> bool,
+    rng: &mut SimRng,
+) -> Option<Option<u32>> {
+    let ix = &cluster.index;
+    let [
+        Strategy::Spread(f),
+        Strategy::Spread(SpreadField::InstanceId),
+        rest @ ..,
+    ] = req.strategies
+    else {
+        return None;
+    };
+    if !is_zone(f)
+        || !matches!(rest.first(), None | Some(Strategy::Random))
+        || !ix.is_live()
+        || !orderings_kept(ix, req.strategies)
+    {
+        return None;
+    }
+    let distinct = distinct_only(req)?;
+    let shape = ix.shape(req.cpu, req.memory)?;
+    let best = least_used_zones(cluster, req, fits);
+    let hosts = &cluster.groups[req.group as usize].hosts;
+    let host = |j: usize| hosts.get(j).copied().unwrap_or(0);
+    let room = shape.words();
+    // The candidates `indexed` lists: room in the best zones (and, under
+    // distinctInstance, not a host: what `fits` asks beyond room).
+    let cand = |j: usize| {
+        let w = room[j] & zones_word(ix, &best, j);
+        if distinct { w & !host(j) } else { w }
+    };
+    let (mut n, mut none_held) = (0usize, 0usize);
+    for j in 0..room.len() {
+        let w = cand(j);
+        n += w.count_ones() as usize;
+        none_held += (w & !host(j)).count_ones() as usize;
+    }
+    let keep: &dyn Fn(usize) -> u64 = match n {
+        0 => return Some(None),
+        // `rank` stops at one candidate, whatever it holds.
+        1 => &cand,
+        _ if none_held == 0 => return None,
+        _ => &|j| cand(j) & !host(j),
+    };
+    let m = if n == 1 { 1 } else { none_held };
+    let mut k = if m > 1 { rng.random_range(0..m) } else { 0 };
+    for j in 0..room.len() {
+        let mut w = keep(j);
+        let ones = w.count_ones() as usize;
+        if k >= ones {
+            k -= ones;
+            continue;
+        }
+        while k > 0 {
+            w &= w - 1;
+            k -= 1;
+        }
+        return Some(Some((j * 64) as u32 + w.trailing_zeros()));
+    }
+    unreachable!("the k-th of {m} candidates is among them")
 }
 
 /// Whether the index keeps every ordering these strategies would walk;
