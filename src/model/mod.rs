@@ -54,6 +54,90 @@ pub struct Cluster {
     /// ACTIVE instances by zone and free resources, for placement; live
     /// once `index_instances` was called.
     pub index: crate::placement::index::PlacementIndex,
+    /// Instances counted by group, zone and status, kept as their status
+    /// changes (through `add_instance`, `activate`, `start_draining` and
+    /// `retire`).
+    pub status_counts: StatusCounts,
+}
+
+/// What rebalancing and the Auto Scaling groups count every few minutes,
+/// kept up to date instead of found by a walk over every instance ever
+/// launched (a month of replacements doubles them): per instance group
+/// and zone the instances ACTIVE or LAUNCHING, per group those LAUNCHING,
+/// per zone those ACTIVE.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusCounts {
+    pub up: Vec<Vec<u32>>,
+    pub launching: Vec<u32>,
+    pub active: Vec<u32>,
+}
+
+impl StatusCounts {
+    /// One instance of group `g` in zone `z` with `status` more (`add`) or fewer.
+    fn count(&mut self, g: u32, z: u32, status: InstanceStatus, add: bool) {
+        let (g, z) = (g as usize, z as usize);
+        let bump = |v: &mut Vec<u32>, i: usize| {
+            if v.len() <= i {
+                v.resize(i + 1, 0);
+            }
+            if add {
+                v[i] += 1;
+            } else {
+                v[i] -= 1;
+            }
+        };
+        match status {
+            InstanceStatus::Active => bump(&mut self.active, z),
+            InstanceStatus::Launching => bump(&mut self.launching, g),
+            _ => return,
+        }
+        if self.up.len() <= g {
+            self.up.resize(g + 1, Vec::new());
+        }
+        bump(&mut self.up[g], z);
+    }
+
+    /// The group's instances ACTIVE or LAUNCHING in zone `z`.
+    pub fn up_in(&self, g: u32, z: u32) -> u32 {
+        self.up
+            .get(g as usize)
+            .and_then(|v| v.get(z as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The group's instances ACTIVE or LAUNCHING.
+    pub fn up_in_group(&self, g: u32) -> u32 {
+        self.up.get(g as usize).map_or(0, |v| v.iter().sum())
+    }
+
+    pub fn launching_in(&self, g: u32) -> u32 {
+        self.launching.get(g as usize).copied().unwrap_or(0)
+    }
+
+    pub fn active_in(&self, z: u32) -> u32 {
+        self.active.get(z as usize).copied().unwrap_or(0)
+    }
+
+    /// Whether these are the counts of `instances`.
+    fn agrees_with(&self, instances: &[Instance]) -> bool {
+        let mut want = StatusCounts::default();
+        for i in instances {
+            want.count(i.group, i.az, i.status, true);
+        }
+        let trimmed = |c: &StatusCounts| {
+            let cut = |v: &[u32]| {
+                let n = v.iter().rposition(|&x| x > 0).map_or(0, |p| p + 1);
+                v[..n].to_vec()
+            };
+            let mut up: Vec<Vec<u32>> = c.up.iter().map(|v| cut(v)).collect();
+            while up.last().is_some_and(Vec::is_empty) {
+                up.pop();
+            }
+            (up, cut(&c.launching), cut(&c.active))
+        };
+        trimmed(self) == trimmed(&want)
+    }
 }
 
 impl Cluster {
@@ -165,15 +249,35 @@ impl Cluster {
         if inst.status != InstanceStatus::Inactive {
             self.live_instances[g] += 1;
         }
+        self.status_counts
+            .count(inst.group, inst.az, inst.status, true);
         self.instances.push(inst);
+    }
+
+    /// Moves instance `idx` to `status` in `status_counts` (its status is
+    /// set by the caller).
+    fn recount(&mut self, idx: u32, from: InstanceStatus, to: InstanceStatus) {
+        let inst = &self.instances[idx as usize];
+        let (g, z) = (inst.group, inst.az);
+        self.status_counts.count(g, z, from, false);
+        self.status_counts.count(g, z, to, true);
+    }
+
+    /// Marks LAUNCHING instance `idx` ACTIVE (registered with the cluster).
+    pub fn activate(&mut self, idx: u32) {
+        let from = self.instances[idx as usize].status;
+        self.instances[idx as usize].status = InstanceStatus::Active;
+        self.recount(idx, from, InstanceStatus::Active);
     }
 
     /// Marks instance `idx` DRAINING (it takes no new task) and re-files it.
     pub fn start_draining(&mut self, idx: u32) {
         let inst = &mut self.instances[idx as usize];
-        if inst.status != InstanceStatus::Draining {
+        let from = inst.status;
+        if from != InstanceStatus::Draining {
             inst.status = InstanceStatus::Draining;
             self.draining += 1;
+            self.recount(idx, from, InstanceStatus::Draining);
         }
         self.refile(idx);
     }
@@ -184,10 +288,12 @@ impl Cluster {
         if inst.status == InstanceStatus::Draining {
             self.draining -= 1;
         }
-        if inst.status != InstanceStatus::Inactive {
+        let from = inst.status;
+        if from != InstanceStatus::Inactive {
             inst.status = InstanceStatus::Inactive;
             inst.terminated = Some(now);
             self.live_instances[inst.group as usize] -= 1;
+            self.recount(idx, from, InstanceStatus::Inactive);
         }
     }
 
@@ -315,6 +421,11 @@ impl Cluster {
         }
         if live != self.live_instances {
             return Err("live instance counts disagree with the instances".into());
+        }
+        if !self.status_counts.agrees_with(&self.instances) {
+            return Err(
+                "instance counts by group, zone and status disagree with the instances".into(),
+            );
         }
         let draining = self
             .instances

@@ -193,7 +193,8 @@ impl<'a> Constraints<'a> {
 
 fn satisfies(cluster: &Cluster, idx: u32, c: &Constraint, group: u32) -> bool {
     match c {
-        Constraint::DistinctInstance => cluster.groups[group as usize].on_instance(idx) == 0,
+        // The group's host bits say whether it has a task there.
+        Constraint::DistinctInstance => !draw::bit(&cluster.groups[group as usize].hosts, idx),
         Constraint::MemberOf(e) => e.eval(&InstanceFacts {
             cluster,
             instance: &cluster.instances[idx as usize],

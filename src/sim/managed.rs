@@ -154,14 +154,7 @@ impl Sim<'_> {
 
     /// Instances of the group that count towards its size: running or launching.
     fn group_size(&self, group: u32) -> u32 {
-        self.cluster
-            .instances
-            .iter()
-            .filter(|i| {
-                i.group == group
-                    && matches!(i.status, InstanceStatus::Active | InstanceStatus::Launching)
-            })
-            .count() as u32
+        self.cluster.status_counts.up_in_group(group)
     }
 
     fn provider_decision(&mut self, p: usize, from: u32, to: u32, value: f64, reason: String) {
@@ -187,26 +180,30 @@ impl Sim<'_> {
     pub(super) fn asg_reconcile(&mut self, group: u32) {
         let now = self.now();
         let have = self.group_size(group);
-        for _ in have..self.group_desired[group as usize] {
-            let c = &self.cluster;
-            let tpl = &c.templates[group as usize];
-            let in_zone = |z: u32| {
-                c.instances
-                    .iter()
-                    .filter(|i| {
-                        i.group == group && i.az == z && i.status != InstanceStatus::Inactive
-                    })
-                    .count()
-            };
+        let want = self.group_desired[group as usize];
+        if have >= want {
+            return;
+        }
+        // The group's instances not INACTIVE per zone, counted once: each
+        // launch adds one to its zone.
+        let mut in_zone = vec![0usize; self.cluster.azs.len()];
+        for i in &self.cluster.instances {
+            if i.group == group && i.status != InstanceStatus::Inactive {
+                in_zone[i.az as usize] += 1;
+            }
+        }
+        for _ in have..want {
+            let tpl = &self.cluster.templates[group as usize];
             let Some(&az) = tpl
                 .zones
                 .iter()
                 .filter(|&&z| !self.az_down[z as usize])
-                .min_by_key(|&&z| in_zone(z))
+                .min_by_key(|&&z| in_zone[z as usize])
             else {
                 return;
             };
             self.launch_instance(group, az, now);
+            in_zone[az as usize] += 1;
         }
     }
 
@@ -226,11 +223,11 @@ impl Sim<'_> {
 
     /// The instance registered with the cluster: it takes tasks from now on.
     pub(super) fn on_instance_ready(&mut self, idx: u32) {
-        let inst = &mut self.cluster.instances[idx as usize];
-        if inst.status != InstanceStatus::Launching {
+        if self.cluster.instances[idx as usize].status != InstanceStatus::Launching {
             return;
         }
-        inst.status = InstanceStatus::Active;
+        self.cluster.activate(idx);
+        let inst = &mut self.cluster.instances[idx as usize];
         inst.registered = Some(self.queue.now());
         self.cluster.registered_cpu += u64::from(inst.cpu);
         self.cluster.registered_memory += u64::from(inst.memory);

@@ -93,29 +93,18 @@ impl Sim<'_> {
         (c.instances.len() as u64, c.registered_cpu, c.draining, down)
     }
 
+    /// A snapshot of the cluster's counts by status (`StatusCounts`).
     fn census(&self) -> Census {
         let c = &self.cluster;
-        let zones = c.azs.len();
-        let mut census = Census {
-            per_group: vec![vec![0; zones]; c.templates.len()],
-            launching: vec![false; c.templates.len()],
-            zone_active: vec![false; zones],
-        };
-        for i in &c.instances {
-            let (g, z) = (i.group as usize, i.az as usize);
-            match i.status {
-                InstanceStatus::Active => {
-                    census.per_group[g][z] += 1;
-                    census.zone_active[z] = true;
-                }
-                InstanceStatus::Launching => {
-                    census.per_group[g][z] += 1;
-                    census.launching[g] = true;
-                }
-                _ => {}
-            }
+        let counts = &c.status_counts;
+        let (zones, groups) = (c.azs.len() as u32, c.templates.len() as u32);
+        Census {
+            per_group: (0..groups)
+                .map(|g| (0..zones).map(|z| counts.up_in(g, z)).collect())
+                .collect(),
+            launching: (0..groups).map(|g| counts.launching_in(g) > 0).collect(),
+            zone_active: (0..zones).map(|z| counts.active_in(z) > 0).collect(),
         }
-        census
     }
 
     /// (zone, instances) over the group's zones that are up.
