@@ -353,7 +353,7 @@ impl Cluster {
                 let task = self
                     .tasks
                     .get(t)
-                    .ok_or(format!("{}: lists a freed task slot {t}", inst.id))?;
+                    .ok_or_else(|| format!("{}: lists a freed task slot {t}", inst.id))?;
                 if task.instance != Some(idx as u32) {
                     return Err(format!(
                         "{}: lists task {} placed elsewhere",

@@ -200,6 +200,12 @@ pub struct Sim<'r> {
     initial_tasks: Vec<crate::scenario::InitialTasks>,
 }
 
+/// Clusters of up to this many instances are checked after every event
+/// (in a debug build, or `with_invariant_checks`); larger ones after every
+/// (instances / `CHECK_STRIDE_PER`)-th.
+const CHECK_EVERY_EVENT_UP_TO: usize = 2_500;
+const CHECK_STRIDE_PER: usize = 500;
+
 impl<'r> Sim<'r> {
     pub fn new(scenario: &Scenario, seed: u64, rec: &'r mut dyn Recorder) -> Self {
         let streams = RngStreams::new(seed);
@@ -404,7 +410,19 @@ impl<'r> Sim<'r> {
     }
 
     fn check(&mut self, now: SimTime) -> Result<()> {
-        if self.check_invariants {
+        // A full check walks every instance and task: about 10 ms in a
+        // debug build at the 5,000-instance quota, after each of the tens
+        // of thousands of events placing region-scale's first tasks. Above
+        // `CHECK_EVERY_EVENT_UP_TO` instances it runs after every
+        // (instances / `CHECK_STRIDE_PER`)-th event, so that checking costs
+        // per event about what it costs on a cluster of that size.
+        let n = self.cluster.instances.len();
+        let stride = if n > CHECK_EVERY_EVENT_UP_TO {
+            (n / CHECK_STRIDE_PER) as u64
+        } else {
+            1
+        };
+        if self.check_invariants && self.queue.delivered().is_multiple_of(stride) {
             self.cluster
                 .check_invariants()
                 .map_err(|e| Error::Internal(format!("invariant broken at t={now} ms: {e}")))?;
