@@ -45,7 +45,7 @@ STRATEGIES = [
     (15, '[{ type = "binpack", field = "cpu" }]'),
     (10, '[{ type = "binpack", field = "memory" }]'),
     (12, f'[{AZ_SPREAD}, {{ type = "spread", field = "instanceId" }}]'),
-    (8, "[]"),  # no strategy: ECS places on any instance that fits
+    (8, "[]"),  # none given: the service scheduler's default, spread over zones then instances
 ]
 
 
