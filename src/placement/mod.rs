@@ -309,14 +309,18 @@ fn pick<T: Copy>(cands: &[T], rng: &mut SimRng) -> Option<T> {
 
 /// Chooses an instance for the task, or `None` when none qualifies now.
 pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32> {
-    let constraints = Constraints::new(cluster, req);
+    // Sorted out when first asked: most placements are answered from the
+    // index without asking any instance.
+    let constraints = std::cell::OnceCell::new();
     let fits = |idx: u32| {
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
             && inst.has_slots(req.enis, req.gpus)
             && req.instance_group.is_none_or(|g| g == inst.group)
             && req.arch.is_none_or(|a| a == inst.arch)
-            && constraints.hold(idx, req.group)
+            && constraints
+                .get_or_init(|| Constraints::new(cluster, req))
+                .hold(idx, req.group)
     };
     if req.only_instance.is_none() && no_distinct_room(cluster, req) {
         return None;
