@@ -204,6 +204,7 @@ impl Sim<'_> {
         // as max percent allows, and again once the stops made room.
         for _ in 0..2 {
             let (_, old, mut running) = self.split(s, d.target);
+            let before = running;
             for k in old {
                 let serving = self.healthy(s, k);
                 if serving && running <= min_healthy {
@@ -213,6 +214,9 @@ impl Sim<'_> {
                     running -= 1;
                 }
                 self.stop(k, StopReason::ScaleIn);
+            }
+            if self.check_invariants {
+                self.check_healthy_floor(s, before.min(min_healthy));
             }
             let (new, old, _) = self.split(s, d.target);
             let active = (new.len() + old.len()) as u32;
@@ -229,6 +233,21 @@ impl Sim<'_> {
         if old.is_empty() && new.len() as u32 == desired && new.iter().all(|&k| self.healthy(s, k))
         {
             self.finish_deployment(s, d.id);
+        }
+    }
+
+    /// minimumHealthyPercent as an invariant (API_DeploymentConfiguration):
+    /// the scheduler's own stops never take the healthy tasks below the
+    /// floor, nor below what there was when it was already under it.
+    fn check_healthy_floor(&mut self, s: u32, floor: u32) {
+        let svc = &self.cluster.services[s as usize];
+        let healthy = svc.active.iter().filter(|&&k| self.healthy(s, k)).count() as u32;
+        if healthy < floor && self.broken.is_none() {
+            self.broken = Some(format!(
+                "service {}: a rolling step left {healthy} healthy tasks, below {floor} \
+                 (minimumHealthyPercent {} of desired {})",
+                svc.name, svc.deploy_config.minimum_healthy_percent, svc.desired
+            ));
         }
     }
 

@@ -434,7 +434,13 @@ impl Sim<'_> {
             if svc.reached_desired.is_none() && svc.stats.running.get() >= u64::from(svc.desired) {
                 svc.reached_desired = Some(now);
             }
-            if svc.ramp_done.is_none() && svc.stats.starting == svc.stats.provisioning {
+            // All of the desired tasks launched, and none on its way but
+            // those waiting for capacity (with no start-up time, the first
+            // task runs before the next is launched).
+            if svc.ramp_done.is_none()
+                && svc.active.len() >= svc.desired as usize
+                && svc.stats.starting == svc.stats.provisioning
+            {
                 svc.ramp_done = Some(now);
                 svc.stats.running.start_min_tracking();
             }

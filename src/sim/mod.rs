@@ -142,6 +142,14 @@ pub struct Outcome {
     pub initial_tasks_placed: u64,
 }
 
+/// A reconcile is under way, and the services asked for while it ran (each
+/// once, in the order asked).
+#[derive(Default)]
+struct Reconciling {
+    busy: bool,
+    again: VecDeque<u32>,
+}
+
 type FleetPrint = (u64, u64, u32, u64);
 type RebalanceSeen = (FleetPrint, Vec<Option<(u64, u64, FleetPrint)>>);
 
@@ -166,6 +174,7 @@ pub struct Sim<'r> {
     retry_failed: Vec<u32>,
     /// A retry is under way; another was asked for while it ran.
     retrying: bool,
+    reconciling: Reconciling,
     retry_again: bool,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
@@ -192,6 +201,9 @@ pub struct Sim<'r> {
     next_serial: u64,
     rec: &'r mut dyn Recorder,
     check_invariants: bool,
+    /// A rule a step of the scheduler broke (checked runs only), reported
+    /// by the next `check`.
+    broken: Option<String>,
     /// Wall-clock limit: the run stops cleanly (partial results) once past it.
     deadline: Option<(std::time::Instant, std::time::Duration)>,
     progress: Option<std::sync::Arc<crate::engine::Progress>>,
@@ -244,6 +256,7 @@ impl<'r> Sim<'r> {
             retry_daemon_buffer: VecDeque::new(),
             retry_failed: Vec::new(),
             retrying: false,
+            reconciling: Reconciling::default(),
             retry_again: false,
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
@@ -263,6 +276,7 @@ impl<'r> Sim<'r> {
             next_serial: 1,
             rec,
             check_invariants: cfg!(debug_assertions),
+            broken: None,
             deadline: None,
             progress: None,
             outcome: Outcome::default(),
@@ -427,6 +441,9 @@ impl<'r> Sim<'r> {
                 .check_invariants()
                 .map_err(|e| Error::Internal(format!("invariant broken at t={now} ms: {e}")))?;
             self.rec.after_event(&self.cluster, now);
+        }
+        if let Some(e) = self.broken.take() {
+            return Err(Error::Internal(format!("invariant broken at t={now} ms: {e}")));
         }
         Ok(())
     }

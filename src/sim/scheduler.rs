@@ -7,7 +7,29 @@ use crate::placement::{self, Request};
 use rand::RngExt;
 
 impl Sim<'_> {
+    /// Reconciles service `s`. A task that stops at once (no shutdown or
+    /// deregistration time, or still PROVISIONING) is finalized inside the
+    /// `stop` call, and finalizing asks for its service to be reconciled:
+    /// asked inside a reconcile, that waits until the one under way is
+    /// done. Run there and then, it would stop tasks the outer step still
+    /// holds in its lists (a freed slab key, or a second stop that takes the
+    /// service below minimumHealthyPercent).
     pub(super) fn reconcile(&mut self, s: u32) {
+        if self.reconciling.busy {
+            if !self.reconciling.again.contains(&s) {
+                self.reconciling.again.push_back(s);
+            }
+            return;
+        }
+        self.reconciling.busy = true;
+        self.reconcile_now(s);
+        while let Some(next) = self.reconciling.again.pop_front() {
+            self.reconcile_now(next);
+        }
+        self.reconciling.busy = false;
+    }
+
+    fn reconcile_now(&mut self, s: u32) {
         match self.cluster.services[s as usize].scheduling {
             SchedulingStrategy::Replica => self.reconcile_replica(s),
             SchedulingStrategy::Daemon => self.reconcile_daemon(s),
