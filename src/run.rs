@@ -76,15 +76,42 @@ fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
 /// The prices a scenario needs from the book, checked before anything runs.
 pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates> {
     let c = &scenario.cluster;
-    let mut types: Vec<&str> = c
-        .instances
+    // Every type a group can launch, not only those running at time 0: a
+    // group that starts empty (scale from zero) is billed for what it
+    // launches later.
+    let mut types: Vec<(&str, String)> = c
+        .templates
         .iter()
-        .map(|i| i.instance_type.as_str())
+        .enumerate()
+        .map(|(g, t)| {
+            let field = format!("instance_groups[{g}].instance_type");
+            (t.instance_type.as_str(), field)
+        })
+        .chain(c.instances.iter().map(|i| {
+            let field = format!("instance_groups[{}].instance_type", i.group);
+            (i.instance_type.as_str(), field)
+        }))
         .collect();
-    types.sort_unstable();
-    types.dedup();
+    types.sort_by(|a, b| a.0.cmp(b.0));
+    types.dedup_by(|a, b| a.0 == b.0);
     // Declared prices need no row in the book.
-    types.retain(|t| !scenario.ec2_prices.contains_key(*t));
+    types.retain(|(t, _)| !scenario.ec2_prices.contains_key(*t));
+    let region = &scenario.region;
+    if book.regions().contains(&region.as_str())
+        && let Some((t, field)) = types.iter().find(|(t, _)| book.ec2(region, t).is_none())
+    {
+        return Err(crate::error::InputError::new(
+            &scenario.file,
+            field,
+            format!(
+                "no on-demand price for instance type {t} in region {region} ({}); give one with [[instance_types]] name = \"{t}\", usd_per_hour = ..., or pass the region's AmazonEC2 offer file with --prices (`{}`)",
+                book.source,
+                crate::pricelist::fetch_command("AmazonEC2", region)
+            ),
+        )
+        .into());
+    }
+    let types: Vec<&str> = types.iter().map(|(t, _)| *t).collect();
     let fargate = c
         .services
         .iter()

@@ -337,3 +337,64 @@ fn spot_scale_in_is_billed_and_pending_is_free() {
     let instances = std::fs::read_to_string(dir.path().join("out/instances.csv")).unwrap();
     assert!(instances.lines().next().unwrap().contains("running_s"));
 }
+
+/// A group that starts empty behind a capacity provider (scale from zero,
+/// "Amazon ECS capacity providers" / "Managed scaling behavior") is billed
+/// at its type's on-demand price for what it launches: c5.2xlarge $0.34 per
+/// hour (aws.amazon.com/ec2/pricing/on-demand), never $0 because no
+/// instance of the type ran at time 0.
+#[test]
+fn a_group_that_starts_empty_is_billed_for_what_it_launches() {
+    let text = std::fs::read_to_string(repo().join("scenarios/batch-wave.toml"))
+        .unwrap()
+        .replace("3d", "1d")
+        .replace("count = 2\nmin_size = 2", "count = 0\nmin_size = 0");
+    let (summary, dir) = run(&text);
+    let r = rows(dir.path());
+    let ec2: Vec<_> = r.iter().filter(|x| &x[1] == "ec2_instance").collect();
+    assert!(ec2.len() >= 2, "the wave launched instances: {ec2:?}");
+    let mut total = 0.0;
+    for x in &ec2 {
+        assert_eq!(&x[9], "c5.2xlarge");
+        assert!(close(x[6].parse().unwrap(), 0.34), "rate of {x:?}");
+        let billed: f64 = x[5].parse().unwrap();
+        let usd: f64 = x[7].parse().unwrap();
+        assert!((usd - billed / 3600.0 * 0.34).abs() < 1e-6, "{x:?}");
+        total += usd;
+    }
+    assert!(total > 1.0, "{total}");
+    assert!(summary.cost.total_cost_usd >= total - 1e-6);
+}
+
+/// A type a group can launch but no price book prices is refused before
+/// the run (exit 2), naming the scenario field and how to give a price.
+#[test]
+fn a_launchable_type_without_a_price_is_an_input_error() {
+    let text = std::fs::read_to_string(repo().join("scenarios/batch-wave.toml"))
+        .unwrap()
+        .replace("count = 2\nmin_size = 2", "count = 0\nmin_size = 0")
+        .replace("instance_type = \"c5.2xlarge\"", "instance_type = \"x9.big\"")
+        .replacen(
+            "[[instance_groups]]",
+            "[[instance_types]]\nname = \"x9.big\"\nvcpu = 8\nmemory_mib = 16384\n\n[[instance_groups]]",
+            1,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    for cmd in ["validate", "price"] {
+        let out = common::ecsim_in(dir.path(), &[cmd, "s.toml"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("s.toml: instance_groups[0].instance_type: no on-demand price for instance type x9.big"),
+            "{err}"
+        );
+        assert!(err.contains("usd_per_hour") && err.contains("--prices"), "{err}");
+    }
+    // With a price it runs, and bills at that price.
+    let priced = text.replace("memory_mib = 16384\n", "memory_mib = 16384\nusd_per_hour = 0.5\n");
+    let (_, out) = run(&priced.replace("3d", "1d"));
+    let r = rows(out.path());
+    let ec2: Vec<_> = r.iter().filter(|x| &x[1] == "ec2_instance").collect();
+    assert!(!ec2.is_empty() && ec2.iter().all(|x| close(x[6].parse().unwrap(), 0.5)));
+}

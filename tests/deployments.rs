@@ -144,6 +144,40 @@ fn rolling_update_stays_within_bounds() {
     }
 }
 
+/// Tasks that stop at once (no shutdown time) and start at once: the rolling
+/// update neither panics (a stop finalized inside the step used to free a
+/// task the step still held) nor stops more old tasks than
+/// minimumHealthyPercent allows ("API_DeploymentConfiguration": RUNNING
+/// healthy tasks stay at or above ceil(desired × minimumHealthyPercent)).
+#[test]
+fn instant_stops_keep_the_healthy_floor() {
+    for (min, max, lo, hi) in [(100, 200, 4, 8), (50, 200, 2, 8), (50, 100, 2, 4), (0, 100, 0, 4)] {
+        for startup in ["0s", "5s"] {
+            let text = scenario(min, max, "")
+                .replace("desired_count = 10", "desired_count = 4")
+                .replace(
+                    "shutdown = { kind = \"constant\", value = \"10s\" }",
+                    "shutdown = { kind = \"constant\", value = \"0s\" }",
+                )
+                .replace(
+                    "startup = { kind = \"lognormal\", median = \"30s\", sigma = 0.5 }",
+                    &format!("startup = {{ kind = \"constant\", value = \"{startup}\" }}"),
+                );
+            assert!(text.contains("value = \"0s\""));
+            let (b, c, deps) = deploy(&text, lo, hi);
+            let case = format!("{min}/{max}, startup {startup}");
+            assert!(b.violations.is_empty(), "{case}: {:?}", b.violations);
+            assert_eq!(deps.len(), 1);
+            assert_eq!(deps[0].status, "COMPLETED", "{case}");
+            assert_eq!(c.services[0].active.len(), 4, "{case}");
+            assert!(b.min_seen_during.is_some_and(|m| m >= lo), "{case} trough");
+            // The old tasks went, not just stopped being counted.
+            let v1 = c.taskdefs.iter().position(|t| t.family == "web-v1").unwrap() as u32;
+            assert!(c.tasks.iter().all(|(_, t)| t.taskdef != v1), "{case}");
+        }
+    }
+}
+
 /// The circuit breaker fails the deployment after the documented number of
 /// failed tasks — half the desired count, at least 3 — and rolls back to the
 /// last completed revision.

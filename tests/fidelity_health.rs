@@ -342,3 +342,61 @@ fn register_task_definition_limits_in_json() {
         assert_eq!(e.trim_end().lines().count(), 1, "{e}");
     }
 }
+
+/// When the old task was asked to stop and when it reached STOPPED.
+fn old_task_stop(log: &Log) -> (SimTime, SimTime) {
+    let hour = 3_600_000;
+    let (serial, asked) = log
+        .transitions
+        .iter()
+        .find(|t| t.1 == TaskState::Running && t.2 == TaskState::Deactivating && t.3 >= hour)
+        .map(|t| (t.0, t.3))
+        .expect("the old task is stopped");
+    let stopped = log
+        .transitions
+        .iter()
+        .find(|t| t.0 == serial && t.2 == TaskState::Stopped)
+        .expect("and reaches STOPPED")
+        .3;
+    (asked, stopped)
+}
+
+/// ELB "Target groups for your Application Load Balancers", Deregistration
+/// delay: a deregistering target keeps its connections for
+/// deregistration_delay.timeout_seconds, 300 s by default, 0-3600 s; ECS
+/// keeps the task DEACTIVATING meanwhile ("Amazon ECS task lifecycle"), so
+/// it holds its resources and is billed, and the deployment completes only
+/// once it has stopped.
+#[test]
+fn behind_a_load_balancer_a_stopping_task_drains_for_the_deregistration_delay() {
+    let v1_instant = |t: String| {
+        t.replace(
+            "startup = { kind = \"constant\", value = \"10s\" }\n[[task_definitions]]\nfamily = \"v2\"",
+            "startup = { kind = \"constant\", value = \"10s\" }\nshutdown = { kind = \"constant\", value = \"0s\" }\n[[task_definitions]]\nfamily = \"v2\"",
+        )
+    };
+    let fast = "healthy_threshold = 2, health_check_interval = \"5s\"";
+    for (lb, delay) in [
+        (format!("load_balancer = {{ {fast} }}"), 300_000),
+        (format!("load_balancer = {{ {fast}, deregistration_delay = \"45s\" }}"), 45_000),
+        (format!("load_balancer = {{ {fast}, deregistration_delay = \"0s\" }}"), 0),
+        (String::new(), 0),
+    ] {
+        let text = v1_instant(rolling(&container(""), &lb));
+        assert!(text.contains("value = \"0s\""));
+        let (o, _, log) = run(&text);
+        let (asked, stopped) = old_task_stop(&log);
+        assert_eq!(stopped - asked, delay, "{lb}");
+        let d = &o.deployments[0];
+        assert_eq!(d.status, "COMPLETED");
+        assert_eq!(d.ended, Some(stopped), "{lb}: the deployment ends when the old task has stopped");
+    }
+    // Out of ELB's range: an input error naming the field.
+    let dir = tempfile::tempdir().unwrap();
+    let text = rolling("", &format!("load_balancer = {{ deregistration_delay = \"2h\" }}"));
+    std::fs::write(dir.path().join("s.toml"), text).unwrap();
+    let out = common::ecsim_in(dir.path(), &["validate", "s.toml"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("services[0].load_balancer.deregistration_delay: must be whole seconds from 0s to 3600s"), "{err}");
+}

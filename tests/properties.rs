@@ -192,3 +192,132 @@ proptest! {
         prop_assert!(log.done.iter().all(|t| t.state == TaskState::Stopped || t.stopped.is_none()));
     }
 }
+
+fn timing(kind: u8, scale_s: u32) -> String {
+    match kind {
+        0 => r#"{ kind = "constant", value = "0s" }"#.to_string(),
+        1 => format!(r#"{{ kind = "constant", value = "{scale_s}s" }}"#),
+        _ => format!(r#"{{ kind = "lognormal", median = "{}s", sigma = 0.8 }}"#, scale_s.max(1)),
+    }
+}
+
+/// A rolling (or blue/green) deployment, possibly superseded by a second,
+/// with tasks that start, stop and deregister instantly, after a constant
+/// time or at random. Checked after every event: the model's invariants,
+/// minimumHealthyPercent as the scheduler's own invariant (see
+/// `Sim::check_healthy_floor`), maximumPercent here; tasks are conserved.
+#[allow(clippy::too_many_arguments)]
+fn deployment_scenario(
+    seed: u64,
+    desired: u32,
+    min: u32,
+    max: u32,
+    startup: String,
+    shutdown: String,
+    lb: bool,
+    blue_green: bool,
+    second: bool,
+    fail: bool,
+    scale_in: bool,
+) -> String {
+    let lb = if lb {
+        "load_balancer = { health_check_interval = \"5s\", healthy_threshold = 2, deregistration_delay = \"0s\" }\n"
+    } else {
+        ""
+    };
+    let strategy = if blue_green { "strategy = \"blue_green\"\n" } else { "" };
+    let scale_in = if scale_in {
+        format!("desired_count_changes = [{{ at = \"30m30s\", desired_count = {} }}]\n", desired / 2)
+    } else {
+        String::new()
+    };
+    let mut s = format!(
+        r#"
+name = "dp"
+duration = "3h"
+seed = {seed}
+[cluster]
+availability_zones = ["a", "b"]
+[[instance_groups]]
+name = "g"
+instance_type = "m5.4xlarge"
+count = 3
+[[task_definitions]]
+family = "v1"
+cpu = 256
+memory = 512
+startup = {startup}
+shutdown = {shutdown}
+[[task_definitions]]
+family = "v2"
+cpu = 256
+memory = 512
+startup = {startup}
+shutdown = {shutdown}
+[[task_definitions]]
+family = "v3"
+cpu = 256
+memory = 512
+startup = {shutdown}
+shutdown = {startup}
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = {desired}
+{scale_in}{lb}deployment_configuration = {{ minimum_healthy_percent = {min}, maximum_percent = {max}, circuit_breaker = {{ enable = true, rollback = true }} }}
+[[deployments]]
+service = "web"
+at = "30m"
+task_definition = "v2"
+{strategy}"#
+    );
+    if second {
+        s += "[[deployments]]\nservice = \"web\"\nat = \"31m\"\ntask_definition = \"v3\"\n";
+    }
+    if fail {
+        s += "[[faults]]\nkind = \"start_failure\"\ntask_definition = \"v2\"\nfraction = 0.5\n";
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #[test]
+    fn random_deployments_never_panic_and_keep_every_invariant(
+        seed in 0u64..10_000,
+        desired in 1u32..9,
+        bounds in prop::sample::select(vec![(100u32, 200u32), (50, 200), (50, 100), (0, 100), (100, 150), (75, 125)]),
+        start_kind in 0u8..3,
+        stop_kind in 0u8..3,
+        scale_s in 1u32..60,
+        lb in any::<bool>(),
+        blue_green in any::<bool>(),
+        second in any::<bool>(),
+        fail in any::<bool>(),
+        scale_in in any::<bool>(),
+    ) {
+        let (min, max) = bounds;
+        let text = deployment_scenario(seed, desired, min, max, timing(start_kind, scale_s), timing(stop_kind, scale_s), lb, blue_green, second, fail, scale_in);
+        let sc = match ecsim::scenario::parse(std::path::Path::new("dp.toml"), &text) {
+            Ok(sc) => sc,
+            Err(e) => { prop_assert!(false, "{e}\n{text}"); unreachable!() }
+        };
+        let mut rec = MaxPercent { log: Log::default(), max_percent: max.max(100) as u64, violations: Vec::new(), checked: 0 };
+        let run = ecsim::sim::Sim::new(&sc, seed, &mut rec).with_invariant_checks(true).run();
+        let (o, c) = match run {
+            Ok(r) => r,
+            Err(e) => { prop_assert!(false, "{e}\n{text}"); unreachable!() }
+        };
+        if !blue_green {
+            prop_assert!(rec.violations.is_empty(), "{:?}\n{text}", &rec.violations[..rec.violations.len().min(3)]);
+        }
+        prop_assert!(!o.deployments.is_empty());
+        prop_assert_eq!(o.tasks_launched, o.tasks_stopped + c.tasks.len() as u64);
+        let mut last = 0;
+        for &(_, from, to, t) in &rec.log.transitions {
+            prop_assert!(from.can_move_to(to), "{from:?} -> {to:?}");
+            prop_assert!(t >= last, "time went back");
+            last = t;
+        }
+    }
+}

@@ -321,12 +321,15 @@ impl Ledger {
     }
 
     fn instance_segments(&self, inst: &Instance, spot: bool) -> Vec<(SimTime, Rate)> {
-        let od = self
-            .rates
-            .ec2
-            .get(&inst.instance_type)
-            .copied()
-            .unwrap_or_default();
+        // `run::rates_for` prices every type a group can launch before the
+        // run starts, so a type without a rate here is a bug, not a $0 bill.
+        let od = match self.rates.ec2.get(&inst.instance_type) {
+            Some(r) => *r,
+            None if cfg!(debug_assertions) => {
+                panic!("no rate for {}: rates_for missed it", inst.instance_type)
+            }
+            None => Rate::default(),
+        };
         if !spot {
             return vec![(inst.running, od)];
         }

@@ -172,6 +172,11 @@ impl PriceBook {
         v
     }
 
+    /// The on-demand hourly price of an instance type, pico-dollars.
+    pub fn ec2(&self, region: &str, instance_type: &str) -> Option<i128> {
+        self.get(region, "ec2", instance_type)
+    }
+
     fn get(&self, region: &str, product: &str, key: &str) -> Option<i128> {
         self.entries
             .get(&(region.to_string(), product.to_string(), key.to_string()))

@@ -255,6 +255,9 @@ pub struct LoadBalancer {
     pub healthy_threshold: u32,
     /// Between checks (ELB default 30 s).
     pub interval: SimTime,
+    /// A deregistering target's connections drain this long before ECS
+    /// stops the task (ELB default 300 s).
+    pub deregistration_delay: SimTime,
 }
 
 /// Without a container health check or a load balancer, the service

@@ -16,6 +16,11 @@ pub struct LoadBalancerSpec {
     /// HealthCheckIntervalSeconds as a duration (5-300 s, default "30s").
     #[serde(default)]
     pub health_check_interval: Option<String>,
+    /// The target group's deregistration_delay.timeout_seconds as a duration
+    /// (0-3600 s, default "300s"): a stopping task stays DEACTIVATING, and
+    /// billed, while its connections drain.
+    #[serde(default)]
+    pub deregistration_delay: Option<String>,
     /// Requests a client connection carries (default 1: each request a new
     /// connection, the costliest case).
     #[serde(default)]
@@ -64,6 +69,10 @@ pub(super) fn traffic(ctx: &Ctx, p: &str, s: &LoadBalancerSpec) -> R<(f64, f64, 
 /// Elastic Load Balancing target group defaults (CreateTargetGroup).
 const DEFAULT_THRESHOLD: i64 = 5;
 const DEFAULT_INTERVAL: u64 = 30 * SECOND;
+/// Target group attribute deregistration_delay.timeout_seconds: 300 s by
+/// default, 0-3600 s ("Target groups for your Application Load Balancers",
+/// Deregistration delay).
+const DEFAULT_DEREGISTRATION: u64 = 300 * SECOND;
 
 pub(super) fn build(
     ctx: &Ctx,
@@ -92,8 +101,22 @@ pub(super) fn build(
             ),
         ));
     }
+    let deregistration_delay = match &s.deregistration_delay {
+        Some(t) => ctx.duration(&format!("{q}.deregistration_delay"), t)?,
+        None => DEFAULT_DEREGISTRATION,
+    };
+    if deregistration_delay > 3600 * SECOND || !deregistration_delay.is_multiple_of(SECOND) {
+        return Err(ctx.err(
+            format!("{q}.deregistration_delay"),
+            format!(
+                "must be whole seconds from 0s to 3600s (deregistration_delay.timeout_seconds), got {}",
+                s.deregistration_delay.as_deref().unwrap_or("")
+            ),
+        ));
+    }
     Ok(Some(LoadBalancer {
         healthy_threshold: threshold as u32,
         interval,
+        deregistration_delay,
     }))
 }

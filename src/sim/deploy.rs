@@ -230,7 +230,15 @@ impl Sim<'_> {
             }
         }
         let (new, old, _) = self.split(s, d.target);
-        if old.is_empty() && new.len() as u32 == desired && new.iter().all(|&k| self.healthy(s, k))
+        // Done once the old tasks are gone, not only asked to stop: behind a
+        // load balancer they drain for the deregistration delay first.
+        let stats = &self.cluster.services[s as usize].stats;
+        let stopping = (stats.launched.saturating_sub(stats.stopped))
+            .saturating_sub((new.len() + old.len()) as u64);
+        if old.is_empty()
+            && stopping == 0
+            && new.len() as u32 == desired
+            && new.iter().all(|&k| self.healthy(s, k))
         {
             self.finish_deployment(s, d.id);
         }

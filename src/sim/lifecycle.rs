@@ -348,7 +348,9 @@ impl Sim<'_> {
                     None => return,
                 },
                 TaskState::Deactivating | TaskState::Stopping if task.killed => 0,
-                TaskState::Deactivating => self.draw(key, |t| &t.deactivation),
+                TaskState::Deactivating => {
+                    self.draw(key, |t| &t.deactivation) + self.deregistration_delay(key)
+                }
                 TaskState::Stopping => {
                     let cap = self.cluster.taskdefs[task.taskdef as usize].stop_timeout;
                     self.draw(key, |t| &t.shutdown).min(cap)
@@ -365,6 +367,17 @@ impl Sim<'_> {
             if !self.step(key) {
                 return;
             }
+        }
+    }
+
+    /// Behind a load balancer a DEACTIVATING task waits for its target to
+    /// deregister: the target group's deregistration delay.
+    fn deregistration_delay(&self, key: u32) -> SimTime {
+        match self.cluster.tasks[key].owner {
+            Owner::Service(s) => self.cluster.services[s as usize]
+                .load_balancer
+                .map_or(0, |lb| lb.deregistration_delay),
+            _ => 0,
         }
     }
 
