@@ -130,6 +130,8 @@ pub struct OwnerStats {
     pub started: u64,
     pub stopped: u64,
     pub failed: u64,
+    /// Placed tasks whose wait the figures count (placed after the warm-up).
+    pub waits_counted: u64,
     pub provisioning_wait_total: u64,
     /// Tasks launched per entry of the capacity provider strategy.
     pub launched_on: Vec<u64>,

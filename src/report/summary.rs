@@ -25,6 +25,11 @@ pub struct Summary {
     /// The scenario's duration, when a partial run fell short of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_duration_s: Option<f64>,
+    /// The run's start left out of availability, unserved demand, minutes
+    /// below the floor and waits (`warm_up`: "auto" or a duration), and
+    /// when it ended; null when it never did (nothing was measured).
+    pub warm_up: String,
+    pub warm_up_end_s: Option<f64>,
     pub events_processed: u64,
     /// Wall-clock figures: the only fields that differ between identical runs.
     pub wall_time_s: f64,
@@ -178,7 +183,7 @@ fn waits(s: &OwnerStats, still: &[u64]) -> (f64, f64, f64) {
         total += u128::from(w);
         max = max.max(w);
     }
-    let n = (s.placed + still.len() as u64).max(1);
+    let n = (s.waits_counted + still.len() as u64).max(1);
     (
         round6(total as f64 / n as f64 / 1000.0),
         // The percentile's buckets are within 0.8 %: never above the max.
@@ -194,8 +199,10 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
     let mut still_svc = vec![Vec::new(); c.services.len()];
     let mut still_job = vec![Vec::new(); c.jobs.len()];
     for (_, t) in c.tasks.iter() {
-        if t.state == TaskState::Provisioning {
-            let w = end.saturating_sub(t.created);
+        // Waits are measured from the end of the warm-up (see
+        // `Sim::leave_provisioning`).
+        if let (TaskState::Provisioning, Some(e)) = (t.state, o.warm_up_end) {
+            let w = end.saturating_sub(t.created.max(e));
             match t.owner {
                 Owner::Service(i) => still_svc[i as usize].push(w),
                 Owner::Job(i) => still_job[i as usize].push(w),
@@ -327,6 +334,11 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         partial: o.partial.is_some(),
         partial_reason: o.partial.clone(),
         requested_duration_s: o.partial.is_some().then(|| secs_f64(sc.duration)),
+        warm_up: match sc.warm_up {
+            crate::scenario::WarmUp::Auto => "auto".into(),
+            crate::scenario::WarmUp::For(d) => crate::engine::time::format_duration(d),
+        },
+        warm_up_end_s: o.warm_up_end.map(secs_f64),
         events_processed: o.events_processed,
         wall_time_s: round6(wall_s),
         events_per_s: if wall_s > 0.0 {

@@ -354,6 +354,24 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     if region.trim().is_empty() {
         return Err(ctx.err("region", "must not be empty, e.g. \"us-east-1\""));
     }
+    let warm_up = match spec.warm_up.as_deref() {
+        None | Some("auto") => super::WarmUp::Auto,
+        Some(t) => {
+            let d = ctx.duration("warm_up", t).map_err(|_| {
+                ctx.err(
+                    "warm_up",
+                    format!("\"{t}\" is not \"auto\" or a duration such as \"0s\" or \"15m\""),
+                )
+            })?;
+            if d >= duration && d > 0 {
+                return Err(ctx.err(
+                    "warm_up",
+                    format!("\"{t}\" is not shorter than the run's duration: nothing would be measured"),
+                ));
+            }
+            super::WarmUp::For(d)
+        }
+    };
     let mut pricing = capacity::pricing(ctx, spec.pricing.as_ref(), &types)?;
     pricing.network = super::network::build(ctx, &spec, &cluster)?;
     let spec_traces: Vec<(usize, String)> = spec
@@ -367,6 +385,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         .collect();
     Ok(Scenario {
         region,
+        warm_up,
         pricing,
         ec2_prices: types.prices,
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,

@@ -60,6 +60,22 @@ pub struct Scenario {
     pub deployments: Vec<crate::model::deployment::DeploymentPlan>,
     /// Service tasks RUNNING at time 0 (`[[initial_tasks]]`).
     pub initial_tasks: Vec<InitialTasks>,
+    /// The start-up that availability, unserved demand and waits leave out.
+    pub warm_up: WarmUp,
+}
+
+/// `warm_up`: the start of a run that quality figures (availability,
+/// unserved demand, waits for capacity, minutes below the floor) leave out,
+/// since every service starts from nothing at time 0 and a real one does
+/// not. Costs always cover the whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarmUp {
+    /// Until every service has come up: all of its desired tasks launched
+    /// and none still starting except those waiting for capacity (so a
+    /// service that can never reach its count does not hide the whole run).
+    Auto,
+    /// A fixed span from time 0 ("0s": none).
+    For(SimTime),
 }
 
 /// The longest scenario, sweep or plan name: it names the results folder,

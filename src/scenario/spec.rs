@@ -15,6 +15,10 @@ pub struct ScenarioSpec {
     /// AWS region whose prices apply (default us-east-1).
     #[serde(default)]
     pub region: Option<String>,
+    /// The start-up the quality figures leave out: "auto" (the default),
+    /// "0s" or a duration.
+    #[serde(default)]
+    pub warm_up: Option<String>,
     pub cluster: ClusterSpec,
     #[serde(default)]
     pub fargate: Option<FargateSpec>,

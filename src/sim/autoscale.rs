@@ -57,6 +57,7 @@ impl Sim<'_> {
     /// The minute starting `now`.
     pub(super) fn scaling_tick(&mut self, now: SimTime) {
         let explain = self.rec.wants_reasons();
+        let measured = self.measure.counts(now);
         for s in 0..self.cluster.services.len() {
             let svc = &mut self.cluster.services[s];
             let Some(w) = &svc.workload else { continue };
@@ -66,11 +67,14 @@ impl Sim<'_> {
             let load = &mut svc.load;
             load.last = r;
             load.minutes += 1;
-            load.demand_requests += r.demand_rps * 60.0;
-            load.served_requests += r.served_rps * 60.0;
             load.cpu_pct_sum += r.cpu_pct;
-            if r.served_rps + 1e-9 < r.demand_rps {
-                load.minutes_overloaded += 1;
+            // Demand during the warm-up is not counted as served or not.
+            if measured {
+                load.demand_requests += r.demand_rps * 60.0;
+                load.served_requests += r.served_rps * 60.0;
+                if r.served_rps + 1e-9 < r.demand_rps {
+                    load.minutes_overloaded += 1;
+                }
             }
             let Some(a) = &svc.autoscaling else { continue };
             // ECS publishes service metrics only while a task is RUNNING.

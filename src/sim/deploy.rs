@@ -179,25 +179,33 @@ impl Sim<'_> {
         let (desired, cfg) = (svc.desired, svc.deploy_config.clone());
         let (max_total, min_healthy) = (cfg.max_total(desired), cfg.min_healthy(desired));
         let (taskdef, group) = (svc.taskdef, svc.group);
-        // Scaled in during the deployment: new tasks beyond the desired count
-        // go (those not serving yet first, then the newest), or the
-        // deployment could never complete and the service would sit above
-        // maximumPercent.
+        // Scaled in during the deployment: new tasks beyond the desired
+        // count go, or the deployment could never complete; and while more
+        // tasks are active than maximumPercent of the new desired count
+        // allows, any task goes. Those not serving yet first (old before
+        // new, then the newest); a serving one only above the healthy floor.
         // One at a time: a stop can reconcile the service again.
         let active = self.cluster.services[s as usize].active.len();
         for _ in 0..active {
-            let (new, _, _) = self.split(s, d.target);
-            if new.len() <= desired as usize {
+            let (new, old, running) = self.split(s, d.target);
+            let over_desired = new.len() > desired as usize;
+            if !over_desired && new.len() + old.len() <= max_total as usize {
                 break;
             }
-            let Some(&k) = new.iter().min_by_key(|&&k| {
+            let pool = if over_desired { new } else { [old, new].concat() };
+            let Some(&k) = pool.iter().min_by_key(|&&k| {
+                let t = &self.cluster.tasks[k];
                 (
                     self.healthy(s, k),
-                    std::cmp::Reverse(self.cluster.tasks[k].serial),
+                    t.taskdef == d.target,
+                    std::cmp::Reverse(t.serial),
                 )
             }) else {
                 break;
             };
+            if self.healthy(s, k) && running <= min_healthy {
+                break;
+            }
             self.stop(k, StopReason::ScaleIn);
         }
         // Stop old tasks as far as min healthy allows, launch new ones as far

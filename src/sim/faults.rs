@@ -457,6 +457,7 @@ impl Sim<'_> {
     pub(super) fn availability_tick(&mut self, now: SimTime) {
         let mut whole = true;
         let mut unserved = 0.0;
+        let measured = self.measure.counts(now);
         for svc in &mut self.cluster.services {
             let running = svc.stats.running.get();
             let desired = u64::from(svc.desired);
@@ -468,7 +469,7 @@ impl Sim<'_> {
                 _ => svc.desired,
             };
             svc.health.floor_desired = Some(floor_desired);
-            if svc.ramp_done.is_some() {
+            if measured {
                 svc.health.minutes_after_ramp += 1;
                 if running < u64::from(svc.deploy_config.min_healthy(floor_desired)) {
                     svc.health.minutes_below_floor += 1;
@@ -476,11 +477,11 @@ impl Sim<'_> {
             }
             if running < desired {
                 whole = false;
-                if svc.ramp_done.is_some() {
+                if measured {
                     svc.health.minutes_below_desired += 1;
                 }
             }
-            if svc.ramp_done.is_some() && desired > 0 {
+            if measured && desired > 0 {
                 let f = running.min(desired) as f64 / desired as f64;
                 svc.health.min_healthy_fraction =
                     Some(svc.health.min_healthy_fraction.map_or(f, |m| m.min(f)));

@@ -218,12 +218,19 @@ impl Sim<'_> {
         let now = self.now();
         let task = &mut self.cluster.tasks[key];
         task.placed = Some(now);
-        let (owner, wait) = (task.owner, now - task.created);
+        // Waits are measured after the warm-up: a task placed during it is
+        // left out, one that waited past it counts from its end.
+        let measured = self.measure.counts(now);
+        let from = self.measure.end().map_or(task.created, |e| e.max(task.created));
+        let (owner, wait) = (task.owner, now - from);
         let stats = self.cluster.stats_mut(owner);
         stats.placed += 1;
-        stats.provisioning_wait_total += wait;
-        stats.provisioning_wait_max = stats.provisioning_wait_max.max(wait);
-        stats.provisioning_waits.record(wait);
+        if measured {
+            stats.waits_counted += 1;
+            stats.provisioning_wait_total += wait;
+            stats.provisioning_wait_max = stats.provisioning_wait_max.max(wait);
+            stats.provisioning_waits.record(wait);
+        }
         self.set_state(key, TaskState::Pending);
     }
 

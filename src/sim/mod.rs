@@ -7,6 +7,7 @@ mod faults;
 mod initial;
 mod lifecycle;
 mod managed;
+mod measure;
 mod rebalance;
 mod refuse;
 mod scheduler;
@@ -140,6 +141,9 @@ pub struct Outcome {
     /// on their instance.
     pub initial_tasks_requested: u64,
     pub initial_tasks_placed: u64,
+    /// When the warm-up that quality figures leave out ended (`None`: it
+    /// never did).
+    pub warm_up_end: Option<SimTime>,
 }
 
 /// A reconcile is under way, and the services asked for while it ran (each
@@ -175,6 +179,7 @@ pub struct Sim<'r> {
     /// A retry is under way; another was asked for while it ran.
     retrying: bool,
     reconciling: Reconciling,
+    measure: measure::Measure,
     retry_again: bool,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
@@ -257,6 +262,7 @@ impl<'r> Sim<'r> {
             retry_failed: Vec::new(),
             retrying: false,
             reconciling: Reconciling::default(),
+            measure: measure::Measure::new(scenario.warm_up),
             retry_again: false,
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
@@ -406,6 +412,7 @@ impl<'r> Sim<'r> {
                 Ev::DeployStep(s, id) => self.on_deploy_step(s, id),
                 Ev::Reconcile(s) => self.on_reconcile(s),
                 Ev::Sample => {
+                    self.warm_up_tick(now);
                     self.scaling_tick(now);
                     self.managed_scaling_tick(now);
                     self.availability_tick(now);
@@ -567,6 +574,7 @@ impl<'r> Sim<'r> {
         }
         self.outcome.events_processed = self.queue.delivered();
         self.outcome.end = end;
+        self.outcome.warm_up_end = self.measure.end().filter(|&e| e < end);
         self.outcome.incidents = std::mem::take(&mut self.incidents);
         self.outcome.deployments = std::mem::take(&mut self.deployments);
         Ok((self.outcome, self.cluster))
