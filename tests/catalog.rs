@@ -80,10 +80,12 @@ fn catalog_holds_the_shared_data() {
     assert!(types.len() > 1300, "{}", types.len());
     let g5 = ecsim::catalog::instance_type("g5.xlarge").unwrap();
     assert_eq!((g5.vcpu, g5.memory_mib, g5.gpus), (4, 16384, 1));
+    // Trunking: ECS's own table ("Supported instances for increased Amazon
+    // ECS container network interfaces"), not the VPC CNI's branch ENIs (9).
     let m5 = ecsim::catalog::instance_type("m5.large").unwrap();
     assert_eq!(
         (m5.awsvpc_tasks(false), m5.awsvpc_tasks(true)),
-        (Some(2), Some(9))
+        (Some(2), Some(10))
     );
 }
 
@@ -120,10 +122,19 @@ fn catalog_command_lists_matching_types() {
         "{text}"
     );
     assert!(
-        text.contains("\ng5.xlarge,4,16384,x86_64,1,3,4,1.006\n"),
+        text.contains("\ng5.xlarge,4,16384,x86_64,1,3,6,1.006\n"),
         "{text}"
     );
     assert!(text.lines().skip(1).all(|l| l.starts_with("g5.")), "{text}");
+    // A type ECS's trunking table does not list shows "-", and the legend says why.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["catalog", "m7i.large"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text.lines().find(|l| l.starts_with("m7i.large ")).unwrap();
+    assert_eq!(row.split_whitespace().nth(6), Some("-"), "{text}");
+    assert!(text.contains("eni_trunking.csv"), "{text}");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
         .args(["catalog", "m5", "--region", "mars-1"])
         .output()
