@@ -385,14 +385,21 @@ fn dispatch(cmd: Command) -> Result<i32> {
                             "RESOURCE:ENI" =>
                                 "every instance's ENIs are taken (max_enis - 1 awsvpc tasks each; awsvpc_trunking = true on a group raises it)",
                             "RESOURCE:GPU" => "no instance has enough free GPUs",
+                            "ATTRIBUTE:ecs.cpu-architecture" =>
+                                "the instances with room are of another CPU architecture than the task's runtime_platform",
                             _ => "see tasks.csv",
                         }
                     );
                 }
                 if s.tasks_refused > 0 {
                     say!(
-                        "  note: {} job launches were refused for want of capacity (as ECS's RunTask does); see refused.csv, or set no_capacity = \"queue\" on the job to queue them",
-                        s.tasks_refused
+                        "  note: {} job launches were refused for want of capacity (as ECS's RunTask does: {}); see refused.csv, or set no_capacity = \"queue\" on the job to queue them",
+                        s.tasks_refused,
+                        s.tasks_refused_by_reason
+                            .iter()
+                            .map(|(why, n)| format!("{why} {n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     );
                 }
                 say!("results in {}/", out.display());

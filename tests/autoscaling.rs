@@ -389,3 +389,74 @@ fn repeating_spikes_cover_the_whole_run_and_no_more() {
     assert_eq!(rate(380, "370d8h59m").0, 100.0);
     assert_eq!(rate(7, "6d9h").0, 180.0);
 }
+
+/// Runs `ecsim validate` on a scenario text: (exit code, stderr).
+fn validate(text: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// "Target tracking scaling policies for Amazon ECS" (Application Auto
+/// Scaling): ECSServiceAverageCPUUtilization / MemoryUtilization are average
+/// utilization in percent, so their target lies in (0, 100]; 0.6 is allowed
+/// but is 0.6%, most likely meant as 60%, and says so on stderr.
+/// ALBRequestCountPerTarget counts requests: any target above 0.
+#[test]
+fn percentage_targets_are_checked_and_fractions_warned() {
+    let auto = |metric: &str, target: &str| {
+        scenario(
+            &format!(
+                "min_capacity = 1\nmax_capacity = 10\nmetric = \"{metric}\"\ntarget = {target}"
+            ),
+            STEP_DEMAND,
+        )
+    };
+    for metric in [
+        "ECSServiceAverageCPUUtilization",
+        "ECSServiceAverageMemoryUtilization",
+    ] {
+        let (code, err) = validate(&auto(metric, "0.6"));
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            err.contains("services[0].autoscaling.target: target 0.6 is 0.6%")
+                && err.contains("not 60%: did you mean 60?")
+                && err.contains(metric),
+            "{err}"
+        );
+        let (code, err) = validate(&auto(metric, "60"));
+        assert_eq!(code, Some(0), "{err}");
+        assert!(!err.contains("did you mean"), "{err}");
+        for bad in ["0", "-5", "100.5", "150"] {
+            let (code, err) = validate(&auto(metric, bad));
+            assert_eq!(code, Some(2), "{bad}: {err}");
+            assert!(
+                err.contains("services[0].autoscaling.target") && err.contains("outside (0, 100]"),
+                "{err}"
+            );
+        }
+        // 100 is the top of the range, not past it.
+        assert_eq!(validate(&auto(metric, "100")).0, Some(0));
+    }
+    // Requests per target are not a percentage: 500 is fine, 0.5 says nothing.
+    for ok in ["500", "0.5"] {
+        let (code, err) = validate(&auto("ALBRequestCountPerTarget", ok));
+        assert_eq!(code, Some(0), "{err}");
+        assert!(!err.contains("did you mean"), "{err}");
+    }
+    let (code, err) = validate(&auto("ALBRequestCountPerTarget", "0"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("services[0].autoscaling.target") && err.contains("must be above 0"),
+        "{err}"
+    );
+}

@@ -80,10 +80,12 @@ fn catalog_holds_the_shared_data() {
     assert!(types.len() > 1300, "{}", types.len());
     let g5 = ecsim::catalog::instance_type("g5.xlarge").unwrap();
     assert_eq!((g5.vcpu, g5.memory_mib, g5.gpus), (4, 16384, 1));
+    // Trunking: ECS's own table ("Supported instances for increased Amazon
+    // ECS container network interfaces"), not the VPC CNI's branch ENIs (9).
     let m5 = ecsim::catalog::instance_type("m5.large").unwrap();
     assert_eq!(
         (m5.awsvpc_tasks(false), m5.awsvpc_tasks(true)),
-        (Some(2), Some(9))
+        (Some(2), Some(10))
     );
 }
 
@@ -120,14 +122,114 @@ fn catalog_command_lists_matching_types() {
         "{text}"
     );
     assert!(
-        text.contains("\ng5.xlarge,4,16384,x86_64,1,3,4,1.006\n"),
+        text.contains("\ng5.xlarge,4,16384,x86_64,1,3,6,1.006\n"),
         "{text}"
     );
     assert!(text.lines().skip(1).all(|l| l.starts_with("g5.")), "{text}");
+    // A type ECS's trunking table does not list shows "-", and the legend says why.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["catalog", "m7i.large"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text.lines().find(|l| l.starts_with("m7i.large ")).unwrap();
+    assert_eq!(row.split_whitespace().nth(6), Some("-"), "{text}");
+    assert!(text.contains("eni_trunking.csv"), "{text}");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
         .args(["catalog", "m5", "--region", "mars-1"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("us-east-1"));
+}
+
+/// A task that asks for ARM64 ("Amazon ECS task definitions for 64-bit ARM
+/// workloads": `runtimePlatform.cpuArchitecture`, matched against the
+/// instance's `ecs.cpu-architecture`) on x86_64 types only: the error names
+/// the architecture and the groups' types, not CPU and memory.
+#[test]
+fn arm64_task_on_x86_types_names_the_architecture() {
+    let text = one_of("m5.large", "").replace(
+        "memory = 256\n",
+        "memory = 256\nruntime_platform = \"ARM64\"\n",
+    );
+    let e = parse(&text).unwrap_err().to_string();
+    assert!(
+        e.contains("jobs[0].task_definition")
+            && e.contains("needs ARM64 (runtime_platform")
+            && e.contains(
+                "no instance group it may use launches an ARM64 type: groups g (m5.large, x86_64)"
+            )
+            && e.contains("m7g.large")
+            && !e.contains("CPU units"),
+        "{e}"
+    );
+    // And the other way round.
+    let text = one_of("t4g.medium", "").replace(
+        "memory = 256\n",
+        "memory = 256\nruntime_platform = \"X86_64\"\n",
+    );
+    let e = parse(&text).unwrap_err().to_string();
+    assert!(
+        e.contains("needs X86_64") && e.contains("groups g (t4g.medium, arm64)"),
+        "{e}"
+    );
+    // An input error: exit 2 from `ecsim validate`, the message on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        one_of("m5.large", "").replace(
+            "memory = 256\n",
+            "memory = 256\nruntime_platform = \"ARM64\"\n",
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs ARM64"));
+}
+
+/// At run time: the Graviton instance is full and the x86_64 one has room,
+/// so RunTask refuses the second ARM64 task for the architecture, and the
+/// reason says so ("Amazon ECS API failure reasons": ATTRIBUTE, here with
+/// the attribute named).
+#[test]
+fn runtime_refusal_for_architecture_names_it() {
+    let text = scenario(
+        r#"[[instance_groups]]
+name = "x86"
+instance_type = "m5.large"
+count = 1
+[[instance_groups]]
+name = "arm"
+instance_type = "t4g.medium"
+count = 1
+[[jobs]]
+name = "j"
+task_definition = "t"
+arrivals = { kind = "schedule", every = "3h", count = 2 }
+duration = { kind = "constant", value = "30m" }
+"#,
+    )
+    .replace(
+        "cpu = 256\nmemory = 256\n",
+        "cpu = 2048\nmemory = 256\nruntime_platform = \"ARM64\"\n",
+    );
+    let sc = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let r = ecsim::run::simulate(&sc, sc.seed, &PriceBook::shipped(), None).unwrap();
+    let refused = &r.cluster.jobs[0].refused;
+    assert_eq!(
+        refused.get(&ecsim::model::Refusal::Architecture),
+        Some(&1),
+        "{refused:?}"
+    );
+    assert_eq!(
+        ecsim::model::Refusal::Architecture.as_str(),
+        "ATTRIBUTE:ecs.cpu-architecture"
+    );
 }

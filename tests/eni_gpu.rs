@@ -2,7 +2,8 @@
 //! Sources: ECS developer guide, "Increasing Amazon ECS Linux container
 //! instance network interfaces" (each awsvpc task takes an ENI, the primary
 //! one is the instance's: a c5.large/m5.large runs two; awsvpcTrunking raises
-//! it) and "Specifying GPUs in an Amazon ECS task definition" (the agent
+//! it to ECS's per-type limit, "Supported instances for increased Amazon ECS
+//! container network interfaces") and "Specifying GPUs in an Amazon ECS task definition" (the agent
 //! pins the GPUs a task asks for; they cannot exceed what is free).
 
 use ecsim::billing::PriceBook;
@@ -68,7 +69,7 @@ fn eight_awsvpc_tasks_on_an_m5_large() {
         r.outcome.provisioning_eni_gpu_by_reason.get("RESOURCE:ENI"),
         Some(&6)
     );
-    // With trunking, the type's branch-ENI count (9) applies.
+    // With trunking, ECS's task limit for the type (10) applies.
     let r = run(&eight_awsvpc("awsvpc_trunking = true"));
     assert_eq!(states(&r.cluster), (8, 0));
     // Bridge tasks take no ENI.
@@ -76,14 +77,94 @@ fn eight_awsvpc_tasks_on_an_m5_large() {
     assert_eq!(states(&r.cluster), (8, 0));
 }
 
+/// ECS's trunking table, "Supported instances for increased Amazon ECS
+/// container network interfaces": with awsvpcTrunking a c5.large and an
+/// m5.large run 10 awsvpc tasks, an m5.xlarge 20, a c5.4xlarge 60 (not the
+/// VPC CNI's branch-ENI counts, 9/9/18/54). Two instances of each, three
+/// tasks more than they hold: exactly the limit runs on each, the rest wait
+/// for an ENI (128 CPU units and 256 MiB each: CPU and memory never bind).
+#[test]
+fn trunking_runs_ecs_documented_task_counts() {
+    for (ty, limit) in [
+        ("c5.large", 10),
+        ("m5.large", 10),
+        ("m5.xlarge", 20),
+        ("c5.4xlarge", 60),
+    ] {
+        let text = eight_awsvpc("awsvpc_trunking = true")
+            .replace("m5.large", ty)
+            .replace("count = 1", "count = 2")
+            .replace(
+                "desired_count = 8",
+                &format!("desired_count = {}", 2 * limit + 3),
+            );
+        let r = run(&text);
+        let c = &r.cluster;
+        assert_eq!(c.instances.len(), 2, "{ty}");
+        for inst in &c.instances {
+            let running = inst
+                .tasks
+                .iter()
+                .filter(|&&k| c.tasks[k].state == TaskState::Running)
+                .count();
+            assert_eq!(running, limit, "{ty}");
+        }
+        assert_eq!(states(c), (2 * limit, 3), "{ty}");
+        assert_eq!(
+            r.outcome.provisioning_eni_gpu_by_reason.get("RESOURCE:ENI"),
+            Some(&3),
+            "{ty}"
+        );
+    }
+}
+
 #[test]
 fn trunking_on_a_type_without_it_is_refused() {
-    let text = eight_awsvpc("awsvpc_trunking = true").replace("m5.large", "t3.medium");
-    let e = err(&text);
-    assert!(
-        e.contains("instance_groups[0].awsvpc_trunking") && e.contains("trunking"),
-        "{e}"
-    );
+    // t3 has no trunking; m7i is a current type ECS's table does not list
+    // (the VPC CNI gives it branch ENIs, which ecsim no longer reads).
+    for ty in ["t3.medium", "m7i.large"] {
+        let text = eight_awsvpc("awsvpc_trunking = true").replace("m5.large", ty);
+        let e = err(&text);
+        assert!(
+            e.contains("instance_groups[0].awsvpc_trunking")
+                && e.contains(&format!("{ty} is not in ECS's ENI trunking table"))
+                && e.contains(&format!(
+                    "[[instance_types]] name = \"{ty}\", trunk_tasks = N"
+                )),
+            "{e}"
+        );
+    }
+    // The error is an input error: exit 2 from the binary.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.toml");
+    std::fs::write(
+        &path,
+        eight_awsvpc("awsvpc_trunking = true").replace("m5.large", "m7i.large"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("awsvpc_trunking"));
+}
+
+/// A type ECS's table does not list takes trunking when the scenario gives
+/// its task count; a listed type's count can be overridden too.
+#[test]
+fn trunk_tasks_overrides_ecs_table() {
+    let declare = |ty: &str, n: u32| {
+        format!("awsvpc_trunking = true\n[[instance_types]]\nname = \"{ty}\"\ntrunk_tasks = {n}\n")
+    };
+    let r = run(&eight_awsvpc(&declare("m7i.large", 5)).replace("m5.large", "m7i.large"));
+    assert_eq!(states(&r.cluster), (5, 3));
+    let r = run(&eight_awsvpc(&declare("m5.large", 6)));
+    assert_eq!(states(&r.cluster), (6, 2));
+    // 0 says the type has no trunking.
+    let e = err(&eight_awsvpc(&declare("m5.large", 0)));
+    assert!(e.contains("trunk_tasks = 0"), "{e}");
 }
 
 /// A job refused for want of an ENI says so, as RunTask's failures do.

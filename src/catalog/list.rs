@@ -103,10 +103,11 @@ pub fn render(pattern: &str, region: &str, book: &PriceBook, csv: bool) -> Resul
     if !csv {
         let _ = writeln!(
             out,
-            "{} types; prices: {region}, {}; awsvpc_tasks = max ENIs - 1 (? = unknown), trunking = branch ENIs (- = not supported); source: {}",
+            "{} types; prices: {region}, {}; awsvpc_tasks = max ENIs - 1 (? = unknown); awsvpc_tasks_trunking = ECS's task limit with awsvpcTrunking (- = ECS does not list the type: no trunking); sources: {}; {}",
             list.len(),
             book.source,
-            super::SOURCE
+            super::SOURCE,
+            super::TRUNKING_SOURCE
         );
     }
     Ok(out)
@@ -131,7 +132,8 @@ mod tests {
     fn g5_row_has_its_gpu_and_price() {
         let t = render("g5.xlarge", "us-east-1", &PriceBook::shipped(), true).unwrap();
         let row = t.lines().nth(1).unwrap();
-        assert_eq!(row, "g5.xlarge,4,16384,x86_64,1,3,4,1.006");
+        // ECS documents 6 awsvpc tasks with trunking for a g5.xlarge.
+        assert_eq!(row, "g5.xlarge,4,16384,x86_64,1,3,6,1.006");
         assert!(render("m5", "mars-1", &PriceBook::shipped(), false).is_err());
     }
 }

@@ -17,8 +17,9 @@ pub struct InstanceType {
     /// ENIs the instance can attach, its primary one included; `None` when
     /// unknown (the type then runs no `awsvpc` task until one is declared).
     pub max_enis: Option<u32>,
-    /// `awsvpc` tasks an instance runs with awsvpcTrunking on; `None` or 0
-    /// when the type does not support trunking.
+    /// `awsvpc` tasks an instance runs with awsvpcTrunking on, as ECS's
+    /// trunking table gives them (`eni_trunking.csv`); `None` or 0 when ECS
+    /// does not list the type (it then does not support trunking).
     pub trunk_tasks: Option<u32>,
 }
 
@@ -42,9 +43,10 @@ impl InstanceType {
 
     /// How many `awsvpc` tasks one instance runs: each takes an ENI and the
     /// primary ENI is the instance's own ("Amazon ECS task networking options
-    /// for EC2"); with trunking, the type's trunking limit
-    /// ("Increasing Amazon ECS Linux container instance network interfaces").
-    /// `None` when unknown.
+    /// for EC2"); with trunking, ECS's per-type task limit, which already
+    /// leaves out the primary and the trunk ENI ("Supported instances for
+    /// increased Amazon ECS container network interfaces"). `None` when
+    /// unknown, or with trunking when the type does not support it.
     pub fn awsvpc_tasks(&self, trunking: bool) -> Option<u32> {
         if trunking {
             self.trunk_tasks.filter(|&n| n > 0)
@@ -55,6 +57,11 @@ impl InstanceType {
 }
 
 const CSV: &str = include_str!("instance_types.csv");
+/// ECS's own table of awsvpc tasks per type with ENI trunking; its header
+/// gives the page, the commit and what was left out.
+const ENI_TRUNKING: &str = include_str!("eni_trunking.csv");
+/// Where the trunking limits come from, for messages and `ecsim catalog`.
+pub const TRUNKING_SOURCE: &str = "src/catalog/eni_trunking.csv (ECS developer guide, \"Supported instances for increased Amazon ECS container network interfaces\", awsdocs/amazon-ecs-developer-guide at 021abe8c, 2023-04)";
 const EC2_US_EAST_1: &str = include_str!("ec2_us_east_1.csv");
 /// Where the catalog comes from, for messages and `ecsim catalog`.
 pub const SOURCE: &str = "src/catalog/instance_types.csv (EC2 DescribeInstanceTypes via aws/karpenter-provider-aws and aws/amazon-vpc-cni-k8s, 2026-07/08)";
@@ -102,13 +109,46 @@ fn catalog() -> &'static Catalog {
                 arch,
                 gpus: num(6).unwrap_or(0),
                 max_enis: num(12),
-                trunk_tasks: num(14),
+                // Column 14 (the VPC CNI's branch-ENI count) is not ECS's
+                // figure (c5.large 9 where ECS documents 10): ECS's table wins,
+                // and a type it does not list has no trunking.
+                trunk_tasks: ecs_trunk_tasks(f[0]),
             });
         }
         types.sort_by(|a, b| a.name.cmp(&b.name));
         no_specs.sort_unstable();
         Catalog { types, no_specs }
     })
+}
+
+/// ECS's trunking table, (instance type, awsvpc tasks with trunking), sorted
+/// by type. The data is shipped and checked by a test, so a malformed row
+/// cannot reach a user; it would be skipped, never guessed.
+fn eni_trunking() -> &'static [(&'static str, u32)] {
+    static TABLE: OnceLock<Vec<(&'static str, u32)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut v: Vec<(&str, u32)> = ENI_TRUNKING
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("instance_type") && !l.is_empty())
+            .filter_map(|l| {
+                let (name, n) = l.split_once(',')?;
+                Some((name, n.parse().ok()?))
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    })
+}
+
+/// The awsvpc tasks ECS documents for `name` with trunking; `None` when its
+/// table does not list the type (it then does not support trunking). Also
+/// for types the catalog has no specs for (mac2.metal, u-18tb1.metal), which
+/// a scenario declares with `[[instance_types]]`.
+pub fn ecs_trunk_tasks(name: &str) -> Option<u32> {
+    let t = eni_trunking();
+    t.binary_search_by(|(n, _)| (*n).cmp(name))
+        .ok()
+        .map(|i| t[i].1)
 }
 
 pub fn instance_types() -> &'static [InstanceType] {
@@ -221,6 +261,49 @@ mod tests {
             (4, 16384, 4096)
         );
         assert_eq!(instance_type("c7g.large").unwrap().arch, Arch::Arm64);
+    }
+
+    /// Every row of ECS's trunking table parses and names a catalog type, so
+    /// none is dropped silently; ECS's own examples read back ("Supported
+    /// instances for increased Amazon ECS container network interfaces").
+    #[test]
+    fn eni_trunking_table_is_whole() {
+        let rows = ENI_TRUNKING
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("instance_type") && !l.is_empty())
+            .count();
+        let table = eni_trunking();
+        assert_eq!((rows, table.len()), (413, 413));
+        for (name, n) in table {
+            assert!(*n > 0, "{name}");
+            assert_eq!(ecs_trunk_tasks(name), Some(*n), "{name}");
+            // A catalog type, or one listed without specs (declared by hand).
+            match instance_type(name) {
+                Some(t) => assert_eq!(t.trunk_tasks, Some(*n), "{name}"),
+                None => assert!(catalog().no_specs.contains(name), "{name}"),
+            }
+        }
+        let tasks = |n: &str| instance_type(n).unwrap().awsvpc_tasks(true);
+        assert_eq!(tasks("c5.large"), Some(10));
+        assert_eq!(tasks("m5.4xlarge"), Some(60));
+        assert_eq!(tasks("c6i.8xlarge"), Some(90));
+        // Not in ECS's table, or excluded by its note: no trunking.
+        for n in [
+            "t3.medium",
+            "m7i.large",
+            "c5n.large",
+            "m5n.large",
+            "c5a.8xlarge",
+            "i4i.large",
+        ] {
+            assert_eq!(tasks(n), None, "{n}");
+        }
+        // mac2.metal, u-18tb1.metal and u-24tb1.metal have no specs.
+        let listed = instance_types()
+            .iter()
+            .filter(|t| t.trunk_tasks.is_some())
+            .count();
+        assert_eq!(listed, 410);
     }
 
     /// Registered memory is below nominal, matching the published m4.large

@@ -68,8 +68,12 @@ pub enum Refusal {
     Gpu,
     /// No free ENI for an `awsvpc` task.
     Eni,
-    /// Every instance with room is excluded by a placement constraint or
-    /// the task's CPU architecture.
+    /// The task needs a CPU architecture (`runtimePlatform`) that no
+    /// instance with room has: ECS's `ATTRIBUTE`, naming the attribute
+    /// (`ecs.cpu-architecture`) so the cause shows. Checked before the
+    /// other constraints, so it ranks below `Attribute`.
+    Architecture,
+    /// Every instance with room is excluded by a placement constraint.
     Attribute,
     /// A capacity-provider task found the cluster's PROVISIONING quota full.
     ProvisioningQuota,
@@ -86,6 +90,7 @@ impl Refusal {
             Refusal::Ports => "RESOURCE:PORTS_TCP",
             Refusal::Gpu => "RESOURCE:GPU",
             Refusal::Eni => "RESOURCE:ENI",
+            Refusal::Architecture => "ATTRIBUTE:ecs.cpu-architecture",
             Refusal::Attribute => "ATTRIBUTE",
             Refusal::ProvisioningQuota => "PROVISIONING_QUOTA",
         }

@@ -3,8 +3,9 @@
 //! ECS places in steps ("Amazon ECS task placement"): keep the instances
 //! with the task's CPU, memory, ports, GPUs and ENIs, then those that
 //! satisfy the constraints. A refusal names the first step that left no
-//! instance, CPU before memory before ports before GPU before ENI, so the
-//! reason is the same whichever instance is looked at first.
+//! instance, CPU before memory before ports before GPU before ENI before the
+//! task's CPU architecture before the other constraints, so the reason is
+//! the same whichever instance is looked at first.
 
 use super::{Request, satisfies};
 use crate::model::{Cluster, InstanceStatus, Refusal};
@@ -30,12 +31,13 @@ pub fn refusal_reason(cluster: &Cluster, req: &Request) -> Refusal {
             Refusal::Gpu
         } else if inst.eni_slots - inst.used_enis < req.enis {
             Refusal::Eni
-        } else if req.arch.is_some_and(|a| a != inst.arch)
-            || !req
-                .constraints
-                .iter()
-                .flat_map(|cs| cs.iter())
-                .all(|c| satisfies(cluster, idx as u32, c, req.group))
+        } else if req.arch.is_some_and(|a| a != inst.arch) {
+            Refusal::Architecture
+        } else if !req
+            .constraints
+            .iter()
+            .flat_map(|cs| cs.iter())
+            .all(|c| satisfies(cluster, idx as u32, c, req.group))
         {
             Refusal::Attribute
         } else {

@@ -62,6 +62,9 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     instances::build_providers(ctx, &spec, &mut cluster, &sizes)?;
     let asg_names: Vec<String> = cluster.providers.iter().map(|p| p.name.clone()).collect();
     let families = build_taskdefs(ctx, &spec, &mut cluster)?;
+    // Said on stderr by `validate` and `run`: input that is allowed but
+    // probably not what was meant.
+    let mut notes = Vec::new();
     let mut group_ids: BTreeMap<String, u32> = BTreeMap::new();
     let mut group_of = |cluster: &mut Cluster, name: String| -> u32 {
         *group_ids.entry(name.clone()).or_insert_with(|| {
@@ -189,6 +192,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
                 &format!("{p}.autoscaling"),
                 a,
                 workload.is_some(),
+                &mut notes,
             )?),
             None => None,
         };
@@ -401,7 +405,14 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             .zip(&spec.instance_groups)
             .map(|(&(_, max), g)| u64::from(max).max(g.count.max(0) as u64))
             .sum(),
-        notes: super::workload::trace_notes(&spec_traces, &cluster, duration),
+        notes: {
+            notes.extend(super::workload::trace_notes(
+                &spec_traces,
+                &cluster,
+                duration,
+            ));
+            notes
+        },
         cluster,
         desired_changes,
     })
@@ -456,12 +467,27 @@ fn check_fits(
     if ok || (daemon && cluster.instances.is_empty()) {
         return Ok(());
     }
+    // No instance of the task's architecture at all: that is the cause, not
+    // the CPU and memory the instances of the other one have.
+    if let Some(a) = td.arch
+        && !pool.iter().any(|i| i.arch == a)
+    {
+        return Err(ctx.err(
+            format!("{path}.task_definition"),
+            wrong_arch(cluster, &td.family, a, &groups),
+        ));
+    }
     let biggest = pool
         .iter()
         .map(|i| {
             format!(
-                "{} ({} cpu, {} MiB, {} GPUs, {} awsvpc tasks)",
-                i.instance_type, i.cpu, i.memory, i.gpus, i.eni_slots
+                "{} ({}, {} cpu, {} MiB, {} GPUs, {} awsvpc tasks)",
+                i.instance_type,
+                i.arch.as_str(),
+                i.cpu,
+                i.memory,
+                i.gpus,
+                i.eni_slots
             )
         })
         .collect::<std::collections::BTreeSet<_>>();
@@ -482,6 +508,46 @@ fn check_fits(
             if biggest.is_empty() { "none".to_string() } else { biggest.into_iter().collect::<Vec<_>>().join(", ") }
         ),
     ))
+}
+
+/// A task definition asks for a CPU architecture no group it may use
+/// launches (`ecs.cpu-architecture` is set from the instance type, "Amazon
+/// ECS task definitions for 64-bit ARM workloads"): name the groups and a
+/// way out.
+fn wrong_arch(cluster: &Cluster, family: &str, need: Arch, groups: &[u32]) -> String {
+    let (label, other, fix) = match need {
+        Arch::Arm64 => (
+            "ARM64",
+            "ARM64",
+            "use a Graviton (arm64) type such as m7g.large, c7g.large or t4g.medium",
+        ),
+        Arch::X86_64 => (
+            "X86_64",
+            "x86_64",
+            "use an x86_64 type such as m6i.large, c6i.large or t3.medium",
+        ),
+    };
+    let list: Vec<String> = cluster
+        .templates
+        .iter()
+        .filter(|t| groups.is_empty() || groups.contains(&t.group))
+        .map(|t| {
+            format!(
+                "{} ({}, {})",
+                cluster.instance_groups[t.group as usize],
+                t.instance_type,
+                t.arch.as_str()
+            )
+        })
+        .collect();
+    let list = if list.is_empty() {
+        "none".to_string()
+    } else {
+        list.join(", ")
+    };
+    format!(
+        "task definition \"{family}\" needs {label} (runtime_platform, or runtimePlatform.cpuArchitecture in AWS JSON) but no instance group it may use launches an {other} type: groups {list}; {fix} (`ecsim catalog` shows each type's arch), or drop runtime_platform if the image is multi-architecture"
+    )
 }
 
 /// Whether service `i`'s placement spreads it over zones first (or leaves

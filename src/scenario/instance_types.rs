@@ -105,8 +105,9 @@ pub(super) fn declared(ctx: &Ctx, specs: &[InstanceTypeSpec]) -> R<DeclaredTypes
             arch,
             gpus: num("gpus", s.gpus, 64)?.unwrap_or(base.map_or(0, |b| b.gpus)),
             max_enis: num("max_enis", s.max_enis, 1024)?.or(base.and_then(|b| b.max_enis)),
+            // ECS's table also covers types the catalog has no specs for.
             trunk_tasks: num("trunk_tasks", s.trunk_tasks, 10_000)?
-                .or(base.and_then(|b| b.trunk_tasks)),
+                .or(catalog::ecs_trunk_tasks(name)),
         };
         if it.max_enis == Some(0) {
             return Err(ctx.err(

@@ -60,13 +60,7 @@ pub(super) fn build_instances(
         let it = &resolved.it;
         let trunking = g.awsvpc_trunking.unwrap_or(false);
         if trunking && it.awsvpc_tasks(true).is_none() {
-            return Err(ctx.err(
-                format!("{p}.awsvpc_trunking"),
-                format!(
-                    "{} does not support ENI trunking (no branch ENIs in the catalog); set trunk_tasks in [[instance_types]] if it does",
-                    it.name
-                ),
-            ));
+            return Err(ctx.err(format!("{p}.awsvpc_trunking"), no_trunking(it)));
         }
         let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
         let zones: Vec<u32> = match &g.availability_zones {
@@ -272,4 +266,32 @@ pub(super) fn build_providers(
         });
     }
     Ok(())
+}
+
+/// Why a type cannot take `awsvpc_trunking = true` and what to do instead.
+fn no_trunking(it: &crate::catalog::InstanceType) -> String {
+    let name = &it.name;
+    if crate::catalog::ecs_trunk_tasks(name).is_some() {
+        return format!(
+            "[[instance_types]] sets trunk_tasks = 0 for {name}, i.e. no ENI trunking; drop awsvpc_trunking or give trunk_tasks a task count"
+        );
+    }
+    // Listed types of the same size and architecture, as a way out; those
+    // of the same family letter (m, c, r...) first.
+    let mut alike: Vec<&str> = crate::catalog::instance_types()
+        .iter()
+        .filter(|t| t.trunk_tasks.is_some() && t.vcpu == it.vcpu && t.arch == it.arch)
+        .map(|t| t.name.as_str())
+        .collect();
+    alike.sort_by_key(|t| t.get(..1) != name.get(..1));
+    alike.truncate(4);
+    let alike = if alike.is_empty() {
+        String::new()
+    } else {
+        format!(" (such as {})", alike.join(", "))
+    };
+    format!(
+        "{name} is not in ECS's ENI trunking table ({}), so it does not support awsvpcTrunking; drop awsvpc_trunking, use a type the table lists{alike}, or if AWS documents a task count for it give it with [[instance_types]] name = \"{name}\", trunk_tasks = N",
+        crate::catalog::TRUNKING_SOURCE
+    )
 }

@@ -191,6 +191,43 @@ fn metric(ctx: &Ctx, p: &str, m: Option<&str>) -> R<Metric> {
     }
 }
 
+/// A target-tracking target: utilization metrics are percentages, so a
+/// target must lie in (0, 100] ("Target tracking scaling policies for Amazon
+/// ECS": the CPU and memory metrics are average utilization in percent);
+/// requests per target only has to be above 0. A percentage in (0, 1) is
+/// allowed, as AWS allows it, but is most likely a fraction meant as a
+/// percentage (0.6 for 60%): that gives a note.
+fn check_target(ctx: &Ctx, p: &str, m: Metric, t: f64) -> R<Option<String>> {
+    if m == Metric::AlbRequestsPerTarget {
+        if !(t.is_finite() && t > 0.0) {
+            return Err(ctx.err(
+                p,
+                format!(
+                    "{t} is not a valid target for ALBRequestCountPerTarget: requests per target must be above 0"
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    if !(t.is_finite() && t > 0.0 && t <= 100.0) {
+        return Err(ctx.err(
+            p,
+            format!(
+                "{t} is outside (0, 100]: {} is a utilization in percent, so the target is a percentage (e.g. 60 for 60%)",
+                m.name()
+            ),
+        ));
+    }
+    Ok((t < 1.0).then(|| {
+        // Rounded so 0.6 reads 60, not 60.00000000000001.
+        let pct = (t * 100.0 * 1e6).round() / 1e6;
+        format!(
+            "{p}: target {t} is {t}% {}, not {pct}%: did you mean {pct}? (the target is a percentage, 0 < target <= 100)",
+            m.name()
+        )
+    }))
+}
+
 fn cooldown(ctx: &Ctx, p: &str, v: Option<&String>) -> R<SimTime> {
     v.map_or(Ok(DEFAULT_COOLDOWN), |s| ctx.duration(p, s))
 }
@@ -200,6 +237,7 @@ pub(super) fn autoscaling(
     p: &str,
     a: &AutoScalingSpec,
     has_workload: bool,
+    notes: &mut Vec<String>,
 ) -> R<AutoScaling> {
     let f = |name: &str| format!("{p}.{name}");
     let min = ctx.count(&f("min_capacity"), a.min_capacity, 100_000)?;
@@ -226,9 +264,8 @@ pub(super) fn autoscaling(
         }
         Some(t) => {
             let m = metric(ctx, &f("metric"), a.metric.as_deref())?;
-            let ok = t.is_finite() && t > 0.0 && (m == Metric::AlbRequestsPerTarget || t <= 100.0);
-            if !ok {
-                return Err(ctx.err(f("target"), format!("{t} is outside (0, 100] for a utilization metric (requests per target: above 0)")));
+            if let Some(note) = check_target(ctx, &f("target"), m, t)? {
+                notes.push(note);
             }
             Some(TargetTracking {
                 metric: m,
