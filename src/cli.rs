@@ -59,6 +59,9 @@ pub enum Command {
         /// Price file whose rows override the shipped catalog: a CSV like src/catalog/prices.csv, or an AWS offer file (AmazonEC2, AmazonECS; CSV or JSON) of a region. Repeatable.
         #[arg(long, value_name = "FILE")]
         prices: Vec<PathBuf>,
+        /// AWS region to price and run in; overrides the scenario's `region` (e.g. eu-west-1, with that region's --prices offer files).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
         /// Run even when the scenario looks too large (see the size estimate).
         #[arg(long)]
         force: bool,
@@ -83,6 +86,9 @@ pub enum Command {
         /// Price file whose rows override the shipped catalog (ecsim CSV or AWS offer file). Repeatable.
         #[arg(long, value_name = "FILE")]
         prices: Vec<PathBuf>,
+        /// AWS region to price and run in; overrides the scenario's `region` (e.g. eu-west-1, with that region's --prices offer files).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: price::Format,
         /// Run even when the scenario looks too large (see the size estimate).
@@ -208,6 +214,9 @@ pub struct ManyRuns {
     /// Price file whose rows override the shipped catalog (ecsim CSV or AWS offer file). Repeatable.
     #[arg(long, value_name = "FILE")]
     prices: Vec<PathBuf>,
+    /// AWS region to price and run in; overrides the scenario's `region` (e.g. eu-west-1, with that region's --prices offer files).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
     /// Run even when a point looks too large (see the size estimate).
     #[arg(long)]
     force: bool,
@@ -329,12 +338,13 @@ fn dispatch(cmd: Command) -> Result<i32> {
             out,
             quiet,
             prices,
+            region,
             force,
             max_wall,
             outputs,
             format,
         } => {
-            let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
+            let (sc, book, seed) = prepare(&path, &prices, region.as_deref(), seed, force)?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
             let (progress, bar) = crate::progress::run(!quiet);
             let opts = run::RunOptions {
@@ -410,11 +420,12 @@ fn dispatch(cmd: Command) -> Result<i32> {
             scenario: path,
             seed,
             prices,
+            region,
             format,
             force,
             max_wall,
         } => {
-            let (sc, book, seed) = prepare(&path, &prices, seed, force)?;
+            let (sc, book, seed) = prepare(&path, &prices, region.as_deref(), seed, force)?;
             // The bill goes to stdout; progress to stderr, when a terminal.
             let (progress, bar) = crate::progress::run(true);
             let opts = run::RunOptions {
@@ -557,10 +568,14 @@ fn price_book(files: &[PathBuf]) -> Result<PriceBook> {
 fn prepare(
     path: &Path,
     prices: &[PathBuf],
+    region: Option<&str>,
     seed: Option<u64>,
     force: bool,
 ) -> Result<(scenario::Scenario, PriceBook, u64)> {
-    let sc = scenario::load(path).map_err(Error::from)?;
+    let mut sc = scenario::load(path).map_err(Error::from)?;
+    if let Some(r) = region {
+        sc.set_region(r).map_err(Error::from)?;
+    }
     for n in scenario::notes(&sc) {
         eprintln!("note: {n}");
     }
@@ -583,7 +598,13 @@ fn many_runs(
     crate::sweep::Done,
     Vec<crate::sweep::plan::Target>,
 )> {
-    let sw = crate::sweep::spec::load(file, kind)?;
+    let mut sw = crate::sweep::spec::load(file, kind)?;
+    if let Some(r) = &common.region {
+        sw.set_region(r)?;
+    }
+    for n in scenario::notes(&sw.base) {
+        eprintln!("note: {n}");
+    }
     let book = price_book(&common.prices)?;
     let deadline = common.max_wall.map(|d| started + d);
     let checked = crate::sweep::check_points(&sw, &book, common.force, deadline)?;

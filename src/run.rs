@@ -97,6 +97,7 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
     // Declared prices need no row in the book.
     types.retain(|(t, _)| !scenario.ec2_prices.contains_key(*t));
     let region = &scenario.region;
+    book.check_region(region)?;
     if book.regions().contains(&region.as_str())
         && let Some((t, field)) = types.iter().find(|(t, _)| book.ec2(region, t).is_none())
     {

@@ -291,3 +291,86 @@ fn the_sweep_fingerprint_covers_offer_prices() {
         a.overrides
     );
 }
+
+/// `--region` prices a scenario written for us-east-1 in eu-west-1 with
+/// that region's offer file (m5.large $0.107/h there, $0.096 in us-east-1);
+/// without it, the offer file prices nothing of the run's region and is
+/// refused naming both regions, where it used to print the us-east-1 bill
+/// without a word. Zones of another region get a note.
+#[test]
+fn region_flag_and_offer_files_of_another_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::repo().join("scenarios/web-ec2.toml");
+    let offer = fixture("ec2-eu-west-1.csv");
+    let (s, o) = (scenario.to_str().unwrap(), offer.to_str().unwrap());
+    let out = common::ecsim_in(dir.path(), &["price", s, "--prices", o]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("ec2-eu-west-1.csv: has no price for region us-east-1")
+            && err.contains("it prices region eu-west-1")
+            && err.contains("--region eu-west-1"),
+        "{err}"
+    );
+    for cmd in [
+        vec!["price", s, "--prices", o, "--region", "eu-west-1"],
+        vec![
+            "run",
+            s,
+            "--prices",
+            o,
+            "--region",
+            "eu-west-1",
+            "--out",
+            "eu",
+            "-q",
+        ],
+    ] {
+        let out = common::ecsim_in(dir.path(), &cmd);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{cmd:?}: {err}");
+        assert!(
+            err.contains(
+                "availability zones us-east-1a, us-east-1b, us-east-1c are not in region eu-west-1"
+            ),
+            "{err}"
+        );
+    }
+    let text = std::fs::read_to_string(dir.path().join("eu/cost.csv")).unwrap();
+    let ec2: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(",ec2_instance,"))
+        .collect();
+    assert_eq!(ec2.len(), 3);
+    assert!(
+        ec2.iter()
+            .all(|l| l.split(',').nth(6) == Some("0.1070000000")),
+        "{ec2:?}"
+    );
+    let summary = std::fs::read_to_string(dir.path().join("eu/summary.json")).unwrap();
+    assert!(summary.contains("\"region\": \"eu-west-1\""), "{summary}");
+    // The same scenario in its own region: no note, us-east-1's price.
+    let out = common::ecsim_in(dir.path(), &["run", s, "--out", "us", "-q"]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("us/cost.csv")).unwrap();
+    assert!(
+        text.lines()
+            .filter(|l| l.contains(",ec2_instance,"))
+            .all(|l| l.split(',').nth(6) == Some("0.0960000000"))
+    );
+}
+
+#[test]
+fn zone_names_tell_their_region() {
+    use ecsim::scenario::zone_region;
+    assert_eq!(zone_region("eu-west-1b"), Some("eu-west-1"));
+    assert_eq!(zone_region("us-gov-west-1a"), Some("us-gov-west-1"));
+    assert_eq!(zone_region("ap-southeast-2c"), Some("ap-southeast-2"));
+    for not_a_zone in ["a", "zone-a", "us-east-1", "us-east-1ab", "use1-az1", ""] {
+        assert_eq!(zone_region(not_a_zone), None, "{not_a_zone}");
+    }
+}

@@ -718,3 +718,86 @@ fn chosen_runs_keep_their_full_outputs() {
     );
     assert!(!d.path().join("x").exists());
 }
+
+/// `sweep --region` prices every point for that region (with its offer
+/// file), and `run --region` reproduces a run of it; without it the
+/// eu-west-1 offer file is refused as pricing nothing of us-east-1.
+#[test]
+fn sweep_region_flag_prices_every_point_there() {
+    let (d, f) = setup(&SWEEP.replace(
+        "[\"m5.large\", \"c5.large\"]",
+        "[\"m5.large\", \"m5.xlarge\"]",
+    ));
+    let offer = common::repo().join("tests/fixtures/pricelist/ec2-eu-west-1.csv");
+    let o = s(&offer);
+    let out = common::ecsim_in(
+        d.path(),
+        &["sweep", s(&f), "--prices", o, "-q", "--out", "x"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::ecsim_in(
+        d.path(),
+        &[
+            "sweep",
+            s(&f),
+            "--prices",
+            o,
+            "--region",
+            "eu-west-1",
+            "-q",
+            "--out",
+            "eu",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = std::fs::read_to_string(d.path().join("eu/runs.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(runs.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (cost, itype, seed) = (
+        col("total_cost_usd"),
+        col("instance_groups.general.instance_type"),
+        col("seed"),
+    );
+    let row = r
+        .records()
+        .map(|x| x.unwrap())
+        .find(|x| &x[itype] == "m5.large")
+        .unwrap();
+    // Two m5.large for a day at eu-west-1's $0.107/h (us-east-1: $0.096).
+    let usd: f64 = row[cost].parse().unwrap();
+    assert!((usd - 2.0 * 24.0 * 0.107).abs() < 1e-6, "{usd}");
+    let base = d.path().join("base.toml");
+    let out = common::ecsim_in(
+        d.path(),
+        &[
+            "run",
+            s(&base),
+            "--seed",
+            &row[seed],
+            "--prices",
+            o,
+            "--region",
+            "eu-west-1",
+            "--out",
+            "one",
+            "-q",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(d.path().join("one/summary.json")).unwrap();
+    assert!(summary.contains("\"region\": \"eu-west-1\""));
+}

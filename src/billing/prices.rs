@@ -28,6 +28,8 @@ pub struct PriceBook {
     /// The override rows as ecsim reads them (a `--prices` CSV's text, the
     /// prices taken from an offer file), for fingerprints of sweeps.
     pub overrides: String,
+    /// Each `--prices` file and the regions it prices.
+    pub files: Vec<(PathBuf, std::collections::BTreeSet<String>)>,
 }
 
 impl PriceBook {
@@ -42,6 +44,7 @@ impl PriceBook {
                         .into(),
                     file: PathBuf::from("src/catalog/prices.csv"),
                     overrides: String::new(),
+                    files: Vec::new(),
                 };
                 b.merge(Path::new("src/catalog/prices.csv"), SHIPPED)
                     .expect("the shipped catalog is valid");
@@ -62,16 +65,20 @@ impl PriceBook {
     pub fn with_overrides_all(paths: &[PathBuf]) -> Result<PriceBook, InputError> {
         let mut b = PriceBook::shipped();
         for path in paths {
+            let mut regions = std::collections::BTreeSet::new();
             match crate::pricelist::detect(path)? {
                 crate::pricelist::Kind::Ecsim => {
                     let text = crate::error::read_text(path).map_err(|e| {
                         InputError::new(path, "", format!("cannot read the price file: {e}"))
                     })?;
-                    b.merge(path, &text)?;
+                    regions = b.merge(path, &text)?;
                     b.overrides.push_str(&text);
                 }
                 kind => {
                     for r in crate::pricelist::read(path, kind)? {
+                        if !regions.contains(&r.region) {
+                            regions.insert(r.region.clone());
+                        }
                         let unit = PRODUCTS
                             .iter()
                             .find(|p| p.0 == r.product)
@@ -85,6 +92,7 @@ impl PriceBook {
                     }
                 }
             }
+            b.files.push((path.clone(), regions));
         }
         if let Some(last) = paths.last() {
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -98,14 +106,22 @@ impl PriceBook {
     /// in errors.
     pub fn with_overrides_text(path: &Path, text: &str) -> Result<PriceBook, InputError> {
         let mut b = PriceBook::shipped();
-        b.merge(path, text)?;
+        let regions = b.merge(path, text)?;
+        b.files.push((path.to_path_buf(), regions));
         b.source = format!("{} with overrides from {}", b.source, path.display());
         b.file = path.to_path_buf();
         b.overrides = text.to_string();
         Ok(b)
     }
 
-    fn merge(&mut self, file: &Path, text: &str) -> Result<(), InputError> {
+    /// Reads an ecsim price CSV's rows into the book; returns the regions
+    /// they price.
+    fn merge(
+        &mut self,
+        file: &Path,
+        text: &str,
+    ) -> Result<std::collections::BTreeSet<String>, InputError> {
+        let mut regions = std::collections::BTreeSet::new();
         let mut header_seen = false;
         for (n, cells) in crate::error::csv_rows(file, text)? {
             let at = format!("line {n}");
@@ -150,8 +166,41 @@ impl PriceBook {
             }
             let pico =
                 parse_pico(usd).map_err(|e| InputError::new(file, format!("{at}: usd"), e))?;
+            if !regions.contains(region) {
+                regions.insert(region.to_string());
+            }
             self.entries
                 .insert((region.into(), product.into(), key.into()), pico);
+        }
+        Ok(regions)
+    }
+
+    /// A `--prices` file that prices no row of the run's region was meant
+    /// for another run: pricing with it would quietly bill the shipped
+    /// prices of `region` instead.
+    pub fn check_region(&self, region: &str) -> Result<(), InputError> {
+        for (file, regions) in &self.files {
+            if !regions.contains(region) {
+                let theirs: Vec<&str> = regions.iter().map(String::as_str).collect();
+                let hint = match theirs.first() {
+                    Some(r) => format!(
+                        "run with --region {r} (or set `region = \"{r}\"`), or pass {region}'s price list instead"
+                    ),
+                    None => format!("pass {region}'s price list instead"),
+                };
+                return Err(InputError::new(
+                    file,
+                    "",
+                    format!(
+                        "has no price for region {region}, the region this run is priced for (the scenario's `region`, or --region); it prices {}; {hint}",
+                        if theirs.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            format!("region {}", theirs.join(", "))
+                        },
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -352,6 +401,7 @@ mod tests {
             source: "test".into(),
             file: PathBuf::from("p.csv"),
             overrides: String::new(),
+            files: Vec::new(),
         };
         partial
             .merge(

@@ -108,6 +108,23 @@ pub fn check_results_name(name: &str) -> Result<(), String> {
 /// that the user may not expect, as notes for stderr.
 pub fn notes(sc: &Scenario) -> Vec<String> {
     let mut notes = sc.notes.clone();
+    // Zone names of another region than the one priced: the bill would be
+    // that region's, the zones another's.
+    let foreign: Vec<&str> = sc
+        .cluster
+        .azs
+        .iter()
+        .map(String::as_str)
+        .filter(|z| zone_region(z).is_some_and(|r| r != sc.region))
+        .collect();
+    if !foreign.is_empty() {
+        notes.push(format!(
+            "{}: availability zones {} are not in region {} that the run is priced for (the scenario's `region`, or --region)",
+            sc.file.display(),
+            foreign.join(", "),
+            sc.region
+        ));
+    }
     if sc.most_instances > ECS_INSTANCE_QUOTA as u64 {
         notes.push(format!(
             "{}: the instance groups hold up to {} instances; ECS allows {ECS_INSTANCE_QUOTA} container instances per cluster (a default quota, \"Handle Amazon ECS service quotas and API throttling limits\"), so a real cluster would need a quota increase or several clusters",
@@ -116,6 +133,38 @@ pub fn notes(sc: &Scenario) -> Vec<String> {
         ));
     }
     notes
+}
+
+/// The region of an AWS zone name ("eu-west-1b" → "eu-west-1",
+/// "us-gov-west-1a" → "us-gov-west-1"); `None` for names not shaped like one.
+pub fn zone_region(zone: &str) -> Option<&str> {
+    let region = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    if region.len() == zone.len() || zone.len() - region.len() > 1 {
+        return None;
+    }
+    let parts: Vec<&str> = region.split('-').collect();
+    let shaped = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty();
+    shaped.then_some(region)
+}
+
+impl Scenario {
+    /// `--region`: the run is priced for `region` instead of the file's.
+    pub fn set_region(&mut self, region: &str) -> Result<(), InputError> {
+        if region.trim().is_empty() {
+            return Err(InputError::new(
+                Path::new("--region"),
+                "",
+                "must not be empty, e.g. eu-west-1",
+            ));
+        }
+        self.region = region.to_string();
+        Ok(())
+    }
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {

@@ -221,7 +221,10 @@ impl Sim<'_> {
         // Waits are measured after the warm-up: a task placed during it is
         // left out, one that waited past it counts from its end.
         let measured = self.measure.counts(now);
-        let from = self.measure.end().map_or(task.created, |e| e.max(task.created));
+        let from = self
+            .measure
+            .end()
+            .map_or(task.created, |e| e.max(task.created));
         let (owner, wait) = (task.owner, now - from);
         let stats = self.cluster.stats_mut(owner);
         stats.placed += 1;

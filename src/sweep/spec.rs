@@ -61,6 +61,16 @@ pub struct Sweep {
     pub targets: Option<toml::Table>,
 }
 
+impl Sweep {
+    /// `--region`: every point is priced for `region`.
+    pub fn set_region(&mut self, region: &str) -> Result<(), InputError> {
+        self.base.set_region(region)?;
+        self.base_table
+            .insert("region".into(), toml::Value::String(region.into()));
+        Ok(())
+    }
+}
+
 /// A plan file is read the same way; `kind` names it in errors ("sweep" or "plan").
 pub fn load(file: &Path, kind: &str) -> Result<Sweep, InputError> {
     let text = crate::error::read_text(file)
