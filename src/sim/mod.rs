@@ -443,7 +443,9 @@ impl<'r> Sim<'r> {
             self.rec.after_event(&self.cluster, now);
         }
         if let Some(e) = self.broken.take() {
-            return Err(Error::Internal(format!("invariant broken at t={now} ms: {e}")));
+            return Err(Error::Internal(format!(
+                "invariant broken at t={now} ms: {e}"
+            )));
         }
         Ok(())
     }
