@@ -27,11 +27,21 @@ Examples:
   ecsim report results/quickstart --png               # report.html + report/*.png
   cargo install --path .                              # puts ecsim on PATH (~/.cargo/bin)
 
-Exit codes: 0 success, 2 invalid input, 3 partial results (--max-wall reached),
-130 interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP), 1 any other error.";
+Exit codes: 0 success, 2 invalid input (scenario, data file, flags), 3 partial
+results (--max-wall reached), 4 (plan) no configuration meets every target,
+130 interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP), 1 any other error (e.g. the
+results folder cannot be written).";
 
 /// Exit code of a run cut short by `--max-wall`: results written, but partial.
 pub const EXIT_PARTIAL: i32 = 3;
+
+/// The signals that stop a run (Ctrl-C, SIGTERM, SIGHUP); ecsim then exits
+/// with 128 + the signal, as a shell reports a process the signal ended.
+pub const STOP_SIGNALS: [i32; 3] = [
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+];
 
 #[derive(Debug, Parser)]
 #[command(name = "ecsim", version, about = "Discrete-event simulator of Amazon ECS clusters", after_help = EXAMPLES)]
@@ -270,10 +280,10 @@ static STOP_SIGNAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUs
 /// results are removed and a sweep keeps its finished runs. A second one
 /// ends the process at once.
 fn stop_on_signals() {
-    use signal_hook::{consts, flag};
+    use signal_hook::flag;
     use std::sync::atomic::AtomicBool;
     static STOPPING: &AtomicBool = &crate::sim::INTERRUPT;
-    for sig in [consts::SIGINT, consts::SIGTERM, consts::SIGHUP] {
+    for sig in STOP_SIGNALS {
         // Registered first, so it sees the flag as the previous signal left it.
         let _ = flag::register_conditional_shutdown(sig, 128 + sig, STOPPING);
         let _ = flag::register_usize(sig, &STOP_SIGNAL, sig as usize);

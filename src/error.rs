@@ -171,6 +171,33 @@ impl Error {
             _ => 1,
         }
     }
+
+    /// One error of every kind, so a test can check that `ecsim --help`
+    /// lists each one's exit code. The match makes a new variant a compile
+    /// error here until it is added to the list.
+    pub fn one_of_each() -> Vec<Error> {
+        let all = vec![
+            Error::Input(InputError::new(Path::new("s.toml"), "f", "bad")),
+            Error::io("reading", std::io::Error::other("gone")),
+            Error::Internal(String::new()),
+            Error::Interrupted,
+            Error::Partial(String::new()),
+            Error::NoPlan(String::new()),
+            Error::Stopped(String::new()),
+        ];
+        for e in &all {
+            match e {
+                Error::Input(_)
+                | Error::Io { .. }
+                | Error::Internal(_)
+                | Error::Interrupted
+                | Error::Partial(_)
+                | Error::NoPlan(_)
+                | Error::Stopped(_) => {}
+            }
+        }
+        all
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

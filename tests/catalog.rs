@@ -3,7 +3,10 @@
 //! are billed at the us-east-1 on-demand price (Karpenter's Price List
 //! extract, 2026-07-20); unknown types are refused with a way out.
 
+mod common;
+
 use ecsim::billing::PriceBook;
+use ecsim::model::TaskState;
 use std::path::Path;
 
 fn scenario(body: &str) -> String {
@@ -66,12 +69,42 @@ fn new_types_run_and_are_billed_at_the_us_east_1_price() {
         let got = cost(&one_of(t, ""));
         assert!((got - 2.0 * usd).abs() < 1e-9, "{t}: {got}");
     }
-    // A task that needs ARM64 runs on the Graviton t4g.
-    let text = one_of("t4g.medium", "").replace(
-        "memory = 256\n",
-        "memory = 256\nruntime_platform = \"ARM64\"\n",
+}
+
+/// A task that needs ARM64 runs on the Graviton t4g, and only there: the
+/// instance bills whether or not a task runs, so the test looks at the task.
+/// "Amazon ECS task definitions for 64-bit ARM workloads": a task with
+/// `runtimePlatform.cpuArchitecture = ARM64` is placed on ARM instances.
+#[test]
+fn arm64_task_runs_on_the_graviton_t4g_and_not_on_x86() {
+    let arm = |t: &str| {
+        one_of(t, "").replace(
+            "memory = 256\n",
+            "memory = 256\nruntime_platform = \"ARM64\"\n",
+        )
+    };
+    let (o, c, log) = common::run(&arm("t4g.medium"));
+    assert_eq!((o.tasks_launched, o.tasks_started), (1, 1));
+    let task = &log.done[..];
+    assert_eq!(task.len(), 1, "the job's one task finished");
+    let t = &task[0];
+    let i = &c.instances[t.instance.expect("placed on an instance") as usize];
+    assert_eq!(i.instance_type, "t4g.medium");
+    assert_eq!(i.arch.as_str(), "arm64");
+    // RUNNING at once (no startup time), then ran its 30 minutes.
+    assert_eq!(t.started, Some(0));
+    assert_eq!(t.stopped.map(|s| s >= 30 * 60_000), Some(true), "{t:?}");
+    assert!(
+        log.transitions
+            .iter()
+            .any(|&(s, _, to, _)| s == t.serial && to == TaskState::Running)
     );
-    assert!(cost(&text) > 0.0);
+    // On x86_64 only, the scenario is refused: no instance could ever run it.
+    let e = parse(&arm("m6a.large")).unwrap_err().to_string();
+    assert!(
+        e.contains("jobs[0].task_definition") && e.contains("architecture"),
+        "{e}"
+    );
 }
 
 #[test]

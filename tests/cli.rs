@@ -82,7 +82,12 @@ fn missing_file() {
 
 #[test]
 fn toml_syntax_error() {
-    rejects(&GOOD.replace("count = 2", "count = = 2"), "line 9", "");
+    // Both `count = 2` lines become `count = = 2`; the first is line 9.
+    rejects(
+        &GOOD.replace("count = 2", "count = = 2"),
+        "(line 9, column 9)",
+        "extra `=`",
+    );
 }
 
 #[test]
@@ -543,49 +548,59 @@ fn help_examples_name_files_that_exist() {
     }
 }
 
-/// Progress goes to a terminal only: through a pipe (CI, scripts) stderr
-/// stays empty; on a pseudo-terminal (`script`, when installed) a run that
-/// takes over half a second shows the simulated time reached.
+/// Progress goes to a terminal only: through a pipe (CI, scripts) stdout
+/// holds the plain summary and stderr only the partial-results warning, with
+/// no carriage return or terminal escape anywhere; on a pseudo-terminal
+/// (`script`, when installed) a run that takes over half a second draws the
+/// bar (escape codes, the simulated time reached and an ETA).
 #[test]
 fn progress_only_on_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     // Long enough that the 2 s wall-clock limit, not the end, stops it.
-    let text = std::fs::read_to_string(common::repo().join("scenarios/large.toml")).unwrap();
-    let long = dir.path().join("long.toml");
-    std::fs::write(
-        &long,
-        text.replace("duration = \"7d\"", "duration = \"300d\""),
-    )
-    .unwrap();
-    let out = ecsim(
-        dir.path(),
-        &[
-            "run",
-            long.to_str().unwrap(),
-            "--out",
-            "piped",
-            "--max-wall",
-            "2s",
-        ],
-    );
+    let long = GOOD.replace("duration = \"1h\"", "duration = \"300d\"")
+        + "[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\narrivals = { kind = \"poisson\", rate_per_hour = 20000 }\nduration = { kind = \"constant\", value = \"1s\" }\n";
+    std::fs::write(dir.path().join("long.toml"), long).unwrap();
+    let args = ["run", "long.toml", "--max-wall", "2s", "--force", "--out"];
+    let out = ecsim(dir.path(), &[&args[..], &["piped"]].concat());
     assert_eq!(out.status.code(), Some(3));
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("ETA"));
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.contains(['\r', '\x1b']),
+            "control characters through a pipe: {text:?}"
+        );
+    }
+    assert!(stdout.starts_with("ok: simulated "), "{stdout}");
+    assert!(
+        stdout.contains("\n  service web: desired 2, mean running 2.00, min running 2\n"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("\nresults in piped/\n"), "{stdout}");
+    assert!(
+        stderr.starts_with("warning: results are partial: wall-clock limit of ")
+            && stderr.lines().count() == 1,
+        "only the warning on stderr: {stderr:?}"
+    );
     let Ok(script) = which("script") else {
         eprintln!("terminal progress check skipped: no `script` command");
         return;
     };
-    let cmd = format!(
-        "{} run {} --out tty --max-wall 2s",
-        env!("CARGO_BIN_EXE_ecsim"),
-        long.display()
-    );
+    let cmd = format!("{} {} tty", env!("CARGO_BIN_EXE_ecsim"), args.join(" "));
     let out = Command::new(script)
         .current_dir(dir.path())
         .args(["-qec", &cmd, "/dev/null"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("simulated") && text.contains("ETA"), "{text}");
+    // indicatif redraws a line by clearing it (ESC [2K) after a return.
+    assert!(
+        text.contains("\r\x1b[2K") && text.contains("simulated") && text.contains("ETA"),
+        "{text}"
+    );
+    assert!(text.contains("results in tty/"), "{text}");
 }
 
 fn which(name: &str) -> Result<std::path::PathBuf, ()> {

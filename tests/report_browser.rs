@@ -8,7 +8,9 @@
 //! Needs Chromium (Debian: `apt-get install -y chromium`), found through
 //! `ECSIM_CHROMIUM`, /usr/bin/chromium or `chromium` on PATH. Without it the
 //! test prints "browser check skipped: no chromium" and passes, so
-//! `cargo test` stays green on machines without a browser.
+//! `cargo test` stays green on developer machines without a browser; but in
+//! CI (`CI` set, as .ci/run sets it after installing Chromium) a missing
+//! browser fails the test: a check that silently skips there checks nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -37,6 +39,12 @@ fn chromium() -> Option<PathBuf> {
     std::env::split_paths(&path)
         .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
         .find(|p| p.is_file())
+}
+
+/// Whether this is a CI run: `CI` set to anything but "", "0" or "false"
+/// (GitHub Actions, GitLab and .ci/run set `CI=true`).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
 }
 
 /// Straight to stderr, past the test harness' capture, so a plain
@@ -264,6 +272,11 @@ fn check(browser: &Path, report: &Path, work: &Path) {
 #[test]
 fn every_report_page_loads_in_chromium_and_draws_every_chart() {
     let Some(browser) = chromium() else {
+        assert!(
+            !in_ci(),
+            "CI is set but no chromium was found (ECSIM_CHROMIUM, /usr/bin/chromium, PATH): \
+             .ci/run installs it with `apt-get install -y chromium`; unset CI to skip the browser check"
+        );
         say("browser check skipped: no chromium");
         return;
     };

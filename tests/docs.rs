@@ -1,0 +1,217 @@
+//! The documentation keeps up with the code (issue 28 item 13): every
+//! scenario key `ecsim import` writes is in docs/scenario-format.md, and
+//! every exit code ecsim uses is in `ecsim --help`.
+
+mod common;
+use common::{ecsim_in, repo};
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Whether docs/scenario-format.md documents `key`: written as a TOML key
+/// (`key =`, in an example or a comment listing optional keys), as a table
+/// header (`[services.key]`, `[[key]]`) or in backticks in the prose.
+fn documented(doc: &str, key: &str) -> bool {
+    let k = regex::escape(key);
+    [
+        format!(r"(?m)(^|[\s{{,\[#])({k})\s*="),
+        format!(r"\[\[?([a-z_]+\.)*{k}\]\]?"),
+        format!(r"`{k}`"),
+    ]
+    .iter()
+    .any(|re| Regex::new(re).unwrap().is_match(doc))
+}
+
+/// Keys the import's writers put in string literals: `key = …` at a line's
+/// start or inside an inline table, and table headers. This sees keys the
+/// fixtures below happen not to exercise (cooldown, every, …).
+fn keys_in_import_sources() -> BTreeMap<String, BTreeSet<String>> {
+    let literal = Regex::new(r#""((?:[^"\\]|\\.)*)""#).unwrap();
+    let assign = Regex::new(r"(?:^|\\n|\{ |, |\[)([a-z][a-z_]*) = ").unwrap();
+    let header = Regex::new(r"\[\[?([a-z_.]+)\]\]?").unwrap();
+    let comment = Regex::new(r"(?m)^\s*//.*$").unwrap();
+    let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let dir = repo().join("src/import");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let src = std::fs::read_to_string(&path).unwrap();
+        let src = comment.replace_all(&src, "");
+        for lit in literal.captures_iter(&src) {
+            let lit = &lit[1];
+            let found = assign.captures_iter(lit).map(|c| c[1].to_string()).chain(
+                header
+                    .captures_iter(lit)
+                    .flat_map(|c| c[1].split('.').map(String::from).collect::<Vec<_>>()),
+            );
+            for k in found {
+                keys.entry(k).or_default().insert(name.clone());
+            }
+        }
+    }
+    keys
+}
+
+/// Every key of a written scenario, by its path ("services[].autoscaling.
+/// step_scaling[].cooldown"), tables and arrays of tables walked through.
+/// Custom instance attributes are the user's names, not scenario keys.
+fn walk(v: &toml::Value, path: &str, out: &mut BTreeSet<(String, String)>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, x) in t {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                out.insert((k.clone(), p.clone()));
+                if k != "attributes" {
+                    walk(x, &p, out);
+                }
+            }
+        }
+        toml::Value::Array(a) => {
+            for x in a {
+                walk(x, &format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_key_import_writes_is_in_the_scenario_format_doc() {
+    let doc = std::fs::read_to_string(repo().join("docs/scenario-format.md")).unwrap();
+    let from_src = keys_in_import_sources();
+    // The scan must see what the import is known to write, or it proves nothing.
+    for k in [
+        "instance_groups",
+        "capacity_provider_strategy",
+        "cooldown",
+        "every",
+    ] {
+        assert!(from_src.contains_key(k), "source scan missed {k}");
+    }
+    let undocumented: Vec<String> = from_src
+        .iter()
+        .filter(|(k, _)| !documented(&doc, k))
+        .map(|(k, files)| format!("{k} (src/import/{files:?})"))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "keys ecsim import writes but docs/scenario-format.md does not document: {undocumented:?}"
+    );
+
+    // What the import writes for real, from the three exports the repository
+    // holds, key by key (recursively).
+    let tmp = tempfile::tempdir().unwrap();
+    let mut written = BTreeSet::new();
+    for (i, export) in [
+        "tests/fixtures/import/cluster",
+        "tests/fixtures/import/reference",
+        "scenarios/import-example/export",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let out = tmp.path().join(format!("s{i}.toml"));
+        let o = ecsim_in(
+            tmp.path(),
+            &[
+                "import",
+                repo().join(export).to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--quiet",
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{export}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        let v: toml::Value = toml::from_str(&text).unwrap();
+        walk(&v, "", &mut written);
+    }
+    assert!(written.len() > 60, "{written:?}");
+    for (k, path) in &written {
+        assert!(
+            documented(&doc, k),
+            "ecsim import writes {path}, which docs/scenario-format.md does not document"
+        );
+        assert!(
+            from_src.contains_key(k),
+            "{path} is written but the source scan does not see it (keep it documented by hand)"
+        );
+    }
+}
+
+/// The numbers in the "Exit codes:" paragraph of `ecsim --help`.
+fn exit_codes_in_help() -> BTreeSet<i32> {
+    let out = ecsim_in(&repo(), &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    let at = help.find("Exit codes:").expect("--help lists exit codes");
+    let para = help[at..].split("\n\n").next().unwrap();
+    Regex::new(r"\b\d+\b")
+        .unwrap()
+        .find_iter(para)
+        .map(|m| m.as_str().parse().unwrap())
+        .collect()
+}
+
+/// Every exit code ecsim uses — success, each error kind's
+/// (`Error::exit_code`), partial results, 128 + each stop signal, and
+/// clap's for a bad flag — is listed in `ecsim --help`, and nothing else.
+#[test]
+fn help_lists_every_exit_code() {
+    let mut used: BTreeSet<i32> = [0, ecsim::cli::EXIT_PARTIAL].into();
+    used.extend(
+        ecsim::error::Error::one_of_each()
+            .iter()
+            .map(|e| e.exit_code()),
+    );
+    used.extend(ecsim::cli::STOP_SIGNALS.iter().map(|s| 128 + s));
+    let bad_flag = ecsim_in(&repo(), &["run", "--no-such-flag"]);
+    used.insert(bad_flag.status.code().unwrap());
+    assert_eq!(
+        exit_codes_in_help(),
+        used,
+        "the Exit codes paragraph of `ecsim --help` (src/cli.rs EXAMPLES) must list exactly the codes ecsim uses"
+    );
+    // And the derivation above found them all (docs/commands.md lists them too).
+    assert_eq!(used, [0, 1, 2, 3, 4, 129, 130, 143].into());
+}
+
+/// Every flag of every command (as `ecsim COMMAND --help` lists it) is in
+/// that command's synopsis line of docs/commands.md (`plan --keep-runs`
+/// was not).
+#[test]
+fn every_flag_is_in_the_commands_synopsis() {
+    let doc = std::fs::read_to_string(repo().join("docs/commands.md")).unwrap();
+    let flag = Regex::new(r"(?m)^\s+(?:-[a-zA-Z], )?(--[a-z][a-z-]*)").unwrap();
+    let mut checked = 0;
+    for cmd in [
+        "run", "price", "validate", "import", "catalog", "sweep", "merge", "plan", "report",
+    ] {
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("ecsim {cmd} ")))
+            .unwrap_or_else(|| panic!("docs/commands.md has no synopsis of ecsim {cmd}"));
+        let out = ecsim_in(&repo(), &[cmd, "--help"]);
+        let help = String::from_utf8(out.stdout).unwrap();
+        for f in flag.captures_iter(&help).map(|c| c[1].to_string()) {
+            if f == "--help" {
+                continue;
+            }
+            let word = Regex::new(&format!(r"{}\b", regex::escape(&f))).unwrap();
+            assert!(
+                word.is_match(line),
+                "ecsim {cmd} {f} is missing from its synopsis in docs/commands.md: {line}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "{checked} flags");
+}
