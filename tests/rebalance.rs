@@ -261,7 +261,11 @@ fn rebalancing_uses_only_the_zones_a_constraint_allows() {
     for (td, svc) in [("", IN_AB), (IN_AB, ""), ("", NOT_C), (NOT_C, "")] {
         let (o, c, log) = common::run(&two_zone_scenario(td, svc, ""));
         assert_eq!(o.tasks_launched, 4, "no churn (td {td:?}, service {svc:?})");
-        assert_eq!(web_per_zone(&c), vec![2, 2, 0], "td {td:?}, service {svc:?}");
+        assert_eq!(
+            web_per_zone(&c),
+            vec![2, 2, 0],
+            "td {td:?}, service {svc:?}"
+        );
         assert_eq!(stopped_unplaced(&log), 0);
     }
 }

@@ -537,6 +537,7 @@ impl Sim<'_> {
         task.stopped = Some(now);
         let (owner, instance, taskdef) = (task.owner, task.instance, task.taskdef);
         let failed = task.stop_reason.is_some_and(|r| r.is_failure());
+        let spot = task.stop_reason.is_some_and(|r| r.is_spot());
         if let Some(i) = instance {
             let td = &self.cluster.taskdefs[taskdef as usize];
             let (cpu, mem) = (td.cpu, td.memory);
@@ -556,6 +557,7 @@ impl Sim<'_> {
             stats.failed += 1;
             self.outcome.tasks_failed += 1;
         }
+        self.outcome.tasks_stopped_by_spot_interruption += u64::from(spot);
         let task = self
             .cluster
             .tasks

@@ -116,6 +116,8 @@ pub struct Outcome {
     pub tasks_started: u64,
     pub tasks_stopped: u64,
     pub tasks_failed: u64,
+    /// Tasks AWS taking back Spot capacity stopped (not failures).
+    pub tasks_stopped_by_spot_interruption: u64,
     /// Tasks still waiting for capacity when the run ended.
     pub tasks_provisioning_at_end: u64,
     /// Of those, the ones that take an ENI or GPUs, by the placement step
@@ -443,7 +445,9 @@ impl<'r> Sim<'r> {
             self.rec.after_event(&self.cluster, now);
         }
         if let Some(e) = self.broken.take() {
-            return Err(Error::Internal(format!("invariant broken at t={now} ms: {e}")));
+            return Err(Error::Internal(format!(
+                "invariant broken at t={now} ms: {e}"
+            )));
         }
         Ok(())
     }
