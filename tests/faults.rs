@@ -165,7 +165,7 @@ fn spot_interruption_drains_and_replaces_before_reclaim() {
     let interrupted: Vec<_> = log
         .done
         .iter()
-        .filter(|t| t.stop_reason == Some(StopReason::SpotInterruption))
+        .filter(|t| t.stop_reason == Some(StopReason::SpotDrained))
         .collect();
     assert_eq!(
         interrupted.len(),

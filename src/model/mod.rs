@@ -63,11 +63,12 @@ pub struct Cluster {
 /// What rebalancing and the Auto Scaling groups count every few minutes,
 /// kept up to date instead of found by a walk over every instance ever
 /// launched (a month of replacements doubles them): per instance group
-/// and zone the instances ACTIVE or LAUNCHING, per group those LAUNCHING,
-/// per zone those ACTIVE.
+/// and zone the instances ACTIVE or LAUNCHING and those ACTIVE, per group
+/// those LAUNCHING, per zone those ACTIVE.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusCounts {
     pub up: Vec<Vec<u32>>,
+    pub active_by_group: Vec<Vec<u32>>,
     pub launching: Vec<u32>,
     pub active: Vec<u32>,
 }
@@ -87,7 +88,13 @@ impl StatusCounts {
             }
         };
         match status {
-            InstanceStatus::Active => bump(&mut self.active, z),
+            InstanceStatus::Active => {
+                bump(&mut self.active, z);
+                if self.active_by_group.len() <= g {
+                    self.active_by_group.resize(g + 1, Vec::new());
+                }
+                bump(&mut self.active_by_group[g], z);
+            }
             InstanceStatus::Launching => bump(&mut self.launching, g),
             _ => return,
         }
@@ -111,6 +118,15 @@ impl StatusCounts {
         self.up.get(g as usize).map_or(0, |v| v.iter().sum())
     }
 
+    /// The group's instances ACTIVE in zone `z`.
+    pub fn active_in_group(&self, g: u32, z: u32) -> u32 {
+        self.active_by_group
+            .get(g as usize)
+            .and_then(|v| v.get(z as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+
     pub fn launching_in(&self, g: u32) -> u32 {
         self.launching.get(g as usize).copied().unwrap_or(0)
     }
@@ -130,11 +146,19 @@ impl StatusCounts {
                 let n = v.iter().rposition(|&x| x > 0).map_or(0, |p| p + 1);
                 v[..n].to_vec()
             };
-            let mut up: Vec<Vec<u32>> = c.up.iter().map(|v| cut(v)).collect();
-            while up.last().is_some_and(Vec::is_empty) {
-                up.pop();
-            }
-            (up, cut(&c.launching), cut(&c.active))
+            let by_group = |v: &[Vec<u32>]| {
+                let mut g: Vec<Vec<u32>> = v.iter().map(|v| cut(v)).collect();
+                while g.last().is_some_and(Vec::is_empty) {
+                    g.pop();
+                }
+                g
+            };
+            (
+                by_group(&c.up),
+                by_group(&c.active_by_group),
+                cut(&c.launching),
+                cut(&c.active),
+            )
         };
         trimmed(self) == trimmed(&want)
     }

@@ -112,7 +112,15 @@ pub enum StopReason {
     HostLost,
     /// Its Availability Zone went down.
     ZoneLost,
+    /// A FARGATE_SPOT task AWS took back (2-minute warning, SIGTERM).
     SpotInterruption,
+    /// The service scheduler moved it off an EC2 Spot instance that got its
+    /// interruption notice (ECS_ENABLE_SPOT_INSTANCE_DRAINING): what ECS
+    /// reports for any drained instance.
+    SpotDrained,
+    /// Still on an EC2 Spot instance when EC2 took the instance back: it
+    /// went with its host, as with any terminated container instance.
+    SpotReclaimed,
     /// Failed its container health checks while starting.
     FailedToStart,
     ImagePullFailed,
@@ -124,7 +132,9 @@ impl StopReason {
         match self {
             StopReason::EssentialContainerExited => "Essential container in task exited",
             StopReason::ScaleIn => "Scaling activity initiated by (deployment)",
-            StopReason::Draining => "Container instance is draining",
+            StopReason::Draining | StopReason::SpotDrained => "Container instance is draining",
+            // The instance's id belongs in the middle: see `text`.
+            StopReason::SpotReclaimed => "Host EC2 instance terminated.",
             StopReason::Crashed => "Essential container in task exited (exit code 1)",
             StopReason::HostLost => "Host EC2 instance terminated",
             StopReason::ZoneLost => "Availability Zone outage",
@@ -138,27 +148,56 @@ impl StopReason {
     pub fn code(self) -> &'static str {
         match self {
             StopReason::EssentialContainerExited => "EssentialContainerExited",
-            StopReason::ScaleIn | StopReason::Draining => "ServiceSchedulerInitiated",
+            StopReason::ScaleIn | StopReason::Draining | StopReason::SpotDrained => {
+                "ServiceSchedulerInitiated"
+            }
             StopReason::Crashed => "EssentialContainerExited",
-            StopReason::HostLost | StopReason::ZoneLost => "TerminationNotice",
+            StopReason::HostLost | StopReason::ZoneLost | StopReason::SpotReclaimed => {
+                "TerminationNotice"
+            }
             StopReason::SpotInterruption => "SpotInterruption",
             StopReason::FailedToStart | StopReason::ImagePullFailed => "TaskFailedToStart",
         }
     }
 
-    /// Whether the stop counts as a failure in the summary.
+    /// The `stoppedReason` of a task that ran on `instance` (its EC2 id):
+    /// ECS names the host in the reason when the instance went away with the
+    /// task ("Host EC2 (instance i-…) terminated.").
+    pub fn text(self, instance: Option<&str>) -> std::borrow::Cow<'static, str> {
+        match (self, instance) {
+            (StopReason::SpotReclaimed, Some(id)) => {
+                format!("Host EC2 (instance {id}) terminated.").into()
+            }
+            _ => self.as_str().into(),
+        }
+    }
+
+    /// Whether the stop counts as a failure in the summary. A Spot
+    /// interruption is not one: the capacity was taken back, the task did
+    /// nothing wrong, and the scheduler replaces it first.
     pub fn is_failure(self) -> bool {
         match self {
-            StopReason::EssentialContainerExited | StopReason::ScaleIn | StopReason::Draining => {
-                false
-            }
+            StopReason::EssentialContainerExited
+            | StopReason::ScaleIn
+            | StopReason::Draining
+            | StopReason::SpotInterruption
+            | StopReason::SpotDrained
+            | StopReason::SpotReclaimed => false,
             StopReason::Crashed
             | StopReason::HostLost
             | StopReason::ZoneLost
-            | StopReason::SpotInterruption
             | StopReason::FailedToStart
             | StopReason::ImagePullFailed => true,
         }
+    }
+
+    /// Whether AWS taking back Spot capacity stopped it (FARGATE_SPOT or an
+    /// EC2 Spot instance, drained or reclaimed).
+    pub fn is_spot(self) -> bool {
+        matches!(
+            self,
+            StopReason::SpotInterruption | StopReason::SpotDrained | StopReason::SpotReclaimed
+        )
     }
 }
 

@@ -227,6 +227,41 @@ pub fn could_ever_fit(cluster: &Cluster, inst: &Instance, req: &Request) -> bool
             })
 }
 
+/// Whether the ACTIVE instances of instance group `g` in zone `z` could
+/// ever host the task: their size, architecture and attributes against the
+/// request (its capacity provider's group, `memberOf`), not what they run
+/// now nor `distinctInstance`. The zones where this holds for some group
+/// are the ones a service may use ("Amazon ECS task placement constraints").
+pub fn group_zone_may_host(cluster: &Cluster, req: &Request, g: u32, z: u32) -> bool {
+    if req.instance_group.is_some_and(|only| only != g) {
+        return false;
+    }
+    let Some(t) = cluster.templates.get(g as usize) else {
+        return false;
+    };
+    let attributes_only = req
+        .constraints
+        .iter()
+        .flat_map(|cs| cs.iter())
+        .all(|c| match c {
+            Constraint::MemberOf(e) => reads_attributes_only(e),
+            Constraint::DistinctInstance => true,
+        });
+    if attributes_only && t.attributes.get(z as usize).is_some() {
+        // Every instance of the group in the zone is made from its template:
+        // one made the same way answers for all of them.
+        let like = t.instance(0, z, 0, crate::model::InstanceStatus::Active);
+        return could_ever_fit(cluster, &like, req);
+    }
+    // A constraint on the instance itself (id, tasks it runs): ask each.
+    cluster.instances.iter().any(|i| {
+        i.group == g
+            && i.az == z
+            && i.status == crate::model::InstanceStatus::Active
+            && could_ever_fit(cluster, i, req)
+    })
+}
+
 /// The value of the spread field on an instance.
 fn field_value<'a>(inst: &'a Instance, field: &SpreadField) -> Option<&'a str> {
     match field {

@@ -416,7 +416,8 @@ impl TaskRows {
         w.secs(t.created);
         w.opt_secs(t.started);
         w.opt_secs(t.stopped);
-        w.raw(t.stop_reason.map_or("", |r| r.as_str()));
+        let host = t.instance.map(|i| self.instances[i as usize].as_str());
+        w.raw(&t.stop_reason.map_or("".into(), |r| r.text(host)));
         w.secs(t.wait);
         w.raw(match t.owner {
             Owner::Service(_) => "service",

@@ -38,6 +38,10 @@ pub struct Summary {
     pub tasks_started: u64,
     pub tasks_stopped: u64,
     pub tasks_failed: u64,
+    /// Tasks stopped because AWS took back their Spot capacity (FARGATE_SPOT
+    /// or an EC2 Spot instance): replaced, not failures; absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tasks_stopped_by_spot_interruption: u64,
     pub tasks_provisioning_at_end: u64,
     /// Of those, tasks taking an ENI (`awsvpc`) or GPUs, by why they wait:
     /// the placement step no instance passed (`RESOURCE:ENI`, `RESOURCE:GPU`, …).
@@ -350,6 +354,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         tasks_started: o.tasks_started,
         tasks_stopped: o.tasks_stopped,
         tasks_failed: o.tasks_failed,
+        tasks_stopped_by_spot_interruption: o.tasks_stopped_by_spot_interruption,
         tasks_provisioning_at_end: o.tasks_provisioning_at_end,
         tasks_provisioning_eni_gpu_by_reason: o.provisioning_eni_gpu_by_reason.clone(),
         tasks_refused: o.tasks_refused,

@@ -353,7 +353,8 @@ impl Sim<'_> {
             return;
         }
         inst.reclaimed = true;
-        self.lose_instance(idx, StopReason::SpotInterruption);
+        // What was not moved in the 2 minutes goes with the host.
+        self.lose_instance(idx, StopReason::SpotReclaimed);
     }
 
     /// A listed interruption time: the oldest Spot instance, else the oldest FARGATE_SPOT task.

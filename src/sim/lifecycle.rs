@@ -13,8 +13,24 @@ pub(super) type RequestShape = (Owner, u32, u32, Option<u32>);
 #[inline(always)]
 pub(super) fn request(c: &Cluster, key: u32) -> Request<'_> {
     let task = &c.tasks[key];
-    let td = &c.taskdefs[task.taskdef as usize];
-    let (strategies, constraints) = match task.owner {
+    let asg_group = task.asg.map(|a| c.providers[a as usize].group);
+    let mut req = request_of(c, task.owner, task.taskdef, task.group, asg_group);
+    req.only_instance = task.target_instance;
+    req
+}
+
+/// What a task of `owner` running `taskdef` would ask of placement, on the
+/// instances of group `asg_group` when a capacity provider's.
+#[inline(always)]
+pub(super) fn request_of(
+    c: &Cluster,
+    owner: Owner,
+    taskdef: u32,
+    group: u32,
+    asg_group: Option<u32>,
+) -> Request<'_> {
+    let td = &c.taskdefs[taskdef as usize];
+    let (strategies, constraints) = match owner {
         Owner::Service(s) => (
             &c.services[s as usize].strategies,
             &c.services[s as usize].constraints,
@@ -31,11 +47,11 @@ pub(super) fn request(c: &Cluster, key: u32) -> Request<'_> {
         enis: u32::from(td.awsvpc),
         gpus: td.gpus,
         arch: td.arch,
-        group: task.group,
+        group,
         constraints: [&td.constraints, constraints],
         strategies,
-        only_instance: task.target_instance,
-        instance_group: task.asg.map(|a| c.providers[a as usize].group),
+        only_instance: None,
+        instance_group: asg_group,
     }
 }
 
@@ -112,7 +128,7 @@ impl Sim<'_> {
 
     /// The entry of the owner's capacity provider strategy its next task
     /// uses, from what it runs (services) or has launched (jobs).
-    fn next_share(&self, owner: Owner) -> (usize, ProviderShare) {
+    pub(super) fn next_share(&self, owner: Owner) -> (usize, ProviderShare) {
         let c = &self.cluster;
         let choice = match owner {
             Owner::Service(s) => &c.services[s as usize].capacity,
@@ -544,6 +560,7 @@ impl Sim<'_> {
         task.stopped = Some(now);
         let (owner, instance, taskdef) = (task.owner, task.instance, task.taskdef);
         let failed = task.stop_reason.is_some_and(|r| r.is_failure());
+        let spot = task.stop_reason.is_some_and(|r| r.is_spot());
         if let Some(i) = instance {
             let td = &self.cluster.taskdefs[taskdef as usize];
             let (cpu, mem) = (td.cpu, td.memory);
@@ -563,6 +580,7 @@ impl Sim<'_> {
             stats.failed += 1;
             self.outcome.tasks_failed += 1;
         }
+        self.outcome.tasks_stopped_by_spot_interruption += u64::from(spot);
         let task = self
             .cluster
             .tasks

@@ -117,6 +117,8 @@ pub struct Outcome {
     pub tasks_started: u64,
     pub tasks_stopped: u64,
     pub tasks_failed: u64,
+    /// Tasks AWS taking back Spot capacity stopped (not failures).
+    pub tasks_stopped_by_spot_interruption: u64,
     /// Tasks still waiting for capacity when the run ended.
     pub tasks_provisioning_at_end: u64,
     /// Of those, the ones that take an ENI or GPUs, by the placement step

@@ -14,15 +14,15 @@ use crate::engine::time::MINUTE;
 /// in the background, not within the minute; every minute was 10% of a
 /// large, busy run.
 pub(super) const EVERY: SimTime = 5 * MINUTE;
+use super::lifecycle::request_of;
 use crate::model::{InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState};
+use crate::placement;
 
-/// One walk over the instances: per group, instances launching or active
-/// per zone and whether one is launching; per zone, whether an instance
-/// is active.
+/// Per group, instances launching or active per zone and whether one is
+/// launching.
 struct Census {
     per_group: Vec<Vec<u32>>,
     launching: Vec<bool>,
-    zone_active: Vec<bool>,
 }
 
 /// Zones are even when no two differ by more than one.
@@ -61,7 +61,7 @@ impl Sim<'_> {
             if self.rebalance_seen.1[s as usize] == Some(print) {
                 continue;
             }
-            if self.rebalance_service(s, &mut census) {
+            if self.rebalance_service(s) {
                 self.rebalance_seen.1[s as usize] = Some(print);
             }
         }
@@ -103,7 +103,6 @@ impl Sim<'_> {
                 .map(|g| (0..zones).map(|z| counts.up_in(g, z)).collect())
                 .collect(),
             launching: (0..groups).map(|g| counts.launching_in(g) > 0).collect(),
-            zone_active: (0..zones).map(|z| counts.active_in(z) > 0).collect(),
         }
     }
 
@@ -130,20 +129,20 @@ impl Sim<'_> {
                         Some(Strategy::Spread(SpreadField::Attribute(a))) if a == "ecs.availability-zone");
                 spread && svc.scheduling == SchedulingStrategy::Replica
             })
-            .all(|s| even(&self.service_zones(s, census)));
+            .all(|s| even(&self.service_zones(s)));
         groups && services
     }
 
     /// (zone, the service's tasks placed there) over the zones that are up
-    /// and can hold its tasks (Fargate: every zone; EC2: a zone with an
-    /// active instance).
-    fn service_zones(&self, s: u32, census: &Census) -> Vec<(u32, u32)> {
+    /// and that it may use (`usable_zones`): a zone its constraints exclude
+    /// is no zone to balance over ("Balancing an Amazon ECS service across
+    /// Availability Zones").
+    fn service_zones(&self, s: u32) -> Vec<(u32, u32)> {
         let c = &self.cluster;
         let svc = &c.services[s as usize];
-        let fargate = svc.capacity.is_fargate();
+        let usable = self.usable_zones(s);
         let mut counts: Vec<(u32, u32)> = (0..c.azs.len() as u32)
-            .filter(|&z| !self.az_down[z as usize])
-            .filter(|&z| fargate || census.zone_active[z as usize])
+            .filter(|&z| !self.az_down[z as usize] && usable[z as usize])
             .map(|z| (z, 0))
             .collect();
         for &k in &svc.active {
@@ -157,6 +156,40 @@ impl Sim<'_> {
             }
         }
         counts
+    }
+
+    /// Per zone, whether the service may run tasks there. Fargate: every
+    /// zone (ecsim gives a service no subnets, so the cluster's zones are
+    /// its subnets' zones). EC2: a zone with an ACTIVE instance that the
+    /// task definition's and the service's constraints accept and its
+    /// tasks fit, on the instance groups of its capacity providers.
+    fn usable_zones(&self, s: u32) -> Vec<bool> {
+        let c = &self.cluster;
+        let svc = &c.services[s as usize];
+        let zones = c.azs.len();
+        if svc.capacity.is_fargate() {
+            return vec![true; zones];
+        }
+        let mut usable = vec![false; zones];
+        for i in 0..svc.capacity.len() {
+            let share = svc.capacity.share(i);
+            if share.capacity.is_fargate() {
+                continue;
+            }
+            let asg_group = share.asg.map(|a| c.providers[a as usize].group);
+            let req = request_of(c, Owner::Service(s), svc.taskdef, svc.group, asg_group);
+            for t in &c.templates {
+                for &z in &t.zones {
+                    if !usable[z as usize]
+                        && c.status_counts.active_in_group(t.group, z) > 0
+                        && placement::group_zone_may_host(c, &req, t.group, z)
+                    {
+                        usable[z as usize] = true;
+                    }
+                }
+            }
+        }
+        usable
     }
 
     /// AZRebalance: launch one instance in the zone with fewest; once it
@@ -224,7 +257,7 @@ impl Sim<'_> {
     /// Whether the service is settled (even, not rebalancing, or beyond
     /// help until something changes); false while a step is under way or
     /// its tasks are not yet at rest.
-    fn rebalance_service(&mut self, s: u32, census: &mut Option<Census>) -> bool {
+    fn rebalance_service(&mut self, s: u32) -> bool {
         let c = &self.cluster;
         let svc = &c.services[s as usize];
         if !svc.az_rebalancing
@@ -263,47 +296,43 @@ impl Sim<'_> {
         if desired + 1 > svc.deploy_config.max_total(desired) {
             return true;
         }
-        let census = census.get_or_insert_with(|| self.census());
-        let zones = self.service_zones(s, census);
+        let zones = self.service_zones(s);
         if zones.len() < 2 || even(&zones) {
             return true;
         }
         let least = zones.iter().map(|z| z.1).min().unwrap_or(0);
-        let (taskdef, group, fargate) = (svc.taskdef, svc.group, svc.capacity.is_fargate());
-        let td = &c.taskdefs[taskdef as usize];
-        // Only when a zone with fewest has room: otherwise the new task
-        // would land where it does not help (and be stopped every minute).
-        let room = fargate
-            || zones.iter().filter(|z| z.1 == least).any(|&(z, _)| {
-                c.instances.iter().any(|i| {
-                    i.az == z
-                        && i.status == InstanceStatus::Active
-                        && i.fits(td.cpu, td.memory, &td.host_ports)
-                })
-            });
-        if !room {
-            return true;
+        let fewest = |z: u32| zones.iter().any(|e| e.0 == z && e.1 == least);
+        // The extra task starts only where it helps: placement is asked
+        // first, with the draw it would make, and a task that would land in
+        // a zone that is not among the fewest, or nowhere, is not started.
+        // Started anyway, it was stopped again every tick (291 tasks a day
+        // for a service of 4).
+        let (_, share) = self.next_share(Owner::Service(s));
+        if !share.capacity.is_fargate() {
+            let asg_group = share.asg.map(|a| c.providers[a as usize].group);
+            let req = request_of(c, Owner::Service(s), svc.taskdef, svc.group, asg_group);
+            let mut draw = self.placement_rng.clone();
+            let lands = placement::choose(c, &req, &mut draw).map(|i| c.instances[i as usize].az);
+            if !lands.is_some_and(fewest) {
+                return true;
+            }
         }
+        let (taskdef, group) = (svc.taskdef, svc.group);
         self.launch(Owner::Service(s), taskdef, group, None, None);
         // A service's launch always makes a task, the newest it lists.
         let Some(&key) = self.cluster.services[s as usize].active.last() else {
             return false;
         };
         let t = &self.cluster.tasks[key];
-        let zone = match t.instance {
-            Some(i) => Some(self.cluster.instances[i as usize].az),
-            None => t.az,
-        };
-        let helps = zone.is_some_and(|z| zones.iter().any(|e| e.0 == z && e.1 == least));
-        let serial = t.serial;
-        if helps {
-            self.cluster.services[s as usize].rebalance = Some((key, serial));
-            false
-        } else {
-            // No zone with fewest could take it after all (a constraint):
-            // settled until something changes.
-            self.stop(key, StopReason::ScaleIn);
-            true
+        if self.cluster.task_az(t).is_some_and(fewest) {
+            self.cluster.services[s as usize].rebalance = Some((key, t.serial));
+            return false;
         }
+        // Only a Fargate task of a service that also runs on EC2 can land
+        // elsewhere (Fargate spreads its own tasks): it has its zone, so it
+        // is stopped placed, and the service is settled until something
+        // changes.
+        self.stop(key, StopReason::ScaleIn);
+        true
     }
 }

@@ -119,13 +119,15 @@ impl Sim<'_> {
             if serving {
                 running -= 1;
             }
+            // ECS stops it as for any drained instance (ServiceSchedulerInitiated);
+            // ecsim remembers the Spot notice behind it for its own count.
             let spot = self.cluster.tasks[k]
                 .instance
                 .is_some_and(|i| self.cluster.instances[i as usize].spot_reclaim);
             self.stop(
                 k,
                 if spot {
-                    StopReason::SpotInterruption
+                    StopReason::SpotDrained
                 } else {
                     StopReason::Draining
                 },
