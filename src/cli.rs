@@ -586,11 +586,13 @@ fn prepare(
     if let Some(r) = region {
         sc.set_region(r).map_err(Error::from)?;
     }
+    scenario::estimate::check(&sc, force)?;
+    let book = price_book(prices)?;
+    // Prices are checked before any note: bad input gets one message.
+    run::rates_for(&sc, &book)?;
     for n in scenario::notes(&sc) {
         eprintln!("note: {n}");
     }
-    scenario::estimate::check(&sc, force)?;
-    let book = price_book(prices)?;
     let seed = seed.unwrap_or(sc.seed);
     Ok((sc, book, seed))
 }
@@ -612,12 +614,12 @@ fn many_runs(
     if let Some(r) = &common.region {
         sw.set_region(r)?;
     }
-    for n in scenario::notes(&sw.base) {
-        eprintln!("note: {n}");
-    }
     let book = price_book(&common.prices)?;
     let deadline = common.max_wall.map(|d| started + d);
     let checked = crate::sweep::check_points(&sw, &book, common.force, deadline)?;
+    for n in scenario::notes(&sw.base) {
+        eprintln!("note: {n}");
+    }
     let mut events = checked.unwrap_or(0.0) * f64::from(sw.replications);
     if let Some(s) = shard {
         events /= f64::from(s.count);

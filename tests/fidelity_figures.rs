@@ -123,6 +123,7 @@ fn provisioning_waits_use_one_population() {
         r#"
 name = "w"
 duration = "1h"
+warm_up = "0s"
 [cluster]
 availability_zones = ["a"]
 [[instance_groups]]
@@ -268,7 +269,22 @@ fn a_plan_can_target_availability() {
         "{text}"
     );
     let served_pct = |run: &str| {
+        // Minutes from the end of the warm-up (summary.json's
+        // warm_up_end_s) on: the figure leaves the start-up out.
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(format!("o/kept/{run}/summary.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        let from = summary["warm_up_end_s"]
+            .as_f64()
+            .expect("the warm-up ended");
+        assert!(from > 0.0 && from <= 600.0, "{from}");
         let ts = rows(&dir.path().join(format!("o/kept/{run}/timeseries.csv")));
+        let ts: Vec<_> = ts
+            .into_iter()
+            .filter(|r| num(r, "time_s") >= from)
+            .collect();
         let sum = |k: &str| ts.iter().map(|r| num(r, k)).sum::<f64>();
         100.0 * sum("web_served_rps") / sum("web_demand_rps")
     };
