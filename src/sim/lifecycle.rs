@@ -241,7 +241,7 @@ impl Sim<'_> {
             .measure
             .end()
             .map_or(task.created, |e| e.max(task.created));
-        let (owner, wait) = (task.owner, now - from);
+        let (owner, wait) = (task.owner, now.saturating_sub(from));
         let stats = self.cluster.stats_mut(owner);
         stats.placed += 1;
         if measured {
