@@ -257,3 +257,106 @@ fn refusals_are_written_and_bad_values_named() {
         "{err}"
     );
 }
+
+/// Keeps the largest number of tasks the model held at once.
+#[derive(Default)]
+struct MostTasks {
+    log: common::Log,
+    most: usize,
+}
+
+impl ecsim::sim::Recorder for MostTasks {
+    fn task_transition(&mut self, t: &ecsim::model::Task, from: ecsim::model::TaskState, at: u64) {
+        self.log.task_transition(t, from, at);
+    }
+    fn task_done(&mut self, c: &ecsim::model::Cluster, t: &ecsim::model::Task) {
+        self.log.task_done(c, t);
+    }
+    fn sample(&mut self, s: &ecsim::sim::Sample) {
+        self.log.sample(s);
+    }
+    fn after_event(&mut self, c: &ecsim::model::Cluster, _at: u64) {
+        self.most = self.most.max(c.tasks.len());
+    }
+}
+
+/// Issue 29 item 5: a client-side queue three times over capacity keeps
+/// its waiting tasks as compact records, not as tasks: the model never
+/// holds more tasks than run at once plus a few (a year of such a queue
+/// held millions, 1.26 GB). Every task is still accounted for: started,
+/// or written as waiting at the end with its wait, placed in arrival order.
+#[test]
+fn a_client_side_queue_holds_records_not_tasks() {
+    let sc = common::scenario(&overload(8));
+    let mut rec = MostTasks::default();
+    let (o, c) = Sim::new(&sc, sc.seed, &mut rec)
+        .with_invariant_checks(true)
+        .run()
+        .unwrap();
+    // Two m5.large hold at most 4 + 8 tasks of the two shapes.
+    assert!(rec.most <= 16, "{} tasks held at once", rec.most);
+    assert!(o.queued_at_end.len() > 1000, "{}", o.queued_at_end.len());
+    assert_eq!(
+        o.tasks_launched,
+        o.tasks_stopped + c.tasks.len() as u64 + o.queued_at_end.len() as u64
+    );
+    assert_eq!(o.tasks_provisioning_at_end, o.queued_at_end.len() as u64);
+    // Every task reached task_done once: stopped ones, and at the end the
+    // running and the queued (woken for their rows) ones, in serial order
+    // among those alive at the end.
+    let done = &rec.log.done;
+    assert_eq!(done.len() as u64, o.tasks_launched);
+    let waiting: Vec<_> = done
+        .iter()
+        .filter(|t| t.state == ecsim::model::TaskState::Provisioning)
+        .collect();
+    assert_eq!(waiting.len(), o.queued_at_end.len());
+    assert!(waiting.windows(2).all(|w| w[0].serial < w[1].serial));
+    assert!(
+        waiting
+            .iter()
+            .all(|t| t.placed.is_none() && t.run_for.is_some())
+    );
+    // FIFO per job: a job's tasks are placed in the order they arrived.
+    for j in 0..2u32 {
+        let mut placed: Vec<_> = done
+            .iter()
+            .filter(|t| t.owner == ecsim::model::Owner::Job(j) && t.placed.is_some())
+            .map(|t| (t.serial, t.placed.unwrap()))
+            .collect();
+        placed.sort_unstable();
+        assert!(placed.windows(2).all(|w| w[0].1 <= w[1].1), "job {j}");
+    }
+}
+
+/// Item 5, second half: the size estimate counts what a client-side queue
+/// would hold, and a queue that would take gigabytes is refused up front
+/// (exit 2, naming the job's `no_capacity`) unless --force.
+#[test]
+fn a_queue_too_large_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = overload(365).replace("rate_per_hour = 12", "rate_per_hour = 4000");
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let sc = common::scenario(&text);
+    let size = ecsim::scenario::estimate::estimate(&sc);
+    // 2 × 4000 tasks an hour for a year (7.0e7), of which the cluster
+    // serves ~0.15 %.
+    assert!(
+        size.queued > 6.9e7 && size.queued < 7.01e7,
+        "{}",
+        size.queued
+    );
+    for cmd in ["run", "price"] {
+        let out = common::ecsim_in(dir.path(), &[cmd, "s.toml"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("s.toml: jobs[0].no_capacity: the client-side queue would hold about"),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("results").exists());
+    // Within capacity the estimate expects no queue.
+    let fits = common::scenario(&overload(2).replace("rate_per_hour = 12", "rate_per_hour = 1"));
+    assert_eq!(ecsim::scenario::estimate::estimate(&fits).queued, 0.0);
+}

@@ -72,6 +72,8 @@ fn scenario(
     } else {
         format!("placement_strategy = {strategy}\n")
     };
+    // Half the runs queue the jobs' tasks client-side (dormant records).
+    let no_capacity = if seed % 2 == 0 { "queue" } else { "fail" };
     let mut s = format!(
         r#"
 name = "p"
@@ -107,6 +109,7 @@ name = "j"
 task_definition = "v1"
 arrivals = {{ kind = "poisson", rate_per_hour = {job_rate} }}
 duration = {{ kind = "exponential", mean = "10m" }}
+no_capacity = "{no_capacity}"
 [[faults]]
 kind = "instance_failure"
 time_to_failure = {{ kind = "exponential", mean = "{mtbf_h}h" }}
@@ -165,7 +168,7 @@ proptest! {
             prop_assert!(t >= last, "time went back");
             last = t;
         }
-        prop_assert_eq!(o.tasks_launched, o.tasks_stopped + c.tasks.len() as u64);
+        prop_assert_eq!(o.tasks_launched, o.tasks_stopped + c.tasks.len() as u64 + o.queued_at_end.len() as u64);
         for d in &o.deployments {
             prop_assert!(matches!(d.status, "COMPLETED" | "ROLLED_BACK" | "FAILED" | "STOPPED" | "IN_PROGRESS"));
         }

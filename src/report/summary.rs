@@ -202,6 +202,11 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
     // pass over the tasks, not one per owner).
     let mut still_svc = vec![Vec::new(); c.services.len()];
     let mut still_job = vec![Vec::new(); c.jobs.len()];
+    if let Some(e) = o.warm_up_end {
+        for &(j, created) in &o.queued_at_end {
+            still_job[j as usize].push(end.saturating_sub(created.max(e)));
+        }
+    }
     for (_, t) in c.tasks.iter() {
         // Waits are measured from the end of the warm-up (see
         // `Sim::leave_provisioning`).

@@ -1,6 +1,6 @@
 //! Task lifecycle: launch, placement, state steps with their timers, stop.
 
-use super::{Ev, Sim};
+use super::{Ev, Sim, waiting};
 use crate::engine::{Dist, SimRng, SimTime};
 use crate::model::{CapacityChoice, Cluster, Owner, ProviderShare, StopReason, Task, TaskState};
 use crate::placement::{self, Request};
@@ -120,10 +120,90 @@ impl Sim<'_> {
                 self.waiting_daemon.push_back(key);
             } else if let Some(reason) = self.refusal(key) {
                 self.refuse(key, share, reason);
+            } else if self.queues_client_side(owner) {
+                self.sleep(key);
             } else {
                 self.waiting.push(&self.cluster, key);
             }
         }
+    }
+
+    /// Whether a job's task that found no room waits in a client-side queue
+    /// (`no_capacity = "queue"`) rather than in ECS's PROVISIONING.
+    fn queues_client_side(&self, owner: Owner) -> bool {
+        matches!(owner, Owner::Job(j)
+            if self.cluster.jobs[j as usize].no_capacity == crate::model::NoCapacity::Queue)
+    }
+
+    /// A task of a client-side queue that found no room: kept as a compact
+    /// record until a retry places it (see `waiting::Dormant`).
+    fn sleep(&mut self, key: u32) {
+        let task = self
+            .cluster
+            .tasks
+            .remove(key)
+            .expect("a task just launched");
+        let shape = (task.owner, task.taskdef, task.group, task.asg);
+        let d = waiting::Dormant {
+            created: task.created,
+            run_for: task.run_for.unwrap_or(waiting::NO_RUN_FOR),
+            share: task.share,
+        };
+        self.waiting
+            .push_dormant(&self.cluster, shape, task.serial, d);
+    }
+
+    /// The task a dormant record stands for, back in the slab (to be
+    /// placed, or written at the end of the run); its key.
+    pub(super) fn wake(&mut self, s: u32, serial: u64) -> u32 {
+        let (shape, d) = self.waiting.dormant(s, serial);
+        self.wake_record(shape, serial, d)
+    }
+
+    pub(super) fn wake_record(
+        &mut self,
+        (owner, taskdef, group, asg): RequestShape,
+        serial: u64,
+        d: waiting::Dormant,
+    ) -> u32 {
+        let capacity = match owner {
+            Owner::Job(j) => {
+                self.cluster.jobs[j as usize]
+                    .capacity
+                    .share(d.share as usize)
+                    .capacity
+            }
+            Owner::Service(s) => {
+                self.cluster.services[s as usize]
+                    .capacity
+                    .share(d.share as usize)
+                    .capacity
+            }
+        };
+        self.cluster.tasks.insert(Task {
+            serial,
+            owner,
+            group,
+            taskdef,
+            capacity,
+            share: d.share,
+            asg,
+            state: TaskState::Provisioning,
+            instance: None,
+            az: None,
+            target_instance: None,
+            desired_running: true,
+            created: d.created,
+            placed: None,
+            started: None,
+            stopped: None,
+            stop_reason: None,
+            timer: None,
+            fault_timer: None,
+            run_for: (d.run_for != waiting::NO_RUN_FOR).then_some(d.run_for),
+            killed: false,
+            failing_health: false,
+        })
     }
 
     /// The entry of the owner's capacity provider strategy its next task
@@ -282,10 +362,20 @@ impl Sim<'_> {
             while let Some((serial, key, shape)) = self.waiting.next(from, end, &failed) {
                 self.outcome.retry_visits += 1;
                 from = serial + 1;
+                let dormant = key == waiting::DORMANT;
+                let key = if dormant {
+                    self.wake(shape, serial)
+                } else {
+                    key
+                };
                 if self.try_place(key) {
                     self.waiting.placed(&self.cluster, serial, shape);
                     failed.clear();
                 } else {
+                    if dormant {
+                        // Back to its record: it stays queued as it was.
+                        self.cluster.tasks.remove(key);
+                    }
                     failed.push(shape);
                 }
             }

@@ -146,6 +146,10 @@ pub struct Outcome {
     /// When the warm-up that quality figures leave out ended (`None`: it
     /// never did).
     pub warm_up_end: Option<SimTime>,
+    /// Job tasks still in a client-side queue at the end (job, launched at):
+    /// written to tasks.csv as PROVISIONING, but not in the returned
+    /// cluster's tasks (see `waiting::Dormant`).
+    pub queued_at_end: Vec<(u32, SimTime)>,
 }
 
 /// A reconcile is under way, and the services asked for while it ran (each
@@ -556,7 +560,24 @@ impl<'r> Sim<'r> {
             .map(|(k, t)| (t.serial, k))
             .collect();
         alive.sort_unstable();
-        for (_, k) in alive {
+        // Dormant tasks of client-side queues are written in serial order
+        // among the others, each woken for its row and let go again.
+        let dormant = std::mem::take(&mut self.waiting).into_dormant();
+        let mut next_dormant = dormant.into_iter().peekable();
+        let mut alive = alive.into_iter().peekable();
+        loop {
+            let take_dormant = match (next_dormant.peek(), alive.peek()) {
+                (Some(d), Some(a)) => d.0 < a.0,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let (k, woken) = if take_dormant {
+                let (serial, shape, d) = next_dormant.next().expect("peeked");
+                (self.wake_record(shape, serial, d), true)
+            } else {
+                (alive.next().expect("peeked").1, false)
+            };
             let task = &self.cluster.tasks[k];
             if task.state == TaskState::Provisioning {
                 self.outcome.tasks_provisioning_at_end += 1;
@@ -575,6 +596,12 @@ impl<'r> Sim<'r> {
                 }
             }
             self.rec.task_done(&self.cluster, task);
+            if woken {
+                let t = self.cluster.tasks.remove(k).expect("woken");
+                if let Owner::Job(j) = t.owner {
+                    self.outcome.queued_at_end.push((j, t.created));
+                }
+            }
         }
         self.outcome.events_processed = self.queue.delivered();
         self.outcome.end = end;

@@ -16,9 +16,30 @@
 //! means a key reused by a later task never finds an earlier task's entry.
 
 use super::lifecycle::RequestShape;
+use crate::engine::SimTime;
 use crate::model::{Cluster, Task};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
+
+/// The key `next` gives for a dormant task: one a client-side queue holds
+/// (`no_capacity = "queue"`) as a `Dormant` record, not a slab task.
+pub(super) const DORMANT: u32 = u32::MAX;
+
+/// A job task a client-side queue holds until it is placed: what `launch`
+/// drew for it, so the task it becomes is the one it would have been. A
+/// year of a queue three times over capacity holds millions of them: as
+/// slab tasks (~200 bytes each) that was 1.26 GB; as these, 24 bytes (+16
+/// for its place in the queue).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Dormant {
+    pub created: SimTime,
+    /// The job's duration, drawn at arrival; `NO_RUN_FOR` for none.
+    pub run_for: SimTime,
+    /// Its entry in the job's capacity provider strategy.
+    pub share: u8,
+}
+
+pub(super) const NO_RUN_FOR: SimTime = SimTime::MAX;
 
 #[derive(Debug, Default)]
 pub(super) struct WaitQueue {
@@ -28,6 +49,9 @@ pub(super) struct WaitQueue {
     last: Option<(RequestShape, u32)>,
     /// Per shape: its waiting tasks as (serial, slab key), in serial order.
     by_shape: Vec<Serials>,
+    /// Per shape: for a shape of dormant tasks (all of a queueing job's
+    /// are), their records in the same order as `by_shape`'s entries.
+    dormant: Vec<VecDeque<Dormant>>,
     /// Shapes with at least one waiting task (few at a time: a retry looks
     /// at each of them).
     live: Vec<u32>,
@@ -72,18 +96,18 @@ impl Serials {
             .is_some_and(|e| e.0 == serial)
     }
 
-    /// Whether the task was there.
-    fn remove(&mut self, serial: u64) -> bool {
+    /// Where the task was, if it was there.
+    fn remove(&mut self, serial: u64) -> Option<usize> {
         if self.0.front().is_some_and(|f| f.0 == serial) {
             self.0.pop_front();
-            return true;
+            return Some(0);
         }
         let i = self.at_or_after(serial);
         if self.0.get(i).is_some_and(|e| e.0 == serial) {
             self.0.remove(i);
-            true
+            Some(i)
         } else {
-            false
+            None
         }
     }
 
@@ -113,6 +137,7 @@ impl WaitQueue {
         if id == n {
             self.shapes.push(shape);
             self.by_shape.push(Serials::default());
+            self.dormant.push(VecDeque::new());
         }
         self.last = Some((shape, id));
         id
@@ -129,6 +154,50 @@ impl WaitQueue {
         map.insert(t.serial, key);
         self.len += 1;
         self.demand(c, s, true);
+    }
+
+    /// Queues a dormant task (the newest launched) behind every waiting one.
+    pub fn push_dormant(&mut self, c: &Cluster, shape: RequestShape, serial: u64, d: Dormant) {
+        let s = self.shape_id(shape);
+        let map = &mut self.by_shape[s as usize];
+        debug_assert!(map.0.back().is_none_or(|b| b.0 < serial));
+        if map.is_empty() {
+            self.live.push(s);
+        }
+        map.0.push_back((serial, DORMANT));
+        self.dormant[s as usize].push_back(d);
+        self.len += 1;
+        self.demand(c, s, true);
+    }
+
+    /// The record of dormant task `serial` of shape `s`, and the shape.
+    pub fn dormant(&self, s: u32, serial: u64) -> (RequestShape, Dormant) {
+        let i = self.by_shape[s as usize].at_or_after(serial);
+        (self.shapes[s as usize], self.dormant[s as usize][i])
+    }
+
+    /// Every dormant task, (serial, shape, record) in serial order: the
+    /// queue, taken apart at the end of a run.
+    pub fn into_dormant(self) -> impl Iterator<Item = (u64, RequestShape, Dormant)> {
+        // Each shape's tasks are in serial order: a merge of their lists,
+        // the earliest head next (few shapes).
+        let mut lists: Vec<_> = self
+            .by_shape
+            .into_iter()
+            .zip(self.dormant)
+            .zip(self.shapes)
+            .filter(|((_, d), _)| !d.is_empty())
+            .map(|((map, d), shape)| (map.0.into_iter().zip(d).peekable(), shape))
+            .collect();
+        std::iter::from_fn(move || {
+            let i = (0..lists.len())
+                .filter_map(|i| lists[i].0.peek().map(|e| (e.0.0, i)))
+                .min()?
+                .1;
+            let shape = lists[i].1;
+            let ((serial, _), d) = lists[i].0.next()?;
+            Some((serial, shape, d))
+        })
     }
 
     /// Takes a stopped task out of the queue; false when it was not in it.
@@ -150,8 +219,12 @@ impl WaitQueue {
     /// stopped at once).
     pub fn placed(&mut self, c: &Cluster, serial: u64, s: u32) {
         let map = &mut self.by_shape[s as usize];
-        if !map.remove(serial) {
+        let Some(i) = map.remove(serial) else {
             return;
+        };
+        let dormant = &mut self.dormant[s as usize];
+        if !dormant.is_empty() {
+            dormant.remove(i);
         }
         if map.is_empty()
             && let Some(i) = self.live.iter().position(|&x| x == s)
