@@ -389,10 +389,16 @@ fn a_launchable_type_without_a_price_is_an_input_error() {
             err.contains("s.toml: instance_groups[0].instance_type: no on-demand price for instance type x9.big"),
             "{err}"
         );
-        assert!(err.contains("usd_per_hour") && err.contains("--prices"), "{err}");
+        assert!(
+            err.contains("usd_per_hour") && err.contains("--prices"),
+            "{err}"
+        );
     }
     // With a price it runs, and bills at that price.
-    let priced = text.replace("memory_mib = 16384\n", "memory_mib = 16384\nusd_per_hour = 0.5\n");
+    let priced = text.replace(
+        "memory_mib = 16384\n",
+        "memory_mib = 16384\nusd_per_hour = 0.5\n",
+    );
     let (_, out) = run(&priced.replace("3d", "1d"));
     let r = rows(out.path());
     let ec2: Vec<_> = r.iter().filter(|x| &x[1] == "ec2_instance").collect();

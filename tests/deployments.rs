@@ -151,7 +151,12 @@ fn rolling_update_stays_within_bounds() {
 /// healthy tasks stay at or above ceil(desired × minimumHealthyPercent)).
 #[test]
 fn instant_stops_keep_the_healthy_floor() {
-    for (min, max, lo, hi) in [(100, 200, 4, 8), (50, 200, 2, 8), (50, 100, 2, 4), (0, 100, 0, 4)] {
+    for (min, max, lo, hi) in [
+        (100, 200, 4, 8),
+        (50, 200, 2, 8),
+        (50, 100, 2, 4),
+        (0, 100, 0, 4),
+    ] {
         for startup in ["0s", "5s"] {
             let text = scenario(min, max, "")
                 .replace("desired_count = 10", "desired_count = 4")
@@ -172,7 +177,11 @@ fn instant_stops_keep_the_healthy_floor() {
             assert_eq!(c.services[0].active.len(), 4, "{case}");
             assert!(b.min_seen_during.is_some_and(|m| m >= lo), "{case} trough");
             // The old tasks went, not just stopped being counted.
-            let v1 = c.taskdefs.iter().position(|t| t.family == "web-v1").unwrap() as u32;
+            let v1 = c
+                .taskdefs
+                .iter()
+                .position(|t| t.family == "web-v1")
+                .unwrap() as u32;
             assert!(c.tasks.iter().all(|(_, t)| t.taskdef != v1), "{case}");
         }
     }

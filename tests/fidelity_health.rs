@@ -378,8 +378,14 @@ fn behind_a_load_balancer_a_stopping_task_drains_for_the_deregistration_delay() 
     let fast = "healthy_threshold = 2, health_check_interval = \"5s\"";
     for (lb, delay) in [
         (format!("load_balancer = {{ {fast} }}"), 300_000),
-        (format!("load_balancer = {{ {fast}, deregistration_delay = \"45s\" }}"), 45_000),
-        (format!("load_balancer = {{ {fast}, deregistration_delay = \"0s\" }}"), 0),
+        (
+            format!("load_balancer = {{ {fast}, deregistration_delay = \"45s\" }}"),
+            45_000,
+        ),
+        (
+            format!("load_balancer = {{ {fast}, deregistration_delay = \"0s\" }}"),
+            0,
+        ),
         (String::new(), 0),
     ] {
         let text = v1_instant(rolling(&container(""), &lb));
@@ -389,14 +395,26 @@ fn behind_a_load_balancer_a_stopping_task_drains_for_the_deregistration_delay() 
         assert_eq!(stopped - asked, delay, "{lb}");
         let d = &o.deployments[0];
         assert_eq!(d.status, "COMPLETED");
-        assert_eq!(d.ended, Some(stopped), "{lb}: the deployment ends when the old task has stopped");
+        assert_eq!(
+            d.ended,
+            Some(stopped),
+            "{lb}: the deployment ends when the old task has stopped"
+        );
     }
     // Out of ELB's range: an input error naming the field.
     let dir = tempfile::tempdir().unwrap();
-    let text = rolling("", &format!("load_balancer = {{ deregistration_delay = \"2h\" }}"));
+    let text = rolling(
+        "",
+        &format!("load_balancer = {{ deregistration_delay = \"2h\" }}"),
+    );
     std::fs::write(dir.path().join("s.toml"), text).unwrap();
     let out = common::ecsim_in(dir.path(), &["validate", "s.toml"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("services[0].load_balancer.deregistration_delay: must be whole seconds from 0s to 3600s"), "{err}");
+    assert!(
+        err.contains(
+            "services[0].load_balancer.deregistration_delay: must be whole seconds from 0s to 3600s"
+        ),
+        "{err}"
+    );
 }

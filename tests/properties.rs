@@ -197,7 +197,10 @@ fn timing(kind: u8, scale_s: u32) -> String {
     match kind {
         0 => r#"{ kind = "constant", value = "0s" }"#.to_string(),
         1 => format!(r#"{{ kind = "constant", value = "{scale_s}s" }}"#),
-        _ => format!(r#"{{ kind = "lognormal", median = "{}s", sigma = 0.8 }}"#, scale_s.max(1)),
+        _ => format!(
+            r#"{{ kind = "lognormal", median = "{}s", sigma = 0.8 }}"#,
+            scale_s.max(1)
+        ),
     }
 }
 
@@ -225,9 +228,16 @@ fn deployment_scenario(
     } else {
         ""
     };
-    let strategy = if blue_green { "strategy = \"blue_green\"\n" } else { "" };
+    let strategy = if blue_green {
+        "strategy = \"blue_green\"\n"
+    } else {
+        ""
+    };
     let scale_in = if scale_in {
-        format!("desired_count_changes = [{{ at = \"30m30s\", desired_count = {} }}]\n", desired / 2)
+        format!(
+            "desired_count_changes = [{{ at = \"30m30s\", desired_count = {} }}]\n",
+            desired / 2
+        )
     } else {
         String::new()
     };

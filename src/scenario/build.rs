@@ -370,7 +370,9 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             if d >= duration && d > 0 {
                 return Err(ctx.err(
                     "warm_up",
-                    format!("\"{t}\" is not shorter than the run's duration: nothing would be measured"),
+                    format!(
+                        "\"{t}\" is not shorter than the run's duration: nothing would be measured"
+                    ),
                 ));
             }
             super::WarmUp::For(d)

@@ -192,7 +192,11 @@ impl Sim<'_> {
             if !over_desired && new.len() + old.len() <= max_total as usize {
                 break;
             }
-            let pool = if over_desired { new } else { [old, new].concat() };
+            let pool = if over_desired {
+                new
+            } else {
+                [old, new].concat()
+            };
             let Some(&k) = pool.iter().min_by_key(|&&k| {
                 let t = &self.cluster.tasks[k];
                 (
