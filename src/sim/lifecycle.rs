@@ -221,8 +221,13 @@ impl Sim<'_> {
         // Waits are measured after the warm-up: a task placed during it is
         // left out, one that waited past it counts from its end.
         let measured = self.measure.counts(now);
-        let from = self.measure.end().map_or(task.created, |e| e.max(task.created));
-        let (owner, wait) = (task.owner, now - from);
+        let from = self
+            .measure
+            .end()
+            .map_or(task.created, |e| e.max(task.created));
+        // A task placed during a fixed warm-up has `from` still ahead (and
+        // is not measured): no wait, rather than an overflow.
+        let (owner, wait) = (task.owner, now.saturating_sub(from));
         let stats = self.cluster.stats_mut(owner);
         stats.placed += 1;
         if measured {
