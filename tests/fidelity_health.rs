@@ -403,10 +403,7 @@ fn behind_a_load_balancer_a_stopping_task_drains_for_the_deregistration_delay() 
     }
     // Out of ELB's range: an input error naming the field.
     let dir = tempfile::tempdir().unwrap();
-    let text = rolling(
-        "",
-        &format!("load_balancer = {{ deregistration_delay = \"2h\" }}"),
-    );
+    let text = rolling("", "load_balancer = { deregistration_delay = \"2h\" }");
     std::fs::write(dir.path().join("s.toml"), text).unwrap();
     let out = common::ecsim_in(dir.path(), &["validate", "s.toml"]);
     let err = String::from_utf8_lossy(&out.stderr);
