@@ -19,7 +19,7 @@ macro_rules! say {
 const EXAMPLES: &str = "\
 Examples:
   ecsim run scenarios/quickstart.toml                 # results in results/quickstart/
-  ecsim run scenarios/quickstart.toml --seed 7 --out /tmp/q7
+  ecsim run scenarios/quickstart.toml --seed 7        # results in results/quickstart-seed-7/
   ecsim validate scenarios/daemon.toml
   ecsim price scenarios/web-fargate-spot.toml --format json
   ecsim run scenarios/web-ec2.toml --prices src/catalog/prices.csv   # your prices, same columns
@@ -60,7 +60,7 @@ pub enum Command {
         /// Seed for every random stream; overrides the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
-        /// Results folder [default: results/<scenario name>/].
+        /// Results folder [default: results/<scenario name>/; with --seed N, results/<scenario name>-seed-N/].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print nothing on success.
@@ -354,8 +354,9 @@ fn dispatch(cmd: Command) -> Result<i32> {
             outputs,
             format,
         } => {
+            let seeded = seed.is_some();
             let (sc, book, seed) = prepare(&path, &prices, region.as_deref(), seed, force)?;
-            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+            let out = out.unwrap_or_else(|| default_out(&sc.name, seeded.then_some(seed)));
             let (progress, bar) = crate::progress::run(!quiet);
             let opts = run::RunOptions {
                 max_wall: left(max_wall),
@@ -379,18 +380,19 @@ fn dispatch(cmd: Command) -> Result<i32> {
                     s.tasks_failed
                 );
                 say!(
-                    "  cost: {:.2} USD ({:.2} USD idle EC2 capacity), {:.2} USD per 1,000 task-hours",
+                    "  cost: {:.2} USD ({:.2} USD idle EC2 capacity), {:.2} USD per 1,000 task-hours; {:.2} USD per month, Spot {:.1} % of compute",
                     s.cost.total_cost_usd,
                     s.cost.idle_capacity_cost_usd,
-                    s.cost.cost_per_1000_task_hours
+                    s.cost.cost_per_1000_task_hours,
+                    s.cost.monthly_cost_usd,
+                    s.cost.spot_share_pct
                 );
-                for (name, svc) in &s.services {
-                    say!(
-                        "  service {name}: desired {}, mean running {:.2}, min running {}",
-                        svc.desired_count,
-                        svc.mean_running,
-                        svc.min_running
-                    );
+                // The same figures as the report's overview, from the same keys.
+                let v = serde_json::to_value(&s).map_err(|e| Error::Internal(e.to_string()))?;
+                for line in
+                    report::headline::run_lines(&report::headline::Headline::from_summary(&v))
+                {
+                    say!("{line}");
                 }
                 if s.tasks_provisioning_at_end > 0 {
                     say!(
@@ -564,6 +566,15 @@ fn dispatch(cmd: Command) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `run`'s folder without `--out`: results/<name>/, or with `--seed N`
+/// results/<name>-seed-N/, so a seeded run never replaces the unseeded one.
+pub fn default_out(name: &str, seed: Option<u64>) -> PathBuf {
+    PathBuf::from("results").join(match seed {
+        Some(n) => format!("{name}-seed-{n}"),
+        None => name.to_string(),
+    })
 }
 
 fn price_book(files: &[PathBuf]) -> Result<PriceBook> {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 /// What each hourly column adds up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(super) enum Class {
     Ec2OnDemand,
     Ec2Spot,
     Fargate,
@@ -31,7 +31,7 @@ pub(super) const ALB: usize = 8;
 /// cost_timeseries.csv's columns: the first `BASE` before the totals (as
 /// they always were), the later ones after.
 const BASE: usize = 7;
-const CLASSES: [(Class, &str); 9] = [
+pub(super) const CLASSES: [(Class, &str); 9] = [
     (Class::Ec2OnDemand, "ec2_on_demand_usd"),
     (Class::Ec2Spot, "ec2_spot_usd"),
     (Class::Fargate, "fargate_usd"),
@@ -89,6 +89,16 @@ pub struct CostSummary {
     pub price_source: String,
     pub cost_by_launch_type: BTreeMap<&'static str, f64>,
     pub cost_by_market: BTreeMap<&'static str, f64>,
+    /// The bill split by how capacity was bought, adding up to the total:
+    /// ec2_on_demand, ec2_spot, fargate, fargate_spot (before the plan),
+    /// savings_plan (its fee less the usage it covered) and other (EBS,
+    /// public IPv4 addresses, load balancers).
+    pub cost_by_purchase_option: BTreeMap<&'static str, f64>,
+    /// The total scaled to a month of 730 hours (AWS's convention).
+    pub monthly_cost_usd: f64,
+    /// Spot EC2 and Fargate Spot as a share of compute cost (EC2 instances
+    /// and Fargate tasks, before the Savings Plan), percent.
+    pub spot_share_pct: f64,
     /// EC2 cost allocated by reserved CPU and memory (9:1 per vCPU vs GB, as
     /// AWS's split cost allocation does) plus Fargate cost, before Savings Plans.
     pub cost_by_service: BTreeMap<String, f64>,
@@ -545,6 +555,7 @@ impl Ledger {
         s.cost_by_market.insert("spot", spot.usd());
         s.cost_by_market
             .insert("savings_plan", (fee - covered).usd());
+        super::split::purchase_options(&self, &mut s);
         for (owner, usd) in alloc {
             let name = c.owner_name(owner).to_string();
             match owner {

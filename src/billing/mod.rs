@@ -7,6 +7,7 @@ pub mod money;
 pub mod network;
 pub mod prices;
 pub mod savings;
+mod split;
 
 pub use ledger::{CostSummary, Ledger};
 pub use money::{Money, Rate};

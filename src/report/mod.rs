@@ -4,6 +4,7 @@
 mod csv_line;
 pub mod csv_out;
 pub mod end_files;
+pub mod headline;
 pub mod html;
 pub mod price;
 mod staged;

@@ -3,7 +3,7 @@
 //! extrapolated to a month of 730 hours (AWS's convention).
 
 use super::RunResult;
-use crate::model::{CapacityChoice, Cluster};
+use crate::model::{Capacity, CapacityChoice, Cluster, ProviderShare};
 use crate::scenario::Scenario;
 use serde::Serialize;
 
@@ -23,6 +23,24 @@ pub struct Line {
     pub monthly_usd: f64,
 }
 
+/// One line of the bill split by purchase option; the lines add up to the
+/// total (summary.json `cost_by_purchase_option`).
+#[derive(Debug, Serialize)]
+pub struct Market {
+    /// Key in `cost_by_purchase_option`.
+    pub market: &'static str,
+    pub label: String,
+    pub simulated_usd: f64,
+    pub monthly_usd: f64,
+}
+
+/// A capacity provider an owner's strategy names, and what it is.
+#[derive(Debug, Serialize)]
+pub struct Provider {
+    pub name: String,
+    pub kind: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Estimate {
     pub scenario: String,
@@ -36,6 +54,8 @@ pub struct Estimate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_reason: Option<String>,
     pub lines: Vec<Line>,
+    pub markets: Vec<Market>,
+    pub providers: Vec<Provider>,
     pub total_simulated_usd: f64,
     pub total_monthly_usd: f64,
     /// Charges the estimate leaves out.
@@ -43,6 +63,8 @@ pub struct Estimate {
 }
 
 const MONTH_HOURS: f64 = 730.0;
+/// Width of the purchase-option labels (the Savings Plan's, with its figures).
+const MARKET_W: usize = 44;
 
 fn capacity_label(c: &CapacityChoice, cluster: &Cluster) -> String {
     match c {
@@ -56,6 +78,119 @@ fn capacity_label(c: &CapacityChoice, cluster: &Cluster) -> String {
             .collect::<Vec<_>>()
             .join("+"),
     }
+}
+
+/// What a capacity provider is: an Auto Scaling group's name, instance
+/// type and market, or one of AWS's Fargate providers; `EC2` is the EC2
+/// launch type (the cluster's container instances, no provider).
+fn provider_kind(p: &ProviderShare, cluster: &Cluster) -> Provider {
+    let group = |g: usize| {
+        let t = &cluster.templates[g];
+        let market = if t.spot { "Spot" } else { "on-demand" };
+        (
+            cluster.instance_groups[g].clone(),
+            t.instance_type.clone(),
+            market,
+        )
+    };
+    match (p.asg, p.capacity) {
+        (Some(a), _) => {
+            let cp = &cluster.providers[a as usize];
+            let (name, ty, market) = group(cp.group as usize);
+            Provider {
+                name: cp.name.clone(),
+                kind: format!("Auto Scaling group {name}, {ty}, {market}"),
+            }
+        }
+        (None, Capacity::Fargate) => Provider {
+            name: "FARGATE".into(),
+            kind: "Fargate, on-demand".into(),
+        },
+        (None, Capacity::FargateSpot) => Provider {
+            name: "FARGATE_SPOT".into(),
+            kind: "Fargate Spot, interruptible, at a discount".into(),
+        },
+        (None, Capacity::Ec2) => Provider {
+            name: "EC2".into(),
+            kind: format!(
+                "launch type, no provider: {}",
+                (0..cluster.templates.len())
+                    .map(|g| {
+                        let (name, ty, market) = group(g);
+                        format!("group {name}, {ty}, {market}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        },
+    }
+}
+
+/// Every provider (or launch type) the services and jobs use, once each,
+/// in the order first named.
+fn providers(cluster: &Cluster) -> Vec<Provider> {
+    let ec2 = [ProviderShare {
+        capacity: Capacity::Ec2,
+        asg: None,
+        base: 0,
+        weight: 1,
+    }];
+    let mut out: Vec<Provider> = Vec::new();
+    let choices = cluster
+        .services
+        .iter()
+        .map(|s| &s.capacity)
+        .chain(cluster.jobs.iter().map(|j| &j.capacity));
+    for c in choices {
+        let list = match c {
+            CapacityChoice::Ec2 => &ec2[..],
+            CapacityChoice::Providers(l) => &l[..],
+        };
+        for p in list {
+            let p = provider_kind(p, cluster);
+            if !out.iter().any(|o| o.name == p.name) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The bill by purchase option, in the order the calculator reads.
+fn markets(cost: &crate::billing::CostSummary, scale: f64) -> Vec<Market> {
+    // The plan's line is its fee less what it covered of the lines above
+    // and below it (On-Demand EC2 and Fargate, shown before the discount).
+    let sp = if cost.savings_plan_fee_usd > 0.0 {
+        format!(
+            "Savings Plan (fee {:.2}, covers {:.2})",
+            cost.savings_plan_fee_usd, cost.savings_plan_covered_usd
+        )
+    } else {
+        "Savings Plan (none)".into()
+    };
+    [
+        ("ec2_on_demand", "On-Demand EC2".to_string()),
+        ("ec2_spot", "Spot EC2".into()),
+        ("savings_plan", sp),
+        ("fargate", "Fargate".into()),
+        ("fargate_spot", "Fargate Spot".into()),
+        ("other", "EBS, public IPv4, load balancers".into()),
+    ]
+    .into_iter()
+    .map(|(market, label)| {
+        let usd = cost
+            .cost_by_purchase_option
+            .get(market)
+            .copied()
+            .unwrap_or(0.0);
+        Market {
+            market,
+            label,
+            simulated_usd: usd,
+            monthly_usd: usd * scale,
+        }
+    })
+    .collect()
 }
 
 pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
@@ -148,6 +283,8 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
         partial: r.outcome.partial.is_some(),
         partial_reason: r.outcome.partial.clone(),
         lines,
+        markets: markets(cost, scale),
+        providers: providers(&r.cluster),
         total_simulated_usd: cost.total_cost_usd,
         total_monthly_usd: cost.total_cost_usd * scale,
         not_priced: cost.not_priced.clone(),
@@ -211,7 +348,36 @@ pub fn render(e: &Estimate, format: Format) -> String {
                 "{:<w$}  {:<12}  {:<cw$}  {:>14.4}  {:>14.2}\n",
                 "total", "", "", e.total_simulated_usd, e.total_monthly_usd
             );
-            out += "\nA month is 730 hours, the simulated period scaled up. EC2 cost is split between services and jobs\nby the CPU and memory they reserved (9:1 per vCPU vs GB); what no task reserved is idle capacity.\n";
+            out += &format!(
+                "\n{:<w2$}  {:>14}  {:>14}\n",
+                "by purchase option",
+                "simulated USD",
+                "per month USD",
+                w2 = MARKET_W
+            );
+            for m in &e.markets {
+                out += &format!(
+                    "{:<w2$}  {:>14.4}  {:>14.2}\n",
+                    m.label,
+                    m.simulated_usd,
+                    m.monthly_usd,
+                    w2 = MARKET_W
+                );
+            }
+            out += &format!(
+                "{:<w2$}  {:>14.4}  {:>14.2}\n",
+                "total",
+                e.total_simulated_usd,
+                e.total_monthly_usd,
+                w2 = MARKET_W
+            );
+            if !e.providers.is_empty() {
+                out += "\ncapacity providers:\n";
+                for p in &e.providers {
+                    out += &format!("  {} ({})\n", p.name, p.kind);
+                }
+            }
+            out += "\nA month is 730 hours, the simulated period scaled up. EC2 cost is split between services and jobs\nby the CPU and memory they reserved (9:1 per vCPU vs GB); what no task reserved is idle capacity.\nBy purchase option: On-Demand EC2 and Fargate before the Savings Plan, whose line is its fee less the usage it covered.\n";
             out += &format!("Not included: {}.\n", e.not_priced.join(", "));
             out
         }

@@ -321,6 +321,8 @@ impl Sim<'_> {
             .measure
             .end()
             .map_or(task.created, |e| e.max(task.created));
+        // A task placed during a fixed warm-up has `from` still ahead (and
+        // is not measured): no wait, rather than an overflow.
         let (owner, wait) = (task.owner, now.saturating_sub(from));
         let stats = self.cluster.stats_mut(owner);
         stats.placed += 1;

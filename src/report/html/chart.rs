@@ -59,6 +59,9 @@ pub struct Marker {
     pub strong: bool,
 }
 
+/// The legend name of the warm-up band.
+pub const WARM_UP_LABEL: &str = "warm-up (not measured)";
+
 #[derive(Debug, Clone)]
 pub struct Chart {
     /// HTML id and PNG file name: letters, digits, `-` and `_` only.
@@ -75,6 +78,9 @@ pub struct Chart {
     /// Shaded x ranges (incidents), with a legend name.
     pub spans: Vec<(f64, f64)>,
     pub span_label: String,
+    /// Where the warm-up the quality figures leave out ends (x units): a
+    /// grey band from the start to there, "warm-up (not measured)".
+    pub warm_up: Option<f64>,
     /// Start the y axis at 0 (counts, costs); off for figures such as an
     /// availability near 100 % whose differences would vanish.
     pub zero_baseline: bool,
@@ -107,6 +113,7 @@ impl Chart {
             markers: Vec::new(),
             spans: Vec::new(),
             span_label: String::new(),
+            warm_up: None,
             zero_baseline: true,
             height: HEIGHT,
             stacked: false,
@@ -319,8 +326,9 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
         y0 -= pad;
     }
     // Headroom for the legend, so it does not hide the top of the data.
-    let legend_rows =
-        c.series.iter().filter(|s| !s.name.is_empty()).count() + usize::from(!c.spans.is_empty());
+    let legend_rows = c.series.iter().filter(|s| !s.name.is_empty()).count()
+        + usize::from(!c.spans.is_empty())
+        + usize::from(c.warm_up.is_some());
     y1 += pad + (y1 - y0) * 0.07 * legend_rows as f64;
     ((x0, x1), (y0, y1))
 }
@@ -405,6 +413,18 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
     }
     mesh.draw().map_err(err)?;
 
+    if let Some(end) = c.warm_up {
+        let grey = RGBColor(128, 128, 128).mix(0.22).filled();
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                // A short warm-up still shows as a sliver, as incidents do.
+                [(x0.max(0.0), y0), (end.max((x1 - x0) * 0.003).min(x1), y1)],
+                grey,
+            )))
+            .map_err(err)?
+            .label(WARM_UP_LABEL)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], grey));
+    }
     let span_style = RGBColor(214, 39, 40).mix(0.18).filled();
     let min_w = (x1 - x0) * 0.003;
     for (i, &(a, b)) in c.spans.iter().enumerate() {
@@ -493,7 +513,8 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             ))
             .map_err(err)?;
     }
-    let labelled = c.series.iter().any(|s| !s.name.is_empty()) || !c.spans.is_empty();
+    let labelled =
+        c.series.iter().any(|s| !s.name.is_empty()) || !c.spans.is_empty() || c.warm_up.is_some();
     if labelled {
         chart
             .configure_series_labels()

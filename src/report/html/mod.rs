@@ -5,6 +5,7 @@
 pub mod chart;
 mod costview;
 mod heat;
+mod overview;
 mod page;
 mod placement;
 mod run;

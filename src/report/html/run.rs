@@ -5,6 +5,7 @@ use super::page::{Grid, Page, Section};
 use super::table::{Table, read_json, require, table_file, text};
 use super::{costview, placement, scaling};
 use crate::error::Result;
+use crate::report::headline::{Headline, duration};
 use serde_json::Value;
 use std::path::Path;
 
@@ -58,16 +59,6 @@ pub fn slug(s: &str) -> String {
 
 pub fn money(v: f64) -> String {
     format!("{v:.2} USD")
-}
-
-pub fn duration(secs: f64) -> String {
-    if secs < 120.0 {
-        format!("{secs:.0} s")
-    } else if secs < 7200.0 {
-        format!("{:.1} min", secs / 60.0)
-    } else {
-        format!("{:.2} h", secs / 3600.0)
-    }
 }
 
 fn num(v: &Value, path: &[&str]) -> Option<f64> {
@@ -133,9 +124,19 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
     }
     let spans = merge_spans(spans, dur / ax.scale * 0.003);
+    let headline = Headline::from_summary(&summary);
+    // A warm-up that never ended covers the whole run: nothing was measured.
+    let warm_up =
+        Some(headline.warm_up_end_s.unwrap_or(dur).min(dur) / ax.scale).filter(|&w| w > 0.0);
     let timeline = |id: &str, title: &str, y: &str, caption: String| {
         let mut c = Chart::new(id, title, ax.label, y);
         c.caption = caption;
+        c.warm_up = warm_up;
+        if warm_up.is_some() {
+            c.caption.push_str(
+                " Grey: the warm-up, left out of availability, unserved demand and waits.",
+            );
+        }
         if !spans.is_empty() {
             c.spans = spans.clone();
             c.span_label = "incident".into();
@@ -299,8 +300,7 @@ pub fn build(dir: &Path) -> Result<Page> {
     notes.extend(view.mismatch);
     costs.grids.push(cost_grid(&summary));
 
-    let mut overview = Section::new("Overview", "Figures from summary.json.");
-    overview.grids.push(service_grid(&summary, &services));
+    let overview = super::overview::section(&headline);
     let mut events = Section::new("Incidents and deployments", "");
     if !incidents.rows.is_empty() {
         events.grids.push(copy_grid(&incidents));
@@ -318,6 +318,13 @@ pub fn build(dir: &Path) -> Result<Page> {
         "Each scaled service: the metric its policy watched against the thresholds its alarms fired at, its desired and running tasks, and the demand left unserved, with every scaling action marked.",
     );
     scaling_sec.charts = scaled.charts;
+    for p in scaling_sec
+        .charts
+        .iter_mut()
+        .flat_map(|c| c.panels.iter_mut())
+    {
+        p.warm_up = warm_up;
+    }
     if let Some(n) = scaled.note {
         scaling_sec.intro.push(' ');
         scaling_sec.intro.push_str(&n);
@@ -428,42 +435,6 @@ fn markets(cost: &Table, dur: f64, ax: &TimeAxis, mut c: Chart) -> Result<Chart>
         }
     }
     Ok(c)
-}
-
-fn service_grid(summary: &Value, services: &[String]) -> Grid {
-    let mut g = Grid {
-        header: [
-            "service",
-            "desired at end",
-            "mean running",
-            "min running",
-            "availability",
-            "unserved demand",
-            "mean provisioning wait",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: Vec::new(),
-    };
-    for s in services {
-        let f = |p: &[&str]| {
-            let mut path = vec!["services", s.as_str()];
-            path.extend_from_slice(p);
-            num(summary, &path)
-        };
-        g.rows.push(vec![
-            s.clone(),
-            fmt_opt(f(&["desired_count"]), |v| format!("{v:.0}")),
-            fmt_opt(f(&["mean_running"]), |v| format!("{v:.2}")),
-            fmt_opt(f(&["min_running"]), |v| format!("{v:.0}")),
-            fmt_opt(f(&["availability", "availability_pct"]), |v| {
-                format!("{v:.3} %")
-            }),
-            fmt_opt(f(&["load", "unserved_pct"]), |v| format!("{v:.3} %")),
-            fmt_opt(f(&["provisioning_wait_mean_s"]), duration),
-        ]);
-    }
-    g
 }
 
 fn cost_grid(summary: &Value) -> Grid {
