@@ -73,7 +73,11 @@ fn scenario(
         format!("placement_strategy = {strategy}\n")
     };
     // Half the runs queue the jobs' tasks client-side (dormant records).
-    let no_capacity = if seed.is_multiple_of(2) { "queue" } else { "fail" };
+    let no_capacity = if seed.is_multiple_of(2) {
+        "queue"
+    } else {
+        "fail"
+    };
     let mut s = format!(
         r#"
 name = "p"

@@ -132,6 +132,8 @@ pub struct OwnerStats {
     pub failed: u64,
     /// Placed tasks whose wait the figures count (placed after the warm-up).
     pub waits_counted: u64,
+    /// Launches a launch-rate quota held back, by quota (`sim::Quota`).
+    pub throttled: [u64; 4],
     pub provisioning_wait_total: u64,
     /// Tasks launched per entry of the capacity provider strategy.
     pub launched_on: Vec<u64>,

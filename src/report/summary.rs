@@ -98,6 +98,10 @@ pub struct ServiceSummary {
     pub provisioning_wait_mean_s: f64,
     /// Median, from the same histogram and population as the p95.
     pub provisioning_wait_p50_s: f64,
+    /// Launches a launch-rate quota held back, by quota (`[quotas]`);
+    /// absent when none was.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub launches_throttled_by_quota: BTreeMap<&'static str, u64>,
     /// 95th percentile (nearest rank; exact below 0.256 s, within 0.8 %
     /// above). Mean, p50, p95 and max all count tasks still waiting at the
     /// end with their wait so far.
@@ -161,6 +165,10 @@ pub struct JobSummary {
     pub provisioning_wait_mean_s: f64,
     /// Median, from the same histogram and population as the p95.
     pub provisioning_wait_p50_s: f64,
+    /// Launches a launch-rate quota held back, by quota (`[quotas]`);
+    /// absent when none was.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub launches_throttled_by_quota: BTreeMap<&'static str, u64>,
     /// 95th percentile (nearest rank; exact below 0.256 s, within 0.8 %
     /// above). Mean, p50, p95 and max all count tasks still waiting at the
     /// end with their wait so far.
@@ -170,6 +178,15 @@ pub struct JobSummary {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// Launches each quota held back, the quotas that held none left out.
+fn throttled(s: &OwnerStats) -> BTreeMap<&'static str, u64> {
+    crate::sim::Quota::ALL
+        .iter()
+        .map(|&q| (q.name(), s.throttled[q as usize]))
+        .filter(|e| e.1 > 0)
+        .collect()
 }
 
 fn round6(x: f64) -> f64 {
@@ -260,6 +277,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 tasks_failed: s.stats.failed,
                 provisioning_wait_mean_s: w.mean,
                 provisioning_wait_p50_s: w.p50,
+                launches_throttled_by_quota: throttled(&s.stats),
                 provisioning_wait_p95_s: w.p95,
                 provisioning_wait_max_s: w.max,
                 availability: {
@@ -324,6 +342,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 mean_running: mean(j.stats.running.area(end)),
                 provisioning_wait_mean_s: w.mean,
                 provisioning_wait_p50_s: w.p50,
+                launches_throttled_by_quota: throttled(&j.stats),
                 provisioning_wait_p95_s: w.p95,
                 provisioning_wait_max_s: w.max,
             };

@@ -392,6 +392,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     Ok(Scenario {
         region,
         warm_up,
+        quotas: super::quotas::build(ctx, spec.quotas.as_ref())?,
         pricing,
         ec2_prices: types.prices,
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,

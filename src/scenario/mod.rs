@@ -15,6 +15,7 @@ mod instances;
 mod kinds;
 pub mod load_balancer;
 mod network;
+pub mod quotas;
 pub mod spec;
 pub mod taskdef_json;
 pub mod taskdef_rules;
@@ -62,6 +63,8 @@ pub struct Scenario {
     pub initial_tasks: Vec<InitialTasks>,
     /// The start-up that availability, unserved demand and waits leave out.
     pub warm_up: WarmUp,
+    /// `[quotas]`: launch-rate quotas (ECS's defaults unless raised).
+    pub quotas: quotas::Quotas,
 }
 
 /// `warm_up`: the start of a run that quality figures (availability,

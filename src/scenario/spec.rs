@@ -24,6 +24,9 @@ pub struct ScenarioSpec {
     pub fargate: Option<FargateSpec>,
     #[serde(default)]
     pub pricing: Option<PricingSpec>,
+    /// Launch-rate quotas (`quotas.rs`).
+    #[serde(default)]
+    pub quotas: Option<super::quotas::QuotasSpec>,
     /// Types added to the catalog or overriding it (`instance_types.rs`).
     #[serde(default)]
     pub instance_types: Vec<super::instance_types::InstanceTypeSpec>,

@@ -6,7 +6,7 @@ use super::{Ev, Sim};
 use crate::model::deployment::{
     BlueGreenPhase, Deployment, DeploymentRecord, Strategy, Traffic, failure_threshold,
 };
-use crate::model::{Owner, StopReason, TaskState};
+use crate::model::{StopReason, TaskState};
 
 impl Sim<'_> {
     pub(super) fn on_deploy(&mut self, i: u32) {
@@ -236,9 +236,7 @@ impl Sim<'_> {
                 .saturating_sub(new.len() as u32)
                 .min(max_total.saturating_sub(active));
             if wanted > 0 && !self.throttled(s) {
-                for _ in 0..wanted {
-                    self.launch(Owner::Service(s), taskdef, group, None, None);
-                }
+                self.launch_service_tasks(s, taskdef, group, wanted);
             }
         }
         let (new, old, _) = self.split(s, d.target);
@@ -283,9 +281,7 @@ impl Sim<'_> {
         // Green: a full replacement set beside blue, kept whole in every phase.
         let missing = desired.saturating_sub(new.len() as u32);
         if missing > 0 && !self.throttled(s) {
-            for _ in 0..missing {
-                self.launch(Owner::Service(s), taskdef, group, None, None);
-            }
+            self.launch_service_tasks(s, taskdef, group, missing);
         }
         let (new, _, _) = self.split(s, d.target);
         if d.phase == BlueGreenPhase::Provisioning

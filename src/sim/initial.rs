@@ -50,7 +50,8 @@ impl Sim<'_> {
             for _ in 0..it.count {
                 self.outcome.initial_tasks_requested += 1;
                 let serial = self.next_serial;
-                self.launch(
+                // Pinned to an instance: never held back by a quota.
+                let _ = self.launch(
                     Owner::Service(it.service),
                     taskdef,
                     group,

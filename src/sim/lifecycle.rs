@@ -65,6 +65,8 @@ impl Sim<'_> {
 
     /// Creates a task in PROVISIONING and places it if capacity allows; a
     /// job's task that fits nowhere may be refused instead (see `refuse`).
+    /// A service's replica task may be held back by a launch-rate quota
+    /// (`quotas.rs`): then nothing is created and the quota is returned.
     pub(super) fn launch(
         &mut self,
         owner: Owner,
@@ -72,9 +74,32 @@ impl Sim<'_> {
         group: u32,
         target: Option<u32>,
         run_for: Option<SimTime>,
+    ) -> Result<(), super::Quota> {
+        let (share, ps) = self.next_share(owner);
+        if let (Owner::Service(s), None) = (owner, target) {
+            if let Some(q) = self.service_gate(s, ps.capacity, ps.asg.is_some()) {
+                return Err(q);
+            }
+            self.paid_owed(s);
+        }
+        self.launch_as(owner, taskdef, group, target, run_for, share, ps);
+        Ok(())
+    }
+
+    /// `launch` on entry `share` of the owner's capacity provider strategy,
+    /// past the quotas.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn launch_as(
+        &mut self,
+        owner: Owner,
+        taskdef: u32,
+        group: u32,
+        target: Option<u32>,
+        run_for: Option<SimTime>,
+        share: usize,
+        ProviderShare { capacity, asg, .. }: ProviderShare,
     ) {
         let now = self.now();
-        let (share, ProviderShare { capacity, asg, .. }) = self.next_share(owner);
         let serial = self.next_serial;
         self.next_serial += 1;
         let key = self.cluster.tasks.insert(Task {
@@ -390,6 +415,7 @@ impl Sim<'_> {
             (from, end) = (end, self.next_serial);
         }
         self.retrying = false;
+        self.release_held();
         self.retry_failed = failed;
     }
 

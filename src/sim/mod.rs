@@ -8,11 +8,13 @@ mod initial;
 mod lifecycle;
 mod managed;
 mod measure;
+mod quotas;
 mod rebalance;
 mod refuse;
 mod scheduler;
 mod waiting;
 
+pub use quotas::Quota;
 pub use refuse::{PROVISIONING_QUOTA, Refused};
 
 use crate::engine::time::MINUTE;
@@ -34,6 +36,12 @@ pub enum Ev {
         serial: u64,
     },
     JobArrival(u32),
+    /// A job's task whose launch a quota delayed: (job, its capacity
+    /// provider strategy entry when its Fargate token is taken, else
+    /// `NO_SHARE`; its duration).
+    JobLaunch(u32, u8, SimTime),
+    /// Service `s` again, once a launch-rate quota allows.
+    QuotaReconcile(u32),
     DesiredChange(u32),
     /// (service, scheduled action index)
     ScheduledScaling(u32, u32),
@@ -186,6 +194,7 @@ pub struct Sim<'r> {
     retrying: bool,
     reconciling: Reconciling,
     measure: measure::Measure,
+    limits: quotas::Limits,
     retry_again: bool,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
@@ -269,6 +278,7 @@ impl<'r> Sim<'r> {
             retrying: false,
             reconciling: Reconciling::default(),
             measure: measure::Measure::new(scenario.warm_up),
+            limits: quotas::Limits::new(scenario.quotas, cluster.services.len()),
             retry_again: false,
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
@@ -400,6 +410,8 @@ impl<'r> Sim<'r> {
                     }
                 }
                 Ev::JobArrival(j) => self.on_job_arrival(j),
+                Ev::JobLaunch(j, share, run_for) => self.launch_job(j, share, run_for),
+                Ev::QuotaReconcile(s) => self.on_quota_reconcile(s),
                 Ev::DesiredChange(i) => {
                     let (_, svc, n) = self.desired_changes[i as usize];
                     self.cluster.services[svc as usize].desired = n;
@@ -476,12 +488,26 @@ impl<'r> Sim<'r> {
         if next < self.duration {
             self.queue.schedule_at(next, Ev::JobArrival(j));
         }
-        let (taskdef, group) = (job.taskdef, job.group);
-        for _ in 0..count {
+        // On Fargate, RunTask calls of up to `tasks_per_call` tasks each, at
+        // the rate Fargate's RunTask quota allows ("Throttling the RunTask
+        // API in Fargate"): a call it holds back launches its tasks later.
+        let per_call = self.tasks_per_call();
+        let fargate = self.cluster.jobs[j as usize].capacity.is_fargate();
+        let mut at = now;
+        for i in 0..count {
             let run_for = self.cluster.jobs[j as usize]
                 .duration
                 .sample(&mut self.job_rngs[j as usize].1);
-            self.launch(Owner::Job(j), taskdef, group, None, Some(run_for));
+            if fargate && i % per_call == 0 {
+                at = self.run_task_call();
+            }
+            if at > now {
+                self.cluster.jobs[j as usize].stats.throttled[Quota::RunTask as usize] += 1;
+                self.queue
+                    .schedule_at(at, Ev::JobLaunch(j, quotas::NO_SHARE, run_for));
+            } else {
+                self.launch_job(j, quotas::NO_SHARE, run_for);
+            }
         }
     }
 

@@ -318,8 +318,14 @@ impl Sim<'_> {
             }
         }
         let (taskdef, group) = (svc.taskdef, svc.group);
-        self.launch(Owner::Service(s), taskdef, group, None, None);
-        // A service's launch always makes a task, the newest it lists.
+        // A quota may hold it back: rebalancing tries again next time.
+        if self
+            .launch(Owner::Service(s), taskdef, group, None, None)
+            .is_err()
+        {
+            return true;
+        }
+        // A service's launch makes a task, the newest it lists.
         let Some(&key) = self.cluster.services[s as usize].active.last() else {
             return false;
         };

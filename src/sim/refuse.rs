@@ -12,7 +12,8 @@ use crate::engine::SimTime;
 use crate::model::{NoCapacity, Owner, Refusal};
 
 /// ECS's "Tasks in the PROVISIONING state per cluster" quota: how many
-/// capacity-provider tasks may wait for capacity in one cluster.
+/// capacity-provider tasks may wait for capacity in one cluster (the
+/// default of `[quotas] provisioning_per_cluster`).
 pub const PROVISIONING_QUOTA: u32 = 500;
 
 /// One refused launch, for `refused.csv`.
@@ -43,7 +44,7 @@ impl Sim<'_> {
             // The quota counts every waiting capacity-provider task, a
             // service's or a queueing job's included: they are all
             // PROVISIONING in ECS's eyes.
-            Some(_) => (self.waiting.on_providers() >= PROVISIONING_QUOTA)
+            Some(_) => (self.waiting.on_providers() >= self.limits.provisioning_per_cluster())
                 .then_some(Refusal::ProvisioningQuota),
         }
     }

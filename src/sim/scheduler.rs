@@ -56,8 +56,8 @@ impl Sim<'_> {
         if active < desired && self.throttled(s) {
             return;
         }
-        for _ in active..desired {
-            self.launch(Owner::Service(s), taskdef, group, None, None);
+        if active < desired {
+            self.launch_service_tasks(s, taskdef, group, desired - active);
         }
         for _ in keep..active {
             let Some(key) = self.pick_to_stop(s) else {
@@ -107,9 +107,7 @@ impl Sim<'_> {
             .saturating_sub(keep)
             .min(max_total.saturating_sub(active));
         if launch > 0 && !self.throttled(s) {
-            for _ in 0..launch {
-                self.launch(Owner::Service(s), taskdef, group, None, None);
-            }
+            self.launch_service_tasks(s, taskdef, group, launch);
         }
         for k in draining {
             let serving = self.healthy(s, k);
@@ -248,7 +246,8 @@ impl Sim<'_> {
             .enumerate()
             .filter(|(_, (e, c))| **e && !**c)
         {
-            self.launch(Owner::Service(s), taskdef, group, Some(i as u32), None);
+            // A DAEMON task is never held back (one per instance).
+            let _ = self.launch(Owner::Service(s), taskdef, group, Some(i as u32), None);
         }
     }
 }
