@@ -23,7 +23,7 @@ Examples:
   ecsim validate scenarios/daemon.toml
   ecsim price scenarios/web-fargate-spot.toml --format json
   ecsim run scenarios/web-ec2.toml --prices src/catalog/prices.csv   # your prices, same columns
-  ecsim price scenarios/web-ec2.toml --prices tests/fixtures/pricelist/ec2-eu-west-1.csv   # an AWS offer file
+  ecsim price scenarios/web-ec2.toml --region eu-west-1 --prices tests/fixtures/pricelist/ec2-eu-west-1.csv   # an AWS offer file
   ecsim report results/quickstart --png               # report.html + report/*.png
   cargo install --path .                              # puts ecsim on PATH (~/.cargo/bin)
 

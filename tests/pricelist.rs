@@ -374,3 +374,38 @@ fn zone_names_tell_their_region() {
         assert_eq!(zone_region(not_a_zone), None, "{not_a_zone}");
     }
 }
+
+/// The load balancer's and public IPv4 prices are us-east-1's list prices
+/// unless `[pricing]` gives them: priced for another region, the run says
+/// which keys it took from us-east-1 (never a silent default).
+#[test]
+fn network_prices_of_us_east_1_in_another_region_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("scenarios/web-ec2.toml"))
+        .unwrap()
+        .replace(
+            "desired_count = 6\n",
+            "desired_count = 6\nload_balancer = {}\n",
+        )
+        .replace("region = \"us-east-1\"", "region = \"eu-west-1\"")
+        .replace("us-east-1", "eu-west-1");
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    let offer = fixture("ec2-eu-west-1.csv");
+    let o = offer.to_str().unwrap();
+    let out = ecsim_in(dir.path(), &["price", "s.toml", "--prices", o]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("pricing.alb_usd_per_hour, pricing.alb_lcu_usd_per_hour priced at us-east-1's list price in a run for region eu-west-1"),
+        "{err}"
+    );
+    let priced = text.replace(
+        "[pricing]\n",
+        "[pricing]\nalb_usd_per_hour = 0.0252\nalb_lcu_usd_per_hour = 0.008\n",
+    );
+    std::fs::write(dir.path().join("s.toml"), &priced).unwrap();
+    let out = ecsim_in(dir.path(), &["price", "s.toml", "--prices", o]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("us-east-1's list price"), "{err}");
+}

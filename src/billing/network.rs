@@ -34,6 +34,9 @@ pub struct Network {
     pub lcu_hour: Rate,
     /// One Application Load Balancer per service that declares one.
     pub albs: Vec<Alb>,
+    /// `[pricing]` keys in use whose value is us-east-1's list price, the
+    /// scenario giving none.
+    pub us_east_1_prices: Vec<&'static str>,
 }
 
 /// A service's Application Load Balancer and what its traffic looks like
@@ -83,6 +86,7 @@ impl Default for Network {
             alb_hour: usd_per_hour(ALB_USD_PER_HOUR),
             lcu_hour: usd_per_hour(ALB_LCU_USD_PER_HOUR),
             albs: Vec::new(),
+            us_east_1_prices: Vec::new(),
         }
     }
 }

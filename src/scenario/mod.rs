@@ -120,6 +120,15 @@ pub fn notes(sc: &Scenario) -> Vec<String> {
         .map(String::as_str)
         .filter(|z| zone_region(z).is_some_and(|r| r != sc.region))
         .collect();
+    let flat = &sc.pricing.network.us_east_1_prices;
+    if sc.region != "us-east-1" && !flat.is_empty() {
+        notes.push(format!(
+            "{}: {} priced at us-east-1's list price in a run for region {}; set them in [pricing] to the region's prices",
+            sc.file.display(),
+            flat.join(", "),
+            sc.region
+        ));
+    }
     if !foreign.is_empty() {
         notes.push(format!(
             "{}: availability zones {} are not in region {} that the run is priced for (the scenario's `region`, or --region)",

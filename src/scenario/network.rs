@@ -99,5 +99,18 @@ pub(super) fn build(ctx: &Ctx, spec: &ScenarioSpec, cluster: &Cluster) -> R<Netw
             load += 1;
         }
     }
+    // Prices in use that only us-east-1's list gives (said when the run is
+    // priced for another region: `scenario::notes`).
+    let given = |f: fn(&PricingSpec) -> Option<f64>| p.and_then(f).is_some();
+    let ipv4 = !n.ipv4_groups.is_empty() || !n.ipv4_owners.is_empty();
+    if ipv4 && !given(|p| p.public_ipv4_usd_per_hour) {
+        n.us_east_1_prices.push("pricing.public_ipv4_usd_per_hour");
+    }
+    if !n.albs.is_empty() && !given(|p| p.alb_usd_per_hour) {
+        n.us_east_1_prices.push("pricing.alb_usd_per_hour");
+    }
+    if !n.albs.is_empty() && !given(|p| p.alb_lcu_usd_per_hour) {
+        n.us_east_1_prices.push("pricing.alb_lcu_usd_per_hour");
+    }
     Ok(n)
 }
