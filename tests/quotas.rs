@@ -210,3 +210,37 @@ fn quota_values_are_checked() {
         "{err}"
     );
 }
+
+/// summary.json `scale_out_time_s`: from the decision (here a desired count
+/// change at 10 minutes) to all its tasks RUNNING. With instant start-up
+/// the quotas alone set it: one service 1 → 1,000 takes ~80 s (the minute
+/// per service binds), ten services 1 → 100 each ~45 s (the bucket).
+#[test]
+fn scale_out_time_shows_what_the_quotas_cost() {
+    let instant = "startup = { kind = \"constant\", value = \"0s\" }\n[fargate]\nprovisioning = { kind = \"constant\", value = \"0s\" }\n";
+    let build = |n: u32, to: u32| {
+        fargate_services(n, 1, "")
+            .replace("memory = 512\n", &format!("memory = 512\n{instant}"))
+            .replace(
+                "desired_count = 1\n",
+                &format!("desired_count = 1\ndesired_count_changes = [{{ at = \"10m\", desired_count = {to} }}]\n"),
+            )
+            .replace("duration = \"10m\"", "duration = \"20m\"")
+    };
+    let time = |text: &str| -> Vec<f64> {
+        let (s, _dir) = common::run_in_tmp(text);
+        s.services
+            .values()
+            .map(|v| {
+                let t = v.scale_out_time_s.as_ref().expect("a scale-out");
+                assert_eq!(t.count, 1);
+                t.max
+            })
+            .collect()
+    };
+    let one = time(&build(1, 1000));
+    assert!((79.0..=81.0).contains(&one[0]), "{one:?}");
+    let ten = time(&build(10, 100));
+    let slowest = ten.iter().cloned().fold(0.0, f64::max);
+    assert!((44.0..=46.0).contains(&slowest), "{ten:?}");
+}

@@ -315,6 +315,34 @@ pub struct LoadStats {
     pub minutes_overloaded: u64,
     pub cpu_pct_sum: f64,
     pub scaling_actions: u64,
+    /// Scale-outs under way: (decided at, the desired count they asked).
+    pub pending_scale_outs: Vec<(SimTime, u32)>,
+    /// Each scale-out's time from the decision to all its tasks RUNNING.
+    pub scale_out_times: Vec<SimTime>,
+}
+
+impl LoadStats {
+    /// The desired count went from `from` to `to` at `now`: a raise is a
+    /// scale-out to time; a cut drops those it makes unreachable.
+    pub fn desired_changed(&mut self, now: SimTime, from: u32, to: u32) {
+        if to > from {
+            self.pending_scale_outs.push((now, to));
+        } else {
+            self.pending_scale_outs.retain(|p| p.1 <= to);
+        }
+    }
+
+    /// `running` tasks RUNNING at `now`: scale-outs that asked no more are done.
+    pub fn running_now(&mut self, now: SimTime, running: u64) {
+        let done = &mut self.scale_out_times;
+        self.pending_scale_outs.retain(|&(at, target)| {
+            let reached = running >= u64::from(target);
+            if reached {
+                done.push(now - at);
+            }
+            !reached
+        });
+    }
 }
 
 /// When standalone tasks are launched.

@@ -2,6 +2,7 @@
 
 use super::RunResult;
 use crate::billing::CostSummary;
+use crate::engine::SimTime;
 use crate::engine::time::secs_f64;
 use crate::model::{Owner, OwnerStats, SchedulingStrategy, TaskState};
 use crate::scenario::Scenario;
@@ -102,6 +103,10 @@ pub struct ServiceSummary {
     /// absent when none was.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub launches_throttled_by_quota: BTreeMap<&'static str, u64>,
+    /// Scale-outs (a raised desired count) and the time from each decision
+    /// to all of its tasks RUNNING; absent when the service never scaled out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale_out_time_s: Option<ScaleOutTimes>,
     /// 95th percentile (nearest rank; exact below 0.256 s, within 0.8 %
     /// above). Mean, p50, p95 and max all count tasks still waiting at the
     /// end with their wait so far.
@@ -178,6 +183,27 @@ pub struct JobSummary {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// How long scale-outs took, in seconds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScaleOutTimes {
+    pub count: usize,
+    pub p50: f64,
+    pub max: f64,
+}
+
+fn scale_out_times(times: &[SimTime]) -> Option<ScaleOutTimes> {
+    if times.is_empty() {
+        return None;
+    }
+    let mut v = times.to_vec();
+    v.sort_unstable();
+    Some(ScaleOutTimes {
+        count: v.len(),
+        p50: secs_f64(v[(v.len() - 1) / 2]),
+        max: secs_f64(v[v.len() - 1]),
+    })
 }
 
 /// Launches each quota held back, the quotas that held none left out.
@@ -278,6 +304,7 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
                 provisioning_wait_mean_s: w.mean,
                 provisioning_wait_p50_s: w.p50,
                 launches_throttled_by_quota: throttled(&s.stats),
+                scale_out_time_s: scale_out_times(&s.load.scale_out_times),
                 provisioning_wait_p95_s: w.p95,
                 provisioning_wait_max_s: w.max,
                 availability: {

@@ -105,6 +105,8 @@ impl Sim<'_> {
         if d.to == svc.desired {
             return;
         }
+        let now = self.queue.now();
+        svc.load.desired_changed(now, svc.desired, d.to);
         svc.desired = d.to;
         svc.load.scaling_actions += 1;
         self.rec.scaling(&self.cluster, &d);

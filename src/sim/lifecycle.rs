@@ -588,6 +588,10 @@ impl Sim<'_> {
             if !failing {
                 svc.health.failed_in_row = 0;
             }
+            if !svc.load.pending_scale_outs.is_empty() {
+                let running = svc.stats.running.get();
+                svc.load.running_now(now, running);
+            }
             if svc.reached_desired.is_none() && svc.stats.running.get() >= u64::from(svc.desired) {
                 svc.reached_desired = Some(now);
             }

@@ -414,7 +414,9 @@ impl<'r> Sim<'r> {
                 Ev::QuotaReconcile(s) => self.on_quota_reconcile(s),
                 Ev::DesiredChange(i) => {
                     let (_, svc, n) = self.desired_changes[i as usize];
-                    self.cluster.services[svc as usize].desired = n;
+                    let s = &mut self.cluster.services[svc as usize];
+                    s.load.desired_changed(now, s.desired, n);
+                    s.desired = n;
                     self.reconcile(svc);
                 }
                 Ev::ScheduledScaling(svc, i) => self.on_scheduled_scaling(svc, i),
