@@ -532,3 +532,6 @@ fn small_guards() {
         "{err}"
     );
 }
+
+#[path = "hostile/import.rs"]
+mod import;
