@@ -18,11 +18,15 @@ pub const MAX_OBJECTS: u64 = crate::scenario::MAX_INSTANCES as u64;
 /// Any list at all, e.g. a metric's Timestamps: 400 days of 1-minute points
 /// (576,000) is the longest trace a scenario runs.
 pub const MAX_LIST: u64 = 600_000;
-/// JSON values (object keys count as one each) in one file: nearly two years of a
+/// JSON values (object keys count as one each, objects as `OBJECT_COST`) in one file: nearly two years of a
 /// per-minute metric's timestamps and values, over ten times the largest
 /// file scripts/export-cluster.sh writes (14 days of three 1-minute
-/// metrics). About 300 MB once parsed, whatever the file.
+/// metrics). At most about 250 MB once parsed, whatever the file.
 pub const MAX_VALUES: u64 = 2_000_000;
+/// What an object counts for against `MAX_VALUES`: parsed, even a
+/// one-key object takes a map node of about 600 bytes, 20 plain values.
+/// At 5, 6 MB of `{"a":[]}` (2 million values at 1 each) once took 465 MB.
+pub const OBJECT_COST: u64 = 5;
 /// Nesting of arrays and objects, as serde_json caps it.
 pub const MAX_DEPTH: usize = 128;
 
@@ -152,7 +156,7 @@ pub fn check_json(file: &Path, text: &str) -> Result<(), InputError> {
             }
             b'[' | b'{' => {
                 begin(&mut stack)?;
-                values += 1;
+                values += if c == b'{' { OBJECT_COST } else { 1 };
                 if stack.len() >= MAX_DEPTH {
                     let at = stack.last().map_or(String::new(), |f| f.path.clone());
                     return Err(InputError::new(
@@ -269,6 +273,14 @@ mod tests {
             r#"{"services": [{"a": [1, 2, "x,]"]}, {}], "b": {}} {"c": []}"#,
         )
         .unwrap();
+        // Objects cost more: 400,000 one-key objects are over the budget.
+        let objects = format!("[{}[]]", "{\"a\": []},".repeat(400_000));
+        assert!(
+            check_json(f, &objects)
+                .unwrap_err()
+                .message
+                .contains("JSON values")
+        );
         let many = format!("{{\"services\": [{}{{}}]}}", "{},".repeat(50_000));
         let e = check_json(f, &many).unwrap_err();
         assert_eq!(e.path, "services");
