@@ -195,6 +195,11 @@ pub enum Command {
         /// Print nothing on success but what could not be mapped.
         #[arg(long, short)]
         quiet: bool,
+        /// Replace existing files (an earlier import's scenario, task
+        /// definitions and traces); never a file of the export, never
+        /// through a symbolic link.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a scenario without running it.
     Validate {
@@ -514,8 +519,9 @@ fn dispatch(cmd: Command) -> Result<i32> {
             out,
             name,
             quiet,
+            force,
         } => {
-            let r = crate::import::import(&dir, out.as_deref(), name.as_deref())?;
+            let r = crate::import::import(&dir, out.as_deref(), name.as_deref(), force)?;
             for n in &r.notes {
                 eprintln!("not mapped: {n}");
             }

@@ -112,6 +112,11 @@ pub fn read_text(path: &Path) -> std::result::Result<String, String> {
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(too_big());
     }
+    // A UTF-8 byte order mark (Notepad, PowerShell's Out-File) is not
+    // content: no JSON, TOML or CSV reader expects it.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (byte {}); input files are text: TOML, CSV or JSON",

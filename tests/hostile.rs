@@ -576,3 +576,6 @@ no_capacity = "queue"
         "{bill}"
     );
 }
+
+#[path = "hostile/import.rs"]
+mod import;

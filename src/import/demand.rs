@@ -6,9 +6,11 @@
 use super::read::Export;
 use super::scaling::ScalingOut;
 use super::shapes::EcsService;
-use super::toml_out::{num, q, safe_name};
+use super::toml_out::{file_name, num, q};
+use crate::error::InputError;
 use crate::scenario::trace::parse_timestamp;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// A metric on a regular grid.
 #[derive(Debug, Clone)]
@@ -18,6 +20,8 @@ pub struct Series {
     pub values: Vec<f64>,
     /// Grid points no datapoint fell on, filled in.
     pub filled: usize,
+    /// The file and result its first point came from, for errors.
+    pub origin: (PathBuf, String),
 }
 
 impl Series {
@@ -32,13 +36,25 @@ impl Series {
 
 const METRICS: [&str; 3] = ["RequestCount", "CPUUtilization", "RunningTaskCount"];
 
+/// How far a datapoint may lie from the median of all the export's
+/// points: the longest a scenario runs. One point dated year 1 or 1970
+/// beside minute points would otherwise make a trace of a billion steps.
+const WINDOW_MS: i64 = crate::scenario::MAX_DURATION as i64;
+/// The most points a written trace holds: 400 days of 1-minute points.
+pub const MAX_POINTS: usize = 600_000;
+
 /// Per service, per metric, the series of every `get-metric-data` result.
+/// A point far outside the export's window is refused, naming its file,
+/// result and index: it is a stray (a bad clock, a hand edit), and where
+/// the real window lies cannot be guessed from it.
 pub fn series(
     ex: &Export,
     notes: &mut Vec<String>,
-) -> BTreeMap<String, BTreeMap<&'static str, Series>> {
-    let mut raw: BTreeMap<(String, &'static str), Vec<(i64, f64)>> = BTreeMap::new();
-    for (file, r) in &ex.metrics {
+) -> Result<BTreeMap<String, BTreeMap<&'static str, Series>>, InputError> {
+    type Key = (String, &'static str);
+    // Points with where they came from: (result, index in its Timestamps).
+    let mut raw: BTreeMap<Key, Vec<(i64, f64, usize, usize)>> = BTreeMap::new();
+    for (k, (file, r)) in ex.metrics.iter().enumerate() {
         let label = r.label.as_deref().unwrap_or("");
         let found = label.rsplit_once(' ').and_then(|(svc, m)| {
             METRICS
@@ -51,25 +67,54 @@ pub fn series(
             continue;
         };
         let points = raw.entry((svc, metric)).or_default();
-        for (t, v) in r.timestamps.iter().zip(&r.values) {
+        for (i, (t, v)) in r.timestamps.iter().zip(&r.values).enumerate() {
             match parse_timestamp(t) {
-                Ok(ms) if v.is_finite() && *v >= 0.0 => points.push((ms, *v)),
+                Ok(ms) if v.is_finite() && *v >= 0.0 => points.push((ms, *v, k, i)),
                 _ => notes.push(format!(
-                    "{}: result {}: point {t} ignored (bad timestamp or value)",
+                    "{}: {}.Timestamps[{i}]: point ignored (bad timestamp or value)",
                     file.display(),
-                    r.id
+                    r.origin
                 )),
             }
         }
     }
+    let mut times: Vec<i64> = raw.values().flatten().map(|p| p.0).collect();
+    if !times.is_empty() {
+        let mid = times.len() / 2;
+        let median = *times.select_nth_unstable(mid).1;
+        if let Some(&(t, _, k, i)) = raw
+            .values()
+            .flatten()
+            .find(|p| (p.0 - median).abs() > WINDOW_MS)
+        {
+            let (file, r) = &ex.metrics[k];
+            return Err(InputError::new(
+                file,
+                format!("{}.Timestamps[{i}]", r.origin),
+                format!(
+                    "a point of {} dated {}, {} days from the middle of the export's metrics ({}); an export spans at most {} days — remove the stray point or export again",
+                    r.label.as_deref().unwrap_or(&r.id),
+                    iso(t),
+                    (t - median).abs() / DAY_MS,
+                    iso(median),
+                    WINDOW_MS / DAY_MS
+                ),
+            ));
+        }
+    }
+    drop(times);
     let mut out: BTreeMap<String, BTreeMap<&'static str, Series>> = BTreeMap::new();
     for ((svc, metric), mut pts) in raw {
         // Newest first is get-metric-data's default order; pages may repeat a point.
         pts.sort_by_key(|p| p.0);
         pts.dedup_by_key(|p| p.0);
-        if pts.is_empty() {
+        let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
             continue;
-        }
+        };
+        let origin = {
+            let (file, r) = &ex.metrics[first.2];
+            (file.clone(), r.origin.clone())
+        };
         let mut steps: Vec<i64> = pts.windows(2).map(|w| w[1].0 - w[0].0).collect();
         steps.sort_unstable();
         let step = steps
@@ -77,13 +122,15 @@ pub fn series(
             .copied()
             .unwrap_or(60_000)
             .max(1000);
-        let t0 = pts[0].0;
-        let n = ((pts[pts.len() - 1].0 - t0) / step) as usize + 1;
-        // A year of minutes is the most a trace holds.
-        let n = n.min(600_000);
+        let t0 = first.0;
+        // Counted before the grid is allocated.
+        let n = usize::try_from((last.0 - t0) / step + 1).unwrap_or(usize::MAX);
+        if n > MAX_POINTS {
+            return Err(too_long(&origin, &svc, metric, n, step));
+        }
         let mut values: Vec<Option<f64>> = vec![None; n];
-        for (t, v) in pts {
-            let i = ((t - t0 + step / 2) / step) as usize;
+        for (t, v, _, _) in pts {
+            let i = usize::try_from((t - t0 + step / 2) / step).unwrap_or(usize::MAX);
             if let Some(slot) = values.get_mut(i) {
                 *slot = Some(v);
             }
@@ -109,11 +156,29 @@ pub fn series(
                 step_ms: step,
                 values,
                 filled,
+                origin,
             },
         );
     }
-    align(&mut out);
-    out
+    align(&mut out)?;
+    Ok(out)
+}
+
+fn too_long(
+    origin: &(PathBuf, String),
+    svc: &str,
+    metric: &str,
+    n: usize,
+    step: i64,
+) -> InputError {
+    InputError::new(
+        &origin.0,
+        origin.1.clone(),
+        format!(
+            "{svc} {metric} every {} s over the span of the export's metrics makes a trace of {n} points; ecsim writes at most {MAX_POINTS} (400 days of 1-minute points) — export a coarser period or fewer days",
+            step / 1000
+        ),
+    )
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -122,10 +187,10 @@ const DAY_MS: i64 = 86_400_000;
 /// UTC midnight of the data when a day of it follows (ecsim reads "08:00"
 /// in a schedule as 8 hours after time 0), else the first datapoint. A
 /// series that starts later repeats its first value back to it.
-fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) {
+fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) -> Result<(), InputError> {
     let series = || all.values().flat_map(|m| m.values());
     let Some(first) = series().map(|s| s.t0_ms).min() else {
-        return;
+        return Ok(());
     };
     let last = series()
         .map(|s| s.t0_ms + s.values.len() as i64 * s.step_ms)
@@ -137,6 +202,20 @@ fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) {
     } else {
         first
     };
+    for (svc, m) in all.iter_mut() {
+        for (metric, s) in m.iter_mut() {
+            let pad = usize::try_from((s.t0_ms - start).max(0) / s.step_ms).unwrap_or(usize::MAX);
+            if pad.saturating_add(s.values.len()) > MAX_POINTS {
+                return Err(too_long(
+                    &s.origin,
+                    svc,
+                    metric,
+                    pad.saturating_add(s.values.len()),
+                    s.step_ms,
+                ));
+            }
+        }
+    }
     for s in all.values_mut().flat_map(|m| m.values_mut()) {
         if s.t0_ms < start {
             let drop = ((start - s.t0_ms + s.step_ms - 1) / s.step_ms) as usize;
@@ -155,6 +234,7 @@ fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) {
         m.retain(|_, s| !s.values.is_empty());
         !m.is_empty()
     });
+    Ok(())
 }
 
 /// Epoch milliseconds as ISO 8601 UTC, for the scenario's comments.
@@ -210,7 +290,7 @@ pub fn infer(
 ) -> Option<Demand> {
     let running_now = s.running_count.unwrap_or(desired).max(1) as f64;
     let get = |m: &str| metrics.and_then(|x| x.get(m));
-    let file = format!("{sub}/traces/{}.csv", safe_name(name));
+    let file = format!("{sub}/traces/{}.csv", file_name(name));
     let tt = scaling.and_then(|x| x.target_tracking.clone());
     let running_at = |t: i64| {
         get("RunningTaskCount")
@@ -349,6 +429,7 @@ mod tests {
             step_ms: 60_000,
             values: vec![1.0; n],
             filled: 0,
+            origin: Default::default(),
         };
         all.entry("a".into())
             .or_default()
@@ -356,7 +437,7 @@ mod tests {
         all.entry("b".into())
             .or_default()
             .insert("CPUUtilization", s(day + 120_000, 60 * 25));
-        align(&mut all);
+        align(&mut all).unwrap();
         let a = &all["a"]["CPUUtilization"];
         let b = &all["b"]["CPUUtilization"];
         assert_eq!((a.t0_ms, b.t0_ms), (day, day));

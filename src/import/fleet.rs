@@ -6,7 +6,9 @@ use super::read::Export;
 use super::shapes::*;
 use super::toml_out::q;
 use crate::error::InputError;
+use crate::scenario::MAX_INSTANCES;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 #[derive(Debug)]
 pub struct Group {
@@ -19,6 +21,8 @@ pub struct Group {
     pub az_rebalance: bool,
     pub attributes: BTreeMap<String, String>,
     pub comment: String,
+    /// The Auto Scaling group it was read from (file, field path), for errors.
+    pub origin: Option<(PathBuf, String)>,
 }
 
 #[derive(Debug)]
@@ -27,6 +31,8 @@ pub struct Provider {
     pub group: String,
     pub scaling: Option<ManagedScaling>,
     pub termination_protection: bool,
+    /// The file and field path it was read from, for errors.
+    pub origin: (PathBuf, String),
 }
 
 /// Instances outside Auto Scaling groups group by (type, zone, custom attributes).
@@ -207,11 +213,41 @@ pub fn fleet(
         if members.iter().any(|c| custom_attributes(c) != attributes) {
             notes.push(format!("Auto Scaling group {name}: its instances carry different custom attributes; the group takes those of the first"));
         }
+        // Checked before anything is sized by them: the group's slots are
+        // allocated at its count.
+        let (file, at) = &asg.origin;
+        let size = |field: &str, v: i64| {
+            super::budget::count(file, &format!("{at}.{field}"), v, MAX_INSTANCES)
+        };
+        let count = size("DesiredCapacity", asg.desired_capacity)?;
+        let (min, max) = (
+            size("MinSize", asg.min_size)?,
+            size("MaxSize", asg.max_size)?,
+        );
+        if min > max {
+            return Err(InputError::new(
+                file,
+                format!("{at}.MinSize"),
+                format!(
+                    "MinSize {min} is above MaxSize {max}; AWS never prints that — was the file edited?"
+                ),
+            ));
+        }
+        if !(min..=max).contains(&count) {
+            return Err(InputError::new(
+                file,
+                format!("{at}.DesiredCapacity"),
+                format!(
+                    "DesiredCapacity {count} lies outside MinSize {min} and MaxSize {max}; AWS keeps it within — was the file edited?"
+                ),
+            ));
+        }
         let group = Group {
             name: name.clone(),
             instance_type: itype,
-            count: asg.desired_capacity.max(0) as u32,
-            min_max: Some((asg.min_size, asg.max_size)),
+            count,
+            min_max: Some((i64::from(min), i64::from(max))),
+            origin: Some(asg.origin.clone()),
             zones: gz,
             spot,
             az_rebalance: !asg
@@ -269,8 +305,9 @@ pub fn fleet(
         let group = Group {
             name,
             instance_type: t,
-            count: members.len() as u32,
+            count: u32::try_from(members.len()).unwrap_or(u32::MAX),
             min_max: None,
+            origin: None,
             zones: vec![z],
             spot: false,
             az_rebalance: true,
@@ -373,7 +410,14 @@ fn providers(
         if scaling.is_none() {
             notes.push(format!("capacity provider {}: managed scaling is DISABLED; ecsim always scales a provider's group (modelled ENABLED at target 100%)", p.name));
         }
+        let i = ex
+            .providers
+            .iter()
+            .filter(|(f2, _)| f2 == file)
+            .position(|(_, q)| q.name == p.name)
+            .unwrap_or(0);
         f.providers.push(Provider {
+            origin: (file.clone(), format!("capacityProviders[{i}]")),
             name: p.name.clone(),
             group: asg.to_string(),
             scaling,
@@ -393,11 +437,8 @@ impl Group {
             self.count
         );
         if let Some((mn, mx)) = self.min_max {
-            s += &format!(
-                "min_size = {}\nmax_size = {}\n",
-                mn.min(i64::from(self.count)),
-                mx.max(i64::from(self.count))
-            );
+            // Checked on reading: min ≤ count ≤ max.
+            s += &format!("min_size = {mn}\nmax_size = {mx}\n");
         }
         let zones: Vec<String> = self.zones.iter().map(|z| q(z)).collect();
         s += &format!("availability_zones = [{}]\n", zones.join(", "));

@@ -3,6 +3,7 @@
 //! definitions and demand traces to a folder named after it beside it;
 //! what cannot be mapped is said, on stderr and in the scenario.
 
+pub mod budget;
 pub mod demand;
 pub mod fleet;
 pub mod read;
@@ -11,8 +12,9 @@ pub mod services;
 pub mod shapes;
 pub mod taskdef_forms;
 pub mod toml_out;
+pub mod write;
 
-use crate::error::{Error, InputError, Result};
+use crate::error::{InputError, Result};
 use std::path::{Path, PathBuf};
 use toml_out::{comment, q, safe_name};
 
@@ -35,7 +37,9 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Imported> {
+/// `force`: replace files an earlier import wrote (never an export file,
+/// never through a symbolic link).
+pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -> Result<Imported> {
     let mut notes = Vec::new();
     let ex = read::read_dir(dir, &mut notes)?;
     if ex.files.is_empty() {
@@ -134,26 +138,23 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Impo
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let write = |rel: &str, body: &str| -> Result<()> {
-        let path = base.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-        }
-        std::fs::write(&path, body).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    let scenario_file = out.file_name().map_or_else(
+        || "imported.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut files: Vec<(String, &str)> = svcs
+        .taskdefs
+        .iter()
+        .map(|td| (td.file.clone(), td.json.as_str()))
+        .chain(svcs.traces.iter().map(|(f, b)| (f.clone(), b.as_str())))
+        .collect();
+    files.push((scenario_file, text.as_str()));
+    let output = write::Output {
+        base,
+        scenario: &out,
+        files,
     };
-    for td in &svcs.taskdefs {
-        write(&td.file, &td.json)?;
-    }
-    for (f, body) in &svcs.traces {
-        write(f, body)?;
-    }
-    std::fs::create_dir_all(base)
-        .map_err(|e| Error::io(format!("creating {}", base.display()), e))?;
-    std::fs::write(&out, &text).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
-    // What was written must load: a mapping gap is a bug to report, not a
-    // scenario that fails later.
-    crate::scenario::load(&out)?;
+    write::write(&output, dir, force, &fleet, &svcs)?;
     Ok(Imported {
         scenario: out,
         name,

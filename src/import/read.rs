@@ -78,6 +78,8 @@ pub fn read_dir(dir: &Path, notes: &mut Vec<String>) -> Result<Export, InputErro
             notes.push(format!("{}: not JSON; ignored", p.display()));
             continue;
         }
+        // Counted before a value is built: parsed, a file costs 20-30× its text.
+        super::budget::check_json(&p, &text)?;
         // Several outputs may be appended to one file (a loop of describe calls).
         let mut kinds = Vec::new();
         for (n, doc) in serde_json::Deserializer::from_str(&text)
@@ -172,18 +174,23 @@ fn classify(
         _ => return Ok(()),
     };
     let has = |k: &str| obj.contains_key(k);
-    let doc = Value::Object(obj.clone());
+    // Each output is moved into its typed form, never copied: a copy
+    // would double what the file costs.
     let kind: &'static str = if has("clusters") {
-        let d: DescribeClusters = parse(file, at, doc, "aws ecs describe-clusters")?;
+        let d: DescribeClusters = parse(file, at, Value::Object(obj), "aws ecs describe-clusters")?;
         ex.clusters.extend(d.clusters);
         "aws ecs describe-clusters"
     } else if has("containerInstances") {
-        let d: DescribeContainerInstances =
-            parse(file, at, doc, "aws ecs describe-container-instances")?;
+        let d: DescribeContainerInstances = parse(
+            file,
+            at,
+            Value::Object(obj),
+            "aws ecs describe-container-instances",
+        )?;
         ex.instances.extend(d.container_instances);
         "aws ecs describe-container-instances"
     } else if has("services") {
-        let d: DescribeServices = parse(file, at, doc, "aws ecs describe-services")?;
+        let d: DescribeServices = parse(file, at, Value::Object(obj), "aws ecs describe-services")?;
         for (i, s) in d.services.into_iter().enumerate() {
             ex.services.push((file.to_path_buf(), i, s));
         }
@@ -231,47 +238,59 @@ fn classify(
         }
         what
     } else if has("capacityProviders") && obj["capacityProviders"].is_array() {
-        let d: DescribeCapacityProviders =
-            parse(file, at, doc, "aws ecs describe-capacity-providers")?;
+        let d: DescribeCapacityProviders = parse(
+            file,
+            at,
+            Value::Object(obj),
+            "aws ecs describe-capacity-providers",
+        )?;
         for c in d.capacity_providers {
             ex.providers.push((file.to_path_buf(), c));
         }
         "aws ecs describe-capacity-providers"
     } else if has("tasks") {
-        let d: DescribeTasks = parse(file, at, doc, "aws ecs describe-tasks")?;
+        let d: DescribeTasks = parse(file, at, Value::Object(obj), "aws ecs describe-tasks")?;
         ex.tasks.extend(d.tasks);
         "aws ecs describe-tasks"
     } else if has("AutoScalingGroups") {
         let d: DescribeAsgs = parse(
             file,
             at,
-            doc,
+            Value::Object(obj),
             "aws autoscaling describe-auto-scaling-groups",
         )?;
-        ex.asgs.extend(d.auto_scaling_groups);
+        for (i, mut a) in d.auto_scaling_groups.into_iter().enumerate() {
+            a.origin = (file.to_path_buf(), format!("{at}AutoScalingGroups[{i}]"));
+            ex.asgs.push(a);
+        }
         "aws autoscaling describe-auto-scaling-groups"
     } else if has("ScalableTargets") {
         let w = "aws application-autoscaling describe-scalable-targets";
-        let d: DescribeScalableTargets = parse(file, at, doc, w)?;
+        let d: DescribeScalableTargets = parse(file, at, Value::Object(obj), w)?;
         ex.targets.extend(d.scalable_targets);
         w
     } else if has("ScalingPolicies") {
         let w = "aws application-autoscaling describe-scaling-policies";
-        let d: DescribeScalingPolicies = parse(file, at, doc, w)?;
+        let d: DescribeScalingPolicies = parse(file, at, Value::Object(obj), w)?;
         ex.policies.extend(d.scaling_policies);
         w
     } else if has("ScheduledActions") {
         let w = "aws application-autoscaling describe-scheduled-actions";
-        let d: DescribeScheduledActions = parse(file, at, doc, w)?;
+        let d: DescribeScheduledActions = parse(file, at, Value::Object(obj), w)?;
         ex.scheduled.extend(d.scheduled_actions);
         w
     } else if has("MetricAlarms") {
-        let d: DescribeAlarms = parse(file, at, doc, "aws cloudwatch describe-alarms")?;
+        let d: DescribeAlarms = parse(
+            file,
+            at,
+            Value::Object(obj),
+            "aws cloudwatch describe-alarms",
+        )?;
         ex.alarms.extend(d.metric_alarms);
         "aws cloudwatch describe-alarms"
     } else if has("MetricDataResults") {
         let w = "aws cloudwatch get-metric-data";
-        let d: GetMetricData = parse(file, at, doc, w)?;
+        let d: GetMetricData = parse(file, at, Value::Object(obj), w)?;
         for (i, r) in d.metric_data_results.into_iter().enumerate() {
             if r.timestamps.len() != r.values.len() {
                 return Err(field_err(
@@ -286,6 +305,8 @@ fn classify(
                     w,
                 ));
             }
+            let mut r = r;
+            r.origin = format!("{at}MetricDataResults[{i}]");
             ex.metrics.push((file.to_path_buf(), r));
         }
         w
@@ -333,16 +354,8 @@ fn parse<T: DeserializeOwned>(
             format!("{at}{path}"),
             format!(
                 "{} (in {what} output)",
-                json_terms(&crate::scenario::json_message(e.inner()))
+                crate::scenario::json_message(e.inner())
             ),
         )
     })
-}
-
-/// serde's Rust type names in JSON terms.
-fn json_terms(msg: &str) -> String {
-    msg.replace("expected i64", "expected an integer")
-        .replace("expected u64", "expected an integer")
-        .replace("expected f64", "expected a number")
-        .replace("expected a boolean", "expected true or false")
 }

@@ -25,6 +25,8 @@ pub struct Services {
     pub taskdefs: Vec<TaskDefOut>,
     /// TOML blocks, one per service.
     pub blocks: Vec<String>,
+    /// Where each block's service was read (file, field path), for errors.
+    pub origins: Vec<(std::path::PathBuf, String)>,
     /// (service, instance group, instance, count)
     pub initial: Vec<(String, String, u32, u32)>,
     /// (file relative to the scenario, CSV text)
@@ -86,7 +88,7 @@ pub fn services(
         };
         let file = format!(
             "{sub}/taskdefs/{}-{}.json",
-            super::toml_out::safe_name(&td.family),
+            super::toml_out::file_name(&td.family),
             td.revision
         );
         let json = serde_json::to_string_pretty(&td.value).unwrap_or_default() + "\n";
@@ -107,12 +109,12 @@ pub fn services(
             }
         }
     }
-    let series = demand::series(ex, notes);
+    let series = demand::series(ex, notes)?;
     let cluster_default = cluster
         .map(|c| c.default_capacity_provider_strategy.clone())
         .unwrap_or_default();
     let providers: Vec<&str> = fleet.providers.iter().map(|p| p.name.as_str()).collect();
-    for (_, _, s) in list {
+    for (sfile, si, s) in list {
         let name = &s.service_name;
         if let Some(st) = s.status.as_deref().filter(|st| *st != "ACTIVE") {
             notes.push(format!("service {name} is {st}: left out"));
@@ -143,7 +145,13 @@ pub fn services(
             continue;
         }
         let daemon = s.scheduling_strategy.as_deref() == Some("DAEMON");
-        let desired = s.desired_count.unwrap_or(0).max(0);
+        // The scenario's limit, checked here so the error names the export.
+        let desired = i64::from(super::budget::count(
+            sfile,
+            &format!("services[{si}].desiredCount"),
+            s.desired_count.unwrap_or(0),
+            100_000,
+        )?);
         let on_ec2 = match s.launch_type.as_deref() {
             Some(lt) => lt == "EC2",
             None => {
@@ -268,6 +276,7 @@ pub fn services(
             }
         }
         out.blocks.push(b);
+        out.origins.push((sfile.clone(), format!("services[{si}]")));
         if !daemon {
             initial(
                 ex,

@@ -263,6 +263,9 @@ pub struct Asg {
     pub suspended_processes: Vec<SuspendedProcess>,
     #[serde(default)]
     pub mixed_instances_policy: Option<MixedInstancesPolicy>,
+    /// The file and field path it was read from, for errors.
+    #[serde(skip)]
+    pub origin: (std::path::PathBuf, String),
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -462,4 +465,7 @@ pub struct MetricResult {
     pub label: Option<String>,
     pub timestamps: Vec<String>,
     pub values: Vec<f64>,
+    /// Its field path in the file (`MetricDataResults[0]`), for errors.
+    #[serde(skip)]
+    pub origin: String,
 }

@@ -63,6 +63,9 @@ pub fn normalise(text: &str, want: Option<&str>) -> Result<Normalised, Err> {
         serde_json::from_str(text)
             .map_err(|e| (String::new(), crate::scenario::json_message(&e)))?
     } else {
+        // Capped before parsing: the YAML parser slows down quadratically
+        // with nesting (200,000 `[` take minutes).
+        super::budget::check_yaml_depth(text).map_err(|m| (String::new(), m))?;
         let y: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
             // One line, as every error is.
             let e = e.to_string().replace('\n', " ");

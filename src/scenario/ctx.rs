@@ -188,18 +188,98 @@ pub fn durations_text(file: &Path, path: &str, text: &str) -> Result<Vec<SimTime
     Ok(values)
 }
 
-/// A JSON error as one phrase: serde's message with its position written
-/// "(line L, column C)" like the TOML errors, instead of " at line L column C".
+/// A JSON error as one phrase: what was wrong in JSON terms (never the
+/// value found, which may be a secret, nor a Rust type name), with its
+/// position written "(line L, column C)" like the TOML errors.
 pub fn json_message(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let msg = match full.rfind(" at line ") {
         Some(i) if e.line() > 0 => &full[..i],
         _ => full.as_str(),
     };
+    let msg = plain_message(msg, "an object");
     if e.line() > 0 {
         format!("{msg} (line {}, column {})", e.line(), e.column())
     } else {
-        msg.to_string()
+        msg
+    }
+}
+
+/// serde's message with the value it quotes replaced by its kind and Rust
+/// type names replaced by the kind a file holds (`object` is "an object"
+/// for JSON, "a table" for TOML). "invalid type: string \"AKIA…\",
+/// expected i64" becomes "invalid type: found a string, expected an integer".
+pub fn plain_message(msg: &str, object: &str) -> String {
+    let msg = msg.trim();
+    if let Some(e) = msg.strip_prefix("data did not match any variant of untagged enum ") {
+        return match e.trim() {
+            "StrOrNum" => "expected a string or a number".into(),
+            _ => "is none of the forms this field takes".into(),
+        };
+    }
+    for (head, say) in [
+        ("invalid type: ", "invalid type: found"),
+        ("invalid value: ", "invalid value: found"),
+    ] {
+        if let Some(rest) = msg.strip_prefix(head) {
+            let (found, expected) = match rest.rfind(", expected ") {
+                Some(i) => (&rest[..i], Some(&rest[i + ", expected ".len()..])),
+                None => (rest, None),
+            };
+            let mut out = format!("{say} {}", kind_of(found, object));
+            if let Some(x) = expected {
+                out += &format!(", expected {}", expected_kind(x, object));
+            }
+            return out;
+        }
+    }
+    // "unknown variant `X`, expected one of …": the choices, not what was written.
+    if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        return match rest.split_once("`, ") {
+            Some((_, tail)) => format!("unknown name, {tail}"),
+            None => "unknown name".into(),
+        };
+    }
+    msg.to_string()
+}
+
+/// The kind of a value serde quoted ("string \"x\"", "integer `5`").
+fn kind_of(found: &str, object: &str) -> String {
+    const KINDS: [(&str, &str); 10] = [
+        ("string", "a string"),
+        ("integer", "an integer"),
+        ("floating point", "a number"),
+        ("boolean", "true or false"),
+        ("character", "a string"),
+        ("sequence", "a list"),
+        ("map", "OBJECT"),
+        ("unit", "null"),
+        ("Option value", "null"),
+        ("byte array", "bytes"),
+    ];
+    KINDS
+        .iter()
+        .find(|(k, _)| found.starts_with(k))
+        .map_or("a value of another kind", |(_, say)| say)
+        .replace("OBJECT", object)
+}
+
+/// What serde said it expected, in a file's terms.
+fn expected_kind(x: &str, object: &str) -> String {
+    let x = x.trim();
+    match x {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer".into(),
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "an integer 0 or more".into(),
+        "f32" | "f64" => "a number".into(),
+        "a boolean" | "bool" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "a map" => object.to_string(),
+        "a string" | "char" => "a string".into(),
+        _ if x.starts_with("struct ") || x.starts_with("map") => object.to_string(),
+        _ if x.starts_with("enum ") || x.starts_with("variant ") => "one of its names".into(),
+        // "a string or a number", "a duration like \"90s\"": already words.
+        _ if x.contains(' ') => x.to_string(),
+        _ => "another kind of value".into(),
     }
 }
 

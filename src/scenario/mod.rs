@@ -28,7 +28,7 @@ use crate::error::InputError;
 use crate::model::{Cluster, TaskDef};
 pub use capacity::{SpotSeries, spot_series_text as parse_spot_prices};
 pub use ctx::durations_text as parse_durations;
-pub use ctx::json_message;
+pub use ctx::{json_message, plain_message};
 pub use initial::InitialTasks;
 pub use instances::{ECS_INSTANCE_QUOTA, MAX_INSTANCES};
 use std::path::{Path, PathBuf};
@@ -235,7 +235,7 @@ pub fn parse_taskdef_json(file: &Path, text: &str) -> Result<TaskDef, InputError
 /// Shared by every TOML input (scenarios; sweep and plan files may use it too).
 pub fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -> InputError {
     // serde names Rust types; users write TOML.
-    let mut msg = e
+    let msg = e
         .message()
         .trim()
         .replace("expected i64", "expected a whole number")
@@ -249,6 +249,8 @@ pub fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -
             "expected struct RawArrivals",
             "expected arrivals like { kind = \"poisson\", rate_per_hour = 30 }",
         );
+    // Never the value found (it may be a secret), never a Rust type name.
+    let mut msg = plain_message(&msg, "a table");
     let mut field = field;
     if let Some(span) = e.span() {
         if msg.starts_with("duplicate key") {

@@ -192,11 +192,15 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     // Bytes, not text: a binary file is bad input (exit 2), not an I/O error.
     let bytes =
         std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    serde_json::from_slice(bytes).map_err(|e| {
         Error::Input(InputError::new(
             path,
             "",
-            format!("is not an ecsim sweep file: {e}"),
+            format!(
+                "is not an ecsim sweep file: {}",
+                crate::scenario::json_message(&e)
+            ),
         ))
     })
 }

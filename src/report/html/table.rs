@@ -118,9 +118,16 @@ pub fn table_file(dir: &Path, name: &str) -> PathBuf {
 
 /// `summary.json` or `sweep.json` as a JSON value.
 pub fn read_json(file: &Path) -> Result<serde_json::Value> {
+    // read_text drops a byte order mark an editor may have added.
     let text =
-        std::fs::read_to_string(file).map_err(|e| bad(file, "", format!("cannot read: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| bad(file, "", format!("not valid JSON: {e}")))
+        crate::error::read_text(file).map_err(|e| bad(file, "", format!("cannot read: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| {
+        bad(
+            file,
+            "",
+            format!("not valid JSON: {}", crate::scenario::json_message(&e)),
+        )
+    })
 }
 
 /// A JSON field as display text ("unknown" when absent).
