@@ -415,3 +415,52 @@ fn behind_a_load_balancer_a_stopping_task_drains_for_the_deregistration_delay() 
         "{err}"
     );
 }
+
+/// Issue 35 item 7: behind a load balancer a task takes traffic only once
+/// its target passed `healthy_threshold` checks `health_check_interval`
+/// apart ("Health checks for Application Load Balancer target groups"),
+/// for new tasks of a scale-out as for a deployment. Four tasks started
+/// from nothing for a demand only four can serve: with checks of 2 × 60 s
+/// they serve two minutes later than without a load balancer.
+#[test]
+fn behind_a_load_balancer_a_scale_out_serves_once_healthy() {
+    let text = |lb: &str| {
+        format!(
+            r#"
+name = "s"
+duration = "1h"
+warm_up = "0s"
+[cluster]
+availability_zones = ["a"]
+[[instance_groups]]
+name = "g"
+instance_type = "m5.xlarge"
+count = 1
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 512
+startup = {{ kind = "constant", value = "10s" }}
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 4
+capacity_per_task = 100
+demand = {{ kind = "constant", value = 400 }}
+{lb}
+"#
+        )
+    };
+    let unserved = |t: &str| {
+        let (s, _d) = common::run_in_tmp(t);
+        s.services["web"].load.as_ref().unwrap().unserved_requests
+    };
+    let plain = unserved(&text(""));
+    let lb = unserved(&text(
+        "load_balancer = { healthy_threshold = 2, health_check_interval = \"60s\" }",
+    ));
+    // Without: only the first minute (tasks start at 10 s) is short. With:
+    // the tasks serve from 130 s, so the first three minutes are.
+    assert_eq!(plain, 400.0 * 60.0, "{plain}");
+    assert_eq!(lb, 3.0 * 400.0 * 60.0, "{lb}");
+}

@@ -54,14 +54,32 @@ impl Sim<'_> {
         );
     }
 
+    /// Tasks that take the service's traffic: behind a load balancer only
+    /// those whose target passed its health checks (`healthy_threshold` ×
+    /// `health_check_interval` after RUNNING, "Health checks for
+    /// Application Load Balancer target groups"), so a scale-out serves
+    /// once its targets are healthy, not at RUNNING; without one, every
+    /// RUNNING task.
+    fn serving(&self, s: u32) -> u64 {
+        let svc = &self.cluster.services[s as usize];
+        if svc.load_balancer.is_none() {
+            return svc.stats.running.get();
+        }
+        svc.active.iter().filter(|&&k| self.healthy(s, k)).count() as u64
+    }
+
     /// The minute starting `now`.
     pub(super) fn scaling_tick(&mut self, now: SimTime) {
         let explain = self.rec.wants_reasons();
         let measured = self.measure.counts(now);
         for s in 0..self.cluster.services.len() {
+            if self.cluster.services[s].workload.is_none() {
+                continue;
+            }
+            let serving = self.serving(s as u32);
             let svc = &mut self.cluster.services[s];
             let Some(w) = &svc.workload else { continue };
-            let running = svc.stats.running.get();
+            let running = serving;
             let demand = w.demand.minute(now, &mut self.demand_rngs[s]);
             let r = w.read(demand, running);
             let load = &mut svc.load;
