@@ -88,7 +88,7 @@ impl CsvRecorder {
         .map(|s| s.to_string())
         .collect();
         for s in &cluster.services {
-            for col in ["desired", "running", "pending"] {
+            for col in ["desired", "running", "pending", "waiting_to_launch"] {
                 header.push(format!("{}_{col}", s.name));
             }
         }
@@ -271,7 +271,7 @@ impl Recorder for CsvRecorder {
         // a row has 8 fields (the M/M/c model: a few hundred rows per
         // chunk, not a thread handover every few minutes) or 300.
         let fields =
-            6 + 3 * s.services.len() + 2 * s.jobs.len() + 6 * s.loads.len() + 2 * s.providers.len();
+            6 + 4 * s.services.len() + 2 * s.jobs.len() + 6 * s.loads.len() + 2 * s.providers.len();
         let Some(series) = &mut self.series else {
             return;
         };
@@ -310,10 +310,11 @@ impl SeriesRows {
         w.pct(s.memory_reserved, s.memory_registered);
         w.uint(s.tasks_running);
         w.uint(s.tasks_pending);
-        for &(d, r, p) in &s.services {
+        for &(d, r, p, l) in &s.services {
             w.uint(u64::from(d));
             w.uint(r);
             w.uint(u64::from(p));
+            w.uint(u64::from(l));
         }
         for &(r, p) in &s.jobs {
             w.uint(r);

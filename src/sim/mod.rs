@@ -84,8 +84,10 @@ pub struct Sample {
     pub gpus: Option<(u64, u64)>,
     pub tasks_running: u64,
     pub tasks_pending: u64,
-    /// Per service: (desired, running, pending).
-    pub services: Vec<(u32, u64, u32)>,
+    /// Per service: (desired, running, pending, waiting to launch: tasks
+    /// of the desired count not created yet, a quota or the throttle
+    /// holding them back).
+    pub services: Vec<(u32, u64, u32, u32)>,
     /// Per job: (running, pending).
     pub jobs: Vec<(u64, u32)>,
     /// Per service with demand: its reading this minute and scaling actions so far.
@@ -524,11 +526,10 @@ impl<'r> Sim<'r> {
         s.memory_registered = c.registered_memory;
         s.gpus = c.has_gpus().then_some((c.used_gpus, c.registered_gpus));
         s.services.clear();
-        s.services.extend(
-            c.services
-                .iter()
-                .map(|x| (x.desired, x.stats.running.get(), x.stats.starting)),
-        );
+        s.services.extend(c.services.iter().map(|x| {
+            let waiting = x.desired.saturating_sub(x.active.len() as u32);
+            (x.desired, x.stats.running.get(), x.stats.starting, waiting)
+        }));
         s.incidents_open = (!self.faults.is_empty()).then(|| {
             self.incidents[self.first_open..]
                 .iter()

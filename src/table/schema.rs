@@ -56,6 +56,7 @@ const TIMESERIES_SUFFIXES: &[(&str, Kind)] = &[
     ("_desired", Int),
     ("_running", Int),
     ("_pending", Int),
+    ("_waiting_to_launch", Int),
     ("_instances", Int),
     ("_scaling_actions", Int),
     ("_demand_rps", Float),
