@@ -532,3 +532,124 @@ fn small_guards() {
         "{err}"
     );
 }
+
+/// Hardening round 3 runs some cases under a tighter limit: 300 MB, which
+/// each case once overran several times over.
+fn bounded_kb(dir: &Path, kb: u64, args: &[&str]) -> Output {
+    Command::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {kb}; exec timeout {SECONDS} \"$0\" \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_ecsim"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+/// Writes `rows` lines made by `row(i)` after `head`, buffered.
+fn write_rows(path: &Path, head: &str, rows: usize, row: impl Fn(usize) -> String) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    f.write_all(head.as_bytes()).unwrap();
+    for i in 0..rows {
+        f.write_all(row(i).as_bytes()).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+const OFFER_HEAD: &str = "\"FormatVersion\",\"v1.0\"\n\"Disclaimer\",\"x\"\n\"Publication Date\",\"2026-11-20T18:02:11Z\"\n\"Version\",\"1\"\n\"OfferCode\",\"AmazonEC2\"\n\
+\"SKU\",\"TermType\",\"Unit\",\"PricePerUnit\",\"Currency\",\"Product Family\",\"Instance Type\",\"Tenancy\",\"Operating System\",\"Pre Installed S/W\",\"CapacityStatus\",\"Region Code\"\n";
+
+fn offer_row(sku: usize, instance_type: &str) -> String {
+    format!(
+        "\"S{sku}\",\"OnDemand\",\"Hrs\",\"0.1\",\"USD\",\"Compute Instance\",\"{instance_type}\",\"Shared\",\"Linux\",\"NA\",\"Used\",\"us-east-1\"\n"
+    )
+}
+
+/// Round 3, item 4: An offer file of a million made-up instance types is
+/// refused at the first past a region's catalog, before it costs memory;
+/// a JSON key of 200 MB is refused at 1 MiB, not copied twice.
+#[test]
+fn offer_files_keep_a_bounded_catalog() {
+    let d = dir_with(&[("s.toml", DAY)]);
+    // 100 MB: ~1.1 million distinct types (400 MB of address space today).
+    write_rows(&d.path().join("types.csv"), OFFER_HEAD, 1_100_000, |i| {
+        offer_row(i, &format!("t{i}.x"))
+    });
+    let err = code(
+        &bounded_kb(
+            d.path(),
+            300_000,
+            &["price", "s.toml", "--prices", "types.csv"],
+        ),
+        2,
+    );
+    assert!(
+        err.contains("types.csv: line 20007: more than 20000 distinct prices"),
+        "{err}"
+    );
+    let key = d.path().join("key.json");
+    write_rows(&key, "{\"products\": {\"", 200, |_| "A".repeat(1 << 20));
+    let mut f = std::fs::OpenOptions::new().append(true).open(&key).unwrap();
+    std::io::Write::write_all(&mut f, b"\": {}}, \"terms\": {}}\n").unwrap();
+    let err = code(
+        &bounded_kb(
+            d.path(),
+            300_000,
+            &["price", "s.toml", "--prices", "key.json"],
+        ),
+        2,
+    );
+    assert!(
+        err.contains("key.json: line 1: a string longer than 1 MiB"),
+        "{err}"
+    );
+    assert!(!err.contains("AAAA"), "{err}");
+}
+
+/// Round 3, item 16: One price per item per file: two rows of an ecsim
+/// prices file for one type, and an offer CSV cut mid-row, are refused with
+/// file and line rather than one picked silently.
+#[test]
+fn price_files_never_pick_silently() {
+    let two = "region,product,key,unit,usd\nus-east-1,ec2,m5.large,hour,0.096\nus-east-1,ec2,m5.large,hour,0.5\n";
+    let whole = format!("{OFFER_HEAD}{}", offer_row(1, "m5.large"));
+    let mid_row = &whole[..whole.len() - 20];
+    let mid_field = &whole[..whole.len() - 2];
+    let d = dir_with(&[
+        ("s.toml", DAY),
+        ("two.csv", two),
+        ("whole.csv", &whole),
+        ("cut.csv", mid_row),
+        ("cut2.csv", mid_field),
+    ]);
+    code(
+        &bounded(d.path(), &["price", "s.toml", "--prices", "whole.csv"]),
+        0,
+    );
+    let err = code(
+        &bounded(d.path(), &["price", "s.toml", "--prices", "two.csv"]),
+        2,
+    );
+    assert!(
+        err.contains(
+            "two.csv: line 3: a second row for ec2 m5.large in us-east-1 (the first is at line 2)"
+        ),
+        "{err}"
+    );
+    let err = code(
+        &bounded(d.path(), &["price", "s.toml", "--prices", "cut.csv"]),
+        2,
+    );
+    assert!(
+        err.contains("cut.csv: line 7: has 10 columns where the header row has 12"),
+        "{err}"
+    );
+    let err = code(
+        &bounded(d.path(), &["price", "s.toml", "--prices", "cut2.csv"]),
+        2,
+    );
+    assert!(err.contains("cut2.csv: line 7: ends mid-row"), "{err}");
+}

@@ -122,6 +122,9 @@ impl PriceBook {
         text: &str,
     ) -> Result<std::collections::BTreeSet<String>, InputError> {
         let mut regions = std::collections::BTreeSet::new();
+        // Rows of this file by item: a second row for one item would win
+        // silently over the first (later files do override earlier ones).
+        let mut seen: BTreeMap<(String, String, String), u64> = BTreeMap::new();
         let mut header_seen = false;
         for (n, cells) in crate::error::csv_rows(file, text)? {
             let at = format!("line {n}");
@@ -168,6 +171,16 @@ impl PriceBook {
                 parse_pico(usd).map_err(|e| InputError::new(file, format!("{at}: usd"), e))?;
             if !regions.contains(region) {
                 regions.insert(region.to_string());
+            }
+            let item = (region.to_string(), product.to_string(), key.to_string());
+            if let Some(first) = seen.insert(item, n) {
+                return Err(InputError::new(
+                    file,
+                    at,
+                    format!(
+                        "a second row for {product} {key} in {region} (the first is at line {first}); expected one row per region, product and key"
+                    ),
+                ));
             }
             self.entries
                 .insert((region.into(), product.into(), key.into()), pico);
