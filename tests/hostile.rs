@@ -653,3 +653,104 @@ fn price_files_never_pick_silently() {
     );
     assert!(err.contains("cut2.csv: line 7: ends mid-row"), "{err}");
 }
+
+/// Round 3, item 11: A file-size limit makes a write fail with an error
+/// naming the file (exit 1), not a silent SIGXFSZ death (exit 153); the
+/// staging folder is removed.
+#[test]
+fn a_file_size_limit_is_an_error_not_a_kill() {
+    let d = dir_with(&[("s.toml", DAY)]);
+    let out = Command::new("sh")
+        .current_dir(d.path())
+        .arg("-c")
+        // 64 blocks (32 or 64 KiB by the shell's unit): timeseries.csv of
+        // a day is larger.
+        .arg(format!(
+            "ulimit -f 64; exec timeout {SECONDS} \"$0\" \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["run", "s.toml", "--out", "r", "-q"])
+        .output()
+        .unwrap();
+    let err = code(&out, 1);
+    assert!(
+        err.contains("cannot write") && err.contains(".csv"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "s.toml")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// A PID no process has now (one that ran and was waited for).
+fn gone_pid() -> u32 {
+    let mut c = Command::new("true").spawn().unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+/// Round 3, item 12: A `.NAME.tmp-PID` folder of a dead PID is removed only
+/// if ecsim marked it as its own staging folder.
+#[test]
+fn only_marked_staging_folders_are_removed() {
+    let d = dir_with(&[("s.toml", DAY)]);
+    let foreign = d.path().join(format!(".r.tmp-{}", gone_pid()));
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let ours = d.path().join(format!(".r.tmp-{}", gone_pid()));
+    std::fs::create_dir(&ours).unwrap();
+    std::fs::write(ours.join(".ecsim-staging"), "").unwrap();
+    std::fs::write(ours.join("tasks.csv"), "half").unwrap();
+    code(
+        &bounded(d.path(), &["run", "s.toml", "--out", "r", "-q"]),
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!ours.exists());
+    // The mark stays out of the committed result.
+    assert!(!d.path().join("r").join(".ecsim-staging").exists());
+    code(
+        &bounded(d.path(), &["run", "s.toml", "--out", "r", "-q"]),
+        0,
+    );
+}
+
+/// Round 3, item 17: A second stop signal ends the run at once, and still
+/// removes the staging folder.
+#[test]
+fn a_second_stop_signal_still_removes_the_staging_folder() {
+    let long = DAY.replace("duration = \"1d\"", "duration = \"300d\"")
+        + "[[jobs]]\nname = \"j\"\ntask_definition = \"web\"\nno_capacity = \"queue\"\narrivals = { kind = \"poisson\", rate_per_hour = 3000 }\nduration = { kind = \"constant\", value = \"1s\" }\n";
+    let d = dir_with(&[("long.toml", &long)]);
+    let child = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .current_dir(d.path())
+        .args(["run", "long.toml", "--out", "r", "--force", "-q"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let tmp = d.path().join(format!(".r.tmp-{}", child.id()));
+    assert!(wait_for(&tmp));
+    // Stopped, the process takes both signals at once when continued: the
+    // second lands before the run can see the first. (Two of one kind
+    // would merge into one pending signal, hence SIGTERM and SIGHUP.)
+    signal(child.id(), "STOP");
+    signal(child.id(), "TERM");
+    signal(child.id(), "HUP");
+    signal(child.id(), "CONT");
+    let out = child.wait_with_output().unwrap();
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(129 | 143)),
+        "{code:?}: {}",
+        stderr(&out)
+    );
+    assert!(!tmp.exists(), "left {}", tmp.display());
+    assert!(!d.path().join("r").exists());
+}
