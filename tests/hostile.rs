@@ -754,3 +754,34 @@ fn a_second_stop_signal_still_removes_the_staging_folder() {
     assert!(!tmp.exists(), "left {}", tmp.display());
     assert!(!d.path().join("r").exists());
 }
+
+/// Round 3, item 13: `report --png` with 250-character service names: the
+/// chart file names are cut (with a digest, so two such names still name
+/// two files) and the report is written whole.
+#[test]
+fn long_service_names_make_short_chart_files() {
+    let a = format!("{}a", "s".repeat(249));
+    let b = format!("{}b", "s".repeat(249));
+    let mut text = DAY.replace("name = \"web\"\ntask", &format!("name = \"{a}\"\ntask"));
+    text +=
+        &format!("[[services]]\nname = \"{b}\"\ntask_definition = \"web\"\ndesired_count = 1\n");
+    let d = dir_with(&[("s.toml", &text)]);
+    code(
+        &bounded(d.path(), &["run", "s.toml", "--out", "r", "-q"]),
+        0,
+    );
+    code(&bounded(d.path(), &["report", "r", "--png", "-q"]), 0);
+    let names: Vec<String> = std::fs::read_dir(d.path().join("r/report"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| n.len() <= 120), "{names:?}");
+    let per_service = |prefix: &str| names.iter().filter(|n| n.starts_with(prefix)).count();
+    assert_eq!(per_service("tasks-sss"), 2, "{names:?}");
+    assert!(d.path().join("r/report.html").exists());
+    // A run replaces the report with the rest: its charts are ecsim's.
+    code(
+        &bounded(d.path(), &["run", "s.toml", "--out", "r", "-q"]),
+        0,
+    );
+}
