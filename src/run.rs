@@ -91,6 +91,13 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
             let field = format!("instance_groups[{}].instance_type", i.group);
             (i.instance_type.as_str(), field)
         }))
+        .map(|(t, field)| {
+            // A type the scenario declares is priced where it is declared.
+            match scenario.declared_types.iter().position(|d| d == t) {
+                Some(k) => (t, format!("instance_types[{k}].usd_per_hour")),
+                None => (t, field),
+            }
+        })
         .collect();
     types.sort_by(|a, b| a.0.cmp(b.0));
     types.dedup_by(|a, b| a.0 == b.0);
@@ -113,18 +120,25 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
         .into());
     }
     let types: Vec<&str> = types.iter().map(|(t, _)| *t).collect();
+    // The first service or job on Fargate is the field a missing Fargate
+    // price is named against (its launch_type or capacity_provider_strategy).
     let fargate = c
         .services
         .iter()
-        .map(|s| &s.capacity)
-        .chain(c.jobs.iter().map(|j| &j.capacity))
-        .any(|k| k.is_fargate());
+        .position(|s| s.capacity.is_fargate())
+        .map(|i| format!("services[{i}]"))
+        .or_else(|| {
+            c.jobs
+                .iter()
+                .position(|j| j.capacity.is_fargate())
+                .map(|i| format!("jobs[{i}]"))
+        });
     let mut rates = prices::resolve(
         book,
         &scenario.file,
         &scenario.region,
         &types,
-        fargate,
+        fargate.as_deref(),
         scenario.pricing.ebs_root_gib > 0,
     )?;
     for (t, &pico) in &scenario.ec2_prices {

@@ -785,3 +785,50 @@ fn long_service_names_make_short_chart_files() {
         0,
     );
 }
+
+/// Round 3, item 15: A missing price is named at the scenario field that
+/// needs it, not at the price file (which is not where the need comes from).
+#[test]
+fn a_missing_price_names_the_field_that_needs_it() {
+    let eu = DAY
+        .replace("name = \"h\"", "name = \"h\"\nregion = \"eu-west-1\"")
+        .replace("us-east-1a\", \"us-east-1b", "eu-west-1a\", \"eu-west-1b");
+    let fargate = eu.replace(
+        "desired_count = 2",
+        "desired_count = 2\nlaunch_type = \"FARGATE\"",
+    );
+    let ebs = format!("{eu}[pricing]\nebs_root_volume_gib = 30\n");
+    let declared = DAY.replace(
+        "instance_type = \"m5.large\"",
+        "instance_type = \"zz.large\"",
+    ) + "[[instance_types]]\nname = \"zz.large\"\nvcpu = 2\nmemory_mib = 8192\n";
+    let d = dir_with(&[
+        (
+            "p.csv",
+            "region,product,key,unit,usd\neu-west-1,ec2,m5.large,hour,0.107\n",
+        ),
+        ("fargate.toml", &fargate),
+        ("ebs.toml", &ebs),
+        ("declared.toml", &declared),
+    ]);
+    for (file, field) in [
+        (
+            "fargate.toml",
+            "fargate.toml: services[0]: needs the Fargate vCPU price",
+        ),
+        (
+            "ebs.toml",
+            "ebs.toml: pricing.ebs_root_volume_gib: needs the EBS gp3 price",
+        ),
+    ] {
+        let err = code(&bounded(d.path(), &["price", file, "--prices", "p.csv"]), 2);
+        assert!(err.contains(field), "{err}");
+        assert!(err.contains("--prices (`curl"), "{err}");
+        assert!(!err.starts_with("error: p.csv"), "{err}");
+    }
+    let err = code(&bounded(d.path(), &["price", "declared.toml"]), 2);
+    assert!(
+        err.contains("declared.toml: instance_types[0].usd_per_hour: no on-demand price for instance type zz.large"),
+        "{err}"
+    );
+}

@@ -48,6 +48,9 @@ pub struct Scenario {
     /// Hourly on-demand prices declared with `[[instance_types]]`, in
     /// pico-dollars: they win over the price book.
     pub ec2_prices: std::collections::BTreeMap<String, i128>,
+    /// The names `[[instance_types]]` declares, in order: a missing price
+    /// of one is named at its `instance_types[k].usd_per_hour`.
+    pub declared_types: Vec<String>,
     /// The most instances the groups may hold at once (count or max_size).
     pub most_instances: u64,
     /// Things the user should know that are not errors (a trace shorter
