@@ -68,7 +68,14 @@ pub struct RunOptions {
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
     // A failed write (disk full, folder removed) is the machine's, not a bug.
     move |e| match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(format!("cannot write {file}"), io),
+        // A table names itself: several are written at once.
+        csv::ErrorKind::Io(io) => match crate::table::WriteError::of(&io) {
+            Some(w) => Error::io(
+                format!("cannot write {}", w.file),
+                std::io::Error::new(w.source.kind(), w.source.to_string()),
+            ),
+            None => Error::io(format!("cannot write {file}"), io),
+        },
         other => Error::Internal(format!("writing {file}: {other:?}")),
     }
 }
@@ -188,7 +195,7 @@ pub fn simulate_with(
                     !scenario.faults.is_empty(),
                     want,
                 )
-                .map_err(csv_err("tasks.csv"))?,
+                .map_err(csv_err("the results tables"))?,
             )
         }
         _ => None,
@@ -209,7 +216,7 @@ pub fn simulate_with(
     let end = outcome.end;
     let RunRecorder { csv, ledger } = rec;
     if let Some(w) = csv {
-        w.finish().map_err(csv_err("tasks.csv / timeseries.csv"))?;
+        w.finish().map_err(csv_err("the results tables"))?;
     }
     let task_ms: u128 = cluster
         .services

@@ -832,3 +832,53 @@ fn a_missing_price_names_the_field_that_needs_it() {
         "{err}"
     );
 }
+
+/// Round 3, item 17: the small ones. A failed Parquet write names the
+/// Parquet file; a sweep key nested past the TOML reader's limit says so
+/// with the limit; `catalog --region` of a region without prices is an
+/// error naming the file to fetch, as docs/commands.md says.
+#[test]
+fn small_guards_round_3() {
+    let sweep = format!(
+        "name = \"w\"\nscenario = \"s.toml\"\n[grid]\n{} = [1, 2]\n",
+        vec!["a"; 5000].join(".")
+    );
+    let d = dir_with(&[("s.toml", DAY), ("deep.toml", &sweep)]);
+    let out = Command::new("sh")
+        .current_dir(d.path())
+        .arg("-c")
+        .arg(format!("ulimit -f 2; exec timeout {SECONDS} \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["run", "s.toml", "--out", "r", "--format", "parquet", "-q"])
+        .output()
+        .unwrap();
+    let err = code(&out, 1);
+    assert!(err.contains(".parquet: ") && !err.contains(".csv"), "{err}");
+    assert!(!err.contains(".tmp-"), "{err}");
+
+    let err = code(&bounded(d.path(), &["sweep", "deep.toml", "--out", "o"]), 2);
+    assert!(
+        err.contains("deep.toml: nested too deeply") && err.contains("more than 80 levels"),
+        "{err}"
+    );
+
+    let err = code(
+        &bounded(d.path(), &["catalog", "m5.large", "--region", "eu-west-1"]),
+        2,
+    );
+    assert!(
+        err.contains("no prices for region \"eu-west-1\"")
+            && err.contains("curl -o ec2-eu-west-1.csv"),
+        "{err}"
+    );
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/commands.md"))
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+    assert!(
+        docs.contains("A `--region` the book has no price for at all is an error (exit 2)"),
+        "docs/commands.md must say what catalog --region does without prices"
+    );
+}

@@ -221,6 +221,9 @@ pub fn parse_taskdef_json(file: &Path, text: &str) -> Result<TaskDef, InputError
     )
 }
 
+/// How deep the `toml` crate lets keys and values nest (its `LIMIT`).
+const TOML_DEPTH: u32 = 80;
+
 /// A TOML error as a one-line `InputError`: serde's Rust type names in TOML
 /// terms, a repeated key named with its table path, and "(line L, column C)".
 /// Shared by every TOML input (scenarios; sweep and plan files may use it too).
@@ -241,12 +244,16 @@ pub fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -
             "expected arrivals like { kind = \"poisson\", rate_per_hour = 30 }",
         );
     let mut field = field;
+    // toml says only "recursion limit" (and, for a dotted key, where not).
+    if msg.contains("recursion") {
+        msg = format!(
+            "nested too deeply: a dotted key, or arrays or inline tables inside each other, more than {TOML_DEPTH} levels deep (the most the TOML reader takes); a scenario, sweep or plan needs only a few levels"
+        );
+    }
     if let Some(span) = e.span() {
         if msg.starts_with("duplicate key") {
             let (f, m) = duplicate_key(text, span.start.min(text.len()), span.end.min(text.len()));
             (field, msg) = (f, m);
-        } else if msg.contains("recursion") {
-            msg = "nested too deeply (arrays or inline tables inside each other); a scenario needs only a few levels".into();
         }
         let before = text.get(..span.start).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
