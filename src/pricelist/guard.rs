@@ -70,49 +70,83 @@ impl<R: Read> Guard<R> {
         }
     }
 
+    /// Walks `buf` from one quote, backslash or line end to the next (found
+    /// with memchr: the plain bytes between are only counted).
     fn scan(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        for &b in buf {
-            if b == b'\n' {
+        let mut i = 0;
+        // A backslash ended the last read: this read's first byte is the
+        // escaped one.
+        if self.escaped && !buf.is_empty() {
+            self.escaped = false;
+            if buf[0] == b'\n' {
                 self.line += 1;
             }
-            match self.mode {
-                Mode::CsvRow => {
-                    // `""` inside quotes toggles twice: still quoted.
-                    if b == b'"' {
-                        self.quoted = !self.quoted;
+            self.count(1)?;
+            i = 1;
+        }
+        while i < buf.len() {
+            let rest = &buf[i..];
+            let hit = match (self.mode, self.quoted) {
+                (Mode::JsonString, true) => memchr::memchr3(b'"', b'\\', b'\n', rest),
+                _ => memchr::memchr2(b'"', b'\n', rest),
+            };
+            let Some(at) = hit else {
+                self.count(rest.len())?;
+                break;
+            };
+            self.count(at)?;
+            i += at + 1;
+            match rest[at] {
+                b'\n' => {
+                    self.line += 1;
+                    match (self.mode, self.quoted) {
+                        (Mode::CsvRow, false) => self.run = 0,
+                        (Mode::CsvRow, true) | (Mode::JsonString, true) => self.count(1)?,
+                        (Mode::JsonString, false) => {}
                     }
-                    if b == b'\n' && !self.quoted {
-                        self.run = 0;
-                        continue;
-                    }
-                    self.run += 1;
                 }
-                Mode::JsonString => {
-                    if !self.quoted {
-                        self.quoted = b == b'"';
-                        self.run = 0;
-                        continue;
+                // `""` inside CSV quotes toggles twice: still quoted.
+                b'"' => {
+                    self.quoted = !self.quoted;
+                    match self.mode {
+                        Mode::CsvRow => self.count(1)?,
+                        Mode::JsonString => self.run = 0,
                     }
-                    if self.escaped {
-                        self.escaped = false;
-                    } else if b == b'\\' {
+                }
+                // A backslash in a JSON string: the next byte is escaped
+                // (an escaped quote does not end the string).
+                _ => {
+                    self.count(1)?;
+                    if let Some(&next) = buf.get(i) {
+                        if next == b'\n' {
+                            self.line += 1;
+                        }
+                        self.count(1)?;
+                        i += 1;
+                    } else {
                         self.escaped = true;
-                    } else if b == b'"' {
-                        self.quoted = false;
-                        continue;
                     }
-                    self.run += 1;
                 }
-            }
-            if self.run > MAX_TOKEN_BYTES {
-                return Err(std::io::Error::other(TooLong {
-                    line: self.line,
-                    mode: self.mode,
-                }));
             }
         }
         if let Some(&b) = buf.last() {
             self.last = Some(b);
+        }
+        Ok(())
+    }
+
+    /// Adds `n` bytes to the current row (CSV) or string (JSON; bytes
+    /// outside strings are the parser's).
+    fn count(&mut self, n: usize) -> std::io::Result<()> {
+        if self.mode == Mode::JsonString && !self.quoted {
+            return Ok(());
+        }
+        self.run += n;
+        if self.run > MAX_TOKEN_BYTES {
+            return Err(std::io::Error::other(TooLong {
+                line: self.line,
+                mode: self.mode,
+            }));
         }
         Ok(())
     }
@@ -166,6 +200,21 @@ mod tests {
             r.contains("o.json: line 1: a string longer than 1 MiB"),
             "{r}"
         );
+        // Read a byte at a time, an escape split across reads still escapes.
+        let mut g = Guard::new(key.as_bytes(), Mode::JsonString);
+        let mut byte = [0u8; 1];
+        let stopped = loop {
+            match g.read(&mut byte) {
+                Ok(0) => break false,
+                Ok(_) => {}
+                Err(_) => break true,
+            }
+        };
+        assert!(stopped);
+        let split = "{\"a\\\"\": \"b\"}";
+        let mut g = Guard::new(split.as_bytes(), Mode::JsonString);
+        while g.read(&mut byte).unwrap() > 0 {}
+        assert!(!g.quoted, "{split}");
         // Outside strings, long runs (whitespace, numbers) are the parser's.
         let spaces = format!("{{{}}}", " ".repeat(MAX_TOKEN_BYTES + 1));
         assert!(read_all(spaces.as_bytes(), Mode::JsonString).is_ok());

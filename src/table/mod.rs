@@ -214,7 +214,10 @@ mod tests {
             f.write_all(&line).unwrap();
             want.extend_from_slice(&line);
         }
-        assert!(f.0.threaded(), "a file this size is written by the thread");
+        assert!(
+            f.spool.threaded(),
+            "a file this size is written by the thread"
+        );
         f.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), want);
     }
@@ -225,7 +228,7 @@ mod tests {
         let path = dir.path().join("s.txt");
         let mut f = TableFile::csv_at(&path).unwrap();
         f.write_all(b"a,b\n").unwrap();
-        assert!(!f.0.threaded());
+        assert!(!f.spool.threaded());
         f.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
     }
