@@ -245,7 +245,7 @@ impl ParquetDrain {
             }
             let mut start = 0;
             for (c, &end) in self.columns.iter_mut().zip(&self.ends) {
-                c.push(&self.record[start..end]).map_err(|m| other(m))?;
+                c.push(&self.record[start..end]).map_err(other)?;
                 start = end;
             }
             self.rows += 1;
@@ -280,7 +280,7 @@ impl ParquetDrain {
                 .with_repetition(Repetition::OPTIONAL)
                 .with_logical_type(logical)
                 .build()
-                .map_err(|e| other(e))?;
+                .map_err(other)?;
             fields.push(Arc::new(t));
             self.columns.push(Column {
                 name,
@@ -292,7 +292,7 @@ impl ParquetDrain {
         let schema = Type::group_type_builder("schema")
             .with_fields(fields)
             .build()
-            .map_err(|e| other(e))?;
+            .map_err(other)?;
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_created_by(format!("ecsim {}", env!("CARGO_PKG_VERSION")));
@@ -307,8 +307,7 @@ impl ParquetDrain {
         let props = props.build();
         let file = self.file.take().expect("the header comes once");
         self.writer = Some(
-            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))
-                .map_err(|e| other(e))?,
+            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(other)?,
         );
         self.group_rows = (GROUP_CELLS / self.columns.len().max(1)).max(MIN_GROUP_ROWS);
         Ok(())
@@ -391,7 +390,7 @@ impl ParquetDrain {
             })
             .collect();
         w.append_key_value_metadata(KeyValue::new(DECIMALS_KEY.into(), decimals.join(",")));
-        w.close().map_err(|e| other(e))?;
+        w.close().map_err(other)?;
         Ok(())
     }
 }
