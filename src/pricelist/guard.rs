@@ -70,9 +70,12 @@ impl<R: Read> Guard<R> {
         }
     }
 
-    /// Walks `buf` from one quote, backslash or line end to the next (found
-    /// with memchr: the plain bytes between are only counted).
+    /// JSON: walks `buf` from one quote, backslash or line end to the next
+    /// (found with memchr: the plain bytes between are only counted).
     fn scan(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if self.mode == Mode::CsvRow {
+            return self.scan_csv(buf);
+        }
         let mut i = 0;
         // A backslash ended the last read: this read's first byte is the
         // escaped one.
@@ -86,9 +89,9 @@ impl<R: Read> Guard<R> {
         }
         while i < buf.len() {
             let rest = &buf[i..];
-            let hit = match (self.mode, self.quoted) {
-                (Mode::JsonString, true) => memchr::memchr3(b'"', b'\\', b'\n', rest),
-                _ => memchr::memchr2(b'"', b'\n', rest),
+            let hit = match self.quoted {
+                true => memchr::memchr3(b'"', b'\\', b'\n', rest),
+                false => memchr::memchr2(b'"', b'\n', rest),
             };
             let Some(at) = hit else {
                 self.count(rest.len())?;
@@ -99,19 +102,11 @@ impl<R: Read> Guard<R> {
             match rest[at] {
                 b'\n' => {
                     self.line += 1;
-                    match (self.mode, self.quoted) {
-                        (Mode::CsvRow, false) => self.run = 0,
-                        (Mode::CsvRow, true) | (Mode::JsonString, true) => self.count(1)?,
-                        (Mode::JsonString, false) => {}
-                    }
+                    self.count(1)?;
                 }
-                // `""` inside CSV quotes toggles twice: still quoted.
                 b'"' => {
                     self.quoted = !self.quoted;
-                    match self.mode {
-                        Mode::CsvRow => self.count(1)?,
-                        Mode::JsonString => self.run = 0,
-                    }
+                    self.run = 0;
                 }
                 // A backslash in a JSON string: the next byte is escaped
                 // (an escaped quote does not end the string).
@@ -129,6 +124,30 @@ impl<R: Read> Guard<R> {
                 }
             }
         }
+        if let Some(&b) = buf.last() {
+            self.last = Some(b);
+        }
+        Ok(())
+    }
+
+    /// CSV: line ends are rare, quotes are not (AWS quotes every field), so
+    /// the quotes of each line are counted, not stepped through: an odd
+    /// count flips whether the line end is inside a quoted field.
+    fn scan_csv(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let quotes = |seg: &[u8]| seg.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        let mut rest = buf;
+        while let Some(at) = memchr::memchr(b'\n', rest) {
+            self.quoted ^= quotes(&rest[..at]);
+            self.count(at)?;
+            self.line += 1;
+            match self.quoted {
+                true => self.count(1)?,
+                false => self.run = 0,
+            }
+            rest = &rest[at + 1..];
+        }
+        self.quoted ^= quotes(rest);
+        self.count(rest.len())?;
         if let Some(&b) = buf.last() {
             self.last = Some(b);
         }
