@@ -262,6 +262,7 @@ again to resume), 1 other errors.";
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    ignore_file_size_signal();
     if cli.command.polls_for_stop() {
         stop_on_signals();
     }
@@ -283,17 +284,46 @@ static STOP_SIGNAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUs
 /// Ctrl-C (SIGINT), SIGTERM (how Kubernetes, AWS Batch and ECS stop a job)
 /// and SIGHUP (a closed terminal) stop a run at its next check, so staged
 /// results are removed and a sweep keeps its finished runs. A second one
-/// ends the process at once.
+/// ends the process at once, from a thread that first removes the staging
+/// folders (a signal handler itself may not touch files); a third ends it
+/// even if that removal hangs.
 fn stop_on_signals() {
     use signal_hook::flag;
-    use std::sync::atomic::AtomicBool;
+    use std::sync::atomic::{AtomicBool, Ordering};
     static STOPPING: &AtomicBool = &crate::sim::INTERRUPT;
+    static FORCED: AtomicBool = AtomicBool::new(false);
     for sig in STOP_SIGNALS {
         // Registered first, so it sees the flag as the previous signal left it.
-        let _ = flag::register_conditional_shutdown(sig, 128 + sig, STOPPING);
+        let _ = flag::register_conditional_shutdown(sig, 128 + sig, &FORCED);
         let _ = flag::register_usize(sig, &STOP_SIGNAL, sig as usize);
         let _ = flag::register(sig, STOPPING);
     }
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(STOP_SIGNALS) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("ecsim-signals".into())
+        .spawn(move || {
+            let mut seen = 0;
+            for sig in signals.forever() {
+                seen += 1;
+                if seen >= 2 {
+                    FORCED.store(true, Ordering::SeqCst);
+                    crate::report::remove_live();
+                    eprintln!("error: stopped at once (a second signal); staged results removed");
+                    std::process::exit(128 + sig);
+                }
+            }
+        });
+}
+
+/// A file-size limit (`ulimit -f`) sends SIGXFSZ to a write past it, which
+/// would end ecsim with no word and half a staging folder left. Ignored
+/// (caught by a handler that does nothing), the write fails with an error
+/// instead, which names the file and removes the staging folder.
+fn ignore_file_size_signal() {
+    // SAFETY: the handler does nothing, so it is async-signal-safe.
+    let _ = unsafe { signal_hook::low_level::register(signal_hook::consts::SIGXFSZ, || {}) };
 }
 
 /// 128 + the signal, as a shell reports a process the signal ended:

@@ -68,7 +68,14 @@ pub struct RunOptions {
 fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
     // A failed write (disk full, folder removed) is the machine's, not a bug.
     move |e| match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(format!("cannot write {file}"), io),
+        // A table names itself: several are written at once.
+        csv::ErrorKind::Io(io) => match crate::table::WriteError::of(&io) {
+            Some(w) => Error::io(
+                format!("cannot write {}", w.file),
+                std::io::Error::new(w.source.kind(), w.source.to_string()),
+            ),
+            None => Error::io(format!("cannot write {file}"), io),
+        },
         other => Error::Internal(format!("writing {file}: {other:?}")),
     }
 }
@@ -91,6 +98,13 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
             let field = format!("instance_groups[{}].instance_type", i.group);
             (i.instance_type.as_str(), field)
         }))
+        .map(|(t, field)| {
+            // A type the scenario declares is priced where it is declared.
+            match scenario.declared_types.iter().position(|d| d == t) {
+                Some(k) => (t, format!("instance_types[{k}].usd_per_hour")),
+                None => (t, field),
+            }
+        })
         .collect();
     types.sort_by(|a, b| a.0.cmp(b.0));
     types.dedup_by(|a, b| a.0 == b.0);
@@ -113,18 +127,25 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
         .into());
     }
     let types: Vec<&str> = types.iter().map(|(t, _)| *t).collect();
+    // The first service or job on Fargate is the field a missing Fargate
+    // price is named against (its launch_type or capacity_provider_strategy).
     let fargate = c
         .services
         .iter()
-        .map(|s| &s.capacity)
-        .chain(c.jobs.iter().map(|j| &j.capacity))
-        .any(|k| k.is_fargate());
+        .position(|s| s.capacity.is_fargate())
+        .map(|i| format!("services[{i}]"))
+        .or_else(|| {
+            c.jobs
+                .iter()
+                .position(|j| j.capacity.is_fargate())
+                .map(|i| format!("jobs[{i}]"))
+        });
     let mut rates = prices::resolve(
         book,
         &scenario.file,
         &scenario.region,
         &types,
-        fargate,
+        fargate.as_deref(),
         scenario.pricing.ebs_root_gib > 0,
     )?;
     for (t, &pico) in &scenario.ec2_prices {
@@ -174,7 +195,7 @@ pub fn simulate_with(
                     !scenario.faults.is_empty(),
                     want,
                 )
-                .map_err(csv_err("tasks.csv"))?,
+                .map_err(csv_err("the results tables"))?,
             )
         }
         _ => None,
@@ -195,7 +216,7 @@ pub fn simulate_with(
     let end = outcome.end;
     let RunRecorder { csv, ledger } = rec;
     if let Some(w) = csv {
-        w.finish().map_err(csv_err("tasks.csv / timeseries.csv"))?;
+        w.finish().map_err(csv_err("the results tables"))?;
     }
     let task_ms: u128 = cluster
         .services

@@ -386,7 +386,8 @@ fn a_launchable_type_without_a_price_is_an_input_error() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
         assert!(
-            err.contains("s.toml: instance_groups[0].instance_type: no on-demand price for instance type x9.big"),
+            // A declared type is priced where it is declared (issue 29 item 15).
+            err.contains("s.toml: instance_types[0].usd_per_hour: no on-demand price for instance type x9.big"),
             "{err}"
         );
         assert!(

@@ -579,3 +579,6 @@ no_capacity = "queue"
 
 #[path = "hostile/import.rs"]
 mod import;
+
+#[path = "hostile/files.rs"]
+mod files;

@@ -122,6 +122,9 @@ impl PriceBook {
         text: &str,
     ) -> Result<std::collections::BTreeSet<String>, InputError> {
         let mut regions = std::collections::BTreeSet::new();
+        // Rows of this file by item: a second row for one item would win
+        // silently over the first (later files do override earlier ones).
+        let mut seen: BTreeMap<(String, String, String), u64> = BTreeMap::new();
         let mut header_seen = false;
         for (n, cells) in crate::error::csv_rows(file, text)? {
             let at = format!("line {n}");
@@ -168,6 +171,16 @@ impl PriceBook {
                 parse_pico(usd).map_err(|e| InputError::new(file, format!("{at}: usd"), e))?;
             if !regions.contains(region) {
                 regions.insert(region.to_string());
+            }
+            let item = (region.to_string(), product.to_string(), key.to_string());
+            if let Some(first) = seen.insert(item, n) {
+                return Err(InputError::new(
+                    file,
+                    at,
+                    format!(
+                        "a second row for {product} {key} in {region} (the first is at line {first}); expected one row per region, product and key"
+                    ),
+                ));
             }
             self.entries
                 .insert((region.into(), product.into(), key.into()), pico);
@@ -274,22 +287,23 @@ impl Rates {
 }
 
 /// Looks up every price the scenario will need; a missing one is an error
-/// naming the price file and what to add.
+/// naming the scenario field that asks for it (an instance group's type,
+/// the service or job that runs on Fargate, `[pricing]`'s EBS volume), never
+/// the price file, which is not where the need comes from.
 pub fn resolve(
     book: &PriceBook,
     scenario_file: &Path,
     region: &str,
     instance_types: &[&str],
-    fargate: bool,
+    fargate: Option<&str>,
     ebs: bool,
 ) -> Result<Rates, InputError> {
     let file = scenario_file;
-    let price_file = &book.file;
     use crate::pricelist::fetch_command;
     if !book.regions().contains(&region) {
         let mut fetch = fetch_command("AmazonEC2", region);
         let mut flags = format!("--prices ec2-{region}.csv");
-        if fargate {
+        if fargate.is_some() {
             fetch = format!("{fetch} && {}", fetch_command("AmazonECS", region));
             flags = format!("{flags} --prices ecs-{region}.csv");
         }
@@ -303,12 +317,12 @@ pub fn resolve(
             ),
         ));
     }
-    let missing = |what: String, service: &str| {
+    let missing = |field: &str, what: String, service: &str| {
         InputError::new(
-            price_file,
-            "",
+            file,
+            field,
             format!(
-                "no {what} for region {region} in {}; pass the region's {service} offer file (`{}`) or add a row to a --prices file",
+                "needs the {what} for region {region}, which {} lacks; pass the region's {service} offer file with --prices (`{}`), or add a row to a --prices file",
                 book.source,
                 fetch_command(service, region)
             ),
@@ -318,7 +332,8 @@ pub fn resolve(
     for t in instance_types {
         let p = book.get(region, "ec2", t).ok_or_else(|| {
             missing(
-                format!("on-demand price for instance type {t}"),
+                "instance_groups",
+                format!("on-demand price of instance type {t}"),
                 "AmazonEC2",
             )
         })?;
@@ -333,24 +348,30 @@ pub fn resolve(
         fargate_ephemeral_gb: 0,
         ebs_gb: 0,
     };
-    if fargate {
+    if let Some(field) = fargate {
+        let need = |product: &str, key: &str, what: &str| {
+            book.get(region, product, key)
+                .ok_or_else(|| missing(field, format!("{what} (runs on Fargate)"), "AmazonECS"))
+        };
         for a in [Arch::X86_64, Arch::Arm64] {
             let (k, i) = arch_key(a);
-            rates.fargate_vcpu[i] = book
-                .get(region, "fargate_vcpu", k)
-                .ok_or_else(|| missing(format!("Fargate vCPU price ({k})"), "AmazonECS"))?;
-            rates.fargate_gb[i] = book
-                .get(region, "fargate_gb", k)
-                .ok_or_else(|| missing(format!("Fargate GB price ({k})"), "AmazonECS"))?;
+            rates.fargate_vcpu[i] = need("fargate_vcpu", k, &format!("Fargate vCPU price ({k})"))?;
+            rates.fargate_gb[i] = need("fargate_gb", k, &format!("Fargate GB price ({k})"))?;
         }
-        rates.fargate_ephemeral_gb = book
-            .get(region, "fargate_ephemeral_gb", "any")
-            .ok_or_else(|| missing("Fargate ephemeral storage price".into(), "AmazonECS"))?;
+        rates.fargate_ephemeral_gb = need(
+            "fargate_ephemeral_gb",
+            "any",
+            "Fargate ephemeral storage price",
+        )?;
     }
     if ebs {
-        let month = book
-            .get(region, "ebs_gp3_gb", "any")
-            .ok_or_else(|| missing("EBS gp3 price".into(), "AmazonEC2"))?;
+        let month = book.get(region, "ebs_gp3_gb", "any").ok_or_else(|| {
+            missing(
+                "pricing.ebs_root_volume_gib",
+                "EBS gp3 price (root volumes are billed)".into(),
+                "AmazonEC2",
+            )
+        })?;
         // AWS turns monthly storage prices into hourly ones over 730 hours.
         rates.ebs_gb = (month + 365) / 730;
     }
@@ -369,7 +390,7 @@ mod tests {
             Path::new("s.toml"),
             "us-east-1",
             &["m5.xlarge", "t3.medium", "c7g.large"],
-            true,
+            Some("services[0]"),
             true,
         )
         .unwrap();
@@ -394,7 +415,7 @@ mod tests {
     #[test]
     fn errors_name_what_is_missing() {
         let b = PriceBook::shipped();
-        let e = resolve(&b, Path::new("s.toml"), "mars-1", &[], false, false).unwrap_err();
+        let e = resolve(&b, Path::new("s.toml"), "mars-1", &[], None, false).unwrap_err();
         assert!(e.message.contains("us-east-1"), "{e}");
         let mut partial = PriceBook {
             entries: BTreeMap::new(),
@@ -414,7 +435,7 @@ mod tests {
             Path::new("s.toml"),
             "us-east-1",
             &["m5.xlarge"],
-            false,
+            None,
             false,
         )
         .unwrap_err();

@@ -51,7 +51,7 @@ pub fn render(pattern: &str, region: &str, book: &PriceBook, csv: bool) -> Resul
         ));
     }
     let price = |t: &str| {
-        prices::resolve(book, Path::new(""), region, &[t], false, false)
+        prices::resolve(book, Path::new(""), region, &[t], None, false)
             .ok()
             .and_then(|r| r.ec2.get(t).map(|r| r.usd_per_hour()))
     };

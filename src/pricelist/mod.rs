@@ -4,10 +4,12 @@
 //! streaming and only the few thousand rows ecsim can use are kept.
 
 mod classify;
+mod guard;
 mod offer_csv;
 mod offer_json;
 
 pub use classify::{Attr, Item, Unit, classify};
+pub use guard::MAX_TOKEN_BYTES;
 
 use crate::error::InputError;
 use std::collections::BTreeMap;
@@ -19,6 +21,13 @@ use std::path::Path;
 /// 300–500 MB as CSV and larger as JSON; the all-regions file (several GB)
 /// is refused: the per-region file is the one to fetch.
 pub const MAX_OFFER_BYTES: u64 = 2 << 30;
+
+/// The most distinct prices (instance types, Fargate and EBS prices) one
+/// offer file may give. A region's AmazonEC2 file prices about 1,000
+/// instance types today; what is kept while streaming is bounded by this,
+/// not by the file: a file of millions of made-up types is refused at the
+/// first one past it, before it costs memory.
+pub const MAX_PRICES: usize = 20_000;
 
 /// Where AWS publishes the current offer file of a service for a region.
 pub fn offer_url(service: &str, region: &str) -> String {
@@ -109,8 +118,10 @@ pub fn read(path: &Path, kind: Kind) -> Result<Vec<PriceRow>, InputError> {
     let r = open(path)?;
     let mut c = Collect::default();
     match kind {
-        Kind::OfferCsv => offer_csv::read(path, r, &mut c)?,
-        Kind::OfferJson => offer_json::read(path, r, &mut c)?,
+        Kind::OfferCsv => offer_csv::read(path, guard::Guard::new(r, guard::Mode::CsvRow), &mut c)?,
+        Kind::OfferJson => {
+            offer_json::read(path, guard::Guard::new(r, guard::Mode::JsonString), &mut c)?
+        }
         Kind::Ecsim => unreachable!("ecsim's own price rows are read by PriceBook"),
     }
     if c.rows.is_empty() {
@@ -165,9 +176,25 @@ impl Collect {
             }
             return Ok(());
         }
+        if self.rows.len() >= MAX_PRICES {
+            return Err(too_many(file, at));
+        }
         self.rows.insert(k, (pico, at));
         Ok(())
     }
+}
+
+/// Past `MAX_PRICES`: the file is not one region's offer file.
+pub(crate) fn too_many(file: &Path, at: String) -> InputError {
+    InputError::new(
+        file,
+        at,
+        format!(
+            "more than {MAX_PRICES} distinct prices (instance types, Fargate, EBS) ecsim would keep; a region's AmazonEC2 \
+             offer file has about 1,000: expected the offer file of one region ({})",
+            offer_url("AmazonEC2", "REGION")
+        ),
+    )
 }
 
 /// Reads a decimal USD price of an offer file exactly.

@@ -3,6 +3,7 @@
 //! starting "SKU", then one row per product, term and price dimension.
 //! Read a record at a time; only matching rows are decoded.
 
+use super::guard::{self, Guard};
 use super::{Attr, Collect, check_unit, classify, price};
 use crate::error::InputError;
 use std::io::Read;
@@ -20,7 +21,7 @@ const EC2_COLUMNS: [Attr; 6] = [
     Attr::Capacity,
 ];
 
-pub(crate) fn read(file: &Path, r: impl Read, c: &mut Collect) -> Result<(), InputError> {
+pub(crate) fn read<R: Read>(file: &Path, r: Guard<R>, c: &mut Collect) -> Result<(), InputError> {
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -55,6 +56,19 @@ pub(crate) fn read(file: &Path, r: impl Read, c: &mut Collect) -> Result<(), Inp
             }
             continue;
         };
+        // AWS's rows all have the header's columns: fewer is a row cut
+        // short (a truncated download), whatever it would price.
+        if rec.len() != h.columns {
+            return Err(InputError::new(
+                file,
+                format!("line {line}"),
+                format!(
+                    "has {} columns where the header row has {}; expected AWS's offer file whole (a truncated download? fetch it again)",
+                    rec.len(),
+                    h.columns
+                ),
+            ));
+        }
         if rec.get(h.term) != Some(b"OnDemand") {
             continue;
         }
@@ -94,6 +108,14 @@ pub(crate) fn read(file: &Path, r: impl Read, c: &mut Collect) -> Result<(), Inp
         let pico = price(file, &at("PricePerUnit"), text(h.price, "PricePerUnit")?)?;
         c.add(file, region, &item, pico, format!("line {line}"))?;
     }
+    if rd.get_ref().last.is_some_and(|b| b != b'\n') {
+        let line = rd.position().line();
+        return Err(InputError::new(
+            file,
+            format!("line {line}"),
+            "ends mid-row (no line break after the last row): a truncated download? fetch the file again",
+        ));
+    }
     if header.is_none() {
         return Err(InputError::new(
             file,
@@ -106,6 +128,7 @@ pub(crate) fn read(file: &Path, r: impl Read, c: &mut Collect) -> Result<(), Inp
 
 /// Column positions, found by name: AWS adds and reorders columns.
 struct Header {
+    columns: usize,
     term: usize,
     unit: usize,
     price: usize,
@@ -146,6 +169,7 @@ impl Header {
         }
         let [term, unit, price, currency] = PRICE_COLUMNS.map(need);
         Ok(Header {
+            columns: rec.len(),
             term: term?,
             unit: unit?,
             price: price?,
@@ -161,7 +185,10 @@ fn csv_error(file: &Path, e: &csv::Error) -> InputError {
         .position()
         .map_or(String::new(), |p| format!("line {}", p.line()));
     let what = match e.kind() {
-        csv::ErrorKind::Io(io) => format!("cannot read the price file: {io}"),
+        csv::ErrorKind::Io(io) => match guard::refusal(file, io) {
+            Some(refused) => return refused,
+            None => format!("cannot read the price file: {io}"),
+        },
         _ => {
             "not valid CSV; expected an AWS offer file (quoted comma-separated fields)".to_string()
         }

@@ -46,6 +46,13 @@ pub(crate) fn read(file: &Path, r: impl Read, c: &mut Collect) -> Result<(), Inp
     let mut de = serde_json::Deserializer::from_reader(r);
     let parsed = Top(&mut w).deserialize(&mut de).and_then(|()| de.end());
     if let Err(e) = parsed {
+        if e.is_io() {
+            // The guard's refusal (a string too long) says where itself.
+            let io = std::io::Error::from(e);
+            return Err(super::guard::refusal(file, &io).unwrap_or_else(|| {
+                InputError::new(file, "", format!("cannot read the price file: {io}"))
+            }));
+        }
         return Err(json_error(file, &e, &w.at));
     }
     let mut skus: Vec<_> = w.products.into_iter().collect();
@@ -89,6 +96,9 @@ fn json_error(file: &Path, e: &serde_json::Error, section: &str) -> InputError {
         Category::Io => {
             return InputError::new(file, "", format!("cannot read the price file: {e}"));
         }
+        Category::Data if e.to_string().starts_with(TOO_MANY) => {
+            return super::too_many(file, format!("{pos} (in {section})"));
+        }
         Category::Syntax => "not valid JSON".to_string(),
         Category::Eof => "the JSON ends early (a truncated download?)".to_string(),
         Category::Data => format!(
@@ -103,6 +113,10 @@ fn json_error(file: &Path, e: &serde_json::Error, section: &str) -> InputError {
     };
     InputError::new(file, pos, what)
 }
+
+/// The marker of a walk stopped at `MAX_PRICES` (told apart from other
+/// data errors by `json_error`).
+const TOO_MANY: &str = "ecsim: too many prices";
 
 struct Top<'a>(&'a mut Walk);
 
@@ -162,6 +176,10 @@ impl<'de> Visitor<'de> for Products<'_> {
             let attrs = m.next_value_seed(Product)?;
             let get = |a: Attr| attrs[a.index()].as_deref();
             if let Some(item) = classify(get) {
+                // Bounded as the prices are: one region's file keeps ~1,000.
+                if self.0.products.len() >= super::MAX_PRICES {
+                    return Err(serde::de::Error::custom(TOO_MANY));
+                }
                 let region = attrs[Attr::Region.index()].clone();
                 self.0.products.insert(sku, (n, region, item));
             }
@@ -283,6 +301,11 @@ impl<'de> Visitor<'de> for OnDemand<'_> {
             if !wanted {
                 m.next_value::<IgnoredAny>()?;
                 continue;
+            }
+            // Terms before products (not AWS's order) cannot be sifted
+            // yet: they are kept, but no more of them than of products.
+            if !self.0.on_demand.contains_key(&sku) && self.0.on_demand.len() >= super::MAX_PRICES {
+                return Err(serde::de::Error::custom(TOO_MANY));
             }
             self.0.at = format!("terms.OnDemand, entry {n}");
             let terms: BTreeMap<String, Term> = m.next_value()?;

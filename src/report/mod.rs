@@ -13,7 +13,7 @@ pub mod summary;
 use crate::billing::CostSummary;
 use crate::model::Cluster;
 use crate::sim::Outcome;
-pub use staged::{StagedDir, check_replaceable, run_record_number, write_atomic};
+pub use staged::{StagedDir, check_replaceable, remove_live, run_record_number, write_atomic};
 pub use summary::Summary;
 
 /// Everything a finished run knows.

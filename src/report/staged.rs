@@ -2,6 +2,35 @@
 
 use crate::error::{Error, InputError, Result};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Written first inside every staging folder: only a folder holding it is
+/// ecsim's to remove when its process is gone. A `.NAME.tmp-PID` folder
+/// without it (a user's, another tool's) is never touched.
+pub const STAGING_MARK: &str = ".ecsim-staging";
+
+/// Staging folders of this process not yet committed: a second stop signal
+/// ends the process at once, and removes these first (`remove_live`).
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every staging folder this process has not committed. Called on
+/// the way out of a second stop signal, from the thread that handles
+/// signals, while the work may still be writing: a file created meanwhile
+/// is removed on the next try.
+pub fn remove_live() {
+    let dirs = live().clone();
+    for d in dirs {
+        for _ in 0..5 {
+            if std::fs::remove_dir_all(&d).is_ok() || !d.exists() {
+                break;
+            }
+        }
+    }
+}
 
 pub struct StagedDir {
     tmp: PathBuf,
@@ -41,13 +70,19 @@ impl StagedDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "results".into());
-        remove_stale(parent, &name);
+        remove_stale(parent, &name, outputs, marker);
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if tmp.exists() {
+        if tmp.join(STAGING_MARK).is_file() {
             let _ = std::fs::remove_dir_all(&tmp);
         }
         std::fs::create_dir(&tmp)
             .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
+        live().push(tmp.clone());
+        if let Err(e) = std::fs::write(tmp.join(STAGING_MARK), b"") {
+            let _ = std::fs::remove_dir(&tmp);
+            live().retain(|d| *d != tmp);
+            return Err(Error::io(format!("cannot write in {}", tmp.display()), e));
+        }
         Ok(StagedDir {
             tmp,
             target: target.to_path_buf(),
@@ -92,6 +127,8 @@ impl StagedDir {
                 return Err(refusal(&self.target, why));
             }
         }
+        // The mark is the staging folder's, not the result's.
+        let _ = std::fs::remove_file(self.tmp.join(STAGING_MARK));
         std::fs::rename(&self.tmp, &self.target).map_err(|e| {
             // Put back what was there rather than lose it.
             if old.exists() && !self.target.exists() {
@@ -106,6 +143,7 @@ impl StagedDir {
             let _ = std::fs::remove_dir_all(&old);
         }
         self.done = true;
+        live().retain(|d| *d != self.tmp);
         Ok(self.target.clone())
     }
 }
@@ -113,9 +151,11 @@ impl StagedDir {
 /// Removes `.NAME.tmp-PID` / `.NAME.old-PID` folders left beside the
 /// target by runs that were killed (SIGKILL, power loss) before they could
 /// clean up. Only folders of processes no longer alive go: a concurrent run
-/// writing the same target keeps its own. Liveness is read from /proc, so
-/// where there is none (not Linux) nothing is removed.
-fn remove_stale(parent: &Path, name: &str) {
+/// writing the same target keeps its own. Only ecsim's go: a `.tmp-` folder
+/// holding `STAGING_MARK`, an `.old-` folder that is an earlier result
+/// (what `problem` accepts). Liveness is read from /proc, so where there
+/// is none (not Linux) nothing is removed.
+fn remove_stale(parent: &Path, name: &str, outputs: &[&str], marker: &str) {
     if !Path::new("/proc/self").exists() {
         return;
     }
@@ -124,22 +164,28 @@ fn remove_stale(parent: &Path, name: &str) {
     };
     for e in entries.flatten() {
         let file = e.file_name();
-        let Some(pid) = file.to_str().and_then(|f| stale_pid(f, name)) else {
+        let Some((pid, staging)) = file.to_str().and_then(|f| stale_pid(f, name)) else {
             continue;
         };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(e.path());
+        let path = e.path();
+        let ours = match staging {
+            true => path.join(STAGING_MARK).is_file(),
+            false => problem(&path, outputs, marker).is_ok(),
+        };
+        if ours && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(path);
         }
     }
 }
 
-/// The PID in `.NAME.tmp-PID` or `.NAME.old-PID`, if `file` is one.
-fn stale_pid(file: &str, name: &str) -> Option<u32> {
+/// The PID in `.NAME.tmp-PID` (with `true`: a staging folder) or
+/// `.NAME.old-PID` (`false`: a result moved aside), if `file` is one.
+fn stale_pid(file: &str, name: &str) -> Option<(u32, bool)> {
     let rest = file.strip_prefix('.')?.strip_prefix(name)?;
-    let pid = rest
-        .strip_prefix(".tmp-")
-        .or_else(|| rest.strip_prefix(".old-"))?;
-    pid.parse().ok()
+    if let Some(pid) = rest.strip_prefix(".tmp-") {
+        return Some((pid.parse().ok()?, true));
+    }
+    Some((rest.strip_prefix(".old-")?.parse().ok()?, false))
 }
 
 /// Files an ecsim results folder may hold.
@@ -270,6 +316,7 @@ impl Drop for StagedDir {
     fn drop(&mut self) {
         if !self.done {
             let _ = std::fs::remove_dir_all(&self.tmp);
+            live().retain(|d| *d != self.tmp);
         }
     }
 }

@@ -395,6 +395,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         quotas: super::quotas::build(ctx, spec.quotas.as_ref())?,
         pricing,
         ec2_prices: types.prices,
+        declared_types: spec.instance_types.iter().map(|t| t.name.clone()).collect(),
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,
         deployments: deployments::plans(ctx, &spec.deployments, &cluster)?,

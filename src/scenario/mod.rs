@@ -49,6 +49,9 @@ pub struct Scenario {
     /// Hourly on-demand prices declared with `[[instance_types]]`, in
     /// pico-dollars: they win over the price book.
     pub ec2_prices: std::collections::BTreeMap<String, i128>,
+    /// The names `[[instance_types]]` declares, in order: a missing price
+    /// of one is named at its `instance_types[k].usd_per_hour`.
+    pub declared_types: Vec<String>,
     /// The most instances the groups may hold at once (count or max_size).
     pub most_instances: u64,
     /// Things the user should know that are not errors (a trace shorter
@@ -230,6 +233,9 @@ pub fn parse_taskdef_json(file: &Path, text: &str) -> Result<TaskDef, InputError
     )
 }
 
+/// How deep the `toml` crate lets keys and values nest (its `LIMIT`).
+const TOML_DEPTH: u32 = 80;
+
 /// A TOML error as a one-line `InputError`: serde's Rust type names in TOML
 /// terms, a repeated key named with its table path, and "(line L, column C)".
 /// Shared by every TOML input (scenarios; sweep and plan files may use it too).
@@ -252,12 +258,16 @@ pub fn toml_error(path: &Path, text: &str, field: String, e: &toml::de::Error) -
     // Never the value found (it may be a secret), never a Rust type name.
     let mut msg = plain_message(&msg, "a table");
     let mut field = field;
+    // toml says only "recursion limit" (and, for a dotted key, where not).
+    if msg.contains("recursion") {
+        msg = format!(
+            "nested too deeply: a dotted key, or arrays or inline tables inside each other, more than {TOML_DEPTH} levels deep (the most the TOML reader takes); a scenario, sweep or plan needs only a few levels"
+        );
+    }
     if let Some(span) = e.span() {
         if msg.starts_with("duplicate key") {
             let (f, m) = duplicate_key(text, span.start.min(text.len()), span.end.min(text.len()));
             (field, msg) = (f, m);
-        } else if msg.contains("recursion") {
-            msg = "nested too deeply (arrays or inline tables inside each other); a scenario needs only a few levels".into();
         }
         let before = text.get(..span.start).unwrap_or(text);
         let line = before.matches('\n').count() + 1;

@@ -112,7 +112,8 @@ fn to_json(v: &toml::Value) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-fn fnv(parts: &[&[u8]]) -> String {
+/// A 64-bit FNV-1a digest in hex: sweep fingerprints, short file names.
+pub(crate) fn fnv(parts: &[&[u8]]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.iter().chain(&[0xff]) {

@@ -92,34 +92,89 @@ impl Drain<u8> for Sink {
 /// One table's file, given CSV text (header first) in any pieces; its
 /// writing (and, for Parquet, parsing and encoding) happens on a thread of
 /// its own once the text fills a chunk.
-pub struct TableFile(Spool<u8, Sink>);
+pub struct TableFile {
+    spool: Spool<u8, Sink>,
+    /// The file's name, for its errors: a run writes several tables at
+    /// once, and its caller cannot tell which one failed.
+    name: String,
+}
+
+/// A table file's failed write, naming the file (`tasks.parquet`).
+#[derive(Debug)]
+pub struct WriteError {
+    pub file: String,
+    pub source: io::Error,
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.source)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl WriteError {
+    /// The `WriteError` inside an I/O error, if it carries one.
+    pub fn of(e: &io::Error) -> Option<&WriteError> {
+        e.get_ref()?.downcast_ref::<WriteError>()
+    }
+}
+
+fn named(name: &str) -> impl Fn(io::Error) -> io::Error + '_ {
+    move |e| {
+        if WriteError::of(&e).is_some() {
+            return e;
+        }
+        io::Error::new(
+            e.kind(),
+            WriteError {
+                file: name.to_string(),
+                source: e,
+            },
+        )
+    }
+}
 
 impl TableFile {
     pub fn create(dir: &Path, stem: &str, format: Format) -> io::Result<TableFile> {
-        let path = dir.join(format.file(stem));
+        let name = format.file(stem);
+        let path = dir.join(&name);
         let sink = match format {
-            Format::Csv => Sink::Csv(File::create(&path)?),
-            Format::Parquet => Sink::Parquet(Box::new(parquet::ParquetDrain::create(&path, stem)?)),
+            Format::Csv => Sink::Csv(File::create(&path).map_err(named(&name))?),
+            Format::Parquet => Sink::Parquet(Box::new(
+                parquet::ParquetDrain::create(&path, stem).map_err(named(&name))?,
+            )),
         };
-        Ok(TableFile(Spool::new(sink, FILE_CHUNK)))
+        Ok(TableFile {
+            spool: Spool::new(sink, FILE_CHUNK),
+            name,
+        })
     }
 
     /// A CSV file at exactly `path` (no stem, no Parquet).
     pub fn csv_at(path: &Path) -> io::Result<TableFile> {
-        Ok(TableFile(Spool::new(
-            Sink::Csv(File::create(path)?),
-            FILE_CHUNK,
-        )))
+        let name = path.display().to_string();
+        Ok(TableFile {
+            spool: Spool::new(
+                Sink::Csv(File::create(path).map_err(named(&name))?),
+                FILE_CHUNK,
+            ),
+            name,
+        })
     }
 
     pub fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.room(bytes.len())?.extend_from_slice(bytes);
+        self.spool
+            .room(bytes.len())
+            .map_err(named(&self.name))?
+            .extend_from_slice(bytes);
         Ok(())
     }
 
     /// Writes what is left; the file's first error, if any.
     pub fn finish(&mut self) -> io::Result<()> {
-        self.0.finish()
+        self.spool.finish().map_err(named(&self.name))
     }
 }
 
@@ -159,7 +214,10 @@ mod tests {
             f.write_all(&line).unwrap();
             want.extend_from_slice(&line);
         }
-        assert!(f.0.threaded(), "a file this size is written by the thread");
+        assert!(
+            f.spool.threaded(),
+            "a file this size is written by the thread"
+        );
         f.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), want);
     }
@@ -170,7 +228,7 @@ mod tests {
         let path = dir.path().join("s.txt");
         let mut f = TableFile::csv_at(&path).unwrap();
         f.write_all(b"a,b\n").unwrap();
-        assert!(!f.0.threaded());
+        assert!(!f.spool.threaded());
         f.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
     }

@@ -18,14 +18,15 @@ use parquet::record::Field;
 use parquet::schema::types::{ColumnPath, Type};
 use std::fs::File;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 const GROUP_CELLS: usize = 1 << 20;
 const MIN_GROUP_ROWS: usize = 1024;
 
-fn other(path: &Path, msg: impl std::fmt::Display) -> io::Error {
-    io::Error::other(format!("{}: {msg}", path.display()))
+/// A writer's error; `TableFile` names the file (not the staging path).
+fn other(msg: impl std::fmt::Display) -> io::Error {
+    io::Error::other(msg.to_string())
 }
 
 /// A column's cells of the row group being filled.
@@ -150,7 +151,6 @@ const POW10: [f64; 23] = [
 /// Parses CSV text (header first, then rows, in pieces cut anywhere) into
 /// a Parquet file's columns.
 pub struct ParquetDrain {
-    path: PathBuf,
     stem: String,
     writer: Option<SerializedFileWriter<File>>,
     file: Option<File>,
@@ -170,7 +170,6 @@ pub struct ParquetDrain {
 impl ParquetDrain {
     pub fn create(path: &Path, stem: &str) -> io::Result<ParquetDrain> {
         Ok(ParquetDrain {
-            path: path.to_path_buf(),
             stem: stem.to_string(),
             writer: None,
             file: Some(File::create(path)?),
@@ -238,19 +237,15 @@ impl ParquetDrain {
             self.start()?;
         } else {
             if self.ends.len() != self.columns.len() {
-                return Err(other(
-                    &self.path,
-                    format!(
-                        "a row of {} fields under {} columns",
-                        self.ends.len(),
-                        self.columns.len()
-                    ),
-                ));
+                return Err(other(format!(
+                    "a row of {} fields under {} columns",
+                    self.ends.len(),
+                    self.columns.len()
+                )));
             }
             let mut start = 0;
             for (c, &end) in self.columns.iter_mut().zip(&self.ends) {
-                c.push(&self.record[start..end])
-                    .map_err(|m| other(&self.path, m))?;
+                c.push(&self.record[start..end]).map_err(other)?;
                 start = end;
             }
             self.rows += 1;
@@ -285,7 +280,7 @@ impl ParquetDrain {
                 .with_repetition(Repetition::OPTIONAL)
                 .with_logical_type(logical)
                 .build()
-                .map_err(|e| other(&self.path, e))?;
+                .map_err(other)?;
             fields.push(Arc::new(t));
             self.columns.push(Column {
                 name,
@@ -297,7 +292,7 @@ impl ParquetDrain {
         let schema = Type::group_type_builder("schema")
             .with_fields(fields)
             .build()
-            .map_err(|e| other(&self.path, e))?;
+            .map_err(other)?;
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_created_by(format!("ecsim {}", env!("CARGO_PKG_VERSION")));
@@ -312,8 +307,7 @@ impl ParquetDrain {
         let props = props.build();
         let file = self.file.take().expect("the header comes once");
         self.writer = Some(
-            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))
-                .map_err(|e| other(&self.path, e))?,
+            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(other)?,
         );
         self.group_rows = (GROUP_CELLS / self.columns.len().max(1)).max(MIN_GROUP_ROWS);
         Ok(())
@@ -324,8 +318,7 @@ impl ParquetDrain {
         if self.rows == 0 {
             return Ok(());
         }
-        let path = self.path.clone();
-        let err = |e: parquet::errors::ParquetError| other(&path, e);
+        let err = |e: parquet::errors::ParquetError| other(e);
         let w = self.writer.as_mut().expect("started");
         let mut group = w.next_row_group().map_err(err)?;
         for c in &mut self.columns {
@@ -381,10 +374,10 @@ impl ParquetDrain {
 
     pub fn finish(&mut self) -> io::Result<()> {
         if !self.record.is_empty() || !self.ends.is_empty() {
-            return Err(other(&self.path, "the last record has no line end"));
+            return Err(other("the last record has no line end"));
         }
         if self.writer.is_none() {
-            return Err(other(&self.path, "no header was written"));
+            return Err(other("no header was written"));
         }
         self.flush()?;
         let mut w = self.writer.take().expect("started");
@@ -397,7 +390,7 @@ impl ParquetDrain {
             })
             .collect();
         w.append_key_value_metadata(KeyValue::new(DECIMALS_KEY.into(), decimals.join(",")));
-        w.close().map_err(|e| other(&self.path, e))?;
+        w.close().map_err(other)?;
         Ok(())
     }
 }

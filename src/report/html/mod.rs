@@ -18,6 +18,10 @@ use super::write_atomic;
 use crate::error::{Error, InputError, Result};
 use std::path::{Path, PathBuf};
 
+/// The longest chart file name: 255 bytes, less `.NAME.tmp-PID` while
+/// it is written.
+const MAX_FILE_NAME: usize = 255 - 20;
+
 /// What `ecsim report` wrote.
 #[derive(Debug)]
 pub struct Written {
@@ -49,22 +53,35 @@ pub fn write(dir: &Path, png: bool) -> Result<Written> {
             "not an ecsim results folder: no summary.json (written by ecsim run) or sweep.json (written by ecsim sweep)".into(),
         ));
     };
+    // Everything is drawn, and every name checked, before anything is
+    // written: a chart that fails leaves the earlier report as it was, not
+    // half replaced.
     let html = page::render(&page).map_err(Error::Internal)?;
     let target = dir.join("report.html");
-    write_atomic(&target, html.as_bytes())?;
     let charts: Vec<String> = page.charts().map(|c| c.id.clone()).collect();
-    let mut pngs = Vec::new();
+    let out = dir.join("report");
+    let mut drawn = Vec::new();
     if png {
-        let out = dir.join("report");
+        for c in page.charts() {
+            let name = format!("{}.png", c.id);
+            if name.len() > MAX_FILE_NAME {
+                return Err(Error::Internal(format!(
+                    "chart file name of {} bytes (at most {MAX_FILE_NAME})",
+                    name.len()
+                )));
+            }
+            drawn.push((out.join(name), chart::to_png(c).map_err(Error::Internal)?));
+        }
         std::fs::create_dir_all(&out)
             .map_err(|e| Error::io(format!("cannot create {}", out.display()), e))?;
-        for c in page.charts() {
-            let bytes = chart::to_png(c).map_err(Error::Internal)?;
-            let file = out.join(format!("{}.png", c.id));
-            write_atomic(&file, &bytes)?;
-            pngs.push(file);
-        }
     }
+    let mut pngs = Vec::new();
+    for (file, bytes) in drawn {
+        write_atomic(&file, &bytes)?;
+        pngs.push(file);
+    }
+    // Last: a report.html newer than the charts means they were all written.
+    write_atomic(&target, html.as_bytes())?;
     Ok(Written {
         html: target,
         charts,

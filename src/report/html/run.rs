@@ -44,9 +44,18 @@ impl TimeAxis {
     }
 }
 
-/// Characters allowed in a chart id / PNG file name.
+/// The longest slug: a chart id such as `tasks-<slug>` names a PNG file,
+/// and a file name has at most 255 bytes (with `.NAME.tmp-PID` while it
+/// is written).
+pub const MAX_SLUG: usize = 80;
+
+/// Characters allowed in a chart id / PNG file name. A longer name (a
+/// service may have 255 characters) is cut, and a digest of the whole name
+/// appended so that two names alike in their first characters still name
+/// two files.
 pub fn slug(s: &str) -> String {
-    s.chars()
+    let all: String = s
+        .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -54,7 +63,13 @@ pub fn slug(s: &str) -> String {
                 '-'
             }
         })
-        .collect()
+        .collect();
+    if all.len() <= MAX_SLUG {
+        return all;
+    }
+    let digest = crate::sweep::run::fnv(&[s.as_bytes()]);
+    // ASCII only, so any byte index is a character boundary.
+    format!("{}-{}", &all[..MAX_SLUG - 17], digest)
 }
 
 pub fn money(v: f64) -> String {
