@@ -70,6 +70,10 @@ pub struct TaskDef {
     pub containers: Vec<Container>,
     /// PENDING duration: image pull and container start.
     pub startup: Dist,
+    /// `image_size_mib` without a `startup`: PENDING is the image pull at
+    /// `[image_pull]`'s throughput (cached on an EC2 instance after the
+    /// first) plus the container start, instead of `startup`.
+    pub image_mib: Option<u32>,
     /// ACTIVATING duration: load-balancer registration.
     pub activation: Dist,
     /// DEACTIVATING duration: load-balancer deregistration.

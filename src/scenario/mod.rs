@@ -68,6 +68,8 @@ pub struct Scenario {
     pub warm_up: WarmUp,
     /// `[quotas]`: launch-rate quotas (ECS's defaults unless raised).
     pub quotas: quotas::Quotas,
+    /// `[image_pull]`: how long `image_size_mib` takes to pull.
+    pub image_pull: quotas::ImagePull,
 }
 
 /// `warm_up`: the start of a run that quality figures (availability,

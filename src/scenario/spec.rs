@@ -27,6 +27,9 @@ pub struct ScenarioSpec {
     /// Launch-rate quotas (`quotas.rs`).
     #[serde(default)]
     pub quotas: Option<super::quotas::QuotasSpec>,
+    /// Image pull throughput (`quotas.rs`).
+    #[serde(default)]
+    pub image_pull: Option<super::quotas::ImagePullSpec>,
     /// Types added to the catalog or overriding it (`instance_types.rs`).
     #[serde(default)]
     pub instance_types: Vec<super::instance_types::InstanceTypeSpec>,
@@ -201,6 +204,10 @@ pub struct TaskDefSpec {
     pub placement_constraints: Vec<ConstraintSpec>,
     #[serde(default)]
     pub startup: Option<DistSpec>,
+    /// The container image's size (MiB, compressed, all containers):
+    /// PENDING is its pull (`[image_pull]`) unless `startup` is given.
+    #[serde(default)]
+    pub image_size_mib: Option<i64>,
     #[serde(default)]
     pub activation: Option<DistSpec>,
     #[serde(default)]

@@ -57,6 +57,17 @@ fn timings(
             .map_or(Ok(default), |s| ctx.dist(&format!("{p}.{name}"), s))
     };
     td.startup = d("startup", &t.startup, Dist::lognormal_valid(20_000.0, 0.4))?;
+    // The image's size times the pull rate, unless a `startup` says how
+    // long PENDING takes (the override).
+    if let Some(mib) = t.image_size_mib {
+        if !(1..=100_000).contains(&mib) {
+            return Err(ctx.err(
+                format!("{p}.image_size_mib"),
+                format!("must be 1 to 100,000 MiB (the image's compressed size), got {mib}"),
+            ));
+        }
+        td.image_mib = t.startup.is_none().then_some(mib as u32);
+    }
     td.activation = d("activation", &t.activation, Dist::Constant(0))?;
     td.deactivation = d("deactivation", &t.deactivation, Dist::Constant(0))?;
     td.shutdown = d("shutdown", &t.shutdown, Dist::lognormal_valid(2_000.0, 0.5))?;
@@ -129,6 +140,7 @@ fn finish(
         constraints: Vec::new(),
         containers,
         startup: Dist::Constant(0),
+        image_mib: None,
         activation: Dist::Constant(0),
         deactivation: Dist::Constant(0),
         shutdown: Dist::Constant(0),

@@ -472,7 +472,7 @@ impl Sim<'_> {
             .task_transition(&self.cluster.tasks[key], prev, now);
     }
 
-    fn draw(&mut self, key: u32, pick: fn(&crate::model::TaskDef) -> &Dist) -> SimTime {
+    pub(super) fn draw(&mut self, key: u32, pick: fn(&crate::model::TaskDef) -> &Dist) -> SimTime {
         let task = &self.cluster.tasks[key];
         let owner = task.owner;
         let dist = pick(&self.cluster.taskdefs[task.taskdef as usize]).clone();
@@ -485,7 +485,7 @@ impl Sim<'_> {
         loop {
             let task = &self.cluster.tasks[key];
             let delay = match task.state {
-                TaskState::Pending => self.draw(key, |t| &t.startup),
+                TaskState::Pending => self.startup_delay(key),
                 TaskState::Activating => self.draw(key, |t| &t.activation),
                 TaskState::Running => match task.run_for {
                     Some(d) => d,

@@ -8,6 +8,7 @@ mod initial;
 mod lifecycle;
 mod managed;
 mod measure;
+mod pull;
 mod quotas;
 mod rebalance;
 mod refuse;
@@ -197,6 +198,7 @@ pub struct Sim<'r> {
     reconciling: Reconciling,
     measure: measure::Measure,
     limits: quotas::Limits,
+    pulls: pull::Pulls,
     retry_again: bool,
     desired_changes: Vec<(SimTime, u32, u32)>,
     fargate_provisioning: crate::engine::Dist,
@@ -281,6 +283,7 @@ impl<'r> Sim<'r> {
             reconciling: Reconciling::default(),
             measure: measure::Measure::new(scenario.warm_up),
             limits: quotas::Limits::new(scenario.quotas, cluster.services.len()),
+            pulls: pull::Pulls::new(scenario.image_pull),
             retry_again: false,
             desired_changes: scenario.desired_changes.clone(),
             fargate_provisioning: scenario.fargate_provisioning.clone(),
