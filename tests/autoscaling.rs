@@ -460,3 +460,125 @@ fn percentage_targets_are_checked_and_fractions_warned() {
         "{err}"
     );
 }
+
+/// "Faster auto scaling with high-resolution metrics" (Amazon ECS Developer
+/// Guide): ECSServiceAverageCPUUtilizationHighResolution is CPU utilization
+/// at 20-second resolution, and target tracking acts on it; AWS measured a
+/// load step triggering scale-out after ~86 s instead of ~363 s with the
+/// 1-minute metric. Demand triples at 1h (3600 s) against 2 tasks of 100
+/// rps at a 50% CPU target.
+///
+/// 1-minute metric: the datapoints of minutes 60, 61, 62 breach; the last
+/// is visible at 63 min + 60 s publication delay, so target tracking's
+/// 3-datapoint alarm first fires at 64 min: 240 s after the step.
+///
+/// 20-second metric: the periods starting 3600, 3620 and 3640 s breach
+/// (tasks still at 2: CPU 300 / 200 capped at 100%); the last ends at
+/// 3660 s and is visible 20 s later (the default
+/// high_resolution_publication_delay), so the alarm fires at the 20-second
+/// evaluation at 3680 s: 80 s after the step. Both ask for the proportional
+/// ceil(2 × 100% / 50%) = 4 tasks.
+///
+/// Then, 20-second only: the 4 tasks run at once (no provisioning or
+/// start-up time), so the period from 3700 s reads 300 / 400 = 75%; visible
+/// at 3740 s with 3660 and 3680 still breaching, it asks ceil(4 × 75 / 50) =
+/// 6 (300 / 600 = 50% is not above target: no more). At 3h (10800 s) demand
+/// falls to 100 rps, 17% < 45% (90% of target): the 15th low period starts
+/// 11080 s and is visible at 11120 s, when it scales in to
+/// ceil(6 × 16.7 / 50) = 2 (15 datapoints of 20 s, where the 1-minute
+/// metric needs 15 minutes: 196 min or later above).
+#[test]
+fn high_resolution_metric_scales_out_within_two_minutes_of_a_step() {
+    let first = |metric: &str| {
+        let rec = run_scaling(&scenario(
+            &format!("min_capacity = 1\nmax_capacity = 10\ntarget = 50\nmetric = \"{metric}\""),
+            STEP_DEMAND,
+        ));
+        let d = rec.decisions[0].clone();
+        assert_eq!(d.policy, "target_tracking");
+        assert_eq!(d.metric.unwrap().name(), metric);
+        (d.time, d.from, d.to, rec)
+    };
+    let step = 60 * MINUTE;
+    let (minute_at, from, to, _) = first("ECSServiceAverageCPUUtilization");
+    assert_eq!(minute_at - step, 240_000);
+    assert!(minute_at - step > 2 * MINUTE);
+    assert_eq!((from, to), (2, 4));
+    let (fine_at, from, to, rec) = first("ECSServiceAverageCPUUtilizationHighResolution");
+    assert_eq!(fine_at - step, 80_000);
+    assert!(fine_at - step < 2 * MINUTE);
+    assert_eq!((from, to), (2, 4));
+    let all: Vec<(u64, u32, u32)> = rec
+        .decisions
+        .iter()
+        .map(|d| (d.time, d.from, d.to))
+        .collect();
+    assert_eq!(
+        all,
+        [(3_680_000, 2, 4), (3_740_000, 4, 6), (11_120_000, 6, 2)]
+    );
+    assert!(
+        rec.decisions[0].reason.contains("for 3 datapoints of 20 s"),
+        "{}",
+        rec.decisions[0].reason
+    );
+    // The 20-second datapoints' own delay sets the time: two periods
+    // (40 s) move the first decision one period later, to 100 s after the
+    // step; the 1-minute delay (5 minutes here) plays no part.
+    let later = run_scaling(&scenario(
+        "min_capacity = 1\nmax_capacity = 10\ntarget = 50\nmetric = \"ECSServiceAverageCPUUtilizationHighResolution\"\nhigh_resolution_publication_delay = \"40s\"\npublication_delay = \"5m\"",
+        STEP_DEMAND,
+    ));
+    assert_eq!(later.decisions[0].time - step, 100_000);
+}
+
+/// The two HighResolution names are accepted as target tracking metrics; an
+/// unknown name is still refused and the message lists them; a step policy
+/// cannot use them (AWS lists them as target tracking's predefined metric
+/// types; a step alarm here reads 1-minute datapoints); a 20-second delay
+/// with no 20-second metric is said to do nothing.
+#[test]
+fn high_resolution_metric_names_are_validated() {
+    let auto = |extra: &str| {
+        scenario(
+            &format!("min_capacity = 1\nmax_capacity = 10\n{extra}"),
+            STEP_DEMAND,
+        )
+    };
+    for m in [
+        "ECSServiceAverageCPUUtilizationHighResolution",
+        "ECSServiceAverageMemoryUtilizationHighResolution",
+    ] {
+        let (code, err) = validate(&auto(&format!("target = 50\nmetric = \"{m}\"")));
+        assert_eq!(code, Some(0), "{m}: {err}");
+        let step = format!(
+            "step_scaling = [{{ metric = \"{m}\", comparison = \">\", threshold = 80, steps = [{{ lower = 0, adjustment = 1 }}] }}]"
+        );
+        let (code, err) = validate(&auto(&step));
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains("services[0].autoscaling.step_scaling[0].metric")
+                && err.contains("is a target tracking metric")
+                && err.contains(&format!("use {}", m.trim_end_matches("HighResolution"))),
+            "{err}"
+        );
+    }
+    let (code, err) = validate(&auto(
+        "target = 50\nmetric = \"ECSServiceAverageCPUUtilizationHighRes\"",
+    ));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("services[0].autoscaling.metric")
+            && err.contains("unknown metric \"ECSServiceAverageCPUUtilizationHighRes\"")
+            && err.contains("ECSServiceAverageMemoryUtilizationHighResolution"),
+        "{err}"
+    );
+    let (code, err) = validate(&auto(
+        "target = 50\nhigh_resolution_publication_delay = \"30s\"",
+    ));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("high_resolution_publication_delay: no effect"),
+        "{err}"
+    );
+}

@@ -9,6 +9,11 @@ pub use demand::Demand;
 pub use policy::{AutoScaling, ScalingState, ScheduledAction, StepPolicy, TargetTracking};
 
 use crate::engine::SimTime;
+use crate::engine::time::{MINUTE, SECOND};
+
+/// The period of a high-resolution datapoint ("Faster auto scaling with
+/// high-resolution metrics", Amazon ECS Developer Guide: 20-second resolution).
+pub const HIGH_RESOLUTION_PERIOD: SimTime = 20 * SECOND;
 
 /// The predefined metrics a policy can follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +24,11 @@ pub enum Metric {
     Memory,
     /// ALBRequestCountPerTarget, requests per target per minute.
     AlbRequestsPerTarget,
+    /// ECSServiceAverageCPUUtilizationHighResolution: the CPU metric at
+    /// 20-second resolution (target tracking only).
+    CpuHighResolution,
+    /// ECSServiceAverageMemoryUtilizationHighResolution, likewise for memory.
+    MemoryHighResolution,
 }
 
 impl Metric {
@@ -27,7 +37,25 @@ impl Metric {
             Metric::Cpu => "ECSServiceAverageCPUUtilization",
             Metric::Memory => "ECSServiceAverageMemoryUtilization",
             Metric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
+            Metric::CpuHighResolution => "ECSServiceAverageCPUUtilizationHighResolution",
+            Metric::MemoryHighResolution => "ECSServiceAverageMemoryUtilizationHighResolution",
         }
+    }
+
+    /// How long one datapoint of the metric covers.
+    pub fn period(self) -> SimTime {
+        if self.high_resolution() {
+            HIGH_RESOLUTION_PERIOD
+        } else {
+            MINUTE
+        }
+    }
+
+    pub fn high_resolution(self) -> bool {
+        matches!(
+            self,
+            Metric::CpuHighResolution | Metric::MemoryHighResolution
+        )
     }
 
     pub fn parse(s: &str) -> Option<Metric> {
@@ -35,6 +63,10 @@ impl Metric {
             "ECSServiceAverageCPUUtilization" | "cpu" => Some(Metric::Cpu),
             "ECSServiceAverageMemoryUtilization" | "memory" => Some(Metric::Memory),
             "ALBRequestCountPerTarget" | "alb_requests" => Some(Metric::AlbRequestsPerTarget),
+            "ECSServiceAverageCPUUtilizationHighResolution" => Some(Metric::CpuHighResolution),
+            "ECSServiceAverageMemoryUtilizationHighResolution" => {
+                Some(Metric::MemoryHighResolution)
+            }
             _ => None,
         }
     }
@@ -99,8 +131,8 @@ impl Workload {
 
     pub fn value(r: &Reading, m: Metric) -> f64 {
         match m {
-            Metric::Cpu => r.cpu_pct,
-            Metric::Memory => r.memory_pct,
+            Metric::Cpu | Metric::CpuHighResolution => r.cpu_pct,
+            Metric::Memory | Metric::MemoryHighResolution => r.memory_pct,
             Metric::AlbRequestsPerTarget => r.requests_per_target,
         }
     }

@@ -1,12 +1,17 @@
 //! Scaling policies and the alarm logic behind them.
 
-use super::{Metric, Reading, Workload};
+use super::{HIGH_RESOLUTION_PERIOD, Metric, Reading, Workload};
 use crate::engine::SimTime;
 use crate::engine::time::MINUTE;
 
 /// Target tracking: AAS keeps two alarms — scale out when the metric is
-/// above the target for `HIGH_DATAPOINTS` consecutive minutes, scale in when
-/// it is below `LOW_FRACTION` × target for `LOW_DATAPOINTS` minutes.
+/// above the target for `HIGH_DATAPOINTS` consecutive datapoints, scale in
+/// when it is below `LOW_FRACTION` × target for `LOW_DATAPOINTS`. A
+/// datapoint is a minute, or 20 s for a high-resolution metric: AWS says
+/// the 20-second metrics drive target tracking but gives no alarm counts
+/// for them, so the same counts apply to the shorter period (scale-out
+/// after 60 s above target, scale-in after 5 minutes below; see
+/// tests/AUTOSCALING_SOURCES.md).
 pub const HIGH_DATAPOINTS: u32 = 3;
 pub const LOW_DATAPOINTS: u32 = 15;
 pub const LOW_FRACTION: f64 = 0.9;
@@ -91,6 +96,18 @@ pub struct AutoScaling {
     pub scheduled: Vec<ScheduledAction>,
     /// Time from the end of a minute to its datapoint being visible to alarms.
     pub publication_delay: SimTime,
+    /// The same for a 20-second datapoint of a high-resolution metric.
+    pub high_resolution_publication_delay: SimTime,
+}
+
+impl AutoScaling {
+    /// Whether target tracking follows a 20-second metric, so the service
+    /// is read and its target tracking evaluated every 20 s.
+    pub fn high_resolution(&self) -> bool {
+        self.target_tracking
+            .as_ref()
+            .is_some_and(|t| t.metric.high_resolution())
+    }
 }
 
 /// What the scaling machinery remembers between minutes.
@@ -98,16 +115,78 @@ pub struct AutoScaling {
 pub struct ScalingState {
     pub min: u32,
     pub max: u32,
-    /// (minute index, published at, reading), oldest first: every one not
-    /// yet visible, and at least the newest `MAX_EVALUATION_PERIODS` that are.
-    datapoints: Vec<(u64, SimTime, Reading)>,
-    /// Length at which the oldest visible datapoints are dropped.
-    trim_at: usize,
+    /// The 1-minute datapoints.
+    minutes: Series,
+    /// The 20-second datapoints, kept only for a target tracking policy on
+    /// a high-resolution metric.
+    fine: Series,
     last_scale_out: Option<SimTime>,
     last_scale_in: Option<SimTime>,
     /// Per step policy: its last scaling activity, whose cooldown may
     /// still be in effect.
     step_last: Vec<Option<StepActivity>>,
+}
+
+/// Datapoints of one period length: (period index, visible at, reading),
+/// oldest first: every one not yet visible, and at least the newest
+/// `MAX_EVALUATION_PERIODS` that are.
+#[derive(Debug, Clone, Default)]
+struct Series {
+    points: Vec<(u64, SimTime, Reading)>,
+    /// Length at which the oldest visible datapoints are dropped.
+    trim_at: usize,
+}
+
+impl Series {
+    /// Records the reading of the period starting at `start`.
+    fn publish(&mut self, start: SimTime, period: SimTime, delay: SimTime, r: Reading) {
+        self.points
+            .push((start / period, start + period + delay, r));
+        // Trimmed in batches (a slice walks faster than a ring buffer, and
+        // this runs every minute for every service). The delay is the same
+        // for every datapoint, so the visible ones are a prefix; those not
+        // yet visible all stay, however long the delay.
+        let keep = MAX_EVALUATION_PERIODS as usize;
+        if self.points.len() >= self.trim_at.max(2 * keep) {
+            let visible = self.points.partition_point(|d| d.1 <= start);
+            self.points.drain(..visible.saturating_sub(keep));
+            self.trim_at = self.points.len() + keep;
+        }
+    }
+
+    /// The newest reading when the alarm is in ALARM at `now`.
+    fn alarm(
+        &self,
+        now: SimTime,
+        metric: Metric,
+        periods: u32,
+        needed: u32,
+        breach: impl Fn(f64) -> bool,
+    ) -> Option<Reading> {
+        // The newest `periods` datapoints visible at `now`, which must be
+        // that many consecutive periods (missing data never breaches).
+        // Walked newest first without collecting: this runs every minute
+        // for every alarm.
+        let n = periods as usize;
+        let mut visible = self.points.iter().rev().skip_while(|d| d.1 > now);
+        let (newest_period, _, newest) = visible.next()?;
+        let (mut seen, mut oldest_period) = (1usize, *newest_period);
+        let mut hits = u32::from(breach(Workload::value(newest, metric)));
+        for d in visible.take(n.saturating_sub(1)) {
+            // Too few breaches left to reach `needed`: the alarm stays OK
+            // (usually decided by the newest datapoint alone).
+            if hits as usize + (n - seen) < needed as usize {
+                return None;
+            }
+            seen += 1;
+            oldest_period = d.0;
+            hits += u32::from(breach(Workload::value(&d.2, metric)));
+        }
+        if seen < n || newest_period - oldest_period != (n - 1) as u64 {
+            return None;
+        }
+        (hits >= needed).then_some(*newest)
+    }
 }
 
 /// A step policy's scaling activity: when, from which capacity, which way.
@@ -135,6 +214,15 @@ fn why(explain: bool, words: impl FnOnce() -> String) -> String {
     if explain { words() } else { String::new() }
 }
 
+/// `n` datapoints of `m` in words: "3 minutes", or "3 datapoints of 20 s".
+fn span(n: u32, m: Metric) -> String {
+    if m.high_resolution() {
+        format!("{n} datapoints of {} s", HIGH_RESOLUTION_PERIOD / 1000)
+    } else {
+        format!("{n} minutes")
+    }
+}
+
 fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
     last.is_some_and(|t| now < t + cooldown)
 }
@@ -151,52 +239,12 @@ impl ScalingState {
 
     /// Records the reading of the minute starting at `start`.
     pub fn publish(&mut self, start: SimTime, delay: SimTime, r: Reading) {
-        self.datapoints
-            .push((start / MINUTE, start + MINUTE + delay, r));
-        // Trimmed in batches (a slice walks faster than a ring buffer, and
-        // this runs every minute for every service). The delay is the same
-        // for every datapoint, so the visible ones are a prefix; those not
-        // yet visible all stay, however long the delay.
-        let keep = MAX_EVALUATION_PERIODS as usize;
-        if self.datapoints.len() >= self.trim_at.max(2 * keep) {
-            let visible = self.datapoints.partition_point(|d| d.1 <= start);
-            self.datapoints.drain(..visible.saturating_sub(keep));
-            self.trim_at = self.datapoints.len() + keep;
-        }
+        self.minutes.publish(start, MINUTE, delay, r);
     }
 
-    /// The newest reading when the alarm is in ALARM at `now`.
-    fn alarm(
-        &self,
-        now: SimTime,
-        metric: Metric,
-        periods: u32,
-        needed: u32,
-        breach: impl Fn(f64) -> bool,
-    ) -> Option<Reading> {
-        // The newest `periods` datapoints visible at `now`, which must be
-        // that many consecutive minutes (missing data never breaches).
-        // Walked newest first without collecting: this runs every minute
-        // for every alarm.
-        let n = periods as usize;
-        let mut visible = self.datapoints.iter().rev().skip_while(|d| d.1 > now);
-        let (newest_minute, _, newest) = visible.next()?;
-        let (mut seen, mut oldest_minute) = (1usize, *newest_minute);
-        let mut hits = u32::from(breach(Workload::value(newest, metric)));
-        for d in visible.take(n.saturating_sub(1)) {
-            // Too few breaches left to reach `needed`: the alarm stays OK
-            // (usually decided by the newest datapoint alone).
-            if hits as usize + (n - seen) < needed as usize {
-                return None;
-            }
-            seen += 1;
-            oldest_minute = d.0;
-            hits += u32::from(breach(Workload::value(&d.2, metric)));
-        }
-        if seen < n || newest_minute - oldest_minute != (n - 1) as u64 {
-            return None;
-        }
-        (hits >= needed).then_some(*newest)
+    /// Records the reading of the 20-second period starting at `start`.
+    pub fn publish_high_resolution(&mut self, start: SimTime, delay: SimTime, r: Reading) {
+        self.fine.publish(start, HIGH_RESOLUTION_PERIOD, delay, r);
     }
 
     fn clamp(&self, n: i64) -> u32 {
@@ -226,7 +274,7 @@ impl ScalingState {
             // scale-in waits; a scale-out is never held back by a
             // scale-in's cooldown, which it ends.
             let cooling = self.step_last[i].filter(|l| now < l.at + p.cooldown);
-            let Some(r) = self.alarm(
+            let Some(r) = self.minutes.alarm(
                 now,
                 p.metric,
                 p.evaluation_periods,
@@ -300,6 +348,20 @@ impl ScalingState {
         None
     }
 
+    /// Evaluates only target tracking, between minutes: for a policy on a
+    /// 20-second metric (step policies read 1-minute datapoints and are
+    /// evaluated each minute by `evaluate`).
+    pub fn evaluate_high_resolution(
+        &mut self,
+        a: &AutoScaling,
+        now: SimTime,
+        desired: u32,
+        explain: bool,
+    ) -> Option<Ask> {
+        let tt = a.target_tracking.as_ref()?;
+        self.target_tracking(tt, now, desired, explain)
+    }
+
     fn target_tracking(
         &mut self,
         tt: &TargetTracking,
@@ -314,7 +376,12 @@ impl ScalingState {
         let proportional = |r: &Reading| {
             (r.tasks.max(1) as f64 * Workload::value(r, tt.metric) / tt.target).ceil() as i64
         };
-        if let Some(r) = self.alarm(now, tt.metric, HIGH_DATAPOINTS, HIGH_DATAPOINTS, |x| {
+        let series = if tt.metric.high_resolution() {
+            &self.fine
+        } else {
+            &self.minutes
+        };
+        if let Some(r) = series.alarm(now, tt.metric, HIGH_DATAPOINTS, HIGH_DATAPOINTS, |x| {
             x > tt.target
         }) {
             let v = Workload::value(&r, tt.metric);
@@ -329,10 +396,11 @@ impl ScalingState {
                     threshold: tt.target,
                     reason: why(explain, || {
                         format!(
-                            "{} {:.2} above target {:.2} for {HIGH_DATAPOINTS} minutes",
+                            "{} {:.2} above target {:.2} for {}",
                             tt.metric.name(),
                             v,
-                            tt.target
+                            tt.target,
+                            span(HIGH_DATAPOINTS, tt.metric)
                         )
                     }),
                 });
@@ -346,7 +414,7 @@ impl ScalingState {
             return None;
         }
         let low = tt.target * LOW_FRACTION;
-        let r = self.alarm(now, tt.metric, LOW_DATAPOINTS, LOW_DATAPOINTS, |x| x < low)?;
+        let r = series.alarm(now, tt.metric, LOW_DATAPOINTS, LOW_DATAPOINTS, |x| x < low)?;
         let v = Workload::value(&r, tt.metric);
         let to = self.clamp(proportional(&r));
         if to >= desired {
@@ -361,11 +429,12 @@ impl ScalingState {
             threshold: low,
             reason: why(explain, || {
                 format!(
-                    "{} {:.2} below {:.2} ({}% of target) for {LOW_DATAPOINTS} minutes",
+                    "{} {:.2} below {:.2} ({}% of target) for {}",
                     tt.metric.name(),
                     v,
                     low,
-                    (LOW_FRACTION * 100.0) as u32
+                    (LOW_FRACTION * 100.0) as u32,
+                    span(LOW_DATAPOINTS, tt.metric)
                 )
             }),
         })

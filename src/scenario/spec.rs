@@ -406,6 +406,9 @@ pub struct AutoScalingSpec {
     /// Delay before a minute's datapoint is visible to alarms.
     #[serde(default)]
     pub publication_delay: Option<String>,
+    /// The same for a 20-second datapoint of a HighResolution metric.
+    #[serde(default)]
+    pub high_resolution_publication_delay: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -187,7 +187,7 @@ pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload
 fn metric(ctx: &Ctx, p: &str, m: Option<&str>) -> R<Metric> {
     match m {
         None => Ok(Metric::Cpu),
-        Some(s) => Metric::parse(s).ok_or_else(|| ctx.err(p, format!("unknown metric \"{s}\"; expected ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization or ALBRequestCountPerTarget"))),
+        Some(s) => Metric::parse(s).ok_or_else(|| ctx.err(p, format!("unknown metric \"{s}\"; expected ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization, ALBRequestCountPerTarget, ECSServiceAverageCPUUtilizationHighResolution or ECSServiceAverageMemoryUtilizationHighResolution"))),
     }
 }
 
@@ -362,9 +362,23 @@ pub(super) fn autoscaling(
                 adjustment: st.adjustment,
             });
         }
+        let m = metric(ctx, &format!("{q}.metric"), sp.metric.as_deref())?;
+        if m.high_resolution() {
+            // AWS lists the 20-second metrics as predefined metric types of
+            // target tracking ("Faster auto scaling with high-resolution
+            // metrics"); a step policy's alarm here reads 1-minute datapoints.
+            return Err(ctx.err(
+                format!("{q}.metric"),
+                format!(
+                    "{} is a target tracking metric; a step_scaling alarm reads 1-minute datapoints: use {}",
+                    m.name(),
+                    m.name().trim_end_matches("HighResolution")
+                ),
+            ));
+        }
         steps.push(StepPolicy {
             name: sp.name.clone().unwrap_or_else(|| format!("step-{i}")),
-            metric: metric(ctx, &format!("{q}.metric"), sp.metric.as_deref())?,
+            metric: m,
             comparison,
             threshold: sp.threshold,
             evaluation_periods: periods,
@@ -431,6 +445,15 @@ pub(super) fn autoscaling(
             "metric-driven scaling needs the service's demand and capacity_per_task",
         ));
     }
+    let high_resolution = target_tracking
+        .as_ref()
+        .is_some_and(|t| t.metric.high_resolution());
+    if a.high_resolution_publication_delay.is_some() && !high_resolution {
+        notes.push(format!(
+            "{}: no effect: target tracking follows no HighResolution metric",
+            f("high_resolution_publication_delay")
+        ));
+    }
     Ok(AutoScaling {
         min,
         max,
@@ -440,6 +463,13 @@ pub(super) fn autoscaling(
         publication_delay: match &a.publication_delay {
             Some(d) => ctx.duration(&f("publication_delay"), d)?,
             None => 60_000,
+        },
+        // AWS gives no delay for the 20-second datapoints; one period makes
+        // a load step trigger a scale-out 80 s after it (three datapoints
+        // plus one), near the ~86 s AWS measured (tests/AUTOSCALING_SOURCES.md).
+        high_resolution_publication_delay: match &a.high_resolution_publication_delay {
+            Some(d) => ctx.duration(&f("high_resolution_publication_delay"), d)?,
+            None => crate::scaling::HIGH_RESOLUTION_PERIOD,
         },
     })
 }

@@ -1,9 +1,13 @@
 //! Each minute: every service with demand gets its reading, publishes a
-//! datapoint, and its scaling policies may change its desired count.
+//! datapoint, and its scaling policies may change its desired count. A
+//! service whose target tracking follows a HighResolution metric is also
+//! read every 20 s in between.
 
 use super::{Ev, Sim};
 use crate::engine::SimTime;
-use crate::scaling::Decision;
+use crate::engine::time::MINUTE;
+use crate::scaling::policy::Ask;
+use crate::scaling::{Decision, HIGH_RESOLUTION_PERIOD};
 
 impl Sim<'_> {
     /// Arms the scheduled scaling actions.
@@ -72,6 +76,7 @@ impl Sim<'_> {
     pub(super) fn scaling_tick(&mut self, now: SimTime) {
         let explain = self.rec.wants_reasons();
         let measured = self.measure.counts(now);
+        let mut high_resolution = false;
         for s in 0..self.cluster.services.len() {
             if self.cluster.services[s].workload.is_none() {
                 continue;
@@ -98,24 +103,90 @@ impl Sim<'_> {
             // ECS publishes service metrics only while a task is RUNNING.
             if running > 0 {
                 svc.scaling.publish(now, a.publication_delay, r);
+                // The minute's first 20 s read as the minute does.
+                if a.high_resolution() {
+                    svc.scaling.publish_high_resolution(
+                        now,
+                        a.high_resolution_publication_delay,
+                        r,
+                    );
+                }
             }
+            high_resolution |= a.high_resolution();
             let desired = svc.desired;
             if let Some(ask) = svc.scaling.evaluate(a, now, desired, explain) {
-                let d = Decision {
-                    time: now,
-                    target_kind: "service",
-                    target: svc.name.clone(),
-                    policy: ask.policy,
-                    from: desired,
-                    to: ask.to,
-                    metric: Some(ask.metric),
-                    value: ask.value,
-                    threshold: ask.threshold,
-                    reason: ask.reason,
-                };
-                self.change_desired(s as u32, d);
+                self.decide(s as u32, desired, ask);
             }
         }
+        // The 20-second readings in between, only while such a service
+        // exists: every other run keeps its one event a minute.
+        if high_resolution {
+            let mut t = now + HIGH_RESOLUTION_PERIOD;
+            while t < now + MINUTE && t < self.duration {
+                self.queue.schedule_at(t, Ev::HighResolution);
+                t += HIGH_RESOLUTION_PERIOD;
+            }
+        }
+    }
+
+    /// A 20-second period starting `now`, inside a minute: services whose
+    /// target tracking follows a HighResolution metric are read with the
+    /// tasks serving now ("Faster auto scaling with high-resolution
+    /// metrics": their metric is published every 20 s) and their target
+    /// tracking evaluated. The demand is the rate at `now`; with Poisson
+    /// noise, the minute's drawn rate (a draw per 20 s would shift every
+    /// later minute's draws).
+    pub(super) fn high_resolution_tick(&mut self, now: SimTime) {
+        let explain = self.rec.wants_reasons();
+        for s in 0..self.cluster.services.len() {
+            let svc = &self.cluster.services[s];
+            if !svc
+                .autoscaling
+                .as_ref()
+                .is_some_and(|a| a.high_resolution())
+            {
+                continue;
+            }
+            let running = self.serving(s as u32);
+            let svc = &mut self.cluster.services[s];
+            let (Some(w), Some(a)) = (&svc.workload, &svc.autoscaling) else {
+                continue;
+            };
+            let demand = if w.demand.poisson_noise {
+                svc.load.last.demand_rps
+            } else {
+                w.demand.rate_at(now)
+            };
+            if running > 0 {
+                let r = w.read(demand, running);
+                svc.scaling
+                    .publish_high_resolution(now, a.high_resolution_publication_delay, r);
+            }
+            let desired = svc.desired;
+            if let Some(ask) = svc
+                .scaling
+                .evaluate_high_resolution(a, now, desired, explain)
+            {
+                self.decide(s as u32, desired, ask);
+            }
+        }
+    }
+
+    /// Applies what a policy of service `s` asked for.
+    fn decide(&mut self, s: u32, desired: u32, ask: Ask) {
+        let d = Decision {
+            time: self.now(),
+            target_kind: "service",
+            target: self.cluster.services[s as usize].name.clone(),
+            policy: ask.policy,
+            from: desired,
+            to: ask.to,
+            metric: Some(ask.metric),
+            value: ask.value,
+            threshold: ask.threshold,
+            reason: ask.reason,
+        };
+        self.change_desired(s, d);
     }
 
     fn change_desired(&mut self, s: u32, d: Decision) {

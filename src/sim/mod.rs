@@ -70,6 +70,9 @@ pub enum Ev {
     /// The service throttle is over: try launching again.
     Reconcile(u32),
     Sample,
+    /// A 20-second reading between minutes, for services whose target
+    /// tracking follows a HighResolution metric.
+    HighResolution,
 }
 
 /// One per-minute reading of the cluster.
@@ -436,6 +439,7 @@ impl<'r> Sim<'r> {
                 Ev::Deploy(i) => self.on_deploy(i),
                 Ev::DeployStep(s, id) => self.on_deploy_step(s, id),
                 Ev::Reconcile(s) => self.on_reconcile(s),
+                Ev::HighResolution => self.high_resolution_tick(now),
                 Ev::Sample => {
                     self.warm_up_tick(now);
                     self.scaling_tick(now);
