@@ -504,3 +504,46 @@ fn name_flag_and_out_folder() {
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("not mapped: service legacy"), "{err}");
 }
+
+/// A target tracking policy on the 20-second metrics
+/// (`ECSServiceAverageCPUUtilizationHighResolution`, "Faster auto scaling
+/// with high-resolution metrics") comes across as such, not dropped as a
+/// customized metric.
+#[test]
+fn high_resolution_target_tracking_is_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("export");
+    std::fs::create_dir(&dir).unwrap();
+    for e in std::fs::read_dir(fixture()).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let policies = dir.join("describe-scaling-policies.json");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    assert!(text.contains("\"ECSServiceAverageCPUUtilization\""));
+    std::fs::write(
+        &policies,
+        text.replacen(
+            "\"ECSServiceAverageCPUUtilization\"",
+            "\"ECSServiceAverageCPUUtilizationHighResolution\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (scenario, stderr) = import(&dir, &out);
+    assert!(
+        scenario.contains("ECSServiceAverageCPUUtilizationHighResolution"),
+        "{scenario}"
+    );
+    assert!(!stderr.contains("customized metric"), "{stderr}");
+    let run = ecsim_in(&out, &["validate", "prod.toml"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}

@@ -334,7 +334,7 @@ pub fn infer(
                 }
             }
             None => match &tt {
-                Some((m, t)) if m == "ECSServiceAverageCPUUtilization" => (
+                Some((m, t)) if m.starts_with("ECSServiceAverageCPUUtilization") => (
                     (mean_rps / (running_now * t / 100.0)).max(1e-6),
                     format!("no CPUUtilization in the export: the mean rate taken to hold the running tasks at the {} % CPU target", num(*t)),
                 ),

@@ -17,9 +17,11 @@ pub struct ScalingOut {
     pub target_tracking: Option<(String, f64)>,
 }
 
-const METRICS: [&str; 3] = [
+const METRICS: [&str; 5] = [
     "ECSServiceAverageCPUUtilization",
     "ECSServiceAverageMemoryUtilization",
+    "ECSServiceAverageCPUUtilizationHighResolution",
+    "ECSServiceAverageMemoryUtilizationHighResolution",
     "ALBRequestCountPerTarget",
 ];
 
