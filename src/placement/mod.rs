@@ -247,6 +247,21 @@ pub fn group_zone_may_host(cluster: &Cluster, req: &Request, g: u32, z: u32) -> 
             Constraint::MemberOf(e) => reads_attributes_only(e),
             Constraint::DistinctInstance => true,
         });
+    let no_member_of = req
+        .constraints
+        .iter()
+        .flat_map(|cs| cs.iter())
+        .all(|c| matches!(c, Constraint::DistinctInstance));
+    if no_member_of {
+        // `could_ever_fit` without a memberOf reads only what the template
+        // gives every instance: no instance need be made to ask (zone
+        // rebalancing asks for every service every tick).
+        return t.cpu >= req.cpu
+            && t.memory >= req.memory
+            && t.eni_slots >= req.enis
+            && t.gpus >= req.gpus
+            && req.arch.is_none_or(|a| a == t.arch);
+    }
     if attributes_only && t.attributes.get(z as usize).is_some() {
         // Every instance of the group in the zone is made from its template:
         // one made the same way answers for all of them.
