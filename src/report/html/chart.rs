@@ -480,7 +480,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
         if s.style == Style::Dashed {
             let style = col.stroke_width(2);
             let drawn = chart
-                .draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))
+                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
                 .map_err(err)?;
             if !s.name.is_empty() {
                 drawn

@@ -228,6 +228,10 @@ pub fn charts(
             "tasks RUNNING",
         );
         c.x_range = Some((0.0, width / unit));
+        // One dashed line per distinct target (in the colour of its first
+        // ramp): lines at the same level would only hide each other, and
+        // each is ~100 SVG dashes.
+        let mut targets: Vec<(f64, usize, f64)> = Vec::new();
         for (k, (i, pts, span)) in lines.into_iter().enumerate() {
             let s = &outs[i];
             let stop = span.min(width);
@@ -242,11 +246,17 @@ pub fn charts(
                 style: Style::Line,
                 points: pts,
             });
+            match targets.iter_mut().find(|t| t.0 == s.to) {
+                Some(t) => t.2 = t.2.max(stop),
+                None => targets.push((s.to, k, stop)),
+            }
+        }
+        for (to, k, stop) in targets {
             c.series.push(Series {
                 name: String::new(),
                 color: k,
                 style: Style::Dashed,
-                points: vec![(0.0, s.to), (stop / unit, s.to)],
+                points: vec![(0.0, to), (stop / unit, to)],
             });
         }
         let shown = if outs.len() > MAX_RAMPS {
@@ -276,7 +286,7 @@ pub fn charts(
             _ => String::new(),
         };
         c.caption = format!(
-            "Tasks of {name} RUNNING (tasks.csv started_s to stopped_s, a step at each start and stop) after {shown}, from the decision (scaling.csv; a desired-count change only timeseries.csv shows is timed at the first task created after the minute's sample before it) until its next scale-out. Dashed: each one's target, the desired count it set.{took} {}",
+            "Tasks of {name} RUNNING (tasks.csv started_s to stopped_s, a step at each start and stop) after {shown}, from the decision (scaling.csv; a desired-count change only timeseries.csv shows is timed at the first task created after the minute's sample before it) until its next scale-out. Dashed: the targets, the desired counts they set (in the colour of the first scale-out to each).{took} {}",
             quotas(summary, name)
         );
         out.push(c);
