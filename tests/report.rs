@@ -668,3 +668,104 @@ desired_count = 1
     let plain = report(&run(tmp.path(), "binpack"), &[]);
     assert!(!plain.contains("placement-gpu") && !plain.contains("placement-eni"));
 }
+
+/// The `<text>` tick label `label` of a chart: its (x, y) anchor.
+fn tick_at(svg: &str, label: &str, anchor: &str) -> (f64, f64) {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let n = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("text")
+                && n.attribute("text-anchor") == Some(anchor)
+                && n.text().map(str::trim) == Some(label)
+        })
+        .unwrap_or_else(|| panic!("no tick {label}"));
+    let f = |a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+    (f("x"), f("y"))
+}
+
+#[test]
+fn ramp_chart_shows_the_fargate_bucket_pacing_a_scale_out() {
+    // Launches are paced by ECS's quotas: Fargate's account bucket starts
+    // 100 tasks at once, then 20 a second ("Amazon ECS service quotas",
+    // "AWS Fargate throttling quotas"), so with no provisioning or start-up
+    // time a step from 2 to 300 tasks runs 102 at once and 300 ten seconds
+    // after the decision.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("ramp.toml");
+    std::fs::write(
+        &scenario,
+        r#"name = "ramp"
+duration = "1h"
+seed = 1
+region = "us-east-1"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[fargate]
+provisioning = { kind = "constant", value = "0s" }
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+startup = { kind = "constant", value = "0s" }
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+launch_type = "FARGATE"
+desired_count_changes = [{ at = "10m", desired_count = 300 }]
+"#,
+    )
+    .unwrap();
+    let dir = tmp.path().join("out");
+    ok(&ecsim(&["run", s(&scenario), "--out", s(&dir), "-q"]));
+    let html = report(&dir, &[]);
+    assert!(svg_ids(&html).contains(&"ramp-web".to_string()));
+    let fig = html.split("<figure id=\"fig-ramp-web\">").nth(1).unwrap();
+    let caption = fig.split("</figcaption>").next().unwrap();
+    assert!(caption.contains("fargate_rate (198 launches)"), "{caption}");
+    let v = &format!("{}</svg>", svg(&html, "ramp-web"));
+    assert!(
+        v.contains(">\nat 10.0 min: 2 → 300\n<"),
+        "legend names the step"
+    );
+    // The ramp: the one long line in the first colour.
+    let doc = roxmltree::Document::parse(v).unwrap();
+    let pts: Vec<(f64, f64)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some("#1F77B4"))
+        .map(|n| {
+            n.attribute("points")
+                .unwrap()
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect::<Vec<(f64, f64)>>()
+        })
+        .max_by_key(Vec::len)
+        .unwrap();
+    let (_, y300) = tick_at(v, "300", "end");
+    let (_, y100) = tick_at(v, "100", "end");
+    let (_, y0) = tick_at(v, "0", "end");
+    let (x10, _) = tick_at(v, "10", "middle");
+    let (x0, _) = tick_at(v, "0", "middle");
+    // From 2 running, a step at the decision to about 102 …
+    assert!((pts[0].1 - y0).abs() <= 2.0, "{:?}", &pts[..3]);
+    let burst = pts.iter().find(|p| p.1 < y0 - 5.0).unwrap();
+    assert!(
+        (burst.0 - x0).abs() <= 1.0 && (burst.1 - y100).abs() <= 3.0,
+        "{burst:?}"
+    );
+    // … and the dashed target (300) reached about 10 s later, not before.
+    let top = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    assert!((top - y300).abs() <= 1.0, "top {top}, 300 at {y300}");
+    let reached = pts.iter().find(|p| p.1 <= y300 + 0.5).unwrap();
+    let second = (x10 - x0) / 10.0;
+    assert!(
+        (reached.0 - x10).abs() <= second,
+        "300 running at x {} px, 10 s at {x10}",
+        reached.0
+    );
+}

@@ -31,6 +31,8 @@ pub enum Style {
     Dots,
     /// Line with a marker at every point (few points, e.g. sweep means).
     LineDots,
+    /// A dashed line: a level to reach (a scale-out's target).
+    Dashed,
 }
 
 #[derive(Debug, Clone)]
@@ -307,7 +309,7 @@ fn bounds(c: &Chart) -> ((f64, f64), (f64, f64)) {
     let dotted = c
         .series
         .iter()
-        .any(|s| s.style != Style::Line && s.style != Style::Bold);
+        .any(|s| matches!(s.style, Style::Dots | Style::LineDots));
     if matches!(c.x_axis, XAxis::Numeric)
         && c.x_range.is_none()
         && (dotted || !c.markers.is_empty())
@@ -475,7 +477,17 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             (Style::Bold, true) | (_, false) => 2,
             (_, true) => 1,
         };
-        if s.style != Style::Dots {
+        if s.style == Style::Dashed {
+            let style = col.stroke_width(2);
+            let drawn = chart
+                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
+                .map_err(err)?;
+            if !s.name.is_empty() {
+                drawn
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], style));
+            }
+        } else if s.style != Style::Dots {
             let drawn = chart
                 .draw_series(LineSeries::new(pts.clone(), col.stroke_width(width)))
                 .map_err(err)?;

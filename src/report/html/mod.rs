@@ -8,6 +8,7 @@ mod heat;
 mod overview;
 mod page;
 mod placement;
+mod ramp;
 mod run;
 mod scaling;
 mod sweep;

@@ -3,7 +3,7 @@
 use super::chart::{Chart, Style};
 use super::page::{Grid, Page, Section};
 use super::table::{Table, read_json, require, table_file, text};
-use super::{costview, placement, scaling};
+use super::{costview, placement, ramp, scaling};
 use crate::error::Result;
 use crate::report::headline::{Headline, duration};
 use serde_json::Value;
@@ -89,7 +89,7 @@ fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
 }
 
 /// Intervals (start, end) as a step function: how many are open over time.
-fn open_count(mut iv: Vec<(f64, f64)>, end: f64, scale: f64) -> Vec<(f64, f64)> {
+pub(super) fn open_count(mut iv: Vec<(f64, f64)>, end: f64, scale: f64) -> Vec<(f64, f64)> {
     let mut edges: Vec<(f64, i64)> = Vec::with_capacity(iv.len() * 2);
     for (a, b) in iv.drain(..) {
         edges.push((a, 1));
@@ -124,9 +124,18 @@ pub fn build(dir: &Path) -> Result<Page> {
     let cost = Table::read(&table_file(dir, "cost.csv"))?;
     let incidents = Table::read(&table_file(dir, "incidents.csv"))?;
     let deployments = Table::read(&table_file(dir, "deployments.csv"))?;
-    let task_rows = super::tasks::read(&table_file(dir, "tasks.csv"))?;
     let instances = Table::read(&table_file(dir, "instances.csv"))?;
     let scaling_rows = Table::read(&table_file(dir, "scaling.csv"))?;
+    let services: Vec<String> = summary
+        .get("services")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    // Which services' tasks the ramp charts need, before the one pass over
+    // tasks.csv (which can be gigabytes).
+    let ramps = ramp::scale_outs(&scaling_rows, &series, &services)?;
+    let follow = ramps.services.iter().map(|s| s.0.clone()).collect();
+    let task_rows = super::tasks::read(&table_file(dir, "tasks.csv"), &follow)?;
     let mut notes = Vec::new();
 
     let dur = num(&summary, &["sim_duration_s"]).unwrap_or(0.0);
@@ -161,11 +170,6 @@ pub fn build(dir: &Path) -> Result<Page> {
         c
     };
     let t = series.need("time_s")?;
-    let services: Vec<String> = summary
-        .get("services")
-        .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
 
     let mut tasks = Section::new(
         "Desired vs running tasks",
@@ -330,17 +334,22 @@ pub fn build(dir: &Path) -> Result<Page> {
     let scaled = scaling::build(&scaling_rows, &series, ax.scale, ax.label)?;
     let mut scaling_sec = Section::new(
         "Scaling",
-        "Each scaled service: the metric its policy watched against the thresholds its alarms fired at, its desired and running tasks, and the demand left unserved, with every scaling action marked.",
+        "Each scaled service: the metric its policy watched against the thresholds its alarms fired at, its desired and running tasks, and the demand left unserved, with every scaling action marked. Each service that scaled out: its tasks RUNNING in the seconds after each scale-out (its ramp), and the quota that held launches back.",
     );
-    scaling_sec.charts = scaled.charts;
-    for p in scaling_sec
-        .charts
-        .iter_mut()
-        .flat_map(|c| c.panels.iter_mut())
-    {
-        p.warm_up = warm_up;
+    let mut ramps_left = ramp::charts(&ramps, &task_rows.runs, &summary, dur);
+    for mut c in scaled.charts {
+        for p in &mut c.panels {
+            p.warm_up = warm_up;
+        }
+        // Each service's ramp right after its scaling view.
+        let ramp_id = c.id.replacen("scaling-", "ramp-", 1);
+        scaling_sec.charts.push(c);
+        if let Some(k) = ramps_left.iter().position(|r| r.id == ramp_id) {
+            scaling_sec.charts.push(ramps_left.remove(k));
+        }
     }
-    if let Some(n) = scaled.note {
+    scaling_sec.charts.extend(ramps_left);
+    for n in [scaled.note, ramps.note].into_iter().flatten() {
         scaling_sec.intro.push(' ');
         scaling_sec.intro.push_str(&n);
     }

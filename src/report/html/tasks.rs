@@ -4,7 +4,7 @@
 //! memory, held so it takes about 40 bytes a task.
 
 use crate::error::{Error, InputError, Result};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// One task that held resources on an instance.
@@ -19,11 +19,21 @@ pub struct Placed {
     pub reserved: [f64; 4],
 }
 
+/// One task of a service the ramp charts follow (on Fargate too).
+pub struct Run {
+    pub created: f64,
+    /// When it became RUNNING; None if it never did.
+    pub started: Option<f64>,
+    pub stopped: Option<f64>,
+}
+
 pub struct Tasks {
     pub instances: Vec<String>,
     /// (is a job, name).
     pub owners: Vec<(bool, String)>,
     pub rows: Vec<Placed>,
+    /// The tasks of each service [`read`] was asked to follow, in file order.
+    pub runs: HashMap<String, Vec<Run>>,
     /// tasks.csv has `enis_reserved` (written by ecsim since the ENI map).
     pub has_enis: bool,
 }
@@ -38,6 +48,8 @@ struct Cols {
     owner: usize,
     kind: usize,
     placed: usize,
+    created: usize,
+    started: usize,
     stopped: usize,
     res: [Option<usize>; 4],
 }
@@ -59,6 +71,8 @@ fn columns(file: &Path, header: &csv::StringRecord) -> Result<Cols> {
         owner: need("owner")?,
         kind: need("owner_kind")?,
         placed: need("placed_s")?,
+        created: need("created_s")?,
+        started: need("started_s")?,
         stopped: need("stopped_s")?,
         res: [
             Some(need("cpu_reserved")?),
@@ -69,12 +83,14 @@ fn columns(file: &Path, header: &csv::StringRecord) -> Result<Cols> {
     })
 }
 
-/// tasks.csv or tasks.parquet.
-pub fn read(file: &Path) -> Result<Tasks> {
+/// tasks.csv or tasks.parquet; also every task of the services in `follow`
+/// (the ramp charts'), wherever it ran.
+pub fn read(file: &Path, follow: &HashSet<String>) -> Result<Tasks> {
     let mut out = Tasks {
         instances: Vec::new(),
         owners: Vec::new(),
         rows: Vec::new(),
+        runs: HashMap::new(),
         has_enis: false,
     };
     let mut header = csv::StringRecord::new();
@@ -89,10 +105,6 @@ pub fn read(file: &Path) -> Result<Tasks> {
             cols = Some(c);
             return Ok(());
         };
-        let id = &rec[c.inst];
-        if id.is_empty() {
-            return Ok(());
-        }
         let num = |i: usize| -> Result<Option<f64>> {
             let cell = rec[i].trim();
             if cell.is_empty() {
@@ -106,6 +118,21 @@ pub fn read(file: &Path) -> Result<Tasks> {
                 )
             })
         };
+        if &rec[c.kind] == "service" && follow.contains(&rec[c.owner]) {
+            let run = Run {
+                created: num(c.created)?.unwrap_or(0.0),
+                started: num(c.started)?,
+                stopped: num(c.stopped)?,
+            };
+            out.runs
+                .entry(rec[c.owner].to_string())
+                .or_default()
+                .push(run);
+        }
+        let id = &rec[c.inst];
+        if id.is_empty() {
+            return Ok(());
+        }
         let Some(at) = num(c.placed)? else {
             return Ok(());
         };
