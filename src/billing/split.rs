@@ -11,7 +11,11 @@ use crate::engine::time::HOUR;
 /// (in pico-dollars) as the hourly totals do.
 pub(super) fn purchase_options(ledger: &Ledger, s: &mut CostSummary) {
     let col = |class: Class| -> Money {
-        let i = CLASSES.iter().position(|c| c.0 == class).unwrap_or(0);
+        // CLASSES lists every class (a const table): a missing one is a bug.
+        let i = CLASSES
+            .iter()
+            .position(|c| c.0 == class)
+            .expect("every cost class has a column");
         ledger.hours.iter().map(|h| h[i]).sum()
     };
     let compute = [
