@@ -256,9 +256,10 @@ Examples:
 
 Replication r of every point runs with seed = master seed + r, so
 `ecsim run SCENARIO --seed S` reproduces any run. Exit codes: 0 success,
-2 invalid input, 4 (plan) no configuration meets every target, 130
-interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP: finished runs are kept; run
-again to resume), 1 other errors.";
+2 invalid input, 3 --max-wall reached (finished runs are kept; run again to
+resume), 4 (plan) no configuration meets every target, 130 interrupted
+(Ctrl-C; 143 SIGTERM, 129 SIGHUP: finished runs are kept; run again to
+resume), 1 other errors.";
 
 pub fn main() -> i32 {
     let cli = Cli::parse();

@@ -182,6 +182,23 @@ fn help_lists_every_exit_code() {
     );
     // And the derivation above found them all (docs/commands.md lists them too).
     assert_eq!(used, [0, 1, 2, 3, 4, 129, 130, 143].into());
+    // sweep, plan and merge print their own paragraph: --max-wall's 3 too.
+    for cmd in ["sweep", "plan", "merge"] {
+        let out = ecsim_in(&repo(), &[cmd, "--help"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        for code in [
+            "0 success",
+            "2 invalid input",
+            "3 --max-wall reached",
+            "4 (plan)",
+            "130",
+        ] {
+            assert!(
+                text.contains(code),
+                "`{cmd} --help` lacks {code:?}:\n{text}"
+            );
+        }
+    }
 }
 
 /// Every flag of every command (as `ecsim COMMAND --help` lists it) is in
