@@ -280,6 +280,44 @@ pub struct Task {
     pub failing_health: bool,
 }
 
+impl Task {
+    /// A task just launched, in PROVISIONING on `share` of its owner's
+    /// capacity provider strategy; every later field still empty.
+    pub fn launched(
+        serial: u64,
+        owner: Owner,
+        (group, taskdef): (u32, u32),
+        (share, capacity, asg): (u8, Capacity, Option<u32>),
+        created: SimTime,
+        run_for: Option<SimTime>,
+    ) -> Task {
+        Task {
+            serial,
+            owner,
+            group,
+            taskdef,
+            capacity,
+            share,
+            asg,
+            state: TaskState::Provisioning,
+            instance: None,
+            az: None,
+            target_instance: None,
+            desired_running: true,
+            created,
+            placed: None,
+            started: None,
+            stopped: None,
+            stop_reason: None,
+            timer: None,
+            fault_timer: None,
+            run_for,
+            killed: false,
+            failing_health: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::TaskState::*;

@@ -393,7 +393,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         region,
         warm_up,
         quotas: super::quotas::build(ctx, spec.quotas.as_ref())?,
-        image_pull: super::quotas::image_pull(ctx, spec.image_pull.as_ref())?,
+        image_pull: super::image_pull::build(ctx, spec.image_pull.as_ref())?,
         pricing,
         ec2_prices: types.prices,
         declared_types: spec.instance_types.iter().map(|t| t.name.clone()).collect(),

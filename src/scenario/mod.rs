@@ -9,6 +9,7 @@ mod ctx;
 mod deployments;
 pub mod estimate;
 mod faults;
+pub mod image_pull;
 mod initial;
 pub mod instance_types;
 mod instances;
@@ -69,7 +70,7 @@ pub struct Scenario {
     /// `[quotas]`: launch-rate quotas (ECS's defaults unless raised).
     pub quotas: quotas::Quotas,
     /// `[image_pull]`: how long `image_size_mib` takes to pull.
-    pub image_pull: quotas::ImagePull,
+    pub image_pull: image_pull::ImagePull,
 }
 
 /// `warm_up`: the start of a run that quality figures (availability,

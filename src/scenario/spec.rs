@@ -27,9 +27,9 @@ pub struct ScenarioSpec {
     /// Launch-rate quotas (`quotas.rs`).
     #[serde(default)]
     pub quotas: Option<super::quotas::QuotasSpec>,
-    /// Image pull throughput (`quotas.rs`).
+    /// Image pull throughput (`image_pull.rs`).
     #[serde(default)]
-    pub image_pull: Option<super::quotas::ImagePullSpec>,
+    pub image_pull: Option<super::image_pull::ImagePullSpec>,
     /// Types added to the catalog or overriding it (`instance_types.rs`).
     #[serde(default)]
     pub instance_types: Vec<super::instance_types::InstanceTypeSpec>,

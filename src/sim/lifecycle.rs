@@ -103,28 +103,15 @@ impl Sim<'_> {
         let serial = self.next_serial;
         self.next_serial += 1;
         let key = self.cluster.tasks.insert(Task {
-            serial,
-            owner,
-            group,
-            taskdef,
-            capacity,
-            share: share as u8,
-            asg,
-            state: TaskState::Provisioning,
-            instance: None,
-            az: None,
             target_instance: target,
-            desired_running: true,
-            created: now,
-            placed: None,
-            started: None,
-            stopped: None,
-            stop_reason: None,
-            timer: None,
-            fault_timer: None,
-            run_for,
-            killed: false,
-            failing_health: false,
+            ..Task::launched(
+                serial,
+                owner,
+                (group, taskdef),
+                (share as u8, capacity, asg),
+                now,
+                run_for,
+            )
         });
         let stats = self.cluster.stats_mut(owner);
         stats.launched += 1;
@@ -205,30 +192,16 @@ impl Sim<'_> {
                     .capacity
             }
         };
-        self.cluster.tasks.insert(Task {
+        let run_for = (d.run_for != waiting::NO_RUN_FOR).then_some(d.run_for);
+        let task = Task::launched(
             serial,
             owner,
-            group,
-            taskdef,
-            capacity,
-            share: d.share,
-            asg,
-            state: TaskState::Provisioning,
-            instance: None,
-            az: None,
-            target_instance: None,
-            desired_running: true,
-            created: d.created,
-            placed: None,
-            started: None,
-            stopped: None,
-            stop_reason: None,
-            timer: None,
-            fault_timer: None,
-            run_for: (d.run_for != waiting::NO_RUN_FOR).then_some(d.run_for),
-            killed: false,
-            failing_health: false,
-        })
+            (group, taskdef),
+            (d.share, capacity, asg),
+            d.created,
+            run_for,
+        );
+        self.cluster.tasks.insert(task)
     }
 
     /// The entry of the owner's capacity provider strategy its next task

@@ -7,7 +7,7 @@
 
 use super::Sim;
 use crate::engine::SimTime;
-use crate::scenario::quotas::ImagePull;
+use crate::scenario::image_pull::ImagePull;
 use rustc_hash::FxHashMap;
 
 #[derive(Debug)]
