@@ -10,11 +10,12 @@
 # --out: the folder to write (default export-CLUSTER). Needs the AWS CLI and
 # credentials allowed ecs:Describe*/List*, autoscaling:Describe*,
 # application-autoscaling:Describe*, cloudwatch:GetMetricData/DescribeAlarms,
-# elasticloadbalancing:DescribeTargetGroups. Nothing is changed in the account.
+# elasticloadbalancing:DescribeTargetGroups/DescribeTargetGroupAttributes.
+# Nothing is changed in the account.
 set -euo pipefail
 
 usage() {
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -87,14 +88,28 @@ for td in $(cat "$out"/describe-services-*.json 2>/dev/null | grep -o 'arn:aws[a
     n=$((n + 1))
 done
 
-awsj ecs describe-capacity-providers >"$out/describe-capacity-providers.json"
+# The only describe call the CLI does not page itself: 10 providers a page,
+# every provider of the Region (other clusters' too). Each page is saved.
+page=0
+token=""
+while :; do
+    if [ -n "$token" ]; then
+        awsj ecs describe-capacity-providers --next-token "$token" >"$out/describe-capacity-providers-$page.json"
+    else
+        awsj ecs describe-capacity-providers >"$out/describe-capacity-providers-$page.json"
+    fi
+    token=$(grep -o '"nextToken": "[^"]*"' "$out/describe-capacity-providers-$page.json" | sed 's/.*: "//; s/"$//' || true)
+    page=$((page + 1))
+    [ -n "$token" ] || break
+    [ "$page" -lt 1000 ] || { say "describe-capacity-providers: still a nextToken after 1000 pages; stopped"; break; }
+done
 
 awsj ecs list-tasks --cluster "$cluster" --desired-status RUNNING >"$out/list-tasks.json"
 grab 'arn:aws[a-z-]*:ecs:[^"]*:task/[^"]*' "$out/list-tasks.json" |
     in_chunks 100 describe-tasks awsj ecs describe-tasks --cluster "$cluster" --tasks
 
 # Auto Scaling groups: behind capacity providers, or holding the instances.
-asgs=$(grab 'autoScalingGroupName/[^"]*' "$out/describe-capacity-providers.json" | sed 's#.*/##')
+asgs=$(cat "$out"/describe-capacity-providers-*.json | grep -o 'autoScalingGroupName/[^"]*' | sed 's#.*/##' | sort -u || true)
 ids=$(cat "$out"/describe-container-instances-*.json 2>/dev/null | grep -o '"ec2InstanceId": "[^"]*"' | sed 's/.*: "//; s/"$//' | sort -u || true)
 if [ -n "$ids" ]; then
     echo "$ids" | in_chunks 50 describe-auto-scaling-instances awsj autoscaling describe-auto-scaling-instances --instance-ids
@@ -131,6 +146,10 @@ for s in $services; do
     tg=$(grab 'arn:aws[a-z-]*:elasticloadbalancing:[^"]*:targetgroup/[^"]*' "$out/describe-services-$s.json" | head -n 1)
     if [ -n "$tg" ]; then
         awsj elbv2 describe-target-groups --target-group-arns "$tg" >"$out/describe-target-groups-$s.json"
+        # Its deregistration delay; the bare output does not name the target
+        # group, so the query adds its ARN.
+        awsj elbv2 describe-target-group-attributes --target-group-arn "$tg" \
+            --query "{TargetGroupArn: '$tg', Attributes: Attributes}" >"$out/describe-target-group-attributes-$s.json"
         lb=$(grab 'arn:aws[a-z-]*:elasticloadbalancing:[^"]*:loadbalancer/app/[^"]*' "$out/describe-target-groups-$s.json" | head -n 1)
         if [ -n "$lb" ]; then
             tdims="[{\"Name\": \"TargetGroup\", \"Value\": \"${tg##*:}\"}, {\"Name\": \"LoadBalancer\", \"Value\": \"${lb#*:loadbalancer/}\"}]"

@@ -384,6 +384,9 @@ fn export_script_makes_read_only_calls_and_imports_the_same() {
         "ecs describe-services",
         "ecs describe-task-definition",
         "ecs describe-capacity-providers",
+        // Every page: ECS returns 10 providers a page (issue 31, item 13).
+        "ecs describe-capacity-providers --next-token page-2",
+        "elbv2 describe-target-group-attributes --target-group-arn",
         "ecs describe-tasks",
         "autoscaling describe-auto-scaling-groups",
         "application-autoscaling describe-scalable-targets --service-namespace ecs",

@@ -269,6 +269,8 @@ pub struct Demand {
     pub span_ms: i64,
     /// The trace's time 0, epoch ms.
     pub start_ms: Option<i64>,
+    /// Whether demand is in requests per second (else tasks' worth of load).
+    pub requests: bool,
 }
 
 fn csv(s: &Series, f: impl Fn(usize, f64) -> f64) -> String {
@@ -287,6 +289,7 @@ pub fn infer(
     desired: i64,
     scaling: Option<&ScalingOut>,
     sub: &str,
+    notes: &mut Vec<String>,
 ) -> Option<Demand> {
     let running_now = s.running_count.unwrap_or(desired).max(1) as f64;
     let get = |m: &str| metrics.and_then(|x| x.get(m));
@@ -301,6 +304,13 @@ pub fn infer(
         "RunningTaskCount (Container Insights)"
     } else {
         "the service's runningCount now (no RunningTaskCount in the export)"
+    };
+    // Without Container Insights the count at each minute is unknown: the
+    // inference takes today's all week, which is wrong wherever it scaled.
+    let assumed_count = |notes: &mut Vec<String>, what: &str| {
+        if get("RunningTaskCount").is_none() {
+            notes.push(format!("service {name}: no RunningTaskCount (Container Insights) in the export: {what} CPUUtilization × today's runningCount ({}) over the whole trace, untrue wherever the service ran another count (turn Container Insights on and export again for a measured count)", num(running_now)));
+        }
     };
     let gaps = |s: &Series| {
         if s.filled > 0 {
@@ -327,6 +337,7 @@ pub fn infer(
                         den += c / 100.0 * running_at(t);
                     }
                 }
+                assumed_count(notes, "capacity_per_task is requests per second over");
                 if den > 0.0 && num_ > 0.0 {
                     (num_ / den, format!("requests per second over CPUUtilization/100 × {running_how}, summed over the trace"))
                 } else {
@@ -357,9 +368,24 @@ pub fn infer(
             trace: Some((file, text)),
             span_ms: rc.values.len() as i64 * rc.step_ms,
             start_ms: Some(rc.t0_ms),
+            requests: true,
         });
     }
     if let Some(cpu) = get("CPUUtilization") {
+        if let Some((m, t)) = tt.as_ref().filter(|(m, _)| m == "ALBRequestCountPerTarget") {
+            assumed_count(notes, "the requests are derived from");
+            return Some(requests_from_cpu(
+                name,
+                cpu,
+                running_at,
+                *t,
+                m,
+                &file,
+                running_how,
+                notes,
+            ));
+        }
+        assumed_count(notes, "demand is");
         let text = csv(cpu, |i, v| {
             v / 100.0 * running_at(cpu.t0_ms + i as i64 * cpu.step_ms)
         });
@@ -374,6 +400,7 @@ pub fn infer(
             trace: Some((file, text)),
             span_ms: cpu.values.len() as i64 * cpu.step_ms,
             start_ms: Some(cpu.t0_ms),
+            requests: false,
         });
     }
     // Metric-driven scaling without metrics: a steady load that holds the
@@ -411,7 +438,52 @@ pub fn infer(
         trace: None,
         span_ms: 0,
         start_ms: None,
+        requests: matches!(&tt, Some((m, _)) if m == "ALBRequestCountPerTarget"),
     })
+}
+
+/// Requests per second from CPU for a service scaled on
+/// ALBRequestCountPerTarget without RequestCount data: its policy read
+/// requests, so demand in tasks' worth would meet its target in the wrong
+/// unit. Taken: the policy held its target on average over the trace, so
+/// the mean CPU of a task is `target` requests per minute, and requests
+/// follow CPU × running tasks.
+#[allow(clippy::too_many_arguments)]
+fn requests_from_cpu(
+    name: &str,
+    cpu: &Series,
+    running_at: impl Fn(i64) -> f64,
+    target: f64,
+    metric: &str,
+    file: &str,
+    running_how: &str,
+    notes: &mut Vec<String>,
+) -> Demand {
+    let mean_cpu = cpu.values.iter().sum::<f64>() / cpu.values.len().max(1) as f64;
+    // A task at 100% CPU serves this many requests per second.
+    let cap = (target / 60.0 / (mean_cpu / 100.0).max(0.01)).max(1e-6);
+    let text = csv(cpu, |i, v| {
+        v / 100.0 * running_at(cpu.t0_ms + i as i64 * cpu.step_ms) * cap
+    });
+    let why = format!(
+        "requests derived from CPUUtilization, taking its {metric} policy to have held its target of {} requests per target per minute at the trace's mean CPU ({} %): {} requests/s per task at 100% CPU",
+        num(target),
+        num((mean_cpu * 10.0).round() / 10.0),
+        num((cap * 1000.0).round() / 1000.0)
+    );
+    notes.push(format!("service {name}: no RequestCount in the export for its {metric} policy: {why} (export the target group's RequestCount for a measured trace)"));
+    Demand {
+        how: format!(
+            "demand of {name}: no ALB RequestCount in the export; {why}.\nrequests per second = CPUUtilization (Average per {} s) / 100 × {running_how} × capacity_per_task, {file}.",
+            num(cpu.step_ms as f64 / 1000.0)
+        ),
+        capacity_per_task: cap,
+        spec: format!("{{ kind = \"trace\", file = {} }}", q(file)),
+        trace: Some((file.to_string(), text)),
+        span_ms: cpu.values.len() as i64 * cpu.step_ms,
+        start_ms: Some(cpu.t0_ms),
+        requests: true,
+    }
 }
 
 #[cfg(test)]

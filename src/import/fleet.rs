@@ -20,6 +20,9 @@ pub struct Group {
     pub spot: bool,
     pub az_rebalance: bool,
     pub attributes: BTreeMap<String, String>,
+    /// MiB the agent registered (describe-container-instances
+    /// registeredResources MEMORY), with ecsim's model of the type.
+    pub registered_memory: Option<(u32, u32)>,
     pub comment: String,
     /// The Auto Scaling group it was read from (file, field path), for errors.
     pub origin: Option<(PathBuf, String)>,
@@ -110,13 +113,28 @@ pub fn fleet(
             zones.insert(z.to_string());
         }
     }
-    // Only the Auto Scaling groups of this cluster: those behind its capacity
-    // providers or holding its container instances (a region's export lists all).
+    // Only the Auto Scaling groups of this cluster: those behind the capacity
+    // providers attached to it or holding its container instances. The
+    // export lists every provider of the Region, other clusters' too.
+    let attached = |p: &CapacityProvider| {
+        cluster.is_none_or(|c| c.capacity_providers.iter().any(|n| *n == p.name))
+    };
     let provider_asgs: BTreeSet<&str> = ex
         .providers
         .iter()
+        .filter(|(_, p)| attached(p))
         .filter_map(|(_, p)| p.auto_scaling_group_provider.as_ref())
         .map(|a| asg_name(&a.auto_scaling_group_arn))
+        .collect();
+    let elsewhere: BTreeMap<&str, &str> = ex
+        .providers
+        .iter()
+        .filter(|(_, p)| !attached(p))
+        .filter_map(|(_, p)| {
+            p.auto_scaling_group_provider
+                .as_ref()
+                .map(|a| (asg_name(&a.auto_scaling_group_arn), p.name.as_str()))
+        })
         .collect();
     let ec2_ids: BTreeSet<&str> = live
         .iter()
@@ -133,7 +151,13 @@ pub fn fleet(
                 .iter()
                 .any(|i| ec2_ids.contains(i.instance_id.as_str()));
         if !ours {
-            notes.push(format!("Auto Scaling group {name}: no container instance of the cluster and no capacity provider use it; left out"));
+            let why = match elsewhere.get(name.as_str()) {
+                Some(p) => format!(
+                    "behind capacity provider {p}, which is not attached to the cluster (another cluster's)"
+                ),
+                None => "no capacity provider of the cluster uses it".into(),
+            };
+            notes.push(format!("Auto Scaling group {name}: {why}, and none of the cluster's container instances is in it; left out"));
             continue;
         }
         let members: Vec<&ContainerInstance> = live
@@ -242,8 +266,10 @@ pub fn fleet(
                 ),
             ));
         }
+        let registered_memory = registered(&members, &itype, name, notes);
         let group = Group {
             name: name.clone(),
+            registered_memory,
             instance_type: itype,
             count,
             min_max: Some((i64::from(min), i64::from(max))),
@@ -302,8 +328,10 @@ pub fn fleet(
             name = format!("{t}-{z}-{n}");
             n += 1;
         }
+        let registered_memory = registered(&members, &t, &name, notes);
         let group = Group {
             name,
+            registered_memory,
             instance_type: t,
             count: u32::try_from(members.len()).unwrap_or(u32::MAX),
             min_max: None,
@@ -321,6 +349,45 @@ pub fn fleet(
     f.zones = zones.into_iter().collect();
     providers(ex, cluster, &mut f, notes)?;
     Ok(f)
+}
+
+/// The memory the group's instances registered (the most common value of
+/// registeredResources MEMORY), with ecsim's model of the type: the agent
+/// registers what the kernel leaves, less ECS_RESERVED_MEMORY, so the
+/// export's figure is the one tasks are placed against. Registered CPU is
+/// 1024 units per vCPU on every type: one that differs is said.
+fn registered(
+    members: &[&ContainerInstance],
+    itype: &str,
+    group: &str,
+    notes: &mut Vec<String>,
+) -> Option<(u32, u32)> {
+    let it = crate::catalog::instance_type(itype)?;
+    let of = |name: &str| -> Vec<i64> {
+        members
+            .iter()
+            .filter_map(|c| {
+                c.registered_resources
+                    .iter()
+                    .find(|r| r.name == name)
+                    .and_then(|r| r.integer_value)
+            })
+            .collect()
+    };
+    let cpu = of("CPU");
+    if let Some(c) = cpu.iter().find(|&&c| c != i64::from(it.registered_cpu())) {
+        notes.push(format!("group {group}: an instance registered {c} CPU units; ecsim registers {} for {itype} (1024 per vCPU), as ECS does", it.registered_cpu()));
+    }
+    let mem: Vec<String> = of("MEMORY")
+        .into_iter()
+        .filter(|&m| m > 0 && m <= i64::from(it.memory_mib))
+        .map(|m| m.to_string())
+        .collect();
+    let (m, others) = most_common(&mem)?;
+    if others > 0 {
+        notes.push(format!("group {group}: {others} of {} instances registered other MEMORY than {m} MiB; the group registers {m} MiB each", mem.len()));
+    }
+    Some((m.parse().ok()?, it.registered_memory()))
 }
 
 /// Gives each registered instance the group slot in its zone (instance n
@@ -369,6 +436,8 @@ fn providers(
 ) -> Result<(), InputError> {
     let wanted: Option<BTreeSet<&str>> =
         cluster.map(|c| c.capacity_providers.iter().map(String::as_str).collect());
+    // One line for them all: a Region may hold many clusters' providers.
+    let mut unattached = Vec::new();
     for (file, p) in &ex.providers {
         let Some(a) = &p.auto_scaling_group_provider else {
             continue;
@@ -377,10 +446,7 @@ fn providers(
             .as_ref()
             .is_some_and(|w| !w.contains(p.name.as_str()))
         {
-            notes.push(format!(
-                "capacity provider {}: not attached to the cluster; left out",
-                p.name
-            ));
+            unattached.push(p.name.as_str());
             continue;
         }
         let asg = asg_name(&a.auto_scaling_group_arn);
@@ -424,6 +490,16 @@ fn providers(
             termination_protection: a.managed_termination_protection.as_deref() == Some("ENABLED"),
         });
     }
+    match unattached.as_slice() {
+        [] => {}
+        [one] => notes.push(format!(
+            "capacity provider {one}: not attached to the cluster; left out"
+        )),
+        many => notes.push(format!(
+            "capacity providers {}: not attached to the cluster; left out",
+            many.join(", ")
+        )),
+    }
     Ok(())
 }
 
@@ -447,6 +523,11 @@ impl Group {
         }
         if !self.az_rebalance {
             s += "az_rebalance = false  # AZRebalance is suspended\n";
+        }
+        if let Some((m, modelled)) = self.registered_memory {
+            s += &format!(
+                "registered_memory_mib = {m}  # registeredResources MEMORY (ecsim's model of the type: {modelled})\n"
+            );
         }
         if !self.attributes.is_empty() {
             let a: Vec<String> = self

@@ -8,8 +8,10 @@ pub mod demand;
 pub mod fleet;
 pub mod read;
 pub mod scaling;
+pub mod schedule;
 pub mod services;
 pub mod shapes;
+pub mod target_groups;
 pub mod taskdef_forms;
 pub mod toml_out;
 pub mod write;
@@ -42,6 +44,7 @@ pub struct Imported {
 pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -> Result<Imported> {
     let mut notes = Vec::new();
     let ex = read::read_dir(dir, &mut notes)?;
+    ex.truncation_notes(&mut notes);
     if ex.files.is_empty() {
         return Err(InputError::new(
             dir,

@@ -33,6 +33,13 @@ pub struct Export {
     pub scheduled: Vec<ScheduledAction>,
     pub alarms: Vec<MetricAlarm>,
     pub metrics: Vec<(PathBuf, MetricResult)>,
+    pub target_groups: Vec<TargetGroup>,
+    pub target_group_attributes: Vec<TargetGroupAttributes>,
+    /// Outputs that end with a `nextToken`: (file, the command): a page
+    /// after them may be missing.
+    pub next_tokens: Vec<(PathBuf, &'static str)>,
+    /// Outputs read per command, to tell a last page from a missing one.
+    pub outputs: std::collections::BTreeMap<&'static str, usize>,
     /// Files read, with the command that printed each.
     pub files: Vec<(PathBuf, &'static str)>,
 }
@@ -113,6 +120,36 @@ pub fn read_dir(dir: &Path, notes: &mut Vec<String>) -> Result<Export, InputErro
     Ok(ex)
 }
 
+impl Export {
+    /// The file of a listing whose every page ends with a nextToken: its
+    /// last page was not saved (a page without one ends a listing; which
+    /// token led to which page the outputs do not say).
+    pub fn truncated(&self, kind: &str) -> Option<&Path> {
+        let with: Vec<&Path> = self
+            .next_tokens
+            .iter()
+            .filter(|(_, k)| *k == kind)
+            .map(|(f, _)| f.as_path())
+            .collect();
+        let all = self.outputs.get(kind).copied().unwrap_or(0);
+        (!with.is_empty() && with.len() == all).then(|| with[with.len() - 1])
+    }
+
+    /// Each truncated listing, said once.
+    pub fn truncation_notes(&self, notes: &mut Vec<String>) {
+        let kinds: std::collections::BTreeSet<&str> =
+            self.next_tokens.iter().map(|(_, k)| *k).collect();
+        for k in kinds {
+            if let Some(f) = self.truncated(k) {
+                notes.push(format!(
+                    "{}: `{k}` printed a nextToken and no later page of it is in the folder: the export is truncated, what the missing page holds is not in the scenario (scripts/export-cluster.sh fetches every page)",
+                    f.display()
+                ));
+            }
+        }
+    }
+}
+
 /// The same object saved twice (overlapping exports, a describe of one and
 /// of all) counts once: the first file in name order wins.
 fn dedup(ex: &mut Export) {
@@ -137,6 +174,10 @@ fn dedup(ex: &mut Export) {
         (a.resource_id.clone(), a.scheduled_action_name.clone())
     });
     keep(&mut ex.alarms, |a| a.alarm_name.clone());
+    keep(&mut ex.target_groups, |t| t.target_group_arn.clone());
+    keep(&mut ex.target_group_attributes, |t| {
+        t.target_group_arn.clone()
+    });
 }
 
 /// ECS lists what it could not describe under `failures`: said, as the
@@ -174,6 +215,11 @@ fn classify(
         _ => return Ok(()),
     };
     let has = |k: &str| obj.contains_key(k);
+    // ECS names it nextToken, the other services NextToken; a null one is the last page.
+    let paged = ["nextToken", "NextToken"].iter().any(|k| {
+        obj.get(*k)
+            .is_some_and(|v| v.as_str().is_some_and(|t| !t.is_empty()))
+    });
     // Each output is moved into its typed form, never copied: a copy
     // would double what the file costs.
     let kind: &'static str = if has("clusters") {
@@ -322,12 +368,30 @@ fn classify(
     {
         // The list half of list-then-describe: the describe outputs carry it all.
         "aws ecs list-*"
-    } else if has("TargetGroups") || has("AutoScalingInstances") {
-        // What the export script read to find target groups and Auto Scaling groups.
-        "aws elbv2 describe-target-groups / autoscaling describe-auto-scaling-instances"
+    } else if has("TargetGroups") {
+        let w = "aws elbv2 describe-target-groups";
+        let d: DescribeTargetGroups = parse(file, at, Value::Object(obj), w)?;
+        for (i, mut t) in d.target_groups.into_iter().enumerate() {
+            t.origin = (file.to_path_buf(), format!("{at}TargetGroups[{i}]"));
+            ex.target_groups.push(t);
+        }
+        w
+    } else if has("Attributes") && has("TargetGroupArn") {
+        let w = "aws elbv2 describe-target-group-attributes";
+        let mut d: TargetGroupAttributes = parse(file, at, Value::Object(obj), w)?;
+        d.origin = (file.to_path_buf(), at.to_string());
+        ex.target_group_attributes.push(d);
+        w
+    } else if has("AutoScalingInstances") {
+        // What the export script read to find the Auto Scaling groups.
+        "aws autoscaling describe-auto-scaling-instances"
     } else {
         return Ok(());
     };
+    if paged {
+        ex.next_tokens.push((file.to_path_buf(), kind));
+    }
+    *ex.outputs.entry(kind).or_default() += 1;
     kinds.push(kind);
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! and scheduled actions.
 
 use super::read::Export;
+use super::schedule::{Placed, Window};
 use super::shapes::*;
 use super::toml_out::{num, q};
 
@@ -41,6 +42,7 @@ pub fn for_service(
     cluster: Option<&EcsCluster>,
     name: &str,
     desired: i64,
+    window: Option<Window>,
     notes: &mut Vec<String>,
 ) -> Option<ScalingOut> {
     let target = ex
@@ -162,86 +164,79 @@ pub fn for_service(
         .iter()
         .filter(|a| a.service_namespace == "ecs" && is_service(&a.resource_id, cluster, name));
     for a in actions {
-        let an = &a.scheduled_action_name;
-        let Some((at, every, how)) = schedule(&a.schedule) else {
-            notes.push(format!("service {name}: scheduled action {an} ({}): only cron(M H * * ? *)-like daily schedules and rate(...) are modelled; left out", a.schedule));
-            continue;
-        };
-        if let Some(how) = how {
-            notes.push(format!("service {name}: scheduled action {an}: {how}"));
-        }
-        if a.timezone
-            .as_deref()
-            .is_some_and(|z| z != "UTC" && z != "Etc/UTC")
-        {
-            notes.push(format!("service {name}: scheduled action {an} runs in {}; its times are kept as written, on the simulation's clock", a.timezone.as_deref().unwrap_or("")));
-        }
-        steps += &format!(
-            "\n[[services.autoscaling.scheduled]]\n# scheduled action {an}: {}\nat = {}\n",
-            a.schedule,
-            q(&at)
-        );
-        if let Some(e) = every {
-            steps += &format!("every = {}\n", q(&e));
-        }
-        if let Some(ta) = &a.scalable_target_action {
-            if let Some(v) = ta.min_capacity {
-                steps += &format!("min_capacity = {v}\n");
-            }
-            if let Some(v) = ta.max_capacity {
-                steps += &format!("max_capacity = {v}\n");
-            }
-        }
+        scheduled(a, name, window, &mut steps, notes);
         out.policies += 1;
     }
     out.toml = t + &steps;
     Some(out)
 }
 
-/// (at, every, a note) for a schedule ecsim can repeat.
-fn schedule(s: &str) -> Option<(String, Option<String>, Option<String>)> {
-    if let Some(body) = s.strip_prefix("rate(").and_then(|x| x.strip_suffix(')')) {
-        let (n, unit) = body.trim().split_once(' ')?;
-        let n: u64 = n.parse().ok().filter(|&n| n > 0)?;
-        let u = match unit.trim_end_matches('s') {
-            "minute" => "m",
-            "hour" => "h",
-            "day" => "d",
-            _ => return None,
+/// A scheduled action's entries: a daily time or a rate as they are, other
+/// schedules (a time zone, days of the week, `at(…)`) once per firing in
+/// the run (see schedule.rs).
+fn scheduled(
+    a: &ScheduledAction,
+    name: &str,
+    window: Option<Window>,
+    steps: &mut String,
+    notes: &mut Vec<String>,
+) {
+    let an = &a.scheduled_action_name;
+    let zone = a
+        .timezone
+        .as_deref()
+        .filter(|z| !matches!(*z, "" | "UTC" | "Etc/UTC"))
+        .map_or(String::new(), |z| format!(" in {z}"));
+    let entries: Vec<(String, Option<String>, String)> =
+        match super::schedule::place(&a.schedule, a.timezone.as_deref(), window) {
+            Err(why) => {
+                notes.push(format!(
+                    "service {name}: scheduled action {an} ({}{zone}) {why}; left out",
+                    a.schedule
+                ));
+                return;
+            }
+            Ok(Placed::Daily(at)) => vec![(at, None, String::new())],
+            Ok(Placed::Every(e)) => vec![(e.clone(), Some(e), String::new())],
+            Ok(Placed::At(list)) => list
+                .into_iter()
+                .map(|(ms, local)| (offset(ms), None, format!(", {local}")))
+                .collect(),
         };
-        return Some((format!("{n}{u}"), Some(format!("{n}{u}")), None));
+    let n = entries.len();
+    for (k, (at, every, local)) in entries.into_iter().enumerate() {
+        *steps += &format!(
+            "\n[[services.autoscaling.scheduled]]\n# scheduled action {an}: {}{zone}{local}",
+            a.schedule
+        );
+        if n > 1 && k == 0 {
+            *steps +=
+                &format!(" (1 of {n}: each time it fires in the run; a longer run needs more)");
+        }
+        *steps += &format!("\nat = {}\n", q(&at));
+        if let Some(e) = every {
+            *steps += &format!("every = {}\n", q(&e));
+        }
+        if let Some(ta) = &a.scalable_target_action {
+            if let Some(v) = ta.min_capacity {
+                *steps += &format!("min_capacity = {v}\n");
+            }
+            if let Some(v) = ta.max_capacity {
+                *steps += &format!("max_capacity = {v}\n");
+            }
+        }
     }
-    let body = s.strip_prefix("cron(")?.strip_suffix(')')?;
-    let f: Vec<&str> = body.split_whitespace().collect();
-    if f.len() != 6 {
-        return None;
-    }
-    let (m, h): (u32, u32) = (f[0].parse().ok()?, f[1].parse().ok()?);
-    if m > 59 || h > 23 || !matches!(f[2], "*" | "?") || f[3] != "*" {
-        return None;
-    }
-    let note = (!matches!(f[4], "*" | "?"))
-        .then(|| format!("day-of-week {} is not modelled: it runs every day", f[4]));
-    Some((format!("{h:02}:{m:02}"), None, note))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::schedule;
-
-    #[test]
-    fn schedules() {
-        assert_eq!(schedule("cron(30 8 * * ? *)").unwrap().0, "08:30");
-        let (at, _, note) = schedule("cron(0 20 ? * MON-FRI *)").unwrap();
-        assert_eq!(at, "20:00");
-        assert!(note.unwrap().contains("MON-FRI"));
-        assert_eq!(
-            schedule("rate(15 minutes)"),
-            Some(("15m".into(), Some("15m".into()), None))
-        );
-        assert_eq!(schedule("rate(1 day)").unwrap().1.as_deref(), Some("1d"));
-        assert!(schedule("at(2024-11-29T06:00:00)").is_none());
-        assert!(schedule("cron(0 8 1 * ? *)").is_none());
-        assert!(schedule("cron(0/5 * * * ? *)").is_none());
+/// Milliseconds from time 0 as a scenario duration: "4d13h30m".
+fn offset(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    let mut out = String::new();
+    for (v, u) in [(d, "d"), (h, "h"), (m, "m"), (sec, "s")] {
+        if v > 0 {
+            out += &format!("{v}{u}");
+        }
     }
+    if out.is_empty() { "0s".into() } else { out }
 }

@@ -110,10 +110,24 @@ pub fn services(
         }
     }
     let series = demand::series(ex, notes)?;
+    // The run on the calendar: the traces all start at time 0.
+    let spans = series.values().flat_map(|m| m.values());
+    let window = spans
+        .clone()
+        .map(|s| s.t0_ms)
+        .min()
+        .map(|start| super::schedule::Window {
+            start_ms: start,
+            end_ms: spans
+                .map(|s| s.t0_ms + s.values.len() as i64 * s.step_ms)
+                .max()
+                .unwrap_or(start),
+        });
     let cluster_default = cluster
         .map(|c| c.default_capacity_provider_strategy.clone())
         .unwrap_or_default();
     let providers: Vec<&str> = fleet.providers.iter().map(|p| p.name.as_str()).collect();
+    let mut by_lb: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (sfile, si, s) in list {
         let name = &s.service_name;
         if let Some(st) = s.status.as_deref().filter(|st| *st != "ACTIVE") {
@@ -141,7 +155,23 @@ pub fn services(
             !matches!(p.capacity_provider.as_str(), "FARGATE" | "FARGATE_SPOT")
                 && !providers.contains(&p.capacity_provider.as_str())
         }) {
-            notes.push(format!("service {name}: capacity provider {} is not in the scenario (see above); service left out", p.capacity_provider));
+            let why = match (
+                ex.providers
+                    .iter()
+                    .any(|(_, x)| x.name == p.capacity_provider),
+                ex.truncated("aws ecs describe-capacity-providers"),
+            ) {
+                (false, Some(f)) => format!(
+                    "is in no describe-capacity-providers output, and {} ends with a nextToken: it is on a page the export lacks",
+                    f.display()
+                ),
+                (false, None) => "is in no describe-capacity-providers output of the folder".into(),
+                (true, _) => "is not in the scenario (see above)".into(),
+            };
+            notes.push(format!(
+                "service {name}: capacity provider {} {why}; service left out",
+                p.capacity_provider
+            ));
             continue;
         }
         let daemon = s.scheduling_strategy.as_deref() == Some("DAEMON");
@@ -239,13 +269,20 @@ pub fn services(
         if let Some(g) = s.health_check_grace_period_seconds.filter(|&g| g > 0) {
             b += &format!("health_check_grace_period = \"{g}s\"\n");
         }
+        let lb = super::target_groups::for_service(ex, s, notes)?;
+        if let Some(m) = &lb {
+            b += &m.line;
+            if let Some(l) = &m.load_balancer {
+                by_lb.entry(l.clone()).or_default().push(name.clone());
+            }
+        }
         match s.availability_zone_rebalancing.as_deref() {
             Some("ENABLED") => b += "availability_zone_rebalancing = true\n",
             Some("DISABLED") => b += "availability_zone_rebalancing = false\n",
             _ => {}
         }
         service_notes(s, notes);
-        let sc = scaling::for_service(ex, cluster, name, desired, notes);
+        let sc = scaling::for_service(ex, cluster, name, desired, window, notes);
         let d = demand::infer(
             name,
             series.get(name.as_str()),
@@ -253,8 +290,12 @@ pub fn services(
             desired,
             sc.as_ref(),
             sub,
+            notes,
         );
         if let Some(d) = &d {
+            if lb.is_some() && !d.requests {
+                notes.push(format!("service {name}: its demand is in tasks' worth, not requests (no RequestCount): the load balancer's LCUs on the bill are counted from it, far too few"));
+            }
             b = comment(&d.how) + &b;
             b += &format!(
                 "capacity_per_task = {}\ndemand = {}\n",
@@ -289,6 +330,7 @@ pub fn services(
             );
         }
     }
+    super::target_groups::shared(&by_lb, notes);
     // Only the definitions of services the scenario keeps.
     let blocks = &out.blocks;
     out.taskdefs.retain(|td| {

@@ -469,3 +469,52 @@ pub struct MetricResult {
     #[serde(skip)]
     pub origin: String,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeTargetGroups {
+    pub target_groups: Vec<TargetGroup>,
+}
+
+/// `aws elbv2 describe-target-groups`: the health check a task must pass
+/// before the service counts it healthy.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroup {
+    pub target_group_arn: String,
+    #[serde(default)]
+    pub health_check_interval_seconds: Option<i64>,
+    #[serde(default)]
+    pub health_check_timeout_seconds: Option<i64>,
+    #[serde(default)]
+    pub healthy_threshold_count: Option<i64>,
+    #[serde(default)]
+    pub unhealthy_threshold_count: Option<i64>,
+    #[serde(default)]
+    pub health_check_enabled: Option<bool>,
+    #[serde(default)]
+    pub load_balancer_arns: Vec<String>,
+    /// The file and field path it was read from, for errors.
+    #[serde(skip)]
+    pub origin: (std::path::PathBuf, String),
+}
+
+/// `aws elbv2 describe-target-group-attributes --query
+/// "{TargetGroupArn: 'ARN', Attributes: Attributes}"`: the CLI's output
+/// with the ARN it was asked about (the bare output does not name it).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroupAttributes {
+    pub target_group_arn: String,
+    pub attributes: Vec<KeyValue>,
+    #[serde(skip)]
+    pub origin: (std::path::PathBuf, String),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyValue {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
