@@ -23,6 +23,8 @@ pub struct Group {
     /// MiB the agent registered (describe-container-instances
     /// registeredResources MEMORY), with ecsim's model of the type.
     pub registered_memory: Option<(u32, u32)>,
+    /// Slots of the instances describe-container-instances shows DRAINING.
+    pub draining: Vec<u32>,
     pub comment: String,
     /// The Auto Scaling group it was read from (file, field path), for errors.
     pub origin: Option<(PathBuf, String)>,
@@ -101,14 +103,6 @@ pub fn fleet(
         })
         .collect();
     for ci in &live {
-        if ci.status.as_deref() == Some("DRAINING") {
-            notes.push(format!(
-                "container instance {} is DRAINING: it starts ACTIVE in the simulation",
-                ci.ec2_instance_id
-                    .as_deref()
-                    .unwrap_or(&ci.container_instance_arn)
-            ));
-        }
         if let Some(z) = ci.attribute("ecs.availability-zone") {
             zones.insert(z.to_string());
         }
@@ -270,6 +264,7 @@ pub fn fleet(
         let group = Group {
             name: name.clone(),
             registered_memory,
+            draining: Vec::new(),
             instance_type: itype,
             count,
             min_max: Some((i64::from(min), i64::from(max))),
@@ -286,7 +281,8 @@ pub fn fleet(
                 members.len()
             ),
         };
-        assign_slots(&group, &members, &mut f.slots, notes);
+        let mut group = group;
+        assign_slots(&mut group, &members, &mut f.slots, notes);
         f.groups.push(group);
     }
     // Instances outside any Auto Scaling group, by type, zone and attributes.
@@ -332,6 +328,7 @@ pub fn fleet(
         let group = Group {
             name,
             registered_memory,
+            draining: Vec::new(),
             instance_type: t,
             count: u32::try_from(members.len()).unwrap_or(u32::MAX),
             min_max: None,
@@ -343,7 +340,8 @@ pub fn fleet(
             comment: "container instances in no Auto Scaling group of the export (fixed count)"
                 .into(),
         };
-        assign_slots(&group, &members, &mut f.slots, notes);
+        let mut group = group;
+        assign_slots(&mut group, &members, &mut f.slots, notes);
         f.groups.push(group);
     }
     f.zones = zones.into_iter().collect();
@@ -394,7 +392,7 @@ fn registered(
 /// of a group is in zone n modulo the zone count), so tasks start where
 /// they run now.
 fn assign_slots(
-    g: &Group,
+    g: &mut Group,
     members: &[&ContainerInstance],
     slots: &mut Slots,
     notes: &mut Vec<String>,
@@ -419,6 +417,9 @@ fn assign_slots(
                     notes.push(format!("container instance {id} ({}) starts in {} in the simulation: the group's zones are filled in turn", z.unwrap_or("zone unknown"), zone_of(n)));
                 }
                 slots.insert(ci.container_instance_arn.clone(), (g.name.clone(), n as u32));
+                if ci.status.as_deref() == Some("DRAINING") {
+                    g.draining.push(n as u32);
+                }
             }
             None => notes.push(format!(
                 "container instance {id}: group {} has DesiredCapacity {}, fewer than its registered instances; its tasks start wherever the scheduler puts them",
@@ -523,6 +524,13 @@ impl Group {
         }
         if !self.az_rebalance {
             s += "az_rebalance = false  # AZRebalance is suspended\n";
+        }
+        if !self.draining.is_empty() {
+            let d: Vec<String> = self.draining.iter().map(u32::to_string).collect();
+            s += &format!(
+                "draining_instances = [{}]  # DRAINING in describe-container-instances\n",
+                d.join(", ")
+            );
         }
         if let Some((m, modelled)) = self.registered_memory {
             s += &format!(

@@ -187,8 +187,14 @@ fn scheduled(
         .as_deref()
         .filter(|z| !matches!(*z, "" | "UTC" | "Etc/UTC"))
         .map_or(String::new(), |z| format!(" in {z}"));
+    let when = |v: &Option<serde_json::Value>| match v {
+        Some(serde_json::Value::Number(n)) => n.as_f64().map(|s| (s * 1000.0).round() as i64),
+        Some(serde_json::Value::String(t)) => crate::scenario::trace::parse_timestamp(t).ok(),
+        _ => None,
+    };
+    let bounds = (when(&a.start_time), when(&a.end_time));
     let entries: Vec<(String, Option<String>, String)> =
-        match super::schedule::place(&a.schedule, a.timezone.as_deref(), window) {
+        match super::schedule::place(&a.schedule, a.timezone.as_deref(), window, bounds) {
             Err(why) => {
                 notes.push(format!(
                     "service {name}: scheduled action {an} ({}{zone}) {why}; left out",

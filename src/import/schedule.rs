@@ -35,8 +35,18 @@ pub struct Window {
     pub end_ms: i64,
 }
 
-/// A schedule's place in the run, or why it has none.
-pub fn place(expr: &str, timezone: Option<&str>, window: Option<Window>) -> Result<Placed, String> {
+/// StartTime and EndTime of a recurring action, epoch ms.
+pub type Bounds = (Option<i64>, Option<i64>);
+
+/// A schedule's place in the run, or why it has none. A recurring action
+/// runs at its StartTime, then as its schedule says, until its EndTime
+/// ("Schedule recurring scaling actions using Application Auto Scaling").
+pub fn place(
+    expr: &str,
+    timezone: Option<&str>,
+    window: Option<Window>,
+    bounds: Bounds,
+) -> Result<Placed, String> {
     let tz: Tz = match timezone.map(str::trim).filter(|z| !z.is_empty()) {
         None => Tz::UTC,
         Some(z) => z
@@ -44,6 +54,9 @@ pub fn place(expr: &str, timezone: Option<&str>, window: Option<Window>) -> Resu
             .map_err(|_| format!("time zone {z} is not in the IANA database"))?,
     };
     if let Some(body) = expr.strip_prefix("rate(").and_then(|x| x.strip_suffix(')')) {
+        if bounds != (None, None) {
+            return Err("a rate(…) schedule with a StartTime or EndTime is not modelled".into());
+        }
         return rate(body).map(Placed::Every);
     }
     if let Some(body) = expr.strip_prefix("at(").and_then(|x| x.strip_suffix(')')) {
@@ -72,8 +85,14 @@ pub fn place(expr: &str, timezone: Option<&str>, window: Option<Window>) -> Resu
         .and_then(|x| x.strip_suffix(')'))
         .ok_or_else(|| "not at(…), rate(…) or cron(…)".to_string())?;
     let c = Cron::parse(body)?;
-    // "HH:MM" counts from time 0: a daily time only when that is a UTC midnight.
+    // "HH:MM" counts from time 0: a daily time only when that is a UTC
+    // midnight, and when no StartTime or EndTime cuts into the run.
+    let (from, until) = bounds;
+    let unbounded = window.is_none_or(|w| {
+        from.is_none_or(|t| t <= w.start_ms) && until.is_none_or(|t| t >= w.end_ms)
+    });
     if tz == Tz::UTC
+        && unbounded
         && c.daily()
         && window.is_none_or(|w| w.start_ms.rem_euclid(86_400_000) == 0)
         && let ([m], [h]) = (c.minutes.as_slice(), c.hours.as_slice())
@@ -81,7 +100,16 @@ pub fn place(expr: &str, timezone: Option<&str>, window: Option<Window>) -> Resu
         return Ok(Placed::Daily(format!("{h:02}:{m:02}")));
     }
     let w = window.ok_or_else(no_calendar)?;
-    let firings = c.firings(tz, w)?;
+    let mut firings = c.firings(tz, w)?;
+    firings.retain(|f| {
+        let t = w.start_ms + f.0;
+        from.is_none_or(|s| t >= s) && until.is_none_or(|e| t <= e)
+    });
+    if let Some(s) = from.filter(|s| (w.start_ms..w.end_ms).contains(s)) {
+        firings.push((s - w.start_ms, format!("{} (its StartTime)", label(tz, s))));
+        firings.sort();
+        firings.dedup_by_key(|x| x.0);
+    }
     if firings.is_empty() {
         return Err(format!(
             "does not fire between time 0 ({}) and the run's end ({})",
@@ -289,6 +317,8 @@ mod tests {
     /// on Sunday 2026-11-01.
     const T0: i64 = 1_793_232_000_000;
 
+    const NO: Bounds = (None, None);
+
     fn week() -> Option<Window> {
         Some(Window {
             start_ms: T0,
@@ -299,27 +329,31 @@ mod tests {
     #[test]
     fn daily_utc_stays_a_time_of_day_and_rates_repeat() {
         assert_eq!(
-            place("cron(30 8 * * ? *)", None, None),
+            place("cron(30 8 * * ? *)", None, None, NO),
             Ok(Placed::Daily("08:30".into()))
         );
         assert_eq!(
-            place("cron(0 20 * * ? *)", Some("UTC"), week()),
+            place("cron(0 20 * * ? *)", Some("UTC"), week(), NO),
             Ok(Placed::Daily("20:00".into()))
         );
         assert_eq!(
-            place("rate(15 minutes)", None, None),
+            place("rate(15 minutes)", None, None, NO),
             Ok(Placed::Every("15m".into()))
         );
         assert_eq!(
-            place("rate(1 day)", None, None),
+            place("rate(1 day)", None, None, NO),
             Ok(Placed::Every("1d".into()))
         );
     }
 
     #[test]
     fn weekdays_in_new_york_follow_daylight_saving() {
-        let Ok(Placed::At(f)) = place("cron(0 8 ? * MON-FRI *)", Some("America/New_York"), week())
-        else {
+        let Ok(Placed::At(f)) = place(
+            "cron(0 8 ? * MON-FRI *)",
+            Some("America/New_York"),
+            week(),
+            NO,
+        ) else {
             panic!()
         };
         let hours: Vec<i64> = f.iter().map(|x| x.0 / 3_600_000).collect();
@@ -331,7 +365,7 @@ mod tests {
         assert_eq!(f[0].1, "Thu 2026-10-29 08:00 EDT");
         assert_eq!(f[2].1, "Mon 2026-11-02 08:00 EST");
         // Numbered days are AWS's: 2-6 is MON-FRI.
-        let Ok(Placed::At(g)) = place("cron(0 8 ? * 2-6 *)", Some("America/New_York"), week())
+        let Ok(Placed::At(g)) = place("cron(0 8 ? * 2-6 *)", Some("America/New_York"), week(), NO)
         else {
             panic!()
         };
@@ -340,8 +374,12 @@ mod tests {
 
     #[test]
     fn one_time_actions_land_on_the_run_or_say_why_not() {
-        let Ok(Placed::At(f)) = place("at(2026-11-03T20:00:00)", Some("America/New_York"), week())
-        else {
+        let Ok(Placed::At(f)) = place(
+            "at(2026-11-03T20:00:00)",
+            Some("America/New_York"),
+            week(),
+            NO,
+        ) else {
             panic!()
         };
         // 20:00 EST is 01:00Z the next day.
@@ -350,41 +388,59 @@ mod tests {
             vec![(6 * DAY + 3_600_000, "Tue 2026-11-03 20:00 EST".to_string())]
         );
         assert!(
-            place("at(2026-07-01T06:00:00)", None, week())
+            place("at(2026-07-01T06:00:00)", None, week(), NO)
                 .unwrap_err()
                 .contains("before time 0")
         );
         assert!(
-            place("at(2027-01-01T00:00:00)", None, week())
+            place("at(2027-01-01T00:00:00)", None, week(), NO)
                 .unwrap_err()
                 .contains("after the run's end")
         );
         assert!(
-            place("at(2026-11-01T00:00:00)", None, None)
+            place("at(2026-11-01T00:00:00)", None, None, NO)
                 .unwrap_err()
                 .contains("calendar")
         );
     }
 
     #[test]
+    fn start_and_end_times_bound_a_recurring_action() {
+        // From Saturday noon UTC to Tuesday 00:00: the StartTime itself, then Sunday and Monday 08:00 UTC.
+        let from = T0 + 2 * DAY + DAY / 2;
+        let Ok(Placed::At(f)) = place(
+            "cron(0 8 * * ? *)",
+            None,
+            week(),
+            (Some(from), Some(T0 + 5 * DAY)),
+        ) else {
+            panic!()
+        };
+        let at: Vec<i64> = f.iter().map(|x| x.0 / 3_600_000).collect();
+        assert_eq!(at, vec![60, 3 * 24 + 8, 4 * 24 + 8]);
+        assert!(f[0].1.ends_with("(its StartTime)"));
+        assert!(place("rate(1 hour)", None, week(), (Some(from), None)).is_err());
+    }
+
+    #[test]
     fn refused_forms_say_why() {
         assert!(
-            place("cron(0 8 L * ? *)", None, week())
+            place("cron(0 8 L * ? *)", None, week(), NO)
                 .unwrap_err()
                 .contains("L, W and #")
         );
         assert!(
-            place("cron(0 8 * *)", None, week())
+            place("cron(0 8 * *)", None, week(), NO)
                 .unwrap_err()
                 .contains("6")
         );
         assert!(
-            place("cron(0 8 ? * MON *)", Some("Mars/Olympus"), week())
+            place("cron(0 8 ? * MON *)", Some("Mars/Olympus"), week(), NO)
                 .unwrap_err()
                 .contains("IANA")
         );
         assert!(
-            place("cron(0/1 * * * ? *)", None, week())
+            place("cron(0/1 * * * ? *)", None, week(), NO)
                 .unwrap_err()
                 .contains("more than")
         );

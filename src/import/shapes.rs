@@ -417,6 +417,12 @@ pub struct ScheduledAction {
     pub schedule: String,
     #[serde(default)]
     pub timezone: Option<String>,
+    /// When a recurring action starts and stops (UTC): the CLI prints a
+    /// timestamp as ISO 8601 (v2) or epoch seconds (v1).
+    #[serde(default)]
+    pub start_time: Option<Value>,
+    #[serde(default)]
+    pub end_time: Option<Value>,
     #[serde(default)]
     pub scalable_target_action: Option<TargetAction>,
 }

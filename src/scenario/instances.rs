@@ -147,6 +147,7 @@ pub(super) fn build_instances(
             // unless suspended.
             az_rebalance: g.az_rebalance.unwrap_or(true),
         };
+        let first = cluster.instances.len();
         for n in 0..count {
             let idx = cluster.instances.len();
             let az = template.zones[n as usize % template.zones.len()];
@@ -157,6 +158,18 @@ pub(super) fn build_instances(
             cluster.add_instance(inst);
         }
         cluster.templates.push(template);
+        // Set before the run starts: ECS stops placing on a DRAINING
+        // instance and the service scheduler replaces its tasks ("Draining
+        // Amazon ECS container instances"); the instance itself stays until
+        // something terminates it.
+        for (k, &n) in g.draining_instances.iter().enumerate() {
+            let q = format!("{p}.draining_instances[{k}]");
+            if count == 0 {
+                return Err(ctx.err(q, "the group starts with no instance to drain"));
+            }
+            let n = ctx.count(&q, n, i64::from(count) - 1)?;
+            cluster.start_draining((first + n as usize) as u32);
+        }
         let (min_size, max_size) = (
             g.min_size
                 .map(|v| ctx.count(&format!("{p}.min_size"), v, 100_000))

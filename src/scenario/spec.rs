@@ -155,6 +155,11 @@ pub struct InstanceGroupSpec {
     /// ECS account setting awsvpcTrunking on when the group's instances launch.
     #[serde(default)]
     pub awsvpc_trunking: Option<bool>,
+    /// Instances (0-based, in the group) that start DRAINING, as a
+    /// container instance's status can be: no new task lands on them and
+    /// their service tasks are replaced elsewhere.
+    #[serde(default)]
+    pub draining_instances: Vec<i64>,
 }
 
 #[derive(Debug, Deserialize)]
