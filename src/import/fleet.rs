@@ -111,7 +111,7 @@ pub fn fleet(
     // providers attached to it or holding its container instances. The
     // export lists every provider of the Region, other clusters' too.
     let attached = |p: &CapacityProvider| {
-        cluster.is_none_or(|c| c.capacity_providers.iter().any(|n| *n == p.name))
+        cluster.is_none_or(|c| c.capacity_providers.contains(&p.name))
     };
     let provider_asgs: BTreeSet<&str> = ex
         .providers
