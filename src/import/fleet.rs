@@ -110,9 +110,8 @@ pub fn fleet(
     // Only the Auto Scaling groups of this cluster: those behind the capacity
     // providers attached to it or holding its container instances. The
     // export lists every provider of the Region, other clusters' too.
-    let attached = |p: &CapacityProvider| {
-        cluster.is_none_or(|c| c.capacity_providers.contains(&p.name))
-    };
+    let attached =
+        |p: &CapacityProvider| cluster.is_none_or(|c| c.capacity_providers.contains(&p.name));
     let provider_asgs: BTreeSet<&str> = ex
         .providers
         .iter()

@@ -125,7 +125,7 @@ fn no_calendar() -> String {
 }
 
 fn rate(body: &str) -> Result<String, String> {
-    let bad = || "rate(…) must read rate(N minute[s]|hour[s]|day[s])".to_string();
+    let bad = || "rate(…) must read rate(N minutes), rate(N hours) or rate(N days)".to_string();
     let (n, unit) = body.trim().split_once(' ').ok_or_else(bad)?;
     let n: u64 = n.parse().ok().filter(|&n| n > 0).ok_or_else(bad)?;
     let u = match unit.trim().trim_end_matches('s') {
