@@ -286,6 +286,9 @@ fn item7_a_draining_instance_starts_draining() {
         "{toml}"
     );
     assert!(!stderr.contains("starts ACTIVE"), "{stderr}");
+    assert!(
+        stderr.contains("container instance i-0a00000000000m504 is DRAINING: it starts DRAINING")
+    );
     let o = ecsim_in(tmp.path(), &["run", "prod.toml", "--out", "res", "-q"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut r = csv::Reader::from_path(tmp.path().join("res/instances.csv")).unwrap();

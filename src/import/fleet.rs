@@ -418,6 +418,8 @@ fn assign_slots(
                 slots.insert(ci.container_instance_arn.clone(), (g.name.clone(), n as u32));
                 if ci.status.as_deref() == Some("DRAINING") {
                     g.draining.push(n as u32);
+                    // Said: the real one may still run its DAEMON task.
+                    notes.push(format!("container instance {id} is DRAINING: it starts DRAINING (draining_instances), its service tasks are replaced elsewhere and no DAEMON task starts on it"));
                 }
             }
             None => notes.push(format!(

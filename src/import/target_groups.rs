@@ -129,7 +129,7 @@ pub fn for_service(
 pub fn shared(by_lb: &BTreeMap<String, Vec<String>>, notes: &mut Vec<String>) {
     for (lb, svcs) in by_lb.iter().filter(|(_, v)| v.len() > 1) {
         notes.push(format!(
-            "services {} share load balancer {}: ecsim bills one Application Load Balancer per service, so its hours are counted {} times (LCUs add up as on AWS)",
+            "services {} share load balancer {}: ecsim bills one Application Load Balancer per service, so its hours are counted {} times and its LCUs per service",
             svcs.join(", "),
             lb.rsplit_once(":loadbalancer/").map_or(lb.as_str(), |x| x.1),
             svcs.len()
