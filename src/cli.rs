@@ -176,6 +176,18 @@ pub enum Command {
         /// CSV instead of a table.
         #[arg(long)]
         csv: bool,
+        /// vCPUs: a count ("4") or an inclusive range ("2-8"), as InstanceRequirements' vcpu_count.
+        #[arg(long, value_name = "N|MIN-MAX")]
+        vcpu: Option<String>,
+        /// At least this much memory, MiB (memory_mib.min).
+        #[arg(long, value_name = "MIB")]
+        memory_min: Option<u32>,
+        /// At most this much memory, MiB (memory_mib.max).
+        #[arg(long, value_name = "MIB")]
+        memory_max: Option<u32>,
+        /// Only this CPU architecture: x86_64 or arm64.
+        #[arg(long, value_name = "ARCH")]
+        arch: Option<String>,
     },
     /// Write a scenario from a running cluster's AWS CLI outputs (a folder
     /// written by scripts/export-cluster.sh): instance groups, capacity
@@ -537,9 +549,14 @@ fn dispatch(cmd: Command) -> Result<i32> {
             region,
             prices,
             csv,
+            vcpu,
+            memory_min,
+            memory_max,
+            arch,
         } => {
             let book = price_book(&prices)?;
-            let text = crate::catalog::list::render(&pattern, &region, &book, csv)
+            let filter = catalog_filter(vcpu.as_deref(), memory_min, memory_max, arch.as_deref())?;
+            let text = crate::catalog::list::render(&pattern, &filter, &region, &book, csv)
                 .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
             // A closed pipe (`| head`) is not an error.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
@@ -746,4 +763,56 @@ fn plan_cmd(
         )));
     }
     Ok(())
+}
+
+/// `ecsim catalog`'s filters as InstanceRequirements (the same code that
+/// resolves a Managed Instances provider's types).
+fn catalog_filter(
+    vcpu: Option<&str>,
+    memory_min: Option<u32>,
+    memory_max: Option<u32>,
+    arch: Option<&str>,
+) -> std::result::Result<crate::catalog::requirements::Requirements, crate::error::InputError> {
+    use crate::catalog::requirements::Range;
+    let bad = |flag: &str, m: String| crate::error::InputError::new(Path::new(flag), "", m);
+    let mut f = crate::catalog::list::no_filter();
+    if let Some(v) = vcpu {
+        let num = |s: &str| {
+            s.trim().parse::<u32>().map_err(|_| {
+                bad(
+                    "--vcpu",
+                    format!("\"{v}\" is not a vCPU count (\"4\") or range (\"2-8\")"),
+                )
+            })
+        };
+        let (min, max) = match v.split_once('-') {
+            Some((a, b)) => (num(a)?, num(b)?),
+            None => (num(v)?, num(v)?),
+        };
+        if min > max {
+            return Err(bad("--vcpu", format!("{min}-{max}: the minimum is above the maximum")));
+        }
+        f.vcpu_count = Some(Range {
+            min: Some(min),
+            max: Some(max),
+        });
+    }
+    if memory_min.is_some() || memory_max.is_some() {
+        if let (Some(a), Some(b)) = (memory_min, memory_max)
+            && a > b
+        {
+            return Err(bad("--memory-max", format!("{b} is below --memory-min {a}")));
+        }
+        f.memory_mib = Some(Range {
+            min: memory_min,
+            max: memory_max,
+        });
+    }
+    f.arch = match arch {
+        None => None,
+        Some("x86_64") => Some(crate::model::Arch::X86_64),
+        Some("arm64") => Some(crate::model::Arch::Arm64),
+        Some(o) => return Err(bad("--arch", format!("\"{o}\" is not x86_64 or arm64"))),
+    };
+    Ok(f)
 }
