@@ -59,7 +59,13 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
 
     let types = super::instance_types::declared(ctx, &spec.instance_types)?;
     let sizes = instances::build_instances(ctx, &spec, &mut cluster, &types)?;
-    instances::build_providers(ctx, &spec, &mut cluster, &sizes)?;
+    let managed_instances = instances::build_providers(
+        ctx,
+        &spec,
+        &mut cluster,
+        &sizes,
+        spec.region.as_deref().unwrap_or("us-east-1"),
+    )?;
     let asg_names: Vec<String> = cluster.providers.iter().map(|p| p.name.clone()).collect();
     let families = build_taskdefs(ctx, &spec, &mut cluster)?;
     // Said on stderr by `validate` and `run`: input that is allowed but
@@ -390,6 +396,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         })
         .collect();
     Ok(Scenario {
+        managed_instances,
         region,
         warm_up,
         quotas: super::quotas::build(ctx, spec.quotas.as_ref())?,
@@ -434,6 +441,7 @@ fn check_fits(
     capacity: &CapacityChoice,
 ) -> R<()> {
     let td = &cluster.taskdefs[taskdef as usize];
+    super::managed_instances::check_network(ctx, cluster, path, td, capacity)?;
     // Instances there are, plus one of each group's kind (a group may start
     // empty and grow); an Auto Scaling group provider's tasks only use its group.
     let groups: Vec<u32> = (0..capacity.len())

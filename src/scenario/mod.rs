@@ -14,6 +14,7 @@ mod initial;
 pub mod instance_types;
 mod instances;
 mod kinds;
+pub mod managed_instances;
 pub mod load_balancer;
 mod network;
 pub mod quotas;
@@ -71,6 +72,8 @@ pub struct Scenario {
     pub quotas: quotas::Quotas,
     /// `[image_pull]`: how long `image_size_mib` takes to pull.
     pub image_pull: image_pull::ImagePull,
+    /// ECS Managed Instances capacity providers.
+    pub managed_instances: Vec<crate::model::managed_instances::MiFleet>,
 }
 
 /// `warm_up`: the start of a run that quality figures (availability,

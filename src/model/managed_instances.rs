@@ -1,0 +1,48 @@
+//! ECS Managed Instances capacity providers as the simulation runs them:
+//! the instance types a provider may launch (resolved from its
+//! InstanceRequirements) and its lifecycle settings. The provider is also
+//! an `AsgProvider` entry over an instance group of its own, so strategies,
+//! placement and the wait queue treat it like any capacity provider; what
+//! differs (which type to launch, retiring idle and old instances) is in
+//! `sim::managed_instances`.
+
+use super::taskdef::Arch;
+use crate::engine::SimTime;
+use crate::engine::time::HOUR;
+
+/// "Amazon ECS Managed Instances" (developer guide): an instance is drained
+/// for replacement once it has run 14 days ...
+pub const DRAIN_AFTER: SimTime = 14 * 24 * HOUR;
+/// ... and stopped, whatever still runs on it, by 21 days.
+pub const FORCE_AFTER: SimTime = 21 * 24 * HOUR;
+
+/// One instance type a provider may launch, as the agent registers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MiType {
+    pub name: String,
+    pub arch: Arch,
+    pub vcpu: u32,
+    /// CPU units and MiB registered.
+    pub cpu: u32,
+    pub memory: u32,
+    /// awsvpc tasks (ENI trunking, as Managed Instances use it when the
+    /// type supports it).
+    pub eni_slots: u32,
+    pub gpus: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MiFleet {
+    /// Index into `Cluster::providers`, and the instance group it owns.
+    pub provider: u32,
+    pub group: u32,
+    /// The types the requirements admit, cheapest first by the shipped
+    /// prices; a run re-ranks them by its own (`Sim::with_prices`).
+    pub types: Vec<MiType>,
+    /// `capacity_option = "spot"`.
+    pub spot: bool,
+    /// infrastructureOptimization.scaleInAfter; `None` when turned off (-1).
+    pub scale_in_after: Option<SimTime>,
+    /// Zones (subnets) it launches into.
+    pub zones: Vec<u32>,
+}
