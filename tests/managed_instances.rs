@@ -155,6 +155,41 @@ fn fee_over_a_day_for_one_instance() {
             .contains("c6a.2xlarge $0.037")
     );
     assert!((c.total_cost_usd - (want + ec2)).abs() < 1e-6);
+    assert!(
+        (c.cost_by_purchase_option["managed_instances_fee"] - want).abs() < 1e-6,
+        "the purchase-option split names the fee and still adds up"
+    );
+    // `ecsim price` lists the fee as its own line and names its source.
+    let out = ecsim_in(dir.path(), &["price", "s.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ECS Managed Instances management fee  fee"), "{text}");
+    assert!(text.contains("c6a.2xlarge $0.037/h"), "{text}");
+}
+
+/// A runs's own price list gives the fee: a --prices row for the type wins
+/// over the estimate, and the fee source says where it came from.
+#[test]
+fn fee_from_a_price_file() {
+    let text = one_zone("1h", 1, "").replace(r#"["c6a.*"]"#, r#"["m6a.large"]"#);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), &text).unwrap();
+    std::fs::write(
+        dir.path().join("p.csv"),
+        "region,product,key,unit,usd\nus-east-1,ecs_managed_instances,m6a.large,hour,0.02\n",
+    )
+    .unwrap();
+    let out = ecsim_in(
+        dir.path(),
+        &["run", "s.toml", "--prices", "p.csv", "--out", "out"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = cost_rows(dir.path());
+    let fee = rows
+        .iter()
+        .find(|r| &r[1] == "ecs_managed_instances_fee")
+        .unwrap();
+    assert_eq!(&fee[6], "0.0200000000");
+    assert!(fee[9].contains("fee from the price list"), "{:?}", fee);
 }
 
 /// Billed per second with a one-minute minimum: the zone goes down 40 s
