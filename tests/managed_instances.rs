@@ -366,3 +366,40 @@ fn bad_input_names_the_field() {
         "auto_scaling_group",
     );
 }
+
+/// `ecsim import` (item 8): a managedInstancesProvider becomes a
+/// `kind = "managed_instances"` provider with its requirements, capacity
+/// option and scaleInAfter ("ManagedInstancesProvider",
+/// "InstanceLaunchTemplate", "InfrastructureOptimization" in the ECS API
+/// reference); a service with launch type MANAGED_INSTANCES uses it; its
+/// container instances are not imported as a group; the scenario runs.
+#[test]
+fn import_maps_a_managed_instances_provider() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = common::repo().join("tests/fixtures/import_managed");
+    let out = ecsim_in(
+        tmp.path(),
+        &["import", src.to_str().unwrap(), "--out", "mi.toml"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let toml = std::fs::read_to_string(tmp.path().join("mi.toml")).unwrap();
+    for want in [
+        "kind = \"managed_instances\"",
+        "scale_in_after = \"600s\"",
+        "vcpu_count = { min = 2, max = 8 }",
+        "allowed_instance_types = [\"c6a.*\", \"m6a.*\"]",
+        "availability_zones = [\"us-east-1a\", \"us-east-1b\"]",
+    ] {
+        assert!(toml.contains(want), "{want} in\n{toml}");
+    }
+    assert!(!toml.contains("[[instance_groups]]"), "{toml}");
+    // The MANAGED_INSTANCES launch type maps to the provider.
+    let worker = toml.split("name = \"worker\"").nth(1).unwrap();
+    assert!(worker.contains("capacity_provider = \"mi-cp\""), "{toml}");
+    assert!(err.contains("instanceRequirements.localStorage is not modelled"), "{err}");
+    let run = ecsim_in(tmp.path(), &["run", "mi.toml", "--out", "out"]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let rows = cost_rows(tmp.path());
+    assert!(rows.iter().any(|r| &r[1] == "ecs_managed_instances_fee"));
+}
