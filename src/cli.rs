@@ -790,7 +790,10 @@ fn catalog_filter(
             None => (num(v)?, num(v)?),
         };
         if min > max {
-            return Err(bad("--vcpu", format!("{min}-{max}: the minimum is above the maximum")));
+            return Err(bad(
+                "--vcpu",
+                format!("{min}-{max}: the minimum is above the maximum"),
+            ));
         }
         f.vcpu_count = Some(Range {
             min: Some(min),
@@ -801,7 +804,10 @@ fn catalog_filter(
         if let (Some(a), Some(b)) = (memory_min, memory_max)
             && a > b
         {
-            return Err(bad("--memory-max", format!("{b} is below --memory-min {a}")));
+            return Err(bad(
+                "--memory-max",
+                format!("{b} is below --memory-min {a}"),
+            ));
         }
         f.memory_mib = Some(Range {
             min: memory_min,

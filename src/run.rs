@@ -87,7 +87,12 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
     // group that starts empty (scale from zero) is billed for what it
     // launches later.
     // Managed Instances groups are priced per type by `mi_fee::add`.
-    let managed = |g: usize| scenario.managed_instances.iter().any(|f| f.group as usize == g);
+    let managed = |g: usize| {
+        scenario
+            .managed_instances
+            .iter()
+            .any(|f| f.group as usize == g)
+    };
     let mut types: Vec<(&str, String)> = c
         .templates
         .iter()

@@ -128,8 +128,7 @@ fn excluded_types_are_never_chosen() {
 /// (15 s after launch) to the end of a day: 86,385 s.
 #[test]
 fn fee_over_a_day_for_one_instance() {
-    let text = one_zone("1d", 1, "")
-        .replace(r#"["c6a.*"]"#, r#"["c6a.2xlarge"]"#);
+    let text = one_zone("1d", 1, "").replace(r#"["c6a.*"]"#, r#"["c6a.2xlarge"]"#);
     let (s, dir) = run_in_tmp(&text);
     let rows = cost_rows(dir.path());
     let fee: Vec<_> = rows
@@ -141,7 +140,11 @@ fn fee_over_a_day_for_one_instance() {
     let usd: f64 = fee[0][7].parse().unwrap();
     let want = 0.037 * 86_385.0 / 3600.0; // 0.88784583
     assert!((usd - want).abs() < 1e-6, "{usd} vs {want}");
-    assert!(fee[0][9].contains("fee from the price list"), "{:?}", fee[0]);
+    assert!(
+        fee[0][9].contains("fee from the price list"),
+        "{:?}",
+        fee[0]
+    );
     let ec2: f64 = rows.iter().find(|r| &r[1] == "ec2_instance").unwrap()[7]
         .parse()
         .unwrap();
@@ -162,7 +165,10 @@ fn fee_over_a_day_for_one_instance() {
     // `ecsim price` lists the fee as its own line and names its source.
     let out = ecsim_in(dir.path(), &["price", "s.toml"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("ECS Managed Instances management fee  fee"), "{text}");
+    assert!(
+        text.contains("ECS Managed Instances management fee  fee"),
+        "{text}"
+    );
     assert!(text.contains("c6a.2xlarge $0.037/h"), "{text}");
 }
 
@@ -182,7 +188,12 @@ fn fee_from_a_price_file() {
         dir.path(),
         &["run", "s.toml", "--prices", "p.csv", "--out", "out"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = cost_rows(dir.path());
     let fee = rows
         .iter()
@@ -301,7 +312,11 @@ capacity_provider_strategy = [{ capacity_provider = "mi", weight = 1 }]
     assert!((21 * DAY..21 * DAY + MINUTE).contains(&end), "{end}");
     // The service task's new instance came at 14 days, and lives on.
     let next = c.instances.iter().find(|i| i.launched == 14 * DAY);
-    assert!(next.is_some_and(|i| i.terminated.is_none()), "{:?}", c.instances.len());
+    assert!(
+        next.is_some_and(|i| i.terminated.is_none()),
+        "{:?}",
+        c.instances.len()
+    );
     assert_eq!(c.instances.len(), 2);
 }
 
@@ -397,9 +412,17 @@ fn import_maps_a_managed_instances_provider() {
     // The MANAGED_INSTANCES launch type maps to the provider.
     let worker = toml.split("name = \"worker\"").nth(1).unwrap();
     assert!(worker.contains("capacity_provider = \"mi-cp\""), "{toml}");
-    assert!(err.contains("instanceRequirements.localStorage is not modelled"), "{err}");
+    assert!(
+        err.contains("instanceRequirements.localStorage is not modelled"),
+        "{err}"
+    );
     let run = ecsim_in(tmp.path(), &["run", "mi.toml", "--out", "out"]);
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let rows = cost_rows(tmp.path());
     assert!(rows.iter().any(|r| &r[1] == "ecs_managed_instances_fee"));
 }

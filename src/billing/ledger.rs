@@ -569,7 +569,8 @@ impl Ledger {
         }
         let total: Money = self.hours.iter().map(hour_total).sum();
         s.total_cost_usd = total.usd();
-        s.cost_by_launch_type.insert("EC2", (ec2 + ebs + mi_fee).usd());
+        s.cost_by_launch_type
+            .insert("EC2", (ec2 + ebs + mi_fee).usd());
         if !mi_groups.is_empty() {
             s.managed_instances_fee_usd = Some(mi_fee.usd());
             s.managed_instances_fee_source = Some(self.rates.mi_fee_source.clone());

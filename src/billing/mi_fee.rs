@@ -12,10 +12,10 @@
 
 use super::ledger::{Class, Ledger};
 use super::money::{Money, Rate};
-use crate::engine::SimTime;
-use crate::model::Instance;
 use super::prices::{PriceBook, Rates};
+use crate::engine::SimTime;
 use crate::error::InputError;
+use crate::model::Instance;
 use crate::scenario::Scenario;
 
 /// The pricing page's worked example: type, fee and that type's EC2
@@ -110,7 +110,10 @@ impl Ledger {
         debug_assert!(rate.is_some(), "no fee for {}", inst.instance_type);
         let rate = rate.unwrap_or_default();
         let detail = if self.rates.mi_fee_estimated.contains(&inst.instance_type) {
-            format!("{}; fee estimated (12.09% of EC2 On-Demand)", inst.instance_type)
+            format!(
+                "{}; fee estimated (12.09% of EC2 On-Demand)",
+                inst.instance_type
+            )
         } else {
             format!("{}; fee from the price list", inst.instance_type)
         };

@@ -148,7 +148,14 @@ mod tests {
 
     #[test]
     fn g5_row_has_its_gpu_and_price() {
-        let t = render("g5.xlarge", &no_filter(), "us-east-1", &PriceBook::shipped(), true).unwrap();
+        let t = render(
+            "g5.xlarge",
+            &no_filter(),
+            "us-east-1",
+            &PriceBook::shipped(),
+            true,
+        )
+        .unwrap();
         let row = t.lines().nth(1).unwrap();
         // ECS documents 6 awsvpc tasks with trunking for a g5.xlarge.
         assert_eq!(row, "g5.xlarge,4,16384,x86_64,1,3,6,1.006");

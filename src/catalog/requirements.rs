@@ -96,7 +96,13 @@ pub fn manufacturer(t: &InstanceType) -> &'static str {
     }
     let after_digit = fam.find(|c: char| c.is_ascii_digit()).map(|i| &fam[i..]);
     match after_digit {
-        Some(rest) if rest.trim_start_matches(|c: char| c.is_ascii_digit()).contains('a') => "amd",
+        Some(rest)
+            if rest
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .contains('a') =>
+        {
+            "amd"
+        }
         _ => "intel",
     }
 }
@@ -186,7 +192,10 @@ impl Requirements {
                 return Err((key.into(), "at most 400 entries (EC2's limit)".into()));
             }
             if let Some(i) = list.iter().position(|p| p.is_empty()) {
-                return Err((format!("{key}[{i}]"), "an empty entry matches nothing".into()));
+                return Err((
+                    format!("{key}[{i}]"),
+                    "an empty entry matches nothing".into(),
+                ));
             }
         }
         Ok(())
@@ -257,7 +266,8 @@ fn why_empty(req: &Requirements, all: &[&InstanceType]) -> String {
         bare_metal: Some("included".into()),
         ..Default::default()
     };
-    let steps: Vec<(&str, Box<dyn Fn(&mut Requirements)>)> = vec![
+    type Step<'a> = (&'a str, Box<dyn Fn(&mut Requirements) + 'a>);
+    let steps: Vec<Step> = vec![
         ("vcpu_count", Box::new(|p| p.vcpu_count = req.vcpu_count)),
         ("memory_mib", Box::new(|p| p.memory_mib = req.memory_mib)),
         ("arch", Box::new(|p| p.arch = req.arch)),

@@ -402,7 +402,10 @@ fn providers(
     for (file, p) in &ex.providers {
         let Some(a) = &p.auto_scaling_group_provider else {
             if let Some(mi) = &p.managed_instances_provider {
-                if wanted.as_ref().is_some_and(|w| !w.contains(p.name.as_str())) {
+                if wanted
+                    .as_ref()
+                    .is_some_and(|w| !w.contains(p.name.as_str()))
+                {
                     notes.push(format!(
                         "capacity provider {}: not attached to the cluster; left out",
                         p.name

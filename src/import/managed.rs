@@ -64,7 +64,12 @@ fn requirements(name: &str, r: &Value, notes: &mut Vec<String>) -> String {
         Some(format!("{{ {} }}", parts.join(", ")))
     };
     let list = |v: &Value| -> Option<String> {
-        let items: Vec<String> = v.as_array()?.iter().filter_map(|x| x.as_str()).map(q).collect();
+        let items: Vec<String> = v
+            .as_array()?
+            .iter()
+            .filter_map(|x| x.as_str())
+            .map(q)
+            .collect();
         Some(format!("[{}]", items.join(", ")))
     };
     let mut keys = Vec::new();
@@ -154,6 +159,9 @@ mod tests {
             t.contains("instance_requirements = { vcpu_count = { min = 2, max = 8 }, memory_mib = { min = 4096 }, cpu_manufacturers = [\"amd\"] }"),
             "{t}"
         );
-        assert!(notes.iter().any(|n| n.contains("localStorage")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("localStorage")),
+            "{notes:?}"
+        );
     }
 }

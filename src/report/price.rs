@@ -193,23 +193,26 @@ fn markets(cost: &crate::billing::CostSummary, scale: f64) -> Vec<Market> {
     ];
     // Only with a Managed Instances provider: other runs' tables stay.
     if cost.managed_instances_fee_usd.is_some() {
-        list.insert(2, ("managed_instances_fee", "ECS Managed Instances fee".into()));
+        list.insert(
+            2,
+            ("managed_instances_fee", "ECS Managed Instances fee".into()),
+        );
     }
     list.into_iter()
-    .map(|(market, label)| {
-        let usd = cost
-            .cost_by_purchase_option
-            .get(market)
-            .copied()
-            .unwrap_or(0.0);
-        Market {
-            market,
-            label,
-            simulated_usd: usd,
-            monthly_usd: usd * scale,
-        }
-    })
-    .collect()
+        .map(|(market, label)| {
+            let usd = cost
+                .cost_by_purchase_option
+                .get(market)
+                .copied()
+                .unwrap_or(0.0);
+            Market {
+                market,
+                label,
+                simulated_usd: usd,
+                monthly_usd: usd * scale,
+            }
+        })
+        .collect()
 }
 
 pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
@@ -407,7 +410,9 @@ pub fn render(e: &Estimate, format: Format) -> String {
             }
             out += "\nA month is 730 hours, the simulated period scaled up. EC2 cost is split between services and jobs\nby the CPU and memory they reserved (9:1 per vCPU vs GB); what no task reserved is idle capacity.\nBy purchase option: On-Demand EC2 and Fargate before the Savings Plan, whose line is its fee less the usage it covered.\n";
             if let Some(src) = &e.managed_instances_fee_source {
-                out += &format!("ECS Managed Instances management fee: {src}; cost.csv marks each estimated fee.\n");
+                out += &format!(
+                    "ECS Managed Instances management fee: {src}; cost.csv marks each estimated fee.\n"
+                );
             }
             out += &format!("Not included: {}.\n", e.not_priced.join(", "));
             out

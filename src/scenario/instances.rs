@@ -203,7 +203,9 @@ pub(super) fn build_providers(
                 super::managed_instances::refuse_mi_keys(ctx, &p, c)?;
             }
             Some("managed_instances") => {
-                fleets.push(super::managed_instances::build(ctx, &p, c, cluster, region)?);
+                fleets.push(super::managed_instances::build(
+                    ctx, &p, c, cluster, region,
+                )?);
                 continue;
             }
             Some(o) => {

@@ -58,10 +58,19 @@ pub(super) fn build(
     let asg_only = [
         ("instance_group", c.instance_group.is_some()),
         ("target_capacity", c.target_capacity.is_some()),
-        ("minimum_scaling_step_size", c.minimum_scaling_step_size.is_some()),
-        ("maximum_scaling_step_size", c.maximum_scaling_step_size.is_some()),
+        (
+            "minimum_scaling_step_size",
+            c.minimum_scaling_step_size.is_some(),
+        ),
+        (
+            "maximum_scaling_step_size",
+            c.maximum_scaling_step_size.is_some(),
+        ),
         ("instance_warmup_period", c.instance_warmup_period.is_some()),
-        ("managed_termination_protection", c.managed_termination_protection.is_some()),
+        (
+            "managed_termination_protection",
+            c.managed_termination_protection.is_some(),
+        ),
     ];
     if let Some((key, _)) = asg_only.iter().find(|g| g.1) {
         return Err(ctx.err(
@@ -69,7 +78,7 @@ pub(super) fn build(
             "a Managed Instances provider has no Auto Scaling group: ECS launches and retires its instances (drop this key, or use kind = \"auto_scaling_group\")",
         ));
     }
-    if cluster.instance_groups.iter().any(|g| *g == c.name) {
+    if cluster.instance_groups.contains(&c.name) {
         return Err(ctx.err(
             format!("{p}.name"),
             format!(
@@ -86,7 +95,14 @@ pub(super) fn build(
         ));
     };
     let types = resolve(req, region).map_err(|(key, m)| {
-        ctx.err(if key.is_empty() { rp.clone() } else { format!("{rp}.{key}") }, m)
+        ctx.err(
+            if key.is_empty() {
+                rp.clone()
+            } else {
+                format!("{rp}.{key}")
+            },
+            m,
+        )
     })?;
     let spot = match c.capacity_option.as_deref() {
         None | Some("on_demand") => false,
@@ -182,12 +198,15 @@ fn zones(ctx: &Ctx, p: &str, list: Option<&[String]>, azs: &[String]) -> R<Vec<u
     list.iter()
         .enumerate()
         .map(|(k, z)| {
-            azs.iter().position(|a| a == z).map(|x| x as u32).ok_or_else(|| {
-                ctx.err(
-                    format!("{p}.availability_zones[{k}]"),
-                    format!("\"{z}\" is not a cluster zone ({})", azs.join(", ")),
-                )
-            })
+            azs.iter()
+                .position(|a| a == z)
+                .map(|x| x as u32)
+                .ok_or_else(|| {
+                    ctx.err(
+                        format!("{p}.availability_zones[{k}]"),
+                        format!("\"{z}\" is not a cluster zone ({})", azs.join(", ")),
+                    )
+                })
         })
         .collect()
 }
@@ -234,10 +253,7 @@ pub fn mi_type(t: &InstanceType) -> MiType {
         vcpu: t.vcpu,
         cpu: t.registered_cpu(),
         memory: t.registered_memory(),
-        eni_slots: t
-            .awsvpc_tasks(true)
-            .or(t.awsvpc_tasks(false))
-            .unwrap_or(0),
+        eni_slots: t.awsvpc_tasks(true).or(t.awsvpc_tasks(false)).unwrap_or(0),
         gpus: t.gpus,
     }
 }

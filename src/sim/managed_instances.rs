@@ -492,7 +492,12 @@ mod tests {
             ty("c6a.2xlarge", 8, 16045),
             ty("c6a.4xlarge", 16, 32170),
         ];
-        let price = [76_500_000_000, 153_000_000_000, 306_000_000_000, 612_000_000_000];
+        let price = [
+            76_500_000_000,
+            153_000_000_000,
+            306_000_000_000,
+            612_000_000_000,
+        ];
         let ten = vec![need(1024, 2048); 10];
         let (k, taken) = best_type(&types, &price, &ten).unwrap();
         assert_eq!((k, taken.len()), (2, 7));

@@ -322,7 +322,11 @@ impl<'r> Sim<'r> {
 
     /// Ranks Managed Instances types by the run's prices (EC2 plus the
     /// management fee) instead of the shipped ones.
-    pub fn with_prices(mut self, rates: &crate::billing::prices::Rates, spot_discount: f64) -> Self {
+    pub fn with_prices(
+        mut self,
+        rates: &crate::billing::prices::Rates,
+        spot_discount: f64,
+    ) -> Self {
         self.mi.price_with(rates, spot_discount);
         self
     }
