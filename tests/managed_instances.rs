@@ -426,3 +426,36 @@ fn import_maps_a_managed_instances_provider() {
     let rows = cost_rows(tmp.path());
     assert!(rows.iter().any(|r| &r[1] == "ecs_managed_instances_fee"));
 }
+
+/// `ecsim catalog` filters (item 10) with the requirements code: c7g types
+/// of 2-8 vCPUs and at least 4 GiB on arm64 are the large, xlarge and
+/// 2xlarge; a bad range is an input error naming the flag.
+#[test]
+fn catalog_filters_by_requirements() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "catalog",
+        "c7g.*",
+        "--vcpu",
+        "2-8",
+        "--memory-min",
+        "4096",
+        "--arch",
+        "arm64",
+        "--csv",
+    ];
+    let out = ecsim_in(tmp.path(), &args);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let names: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["c7g.large", "c7g.xlarge", "c7g.2xlarge"]);
+    let x86 = ecsim_in(tmp.path(), &["catalog", "c7g.*", "--arch", "x86_64", "--csv"]);
+    assert_eq!(String::from_utf8_lossy(&x86.stdout).lines().count(), 1);
+    let bad = ecsim_in(tmp.path(), &["catalog", "--vcpu", "8-2"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--vcpu"));
+}

@@ -131,6 +131,64 @@ pub fn render(
     Ok(out)
 }
 
+/// `ecsim catalog`'s filters as InstanceRequirements (the same code that
+/// resolves a Managed Instances provider's types).
+pub fn filter(
+    vcpu: Option<&str>,
+    memory_min: Option<u32>,
+    memory_max: Option<u32>,
+    arch: Option<&str>,
+) -> Result<Requirements, (&'static str, String)> {
+    use super::requirements::Range;
+    let bad = |flag: &'static str, m: String| (flag, m);
+    let mut f = no_filter();
+    if let Some(v) = vcpu {
+        let num = |s: &str| {
+            s.trim().parse::<u32>().map_err(|_| {
+                bad(
+                    "--vcpu",
+                    format!("\"{v}\" is not a vCPU count (\"4\") or range (\"2-8\")"),
+                )
+            })
+        };
+        let (min, max) = match v.split_once('-') {
+            Some((a, b)) => (num(a)?, num(b)?),
+            None => (num(v)?, num(v)?),
+        };
+        if min > max {
+            return Err(bad(
+                "--vcpu",
+                format!("{min}-{max}: the minimum is above the maximum"),
+            ));
+        }
+        f.vcpu_count = Some(Range {
+            min: Some(min),
+            max: Some(max),
+        });
+    }
+    if memory_min.is_some() || memory_max.is_some() {
+        if let (Some(a), Some(b)) = (memory_min, memory_max)
+            && a > b
+        {
+            return Err(bad(
+                "--memory-max",
+                format!("{b} is below --memory-min {a}"),
+            ));
+        }
+        f.memory_mib = Some(Range {
+            min: memory_min,
+            max: memory_max,
+        });
+    }
+    f.arch = match arch {
+        None => None,
+        Some("x86_64") => Some(crate::model::Arch::X86_64),
+        Some("arm64") => Some(crate::model::Arch::Arm64),
+        Some(o) => return Err(bad("--arch", format!("\"{o}\" is not x86_64 or arm64"))),
+    };
+    Ok(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
