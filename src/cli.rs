@@ -555,8 +555,13 @@ fn dispatch(cmd: Command) -> Result<i32> {
             arch,
         } => {
             let book = price_book(&prices)?;
-            let filter = crate::catalog::list::filter(vcpu.as_deref(), memory_min, memory_max, arch.as_deref())
-                .map_err(|(flag, m)| crate::error::InputError::new(Path::new(flag), "", m))?;
+            let filter = crate::catalog::list::filter(
+                vcpu.as_deref(),
+                memory_min,
+                memory_max,
+                arch.as_deref(),
+            )
+            .map_err(|(flag, m)| crate::error::InputError::new(Path::new(flag), "", m))?;
             let text = crate::catalog::list::render(&pattern, &filter, &region, &book, csv)
                 .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
             // A closed pipe (`| head`) is not an error.
@@ -765,4 +770,3 @@ fn plan_cmd(
     }
     Ok(())
 }
-

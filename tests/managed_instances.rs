@@ -453,9 +453,58 @@ fn catalog_filters_by_requirements() {
         .map(|l| l.split(',').next().unwrap())
         .collect();
     assert_eq!(names, ["c7g.large", "c7g.xlarge", "c7g.2xlarge"]);
-    let x86 = ecsim_in(tmp.path(), &["catalog", "c7g.*", "--arch", "x86_64", "--csv"]);
+    let x86 = ecsim_in(
+        tmp.path(),
+        &["catalog", "c7g.*", "--arch", "x86_64", "--csv"],
+    );
     assert_eq!(String::from_utf8_lossy(&x86.stdout).lines().count(), 1);
     let bad = ecsim_in(tmp.path(), &["catalog", "--vcpu", "8-2"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--vcpu"));
+}
+
+/// capacity_option = "spot" (InstanceLaunchTemplate capacityOptionType
+/// SPOT): Spot instances at the Spot price; the fee stays On-Demand.
+#[test]
+fn spot_capacity_option() {
+    let text = one_zone("1h", 2, "capacity_option = \"spot\"");
+    let (s, dir) = run_in_tmp(&text);
+    let rows = cost_rows(dir.path());
+    let ec2: Vec<_> = rows.iter().filter(|r| &r[1] == "ec2_instance").collect();
+    assert!(
+        !ec2.is_empty() && ec2.iter().all(|r| &r[2] == "spot"),
+        "{ec2:?}"
+    );
+    let fee = rows
+        .iter()
+        .find(|r| &r[1] == "ecs_managed_instances_fee")
+        .unwrap();
+    assert_eq!(&fee[2], "on_demand");
+    assert!(s.cost.cost_by_purchase_option["ec2_on_demand"] == 0.0);
+}
+
+/// Managed Instances keys on an Auto Scaling group provider are refused,
+/// not ignored.
+#[test]
+fn managed_keys_on_an_asg_provider_are_refused() {
+    let text = r#"
+name = "asg"
+[cluster]
+availability_zones = ["us-east-1a"]
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 1
+[[capacity_providers]]
+name = "cp"
+instance_group = "g"
+scale_in_after = "5m"
+"#;
+    let e = ecsim::scenario::parse(std::path::Path::new("s.toml"), text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("capacity_providers[0].scale_in_after") && e.contains("managed_instances"),
+        "{e}"
+    );
 }
