@@ -508,3 +508,30 @@ scale_in_after = "5m"
         "{e}"
     );
 }
+
+/// Placement constraints bound the choice: a service held to c6a.xlarge by
+/// memberOf gets that type although a c6a.2xlarge would pack its 4 tasks
+/// (3 fit on an xlarge, so two are launched), and nothing is launched
+/// again for tasks an instance is already launching for. distinctInstance
+/// puts one task per instance.
+#[test]
+fn constraints_bound_the_types_launched() {
+    let text = one_zone("30m", 4, "").replace(
+        "weight = 1 }]\n",
+        "weight = 1 }]\nplacement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type == c6a.xlarge\" }]\n",
+    );
+    let c = simulate(&text);
+    let types: Vec<&str> = c
+        .instances
+        .iter()
+        .map(|i| i.instance_type.as_str())
+        .collect();
+    assert_eq!(types, ["c6a.xlarge", "c6a.xlarge"]);
+    let distinct = one_zone("30m", 3, "").replace(
+        "weight = 1 }]\n",
+        "weight = 1 }]\nplacement_constraints = [{ type = \"distinctInstance\" }]\n",
+    );
+    let c = simulate(&distinct);
+    assert_eq!(c.instances.len(), 3);
+    assert!(c.instances.iter().all(|i| i.tasks_placed == 1));
+}

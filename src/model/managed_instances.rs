@@ -6,9 +6,12 @@
 //! differs (which type to launch, retiring idle and old instances) is in
 //! `sim::managed_instances`.
 
+use super::instance::Instance;
 use super::taskdef::Arch;
 use crate::engine::SimTime;
 use crate::engine::time::HOUR;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// "Amazon ECS Managed Instances" (developer guide): an instance is drained
 /// for replacement once it has run 14 days ...
@@ -29,6 +32,26 @@ pub struct MiType {
     /// type supports it).
     pub eni_slots: u32,
     pub gpus: u32,
+}
+
+impl MiType {
+    /// The attributes an instance of this type carries in zone `az`.
+    pub fn attributes(&self, azs: &[String], az: u32) -> Arc<BTreeMap<String, String>> {
+        let all = super::provider::zone_attributes(&BTreeMap::new(), &self.name, self.arch, azs);
+        Arc::clone(&all[az as usize])
+    }
+
+    /// Makes `inst`, made from the provider group's template, one of this
+    /// type.
+    pub fn apply(&self, inst: &mut Instance, attributes: Arc<BTreeMap<String, String>>) {
+        inst.instance_type = self.name.clone();
+        inst.arch = self.arch;
+        inst.cpu = self.cpu;
+        inst.memory = self.memory;
+        inst.eni_slots = self.eni_slots;
+        inst.gpus = self.gpus;
+        inst.attributes = attributes;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

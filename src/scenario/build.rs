@@ -67,6 +67,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         spec.region.as_deref().unwrap_or("us-east-1"),
     )?;
     let asg_names: Vec<String> = cluster.providers.iter().map(|p| p.name.clone()).collect();
+    // One instance of each type a Managed Instances provider may launch.
+    let mi_kinds = super::managed_instances::kinds(&cluster, &managed_instances);
     let families = build_taskdefs(ctx, &spec, &mut cluster)?;
     // Said on stderr by `validate` and `run`: input that is allowed but
     // probably not what was meant.
@@ -251,6 +253,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
                 &cluster.services[i].constraints,
                 scheduling == SchedulingStrategy::Daemon,
                 &cluster.services[i].capacity,
+                &mi_kinds,
             )?;
         }
     }
@@ -334,7 +337,16 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             &cluster.taskdefs[taskdef as usize],
         )?;
         if !capacity.is_fargate() {
-            check_fits(ctx, &cluster, &p, taskdef, &constraints, false, &capacity)?;
+            check_fits(
+                ctx,
+                &cluster,
+                &p,
+                taskdef,
+                &constraints,
+                false,
+                &capacity,
+                &mi_kinds,
+            )?;
         }
         let no_capacity = match j.no_capacity.as_deref().unwrap_or("fail") {
             "fail" => NoCapacity::Fail,
@@ -431,6 +443,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
 }
 
 /// Refuses a task that no instance in the scenario could ever hold.
+#[allow(clippy::too_many_arguments)]
 fn check_fits(
     ctx: &Ctx,
     cluster: &Cluster,
@@ -439,6 +452,7 @@ fn check_fits(
     constraints: &[Constraint],
     daemon: bool,
     capacity: &CapacityChoice,
+    mi_kinds: &[Instance],
 ) -> R<()> {
     let td = &cluster.taskdefs[taskdef as usize];
     super::managed_instances::check_network(ctx, cluster, path, td, capacity)?;
@@ -458,6 +472,7 @@ fn check_fits(
         .instances
         .iter()
         .chain(&kinds)
+        .chain(mi_kinds)
         .filter(|i| groups.is_empty() || groups.contains(&i.group))
         .collect();
     let req = Request {

@@ -12,7 +12,9 @@ use crate::catalog::{InstanceType, instance_types};
 use crate::engine::Dist;
 use crate::engine::time::SECOND;
 use crate::model::managed_instances::{MiFleet, MiType};
-use crate::model::{AsgProvider, CapacityChoice, Cluster, InstanceTemplate, TaskDef};
+use crate::model::{
+    AsgProvider, CapacityChoice, Cluster, Instance, InstanceStatus, InstanceTemplate, TaskDef,
+};
 use std::collections::BTreeMap;
 
 /// scaleInAfter when the provider does not set it. AWS's API reference
@@ -256,6 +258,22 @@ pub fn mi_type(t: &InstanceType) -> MiType {
         eni_slots: t.awsvpc_tasks(true).or(t.awsvpc_tasks(false)).unwrap_or(0),
         gpus: t.gpus,
     }
+}
+
+/// An instance of every type the providers may launch, in the first of
+/// their zones, for build's "could a task ever fit?" check.
+pub(super) fn kinds(cluster: &Cluster, fleets: &[MiFleet]) -> Vec<Instance> {
+    let mut out = Vec::new();
+    for f in fleets {
+        let tpl = &cluster.templates[f.group as usize];
+        let az = f.zones[0];
+        for t in &f.types {
+            let mut inst = tpl.instance(0, az, 0, InstanceStatus::Active);
+            t.apply(&mut inst, t.attributes(&cluster.azs, az));
+            out.push(inst);
+        }
+    }
+    out
 }
 
 /// A task definition in `bridge` network mode cannot run on a Managed

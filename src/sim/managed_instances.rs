@@ -20,7 +20,7 @@ use super::Sim;
 use crate::billing::prices::Rates;
 use crate::engine::SimTime;
 use crate::model::managed_instances::{DRAIN_AFTER, FORCE_AFTER, MiFleet, MiType};
-use crate::model::{Arch, InstanceStatus, Owner, StopReason};
+use crate::model::{InstanceStatus, Owner, StopReason};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -57,8 +57,11 @@ struct Need {
     memory: u32,
     eni: u32,
     gpus: u32,
-    arch: Option<Arch>,
     ports: Vec<u16>,
+    /// Its request shape (index into the minute's shapes).
+    shape: usize,
+    /// distinctInstance: one task of its shape per instance.
+    distinct: bool,
 }
 
 /// An instance's room, as packing fills it.
@@ -68,29 +71,23 @@ struct Room {
     memory: u32,
     eni: u32,
     gpus: u32,
-    arch: Arch,
     ports: Vec<u16>,
+    /// Per shape: whether the instance could ever host it (architecture,
+    /// memberOf constraints on its attributes).
+    ok: Vec<bool>,
+    /// Shapes it took a task of.
+    took: Vec<usize>,
 }
 
 impl Room {
-    fn of(t: &MiType) -> Room {
-        Room {
-            cpu: t.cpu,
-            memory: t.memory,
-            eni: t.eni_slots,
-            gpus: t.gpus,
-            arch: t.arch,
-            ports: Vec::new(),
-        }
-    }
-
     /// Takes `n` if it fits.
     fn take(&mut self, n: &Need) -> bool {
-        let fits = n.cpu <= self.cpu
+        let fits = self.ok[n.shape]
+            && n.cpu <= self.cpu
             && n.memory <= self.memory
             && n.eni <= self.eni
             && n.gpus <= self.gpus
-            && n.arch.is_none_or(|a| a == self.arch)
+            && !(n.distinct && self.took.contains(&n.shape))
             && !n.ports.iter().any(|p| self.ports.contains(p));
         if fits {
             self.cpu -= n.cpu;
@@ -98,6 +95,7 @@ impl Room {
             self.eni -= n.eni;
             self.gpus -= n.gpus;
             self.ports.extend(&n.ports);
+            self.took.push(n.shape);
         }
         fits
     }
@@ -108,14 +106,14 @@ fn pack(room: &mut Room, needs: &[Need]) -> Vec<usize> {
     (0..needs.len()).filter(|&i| room.take(&needs[i])).collect()
 }
 
-/// The most cost-effective type for `needs`: the lowest price per task one
-/// instance of it holds, then the one holding more, then the first listed
-/// (the cheaper). `None`
+/// The most cost-effective type for `needs`, given an empty instance of
+/// each type (`rooms`): the lowest price per task one instance of it holds,
+/// then the one holding more, then the first listed (the cheaper). `None`
 /// when no type holds any of them.
-fn best_type(types: &[MiType], price: &[i128], needs: &[Need]) -> Option<(usize, Vec<usize>)> {
+fn best_type(rooms: &[Room], price: &[i128], needs: &[Need]) -> Option<(usize, Vec<usize>)> {
     let mut best: Option<(usize, Vec<usize>)> = None;
-    for (k, t) in types.iter().enumerate() {
-        let taken = pack(&mut Room::of(t), needs);
+    for (k, room) in rooms.iter().enumerate() {
+        let taken = pack(&mut room.clone(), needs);
         if taken.is_empty() {
             continue;
         }
@@ -243,39 +241,55 @@ impl Sim<'_> {
     /// Launches instances for the tasks waiting for the provider.
     fn mi_scale_out(&mut self, f: usize, now: SimTime) {
         let (p, g) = (self.mi.fleets[f].cfg.provider, self.mi.fleets[f].cfg.group);
+        let shapes = self.waiting.provider_shapes(p);
+        if shapes.is_empty() {
+            return;
+        }
+        let c = &self.cluster;
+        let requests: Vec<_> = shapes
+            .iter()
+            .map(|&(owner, td, group, _)| {
+                super::lifecycle::request_of(c, owner, td, group, Some(g))
+            })
+            .collect();
         let mut needs: Vec<Need> = Vec::new();
-        for (taskdef, n) in self.waiting.provider_shapes(p) {
-            let td = &self.cluster.taskdefs[taskdef as usize];
+        for (shape, (req, &(_, _, _, n))) in requests.iter().zip(&shapes).enumerate() {
             let need = Need {
-                cpu: td.cpu,
-                memory: td.memory,
-                eni: u32::from(td.awsvpc),
-                gpus: td.gpus,
-                arch: td.arch,
-                ports: td.host_ports.clone(),
+                cpu: req.cpu,
+                memory: req.memory,
+                eni: req.enis,
+                gpus: req.gpus,
+                ports: req.ports.to_vec(),
+                shape,
+                distinct: req
+                    .constraints
+                    .iter()
+                    .flat_map(|cs| cs.iter())
+                    .any(|x| matches!(x, crate::placement::Constraint::DistinctInstance)),
             };
             needs.extend(std::iter::repeat_n(need, n as usize));
         }
-        if needs.is_empty() {
-            return;
-        }
         // Largest first: first-fit decreasing packs well.
         needs.sort_by_key(|n| std::cmp::Reverse((n.gpus, n.cpu, n.memory)));
+        let room_of = |inst: &crate::model::Instance| Room {
+            cpu: inst.cpu,
+            memory: inst.memory,
+            eni: inst.eni_slots,
+            gpus: inst.gpus,
+            ports: Vec::new(),
+            ok: requests
+                .iter()
+                .map(|r| crate::placement::could_ever_fit(c, inst, r))
+                .collect(),
+            took: Vec::new(),
+        };
         // What launching instances will hold is not launched again.
         for idx in self.mi_live(f) {
-            let inst = &self.cluster.instances[idx as usize];
+            let inst = &c.instances[idx as usize];
             if inst.status != InstanceStatus::Launching {
                 continue;
             }
-            let mut room = Room {
-                cpu: inst.cpu,
-                memory: inst.memory,
-                eni: inst.eni_slots,
-                gpus: inst.gpus,
-                arch: inst.arch,
-                ports: Vec::new(),
-            };
-            let taken = pack(&mut room, &needs);
+            let taken = pack(&mut room_of(inst), &needs);
             for i in taken.into_iter().rev() {
                 needs.remove(i);
             }
@@ -289,29 +303,47 @@ impl Sim<'_> {
             .copied()
             .filter(|&z| !self.az_down[z as usize])
             .collect();
-        if zones.is_empty() {
+        if zones.is_empty() || needs.is_empty() {
             return;
         }
-        zones.sort_by_key(|&z| (self.cluster.status_counts.up_in(g, z), z));
+        zones.sort_by_key(|&z| (c.status_counts.up_in(g, z), z));
         let mut buckets: Vec<Vec<Need>> = vec![Vec::new(); zones.len()];
         for (i, n) in needs.into_iter().enumerate() {
             buckets[i % zones.len()].push(n);
         }
-        let mut launches = 0;
+        // An empty instance of each type in each zone, as packing sees it.
+        let ntypes = self.mi.fleets[f].cfg.types.len();
+        let mut plan: Vec<(usize, u32)> = Vec::new();
         for (zi, mut bucket) in buckets.into_iter().enumerate() {
-            while !bucket.is_empty() && launches < MAX_LAUNCHES_PER_MINUTE {
+            let rooms: Vec<Room> = (0..ntypes)
+                .map(|k| room_of(&self.mi_prototype(f, k, zones[zi], now)))
+                .collect();
+            while !bucket.is_empty() && plan.len() < MAX_LAUNCHES_PER_MINUTE {
                 let fleet = &self.mi.fleets[f];
-                let Some((k, taken)) = best_type(&fleet.cfg.types, &fleet.price, &bucket) else {
+                let Some((k, taken)) = best_type(&rooms, &fleet.price, &bucket) else {
                     // Fits no type (build checks the largest): left waiting.
                     break;
                 };
                 for i in taken.into_iter().rev() {
                     bucket.remove(i);
                 }
-                self.mi_launch(f, k, zones[zi], now);
-                launches += 1;
+                plan.push((k, zones[zi]));
             }
         }
+        for (k, az) in plan {
+            self.mi_launch(f, k, az, now);
+        }
+    }
+
+    /// An instance of the provider's type `k` in zone `az` as it would
+    /// launch (not added to the cluster).
+    fn mi_prototype(&self, f: usize, k: usize, az: u32, now: SimTime) -> crate::model::Instance {
+        let fleet = &self.mi.fleets[f];
+        let tpl = &self.cluster.templates[fleet.cfg.group as usize];
+        let mut inst = tpl.instance(0, az, now, InstanceStatus::Active);
+        let t = &fleet.cfg.types[k];
+        t.apply(&mut inst, t.attributes(&self.cluster.azs, az));
+        inst
     }
 
     /// One instance of the provider's type `k` launching in zone `az`.
@@ -319,21 +351,14 @@ impl Sim<'_> {
         let fleet = &mut self.mi.fleets[f];
         let t = fleet.cfg.types[k].clone();
         let azs = &self.cluster.azs;
-        let attrs = Arc::clone(fleet.attributes.entry((k, az)).or_insert_with(|| {
-            let all =
-                crate::model::provider::zone_attributes(&BTreeMap::new(), &t.name, t.arch, azs);
-            Arc::clone(&all[az as usize])
-        }));
+        let attrs = Arc::clone(
+            fleet
+                .attributes
+                .entry((k, az))
+                .or_insert_with(|| t.attributes(azs, az)),
+        );
         let g = fleet.cfg.group;
-        self.launch_instance_as(g, az, now, |inst| {
-            inst.instance_type = t.name.clone();
-            inst.arch = t.arch;
-            inst.cpu = t.cpu;
-            inst.memory = t.memory;
-            inst.eni_slots = t.eni_slots;
-            inst.gpus = t.gpus;
-            inst.attributes = attrs;
-        });
+        self.launch_instance_as(g, az, now, |inst| t.apply(inst, attrs));
     }
 
     /// Retires idle instances and consolidates underused ones, each after
@@ -420,22 +445,25 @@ impl Sim<'_> {
     }
 
     /// Whether `tasks` of instance `i` fit in the free room of the other
-    /// active instances (less those retiring), first fit.
+    /// active instances (less those retiring), first fit; resources, ports
+    /// and architecture only (constraints are not checked).
     fn mi_fits_elsewhere(&self, i: u32, tasks: &[u32], active: &[u32], retire: &[u32]) -> bool {
         let c = &self.cluster;
-        let mut rooms: Vec<Room> = active
+        let mut rooms: Vec<(Room, crate::model::Arch)> = active
             .iter()
             .filter(|&&j| j != i && !retire.contains(&j))
             .map(|&j| {
                 let x = &c.instances[j as usize];
-                Room {
+                let room = Room {
                     cpu: x.cpu - x.used_cpu,
                     memory: x.memory - x.used_memory,
                     eni: x.eni_slots - x.used_enis,
                     gpus: x.gpus - x.used_gpus,
-                    arch: x.arch,
                     ports: x.used_ports.clone(),
-                }
+                    ok: vec![true],
+                    took: Vec::new(),
+                };
+                (room, x.arch)
             })
             .collect();
         tasks.iter().all(|&k| {
@@ -445,10 +473,13 @@ impl Sim<'_> {
                 memory: td.memory,
                 eni: u32::from(td.awsvpc),
                 gpus: td.gpus,
-                arch: td.arch,
                 ports: td.host_ports.clone(),
+                shape: 0,
+                distinct: false,
             };
-            rooms.iter_mut().any(|r| r.take(&need))
+            rooms
+                .iter_mut()
+                .any(|(r, arch)| td.arch.is_none_or(|a| a == *arch) && r.take(&need))
         })
     }
 }
@@ -457,15 +488,15 @@ impl Sim<'_> {
 mod tests {
     use super::*;
 
-    fn ty(name: &str, vcpu: u32, memory: u32) -> MiType {
-        MiType {
-            name: name.into(),
-            arch: Arch::X86_64,
-            vcpu,
+    fn room(vcpu: u32, memory: u32) -> Room {
+        Room {
             cpu: vcpu * 1024,
             memory,
-            eni_slots: 10,
+            eni: 10,
             gpus: 0,
+            ports: Vec::new(),
+            ok: vec![true],
+            took: Vec::new(),
         }
     }
 
@@ -475,8 +506,9 @@ mod tests {
             memory,
             eni: 1,
             gpus: 0,
-            arch: None,
             ports: Vec::new(),
+            shape: 0,
+            distinct: false,
         }
     }
 
@@ -487,10 +519,10 @@ mod tests {
     #[test]
     fn most_cost_effective_type_per_task() {
         let types = [
-            ty("c6a.large", 2, 3951),
-            ty("c6a.xlarge", 4, 7983),
-            ty("c6a.2xlarge", 8, 16045),
-            ty("c6a.4xlarge", 16, 32170),
+            room(2, 3951),
+            room(4, 7983),
+            room(8, 16046),
+            room(16, 32173),
         ];
         let price = [
             76_500_000_000,
@@ -505,5 +537,15 @@ mod tests {
         let (k, taken) = best_type(&types, &price, &three).unwrap();
         assert_eq!((k, taken.len()), (1, 3));
         assert!(best_type(&types, &price, &[need(64 * 1024, 1024)]).is_none());
+        // distinctInstance: one task of the shape per instance.
+        let distinct = vec![
+            Need {
+                distinct: true,
+                ..need(1024, 2048)
+            };
+            3
+        ];
+        let (_, taken) = best_type(&types, &price, &distinct).unwrap();
+        assert_eq!(taken.len(), 1);
     }
 }

@@ -296,24 +296,18 @@ impl WaitQueue {
         self.per_provider.get(p).copied().unwrap_or_default()
     }
 
-    /// Waiting tasks of capacity provider `p` by task definition: (task
-    /// definition, count), in the order their shapes first waited.
-    pub fn provider_shapes(&self, p: u32) -> Vec<(u32, u32)> {
-        let mut v: Vec<(u32, u32)> = Vec::new();
+    /// Waiting tasks of capacity provider `p` by request shape: (owner,
+    /// task definition, task group, count), in shape order.
+    pub fn provider_shapes(&self, p: u32) -> Vec<(crate::model::Owner, u32, u32, u32)> {
         let mut live = self.live.clone();
         live.sort_unstable();
-        for s in live {
-            let (_, taskdef, _, asg) = self.shapes[s as usize];
-            if asg != Some(p) {
-                continue;
-            }
-            let n = self.by_shape[s as usize].0.len() as u32;
-            match v.iter_mut().find(|e| e.0 == taskdef) {
-                Some(e) => e.1 += n,
-                None => v.push((taskdef, n)),
-            }
-        }
-        v
+        live.into_iter()
+            .filter_map(|s| {
+                let (owner, taskdef, group, asg) = self.shapes[s as usize];
+                let n = self.by_shape[s as usize].0.len() as u32;
+                (asg == Some(p) && n > 0).then_some((owner, taskdef, group, n))
+            })
+            .collect()
     }
 
     /// Waiting tasks of capacity provider `p`: (ENIs, GPUs) they take.
