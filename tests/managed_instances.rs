@@ -283,9 +283,10 @@ fn underused_instance_is_consolidated() {
     assert_eq!(running, 4);
 }
 
-/// "Amazon ECS Managed Instances": instances are drained at 14 days (the
-/// service task moves to a new instance) and stopped by 21 days whatever
-/// runs there (a standalone task, which draining leaves running).
+/// "Patching in Amazon ECS Managed Instances": an instance is drained at
+/// day 14 from launch (its service task moves to a new instance) and
+/// terminated no later than day 21, whatever still runs there (a standalone
+/// task, which draining leaves running).
 #[test]
 fn replaced_at_14_days_and_forced_at_21() {
     let text = one_zone("22d", 1, "").replace("[\"c6a.*\"]", "[\"c6a.xlarge\"]")

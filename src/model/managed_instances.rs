@@ -13,10 +13,11 @@ use crate::engine::time::HOUR;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// "Amazon ECS Managed Instances" (developer guide): an instance is drained
-/// for replacement once it has run 14 days ...
+/// "Patching in Amazon ECS Managed Instances" (developer guide): ECS
+/// starts draining an instance at day 14 from its launch ...
 pub const DRAIN_AFTER: SimTime = 14 * 24 * HOUR;
-/// ... and stopped, whatever still runs on it, by 21 days.
+/// ... and terminates it no later than day 21 ("Shared responsibility model
+/// for Amazon ECS Managed Instances": at most a 21-day instance lifetime).
 pub const FORCE_AFTER: SimTime = 21 * 24 * HOUR;
 
 /// One instance type a provider may launch, as the agent registers it.

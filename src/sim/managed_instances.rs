@@ -8,8 +8,8 @@
 //!   is packed onto the most cost-effective types: the type whose hourly
 //!   price (EC2 plus the management fee) per task it holds is lowest,
 //!   several tasks per instance;
-//! - lifecycle ("Amazon ECS Managed Instances"): an instance is drained
-//!   once 14 days old and stopped, whatever still runs, at 21 days;
+//! - lifecycle ("Patching in Amazon ECS Managed Instances"): an instance
+//!   is drained once 14 days old and stopped, whatever still runs, at 21;
 //! - infrastructure optimization ("Amazon ECS Managed Instances
 //!   infrastructure optimization"): an instance idle for `scale_in_after`
 //!   is retired; one whose tasks (service tasks only) would fit on the
