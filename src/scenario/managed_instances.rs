@@ -24,8 +24,10 @@ pub const DEFAULT_SCALE_IN_AFTER: u64 = 300 * SECOND;
 /// The longest scaleInAfter AWS accepts (0 to 3600 seconds).
 const MAX_SCALE_IN_AFTER: u64 = 3600 * SECOND;
 
-/// Types ECS Managed Instances never launch ("Amazon ECS Managed Instances
-/// instance types": no nano or micro sizes and nothing with one vCPU).
+/// Types ECS Managed Instances never launch: no nano or micro sizes and
+/// nothing with one vCPU (the issue's reading of the ECS developer guide;
+/// the stored copy of "Amazon ECS Managed Instances instance types" did not
+/// show the list, so this is UNVERIFIED there).
 pub fn never_launched(t: &InstanceType) -> bool {
     let size = t.name.split('.').nth(1).unwrap_or("");
     size == "nano" || size == "micro" || t.vcpu < 2
