@@ -81,11 +81,11 @@ pub fn add(rates: &mut Rates, book: &PriceBook, sc: &Scenario) -> Result<(), Inp
             ));
         }
         if priced < f.types.len() {
-            eprintln!(
+            note_once(format!(
                 "note: capacity provider {name}: {} of {} instance types have no On-Demand price in {region} and are not launched",
                 f.types.len() - priced,
                 f.types.len()
-            );
+            ));
         }
     }
     rates.mi_fee_source = if from_book {
@@ -128,6 +128,17 @@ impl Ledger {
             end.max(start),
             &[(start, rate)],
         )
+    }
+}
+
+/// Says `note` on stderr the first time only: prices are checked before a
+/// run and again as it starts, and a sweep prices the same scenario often.
+fn note_once(note: String) {
+    static SAID: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.insert(note.clone()) {
+        eprintln!("{note}");
     }
 }
 

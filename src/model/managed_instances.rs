@@ -55,6 +55,10 @@ impl MiType {
     }
 }
 
+/// A price no type reaches ($1M an hour): an unpriced type ranks last,
+/// and a price times a task count stays far inside i128.
+pub const UNPRICED: i128 = 1_000_000 * 1_000_000_000_000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MiFleet {
     /// Index into `Cluster::providers`, and the instance group it owns.
@@ -63,6 +67,9 @@ pub struct MiFleet {
     /// The types the requirements admit, cheapest first by the shipped
     /// prices; a run re-ranks them by its own (`Sim::with_prices`).
     pub types: Vec<MiType>,
+    /// Per type: its shipped On-Demand price in the scenario's region,
+    /// pico-dollars an hour (`UNPRICED` when none), until a run prices it.
+    pub shipped_price: Vec<i128>,
     /// `capacity_option = "spot"`.
     pub spot: bool,
     /// infrastructureOptimization.scaleInAfter; `None` when turned off (-1).

@@ -11,7 +11,7 @@ use crate::catalog::requirements::{self, Requirements};
 use crate::catalog::{InstanceType, instance_types};
 use crate::engine::Dist;
 use crate::engine::time::SECOND;
-use crate::model::managed_instances::{MiFleet, MiType};
+use crate::model::managed_instances::{MiFleet, MiType, UNPRICED};
 use crate::model::{
     AsgProvider, CapacityChoice, Cluster, Instance, InstanceStatus, InstanceTemplate, TaskDef,
 };
@@ -179,9 +179,15 @@ pub(super) fn build(
         reservation: 0.0,
         published: None,
     });
+    let book = PriceBook::shipped();
+    let shipped_price = types
+        .iter()
+        .map(|t| book.ec2(region, &t.name).unwrap_or(UNPRICED))
+        .collect();
     Ok(MiFleet {
         provider,
         group,
+        shipped_price,
         types,
         spot,
         scale_in_after,

@@ -138,24 +138,16 @@ fn best_type(rooms: &[Room], price: &[i128], needs: &[Need]) -> Option<(usize, V
 
 impl Fleets {
     pub(super) fn new(list: &[MiFleet]) -> Fleets {
-        let book = crate::billing::PriceBook::shipped();
         let fleets = list
             .iter()
-            .map(|cfg| {
+            .map(|cfg| Fleet {
                 // Until a run gives its prices (`Sim::with_prices`): the
-                // shipped us-east-1 ones, EC2 only, which build ranked by.
-                let price = cfg
-                    .types
-                    .iter()
-                    .map(|t| book.ec2("us-east-1", &t.name).unwrap_or(i128::MAX / 4))
-                    .collect();
-                Fleet {
-                    cfg: cfg.clone(),
-                    price,
-                    attributes: BTreeMap::new(),
-                    idle_since: BTreeMap::new(),
-                    under_since: BTreeMap::new(),
-                }
+                // shipped EC2 ones of the region, which build ranked by.
+                price: cfg.shipped_price.clone(),
+                cfg: cfg.clone(),
+                attributes: BTreeMap::new(),
+                idle_since: BTreeMap::new(),
+                under_since: BTreeMap::new(),
             })
             .collect();
         Fleets { fleets }
@@ -188,6 +180,8 @@ impl Fleets {
                 (a.1, a.0.vcpu, a.0.memory, &a.0.name).cmp(&(b.1, b.0.vcpu, b.0.memory, &b.0.name))
             });
             f.price = ranked.iter().map(|r| r.1).collect();
+            // Read only until now (by `new`); not kept out of step.
+            f.cfg.shipped_price.clear();
 
             f.cfg.types = ranked.into_iter().map(|r| r.0).collect();
         }
