@@ -28,6 +28,9 @@ use std::sync::Arc;
 /// wrong, far above what a cluster's queue asks for.
 const MAX_LAUNCHES_PER_MINUTE: usize = 1_000;
 
+/// Instances a minute's consolidation looks at, emptiest first.
+const CONSOLIDATION_CANDIDATES: usize = 4;
+
 type Attributes = Arc<BTreeMap<String, String>>;
 
 /// The state of every Managed Instances provider of a run.
@@ -409,6 +412,10 @@ impl Sim<'_> {
             })
             .collect();
         movable.sort_unstable();
+        // The emptiest few: one is drained a minute at most, and checking
+        // every instance against all the others each minute would grow
+        // with the square of a large fleet.
+        movable.truncate(CONSOLIDATION_CANDIDATES);
         let mut consolidate = None;
         let mut seen = Vec::new();
         for &(_, i) in &movable {
