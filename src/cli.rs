@@ -176,6 +176,18 @@ pub enum Command {
         /// CSV instead of a table.
         #[arg(long)]
         csv: bool,
+        /// vCPUs: a count ("4") or an inclusive range ("2-8"), as InstanceRequirements' vcpu_count.
+        #[arg(long, value_name = "N|MIN-MAX")]
+        vcpu: Option<String>,
+        /// At least this much memory, MiB (memory_mib.min).
+        #[arg(long, value_name = "MIB")]
+        memory_min: Option<u32>,
+        /// At most this much memory, MiB (memory_mib.max).
+        #[arg(long, value_name = "MIB")]
+        memory_max: Option<u32>,
+        /// Only this CPU architecture: x86_64 or arm64.
+        #[arg(long, value_name = "ARCH")]
+        arch: Option<String>,
     },
     /// Write a scenario from a running cluster's AWS CLI outputs (a folder
     /// written by scripts/export-cluster.sh): instance groups, capacity
@@ -537,9 +549,20 @@ fn dispatch(cmd: Command) -> Result<i32> {
             region,
             prices,
             csv,
+            vcpu,
+            memory_min,
+            memory_max,
+            arch,
         } => {
             let book = price_book(&prices)?;
-            let text = crate::catalog::list::render(&pattern, &region, &book, csv)
+            let filter = crate::catalog::list::filter(
+                vcpu.as_deref(),
+                memory_min,
+                memory_max,
+                arch.as_deref(),
+            )
+            .map_err(|(flag, m)| crate::error::InputError::new(Path::new(flag), "", m))?;
+            let text = crate::catalog::list::render(&pattern, &filter, &region, &book, csv)
                 .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
             // A closed pipe (`| head`) is not an error.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());

@@ -86,10 +86,18 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
     // Every type a group can launch, not only those running at time 0: a
     // group that starts empty (scale from zero) is billed for what it
     // launches later.
+    // Managed Instances groups are priced per type by `mi_fee::add`.
+    let managed = |g: usize| {
+        scenario
+            .managed_instances
+            .iter()
+            .any(|f| f.group as usize == g)
+    };
     let mut types: Vec<(&str, String)> = c
         .templates
         .iter()
         .enumerate()
+        .filter(|(g, _)| !managed(*g))
         .map(|(g, t)| {
             let field = format!("instance_groups[{g}].instance_type");
             (t.instance_type.as_str(), field)
@@ -153,6 +161,7 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
             .ec2
             .insert(t.clone(), crate::billing::Rate::whole(pico));
     }
+    crate::billing::mi_fee::add(&mut rates, book, scenario)?;
     Ok(rates)
 }
 
@@ -201,6 +210,7 @@ pub fn simulate_with(
         _ => None,
     };
     let only = |stem: &str| place.filter(|_| want.wants(stem));
+    let sim_rates = rates.clone();
     let ledger = Ledger::new(
         rates,
         scenario.pricing.clone(),
@@ -210,6 +220,7 @@ pub fn simulate_with(
     .map_err(csv_err("cost.csv"))?;
     let mut rec = RunRecorder { csv, ledger };
     let (outcome, cluster) = Sim::new(scenario, seed, &mut rec)
+        .with_prices(&sim_rates, scenario.pricing.ec2_spot_discount)
         .with_wall_limit(opts.max_wall)
         .with_progress(opts.progress.clone())
         .run()?;

@@ -26,12 +26,13 @@ pub(super) enum Class {
     SpCovered,
     PublicIpv4,
     LoadBalancer,
+    MiFee,
 }
 pub(super) const ALB: usize = 8;
 /// cost_timeseries.csv's columns: the first `BASE` before the totals (as
 /// they always were), the later ones after.
 const BASE: usize = 7;
-pub(super) const CLASSES: [(Class, &str); 9] = [
+pub(super) const CLASSES: [(Class, &str); 10] = [
     (Class::Ec2OnDemand, "ec2_on_demand_usd"),
     (Class::Ec2Spot, "ec2_spot_usd"),
     (Class::Fargate, "fargate_usd"),
@@ -41,6 +42,8 @@ pub(super) const CLASSES: [(Class, &str); 9] = [
     (Class::SpCovered, "savings_plan_covered_usd"),
     (Class::PublicIpv4, "public_ipv4_usd"),
     (Class::LoadBalancer, "load_balancer_usd"),
+    // Written only when a Managed Instances provider runs (`write_hourly`).
+    (Class::MiFee, "managed_instances_fee_usd"),
 ];
 
 pub const COST_COLUMNS: &[&str] = &[
@@ -115,6 +118,12 @@ pub struct CostSummary {
     pub not_priced: Vec<&'static str>,
     pub savings_plan_fee_usd: f64,
     pub savings_plan_covered_usd: f64,
+    /// The ECS Managed Instances management fee, and where it comes from
+    /// (only when a Managed Instances provider runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_instances_fee_usd: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_instances_fee_source: Option<String>,
     pub task_hours: f64,
     pub cost_per_1000_task_hours: f64,
 }
@@ -161,7 +170,7 @@ impl Ledger {
     /// (`segments`: (from, rate), sorted, the first applying from `start`).
     /// Returns the amount billed.
     #[allow(clippy::too_many_arguments)]
-    fn bill(
+    pub(super) fn bill(
         &mut self,
         id: &str,
         kind: &str,
@@ -384,6 +393,13 @@ impl Ledger {
         let (mut ec2, mut ebs) = (Money(0), Money(0));
         let (mut on_demand, mut spot) = (Money(0), Money(0));
         let task_ipv4 = self.ipv4;
+        let mi_groups: Vec<u32> = c
+            .providers
+            .iter()
+            .filter(|p| p.managed_instances)
+            .map(|p| p.group)
+            .collect();
+        let mut mi_fee = Money(0);
         for (idx, inst) in c.instances.iter().enumerate() {
             let end = inst.terminated.unwrap_or(self.end).min(self.end);
             let segs = self.instance_segments(inst, inst.spot);
@@ -424,6 +440,11 @@ impl Ledger {
                 )
             };
             ec2 += cost;
+            if mi_groups.contains(&inst.group) {
+                let m = self.bill_mi_fee(inst, group, end);
+                mi_fee += m;
+                on_demand += m;
+            }
             if inst.spot {
                 spot += cost
             } else {
@@ -548,7 +569,12 @@ impl Ledger {
         }
         let total: Money = self.hours.iter().map(hour_total).sum();
         s.total_cost_usd = total.usd();
-        s.cost_by_launch_type.insert("EC2", (ec2 + ebs).usd());
+        s.cost_by_launch_type
+            .insert("EC2", (ec2 + ebs + mi_fee).usd());
+        if !mi_groups.is_empty() {
+            s.managed_instances_fee_usd = Some(mi_fee.usd());
+            s.managed_instances_fee_source = Some(self.rates.mi_fee_source.clone());
+        }
         s.cost_by_launch_type
             .insert("FARGATE", (fargate.0 + fargate.1).usd());
         s.cost_by_market.insert("on_demand", on_demand.usd());
@@ -588,10 +614,17 @@ impl Ledger {
 
     fn write_hourly(&self, out: TableFile) -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_writer(out);
+        // The fee column only when there is a fee to show: other runs'
+        // files keep their columns.
+        let last = if self.rates.mi_fee.is_empty() {
+            CLASSES.len() - 1
+        } else {
+            CLASSES.len()
+        };
         let mut header = vec!["hour", "start_s"];
         header.extend(CLASSES[..BASE].iter().map(|c| c.1));
         header.extend(["total_usd", "cumulative_usd"]);
-        header.extend(CLASSES[BASE..].iter().map(|c| c.1));
+        header.extend(CLASSES[BASE..last].iter().map(|c| c.1));
         w.write_record(&header)?;
         let mut cumulative = Money(0);
         for (h, cols) in self.hours.iter().enumerate() {
@@ -600,7 +633,7 @@ impl Ledger {
             let mut rec = vec![h.to_string(), format_secs(h as u64 * HOUR)];
             rec.extend(cols[..BASE].iter().map(|m| m.to_string()));
             rec.extend([total.to_string(), cumulative.to_string()]);
-            rec.extend(cols[BASE..].iter().map(|m| m.to_string()));
+            rec.extend(cols[BASE..last].iter().map(|m| m.to_string()));
             w.write_record(&rec)?;
         }
         Ok(finish_csv(w)?)

@@ -3,6 +3,7 @@
 
 mod alb;
 pub mod ledger;
+pub mod mi_fee;
 pub mod money;
 pub mod network;
 pub mod prices;

@@ -15,6 +15,7 @@ const PRODUCTS: &[(&str, &str)] = &[
     ("fargate_gb", "hour"),
     ("fargate_ephemeral_gb", "hour"),
     ("ebs_gp3_gb", "month"),
+    ("ecs_managed_instances", "hour"),
 ];
 
 #[derive(Debug, Clone)]
@@ -239,7 +240,7 @@ impl PriceBook {
         self.get(region, "ec2", instance_type)
     }
 
-    fn get(&self, region: &str, product: &str, key: &str) -> Option<i128> {
+    pub fn get(&self, region: &str, product: &str, key: &str) -> Option<i128> {
         self.entries
             .get(&(region.to_string(), product.to_string(), key.to_string()))
             .copied()
@@ -259,6 +260,12 @@ pub struct Rates {
     pub fargate_ephemeral_gb: i128,
     /// Pico-dollars per GB-hour (the monthly price over 730 hours).
     pub ebs_gb: i128,
+    /// ECS Managed Instances management fee per instance type, per hour,
+    /// and whether ecsim estimated it (`billing::mi_fee`).
+    pub mi_fee: BTreeMap<String, Rate>,
+    pub mi_fee_estimated: std::collections::BTreeSet<String>,
+    /// Where the fees come from, for cost.csv and the summary.
+    pub mi_fee_source: String,
 }
 
 fn arch_key(a: Arch) -> (&'static str, usize) {
@@ -347,6 +354,9 @@ pub fn resolve(
         fargate_gb: [0; 2],
         fargate_ephemeral_gb: 0,
         ebs_gb: 0,
+        mi_fee: BTreeMap::new(),
+        mi_fee_estimated: Default::default(),
+        mi_fee_source: String::new(),
     };
     if let Some(field) = fargate {
         let need = |product: &str, key: &str, what: &str| {

@@ -31,6 +31,10 @@ pub(super) fn purchase_options(ledger: &Ledger, s: &mut CostSummary) {
     }
     s.cost_by_purchase_option.insert("savings_plan", plan.usd());
     s.cost_by_purchase_option.insert("other", other.usd());
+    if !ledger.rates.mi_fee.is_empty() {
+        s.cost_by_purchase_option
+            .insert("managed_instances_fee", col(Class::MiFee).usd());
+    }
     let all: Money = compute.iter().map(|c| c.1).sum();
     let spot = compute[1].1 + compute[3].1;
     s.spot_share_pct = if all.0 > 0 {

@@ -2,6 +2,7 @@
 //! planner compares — size, architecture, GPUs, how many `awsvpc` tasks fit
 //! and the hourly price in a region.
 
+use super::requirements::Requirements;
 use super::{InstanceType, instance_types};
 use crate::billing::{PriceBook, prices};
 use std::fmt::Write;
@@ -28,20 +29,37 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     true
 }
 
-/// One row per matching type, smallest first within a family.
-pub fn rows<'a>(pattern: &str) -> Vec<&'a InstanceType> {
+/// One row per type matching the pattern and the filter, smallest first
+/// within a family.
+pub fn rows<'a>(pattern: &str, filter: &Requirements) -> Vec<&'a InstanceType> {
     let mut v: Vec<&InstanceType> = instance_types()
         .iter()
-        .filter(|t| matches(pattern, &t.name))
+        .filter(|t| matches(pattern, &t.name) && filter.admits(t))
         .collect();
     let family = |t: &InstanceType| t.name.split('.').next().unwrap_or("").to_string();
     v.sort_by_key(|t| (family(t), t.vcpu, t.memory_mib, t.name.clone()));
     v
 }
 
+/// Every type: the filter `ecsim catalog` starts from (burstable and bare
+/// metal types included, unlike AWS's defaults for a fleet).
+pub fn no_filter() -> Requirements {
+    Requirements {
+        burstable_performance: Some("included".into()),
+        bare_metal: Some("included".into()),
+        ..Default::default()
+    }
+}
+
 /// The table (or CSV) `ecsim catalog` prints; an unknown region is an error
 /// naming the regions the book prices.
-pub fn render(pattern: &str, region: &str, book: &PriceBook, csv: bool) -> Result<String, String> {
+pub fn render(
+    pattern: &str,
+    filter: &Requirements,
+    region: &str,
+    book: &PriceBook,
+    csv: bool,
+) -> Result<String, String> {
     if !book.regions().contains(&region) {
         return Err(format!(
             "no prices for region \"{region}\" in {}; regions with prices: {}; fetch AWS's price list for the region with `{}` and list with `--prices ec2-{region}.csv`",
@@ -67,7 +85,7 @@ pub fn render(pattern: &str, region: &str, book: &PriceBook, csv: bool) -> Resul
         "awsvpc_tasks_trunking",
         "usd_per_hour",
     ];
-    let list = rows(pattern);
+    let list = rows(pattern, filter);
     if csv {
         let _ = writeln!(out, "{}", head.join(","));
     } else {
@@ -113,6 +131,64 @@ pub fn render(pattern: &str, region: &str, book: &PriceBook, csv: bool) -> Resul
     Ok(out)
 }
 
+/// `ecsim catalog`'s filters as InstanceRequirements (the same code that
+/// resolves a Managed Instances provider's types).
+pub fn filter(
+    vcpu: Option<&str>,
+    memory_min: Option<u32>,
+    memory_max: Option<u32>,
+    arch: Option<&str>,
+) -> Result<Requirements, (&'static str, String)> {
+    use super::requirements::Range;
+    let bad = |flag: &'static str, m: String| (flag, m);
+    let mut f = no_filter();
+    if let Some(v) = vcpu {
+        let num = |s: &str| {
+            s.trim().parse::<u32>().map_err(|_| {
+                bad(
+                    "--vcpu",
+                    format!("\"{v}\" is not a vCPU count (\"4\") or range (\"2-8\")"),
+                )
+            })
+        };
+        let (min, max) = match v.split_once('-') {
+            Some((a, b)) => (num(a)?, num(b)?),
+            None => (num(v)?, num(v)?),
+        };
+        if min > max {
+            return Err(bad(
+                "--vcpu",
+                format!("{min}-{max}: the minimum is above the maximum"),
+            ));
+        }
+        f.vcpu_count = Some(Range {
+            min: Some(min),
+            max: Some(max),
+        });
+    }
+    if memory_min.is_some() || memory_max.is_some() {
+        if let (Some(a), Some(b)) = (memory_min, memory_max)
+            && a > b
+        {
+            return Err(bad(
+                "--memory-max",
+                format!("{b} is below --memory-min {a}"),
+            ));
+        }
+        f.memory_mib = Some(Range {
+            min: memory_min,
+            max: memory_max,
+        });
+    }
+    f.arch = match arch {
+        None => None,
+        Some("x86_64") => Some(crate::model::Arch::X86_64),
+        Some("arm64") => Some(crate::model::Arch::Arm64),
+        Some(o) => return Err(bad("--arch", format!("\"{o}\" is not x86_64 or arm64"))),
+    };
+    Ok(f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,10 +206,17 @@ mod tests {
 
     #[test]
     fn g5_row_has_its_gpu_and_price() {
-        let t = render("g5.xlarge", "us-east-1", &PriceBook::shipped(), true).unwrap();
+        let t = render(
+            "g5.xlarge",
+            &no_filter(),
+            "us-east-1",
+            &PriceBook::shipped(),
+            true,
+        )
+        .unwrap();
         let row = t.lines().nth(1).unwrap();
         // ECS documents 6 awsvpc tasks with trunking for a g5.xlarge.
         assert_eq!(row, "g5.xlarge,4,16384,x86_64,1,3,6,1.006");
-        assert!(render("m5", "mars-1", &PriceBook::shipped(), false).is_err());
+        assert!(render("m5", &no_filter(), "mars-1", &PriceBook::shipped(), false).is_err());
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod fargate;
 pub mod list;
+pub mod requirements;
 
 use crate::model::Arch;
 use std::sync::OnceLock;

@@ -51,6 +51,8 @@ pub struct Fleet {
     pub zones: Vec<String>,
     pub groups: Vec<Group>,
     pub providers: Vec<Provider>,
+    /// Managed Instances providers: (name, scenario block).
+    pub managed: Vec<(String, String)>,
     pub slots: Slots,
 }
 
@@ -86,9 +88,37 @@ pub fn fleet(
 ) -> Result<Fleet, InputError> {
     let mut f = Fleet::default();
     let mut zones = BTreeSet::new();
+    // Managed Instances are ECS's to launch: the simulation starts them
+    // from the tasks that wait, so they are not imported as a group.
+    let managed: BTreeSet<&str> = ex
+        .providers
+        .iter()
+        .filter(|(_, p)| p.managed_instances_provider.is_some())
+        .map(|(_, p)| p.name.as_str())
+        .collect();
+    let mut on_managed = 0;
+    for ci in ex.instances.iter().filter(|ci| {
+        ci.capacity_provider_name
+            .as_deref()
+            .is_some_and(|n| managed.contains(n))
+    }) {
+        on_managed += 1;
+        // Their zones are the cluster's too.
+        if let Some(z) = ci.attribute("ecs.availability-zone") {
+            zones.insert(z.to_string());
+        }
+    }
+    if on_managed > 0 {
+        notes.push(format!("{on_managed} container instances of Managed Instances providers: not imported; ECS launches them in the simulation for the tasks that wait"));
+    }
     let live: Vec<&ContainerInstance> = ex
         .instances
         .iter()
+        .filter(|ci| {
+            !ci.capacity_provider_name
+                .as_deref()
+                .is_some_and(|n| managed.contains(n))
+        })
         .filter(|ci| match ci.status.as_deref() {
             None | Some("ACTIVE" | "DRAINING") => true,
             Some(s) => {
@@ -442,6 +472,20 @@ fn providers(
     let mut unattached = Vec::new();
     for (file, p) in &ex.providers {
         let Some(a) = &p.auto_scaling_group_provider else {
+            if let Some(mi) = &p.managed_instances_provider {
+                if wanted
+                    .as_ref()
+                    .is_some_and(|w| !w.contains(p.name.as_str()))
+                {
+                    notes.push(format!(
+                        "capacity provider {}: not attached to the cluster; left out",
+                        p.name
+                    ));
+                    continue;
+                }
+                let block = super::managed::provider_toml(&p.name, mi, notes);
+                f.managed.push((p.name.clone(), block));
+            }
             continue;
         };
         if wanted

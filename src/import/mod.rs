@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod demand;
 pub mod fleet;
+pub mod managed;
 pub mod read;
 pub mod scaling;
 pub mod schedule;
@@ -164,7 +165,7 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
         files_read: ex.files.len(),
         instance_groups: fleet.groups.len(),
         instances: fleet.groups.iter().map(|g| u64::from(g.count)).sum(),
-        capacity_providers: fleet.providers.len(),
+        capacity_providers: fleet.providers.len() + fleet.managed.len(),
         task_definitions: svcs.taskdefs.len(),
         services: svcs.blocks.len(),
         desired_total: svcs.desired_total,
@@ -261,6 +262,10 @@ fn render(
     for p in &fleet.providers {
         s += "\n";
         s += &p.toml();
+    }
+    for (_, block) in &fleet.managed {
+        s += "\n";
+        s += block;
     }
     for td in &svcs.taskdefs {
         s += &format!(

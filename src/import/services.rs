@@ -126,7 +126,13 @@ pub fn services(
     let cluster_default = cluster
         .map(|c| c.default_capacity_provider_strategy.clone())
         .unwrap_or_default();
-    let providers: Vec<&str> = fleet.providers.iter().map(|p| p.name.as_str()).collect();
+    let providers: Vec<&str> = fleet
+        .providers
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(fleet.managed.iter().map(|m| m.0.as_str()))
+        .collect();
+    let managed: Vec<&str> = fleet.managed.iter().map(|m| m.0.as_str()).collect();
     let mut by_lb: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (sfile, si, s) in list {
         let name = &s.service_name;
@@ -144,7 +150,25 @@ pub fn services(
             ));
             continue;
         }
-        let strategy = if s.launch_type.is_some() {
+        // Launch type MANAGED_INSTANCES: the cluster's one Managed
+        // Instances provider.
+        let mut launch_type = s.launch_type.clone();
+        let mut mi_strategy = Vec::new();
+        if launch_type.as_deref() == Some("MANAGED_INSTANCES") {
+            let [only] = managed[..] else {
+                notes.push(format!("service {name}: launch type MANAGED_INSTANCES needs exactly one Managed Instances provider in the export, found {}; left out", managed.len()));
+                continue;
+            };
+            launch_type = None;
+            mi_strategy.push(super::shapes::StrategyItem {
+                capacity_provider: only.to_string(),
+                base: None,
+                weight: Some(1),
+            });
+        }
+        let strategy = if !mi_strategy.is_empty() {
+            mi_strategy
+        } else if launch_type.is_some() {
             Vec::new()
         } else if !s.capacity_provider_strategy.is_empty() {
             s.capacity_provider_strategy.clone()
@@ -182,7 +206,7 @@ pub fn services(
             s.desired_count.unwrap_or(0),
             100_000,
         )?);
-        let on_ec2 = match s.launch_type.as_deref() {
+        let on_ec2 = match launch_type.as_deref() {
             Some(lt) => lt == "EC2",
             None => {
                 strategy.is_empty()
@@ -191,7 +215,10 @@ pub fn services(
                         .any(|p| !p.capacity_provider.starts_with("FARGATE"))
             }
         };
-        if on_ec2 && fleet.groups.is_empty() {
+        let on_mi = strategy
+            .iter()
+            .any(|p| managed.contains(&p.capacity_provider.as_str()));
+        if on_ec2 && !on_mi && fleet.groups.is_empty() {
             notes.push(format!("service {name}: runs on EC2, and no instance group could be imported (see above); left out"));
             continue;
         }
@@ -207,7 +234,7 @@ pub fn services(
             b += &format!("desired_count = {desired}\n");
             out.desired_total += desired as u64;
         }
-        match s.launch_type.as_deref() {
+        match launch_type.as_deref() {
             Some("FARGATE") => b += "launch_type = \"FARGATE\"\n",
             Some(_) => {}
             None if !strategy.is_empty() => {
@@ -446,6 +473,20 @@ fn taskdef_notes(td: &TaskDefFile, notes: &mut Vec<String>) {
     if v.get("proxyConfiguration").is_some() {
         notes.push(format!(
             "task definition {id}: proxyConfiguration (App Mesh) is not modelled"
+        ));
+    }
+    // ECS refuses a MANAGED_INSTANCES task definition without awsvpc,
+    // host or none ("Amazon ECS task networking for Amazon ECS Managed
+    // Instances"); the scenario would refuse it too, at validate.
+    if let Some(c) = v.get("requiresCompatibilities").and_then(|x| x.as_array())
+        && c.iter().any(|x| x.as_str() == Some("MANAGED_INSTANCES"))
+        && matches!(
+            v.get("networkMode").and_then(|m| m.as_str()),
+            None | Some("bridge")
+        )
+    {
+        notes.push(format!(
+            "task definition {id}: requires MANAGED_INSTANCES but its network mode is bridge (or none given), which Managed Instances do not run"
         ));
     }
     if let Some(c) = v.get("requiresCompatibilities").and_then(|x| x.as_array())

@@ -194,6 +194,9 @@ pub struct CapacityProvider {
     pub name: String,
     #[serde(default)]
     pub auto_scaling_group_provider: Option<AsgProvider>,
+    /// ECS Managed Instances (mapped by `import::managed`).
+    #[serde(default)]
+    pub managed_instances_provider: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -4,6 +4,7 @@
 
 pub mod deployment;
 pub mod instance;
+pub mod managed_instances;
 pub mod provider;
 pub mod service;
 pub mod slab;

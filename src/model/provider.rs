@@ -107,6 +107,9 @@ pub struct AsgProvider {
     pub max_step: u32,
     pub warmup: SimTime,
     pub termination_protection: bool,
+    /// An ECS Managed Instances provider (`kind = "managed_instances"`):
+    /// ECS, not managed scaling, sizes its group (`sim::managed_instances`).
+    pub managed_instances: bool,
     /// Consecutive datapoints the scale-in alarm saw below target.
     pub low_minutes: u32,
     /// The last CapacityProviderReservation value, percent.

@@ -61,6 +61,9 @@ pub struct TaskDef {
     pub host_ports: Vec<u16>,
     /// `awsvpc` network mode: the task takes an ENI on EC2.
     pub awsvpc: bool,
+    /// `bridge` network mode, given or by default: ECS Managed Instances
+    /// refuse it (they take awsvpc, host and none).
+    pub bridge: bool,
     /// GPUs reserved (`resourceRequirements` type GPU, over containers).
     pub gpus: u32,
     /// Required `ecs.cpu-architecture`, from `runtimePlatform`.

@@ -162,6 +162,9 @@ pub fn classify<'a>(get: impl Fn(Attr) -> Option<&'a str>) -> Option<Item> {
         });
     }
     let usage = get(Attr::Usage)?;
+    if let Some(item) = managed_instances_fee(usage, get(Attr::InstanceType)) {
+        return Some(item);
+    }
     let at = usage.find("Fargate-")?;
     // The prefix is the region's billing code ("USE1-"); a Spot meter
     // carries "SpotUsage-" there.
@@ -177,6 +180,25 @@ pub fn classify<'a>(get: impl Fn(Attr) -> Option<&'a str>) -> Option<Item> {
             key: key.into(),
             unit: Unit::Hours,
         })
+}
+
+/// The ECS Managed Instances management fee of an instance type. The
+/// AmazonECS offer file's usage type for it was not in the stored AWS
+/// material ecsim was built from, so any usage type naming
+/// "ManagedInstances" (not Spot) with an instance type is taken as the
+/// fee per instance-hour of that type; the rows read are listed in the
+/// price source.
+fn managed_instances_fee(usage: &str, instance_type: Option<&str>) -> Option<Item> {
+    let lower = usage.to_ascii_lowercase();
+    if !lower.contains("managedinstance") || lower.contains("spot") {
+        return None;
+    }
+    let t = instance_type.filter(|t| t.contains('.'))?;
+    Some(Item {
+        product: "ecs_managed_instances",
+        key: t.to_string(),
+        unit: Unit::Hours,
+    })
 }
 
 #[cfg(test)]
@@ -210,6 +232,27 @@ mod tests {
             p[i].1 = v;
             assert!(classify(with(&p)).is_none(), "{v}");
         }
+    }
+
+    #[test]
+    fn managed_instances_fee_rows() {
+        let fee = classify(with(&[
+            (Attr::Family, "Compute"),
+            (Attr::Usage, "USE1-ECS-ManagedInstances-c6a.2xlarge"),
+            (Attr::InstanceType, "c6a.2xlarge"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (fee.product, fee.key.as_str()),
+            ("ecs_managed_instances", "c6a.2xlarge")
+        );
+        assert!(
+            classify(with(&[
+                (Attr::Usage, "USE1-ECS-ManagedInstances-SpotUsage"),
+                (Attr::InstanceType, "c6a.2xlarge"),
+            ]))
+            .is_none()
+        );
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub struct Estimate {
     pub providers: Vec<Provider>,
     pub total_simulated_usd: f64,
     pub total_monthly_usd: f64,
+    /// Where the ECS Managed Instances fee comes from (only with one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_instances_fee_source: Option<String>,
     /// Charges the estimate leaves out.
     pub not_priced: Vec<&'static str>,
 }
@@ -94,6 +97,18 @@ fn provider_kind(p: &ProviderShare, cluster: &Cluster) -> Provider {
         )
     };
     match (p.asg, p.capacity) {
+        (Some(a), _) if cluster.providers[a as usize].managed_instances => {
+            let cp = &cluster.providers[a as usize];
+            let t = &cluster.templates[cp.group as usize];
+            let market = if t.spot { "Spot" } else { "on-demand" };
+            Provider {
+                name: cp.name.clone(),
+                kind: format!(
+                    "ECS Managed Instances, {market}, types from its instance_requirements (largest {}), EC2 price plus a management fee per instance-hour",
+                    t.instance_type
+                ),
+            }
+        }
         (Some(a), _) => {
             let cp = &cluster.providers[a as usize];
             let (name, ty, market) = group(cp.group as usize);
@@ -168,29 +183,36 @@ fn markets(cost: &crate::billing::CostSummary, scale: f64) -> Vec<Market> {
     } else {
         "Savings Plan (none)".into()
     };
-    [
+    let mut list = vec![
         ("ec2_on_demand", "On-Demand EC2".to_string()),
         ("ec2_spot", "Spot EC2".into()),
         ("savings_plan", sp),
         ("fargate", "Fargate".into()),
         ("fargate_spot", "Fargate Spot".into()),
         ("other", "EBS, public IPv4, load balancers".into()),
-    ]
-    .into_iter()
-    .map(|(market, label)| {
-        let usd = cost
-            .cost_by_purchase_option
-            .get(market)
-            .copied()
-            .unwrap_or(0.0);
-        Market {
-            market,
-            label,
-            simulated_usd: usd,
-            monthly_usd: usd * scale,
-        }
-    })
-    .collect()
+    ];
+    // Only with a Managed Instances provider: other runs' tables stay.
+    if cost.managed_instances_fee_usd.is_some() {
+        list.insert(
+            2,
+            ("managed_instances_fee", "ECS Managed Instances fee".into()),
+        );
+    }
+    list.into_iter()
+        .map(|(market, label)| {
+            let usd = cost
+                .cost_by_purchase_option
+                .get(market)
+                .copied()
+                .unwrap_or(0.0);
+            Market {
+                market,
+                label,
+                simulated_usd: usd,
+                monthly_usd: usd * scale,
+            }
+        })
+        .collect()
 }
 
 pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
@@ -260,6 +282,14 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
             cost.public_ipv4_cost_usd,
         );
     }
+    if let Some(fee) = cost.managed_instances_fee_usd {
+        line(
+            "ECS Managed Instances management fee".into(),
+            "fee",
+            "EC2".into(),
+            fee,
+        );
+    }
     if cost.savings_plan_fee_usd > 0.0 {
         line(
             "Savings Plan commitment".into(),
@@ -287,6 +317,7 @@ pub fn estimate(sc: &Scenario, seed: u64, r: &RunResult) -> Estimate {
         providers: providers(&r.cluster),
         total_simulated_usd: cost.total_cost_usd,
         total_monthly_usd: cost.total_cost_usd * scale,
+        managed_instances_fee_source: cost.managed_instances_fee_source.clone(),
         not_priced: cost.not_priced.clone(),
     }
 }
@@ -378,6 +409,11 @@ pub fn render(e: &Estimate, format: Format) -> String {
                 }
             }
             out += "\nA month is 730 hours, the simulated period scaled up. EC2 cost is split between services and jobs\nby the CPU and memory they reserved (9:1 per vCPU vs GB); what no task reserved is idle capacity.\nBy purchase option: On-Demand EC2 and Fargate before the Savings Plan, whose line is its fee less the usage it covered.\n";
+            if let Some(src) = &e.managed_instances_fee_source {
+                out += &format!(
+                    "ECS Managed Instances management fee: {src}; cost.csv marks each estimated fee.\n"
+                );
+            }
             out += &format!("Not included: {}.\n", e.not_priced.join(", "));
             out
         }

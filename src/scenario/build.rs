@@ -59,8 +59,16 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
 
     let types = super::instance_types::declared(ctx, &spec.instance_types)?;
     let sizes = instances::build_instances(ctx, &spec, &mut cluster, &types)?;
-    instances::build_providers(ctx, &spec, &mut cluster, &sizes)?;
+    let managed_instances = instances::build_providers(
+        ctx,
+        &spec,
+        &mut cluster,
+        &sizes,
+        spec.region.as_deref().unwrap_or("us-east-1"),
+    )?;
     let asg_names: Vec<String> = cluster.providers.iter().map(|p| p.name.clone()).collect();
+    // One instance of each type a Managed Instances provider may launch.
+    let mi_kinds = super::managed_instances::kinds(&cluster, &managed_instances);
     let families = build_taskdefs(ctx, &spec, &mut cluster)?;
     // Said on stderr by `validate` and `run`: input that is allowed but
     // probably not what was meant.
@@ -245,6 +253,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
                 &cluster.services[i].constraints,
                 scheduling == SchedulingStrategy::Daemon,
                 &cluster.services[i].capacity,
+                &mi_kinds,
             )?;
         }
     }
@@ -328,7 +337,16 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             &cluster.taskdefs[taskdef as usize],
         )?;
         if !capacity.is_fargate() {
-            check_fits(ctx, &cluster, &p, taskdef, &constraints, false, &capacity)?;
+            check_fits(
+                ctx,
+                &cluster,
+                &p,
+                taskdef,
+                &constraints,
+                false,
+                &capacity,
+                &mi_kinds,
+            )?;
         }
         let no_capacity = match j.no_capacity.as_deref().unwrap_or("fail") {
             "fail" => NoCapacity::Fail,
@@ -390,6 +408,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         })
         .collect();
     Ok(Scenario {
+        managed_instances,
         region,
         warm_up,
         quotas: super::quotas::build(ctx, spec.quotas.as_ref())?,
@@ -424,6 +443,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
 }
 
 /// Refuses a task that no instance in the scenario could ever hold.
+#[allow(clippy::too_many_arguments)]
 fn check_fits(
     ctx: &Ctx,
     cluster: &Cluster,
@@ -432,8 +452,10 @@ fn check_fits(
     constraints: &[Constraint],
     daemon: bool,
     capacity: &CapacityChoice,
+    mi_kinds: &[Instance],
 ) -> R<()> {
     let td = &cluster.taskdefs[taskdef as usize];
+    super::managed_instances::check_network(ctx, cluster, path, td, capacity)?;
     // Instances there are, plus one of each group's kind (a group may start
     // empty and grow); an Auto Scaling group provider's tasks only use its group.
     let groups: Vec<u32> = (0..capacity.len())
@@ -450,6 +472,7 @@ fn check_fits(
         .instances
         .iter()
         .chain(&kinds)
+        .chain(mi_kinds)
         .filter(|i| groups.is_empty() || groups.contains(&i.group))
         .collect();
     let req = Request {

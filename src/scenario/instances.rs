@@ -6,6 +6,7 @@ use super::instance_types::DeclaredTypes;
 use super::spec::*;
 use crate::engine::Dist;
 use crate::engine::time::SECOND;
+use crate::model::managed_instances::MiFleet;
 use crate::model::*;
 use std::collections::HashSet;
 
@@ -198,7 +199,9 @@ pub(super) fn build_providers(
     spec: &ScenarioSpec,
     cluster: &mut Cluster,
     sizes: &Sizes,
-) -> R<()> {
+    region: &str,
+) -> R<Vec<MiFleet>> {
+    let mut fleets = Vec::new();
     let mut names = HashSet::from(["FARGATE".to_string(), "FARGATE_SPOT".to_string()]);
     for (i, c) in spec.capacity_providers.iter().enumerate() {
         let p = format!("capacity_providers[{i}]");
@@ -208,16 +211,39 @@ pub(super) fn build_providers(
                 format!("\"{}\" is empty, reserved or used twice", c.name),
             ));
         }
+        match c.kind.as_deref() {
+            None | Some("auto_scaling_group") => {
+                super::managed_instances::refuse_mi_keys(ctx, &p, c)?;
+            }
+            Some("managed_instances") => {
+                fleets.push(super::managed_instances::build(
+                    ctx, &p, c, cluster, region,
+                )?);
+                continue;
+            }
+            Some(o) => {
+                return Err(ctx.err(
+                    format!("{p}.kind"),
+                    format!("\"{o}\" is not auto_scaling_group (the default) or managed_instances"),
+                ));
+            }
+        }
+        let Some(group_name) = &c.instance_group else {
+            return Err(ctx.err(
+                format!("{p}.instance_group"),
+                "an Auto Scaling group capacity provider names its instance group (or set kind = \"managed_instances\" with instance_requirements)",
+            ));
+        };
         let group = cluster
             .instance_groups
             .iter()
-            .position(|g| *g == c.instance_group)
+            .position(|g| g == group_name)
             .ok_or_else(|| {
                 ctx.err(
                     format!("{p}.instance_group"),
                     format!(
                         "unknown instance group \"{}\"; defined: {}",
-                        c.instance_group,
+                        group_name,
                         cluster.instance_groups.join(", ")
                     ),
                 )
@@ -273,12 +299,13 @@ pub(super) fn build_providers(
             max_step,
             warmup,
             termination_protection: c.managed_termination_protection.unwrap_or(true),
+            managed_instances: false,
             low_minutes: 0,
             reservation: 0.0,
             published: None,
         });
     }
-    Ok(())
+    Ok(fleets)
 }
 
 /// Why a type cannot take `awsvpc_trunking = true` and what to do instead.

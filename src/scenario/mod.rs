@@ -15,6 +15,7 @@ pub mod instance_types;
 mod instances;
 mod kinds;
 pub mod load_balancer;
+pub mod managed_instances;
 mod network;
 pub mod quotas;
 pub mod spec;
@@ -71,6 +72,8 @@ pub struct Scenario {
     pub quotas: quotas::Quotas,
     /// `[image_pull]`: how long `image_size_mib` takes to pull.
     pub image_pull: image_pull::ImagePull,
+    /// ECS Managed Instances capacity providers.
+    pub managed_instances: Vec<crate::model::managed_instances::MiFleet>,
 }
 
 /// `warm_up`: the start of a run that quality figures (availability,

@@ -166,8 +166,25 @@ pub struct InstanceGroupSpec {
 #[serde(deny_unknown_fields)]
 pub struct CapacityProviderSpec {
     pub name: String,
+    /// "auto_scaling_group" (the default) or "managed_instances".
+    #[serde(default)]
+    pub kind: Option<String>,
     /// The instance group that is this provider's Auto Scaling group.
-    pub instance_group: String,
+    #[serde(default)]
+    pub instance_group: Option<String>,
+    /// Managed Instances: the types ECS may launch (InstanceRequirements).
+    #[serde(default)]
+    pub instance_requirements: Option<crate::catalog::requirements::Requirements>,
+    /// Managed Instances: "on_demand" (the default) or "spot".
+    #[serde(default)]
+    pub capacity_option: Option<String>,
+    /// Managed Instances: infrastructureOptimization.scaleInAfter, a
+    /// duration up to 1h, or "off" (-1).
+    #[serde(default)]
+    pub scale_in_after: Option<String>,
+    /// Managed Instances: the zones (subnets) it launches into [default: all].
+    #[serde(default)]
+    pub availability_zones: Option<Vec<String>>,
     #[serde(default)]
     pub target_capacity: Option<i64>,
     #[serde(default)]

@@ -135,6 +135,7 @@ fn finish(
         ephemeral_gib: 20,
         host_ports,
         awsvpc: false,
+        bridge: true,
         gpus: 0,
         arch: None,
         constraints: Vec::new(),
@@ -240,6 +241,7 @@ fn inline(ctx: &Ctx, p: &str, t: &TaskDefSpec) -> R<TaskDef> {
     rules::check_limits(ctx, p, &rules::INLINE, cpu, memory, &containers)?;
     let mut td = finish(ctx, p, family, cpu, memory, containers)?;
     td.awsvpc = network_mode(ctx, &format!("{p}.network_mode"), t.network_mode.as_deref())?;
+    td.bridge = matches!(t.network_mode.as_deref(), None | Some("bridge"));
     if td.awsvpc {
         // Each task has its own ENI: its ports are not the host's.
         td.host_ports.clear();
@@ -421,6 +423,7 @@ fn from_aws(ctx: &Ctx, p: &str, full: &Path, aws: &AwsTaskDef, t: &TaskDefSpec) 
         e
     })?;
     td.awsvpc = network_mode(&jctx, "networkMode", aws.network_mode.as_deref())?;
+    td.bridge = matches!(aws.network_mode.as_deref(), None | Some("bridge"));
     td.gpus = taskdef_json::check_unmodelled(aws).map_err(|(path, msg)| jctx.err(path, msg))?;
     if let Some(g) = aws.ephemeral_storage.as_ref().and_then(|e| e.size_in_gib) {
         td.ephemeral_gib = ephemeral(&jctx, "ephemeralStorage.sizeInGiB", g)?;

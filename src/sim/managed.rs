@@ -66,6 +66,10 @@ impl Sim<'_> {
     /// no scale-out starts the moment tasks begin to wait.
     pub(super) fn managed_scaling_tick(&mut self, now: SimTime) {
         for p in 0..self.cluster.providers.len() {
+            // ECS sizes a Managed Instances provider itself (no metric).
+            if self.cluster.providers[p].managed_instances {
+                continue;
+            }
             let (m, n) = self.reservation_inputs(p);
             let value = match (m, n) {
                 (0, 0) => 100.0,
@@ -209,13 +213,25 @@ impl Sim<'_> {
 
     /// One instance of `group` launching in zone `az`.
     pub(super) fn launch_instance(&mut self, group: u32, az: u32, now: SimTime) {
+        self.launch_instance_as(group, az, now, |_| {});
+    }
+
+    /// As `launch_instance`, the instance changed by `shape` first (a
+    /// Managed Instances provider picks each instance's type).
+    pub(super) fn launch_instance_as(
+        &mut self,
+        group: u32,
+        az: u32,
+        now: SimTime,
+        shape: impl FnOnce(&mut crate::model::Instance),
+    ) {
         let tpl = &self.cluster.templates[group as usize];
         let idx = self.cluster.instances.len();
-        let inst = tpl.instance(idx, az, now, InstanceStatus::Launching);
+        let mut inst = tpl.instance(idx, az, now, InstanceStatus::Launching);
+        shape(&mut inst);
         let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
         // A constant (the default) draws nothing, so runs keep their streams.
         let pending = tpl.pending.sample(&mut self.scheduler_rng).min(delay);
-        let mut inst = inst;
         inst.running = now + pending;
         self.cluster.add_instance(inst);
         self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));

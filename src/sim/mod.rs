@@ -7,6 +7,7 @@ mod faults;
 mod initial;
 mod lifecycle;
 mod managed;
+mod managed_instances;
 mod measure;
 mod pull;
 mod quotas;
@@ -237,6 +238,8 @@ pub struct Sim<'r> {
     outcome: Outcome,
     sample: Sample,
     initial_tasks: Vec<crate::scenario::InitialTasks>,
+    /// ECS Managed Instances providers.
+    mi: managed_instances::Fleets,
 }
 
 /// Clusters of up to this many instances are checked after every event
@@ -312,8 +315,20 @@ impl<'r> Sim<'r> {
             outcome: Outcome::default(),
             sample: Sample::default(),
             initial_tasks: scenario.initial_tasks.clone(),
+            mi: managed_instances::Fleets::new(&scenario.managed_instances),
             cluster,
         }
+    }
+
+    /// Ranks Managed Instances types by the run's prices (EC2 plus the
+    /// management fee) instead of the shipped ones.
+    pub fn with_prices(
+        mut self,
+        rates: &crate::billing::prices::Rates,
+        spot_discount: f64,
+    ) -> Self {
+        self.mi.price_with(rates, spot_discount);
+        self
     }
 
     /// Checks every invariant after every event (on by default in debug builds).
@@ -444,6 +459,7 @@ impl<'r> Sim<'r> {
                     self.warm_up_tick(now);
                     self.scaling_tick(now);
                     self.managed_scaling_tick(now);
+                    self.managed_instances_tick(now);
                     self.availability_tick(now);
                     if now.is_multiple_of(rebalance::EVERY) {
                         self.rebalance_tick(now);

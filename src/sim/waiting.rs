@@ -296,6 +296,20 @@ impl WaitQueue {
         self.per_provider.get(p).copied().unwrap_or_default()
     }
 
+    /// Waiting tasks of capacity provider `p` by request shape: (owner,
+    /// task definition, task group, count), in shape order.
+    pub fn provider_shapes(&self, p: u32) -> Vec<(crate::model::Owner, u32, u32, u32)> {
+        let mut live = self.live.clone();
+        live.sort_unstable();
+        live.into_iter()
+            .filter_map(|s| {
+                let (owner, taskdef, group, asg) = self.shapes[s as usize];
+                let n = self.by_shape[s as usize].0.len() as u32;
+                (asg == Some(p) && n > 0).then_some((owner, taskdef, group, n))
+            })
+            .collect()
+    }
+
     /// Waiting tasks of capacity provider `p`: (ENIs, GPUs) they take.
     pub fn provider_slots(&self, p: usize) -> (u64, u64) {
         self.per_provider_slots.get(p).copied().unwrap_or_default()

@@ -252,6 +252,7 @@ pub fn build(
         "load_balancer_usd",
         "savings_plan_fee_usd",
         "savings_plan_covered_usd",
+        "managed_instances_fee_usd",
     ] {
         if let Some(c) = cost_ts.col(col) {
             for (h, slot) in extra.iter_mut().enumerate().take(cost_ts.rows.len()) {
@@ -260,8 +261,13 @@ pub fn build(
         }
     }
     if extra.iter().any(|&v| v != 0.0) {
+        // The Managed Instances fee is an instance's, not split by task.
+        let name = match cost_ts.col("managed_instances_fee_usd") {
+            Some(_) => "EBS, IPv4, load balancers, Savings Plan, Managed Instances fee",
+            None => "EBS, IPv4, load balancers, Savings Plan",
+        };
         by_owner.series.push(Series {
-            name: "EBS, IPv4, load balancers, Savings Plan".into(),
+            name: name.into(),
             color: 9,
             style: Style::Line,
             points: steps(&extra),
@@ -288,6 +294,7 @@ pub fn build(
         ("load_balancer_usd", "load balancers"),
         ("savings_plan_fee_usd", "Savings Plan fee"),
         ("savings_plan_covered_usd", "Savings Plan covered (credit)"),
+        ("managed_instances_fee_usd", "Managed Instances fee"),
     ] {
         let Some(c) = cost_ts.col(col) else { continue };
         let mut v = vec![0.0; n];
