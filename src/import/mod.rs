@@ -3,6 +3,7 @@
 //! definitions and demand traces to a folder named after it beside it;
 //! what cannot be mapped is said, on stderr and in the scenario.
 
+pub mod alarms;
 pub mod budget;
 pub mod demand;
 pub mod fleet;

@@ -120,6 +120,7 @@ pub fn for_service(
                     "\n[[services.autoscaling.step_scaling]]\n# step scaling policy {pn}, alarm {}\nname = {}\nmetric = {}\ncomparison = {}\nthreshold = {}\n",
                     alarm.alarm_name, q(pn), q(metric), q(&alarm.comparison_operator), num(alarm.threshold)
                 );
+                steps += &super::alarms::period_line(name, pn, alarm, notes);
                 if let Some(v) = alarm.evaluation_periods {
                     steps += &format!("evaluation_periods = {v}\n");
                 }

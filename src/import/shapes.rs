@@ -446,6 +446,11 @@ pub struct MetricAlarm {
     pub comparison_operator: String,
     pub threshold: f64,
     #[serde(default)]
+    pub statistic: Option<String>,
+    /// Seconds: 10, 20, 30 or a multiple of 60.
+    #[serde(default)]
+    pub period: Option<i64>,
+    #[serde(default)]
     pub evaluation_periods: Option<i64>,
     #[serde(default)]
     pub datapoints_to_alarm: Option<i64>,

@@ -4,6 +4,7 @@
 
 pub mod demand;
 pub mod policy;
+mod series;
 
 pub use demand::Demand;
 pub use policy::{AutoScaling, ScalingState, ScheduledAction, StepPolicy, TargetTracking};

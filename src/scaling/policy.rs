@@ -1,5 +1,6 @@
 //! Scaling policies and the alarm logic behind them.
 
+use super::series::Series;
 use super::{HIGH_RESOLUTION_PERIOD, Metric, Reading, Workload};
 use crate::engine::SimTime;
 use crate::engine::time::MINUTE;
@@ -15,9 +16,13 @@ use crate::engine::time::MINUTE;
 pub const HIGH_DATAPOINTS: u32 = 3;
 pub const LOW_DATAPOINTS: u32 = 15;
 pub const LOW_FRACTION: f64 = 0.9;
-/// The most evaluation periods a step alarm may have (scenario validation
-/// enforces it), so no alarm reads more visible datapoints than this.
+/// The most evaluation periods a step alarm of 1-minute periods may have
+/// (scenario validation enforces it), so such an alarm reads no more
+/// visible datapoints than this.
 pub const MAX_EVALUATION_PERIODS: u32 = 60;
+/// The longest an alarm may look back: evaluation periods × period at most
+/// a day ("PutMetricAlarm", EvaluationPeriods).
+pub const MAX_ALARM_SPAN: SimTime = 86_400_000;
 /// Application Auto Scaling's default cooldowns for ECS services.
 pub const DEFAULT_COOLDOWN: SimTime = 300_000;
 
@@ -70,6 +75,9 @@ pub struct StepPolicy {
     pub metric: Metric,
     pub comparison: Comparison,
     pub threshold: f64,
+    /// The alarm's Period: a whole number of minutes (CloudWatch's default
+    /// for these metrics is 60 s).
+    pub period: SimTime,
     pub evaluation_periods: u32,
     pub datapoints_to_alarm: u32,
     pub adjustment_type: Adjustment,
@@ -127,68 +135,6 @@ pub struct ScalingState {
     step_last: Vec<Option<StepActivity>>,
 }
 
-/// Datapoints of one period length: (period index, visible at, reading),
-/// oldest first: every one not yet visible, and at least the newest
-/// `MAX_EVALUATION_PERIODS` that are.
-#[derive(Debug, Clone, Default)]
-struct Series {
-    points: Vec<(u64, SimTime, Reading)>,
-    /// Length at which the oldest visible datapoints are dropped.
-    trim_at: usize,
-}
-
-impl Series {
-    /// Records the reading of the period starting at `start`.
-    fn publish(&mut self, start: SimTime, period: SimTime, delay: SimTime, r: Reading) {
-        self.points
-            .push((start / period, start + period + delay, r));
-        // Trimmed in batches (a slice walks faster than a ring buffer, and
-        // this runs every minute for every service). The delay is the same
-        // for every datapoint, so the visible ones are a prefix; those not
-        // yet visible all stay, however long the delay.
-        let keep = MAX_EVALUATION_PERIODS as usize;
-        if self.points.len() >= self.trim_at.max(2 * keep) {
-            let visible = self.points.partition_point(|d| d.1 <= start);
-            self.points.drain(..visible.saturating_sub(keep));
-            self.trim_at = self.points.len() + keep;
-        }
-    }
-
-    /// The newest reading when the alarm is in ALARM at `now`.
-    fn alarm(
-        &self,
-        now: SimTime,
-        metric: Metric,
-        periods: u32,
-        needed: u32,
-        breach: impl Fn(f64) -> bool,
-    ) -> Option<Reading> {
-        // The newest `periods` datapoints visible at `now`, which must be
-        // that many consecutive periods (missing data never breaches).
-        // Walked newest first without collecting: this runs every minute
-        // for every alarm.
-        let n = periods as usize;
-        let mut visible = self.points.iter().rev().skip_while(|d| d.1 > now);
-        let (newest_period, _, newest) = visible.next()?;
-        let (mut seen, mut oldest_period) = (1usize, *newest_period);
-        let mut hits = u32::from(breach(Workload::value(newest, metric)));
-        for d in visible.take(n.saturating_sub(1)) {
-            // Too few breaches left to reach `needed`: the alarm stays OK
-            // (usually decided by the newest datapoint alone).
-            if hits as usize + (n - seen) < needed as usize {
-                return None;
-            }
-            seen += 1;
-            oldest_period = d.0;
-            hits += u32::from(breach(Workload::value(&d.2, metric)));
-        }
-        if seen < n || newest_period - oldest_period != (n - 1) as u64 {
-            return None;
-        }
-        (hits >= needed).then_some(*newest)
-    }
-}
-
 /// A step policy's scaling activity: when, from which capacity, which way.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct StepActivity {
@@ -223,15 +169,33 @@ fn span(n: u32, m: Metric) -> String {
     }
 }
 
+/// `n` alarm periods in words: "3 minutes", or "3 periods of 300 s".
+fn periods(n: u32, period: SimTime) -> String {
+    if period == MINUTE {
+        format!("{n} minutes")
+    } else {
+        format!("{n} periods of {} s", period / 1000)
+    }
+}
+
 fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
     last.is_some_and(|t| now < t + cooldown)
 }
 
 impl ScalingState {
     pub fn new(a: &AutoScaling) -> Self {
+        // An alarm over longer periods reads that many more minutes.
+        let span = a
+            .steps
+            .iter()
+            .map(|p| u64::from(p.evaluation_periods) * (p.period / MINUTE).max(1))
+            .max()
+            .unwrap_or(0);
         ScalingState {
             min: a.min,
             max: a.max,
+            minutes: Series::keeping(span as usize),
+            fine: Series::keeping(0),
             step_last: vec![None; a.steps.len()],
             ..Default::default()
         }
@@ -274,8 +238,9 @@ impl ScalingState {
             // scale-in waits; a scale-out is never held back by a
             // scale-in's cooldown, which it ends.
             let cooling = self.step_last[i].filter(|l| now < l.at + p.cooldown);
-            let Some(r) = self.minutes.alarm(
+            let Some(r) = self.minutes.alarm_over(
                 now,
+                p.period,
                 p.metric,
                 p.evaluation_periods,
                 p.datapoints_to_alarm,
@@ -332,13 +297,13 @@ impl ScalingState {
                     threshold: p.threshold,
                     reason: why(explain, || {
                         format!(
-                            "{}: {} {:.2} breaches {:.2} for {} of {} minutes; step adjustment {}",
+                            "{}: {} {:.2} breaches {:.2} for {} of {}; step adjustment {}",
                             p.name,
                             p.metric.name(),
                             v,
                             p.threshold,
                             p.datapoints_to_alarm,
-                            p.evaluation_periods,
+                            periods(p.evaluation_periods, p.period),
                             step.adjustment
                         )
                     }),

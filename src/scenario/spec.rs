@@ -421,6 +421,9 @@ pub struct StepPolicySpec {
     /// ">=", ">", "<=", "<" (or CloudWatch's GreaterThanOrEqualToThreshold, ...).
     pub comparison: String,
     pub threshold: f64,
+    /// The alarm's Period, a whole number of minutes; default "60s".
+    #[serde(default)]
+    pub period: Option<String>,
     #[serde(default)]
     pub evaluation_periods: Option<i64>,
     #[serde(default)]

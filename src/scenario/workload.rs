@@ -2,7 +2,7 @@
 
 use super::ctx::{Ctx, R};
 use super::spec::*;
-use crate::engine::time::{DAY, SimTime, parse_duration, parse_time_of_day};
+use crate::engine::time::{DAY, MINUTE, SimTime, parse_duration, parse_time_of_day};
 use crate::model::Cluster;
 use crate::scaling::demand::{MAX_RPS, Shape, Spike};
 use crate::scaling::policy::{Adjustment, Comparison, DEFAULT_COOLDOWN, Step};
@@ -228,6 +228,23 @@ fn check_target(ctx: &Ctx, p: &str, m: Metric, t: f64) -> R<Option<String>> {
     }))
 }
 
+/// A step policy's alarm Period: CloudWatch takes 10, 20, 30 or a multiple
+/// of 60 seconds ("PutMetricAlarm", Period); ecsim's datapoints are
+/// 1-minute, so a whole number of minutes, up to a day.
+fn alarm_period(ctx: &Ctx, q: &str, v: Option<&str>) -> R<SimTime> {
+    let Some(v) = v else { return Ok(MINUTE) };
+    let p = ctx.duration(&format!("{q}.period"), v)?;
+    if p == 0 || p % MINUTE != 0 || p > DAY {
+        return Err(ctx.err(
+            format!("{q}.period"),
+            format!(
+                "{v} is not a whole number of minutes from 60s to 1d: a step alarm reads ecsim's 1-minute datapoints (CloudWatch's 10, 20 and 30 s periods need high-resolution custom metrics)"
+            ),
+        ));
+    }
+    Ok(p)
+}
+
 fn cooldown(ctx: &Ctx, p: &str, v: Option<&String>) -> R<SimTime> {
     v.map_or(Ok(DEFAULT_COOLDOWN), |s| ctx.duration(p, s))
 }
@@ -314,11 +331,16 @@ pub(super) fn autoscaling(
         if !sp.threshold.is_finite() {
             return Err(ctx.err(format!("{q}.threshold"), "must be a finite number"));
         }
+        let period = alarm_period(ctx, &q, sp.period.as_deref())?;
+        // ecsim's 60 evaluation periods, and a day at most in all:
+        // evaluation periods × period ("PutMetricAlarm", EvaluationPeriods).
+        let most = (crate::scaling::policy::MAX_ALARM_SPAN / period)
+            .min(u64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS));
         let periods = ctx
             .count(
                 &format!("{q}.evaluation_periods"),
                 sp.evaluation_periods.unwrap_or(1),
-                i64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS),
+                most as i64,
             )?
             .max(1);
         let needed = ctx
@@ -381,6 +403,7 @@ pub(super) fn autoscaling(
             metric: m,
             comparison,
             threshold: sp.threshold,
+            period,
             evaluation_periods: periods,
             datapoints_to_alarm: needed,
             adjustment_type,
