@@ -33,3 +33,39 @@ fn a_step_alarm_keeps_its_period() {
     );
     assert!(!err.contains("worker-cpu-out"), "{err}");
 }
+
+/// Item 8: several target tracking policies, customized metrics ecsim
+/// simulates (memory's Maximum, the load balancer's RequestCount Sum) and,
+/// said on stderr, one it does not (TargetResponseTime) and one reading
+/// what another policy reads.
+#[test]
+fn several_target_tracking_policies_and_customized_metrics() {
+    let (toml, err) = import("tt_many");
+    assert!(
+        toml.contains("# target tracking policy api-cpu60\nmetric = \"ECSServiceAverageCPUUtilization\"\ntarget = 60\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("[[services.autoscaling.target_tracking]]\n# target tracking policy api-mem-max70\nname = \"api-mem-max70\"\nmetric = \"ECSServiceAverageMemoryUtilization\"\ntarget = 70\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("name = \"api-requests\"\nmetric = \"RequestCount\"\ntarget = 12000\nscale_out_cooldown = \"60s\"\nscale_in_cooldown = \"300s\"\ndisable_scale_in = true\n"),
+        "{toml}"
+    );
+    assert!(
+        err.contains("api-mem-max70: AWS/ECS MemoryUtilization (Maximum)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("api-latency tracks a customized metric, AWS/ApplicationELB TargetResponseTime (Average) is not a metric ecsim simulates: left out"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "api-cpu-max tracks ECSServiceAverageCPUUtilization, as another of its policies does"
+        ),
+        "{err}"
+    );
+    assert!(!toml.contains("api-latency\"") && !toml.contains("name = \"api-cpu-max\""));
+}

@@ -5,6 +5,7 @@
 
 pub mod alarms;
 pub mod budget;
+pub mod custom_metric;
 pub mod demand;
 pub mod fleet;
 pub mod read;
@@ -13,6 +14,7 @@ pub mod services;
 pub mod shapes;
 pub mod taskdef_forms;
 pub mod toml_out;
+pub mod tracking;
 pub mod write;
 
 use crate::error::{InputError, Result};

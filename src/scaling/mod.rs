@@ -5,6 +5,7 @@
 pub mod demand;
 pub mod policy;
 mod series;
+mod tracking;
 
 pub use demand::Demand;
 pub use policy::{AutoScaling, ScalingState, ScheduledAction, StepPolicy, TargetTracking};
@@ -30,6 +31,9 @@ pub enum Metric {
     CpuHighResolution,
     /// ECSServiceAverageMemoryUtilizationHighResolution, likewise for memory.
     MemoryHighResolution,
+    /// The load balancer's RequestCount (Sum per minute): every request
+    /// that reaches the service, served or not. A customized metric.
+    AlbRequestCount,
 }
 
 impl Metric {
@@ -40,6 +44,7 @@ impl Metric {
             Metric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
             Metric::CpuHighResolution => "ECSServiceAverageCPUUtilizationHighResolution",
             Metric::MemoryHighResolution => "ECSServiceAverageMemoryUtilizationHighResolution",
+            Metric::AlbRequestCount => "RequestCount",
         }
     }
 
@@ -50,6 +55,12 @@ impl Metric {
         } else {
             MINUTE
         }
+    }
+
+    /// Whether the metric is a utilization in percent (a target tracking
+    /// target then lies in (0, 100]); the others are counts.
+    pub fn percent(self) -> bool {
+        !matches!(self, Metric::AlbRequestsPerTarget | Metric::AlbRequestCount)
     }
 
     pub fn high_resolution(self) -> bool {
@@ -68,6 +79,7 @@ impl Metric {
             "ECSServiceAverageMemoryUtilizationHighResolution" => {
                 Some(Metric::MemoryHighResolution)
             }
+            "RequestCount" => Some(Metric::AlbRequestCount),
             _ => None,
         }
     }
@@ -135,6 +147,7 @@ impl Workload {
             Metric::Cpu | Metric::CpuHighResolution => r.cpu_pct,
             Metric::Memory | Metric::MemoryHighResolution => r.memory_pct,
             Metric::AlbRequestsPerTarget => r.requests_per_target,
+            Metric::AlbRequestCount => r.demand_rps * 60.0,
         }
     }
 }

@@ -28,6 +28,8 @@ pub const DEFAULT_COOLDOWN: SimTime = 300_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetTracking {
+    /// The policy's name, in the reasons of a service with several.
+    pub name: Option<String>,
     pub metric: Metric,
     pub target: f64,
     pub scale_out_cooldown: SimTime,
@@ -99,7 +101,9 @@ pub struct ScheduledAction {
 pub struct AutoScaling {
     pub min: u32,
     pub max: u32,
-    pub target_tracking: Option<TargetTracking>,
+    /// Target tracking policies, each on its own metric: scale out when
+    /// any asks, scale in only when all that may scale in agree.
+    pub target_tracking: Vec<TargetTracking>,
     pub steps: Vec<StepPolicy>,
     pub scheduled: Vec<ScheduledAction>,
     /// Time from the end of a minute to its datapoint being visible to alarms.
@@ -113,8 +117,8 @@ impl AutoScaling {
     /// is read and its target tracking evaluated every 20 s.
     pub fn high_resolution(&self) -> bool {
         self.target_tracking
-            .as_ref()
-            .is_some_and(|t| t.metric.high_resolution())
+            .iter()
+            .any(|t| t.metric.high_resolution())
     }
 }
 
@@ -124,12 +128,12 @@ pub struct ScalingState {
     pub min: u32,
     pub max: u32,
     /// The 1-minute datapoints.
-    minutes: Series,
+    pub(super) minutes: Series,
     /// The 20-second datapoints, kept only for a target tracking policy on
     /// a high-resolution metric.
-    fine: Series,
-    last_scale_out: Option<SimTime>,
-    last_scale_in: Option<SimTime>,
+    pub(super) fine: Series,
+    /// Per target tracking policy: its last scale-out and scale-in.
+    pub(super) tt_last: Vec<(Option<SimTime>, Option<SimTime>)>,
     /// Per step policy: its last scaling activity, whose cooldown may
     /// still be in effect.
     step_last: Vec<Option<StepActivity>>,
@@ -156,12 +160,12 @@ pub struct Ask {
 
 /// A reason in words, formatted only when someone records it: scaling asks
 /// come every few minutes of every service, and most runs keep no words.
-fn why(explain: bool, words: impl FnOnce() -> String) -> String {
+pub(super) fn why(explain: bool, words: impl FnOnce() -> String) -> String {
     if explain { words() } else { String::new() }
 }
 
 /// `n` datapoints of `m` in words: "3 minutes", or "3 datapoints of 20 s".
-fn span(n: u32, m: Metric) -> String {
+pub(super) fn span(n: u32, m: Metric) -> String {
     if m.high_resolution() {
         format!("{n} datapoints of {} s", HIGH_RESOLUTION_PERIOD / 1000)
     } else {
@@ -178,7 +182,7 @@ fn periods(n: u32, period: SimTime) -> String {
     }
 }
 
-fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
+pub(super) fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
     last.is_some_and(|t| now < t + cooldown)
 }
 
@@ -197,7 +201,7 @@ impl ScalingState {
             minutes: Series::keeping(span as usize),
             fine: Series::keeping(0),
             step_last: vec![None; a.steps.len()],
-            ..Default::default()
+            tt_last: vec![(None, None); a.target_tracking.len()],
         }
     }
 
@@ -211,7 +215,7 @@ impl ScalingState {
         self.fine.publish(start, HIGH_RESOLUTION_PERIOD, delay, r);
     }
 
-    fn clamp(&self, n: i64) -> u32 {
+    pub(super) fn clamp(&self, n: i64) -> u32 {
         n.clamp(i64::from(self.min), i64::from(self.max.max(self.min))) as u32
     }
 
@@ -226,9 +230,7 @@ impl ScalingState {
         desired: u32,
         explain: bool,
     ) -> Option<Ask> {
-        if let Some(tt) = &a.target_tracking
-            && let Some(ask) = self.target_tracking(tt, now, desired, explain)
-        {
+        if let Some(ask) = self.target_tracking(&a.target_tracking, now, desired, explain) {
             return Some(ask);
         }
         for (i, p) in a.steps.iter().enumerate() {
@@ -323,86 +325,7 @@ impl ScalingState {
         desired: u32,
         explain: bool,
     ) -> Option<Ask> {
-        let tt = a.target_tracking.as_ref()?;
-        self.target_tracking(tt, now, desired, explain)
-    }
-
-    fn target_tracking(
-        &mut self,
-        tt: &TargetTracking,
-        now: SimTime,
-        desired: u32,
-        explain: bool,
-    ) -> Option<Ask> {
-        // Proportional to the capacity the datapoint was measured with: a
-        // metric that still reflects the capacity before a scale-out asks for
-        // what was already asked, not more (AAS counts the capacity a
-        // scale-out added toward the next one).
-        let proportional = |r: &Reading| {
-            (r.tasks.max(1) as f64 * Workload::value(r, tt.metric) / tt.target).ceil() as i64
-        };
-        let series = if tt.metric.high_resolution() {
-            &self.fine
-        } else {
-            &self.minutes
-        };
-        if let Some(r) = series.alarm(now, tt.metric, HIGH_DATAPOINTS, HIGH_DATAPOINTS, |x| {
-            x > tt.target
-        }) {
-            let v = Workload::value(&r, tt.metric);
-            let to = self.clamp(proportional(&r));
-            if to > desired {
-                self.last_scale_out = Some(now);
-                return Some(Ask {
-                    policy: "target_tracking",
-                    to,
-                    metric: tt.metric,
-                    value: v,
-                    threshold: tt.target,
-                    reason: why(explain, || {
-                        format!(
-                            "{} {:.2} above target {:.2} for {}",
-                            tt.metric.name(),
-                            v,
-                            tt.target,
-                            span(HIGH_DATAPOINTS, tt.metric)
-                        )
-                    }),
-                });
-            }
-            return None;
-        }
-        if tt.disable_scale_in
-            || within(self.last_scale_in, tt.scale_in_cooldown, now)
-            || within(self.last_scale_out, tt.scale_out_cooldown, now)
-        {
-            return None;
-        }
-        let low = tt.target * LOW_FRACTION;
-        let r = series.alarm(now, tt.metric, LOW_DATAPOINTS, LOW_DATAPOINTS, |x| x < low)?;
-        let v = Workload::value(&r, tt.metric);
-        let to = self.clamp(proportional(&r));
-        if to >= desired {
-            return None;
-        }
-        self.last_scale_in = Some(now);
-        Some(Ask {
-            policy: "target_tracking",
-            to,
-            metric: tt.metric,
-            value: v,
-            threshold: low,
-            reason: why(explain, || {
-                format!(
-                    "{} {:.2} below {:.2} ({}% of target) for {}",
-                    tt.metric.name(),
-                    v,
-                    low,
-                    (LOW_FRACTION * 100.0) as u32,
-                    span(LOW_DATAPOINTS, tt.metric)
-                )
-            }),
-        })
+        self.target_tracking(&a.target_tracking, now, desired, explain)
     }
 
     /// A scheduled action: new bounds, and the desired count pulled inside them.

@@ -18,6 +18,7 @@ pub mod load_balancer;
 mod network;
 pub mod quotas;
 pub mod spec;
+pub mod target_tracking;
 pub mod taskdef_json;
 pub mod taskdef_rules;
 mod taskdefs;

@@ -399,6 +399,9 @@ pub struct AutoScalingSpec {
     pub scale_in_cooldown: Option<String>,
     #[serde(default)]
     pub disable_scale_in: Option<bool>,
+    /// More target tracking policies, each on its own metric.
+    #[serde(default)]
+    pub target_tracking: Vec<super::target_tracking::TargetTrackingSpec>,
     #[serde(default)]
     pub step_scaling: Vec<StepPolicySpec>,
     #[serde(default)]
