@@ -69,3 +69,15 @@ fn several_target_tracking_policies_and_customized_metrics() {
     );
     assert!(!toml.contains("api-latency\"") && !toml.contains("name = \"api-cpu-max\""));
 }
+
+/// Item 2: a container instance with `agentConnected: false` becomes its
+/// group's `agent_disconnected`; the two tasks it runs stay on it.
+#[test]
+fn a_disconnected_agent_is_kept() {
+    let (toml, _) = import("agent");
+    assert!(
+        toml.contains("count = 2\navailability_zones = [\"us-east-1a\"]\nagent_disconnected = [0]"),
+        "{toml}"
+    );
+    assert!(toml.contains("instance = 0\ncount = 2\n"), "{toml}");
+}

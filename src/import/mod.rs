@@ -3,6 +3,7 @@
 //! definitions and demand traces to a folder named after it beside it;
 //! what cannot be mapped is said, on stderr and in the scenario.
 
+pub mod agent;
 pub mod alarms;
 pub mod budget;
 pub mod custom_metric;
@@ -90,6 +91,7 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
     let sub = stem.clone();
     let mut fleet = fleet::fleet(&ex, cluster, &mut notes)?;
     let svcs = services::services(&ex, &fleet, cluster, &sub, &mut notes)?;
+    agent::notes(&ex, &fleet, &mut notes);
     let standalone = ex
         .tasks
         .iter()
@@ -257,6 +259,7 @@ fn render(
     for g in &fleet.groups {
         s += "\n";
         s += &g.toml();
+        s += &agent::line(ex, fleet, &g.name);
     }
     for p in &fleet.providers {
         s += "\n";

@@ -50,6 +50,8 @@ pub struct ContainerInstance {
     #[serde(default)]
     pub capacity_provider_name: Option<String>,
     #[serde(default)]
+    pub agent_connected: Option<bool>,
+    #[serde(default)]
     pub attributes: Vec<Attribute>,
     #[serde(default)]
     pub registered_resources: Vec<Resource>,

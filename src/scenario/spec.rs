@@ -155,6 +155,9 @@ pub struct InstanceGroupSpec {
     /// ECS account setting awsvpcTrunking on when the group's instances launch.
     #[serde(default)]
     pub awsvpc_trunking: Option<bool>,
+    /// The group's instances (from 0) whose container agent is not connected.
+    #[serde(default)]
+    pub agent_disconnected: Vec<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,7 @@
 //! The simulation: drives the engine's clock over the cluster model, applying
 //! the service scheduler, job arrivals and the task lifecycle.
 
+mod agent;
 mod autoscale;
 mod deploy;
 mod faults;
@@ -366,7 +367,7 @@ impl<'r> Sim<'r> {
             }
         }
         let initial = std::mem::take(&mut self.initial_tasks);
-        self.place_initial(&initial);
+        self.with_every_agent_connected(|sim| sim.place_initial(&initial));
         self.reconcile_all();
         self.check(0)?;
         // The run covers [0, end): nothing happens at `end` itself (no
