@@ -81,3 +81,32 @@ fn a_disconnected_agent_is_kept() {
     );
     assert!(toml.contains("instance = 0\ncount = 2\n"), "{toml}");
 }
+
+/// Item 12: a deployment in flight (PRIMARY web:8 IN_PROGRESS, ACTIVE
+/// web:7): the service at web:7, both revisions' running tasks where they
+/// run, the PENDING one kept, and the deployment resumed at 0 s.
+#[test]
+fn a_deployment_in_flight_is_resumed() {
+    let (toml, err) = import("inflight");
+    assert!(
+        toml.contains("name = \"web\"\ntask_definition = \"web-7\"\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("instance = 0\ncount = 4\n[[initial_tasks]]"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("instance = 1\ncount = 3\ntask_definition = \"web-8\"\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("instance = 1\ncount = 1\ntask_definition = \"web-8\"\npending = true\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("[[deployments]]\nservice = \"web\"\nat = \"0s\"\ntask_definition = \"web-8\"\nin_flight = true\n"),
+        "{toml}"
+    );
+    assert!(!err.contains("deployment is under way"), "{err}");
+}

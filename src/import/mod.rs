@@ -9,6 +9,7 @@ pub mod budget;
 pub mod custom_metric;
 pub mod demand;
 pub mod fleet;
+pub mod inflight;
 pub mod read;
 pub mod scaling;
 pub mod services;
@@ -171,7 +172,7 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
         services: svcs.blocks.len(),
         desired_total: svcs.desired_total,
         scaling_policies: svcs.policies,
-        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.3)).sum(),
+        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.count)).sum(),
         demand_traces: svcs.traces.len(),
         notes,
     })
@@ -279,12 +280,11 @@ fn render(
     if !svcs.initial.is_empty() {
         s += "\n# The tasks running now (describe-tasks), on the instances they run on.\n";
     }
-    for (svc, g, n, c) in &svcs.initial {
-        s += &format!(
-            "[[initial_tasks]]\nservice = {}\ninstance_group = {}\ninstance = {n}\ncount = {c}\n",
-            q(svc),
-            q(g)
-        );
+    for i in &svcs.initial {
+        s += &i.toml();
+    }
+    for d in &svcs.deployments {
+        s += d;
     }
     s
 }

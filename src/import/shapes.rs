@@ -177,6 +177,18 @@ pub struct LoadBalancer {
 pub struct ServiceDeployment {
     #[serde(default)]
     pub service_connect_configuration: Option<ServiceConnect>,
+    /// PRIMARY (the newest), ACTIVE (older ones still running), INACTIVE.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    #[serde(default)]
+    pub running_count: Option<i64>,
+    #[serde(default)]
+    pub pending_count: Option<i64>,
+    /// COMPLETED, FAILED or IN_PROGRESS.
+    #[serde(default)]
+    pub rollout_state: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -242,6 +254,8 @@ pub struct EcsTask {
     pub group: Option<String>,
     #[serde(default)]
     pub launch_type: Option<String>,
+    #[serde(default)]
+    pub task_definition_arn: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

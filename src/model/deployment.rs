@@ -65,6 +65,9 @@ pub struct DeploymentPlan {
     pub at: SimTime,
     pub taskdef: u32,
     pub strategy: Strategy,
+    /// Under way when the run starts: it goes on from the tasks both
+    /// revisions run at time 0, before the scheduler first looks.
+    pub in_flight: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -389,6 +389,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             Some((i, d.file.clone().unwrap_or_default()))
         })
         .collect();
+    let plans = deployments::plans(ctx, &spec.deployments, &cluster)?;
     Ok(Scenario {
         region,
         warm_up,
@@ -399,8 +400,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         declared_types: spec.instance_types.iter().map(|t| t.name.clone()).collect(),
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,
-        deployments: deployments::plans(ctx, &spec.deployments, &cluster)?,
-        initial_tasks: super::initial::initial_tasks(ctx, &spec.initial_tasks, &cluster)?,
+        initial_tasks: super::initial::initial_tasks(ctx, &spec.initial_tasks, &cluster, &plans)?,
+        deployments: plans,
         name: spec.name,
         file: ctx.file.to_path_buf(),
         duration,

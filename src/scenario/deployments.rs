@@ -127,13 +127,49 @@ pub(super) fn plans(ctx: &Ctx, specs: &[DeploymentSpec], c: &Cluster) -> R<Vec<D
                 ));
             }
         };
+        let in_flight = d.in_flight.unwrap_or(false);
+        if in_flight {
+            check_in_flight(ctx, &p, at, &strategy, service, &out)?;
+        }
         out.push(DeploymentPlan {
             service,
             at,
             taskdef,
             strategy,
+            in_flight,
         });
     }
     out.sort_by_key(|d| d.at);
     Ok(out)
+}
+
+/// A deployment in flight resumes a rolling update at time 0, one per
+/// service: a blue/green one's phase and traffic split are not known.
+fn check_in_flight(
+    ctx: &Ctx,
+    p: &str,
+    at: crate::engine::SimTime,
+    strategy: &Strategy,
+    service: u32,
+    earlier: &[DeploymentPlan],
+) -> R<()> {
+    if at != 0 {
+        return Err(ctx.err(
+            format!("{p}.at"),
+            "an in_flight deployment is under way when the run starts: at = \"0s\"",
+        ));
+    }
+    if *strategy != Strategy::Rolling {
+        return Err(ctx.err(
+            format!("{p}.strategy"),
+            "an in_flight deployment goes on as a rolling update",
+        ));
+    }
+    if earlier.iter().any(|d| d.in_flight && d.service == service) {
+        return Err(ctx.err(
+            format!("{p}.in_flight"),
+            "the service has another in_flight deployment; ECS goes on with one",
+        ));
+    }
+    Ok(())
 }

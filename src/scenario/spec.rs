@@ -64,6 +64,13 @@ pub struct InitialTaskSpec {
     /// Tasks of the service on it (default 1).
     #[serde(default)]
     pub count: Option<i64>,
+    /// The revision they run: the service's (default), or the new one of
+    /// its deployment in flight.
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    /// PENDING at time 0: placed, still starting.
+    #[serde(default)]
+    pub pending: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -328,6 +335,9 @@ pub struct DeploymentSpec {
     pub interval: Option<String>,
     #[serde(default)]
     pub bake_time: Option<String>,
+    /// Under way at time 0 (`at = "0s"`): its tasks are `[[initial_tasks]]`.
+    #[serde(default)]
+    pub in_flight: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,7 +14,7 @@ impl Sim<'_> {
         self.start_deployment(plan.service, plan.taskdef, plan.strategy, None);
     }
 
-    fn start_deployment(
+    pub(super) fn start_deployment(
         &mut self,
         s: u32,
         target: u32,

@@ -362,12 +362,13 @@ impl<'r> Sim<'r> {
         self.schedule_scaling();
         self.setup_faults();
         for (i, p) in self.plans.iter().enumerate() {
-            if p.at < self.duration {
+            if p.at < self.duration && !p.in_flight {
                 self.queue.schedule_at(p.at, Ev::Deploy(i as u32));
             }
         }
         let initial = std::mem::take(&mut self.initial_tasks);
         self.with_every_agent_connected(|sim| sim.place_initial(&initial));
+        self.resume_in_flight();
         self.reconcile_all();
         self.check(0)?;
         // The run covers [0, end): nothing happens at `end` itself (no
