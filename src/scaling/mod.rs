@@ -4,6 +4,7 @@
 
 pub mod demand;
 pub mod policy;
+pub mod queue;
 mod series;
 mod tracking;
 
@@ -34,6 +35,11 @@ pub enum Metric {
     /// The load balancer's RequestCount (Sum per minute): every request
     /// that reaches the service, served or not. A customized metric.
     AlbRequestCount,
+    /// Its queue's ApproximateNumberOfMessagesVisible (AWS/SQS): the backlog.
+    QueueVisible,
+    /// The backlog per RUNNING task (the metric math
+    /// ApproximateNumberOfMessagesVisible / RunningTaskCount).
+    QueueBacklogPerTask,
 }
 
 impl Metric {
@@ -45,6 +51,8 @@ impl Metric {
             Metric::CpuHighResolution => "ECSServiceAverageCPUUtilizationHighResolution",
             Metric::MemoryHighResolution => "ECSServiceAverageMemoryUtilizationHighResolution",
             Metric::AlbRequestCount => "RequestCount",
+            Metric::QueueVisible => "ApproximateNumberOfMessagesVisible",
+            Metric::QueueBacklogPerTask => "BacklogPerTask",
         }
     }
 
@@ -60,7 +68,13 @@ impl Metric {
     /// Whether the metric is a utilization in percent (a target tracking
     /// target then lies in (0, 100]); the others are counts.
     pub fn percent(self) -> bool {
-        !matches!(self, Metric::AlbRequestsPerTarget | Metric::AlbRequestCount)
+        !matches!(
+            self,
+            Metric::AlbRequestsPerTarget
+                | Metric::AlbRequestCount
+                | Metric::QueueVisible
+                | Metric::QueueBacklogPerTask
+        )
     }
 
     pub fn high_resolution(self) -> bool {
@@ -80,6 +94,8 @@ impl Metric {
                 Some(Metric::MemoryHighResolution)
             }
             "RequestCount" => Some(Metric::AlbRequestCount),
+            "ApproximateNumberOfMessagesVisible" => Some(Metric::QueueVisible),
+            "BacklogPerTask" => Some(Metric::QueueBacklogPerTask),
             _ => None,
         }
     }
@@ -94,6 +110,10 @@ pub struct Workload {
     /// Memory utilization of an idle task and of a task at full load, percent.
     pub memory_idle_pct: f64,
     pub memory_full_pct: f64,
+    /// Work that waits in a queue instead of being lost: `demand` is the
+    /// messages arriving a second, `capacity_per_task` those a task
+    /// processes a second.
+    pub queue: Option<queue::Queue>,
 }
 
 /// One minute of a service's load, as measured.
@@ -108,6 +128,8 @@ pub struct Reading {
     pub latency_factor: f64,
     /// RUNNING tasks the reading was taken with.
     pub tasks: u64,
+    /// Messages visible in the service's queue at the minute's end.
+    pub backlog: f64,
 }
 
 impl Workload {
@@ -139,6 +161,7 @@ impl Workload {
                 1.0 / (1.0 - load)
             },
             tasks: running,
+            backlog: 0.0,
         }
     }
 
@@ -148,6 +171,10 @@ impl Workload {
             Metric::Memory | Metric::MemoryHighResolution => r.memory_pct,
             Metric::AlbRequestsPerTarget => r.requests_per_target,
             Metric::AlbRequestCount => r.demand_rps * 60.0,
+            Metric::QueueVisible => r.backlog,
+            // With no task RUNNING, the whole backlog (as one task's), so a
+            // service scaled to zero can scale out again.
+            Metric::QueueBacklogPerTask => r.backlog / r.tasks.max(1) as f64,
         }
     }
 }

@@ -128,6 +128,7 @@ fn average(rs: impl Iterator<Item = Reading>) -> Option<Reading> {
         sum.requests_per_target += r.requests_per_target;
         sum.latency_factor += r.latency_factor;
         sum.tasks = r.tasks;
+        sum.backlog += r.backlog;
     }
     if n == 0.0 {
         return None;
@@ -140,5 +141,6 @@ fn average(rs: impl Iterator<Item = Reading>) -> Option<Reading> {
         requests_per_target: sum.requests_per_target / n,
         latency_factor: sum.latency_factor / n,
         tasks: sum.tasks,
+        backlog: sum.backlog / n,
     })
 }

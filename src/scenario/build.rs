@@ -105,6 +105,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         spec.jobs.iter().map(|j| j.name.as_str()),
         &mut owners,
     )?;
+    super::queues::check(ctx, &spec.queues, &spec.services)?;
     let mut desired_changes = Vec::new();
     for (i, s) in spec.services.iter().enumerate() {
         let p = format!("services[{i}]");
@@ -179,7 +180,10 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             &cluster.taskdefs[taskdef as usize],
         )?;
         let on_ec2 = !capacity.is_fargate();
-        let workload = workload::workload(ctx, &p, s)?;
+        let workload = match super::queues::workload(ctx, &spec.queues, s)? {
+            Some(w) => Some(w),
+            None => workload::workload(ctx, &p, s)?,
+        };
         let autoscaling = match &s.autoscaling {
             Some(_) if scheduling == SchedulingStrategy::Daemon => {
                 return Err(ctx.err(

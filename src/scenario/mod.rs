@@ -16,6 +16,7 @@ mod instances;
 mod kinds;
 pub mod load_balancer;
 mod network;
+pub mod queues;
 pub mod quotas;
 pub mod spec;
 pub mod target_tracking;

@@ -51,6 +51,9 @@ pub struct ScenarioSpec {
     /// when any is listed, DAEMON services also start RUNNING on every instance.
     #[serde(default)]
     pub initial_tasks: Vec<InitialTaskSpec>,
+    /// Queues feeding services' tasks (`queues.rs`).
+    #[serde(default)]
+    pub queues: Vec<super::queues::QueueSpec>,
 }
 
 #[derive(Debug, Deserialize)]

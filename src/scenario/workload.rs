@@ -23,7 +23,7 @@ fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
     }
 }
 
-fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
+pub(super) fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
     let f = |name: &str| format!("{p}.{name}");
     let shape = match d.kind.as_str() {
         "constant" => Shape::Constant(num(ctx, &f("value"), d.value, "constant")?),
@@ -180,6 +180,7 @@ pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload
         capacity_per_task: cap,
         memory_idle_pct: idle,
         memory_full_pct: full,
+        queue: None,
     }))
 }
 

@@ -10,6 +10,7 @@ mod lifecycle;
 mod managed;
 mod measure;
 mod pull;
+mod queues;
 mod quotas;
 mod rebalance;
 mod refuse;
