@@ -110,3 +110,26 @@ fn a_deployment_in_flight_is_resumed() {
     );
     assert!(!err.contains("deployment is under way"), "{err}");
 }
+
+/// Item 10: a worker scaled on its SQS queue (target tracking on the
+/// backlog per task as metric math, a step alarm on the visible messages)
+/// becomes a `[[queues]]` entry fed by the exported NumberOfMessagesSent.
+#[test]
+fn a_queue_worker_gets_its_queue() {
+    let (toml, _) = import("queue");
+    assert!(
+        toml.contains("# target tracking policy worker-backlog-per-task\nmetric = \"BacklogPerTask\"\ntarget = 100\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("metric = \"ApproximateNumberOfMessagesVisible\"\ncomparison = \"GreaterThanOrEqualToThreshold\"\nthreshold = 5000\n"),
+        "{toml}"
+    );
+    assert!(
+        toml.contains("[[queues]]\nname = \"ops-jobs\"\nservice = \"worker\"\narrivals = { kind = \"trace\", file = \"m/traces/worker-ops-jobs.csv\" }\nmessages_per_task = 5\nbacklog = 18.8\n"),
+        "{toml}"
+    );
+    // The worker sets no demand of its own.
+    let worker = toml.split("[[services]]").nth(1).unwrap();
+    assert!(!worker.contains("demand ="), "{worker}");
+}

@@ -12,8 +12,8 @@ pub type Mapped = (&'static str, Option<String>);
 /// simulate it.
 pub fn map(v: &Value, service: &str) -> Result<Mapped, String> {
     let s = |k: &str| v.get(k).and_then(Value::as_str);
-    if v.get("Metrics").is_some() {
-        return Err("a metric math expression (Metrics)".into());
+    if let Some(ms) = v.get("Metrics").and_then(Value::as_array) {
+        return math(ms);
     }
     let (Some(ns), Some(name)) = (s("Namespace"), s("MetricName")) else {
         return Err("no Namespace and MetricName".into());
@@ -74,6 +74,63 @@ pub fn simulated(
         ("AWS/ApplicationELB", "RequestCount" | "RequestCountPerTarget") => Err(format!(
             "{what}: the load balancer's request counts are read as Sum"
         )),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible") => {
+            Ok(("ApproximateNumberOfMessagesVisible", None))
+        }
         _ => Err(format!("{what} is not a metric ecsim simulates")),
+    }
+}
+
+/// Metric math ecsim simulates: a queue's visible messages divided by the
+/// service's RunningTaskCount, the backlog per task ("Scaling policy based
+/// on Amazon SQS", Amazon EC2 Auto Scaling User Guide).
+fn math(ms: &[Value]) -> Result<Mapped, String> {
+    let metric = |m: &Value| {
+        let x = m.get("MetricStat")?.get("Metric")?;
+        Some((
+            m.get("Id")?.as_str()?.to_string(),
+            x.get("Namespace")?.as_str()?.to_string(),
+            x.get("MetricName")?.as_str()?.to_string(),
+        ))
+    };
+    let named: Vec<(String, String, String)> = ms.iter().filter_map(metric).collect();
+    let id_of = |ns: &str, name: &str| {
+        named
+            .iter()
+            .find(|(_, n, m)| n == ns && m == name)
+            .map(|(id, ..)| id.clone())
+    };
+    let expr = ms
+        .iter()
+        .find(|m| m.get("ReturnData").and_then(Value::as_bool) == Some(true))
+        .and_then(|m| m.get("Expression"))
+        .and_then(Value::as_str)
+        .map(|e| e.replace(' ', ""));
+    if let (Some(visible), Some(tasks), Some(e)) = (
+        id_of("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        id_of("ECS/ContainerInsights", "RunningTaskCount"),
+        &expr,
+    ) && *e == format!("{visible}/{tasks}")
+    {
+        return Ok(("BacklogPerTask", None));
+    }
+    Err(format!(
+        "the metric math {} is not one ecsim simulates (it does ApproximateNumberOfMessagesVisible / RunningTaskCount)",
+        expr.unwrap_or_else(|| "with no expression returned".into())
+    ))
+}
+
+/// The SQS queue a metric specification or alarm names (dimension
+/// QueueName), anywhere in it.
+pub fn queue_name(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(o) => {
+            if o.get("Name").and_then(Value::as_str) == Some("QueueName") {
+                return o.get("Value").and_then(Value::as_str).map(String::from);
+            }
+            o.values().find_map(queue_name)
+        }
+        Value::Array(a) => a.iter().find_map(queue_name),
+        _ => None,
     }
 }

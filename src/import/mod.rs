@@ -10,6 +10,7 @@ pub mod custom_metric;
 pub mod demand;
 pub mod fleet;
 pub mod inflight;
+pub mod queue;
 pub mod read;
 pub mod scaling;
 pub mod services;
@@ -275,6 +276,9 @@ fn render(
     }
     for b in &svcs.blocks {
         s += "\n";
+        s += b;
+    }
+    for b in &svcs.queues {
         s += b;
     }
     if !svcs.initial.is_empty() {

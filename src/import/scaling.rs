@@ -17,6 +17,8 @@ pub struct ScalingOut {
     pub target_tracking: Option<(String, f64)>,
     /// The metrics target tracking policies written so far track.
     pub tracked: Vec<String>,
+    /// The SQS queue a policy reads: the service is a queue's worker.
+    pub queue: Option<String>,
 }
 
 pub(super) const METRICS: [&str; 5] = [
@@ -67,6 +69,7 @@ pub fn for_service(
         metric_driven: false,
         target_tracking: None,
         tracked: Vec::new(),
+        queue: None,
     };
     let mut steps = String::new();
     let policies = ex
@@ -93,6 +96,12 @@ pub fn for_service(
                     Some("MemoryUtilization") => "ECSServiceAverageMemoryUtilization",
                     Some("RequestCountPerTarget") => "ALBRequestCountPerTarget",
                     Some("RequestCount") => "RequestCount",
+                    Some("ApproximateNumberOfMessagesVisible")
+                        if alarm.namespace.as_deref() == Some("AWS/SQS") =>
+                    {
+                        out.queue = super::custom_metric::queue_name(&alarm.dimensions);
+                        "ApproximateNumberOfMessagesVisible"
+                    }
                     other => {
                         notes.push(format!("service {name}: step scaling policy {pn}: alarm {} watches {}; ecsim's step policies read CPUUtilization, MemoryUtilization or RequestCountPerTarget: left out", alarm.alarm_name, other.unwrap_or("a metric math expression")));
                         continue;

@@ -63,6 +63,8 @@ pub struct Services {
     pub initial: Vec<InitialOut>,
     /// `[[deployments]]` entries resuming deployments in flight.
     pub deployments: Vec<String>,
+    /// `[[queues]]` entries feeding services.
+    pub queues: Vec<String>,
     /// (file relative to the scenario, CSV text)
     pub traces: Vec<(String, String)>,
     pub desired_total: u64,
@@ -301,14 +303,28 @@ pub fn services(
             out.deployments.push(inflight::toml(name, f, &new_name));
         }
         let sc = scaling::for_service(ex, cluster, name, desired, notes);
-        let d = demand::infer(
-            name,
-            series.get(name.as_str()),
-            s,
-            desired,
-            sc.as_ref(),
-            sub,
-        );
+        // A queue's worker: the queue's arrivals are its load.
+        let queued = sc.as_ref().and_then(|x| x.queue.clone()).map(|queue| {
+            super::queue::infer(name, &queue, series.get(name.as_str()), s, desired, sub)
+        });
+        let d = match &queued {
+            Some(_) => None,
+            None => demand::infer(
+                name,
+                series.get(name.as_str()),
+                s,
+                desired,
+                sc.as_ref(),
+                sub,
+            ),
+        };
+        if let Some(qo) = queued.as_ref() {
+            b = comment(&qo.how) + &b;
+            out.queues.push(qo.block.clone());
+            out.traces.extend(qo.trace.clone());
+            out.longest_trace = out.longest_trace.max(qo.span_ms);
+            out.start_ms = out.start_ms.or(qo.start_ms);
+        }
         if let Some(d) = &d {
             b = comment(&d.how) + &b;
             b += &format!(
@@ -323,7 +339,7 @@ pub fn services(
             out.start_ms = out.start_ms.or(d.start_ms);
         }
         if let Some(sc) = sc {
-            if sc.metric_driven && d.is_none() {
+            if sc.metric_driven && d.is_none() && queued.is_none() {
                 notes.push(format!("service {name}: its scaling policies need a demand and none could be inferred; autoscaling left out"));
             } else {
                 out.policies += sc.policies;

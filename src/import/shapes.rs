@@ -459,6 +459,11 @@ pub struct MetricAlarm {
     pub alarm_name: String,
     #[serde(default)]
     pub metric_name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// As the CLI prints them: [{"Name": …, "Value": …}].
+    #[serde(default)]
+    pub dimensions: Value,
     pub comparison_operator: String,
     pub threshold: f64,
     #[serde(default)]

@@ -33,6 +33,9 @@ pub fn policy(
         (None, Some(v)) => match super::custom_metric::map(v, name) {
             Ok((m, note)) => {
                 said = note;
+                if let Some(queue) = super::custom_metric::queue_name(v) {
+                    out.queue = Some(queue);
+                }
                 m
             }
             Err(why) => {
