@@ -109,7 +109,10 @@ fi
 awsj application-autoscaling describe-scalable-targets --service-namespace ecs >"$out/describe-scalable-targets.json"
 awsj application-autoscaling describe-scaling-policies --service-namespace ecs >"$out/describe-scaling-policies.json"
 awsj application-autoscaling describe-scheduled-actions --service-namespace ecs >"$out/describe-scheduled-actions.json"
-alarms=$(grep -o '"AlarmName": "[^"]*"' "$out/describe-scaling-policies.json" | sed 's/.*: "//; s/"$//' | sort -u || true)
+# The step policies' alarms, and the services' deployment alarms
+# (deploymentConfiguration.alarms.alarmNames).
+alarms=$( (grep -o '"AlarmName": "[^"]*"' "$out/describe-scaling-policies.json" | sed 's/.*: "//; s/"$//'
+    cat "$out"/describe-services-*.json 2>/dev/null | sed -n '/"alarmNames"/,/]/p' | grep -v '"alarmNames"' | grep -o '"[^"]*"' | tr -d '"') | sort -u || true)
 if [ -n "$alarms" ]; then
     echo "$alarms" | in_chunks 100 describe-alarms awsj cloudwatch describe-alarms --alarm-names
 fi

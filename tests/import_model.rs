@@ -133,3 +133,23 @@ fn a_queue_worker_gets_its_queue() {
     let worker = toml.split("[[services]]").nth(1).unwrap();
     assert!(!worker.contains("demand ="), "{worker}");
 }
+
+/// Item 7: deployment alarms. The CPU one becomes `[services.
+/// deployment_alarms]`; a 5XX-count alarm (not simulated) and one missing
+/// from the export are said on stderr.
+#[test]
+fn deployment_alarms_are_modelled_or_said() {
+    let (toml, err) = import("deploy_alarms");
+    assert!(
+        toml.contains("[services.deployment_alarms]\n# deploymentConfiguration.alarms: a deployment fails when one goes into ALARM\nrollback = true\nalarms = [{ name = \"api-cpu-deploy\", metric = \"ECSServiceAverageCPUUtilization\", comparison = \"GreaterThanOrEqualToThreshold\", threshold = 85, evaluation_periods = 3 }]\n"),
+        "{toml}"
+    );
+    assert!(
+        err.contains("deployment alarm api-5xx watches AWS/ApplicationELB HTTPCode_Target_5XX_Count (Sum) is not a metric ecsim simulates"),
+        "{err}"
+    );
+    assert!(
+        err.contains("deployment alarm api-latency-p99 is in no describe-alarms output"),
+        "{err}"
+    );
+}

@@ -8,6 +8,7 @@ pub mod alarms;
 pub mod budget;
 pub mod custom_metric;
 pub mod demand;
+pub mod deploy_alarms;
 pub mod fleet;
 pub mod inflight;
 pub mod queue;

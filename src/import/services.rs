@@ -346,6 +346,8 @@ pub fn services(
                 b += &sc.toml;
             }
         }
+        // Last: a table of the service, after its keys and autoscaling.
+        b += &super::deploy_alarms::table(ex, s, d.is_some() || queued.is_some(), notes);
         out.blocks.push(b);
         out.origins.push((sfile.clone(), format!("services[{si}]")));
         if !daemon {

@@ -151,6 +151,19 @@ pub struct DeploymentConfiguration {
     pub minimum_healthy_percent: Option<i64>,
     #[serde(default)]
     pub deployment_circuit_breaker: Option<CircuitBreaker>,
+    #[serde(default)]
+    pub alarms: Option<DeploymentAlarms>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentAlarms {
+    #[serde(default)]
+    pub alarm_names: Vec<String>,
+    #[serde(default)]
+    pub enable: bool,
+    #[serde(default)]
+    pub rollback: bool,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -2,6 +2,7 @@
 //! 1-minute datapoints published after a delay, alarms over consecutive
 //! datapoints, target tracking, step scaling and scheduled actions.
 
+pub mod alarm;
 pub mod demand;
 pub mod policy;
 pub mod queue;

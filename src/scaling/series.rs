@@ -29,6 +29,10 @@ impl Series {
         }
     }
 
+    pub(super) fn keep_at_least(&mut self, keep: usize) {
+        self.keep = self.keep.max(keep).max(MAX_EVALUATION_PERIODS as usize);
+    }
+
     /// Records the reading of the period starting at `start`.
     pub(super) fn publish(&mut self, start: SimTime, period: SimTime, delay: SimTime, r: Reading) {
         self.points

@@ -200,10 +200,17 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             )?),
             None => None,
         };
-        let scaling = autoscaling
+        let mut deploy_config = deployments::config(ctx, &p, s, scheduling)?;
+        deploy_config.alarms =
+            super::deploy_alarms::build(ctx, &p, s.deployment_alarms.as_ref(), workload.is_some())?;
+        let mut scaling = autoscaling
             .as_ref()
             .map(ScalingState::new)
             .unwrap_or_default();
+        // A deployment alarm reads as far back as it looks.
+        for a in deploy_config.alarms.iter().flat_map(|d| &d.alarms) {
+            scaling.keep_minutes((u64::from(a.evaluation_periods) * (a.period / 60_000)) as usize);
+        }
         let desired = if autoscaling.is_some() {
             scaling.bound(desired)
         } else {
@@ -234,7 +241,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             scaling,
             load: Default::default(),
             health: Default::default(),
-            deploy_config: deployments::config(ctx, &p, s, scheduling)?,
+            deploy_config,
             deployment: None,
             az_rebalancing,
             rebalance: None,

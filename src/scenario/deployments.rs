@@ -54,6 +54,7 @@ pub(super) fn config(
             Some(g) => ctx.duration(&format!("{p}.health_check_grace_period"), g)?,
             None => 0,
         },
+        alarms: None,
     })
 }
 

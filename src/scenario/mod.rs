@@ -6,6 +6,7 @@ pub const MAX_DURATION: crate::engine::SimTime = 400 * crate::engine::time::DAY;
 mod build;
 mod capacity;
 mod ctx;
+mod deploy_alarms;
 mod deployments;
 pub mod estimate;
 mod faults;

@@ -298,6 +298,8 @@ pub struct ServiceSpec {
     /// The target group its tasks register with (health check only).
     #[serde(default)]
     pub load_balancer: Option<super::load_balancer::LoadBalancerSpec>,
+    #[serde(default)]
+    pub deployment_alarms: Option<super::deploy_alarms::DeploymentAlarmsSpec>,
 }
 
 #[derive(Debug, Deserialize)]

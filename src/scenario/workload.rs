@@ -184,10 +184,26 @@ pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload
     }))
 }
 
+/// An alarm's ComparisonOperator, as a symbol or as CloudWatch names it.
+pub(super) fn comparison(ctx: &Ctx, q: &str, c: &str) -> R<Comparison> {
+    Ok(match c {
+        ">=" | "GreaterThanOrEqualToThreshold" => Comparison::Ge,
+        ">" | "GreaterThanThreshold" => Comparison::Gt,
+        "<=" | "LessThanOrEqualToThreshold" => Comparison::Le,
+        "<" | "LessThanThreshold" => Comparison::Lt,
+        o => {
+            return Err(ctx.err(
+                format!("{q}.comparison"),
+                format!("\"{o}\" is not >=, >, <= or <"),
+            ));
+        }
+    })
+}
+
 /// A step policy's alarm Period: CloudWatch takes 10, 20, 30 or a multiple
 /// of 60 seconds ("PutMetricAlarm", Period); ecsim's datapoints are
 /// 1-minute, so a whole number of minutes, up to a day.
-fn alarm_period(ctx: &Ctx, q: &str, v: Option<&str>) -> R<SimTime> {
+pub(super) fn alarm_period(ctx: &Ctx, q: &str, v: Option<&str>) -> R<SimTime> {
     let Some(v) = v else { return Ok(MINUTE) };
     let p = ctx.duration(&format!("{q}.period"), v)?;
     if p == 0 || p % MINUTE != 0 || p > DAY {
@@ -221,18 +237,7 @@ pub(super) fn autoscaling(
     let mut steps = Vec::new();
     for (i, sp) in a.step_scaling.iter().enumerate() {
         let q = format!("{p}.step_scaling[{i}]");
-        let comparison = match sp.comparison.as_str() {
-            ">=" | "GreaterThanOrEqualToThreshold" => Comparison::Ge,
-            ">" | "GreaterThanThreshold" => Comparison::Gt,
-            "<=" | "LessThanOrEqualToThreshold" => Comparison::Le,
-            "<" | "LessThanThreshold" => Comparison::Lt,
-            o => {
-                return Err(ctx.err(
-                    format!("{q}.comparison"),
-                    format!("\"{o}\" is not >=, >, <= or <"),
-                ));
-            }
-        };
+        let comparison = comparison(ctx, &q, &sp.comparison)?;
         let adjustment_type =
             match sp.adjustment_type.as_deref().unwrap_or("ChangeInCapacity") {
                 "ChangeInCapacity" => Adjustment::ChangeInCapacity,

@@ -102,7 +102,14 @@ impl Sim<'_> {
                     load.minutes_overloaded += 1;
                 }
             }
-            let Some(a) = &svc.autoscaling else { continue };
+            let Some(a) = &svc.autoscaling else {
+                // Deployment alarms read the service's datapoints too,
+                // published a minute after the minute ends.
+                if svc.deploy_config.alarms.is_some() && (running > 0 || w.queue.is_some()) {
+                    svc.scaling.publish(now, MINUTE, r);
+                }
+                continue;
+            };
             // ECS publishes service metrics only while a task is RUNNING;
             // a queue's metrics come from SQS, tasks or not.
             if running > 0 || w.queue.is_some() {
@@ -122,6 +129,7 @@ impl Sim<'_> {
                 self.decide(s as u32, desired, ask);
             }
         }
+        self.watch_deployment_alarms(now);
         // The 20-second readings in between, only while such a service
         // exists: every other run keeps its one event a minute.
         if high_resolution {

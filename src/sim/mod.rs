@@ -4,6 +4,7 @@
 mod agent;
 mod autoscale;
 mod deploy;
+mod deploy_alarms;
 mod faults;
 mod initial;
 mod lifecycle;
