@@ -174,13 +174,13 @@ fn round_trip_imports_runs_and_starts_where_the_cluster_is() {
     );
     let web_before_8 = scaling
         .lines()
+        .rev()
         .filter(|l| l.contains(",service,web,"))
-        .filter_map(|l| {
+        .find_map(|l| {
             let f: Vec<&str> = l.split(',').collect();
             let t: f64 = f[0].parse().ok()?;
             (t < 28_800.0).then(|| f[5].parse::<u32>().unwrap())
-        })
-        .last();
+        });
     assert!(
         scaling.contains("28800.000,service,web,scheduled,") || web_before_8 >= Some(6),
         "{scaling}"

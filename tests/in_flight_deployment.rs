@@ -103,7 +103,7 @@ fn both_revisions_need_the_deployment_in_flight() {
         (scenario("", NEW), "initial_tasks[1].task_definition"),
         (
             scenario(IN_FLIGHT, &NEW.replace("count = 3", "count = 6")),
-            "above maximum_percent",
+            "above 9, maximum_percent of its desired_count",
         ),
         (
             scenario(&IN_FLIGHT.replace("\"0s\"", "\"1m\""), NEW),

@@ -71,8 +71,8 @@ fn backlog_per_task_scales_out_and_drains() {
 
 /// Scaling from zero on the queue's visible messages: no task runs, SQS
 /// still publishes, and a step policy on ApproximateNumberOfMessagesVisible
-/// >= 100 adds a task. 1 message a second: 60 visible after minute 0, 120
-/// after minute 1, whose datapoint is visible at minute 3.
+/// of 100 or more adds a task. 1 message a second: 60 visible after minute
+/// 0, 120 after minute 1, whose datapoint is visible at minute 3.
 #[test]
 fn visible_messages_scale_a_service_from_zero() {
     let step = "min_capacity = 0\nmax_capacity = 5\nstep_scaling = [{ name = \"backlog\", metric = \"ApproximateNumberOfMessagesVisible\", comparison = \">=\", threshold = 100, evaluation_periods = 1, steps = [{ lower = 0, adjustment = 1 }] }]";

@@ -1,9 +1,35 @@
 //! Deployment settings of services and the deployments a scenario schedules.
 
 use super::ctx::{Ctx, R};
-use super::spec::{DeploymentSpec, ServiceSpec};
+use super::spec::ServiceSpec;
 use crate::model::deployment::{DeploymentConfig, DeploymentPlan, Strategy, Traffic};
 use crate::model::{Cluster, SchedulingStrategy};
+use serde::Deserialize;
+
+/// One `[[deployments]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub service: String,
+    pub at: String,
+    /// The new revision: a task definition of the scenario.
+    pub task_definition: String,
+    /// "rolling" (default) or "blue_green".
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// blue_green: "all_at_once" (default), "canary" or "linear".
+    #[serde(default)]
+    pub traffic: Option<String>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    #[serde(default)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub bake_time: Option<String>,
+    /// Under way at time 0 (`at = "0s"`): its tasks are `[[initial_tasks]]`.
+    #[serde(default)]
+    pub in_flight: Option<bool>,
+}
 
 pub(super) fn config(
     ctx: &Ctx,

@@ -2,9 +2,30 @@
 //! time 0, so an imported cluster starts as the real one is now.
 
 use super::ctx::{Ctx, R};
-use super::spec::InitialTaskSpec;
 use crate::model::deployment::DeploymentPlan;
 use crate::model::{CapacityChoice, Cluster, SchedulingStrategy};
+use serde::Deserialize;
+
+/// One `[[initial_tasks]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialTaskSpec {
+    pub service: String,
+    pub instance_group: String,
+    /// The group's instance, from 0 (instances are spread over the group's
+    /// zones in order: instance n is in zone n modulo the zone count).
+    pub instance: i64,
+    /// Tasks of the service on it (default 1).
+    #[serde(default)]
+    pub count: Option<i64>,
+    /// The revision they run: the service's (default), or the new one of
+    /// its deployment in flight.
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    /// PENDING at time 0: placed, still starting.
+    #[serde(default)]
+    pub pending: Option<bool>,
+}
 
 /// A service's tasks RUNNING on one instance at time 0.
 #[derive(Debug, Clone, PartialEq)]

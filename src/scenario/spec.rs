@@ -46,34 +46,14 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
     #[serde(default)]
-    pub deployments: Vec<DeploymentSpec>,
+    pub deployments: Vec<super::deployments::DeploymentSpec>,
     /// Service tasks RUNNING at time 0 on given instances (`initial.rs`);
     /// when any is listed, DAEMON services also start RUNNING on every instance.
     #[serde(default)]
-    pub initial_tasks: Vec<InitialTaskSpec>,
+    pub initial_tasks: Vec<super::initial::InitialTaskSpec>,
     /// Queues feeding services' tasks (`queues.rs`).
     #[serde(default)]
     pub queues: Vec<super::queues::QueueSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InitialTaskSpec {
-    pub service: String,
-    pub instance_group: String,
-    /// The group's instance, from 0 (instances are spread over the group's
-    /// zones in order: instance n is in zone n modulo the zone count).
-    pub instance: i64,
-    /// Tasks of the service on it (default 1).
-    #[serde(default)]
-    pub count: Option<i64>,
-    /// The revision they run: the service's (default), or the new one of
-    /// its deployment in flight.
-    #[serde(default)]
-    pub task_definition: Option<String>,
-    /// PENDING at time 0: placed, still starting.
-    #[serde(default)]
-    pub pending: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,30 +299,6 @@ pub struct CircuitBreakerSpec {
     pub enable: bool,
     #[serde(default)]
     pub rollback: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeploymentSpec {
-    pub service: String,
-    pub at: String,
-    /// The new revision: a task definition of the scenario.
-    pub task_definition: String,
-    /// "rolling" (default) or "blue_green".
-    #[serde(default)]
-    pub strategy: Option<String>,
-    /// blue_green: "all_at_once" (default), "canary" or "linear".
-    #[serde(default)]
-    pub traffic: Option<String>,
-    #[serde(default)]
-    pub percent: Option<f64>,
-    #[serde(default)]
-    pub interval: Option<String>,
-    #[serde(default)]
-    pub bake_time: Option<String>,
-    /// Under way at time 0 (`at = "0s"`): its tasks are `[[initial_tasks]]`.
-    #[serde(default)]
-    pub in_flight: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

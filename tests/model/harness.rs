@@ -1,6 +1,7 @@
 //! A Fargate service with instant start-up and a given demand and
 //! `[services.autoscaling]`, run with a recorder of its scaling decisions
 //! and per-minute desired counts (the tests of issue 31's model items).
+#![allow(dead_code)]
 
 use ecsim::engine::time::MINUTE;
 use ecsim::model::{Cluster, Task};
