@@ -167,13 +167,7 @@ pub fn services(
             continue;
         };
         // In flight: the service at the old revision, a deployment to the new.
-        let flight = inflight::of(s, notes).and_then(|f| {
-            let old = find_taskdef(ex, &f.old).and_then(|o| td_names[&o.arn].clone());
-            if old.is_none() {
-                notes.push(format!("service {name}: the revision its deployment in flight replaces, {}, has no usable describe-task-definition output; modelled at the primary revision", f.old));
-            }
-            Some((f, old?))
-        });
+        let flight = in_flight(ex, s, &td_names, notes);
         let new_name = td_name.clone();
         if let Some((_, old)) = &flight {
             td_name = old.clone();
@@ -304,26 +298,15 @@ pub fn services(
         }
         let sc = scaling::for_service(ex, cluster, name, desired, notes);
         // A queue's worker: the queue's arrivals are its load.
-        let queued = sc.as_ref().and_then(|x| x.queue.clone()).map(|queue| {
-            super::queue::infer(name, &queue, series.get(name.as_str()), s, desired, sub)
-        });
-        let d = match &queued {
-            Some(_) => None,
-            None => demand::infer(
-                name,
-                series.get(name.as_str()),
-                s,
-                desired,
-                sc.as_ref(),
-                sub,
-            ),
-        };
+        let metrics = series.get(name.as_str());
+        let queued = (sc.as_ref().and_then(|x| x.queue.as_deref()))
+            .map(|queue| super::queue::infer(name, queue, metrics, s, desired, sub));
+        let d = (queued.is_none())
+            .then(|| demand::infer(name, metrics, s, desired, sc.as_ref(), sub))
+            .flatten();
         if let Some(qo) = queued.as_ref() {
             b = comment(&qo.how) + &b;
-            out.queues.push(qo.block.clone());
-            out.traces.extend(qo.trace.clone());
-            out.longest_trace = out.longest_trace.max(qo.span_ms);
-            out.start_ms = out.start_ms.or(qo.start_ms);
+            out.add_queue(qo);
         }
         if let Some(d) = &d {
             b = comment(&d.how) + &b;
@@ -352,14 +335,7 @@ pub fn services(
         out.origins.push((sfile.clone(), format!("services[{si}]")));
         if !daemon {
             let revisions = flight.as_ref().map(|(f, _)| (f, new_name.as_str()));
-            let most = match (&flight, &s.deployment_configuration) {
-                // Both revisions run, up to maximumPercent (default 200).
-                (Some(_), c) => {
-                    let pct = c.as_ref().and_then(|c| c.maximum_percent).unwrap_or(200);
-                    (desired * pct.clamp(100, 1000) / 100) as u32
-                }
-                (None, _) => desired as u32,
-            };
+            let most = most_initial(s, desired, flight.is_some());
             initial(
                 ex,
                 fleet,
@@ -378,6 +354,47 @@ pub fn services(
         blocks.iter().chain(resumed).any(|b| b.contains(&key))
     });
     Ok(out)
+}
+
+impl Services {
+    /// A queue's worker: its `[[queues]]` entry and the arrivals' trace.
+    fn add_queue(&mut self, qo: &super::queue::QueueOut) {
+        self.queues.push(qo.block.clone());
+        self.traces.extend(qo.trace.clone());
+        self.longest_trace = self.longest_trace.max(qo.span_ms);
+        self.start_ms = self.start_ms.or(qo.start_ms);
+    }
+}
+
+/// The deployment in flight of `s` and the scenario name of the revision it
+/// replaces, when that one's task definition was imported (else a note).
+fn in_flight(
+    ex: &Export,
+    s: &EcsService,
+    td_names: &BTreeMap<String, Option<String>>,
+    notes: &mut Vec<String>,
+) -> Option<(inflight::InFlight, String)> {
+    let f = inflight::of(s, notes)?;
+    let old = find_taskdef(ex, &f.old).and_then(|o| td_names.get(&o.arn).cloned().flatten());
+    if old.is_none() {
+        notes.push(format!("service {}: the revision its deployment in flight replaces, {}, has no usable describe-task-definition output; modelled at the primary revision", s.service_name, f.old));
+    }
+    Some((f, old?))
+}
+
+/// How many tasks of `s` may start where they run: its desired count, or
+/// with a deployment in flight maximumPercent of it (default 200), as both
+/// revisions run.
+fn most_initial(s: &EcsService, desired: i64, in_flight: bool) -> u32 {
+    if !in_flight {
+        return desired as u32;
+    }
+    let pct = s
+        .deployment_configuration
+        .as_ref()
+        .and_then(|c| c.maximum_percent)
+        .unwrap_or(200);
+    (desired * pct.clamp(100, 1000) / 100) as u32
 }
 
 /// The service's tasks RUNNING (or PENDING) now on container instances, by
