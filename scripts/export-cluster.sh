@@ -124,7 +124,10 @@ fi
 awsj application-autoscaling describe-scalable-targets --service-namespace ecs >"$out/describe-scalable-targets.json"
 awsj application-autoscaling describe-scaling-policies --service-namespace ecs >"$out/describe-scaling-policies.json"
 awsj application-autoscaling describe-scheduled-actions --service-namespace ecs >"$out/describe-scheduled-actions.json"
-alarms=$(grep -o '"AlarmName": "[^"]*"' "$out/describe-scaling-policies.json" | sed 's/.*: "//; s/"$//' | sort -u || true)
+# The step policies' alarms, and the services' deployment alarms
+# (deploymentConfiguration.alarms.alarmNames).
+alarms=$( (grep -o '"AlarmName": "[^"]*"' "$out/describe-scaling-policies.json" | sed 's/.*: "//; s/"$//'
+    cat "$out"/describe-services-*.json 2>/dev/null | sed -n '/"alarmNames"/,/]/p' | grep -v '"alarmNames"' | grep -o '"[^"]*"' | tr -d '"') | sort -u || true)
 if [ -n "$alarms" ]; then
     echo "$alarms" | in_chunks 100 describe-alarms awsj cloudwatch describe-alarms --alarm-names
 fi
@@ -138,6 +141,17 @@ stat() { # id label namespace metric stat dimensions-json
     printf '{"Id": "%s", "Label": "%s", "MetricStat": {"Metric": {"Namespace": "%s", "MetricName": "%s", "Dimensions": %s}, "Period": %s, "Stat": "%s"}}' \
         "$1" "$2" "$3" "$4" "$6" "$period" "$5"
 }
+# The SQS queue each service's policies read (the QueueName of a
+# customized metric, or of a step policy's alarm), as "SERVICE QUEUE":
+# its NumberOfMessagesSent and ApproximateNumberOfMessagesVisible are the
+# queue's arrivals and backlog (ecsim import makes the service its worker).
+queues=$(awk '
+    /"AlarmName":/ { svc = "" }
+    /"ResourceId": "service\// { s = $0; sub(/.*"ResourceId": "service\/[^\/]*\//, "", s); sub(/".*/, "", s); svc = s }
+    /resource\/ecs\/service\// { s = $0; sub(/.*resource\/ecs\/service\/[^\/]*\//, "", s); sub(/[:"].*/, "", s); svc = s }
+    /"Name": "QueueName"/ { want = 1; next }
+    want && /"Value": "/ { v = $0; sub(/.*"Value": "/, "", v); sub(/".*/, "", v); if (svc != "") print svc, v; want = 0 }
+' "$out/describe-scaling-policies.json" "$out"/describe-alarms-*.json 2>/dev/null | sort -u || true)
 queries=$(mktemp)
 trap 'rm -f "$queries"' EXIT
 for s in $services; do
@@ -155,6 +169,11 @@ for s in $services; do
             tdims="[{\"Name\": \"TargetGroup\", \"Value\": \"${tg##*:}\"}, {\"Name\": \"LoadBalancer\", \"Value\": \"${lb#*:loadbalancer/}\"}]"
             q="$q, $(stat r0 "$s RequestCount" AWS/ApplicationELB RequestCount Sum "$tdims")"
         fi
+    fi
+    qn=$(echo "$queues" | awk -v s="$s" '$1 == s { print $2; exit }')
+    if [ -n "$qn" ]; then
+        qdims="[{\"Name\": \"QueueName\", \"Value\": \"$qn\"}]"
+        q="$q, $(stat q0 "$s NumberOfMessagesSent" AWS/SQS NumberOfMessagesSent Sum "$qdims"), $(stat q1 "$s ApproximateNumberOfMessagesVisible" AWS/SQS ApproximateNumberOfMessagesVisible Average "$qdims")"
     fi
     echo "$q]" >"$queries"
     awsj cloudwatch get-metric-data --metric-data-queries "file://$queries" \

@@ -74,6 +74,7 @@ fn round_trip_imports_runs_and_starts_where_the_cluster_is() {
         "scheduling_strategy = \"DAEMON\"",
         "min_capacity = 2\nmax_capacity = 12", // scalable target
         "metric = \"ECSServiceAverageCPUUtilization\"\ntarget = 60", // target tracking
+        "[[services.autoscaling.target_tracking]]\n# target tracking policy web-requests\nname = \"web-requests\"\nmetric = \"ALBRequestCountPerTarget\"", // a second policy (issue 31 item 8)
         "comparison = \"GreaterThanOrEqualToThreshold\"\nthreshold = 70", // step policy + alarm
         "steps = [{ lower = 0, upper = 15, adjustment = 1 }, { lower = 15, adjustment = 2 }]",
         "at = \"08:00\"\nmin_capacity = 6", // scheduled action
@@ -91,7 +92,6 @@ fn round_trip_imports_runs_and_starts_where_the_cluster_is() {
         "service api: Service Connect is not modelled",
         "task definition api:3: EFS volume shared is not modelled",
         "scheduled action black-friday",
-        "target tracking policy web-requests is a second one",
         "1 standalone tasks",
     ] {
         assert!(
@@ -165,8 +165,24 @@ fn round_trip_imports_runs_and_starts_where_the_cluster_is() {
         scaling.contains(",service,web,target_tracking,"),
         "{scaling}"
     );
+    // Both target tracking policies read (issue 31 item 8): the requests
+    // one acts. At 08:00 the scheduled action raises web's minimum to 6,
+    // unless the requests policy already holds it there.
     assert!(
-        scaling.contains("28800.000,service,web,scheduled,"),
+        scaling.contains(",web-requests: ALBRequestCountPerTarget "),
+        "{scaling}"
+    );
+    let web_before_8 = scaling
+        .lines()
+        .rev()
+        .filter(|l| l.contains(",service,web,"))
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let t: f64 = f[0].parse().ok()?;
+            (t < 28_800.0).then(|| f[5].parse::<u32>().unwrap())
+        });
+    assert!(
+        scaling.contains("28800.000,service,web,scheduled,") || web_before_8 >= Some(6),
         "{scaling}"
     );
     assert!(

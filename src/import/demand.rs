@@ -26,7 +26,7 @@ pub struct Series {
 
 impl Series {
     /// The value at time `t` (the nearest grid point), if the series covers it.
-    fn at(&self, t: i64) -> Option<f64> {
+    pub(super) fn at(&self, t: i64) -> Option<f64> {
         let i = (t - self.t0_ms + self.step_ms / 2).div_euclid(self.step_ms);
         usize::try_from(i)
             .ok()
@@ -34,7 +34,14 @@ impl Series {
     }
 }
 
-const METRICS: [&str; 3] = ["RequestCount", "CPUUtilization", "RunningTaskCount"];
+// The SQS ones, of the queue a service's policies read (issue 31 item 10).
+const METRICS: [&str; 5] = [
+    "RequestCount",
+    "CPUUtilization",
+    "RunningTaskCount",
+    "NumberOfMessagesSent",
+    "ApproximateNumberOfMessagesVisible",
+];
 
 /// How far a datapoint may lie from the median of all the export's
 /// points: the longest a scenario runs. One point dated year 1 or 1970
@@ -63,7 +70,7 @@ pub fn series(
                 .map(|&m| (svc.trim().to_string(), m))
         });
         let Some((svc, metric)) = found else {
-            notes.push(format!("{}: get-metric-data result {} (Label \"{label}\") does not read \"<service> RequestCount|CPUUtilization|RunningTaskCount\"; ignored", file.display(), r.id));
+            notes.push(format!("{}: get-metric-data result {} (Label \"{label}\") does not read \"<service> RequestCount|CPUUtilization|RunningTaskCount|NumberOfMessagesSent|ApproximateNumberOfMessagesVisible\"; ignored", file.display(), r.id));
             continue;
         };
         let points = raw.entry((svc, metric)).or_default();
@@ -273,7 +280,7 @@ pub struct Demand {
     pub requests: bool,
 }
 
-fn csv(s: &Series, f: impl Fn(usize, f64) -> f64) -> String {
+pub(super) fn csv(s: &Series, f: impl Fn(usize, f64) -> f64) -> String {
     let mut out = String::from("timestamp,value\n");
     for (i, v) in s.values.iter().enumerate() {
         let t = s.t0_ms + i as i64 * s.step_ms;

@@ -3,10 +3,16 @@
 //! definitions and demand traces to a folder named after it beside it;
 //! what cannot be mapped is said, on stderr and in the scenario.
 
+pub mod agent;
+pub mod alarms;
 pub mod budget;
+pub mod custom_metric;
 pub mod demand;
+pub mod deploy_alarms;
 pub mod fleet;
 pub mod managed;
+pub mod inflight;
+pub mod queue;
 pub mod read;
 pub mod scaling;
 pub mod schedule;
@@ -15,6 +21,7 @@ pub mod shapes;
 pub mod target_groups;
 pub mod taskdef_forms;
 pub mod toml_out;
+pub mod tracking;
 pub mod write;
 
 use crate::error::{InputError, Result};
@@ -91,6 +98,7 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
     let sub = stem.clone();
     let mut fleet = fleet::fleet(&ex, cluster, &mut notes)?;
     let svcs = services::services(&ex, &fleet, cluster, &sub, &mut notes)?;
+    agent::notes(&ex, &fleet, &mut notes);
     let standalone = ex
         .tasks
         .iter()
@@ -170,7 +178,7 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
         services: svcs.blocks.len(),
         desired_total: svcs.desired_total,
         scaling_policies: svcs.policies,
-        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.3)).sum(),
+        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.count)).sum(),
         demand_traces: svcs.traces.len(),
         notes,
     })
@@ -258,6 +266,7 @@ fn render(
     for g in &fleet.groups {
         s += "\n";
         s += &g.toml();
+        s += &agent::line(ex, fleet, &g.name);
     }
     for p in &fleet.providers {
         s += "\n";
@@ -278,15 +287,17 @@ fn render(
         s += "\n";
         s += b;
     }
+    for b in &svcs.queues {
+        s += b;
+    }
     if !svcs.initial.is_empty() {
         s += "\n# The tasks running now (describe-tasks), on the instances they run on.\n";
     }
-    for (svc, g, n, c) in &svcs.initial {
-        s += &format!(
-            "[[initial_tasks]]\nservice = {}\ninstance_group = {}\ninstance = {n}\ncount = {c}\n",
-            q(svc),
-            q(g)
-        );
+    for i in &svcs.initial {
+        s += &i.toml();
+    }
+    for d in &svcs.deployments {
+        s += d;
     }
     s
 }

@@ -14,11 +14,15 @@ pub struct ScalingOut {
     pub policies: usize,
     /// Whether a policy reads a metric (target tracking or step).
     pub metric_driven: bool,
-    /// (metric, target) of the target tracking policy.
+    /// (metric, target) of the first target tracking policy.
     pub target_tracking: Option<(String, f64)>,
+    /// The metrics target tracking policies written so far track.
+    pub tracked: Vec<String>,
+    /// The SQS queue a policy reads: the service is a queue's worker.
+    pub queue: Option<String>,
 }
 
-const METRICS: [&str; 5] = [
+pub(super) const METRICS: [&str; 5] = [
     "ECSServiceAverageCPUUtilization",
     "ECSServiceAverageMemoryUtilization",
     "ECSServiceAverageCPUUtilizationHighResolution",
@@ -66,6 +70,8 @@ pub fn for_service(
         policies: 0,
         metric_driven: false,
         target_tracking: None,
+        tracked: Vec::new(),
+        queue: None,
     };
     let mut steps = String::new();
     let policies = ex
@@ -76,28 +82,10 @@ pub fn for_service(
         let pn = &p.policy_name;
         match (p.policy_type.as_str(), &p.target_tracking_scaling_policy_configuration, &p.step_scaling_policy_configuration) {
             ("TargetTrackingScaling", Some(c), _) => {
-                let metric = c.predefined_metric_specification.as_ref().map(|m| m.predefined_metric_type.as_str());
-                let Some(metric) = metric.filter(|m| METRICS.contains(m)) else {
-                    notes.push(format!("service {name}: target tracking policy {pn} tracks a customized metric; ecsim tracks {} only: left out", METRICS.join(", ")));
-                    continue;
-                };
-                if out.target_tracking.is_some() {
-                    notes.push(format!("service {name}: target tracking policy {pn} is a second one; ecsim models one target tracking policy per service: left out"));
-                    continue;
+                if super::tracking::policy(name, pn, c, &mut t, &mut steps, &mut out, notes) {
+                    out.metric_driven = true;
+                    out.policies += 1;
                 }
-                t += &format!("# target tracking policy {pn}\nmetric = {}\ntarget = {}\n", q(metric), num(c.target_value));
-                if let Some(v) = c.scale_out_cooldown {
-                    t += &format!("scale_out_cooldown = \"{v}s\"\n");
-                }
-                if let Some(v) = c.scale_in_cooldown {
-                    t += &format!("scale_in_cooldown = \"{v}s\"\n");
-                }
-                if c.disable_scale_in == Some(true) {
-                    t += "disable_scale_in = true\n";
-                }
-                out.target_tracking = Some((metric.to_string(), c.target_value));
-                out.metric_driven = true;
-                out.policies += 1;
             }
             ("StepScaling", _, Some(c)) => {
                 let alarm = p.alarms.iter().find_map(|a| ex.alarms.iter().find(|x| x.alarm_name == a.alarm_name));
@@ -109,6 +97,13 @@ pub fn for_service(
                     Some("CPUUtilization") => "ECSServiceAverageCPUUtilization",
                     Some("MemoryUtilization") => "ECSServiceAverageMemoryUtilization",
                     Some("RequestCountPerTarget") => "ALBRequestCountPerTarget",
+                    Some("RequestCount") => "RequestCount",
+                    Some("ApproximateNumberOfMessagesVisible")
+                        if alarm.namespace.as_deref() == Some("AWS/SQS") =>
+                    {
+                        out.queue = super::custom_metric::queue_name(&alarm.dimensions);
+                        "ApproximateNumberOfMessagesVisible"
+                    }
                     other => {
                         notes.push(format!("service {name}: step scaling policy {pn}: alarm {} watches {}; ecsim's step policies read CPUUtilization, MemoryUtilization or RequestCountPerTarget: left out", alarm.alarm_name, other.unwrap_or("a metric math expression")));
                         continue;
@@ -122,6 +117,7 @@ pub fn for_service(
                     "\n[[services.autoscaling.step_scaling]]\n# step scaling policy {pn}, alarm {}\nname = {}\nmetric = {}\ncomparison = {}\nthreshold = {}\n",
                     alarm.alarm_name, q(pn), q(metric), q(&alarm.comparison_operator), num(alarm.threshold)
                 );
+                steps += &super::alarms::period_line(name, pn, alarm, notes);
                 if let Some(v) = alarm.evaluation_periods {
                     steps += &format!("evaluation_periods = {v}\n");
                 }

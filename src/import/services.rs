@@ -3,6 +3,7 @@
 
 use super::demand;
 use super::fleet::Fleet;
+use super::inflight;
 use super::read::{Export, TaskDefFile};
 use super::scaling;
 use super::shapes::*;
@@ -20,6 +21,38 @@ pub struct TaskDefOut {
     pub json: String,
 }
 
+/// An `[[initial_tasks]]` entry: tasks of a service on one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitialOut {
+    pub service: String,
+    pub group: String,
+    pub instance: u32,
+    pub count: u32,
+    /// The new revision of a deployment in flight (else the service's).
+    pub task_definition: Option<String>,
+    /// PENDING at export time.
+    pub pending: bool,
+}
+
+impl InitialOut {
+    pub fn toml(&self) -> String {
+        let mut s = format!(
+            "[[initial_tasks]]\nservice = {}\ninstance_group = {}\ninstance = {}\ncount = {}\n",
+            q(&self.service),
+            q(&self.group),
+            self.instance,
+            self.count
+        );
+        if let Some(td) = &self.task_definition {
+            s += &format!("task_definition = {}\n", q(td));
+        }
+        if self.pending {
+            s += "pending = true\n";
+        }
+        s
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Services {
     pub taskdefs: Vec<TaskDefOut>,
@@ -27,8 +60,11 @@ pub struct Services {
     pub blocks: Vec<String>,
     /// Where each block's service was read (file, field path), for errors.
     pub origins: Vec<(std::path::PathBuf, String)>,
-    /// (service, instance group, instance, count)
-    pub initial: Vec<(String, String, u32, u32)>,
+    pub initial: Vec<InitialOut>,
+    /// `[[deployments]]` entries resuming deployments in flight.
+    pub deployments: Vec<String>,
+    /// `[[queues]]` entries feeding services.
+    pub queues: Vec<String>,
     /// (file relative to the scenario, CSV text)
     pub traces: Vec<(String, String)>,
     pub desired_total: u64,
@@ -74,6 +110,12 @@ pub fn services(
             )
         })?;
         used.insert(td.arn.clone(), td);
+        // The revision a deployment in flight replaces runs too.
+        if let Some(f) = inflight::of(s, &mut Vec::new())
+            && let Some(old) = find_taskdef(ex, &f.old)
+        {
+            used.insert(old.arn.clone(), old);
+        }
     }
     let mut revisions: BTreeMap<&str, usize> = BTreeMap::new();
     for td in used.values() {
@@ -141,9 +183,15 @@ pub fn services(
             continue;
         }
         let td = find_taskdef(ex, &s.task_definition).expect("checked above");
-        let Some(td_name) = td_names[&td.arn].clone() else {
+        let Some(mut td_name) = td_names[&td.arn].clone() else {
             continue;
         };
+        // In flight: the service at the old revision, a deployment to the new.
+        let flight = in_flight(ex, s, &td_names, notes);
+        let new_name = td_name.clone();
+        if let Some((_, old)) = &flight {
+            td_name = old.clone();
+        }
         if s.launch_type.as_deref() == Some("EXTERNAL") {
             notes.push(format!(
                 "service {name}: launch type EXTERNAL (ECS Anywhere) is not modelled; left out"
@@ -308,17 +356,22 @@ pub fn services(
             Some("DISABLED") => b += "availability_zone_rebalancing = false\n",
             _ => {}
         }
-        service_notes(s, notes);
+        service_notes(s, flight.is_some(), notes);
+        if let Some((f, _)) = &flight {
+            out.deployments.push(inflight::toml(name, f, &new_name));
+        }
         let sc = scaling::for_service(ex, cluster, name, desired, window, notes);
-        let d = demand::infer(
-            name,
-            series.get(name.as_str()),
-            s,
-            desired,
-            sc.as_ref(),
-            sub,
-            notes,
-        );
+        // A queue's worker: the queue's arrivals are its load.
+        let metrics = series.get(name.as_str());
+        let queued = (sc.as_ref().and_then(|x| x.queue.as_deref()))
+            .map(|queue| super::queue::infer(name, queue, metrics, s, desired, sub));
+        let d = (queued.is_none())
+            .then(|| demand::infer(name, metrics, s, desired, sc.as_ref(), sub, notes))
+            .flatten();
+        if let Some(qo) = queued.as_ref() {
+            b = comment(&qo.how) + &b;
+            out.add_queue(qo);
+        }
         if let Some(d) = &d {
             if lb.is_some() && !d.requests {
                 notes.push(format!("service {name}: its demand is in tasks' worth, not requests (no RequestCount): the load balancer's LCUs on the bill are counted from it, far too few"));
@@ -336,21 +389,24 @@ pub fn services(
             out.start_ms = out.start_ms.or(d.start_ms);
         }
         if let Some(sc) = sc {
-            if sc.metric_driven && d.is_none() {
+            if sc.metric_driven && d.is_none() && queued.is_none() {
                 notes.push(format!("service {name}: its scaling policies need a demand and none could be inferred; autoscaling left out"));
             } else {
                 out.policies += sc.policies;
                 b += &sc.toml;
             }
         }
+        // Last: a table of the service, after its keys and autoscaling.
+        b += &super::deploy_alarms::table(ex, s, d.is_some() || queued.is_some(), notes);
         out.blocks.push(b);
         out.origins.push((sfile.clone(), format!("services[{si}]")));
         if !daemon {
+            let revisions = flight.as_ref().map(|(f, _)| (f, new_name.as_str()));
+            let most = most_initial(s, desired, flight.is_some());
             initial(
                 ex,
                 fleet,
-                name,
-                desired as u32,
+                (name, most, revisions),
                 &s.launch_type,
                 &mut out.initial,
                 notes,
@@ -360,42 +416,90 @@ pub fn services(
     super::target_groups::shared(&by_lb, notes);
     // Only the definitions of services the scenario keeps.
     let blocks = &out.blocks;
+    let resumed = &out.deployments;
     out.taskdefs.retain(|td| {
         let key = format!("task_definition = {}\n", q(&td.name));
-        blocks.iter().any(|b| b.contains(&key))
+        blocks.iter().chain(resumed).any(|b| b.contains(&key))
     });
     Ok(out)
 }
 
-/// The service's tasks RUNNING now on container instances, by instance.
+impl Services {
+    /// A queue's worker: its `[[queues]]` entry and the arrivals' trace.
+    fn add_queue(&mut self, qo: &super::queue::QueueOut) {
+        self.queues.push(qo.block.clone());
+        self.traces.extend(qo.trace.clone());
+        self.longest_trace = self.longest_trace.max(qo.span_ms);
+        self.start_ms = self.start_ms.or(qo.start_ms);
+    }
+}
+
+/// The deployment in flight of `s` and the scenario name of the revision it
+/// replaces, when that one's task definition was imported (else a note).
+fn in_flight(
+    ex: &Export,
+    s: &EcsService,
+    td_names: &BTreeMap<String, Option<String>>,
+    notes: &mut Vec<String>,
+) -> Option<(inflight::InFlight, String)> {
+    let f = inflight::of(s, notes)?;
+    let old = find_taskdef(ex, &f.old).and_then(|o| td_names.get(&o.arn).cloned().flatten());
+    if old.is_none() {
+        notes.push(format!("service {}: the revision its deployment in flight replaces, {}, has no usable describe-task-definition output; modelled at the primary revision", s.service_name, f.old));
+    }
+    Some((f, old?))
+}
+
+/// How many tasks of `s` may start where they run: its desired count, or
+/// with a deployment in flight maximumPercent of it (default 200), as both
+/// revisions run.
+fn most_initial(s: &EcsService, desired: i64, in_flight: bool) -> u32 {
+    if !in_flight {
+        return desired as u32;
+    }
+    let pct = s
+        .deployment_configuration
+        .as_ref()
+        .and_then(|c| c.maximum_percent)
+        .unwrap_or(200);
+    (desired * pct.clamp(100, 1000) / 100) as u32
+}
+
+/// The service's tasks RUNNING (or PENDING) now on container instances, by
+/// instance and revision: at most `most` of them; with a deployment in
+/// flight, its new revision's tasks named by `new_name`.
 fn initial(
     ex: &Export,
     fleet: &Fleet,
-    name: &str,
-    desired: u32,
+    (name, most, flight): (&str, u32, Option<(&inflight::InFlight, &str)>),
     launch_type: &Option<String>,
-    out: &mut Vec<(String, String, u32, u32)>,
+    out: &mut Vec<InitialOut>,
     notes: &mut Vec<String>,
 ) {
     let group = format!("service:{name}");
-    let mut per: BTreeMap<(String, u32), u32> = BTreeMap::new();
+    let mut per: BTreeMap<(String, u32, Option<String>, bool), u32> = BTreeMap::new();
     let (mut fargate, mut lost, mut total) = (0, 0, 0u32);
     for t in ex
         .tasks
         .iter()
         .filter(|t| t.group.as_deref() == Some(&group))
     {
-        if t.last_status.as_deref() != Some("RUNNING")
+        let pending = t.last_status.as_deref() == Some("PENDING");
+        if !(pending || t.last_status.as_deref() == Some("RUNNING"))
             || t.desired_status.as_deref() == Some("STOPPED")
         {
             continue;
         }
+        let revision = flight
+            .filter(|(f, _)| t.task_definition_arn.as_deref() == Some(f.new.as_str()))
+            .map(|(_, n)| n.to_string());
         match &t.container_instance_arn {
             None => fargate += 1,
             Some(arn) => match fleet.slots.get(arn) {
                 Some(slot) if launch_type.as_deref() != Some("FARGATE") => {
-                    if total < desired {
-                        *per.entry(slot.clone()).or_default() += 1;
+                    if total < most {
+                        *per.entry((slot.0.clone(), slot.1, revision, pending))
+                            .or_default() += 1;
                         total += 1;
                     } else {
                         lost += 1;
@@ -411,12 +515,19 @@ fn initial(
     if lost > 0 {
         notes.push(format!("service {name}: {lost} running tasks are on instances left out or exceed the desired count; the scheduler places their replacements"));
     }
-    for ((g, n), c) in per {
-        out.push((name.to_string(), g, n, c));
+    for ((g, n, task_definition, pending), c) in per {
+        out.push(InitialOut {
+            service: name.to_string(),
+            group: g,
+            instance: n,
+            count: c,
+            task_definition,
+            pending,
+        });
     }
 }
 
-fn service_notes(s: &EcsService, notes: &mut Vec<String>) {
+fn service_notes(s: &EcsService, in_flight: bool, notes: &mut Vec<String>) {
     let name = &s.service_name;
     if s.deployments.iter().any(|d| {
         d.service_connect_configuration
@@ -433,7 +544,7 @@ fn service_notes(s: &EcsService, notes: &mut Vec<String>) {
             "service {name}: EBS volume configurations are not modelled"
         ));
     }
-    if s.deployments.len() > 1 {
+    if s.deployments.len() > 1 && !in_flight {
         notes.push(format!("service {name}: a deployment is under way ({} deployments); modelled at its primary revision, all running tasks of it", s.deployments.len()));
     }
     match s.deployment_controller.as_ref().map(|c| c.kind.as_str()) {

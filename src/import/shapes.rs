@@ -50,6 +50,8 @@ pub struct ContainerInstance {
     #[serde(default)]
     pub capacity_provider_name: Option<String>,
     #[serde(default)]
+    pub agent_connected: Option<bool>,
+    #[serde(default)]
     pub attributes: Vec<Attribute>,
     #[serde(default)]
     pub registered_resources: Vec<Resource>,
@@ -149,6 +151,19 @@ pub struct DeploymentConfiguration {
     pub minimum_healthy_percent: Option<i64>,
     #[serde(default)]
     pub deployment_circuit_breaker: Option<CircuitBreaker>,
+    #[serde(default)]
+    pub alarms: Option<DeploymentAlarms>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentAlarms {
+    #[serde(default)]
+    pub alarm_names: Vec<String>,
+    #[serde(default)]
+    pub enable: bool,
+    #[serde(default)]
+    pub rollback: bool,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -175,6 +190,18 @@ pub struct LoadBalancer {
 pub struct ServiceDeployment {
     #[serde(default)]
     pub service_connect_configuration: Option<ServiceConnect>,
+    /// PRIMARY (the newest), ACTIVE (older ones still running), INACTIVE.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    #[serde(default)]
+    pub running_count: Option<i64>,
+    #[serde(default)]
+    pub pending_count: Option<i64>,
+    /// COMPLETED, FAILED or IN_PROGRESS.
+    #[serde(default)]
+    pub rollout_state: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -243,6 +270,8 @@ pub struct EcsTask {
     pub group: Option<String>,
     #[serde(default)]
     pub launch_type: Option<String>,
+    #[serde(default)]
+    pub task_definition_arn: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -452,8 +481,18 @@ pub struct MetricAlarm {
     pub alarm_name: String,
     #[serde(default)]
     pub metric_name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// As the CLI prints them: [{"Name": …, "Value": …}].
+    #[serde(default)]
+    pub dimensions: Value,
     pub comparison_operator: String,
     pub threshold: f64,
+    #[serde(default)]
+    pub statistic: Option<String>,
+    /// Seconds: 10, 20, 30 or a multiple of 60.
+    #[serde(default)]
+    pub period: Option<i64>,
     #[serde(default)]
     pub evaluation_periods: Option<i64>,
     #[serde(default)]

@@ -14,6 +14,18 @@ pub struct DeploymentConfig {
     pub circuit_breaker: Option<bool>,
     /// Failing health checks of a new task are ignored this long after it starts.
     pub health_check_grace: SimTime,
+    /// `deploymentConfiguration.alarms`: CloudWatch alarms that fail a
+    /// deployment when one goes into ALARM while it runs.
+    pub alarms: Option<DeploymentAlarms>,
+}
+
+/// "How CloudWatch alarms detect Amazon ECS deployment failures": ECS sets
+/// the deployment to failed when a named alarm goes into ALARM, and rolls
+/// back to the last completed deployment when `rollback` is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentAlarms {
+    pub rollback: bool,
+    pub alarms: Vec<crate::scaling::alarm::AlarmRule>,
 }
 
 impl DeploymentConfig {
@@ -65,6 +77,9 @@ pub struct DeploymentPlan {
     pub at: SimTime,
     pub taskdef: u32,
     pub strategy: Strategy,
+    /// Under way when the run starts: it goes on from the tasks both
+    /// revisions run at time 0, before the scheduler first looks.
+    pub in_flight: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +145,7 @@ mod tests {
             maximum_percent: 150,
             circuit_breaker: None,
             health_check_grace: 0,
+            alarms: None,
         };
         assert_eq!(c.min_healthy(5), 3);
         assert_eq!(c.max_total(5), 7);

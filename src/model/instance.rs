@@ -55,6 +55,10 @@ pub struct Instance {
     pub spot_reclaim: bool,
     /// Ended by an EC2 Spot interruption (not by the user's scale-in).
     pub reclaimed: bool,
+    /// Its container agent is connected: ECS places no task on an ACTIVE
+    /// instance whose agent is not (describe-container-instances
+    /// `agentConnected: false`); the tasks on it keep running.
+    pub agent_connected: bool,
     pub cpu_level: Level,
     pub memory_level: Level,
     pub gpu_level: Level,
@@ -77,9 +81,14 @@ impl Instance {
         self.memory - self.used_memory
     }
 
+    /// Whether ECS may place a task here: ACTIVE, with its agent connected.
+    pub fn takes_tasks(&self) -> bool {
+        self.status == InstanceStatus::Active && self.agent_connected
+    }
+
     /// Whether a task needing these resources fits now.
     pub fn fits(&self, cpu: u32, memory: u32, ports: &[u16]) -> bool {
-        self.status == InstanceStatus::Active
+        self.takes_tasks()
             && self.free_cpu() >= cpu
             && self.free_memory() >= memory
             && ports.iter().all(|p| !self.used_ports.contains(p))

@@ -86,6 +86,7 @@ impl InstanceTemplate {
             terminate_when_empty: false,
             spot_reclaim: false,
             reclaimed: false,
+            agent_connected: true,
             cpu_level: Level::default(),
             memory_level: Level::default(),
             gpu_level: Level::default(),

@@ -10,7 +10,7 @@
 
 use super::Resource;
 use super::draw::{Counts, DrawPlan, Draws};
-use crate::model::{Group, Instance, InstanceStatus};
+use crate::model::{Group, Instance};
 use rustc_hash::FxHashMap;
 
 type Key = (u32, u32, u32);
@@ -247,7 +247,8 @@ impl ShapeSet {
 }
 
 fn filing(inst: &Instance) -> Option<Filing> {
-    (inst.status == InstanceStatus::Active).then(|| (inst.az, inst.free_memory(), inst.free_cpu()))
+    inst.takes_tasks()
+        .then(|| (inst.az, inst.free_memory(), inst.free_cpu()))
 }
 
 impl PlacementIndex {

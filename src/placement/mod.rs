@@ -269,12 +269,10 @@ pub fn group_zone_may_host(cluster: &Cluster, req: &Request, g: u32, z: u32) -> 
         return could_ever_fit(cluster, &like, req);
     }
     // A constraint on the instance itself (id, tasks it runs): ask each.
-    cluster.instances.iter().any(|i| {
-        i.group == g
-            && i.az == z
-            && i.status == crate::model::InstanceStatus::Active
-            && could_ever_fit(cluster, i, req)
-    })
+    cluster
+        .instances
+        .iter()
+        .any(|i| i.group == g && i.az == z && i.takes_tasks() && could_ever_fit(cluster, i, req))
 }
 
 /// The value of the spread field on an instance.

@@ -8,7 +8,7 @@
 //! the same whichever instance is looked at first.
 
 use super::{Request, satisfies};
-use crate::model::{Cluster, InstanceStatus, Refusal};
+use crate::model::{Cluster, Refusal};
 
 /// The reason `req` finds no instance. Called only when placement failed,
 /// so it may look at every instance.
@@ -16,9 +16,7 @@ pub fn refusal_reason(cluster: &Cluster, req: &Request) -> Refusal {
     // How far the instance that got furthest through the steps went.
     let mut furthest: Option<Refusal> = None;
     for (idx, inst) in cluster.instances.iter().enumerate() {
-        if inst.status != InstanceStatus::Active
-            || req.instance_group.is_some_and(|g| g != inst.group)
-        {
+        if !inst.takes_tasks() || req.instance_group.is_some_and(|g| g != inst.group) {
             continue;
         }
         let stopped_at = if inst.free_cpu() < req.cpu {

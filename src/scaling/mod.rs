@@ -2,8 +2,12 @@
 //! 1-minute datapoints published after a delay, alarms over consecutive
 //! datapoints, target tracking, step scaling and scheduled actions.
 
+pub mod alarm;
 pub mod demand;
 pub mod policy;
+pub mod queue;
+mod series;
+mod tracking;
 
 pub use demand::Demand;
 pub use policy::{AutoScaling, ScalingState, ScheduledAction, StepPolicy, TargetTracking};
@@ -29,6 +33,14 @@ pub enum Metric {
     CpuHighResolution,
     /// ECSServiceAverageMemoryUtilizationHighResolution, likewise for memory.
     MemoryHighResolution,
+    /// The load balancer's RequestCount (Sum per minute): every request
+    /// that reaches the service, served or not. A customized metric.
+    AlbRequestCount,
+    /// Its queue's ApproximateNumberOfMessagesVisible (AWS/SQS): the backlog.
+    QueueVisible,
+    /// The backlog per RUNNING task (the metric math
+    /// ApproximateNumberOfMessagesVisible / RunningTaskCount).
+    QueueBacklogPerTask,
 }
 
 impl Metric {
@@ -39,6 +51,9 @@ impl Metric {
             Metric::AlbRequestsPerTarget => "ALBRequestCountPerTarget",
             Metric::CpuHighResolution => "ECSServiceAverageCPUUtilizationHighResolution",
             Metric::MemoryHighResolution => "ECSServiceAverageMemoryUtilizationHighResolution",
+            Metric::AlbRequestCount => "RequestCount",
+            Metric::QueueVisible => "ApproximateNumberOfMessagesVisible",
+            Metric::QueueBacklogPerTask => "BacklogPerTask",
         }
     }
 
@@ -49,6 +64,18 @@ impl Metric {
         } else {
             MINUTE
         }
+    }
+
+    /// Whether the metric is a utilization in percent (a target tracking
+    /// target then lies in (0, 100]); the others are counts.
+    pub fn percent(self) -> bool {
+        !matches!(
+            self,
+            Metric::AlbRequestsPerTarget
+                | Metric::AlbRequestCount
+                | Metric::QueueVisible
+                | Metric::QueueBacklogPerTask
+        )
     }
 
     pub fn high_resolution(self) -> bool {
@@ -67,6 +94,9 @@ impl Metric {
             "ECSServiceAverageMemoryUtilizationHighResolution" => {
                 Some(Metric::MemoryHighResolution)
             }
+            "RequestCount" => Some(Metric::AlbRequestCount),
+            "ApproximateNumberOfMessagesVisible" => Some(Metric::QueueVisible),
+            "BacklogPerTask" => Some(Metric::QueueBacklogPerTask),
             _ => None,
         }
     }
@@ -81,6 +111,10 @@ pub struct Workload {
     /// Memory utilization of an idle task and of a task at full load, percent.
     pub memory_idle_pct: f64,
     pub memory_full_pct: f64,
+    /// Work that waits in a queue instead of being lost: `demand` is the
+    /// messages arriving a second, `capacity_per_task` those a task
+    /// processes a second.
+    pub queue: Option<queue::Queue>,
 }
 
 /// One minute of a service's load, as measured.
@@ -95,6 +129,8 @@ pub struct Reading {
     pub latency_factor: f64,
     /// RUNNING tasks the reading was taken with.
     pub tasks: u64,
+    /// Messages visible in the service's queue at the minute's end.
+    pub backlog: f64,
 }
 
 impl Workload {
@@ -126,6 +162,7 @@ impl Workload {
                 1.0 / (1.0 - load)
             },
             tasks: running,
+            backlog: 0.0,
         }
     }
 
@@ -134,6 +171,11 @@ impl Workload {
             Metric::Cpu | Metric::CpuHighResolution => r.cpu_pct,
             Metric::Memory | Metric::MemoryHighResolution => r.memory_pct,
             Metric::AlbRequestsPerTarget => r.requests_per_target,
+            Metric::AlbRequestCount => r.demand_rps * 60.0,
+            Metric::QueueVisible => r.backlog,
+            // With no task RUNNING, the whole backlog (as one task's), so a
+            // service scaled to zero can scale out again.
+            Metric::QueueBacklogPerTask => r.backlog / r.tasks.max(1) as f64,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Scaling policies and the alarm logic behind them.
 
+use super::series::Series;
 use super::{HIGH_RESOLUTION_PERIOD, Metric, Reading, Workload};
 use crate::engine::SimTime;
 use crate::engine::time::MINUTE;
@@ -15,14 +16,20 @@ use crate::engine::time::MINUTE;
 pub const HIGH_DATAPOINTS: u32 = 3;
 pub const LOW_DATAPOINTS: u32 = 15;
 pub const LOW_FRACTION: f64 = 0.9;
-/// The most evaluation periods a step alarm may have (scenario validation
-/// enforces it), so no alarm reads more visible datapoints than this.
+/// The most evaluation periods a step alarm of 1-minute periods may have
+/// (scenario validation enforces it), so such an alarm reads no more
+/// visible datapoints than this.
 pub const MAX_EVALUATION_PERIODS: u32 = 60;
+/// The longest an alarm may look back: evaluation periods × period at most
+/// a day ("PutMetricAlarm", EvaluationPeriods).
+pub const MAX_ALARM_SPAN: SimTime = 86_400_000;
 /// Application Auto Scaling's default cooldowns for ECS services.
 pub const DEFAULT_COOLDOWN: SimTime = 300_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetTracking {
+    /// The policy's name, in the reasons of a service with several.
+    pub name: Option<String>,
     pub metric: Metric,
     pub target: f64,
     pub scale_out_cooldown: SimTime,
@@ -70,6 +77,9 @@ pub struct StepPolicy {
     pub metric: Metric,
     pub comparison: Comparison,
     pub threshold: f64,
+    /// The alarm's Period: a whole number of minutes (CloudWatch's default
+    /// for these metrics is 60 s).
+    pub period: SimTime,
     pub evaluation_periods: u32,
     pub datapoints_to_alarm: u32,
     pub adjustment_type: Adjustment,
@@ -91,7 +101,9 @@ pub struct ScheduledAction {
 pub struct AutoScaling {
     pub min: u32,
     pub max: u32,
-    pub target_tracking: Option<TargetTracking>,
+    /// Target tracking policies, each on its own metric: scale out when
+    /// any asks, scale in only when all that may scale in agree.
+    pub target_tracking: Vec<TargetTracking>,
     pub steps: Vec<StepPolicy>,
     pub scheduled: Vec<ScheduledAction>,
     /// Time from the end of a minute to its datapoint being visible to alarms.
@@ -105,8 +117,8 @@ impl AutoScaling {
     /// is read and its target tracking evaluated every 20 s.
     pub fn high_resolution(&self) -> bool {
         self.target_tracking
-            .as_ref()
-            .is_some_and(|t| t.metric.high_resolution())
+            .iter()
+            .any(|t| t.metric.high_resolution())
     }
 }
 
@@ -116,77 +128,15 @@ pub struct ScalingState {
     pub min: u32,
     pub max: u32,
     /// The 1-minute datapoints.
-    minutes: Series,
+    pub(super) minutes: Series,
     /// The 20-second datapoints, kept only for a target tracking policy on
     /// a high-resolution metric.
-    fine: Series,
-    last_scale_out: Option<SimTime>,
-    last_scale_in: Option<SimTime>,
+    pub(super) fine: Series,
+    /// Per target tracking policy: its last scale-out and scale-in.
+    pub(super) tt_last: Vec<(Option<SimTime>, Option<SimTime>)>,
     /// Per step policy: its last scaling activity, whose cooldown may
     /// still be in effect.
     step_last: Vec<Option<StepActivity>>,
-}
-
-/// Datapoints of one period length: (period index, visible at, reading),
-/// oldest first: every one not yet visible, and at least the newest
-/// `MAX_EVALUATION_PERIODS` that are.
-#[derive(Debug, Clone, Default)]
-struct Series {
-    points: Vec<(u64, SimTime, Reading)>,
-    /// Length at which the oldest visible datapoints are dropped.
-    trim_at: usize,
-}
-
-impl Series {
-    /// Records the reading of the period starting at `start`.
-    fn publish(&mut self, start: SimTime, period: SimTime, delay: SimTime, r: Reading) {
-        self.points
-            .push((start / period, start + period + delay, r));
-        // Trimmed in batches (a slice walks faster than a ring buffer, and
-        // this runs every minute for every service). The delay is the same
-        // for every datapoint, so the visible ones are a prefix; those not
-        // yet visible all stay, however long the delay.
-        let keep = MAX_EVALUATION_PERIODS as usize;
-        if self.points.len() >= self.trim_at.max(2 * keep) {
-            let visible = self.points.partition_point(|d| d.1 <= start);
-            self.points.drain(..visible.saturating_sub(keep));
-            self.trim_at = self.points.len() + keep;
-        }
-    }
-
-    /// The newest reading when the alarm is in ALARM at `now`.
-    fn alarm(
-        &self,
-        now: SimTime,
-        metric: Metric,
-        periods: u32,
-        needed: u32,
-        breach: impl Fn(f64) -> bool,
-    ) -> Option<Reading> {
-        // The newest `periods` datapoints visible at `now`, which must be
-        // that many consecutive periods (missing data never breaches).
-        // Walked newest first without collecting: this runs every minute
-        // for every alarm.
-        let n = periods as usize;
-        let mut visible = self.points.iter().rev().skip_while(|d| d.1 > now);
-        let (newest_period, _, newest) = visible.next()?;
-        let (mut seen, mut oldest_period) = (1usize, *newest_period);
-        let mut hits = u32::from(breach(Workload::value(newest, metric)));
-        for d in visible.take(n.saturating_sub(1)) {
-            // Too few breaches left to reach `needed`: the alarm stays OK
-            // (usually decided by the newest datapoint alone).
-            if hits as usize + (n - seen) < needed as usize {
-                return None;
-            }
-            seen += 1;
-            oldest_period = d.0;
-            hits += u32::from(breach(Workload::value(&d.2, metric)));
-        }
-        if seen < n || newest_period - oldest_period != (n - 1) as u64 {
-            return None;
-        }
-        (hits >= needed).then_some(*newest)
-    }
 }
 
 /// A step policy's scaling activity: when, from which capacity, which way.
@@ -210,12 +160,12 @@ pub struct Ask {
 
 /// A reason in words, formatted only when someone records it: scaling asks
 /// come every few minutes of every service, and most runs keep no words.
-fn why(explain: bool, words: impl FnOnce() -> String) -> String {
+pub(super) fn why(explain: bool, words: impl FnOnce() -> String) -> String {
     if explain { words() } else { String::new() }
 }
 
 /// `n` datapoints of `m` in words: "3 minutes", or "3 datapoints of 20 s".
-fn span(n: u32, m: Metric) -> String {
+pub(super) fn span(n: u32, m: Metric) -> String {
     if m.high_resolution() {
         format!("{n} datapoints of {} s", HIGH_RESOLUTION_PERIOD / 1000)
     } else {
@@ -223,17 +173,35 @@ fn span(n: u32, m: Metric) -> String {
     }
 }
 
-fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
+/// `n` alarm periods in words: "3 minutes", or "3 periods of 300 s".
+fn periods(n: u32, period: SimTime) -> String {
+    if period == MINUTE {
+        format!("{n} minutes")
+    } else {
+        format!("{n} periods of {} s", period / 1000)
+    }
+}
+
+pub(super) fn within(last: Option<SimTime>, cooldown: SimTime, now: SimTime) -> bool {
     last.is_some_and(|t| now < t + cooldown)
 }
 
 impl ScalingState {
     pub fn new(a: &AutoScaling) -> Self {
+        // An alarm over longer periods reads that many more minutes.
+        let span = a
+            .steps
+            .iter()
+            .map(|p| u64::from(p.evaluation_periods) * (p.period / MINUTE).max(1))
+            .max()
+            .unwrap_or(0);
         ScalingState {
             min: a.min,
             max: a.max,
+            minutes: Series::keeping(span as usize),
+            fine: Series::keeping(0),
             step_last: vec![None; a.steps.len()],
-            ..Default::default()
+            tt_last: vec![(None, None); a.target_tracking.len()],
         }
     }
 
@@ -247,7 +215,7 @@ impl ScalingState {
         self.fine.publish(start, HIGH_RESOLUTION_PERIOD, delay, r);
     }
 
-    fn clamp(&self, n: i64) -> u32 {
+    pub(super) fn clamp(&self, n: i64) -> u32 {
         n.clamp(i64::from(self.min), i64::from(self.max.max(self.min))) as u32
     }
 
@@ -262,9 +230,7 @@ impl ScalingState {
         desired: u32,
         explain: bool,
     ) -> Option<Ask> {
-        if let Some(tt) = &a.target_tracking
-            && let Some(ask) = self.target_tracking(tt, now, desired, explain)
-        {
+        if let Some(ask) = self.target_tracking(&a.target_tracking, now, desired, explain) {
             return Some(ask);
         }
         for (i, p) in a.steps.iter().enumerate() {
@@ -274,8 +240,9 @@ impl ScalingState {
             // scale-in waits; a scale-out is never held back by a
             // scale-in's cooldown, which it ends.
             let cooling = self.step_last[i].filter(|l| now < l.at + p.cooldown);
-            let Some(r) = self.minutes.alarm(
+            let Some(r) = self.minutes.alarm_over(
                 now,
+                p.period,
                 p.metric,
                 p.evaluation_periods,
                 p.datapoints_to_alarm,
@@ -332,13 +299,13 @@ impl ScalingState {
                     threshold: p.threshold,
                     reason: why(explain, || {
                         format!(
-                            "{}: {} {:.2} breaches {:.2} for {} of {} minutes; step adjustment {}",
+                            "{}: {} {:.2} breaches {:.2} for {} of {}; step adjustment {}",
                             p.name,
                             p.metric.name(),
                             v,
                             p.threshold,
                             p.datapoints_to_alarm,
-                            p.evaluation_periods,
+                            periods(p.evaluation_periods, p.period),
                             step.adjustment
                         )
                     }),
@@ -358,86 +325,7 @@ impl ScalingState {
         desired: u32,
         explain: bool,
     ) -> Option<Ask> {
-        let tt = a.target_tracking.as_ref()?;
-        self.target_tracking(tt, now, desired, explain)
-    }
-
-    fn target_tracking(
-        &mut self,
-        tt: &TargetTracking,
-        now: SimTime,
-        desired: u32,
-        explain: bool,
-    ) -> Option<Ask> {
-        // Proportional to the capacity the datapoint was measured with: a
-        // metric that still reflects the capacity before a scale-out asks for
-        // what was already asked, not more (AAS counts the capacity a
-        // scale-out added toward the next one).
-        let proportional = |r: &Reading| {
-            (r.tasks.max(1) as f64 * Workload::value(r, tt.metric) / tt.target).ceil() as i64
-        };
-        let series = if tt.metric.high_resolution() {
-            &self.fine
-        } else {
-            &self.minutes
-        };
-        if let Some(r) = series.alarm(now, tt.metric, HIGH_DATAPOINTS, HIGH_DATAPOINTS, |x| {
-            x > tt.target
-        }) {
-            let v = Workload::value(&r, tt.metric);
-            let to = self.clamp(proportional(&r));
-            if to > desired {
-                self.last_scale_out = Some(now);
-                return Some(Ask {
-                    policy: "target_tracking",
-                    to,
-                    metric: tt.metric,
-                    value: v,
-                    threshold: tt.target,
-                    reason: why(explain, || {
-                        format!(
-                            "{} {:.2} above target {:.2} for {}",
-                            tt.metric.name(),
-                            v,
-                            tt.target,
-                            span(HIGH_DATAPOINTS, tt.metric)
-                        )
-                    }),
-                });
-            }
-            return None;
-        }
-        if tt.disable_scale_in
-            || within(self.last_scale_in, tt.scale_in_cooldown, now)
-            || within(self.last_scale_out, tt.scale_out_cooldown, now)
-        {
-            return None;
-        }
-        let low = tt.target * LOW_FRACTION;
-        let r = series.alarm(now, tt.metric, LOW_DATAPOINTS, LOW_DATAPOINTS, |x| x < low)?;
-        let v = Workload::value(&r, tt.metric);
-        let to = self.clamp(proportional(&r));
-        if to >= desired {
-            return None;
-        }
-        self.last_scale_in = Some(now);
-        Some(Ask {
-            policy: "target_tracking",
-            to,
-            metric: tt.metric,
-            value: v,
-            threshold: low,
-            reason: why(explain, || {
-                format!(
-                    "{} {:.2} below {:.2} ({}% of target) for {}",
-                    tt.metric.name(),
-                    v,
-                    low,
-                    (LOW_FRACTION * 100.0) as u32,
-                    span(LOW_DATAPOINTS, tt.metric)
-                )
-            }),
-        })
+        self.target_tracking(&a.target_tracking, now, desired, explain)
     }
 
     /// A scheduled action: new bounds, and the desired count pulled inside them.

@@ -113,6 +113,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         spec.jobs.iter().map(|j| j.name.as_str()),
         &mut owners,
     )?;
+    super::queues::check(ctx, &spec.queues, &spec.services)?;
     let mut desired_changes = Vec::new();
     for (i, s) in spec.services.iter().enumerate() {
         let p = format!("services[{i}]");
@@ -187,7 +188,10 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             &cluster.taskdefs[taskdef as usize],
         )?;
         let on_ec2 = !capacity.is_fargate();
-        let workload = workload::workload(ctx, &p, s)?;
+        let workload = match super::queues::workload(ctx, &spec.queues, s)? {
+            Some(w) => Some(w),
+            None => workload::workload(ctx, &p, s)?,
+        };
         let autoscaling = match &s.autoscaling {
             Some(_) if scheduling == SchedulingStrategy::Daemon => {
                 return Err(ctx.err(
@@ -204,10 +208,17 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             )?),
             None => None,
         };
-        let scaling = autoscaling
+        let mut deploy_config = deployments::config(ctx, &p, s, scheduling)?;
+        deploy_config.alarms =
+            super::deploy_alarms::build(ctx, &p, s.deployment_alarms.as_ref(), workload.is_some())?;
+        let mut scaling = autoscaling
             .as_ref()
             .map(ScalingState::new)
             .unwrap_or_default();
+        // A deployment alarm reads as far back as it looks.
+        for a in deploy_config.alarms.iter().flat_map(|d| &d.alarms) {
+            scaling.keep_minutes((u64::from(a.evaluation_periods) * (a.period / 60_000)) as usize);
+        }
         let desired = if autoscaling.is_some() {
             scaling.bound(desired)
         } else {
@@ -238,7 +249,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             scaling,
             load: Default::default(),
             health: Default::default(),
-            deploy_config: deployments::config(ctx, &p, s, scheduling)?,
+            deploy_config,
             deployment: None,
             az_rebalancing,
             rebalance: None,
@@ -407,6 +418,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             Some((i, d.file.clone().unwrap_or_default()))
         })
         .collect();
+    let plans = deployments::plans(ctx, &spec.deployments, &cluster)?;
     Ok(Scenario {
         managed_instances,
         region,
@@ -418,8 +430,8 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         declared_types: spec.instance_types.iter().map(|t| t.name.clone()).collect(),
         fargate_provisioning: capacity::fargate_provisioning(ctx, spec.fargate.as_ref())?,
         faults: faults::faults(ctx, &spec.faults, &cluster)?,
-        deployments: deployments::plans(ctx, &spec.deployments, &cluster)?,
-        initial_tasks: super::initial::initial_tasks(ctx, &spec.initial_tasks, &cluster)?,
+        initial_tasks: super::initial::initial_tasks(ctx, &spec.initial_tasks, &cluster, &plans)?,
+        deployments: plans,
         name: spec.name,
         file: ctx.file.to_path_buf(),
         duration,

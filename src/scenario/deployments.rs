@@ -1,9 +1,35 @@
 //! Deployment settings of services and the deployments a scenario schedules.
 
 use super::ctx::{Ctx, R};
-use super::spec::{DeploymentSpec, ServiceSpec};
+use super::spec::ServiceSpec;
 use crate::model::deployment::{DeploymentConfig, DeploymentPlan, Strategy, Traffic};
 use crate::model::{Cluster, SchedulingStrategy};
+use serde::Deserialize;
+
+/// One `[[deployments]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub service: String,
+    pub at: String,
+    /// The new revision: a task definition of the scenario.
+    pub task_definition: String,
+    /// "rolling" (default) or "blue_green".
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// blue_green: "all_at_once" (default), "canary" or "linear".
+    #[serde(default)]
+    pub traffic: Option<String>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    #[serde(default)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub bake_time: Option<String>,
+    /// Under way at time 0 (`at = "0s"`): its tasks are `[[initial_tasks]]`.
+    #[serde(default)]
+    pub in_flight: Option<bool>,
+}
 
 pub(super) fn config(
     ctx: &Ctx,
@@ -54,6 +80,7 @@ pub(super) fn config(
             Some(g) => ctx.duration(&format!("{p}.health_check_grace_period"), g)?,
             None => 0,
         },
+        alarms: None,
     })
 }
 
@@ -127,13 +154,49 @@ pub(super) fn plans(ctx: &Ctx, specs: &[DeploymentSpec], c: &Cluster) -> R<Vec<D
                 ));
             }
         };
+        let in_flight = d.in_flight.unwrap_or(false);
+        if in_flight {
+            check_in_flight(ctx, &p, at, &strategy, service, &out)?;
+        }
         out.push(DeploymentPlan {
             service,
             at,
             taskdef,
             strategy,
+            in_flight,
         });
     }
     out.sort_by_key(|d| d.at);
     Ok(out)
+}
+
+/// A deployment in flight resumes a rolling update at time 0, one per
+/// service: a blue/green one's phase and traffic split are not known.
+fn check_in_flight(
+    ctx: &Ctx,
+    p: &str,
+    at: crate::engine::SimTime,
+    strategy: &Strategy,
+    service: u32,
+    earlier: &[DeploymentPlan],
+) -> R<()> {
+    if at != 0 {
+        return Err(ctx.err(
+            format!("{p}.at"),
+            "an in_flight deployment is under way when the run starts: at = \"0s\"",
+        ));
+    }
+    if *strategy != Strategy::Rolling {
+        return Err(ctx.err(
+            format!("{p}.strategy"),
+            "an in_flight deployment goes on as a rolling update",
+        ));
+    }
+    if earlier.iter().any(|d| d.in_flight && d.service == service) {
+        return Err(ctx.err(
+            format!("{p}.in_flight"),
+            "the service has another in_flight deployment; ECS goes on with one",
+        ));
+    }
+    Ok(())
 }

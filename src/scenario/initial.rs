@@ -2,8 +2,30 @@
 //! time 0, so an imported cluster starts as the real one is now.
 
 use super::ctx::{Ctx, R};
-use super::spec::InitialTaskSpec;
+use crate::model::deployment::DeploymentPlan;
 use crate::model::{CapacityChoice, Cluster, SchedulingStrategy};
+use serde::Deserialize;
+
+/// One `[[initial_tasks]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialTaskSpec {
+    pub service: String,
+    pub instance_group: String,
+    /// The group's instance, from 0 (instances are spread over the group's
+    /// zones in order: instance n is in zone n modulo the zone count).
+    pub instance: i64,
+    /// Tasks of the service on it (default 1).
+    #[serde(default)]
+    pub count: Option<i64>,
+    /// The revision they run: the service's (default), or the new one of
+    /// its deployment in flight.
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    /// PENDING at time 0: placed, still starting.
+    #[serde(default)]
+    pub pending: Option<bool>,
+}
 
 /// A service's tasks RUNNING on one instance at time 0.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,12 +34,18 @@ pub struct InitialTasks {
     /// Index into `Cluster::instances`.
     pub instance: u32,
     pub count: u32,
+    /// The revision they run: the service's, or the new one of its
+    /// deployment in flight.
+    pub taskdef: u32,
+    /// PENDING at time 0: placed, going through start-up.
+    pub pending: bool,
 }
 
 pub(super) fn initial_tasks(
     ctx: &Ctx,
     specs: &[InitialTaskSpec],
     cluster: &Cluster,
+    plans: &[DeploymentPlan],
 ) -> R<Vec<InitialTasks>> {
     let mut out = Vec::new();
     let mut per_service = vec![0u64; cluster.services.len()];
@@ -82,13 +110,35 @@ pub(super) fn initial_tasks(
             ));
         };
         let count = ctx.count(&format!("{p}.count"), s.count.unwrap_or(1), 100_000)?;
+        let in_flight = plans
+            .iter()
+            .find(|d| d.in_flight && d.service == svc as u32);
+        let taskdef = revision(ctx, &p, s, cluster, svc, in_flight)?;
         per_service[svc] += u64::from(count);
-        if per_service[svc] > u64::from(service.desired) {
+        // During a deployment both revisions run, up to maximumPercent of
+        // the desired count ("Deploy Amazon ECS services by replacing
+        // tasks"); otherwise at most the desired count.
+        let (most, what) = match in_flight {
+            Some(_) => {
+                let m = service.deploy_config.max_total(service.desired);
+                (
+                    m,
+                    format!(
+                        "{m}, maximum_percent of its desired_count while its deployment is in flight"
+                    ),
+                )
+            }
+            None => (
+                service.desired,
+                format!("its desired_count {}", service.desired),
+            ),
+        };
+        if per_service[svc] > u64::from(most) {
             return Err(ctx.err(
                 format!("{p}.count"),
                 format!(
-                    "service \"{}\" would start with {} tasks, above its desired_count {}",
-                    s.service, per_service[svc], service.desired
+                    "service \"{}\" would start with {} tasks, above {what}",
+                    s.service, per_service[svc]
                 ),
             ));
         }
@@ -96,7 +146,36 @@ pub(super) fn initial_tasks(
             service: svc as u32,
             instance,
             count,
+            taskdef,
+            pending: s.pending.unwrap_or(false),
         });
     }
     Ok(out)
+}
+
+/// The revision `s` names: the service's own, or the target of its
+/// deployment in flight (both run while it goes on).
+fn revision(
+    ctx: &Ctx,
+    p: &str,
+    s: &InitialTaskSpec,
+    cluster: &Cluster,
+    svc: usize,
+    in_flight: Option<&DeploymentPlan>,
+) -> R<u32> {
+    let own = cluster.services[svc].taskdef;
+    let Some(name) = &s.task_definition else {
+        return Ok(own);
+    };
+    let found = cluster.taskdefs.iter().position(|t| t.family == *name);
+    match found.map(|k| k as u32) {
+        Some(k) if k == own || in_flight.is_some_and(|d| d.taskdef == k) => Ok(k),
+        _ => Err(ctx.err(
+            format!("{p}.task_definition"),
+            format!(
+                "\"{name}\" is neither the service's task definition ({}) nor the one of its deployment with in_flight = true",
+                cluster.taskdefs[own as usize].family
+            ),
+        )),
+    }
 }

@@ -171,6 +171,13 @@ pub(super) fn build_instances(
             let n = ctx.count(&q, n, i64::from(count) - 1)?;
             cluster.start_draining((first + n as usize) as u32);
         }
+        disconnect(
+            ctx,
+            &p,
+            &g.agent_disconnected,
+            count,
+            &mut cluster.instances[first..],
+        )?;
         let (min_size, max_size) = (
             g.min_size
                 .map(|v| ctx.count(&format!("{p}.min_size"), v, 100_000))
@@ -309,6 +316,31 @@ pub(super) fn build_providers(
 }
 
 /// Why a type cannot take `awsvpc_trunking = true` and what to do instead.
+/// `agent_disconnected`: instances of the group (from 0) that start with
+/// their container agent disconnected. ECS places no task on them (API
+/// reference "ContainerInstance", agentConnected: only instances whose
+/// agent is connected accept task placement requests).
+fn disconnect(ctx: &Ctx, p: &str, list: &[i64], count: u32, group: &mut [Instance]) -> R<()> {
+    for (i, &n) in list.iter().enumerate() {
+        let q = format!("{p}.agent_disconnected[{i}]");
+        let n = ctx.count(&q, n, 100_000)?;
+        let Some(inst) = group.get_mut(n as usize) else {
+            return Err(ctx.err(
+                q,
+                format!(
+                    "the group starts with {count} instances (0 to {})",
+                    count.saturating_sub(1)
+                ),
+            ));
+        };
+        if !inst.agent_connected {
+            return Err(ctx.err(q, format!("instance {n} is listed twice")));
+        }
+        inst.agent_connected = false;
+    }
+    Ok(())
+}
+
 fn no_trunking(it: &crate::catalog::InstanceType) -> String {
     let name = &it.name;
     if crate::catalog::ecs_trunk_tasks(name).is_some() {

@@ -46,24 +46,14 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
     #[serde(default)]
-    pub deployments: Vec<DeploymentSpec>,
+    pub deployments: Vec<super::deployments::DeploymentSpec>,
     /// Service tasks RUNNING at time 0 on given instances (`initial.rs`);
     /// when any is listed, DAEMON services also start RUNNING on every instance.
     #[serde(default)]
-    pub initial_tasks: Vec<InitialTaskSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InitialTaskSpec {
-    pub service: String,
-    pub instance_group: String,
-    /// The group's instance, from 0 (instances are spread over the group's
-    /// zones in order: instance n is in zone n modulo the zone count).
-    pub instance: i64,
-    /// Tasks of the service on it (default 1).
+    pub initial_tasks: Vec<super::initial::InitialTaskSpec>,
+    /// Queues feeding services' tasks (`queues.rs`).
     #[serde(default)]
-    pub count: Option<i64>,
+    pub queues: Vec<super::queues::QueueSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +150,9 @@ pub struct InstanceGroupSpec {
     /// their service tasks are replaced elsewhere.
     #[serde(default)]
     pub draining_instances: Vec<i64>,
+    /// The group's instances (from 0) whose container agent is not connected.
+    #[serde(default)]
+    pub agent_disconnected: Vec<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -307,6 +300,8 @@ pub struct ServiceSpec {
     /// The target group its tasks register with (health check only).
     #[serde(default)]
     pub load_balancer: Option<super::load_balancer::LoadBalancerSpec>,
+    #[serde(default)]
+    pub deployment_alarms: Option<super::deploy_alarms::DeploymentAlarmsSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -326,27 +321,6 @@ pub struct CircuitBreakerSpec {
     pub enable: bool,
     #[serde(default)]
     pub rollback: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeploymentSpec {
-    pub service: String,
-    pub at: String,
-    /// The new revision: a task definition of the scenario.
-    pub task_definition: String,
-    /// "rolling" (default) or "blue_green".
-    #[serde(default)]
-    pub strategy: Option<String>,
-    /// blue_green: "all_at_once" (default), "canary" or "linear".
-    #[serde(default)]
-    pub traffic: Option<String>,
-    #[serde(default)]
-    pub percent: Option<f64>,
-    #[serde(default)]
-    pub interval: Option<String>,
-    #[serde(default)]
-    pub bake_time: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -421,6 +395,9 @@ pub struct AutoScalingSpec {
     pub scale_in_cooldown: Option<String>,
     #[serde(default)]
     pub disable_scale_in: Option<bool>,
+    /// More target tracking policies, each on its own metric.
+    #[serde(default)]
+    pub target_tracking: Vec<super::target_tracking::TargetTrackingSpec>,
     #[serde(default)]
     pub step_scaling: Vec<StepPolicySpec>,
     #[serde(default)]
@@ -443,6 +420,9 @@ pub struct StepPolicySpec {
     /// ">=", ">", "<=", "<" (or CloudWatch's GreaterThanOrEqualToThreshold, ...).
     pub comparison: String,
     pub threshold: f64,
+    /// The alarm's Period, a whole number of minutes; default "60s".
+    #[serde(default)]
+    pub period: Option<String>,
     #[serde(default)]
     pub evaluation_periods: Option<i64>,
     #[serde(default)]

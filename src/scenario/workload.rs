@@ -2,13 +2,12 @@
 
 use super::ctx::{Ctx, R};
 use super::spec::*;
-use crate::engine::time::{DAY, SimTime, parse_duration, parse_time_of_day};
+use super::target_tracking::{cooldown, metric};
+use crate::engine::time::{DAY, MINUTE, SimTime, parse_duration, parse_time_of_day};
 use crate::model::Cluster;
 use crate::scaling::demand::{MAX_RPS, Shape, Spike};
-use crate::scaling::policy::{Adjustment, Comparison, DEFAULT_COOLDOWN, Step};
-use crate::scaling::{
-    AutoScaling, Demand, Metric, ScheduledAction, StepPolicy, TargetTracking, Workload,
-};
+use crate::scaling::policy::{Adjustment, Comparison, Step};
+use crate::scaling::{AutoScaling, Demand, ScheduledAction, StepPolicy, Workload};
 
 fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
     match v {
@@ -24,7 +23,7 @@ fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
     }
 }
 
-fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
+pub(super) fn demand(ctx: &Ctx, p: &str, d: &DemandSpec) -> R<Demand> {
     let f = |name: &str| format!("{p}.{name}");
     let shape = match d.kind.as_str() {
         "constant" => Shape::Constant(num(ctx, &f("value"), d.value, "constant")?),
@@ -181,55 +180,41 @@ pub(super) fn workload(ctx: &Ctx, p: &str, s: &ServiceSpec) -> R<Option<Workload
         capacity_per_task: cap,
         memory_idle_pct: idle,
         memory_full_pct: full,
+        queue: None,
     }))
 }
 
-fn metric(ctx: &Ctx, p: &str, m: Option<&str>) -> R<Metric> {
-    match m {
-        None => Ok(Metric::Cpu),
-        Some(s) => Metric::parse(s).ok_or_else(|| ctx.err(p, format!("unknown metric \"{s}\"; expected ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization, ALBRequestCountPerTarget, ECSServiceAverageCPUUtilizationHighResolution or ECSServiceAverageMemoryUtilizationHighResolution"))),
-    }
-}
-
-/// A target-tracking target: utilization metrics are percentages, so a
-/// target must lie in (0, 100] ("Target tracking scaling policies for Amazon
-/// ECS": the CPU and memory metrics are average utilization in percent);
-/// requests per target only has to be above 0. A percentage in (0, 1) is
-/// allowed, as AWS allows it, but is most likely a fraction meant as a
-/// percentage (0.6 for 60%): that gives a note.
-fn check_target(ctx: &Ctx, p: &str, m: Metric, t: f64) -> R<Option<String>> {
-    if m == Metric::AlbRequestsPerTarget {
-        if !(t.is_finite() && t > 0.0) {
+/// An alarm's ComparisonOperator, as a symbol or as CloudWatch names it.
+pub(super) fn comparison(ctx: &Ctx, q: &str, c: &str) -> R<Comparison> {
+    Ok(match c {
+        ">=" | "GreaterThanOrEqualToThreshold" => Comparison::Ge,
+        ">" | "GreaterThanThreshold" => Comparison::Gt,
+        "<=" | "LessThanOrEqualToThreshold" => Comparison::Le,
+        "<" | "LessThanThreshold" => Comparison::Lt,
+        o => {
             return Err(ctx.err(
-                p,
-                format!(
-                    "{t} is not a valid target for ALBRequestCountPerTarget: requests per target must be above 0"
-                ),
+                format!("{q}.comparison"),
+                format!("\"{o}\" is not >=, >, <= or <"),
             ));
         }
-        return Ok(None);
-    }
-    if !(t.is_finite() && t > 0.0 && t <= 100.0) {
+    })
+}
+
+/// A step policy's alarm Period: CloudWatch takes 10, 20, 30 or a multiple
+/// of 60 seconds ("PutMetricAlarm", Period); ecsim's datapoints are
+/// 1-minute, so a whole number of minutes, up to a day.
+pub(super) fn alarm_period(ctx: &Ctx, q: &str, v: Option<&str>) -> R<SimTime> {
+    let Some(v) = v else { return Ok(MINUTE) };
+    let p = ctx.duration(&format!("{q}.period"), v)?;
+    if p == 0 || p % MINUTE != 0 || p > DAY {
         return Err(ctx.err(
-            p,
+            format!("{q}.period"),
             format!(
-                "{t} is outside (0, 100]: {} is a utilization in percent, so the target is a percentage (e.g. 60 for 60%)",
-                m.name()
+                "{v} is not a whole number of minutes from 60s to 1d: a step alarm reads ecsim's 1-minute datapoints (CloudWatch's 10, 20 and 30 s periods need high-resolution custom metrics)"
             ),
         ));
     }
-    Ok((t < 1.0).then(|| {
-        // Rounded so 0.6 reads 60, not 60.00000000000001.
-        let pct = (t * 100.0 * 1e6).round() / 1e6;
-        format!(
-            "{p}: target {t} is {t}% {}, not {pct}%: did you mean {pct}? (the target is a percentage, 0 < target <= 100)",
-            m.name()
-        )
-    }))
-}
-
-fn cooldown(ctx: &Ctx, p: &str, v: Option<&String>) -> R<SimTime> {
-    v.map_or(Ok(DEFAULT_COOLDOWN), |s| ctx.duration(p, s))
+    Ok(p)
 }
 
 pub(super) fn autoscaling(
@@ -248,57 +233,11 @@ pub(super) fn autoscaling(
             format!("min_capacity {min} is above max_capacity {max}"),
         ));
     }
-    let target_tracking = match a.target {
-        None => {
-            if a.metric.is_some()
-                || a.scale_in_cooldown.is_some()
-                || a.scale_out_cooldown.is_some()
-                || a.disable_scale_in.is_some()
-            {
-                return Err(ctx.err(
-                    f("target"),
-                    "target tracking settings are given but no target",
-                ));
-            }
-            None
-        }
-        Some(t) => {
-            let m = metric(ctx, &f("metric"), a.metric.as_deref())?;
-            if let Some(note) = check_target(ctx, &f("target"), m, t)? {
-                notes.push(note);
-            }
-            Some(TargetTracking {
-                metric: m,
-                target: t,
-                scale_out_cooldown: cooldown(
-                    ctx,
-                    &f("scale_out_cooldown"),
-                    a.scale_out_cooldown.as_ref(),
-                )?,
-                scale_in_cooldown: cooldown(
-                    ctx,
-                    &f("scale_in_cooldown"),
-                    a.scale_in_cooldown.as_ref(),
-                )?,
-                disable_scale_in: a.disable_scale_in.unwrap_or(false),
-            })
-        }
-    };
+    let target_tracking = super::target_tracking::policies(ctx, p, a, notes)?;
     let mut steps = Vec::new();
     for (i, sp) in a.step_scaling.iter().enumerate() {
         let q = format!("{p}.step_scaling[{i}]");
-        let comparison = match sp.comparison.as_str() {
-            ">=" | "GreaterThanOrEqualToThreshold" => Comparison::Ge,
-            ">" | "GreaterThanThreshold" => Comparison::Gt,
-            "<=" | "LessThanOrEqualToThreshold" => Comparison::Le,
-            "<" | "LessThanThreshold" => Comparison::Lt,
-            o => {
-                return Err(ctx.err(
-                    format!("{q}.comparison"),
-                    format!("\"{o}\" is not >=, >, <= or <"),
-                ));
-            }
-        };
+        let comparison = comparison(ctx, &q, &sp.comparison)?;
         let adjustment_type =
             match sp.adjustment_type.as_deref().unwrap_or("ChangeInCapacity") {
                 "ChangeInCapacity" => Adjustment::ChangeInCapacity,
@@ -314,11 +253,16 @@ pub(super) fn autoscaling(
         if !sp.threshold.is_finite() {
             return Err(ctx.err(format!("{q}.threshold"), "must be a finite number"));
         }
+        let period = alarm_period(ctx, &q, sp.period.as_deref())?;
+        // ecsim's 60 evaluation periods, and a day at most in all:
+        // evaluation periods × period ("PutMetricAlarm", EvaluationPeriods).
+        let most = (crate::scaling::policy::MAX_ALARM_SPAN / period)
+            .min(u64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS));
         let periods = ctx
             .count(
                 &format!("{q}.evaluation_periods"),
                 sp.evaluation_periods.unwrap_or(1),
-                i64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS),
+                most as i64,
             )?
             .max(1);
         let needed = ctx
@@ -381,6 +325,7 @@ pub(super) fn autoscaling(
             metric: m,
             comparison,
             threshold: sp.threshold,
+            period,
             evaluation_periods: periods,
             datapoints_to_alarm: needed,
             adjustment_type,
@@ -439,15 +384,13 @@ pub(super) fn autoscaling(
             max: mx,
         });
     }
-    if (target_tracking.is_some() || !steps.is_empty()) && !has_workload {
+    if (!target_tracking.is_empty() || !steps.is_empty()) && !has_workload {
         return Err(ctx.err(
             p,
             "metric-driven scaling needs the service's demand and capacity_per_task",
         ));
     }
-    let high_resolution = target_tracking
-        .as_ref()
-        .is_some_and(|t| t.metric.high_resolution());
+    let high_resolution = target_tracking.iter().any(|t| t.metric.high_resolution());
     if a.high_resolution_publication_delay.is_some() && !high_resolution {
         notes.push(format!(
             "{}: no effect: target tracking follows no HighResolution metric",

@@ -86,7 +86,10 @@ impl Sim<'_> {
             let Some(w) = &svc.workload else { continue };
             let running = serving;
             let demand = w.demand.minute(now, &mut self.demand_rngs[s]);
-            let r = w.read(demand, running);
+            let r = match &w.queue {
+                Some(q) => super::queues::minute(w, q, &svc.load, demand, running),
+                None => w.read(demand, running),
+            };
             let load = &mut svc.load;
             load.last = r;
             load.minutes += 1;
@@ -99,9 +102,17 @@ impl Sim<'_> {
                     load.minutes_overloaded += 1;
                 }
             }
-            let Some(a) = &svc.autoscaling else { continue };
-            // ECS publishes service metrics only while a task is RUNNING.
-            if running > 0 {
+            let Some(a) = &svc.autoscaling else {
+                // Deployment alarms read the service's datapoints too,
+                // published a minute after the minute ends.
+                if svc.deploy_config.alarms.is_some() && (running > 0 || w.queue.is_some()) {
+                    svc.scaling.publish(now, MINUTE, r);
+                }
+                continue;
+            };
+            // ECS publishes service metrics only while a task is RUNNING;
+            // a queue's metrics come from SQS, tasks or not.
+            if running > 0 || w.queue.is_some() {
                 svc.scaling.publish(now, a.publication_delay, r);
                 // The minute's first 20 s read as the minute does.
                 if a.high_resolution() {
@@ -118,6 +129,7 @@ impl Sim<'_> {
                 self.decide(s as u32, desired, ask);
             }
         }
+        self.watch_deployment_alarms(now);
         // The 20-second readings in between, only while such a service
         // exists: every other run keeps its one event a minute.
         if high_resolution {
@@ -158,7 +170,13 @@ impl Sim<'_> {
                 w.demand.rate_at(now)
             };
             if running > 0 {
-                let r = w.read(demand, running);
+                // A queue-fed service reads as its minute did: the backlog
+                // is counted once a minute.
+                let r = if w.queue.is_some() {
+                    svc.load.last
+                } else {
+                    w.read(demand, running)
+                };
                 svc.scaling
                     .publish_high_resolution(now, a.high_resolution_publication_delay, r);
             }

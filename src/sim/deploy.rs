@@ -14,7 +14,7 @@ impl Sim<'_> {
         self.start_deployment(plan.service, plan.taskdef, plan.strategy, None);
     }
 
-    fn start_deployment(
+    pub(super) fn start_deployment(
         &mut self,
         s: u32,
         target: u32,
@@ -89,13 +89,7 @@ impl Sim<'_> {
             return;
         }
         d.failed_tasks += 1;
-        let (id, failed, threshold, previous, strategy) = (
-            d.id,
-            d.failed_tasks,
-            d.threshold,
-            d.previous,
-            d.strategy.clone(),
-        );
+        let (id, failed, threshold) = (d.id, d.failed_tasks, d.threshold);
         if let Some(r) = self.deployments.iter_mut().find(|r| r.id == id) {
             r.failed_tasks = failed;
         }
@@ -105,18 +99,23 @@ impl Sim<'_> {
         if failed < threshold {
             return;
         }
+        self.fail_deployment(s, rollback);
+    }
+
+    /// The deployment in progress failed (circuit breaker, deployment
+    /// alarm): with `rollback`, back to the revision it replaced, else
+    /// FAILED, the scheduler keeping the revision and trying on, throttled.
+    pub(super) fn fail_deployment(&mut self, s: u32, rollback: bool) {
+        let Some(d) = self.cluster.services[s as usize].deployment.clone() else {
+            return;
+        };
         // A rollback that fails too ends FAILED: no rollback of a rollback.
-        let is_rollback = self.cluster.services[s as usize]
-            .deployment
-            .as_ref()
-            .is_some_and(|d| d.is_rollback);
-        if rollback && !is_rollback {
-            self.close_record(id, "ROLLED_BACK");
+        if rollback && !d.is_rollback {
+            self.close_record(d.id, "ROLLED_BACK");
             self.cluster.services[s as usize].deployment = None;
-            self.start_deployment(s, previous, strategy, Some(id));
+            self.start_deployment(s, d.previous, d.strategy, Some(d.id));
         } else {
-            // FAILED: the scheduler keeps the revision and goes on trying, throttled.
-            self.close_record(id, "FAILED");
+            self.close_record(d.id, "FAILED");
             self.cluster.services[s as usize].deployment = None;
         }
     }

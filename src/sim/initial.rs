@@ -42,41 +42,9 @@ impl Sim<'_> {
         for &s in &touched {
             self.cluster.services[s as usize].ramp_done = Some(0);
         }
-        for it in list {
-            let (taskdef, group) = {
-                let s = &self.cluster.services[it.service as usize];
-                (s.taskdef, s.group)
-            };
-            for _ in 0..it.count {
-                self.outcome.initial_tasks_requested += 1;
-                let serial = self.next_serial;
-                // Pinned to an instance: never held back by a quota.
-                let _ = self.launch(
-                    Owner::Service(it.service),
-                    taskdef,
-                    group,
-                    Some(it.instance),
-                    None,
-                );
-                let Some((key, task)) = self.cluster.tasks.iter().find(|(_, t)| t.serial == serial)
-                else {
-                    continue;
-                };
-                let placed = task.state != TaskState::Provisioning;
-                // Pinned only for this first placement: a pinned task is
-                // a DAEMON task to the scheduler and managed scaling.
-                self.cluster.tasks[key].target_instance = None;
-                if placed {
-                    self.outcome.initial_tasks_placed += 1;
-                } else if task_is_fargate(self, key) {
-                    // The strategy sent it to Fargate: it provisions there.
-                } else {
-                    if let Some(at) = self.waiting_daemon.iter().rposition(|&k| k == key) {
-                        self.waiting_daemon.remove(at);
-                    }
-                    self.waiting.push(&self.cluster, key);
-                }
-            }
+        // RUNNING ones first, with no start-up; PENDING ones go through it.
+        for it in list.iter().filter(|it| !it.pending) {
+            self.launch_initial(it);
         }
         // A DAEMON task runs on every instance of a running cluster.
         for &s in &daemons {
@@ -86,6 +54,9 @@ impl Sim<'_> {
             t.startup = s;
             t.activation = a;
         }
+        for it in list.iter().filter(|it| it.pending) {
+            self.launch_initial(it);
+        }
         for &s in &touched {
             let svc = &mut self.cluster.services[s as usize];
             if svc.stats.starting == svc.stats.provisioning {
@@ -93,6 +64,54 @@ impl Sim<'_> {
             } else {
                 svc.ramp_done = None;
             }
+        }
+    }
+}
+
+impl Sim<'_> {
+    /// Places one `[[initial_tasks]]` entry's tasks on their instance, of
+    /// the revision it names; one that does not fit waits, and is counted.
+    fn launch_initial(&mut self, it: &InitialTasks) {
+        let group = self.cluster.services[it.service as usize].group;
+        for _ in 0..it.count {
+            self.outcome.initial_tasks_requested += 1;
+            let serial = self.next_serial;
+            // Pinned to an instance: never held back by a quota.
+            let _ = self.launch(
+                Owner::Service(it.service),
+                it.taskdef,
+                group,
+                Some(it.instance),
+                None,
+            );
+            let Some((key, task)) = self.cluster.tasks.iter().find(|(_, t)| t.serial == serial)
+            else {
+                continue;
+            };
+            let placed = task.state != TaskState::Provisioning;
+            // Pinned only for this first placement: a pinned task is
+            // a DAEMON task to the scheduler and managed scaling.
+            self.cluster.tasks[key].target_instance = None;
+            if placed {
+                self.outcome.initial_tasks_placed += 1;
+            } else if task_is_fargate(self, key) {
+                // The strategy sent it to Fargate: it provisions there.
+            } else {
+                if let Some(at) = self.waiting_daemon.iter().rposition(|&k| k == key) {
+                    self.waiting_daemon.remove(at);
+                }
+                self.waiting.push(&self.cluster, key);
+            }
+        }
+    }
+
+    /// Deployments under way at time 0 go on from the tasks both revisions
+    /// run, before the scheduler first looks (it would otherwise stop the
+    /// tasks above the desired count).
+    pub(super) fn resume_in_flight(&mut self) {
+        let plans: Vec<_> = self.plans.iter().filter(|p| p.in_flight).cloned().collect();
+        for p in plans {
+            self.start_deployment(p.service, p.taskdef, p.strategy, None);
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The simulation: drives the engine's clock over the cluster model, applying
 //! the service scheduler, job arrivals and the task lifecycle.
 
+mod agent;
 mod autoscale;
 mod deploy;
+mod deploy_alarms;
 mod faults;
 mod initial;
 mod lifecycle;
@@ -10,6 +12,7 @@ mod managed;
 mod managed_instances;
 mod measure;
 mod pull;
+mod queues;
 mod quotas;
 mod rebalance;
 mod refuse;
@@ -376,12 +379,13 @@ impl<'r> Sim<'r> {
         self.schedule_scaling();
         self.setup_faults();
         for (i, p) in self.plans.iter().enumerate() {
-            if p.at < self.duration {
+            if p.at < self.duration && !p.in_flight {
                 self.queue.schedule_at(p.at, Ev::Deploy(i as u32));
             }
         }
         let initial = std::mem::take(&mut self.initial_tasks);
-        self.place_initial(&initial);
+        self.with_every_agent_connected(|sim| sim.place_initial(&initial));
+        self.resume_in_flight();
         self.reconcile_all();
         self.check(0)?;
         // The run covers [0, end): nothing happens at `end` itself (no

@@ -217,7 +217,7 @@ impl Sim<'_> {
         let eligible: Vec<bool> = c
             .instances
             .iter()
-            .map(|i| i.status == InstanceStatus::Active && placement::could_ever_fit(c, i, &req))
+            .map(|i| i.takes_tasks() && placement::could_ever_fit(c, i, &req))
             .collect();
         let mut covered = vec![false; c.instances.len()];
         let mut to_stop = Vec::new();
@@ -225,9 +225,12 @@ impl Sim<'_> {
             if let Some(i) = c.tasks[k].target_instance {
                 // On a draining instance the daemon task stays until the
                 // others are gone (`terminate_if_empty` stops it last).
-                let draining = c.instances[i as usize].status == InstanceStatus::Draining
-                    && c.instances[i as usize].terminate_when_empty;
-                if draining || (eligible[i as usize] && !covered[i as usize]) {
+                let inst = &c.instances[i as usize];
+                let draining = inst.status == InstanceStatus::Draining && inst.terminate_when_empty;
+                // An agent that is not connected takes no new task, and the
+                // one it runs keeps running.
+                let cut_off = inst.status == InstanceStatus::Active && !inst.agent_connected;
+                if draining || cut_off || (eligible[i as usize] && !covered[i as usize]) {
                     covered[i as usize] = true;
                 } else {
                     to_stop.push(k);
