@@ -90,9 +90,15 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
         .templates
         .iter()
         .enumerate()
-        .map(|(g, t)| {
-            let field = format!("instance_groups[{g}].instance_type");
-            (t.instance_type.as_str(), field)
+        .flat_map(|(g, t)| {
+            t.kinds.iter().enumerate().map(move |(k, kind)| {
+                let field = if t.kinds.len() == 1 {
+                    format!("instance_groups[{g}].instance_type")
+                } else {
+                    format!("instance_groups[{g}].instance_types[{k}]")
+                };
+                (kind.instance_type.as_str(), field)
+            })
         })
         .chain(c.instances.iter().map(|i| {
             let field = format!("instance_groups[{}].instance_type", i.group);

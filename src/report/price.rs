@@ -86,10 +86,15 @@ fn capacity_label(c: &CapacityChoice, cluster: &Cluster) -> String {
 fn provider_kind(p: &ProviderShare, cluster: &Cluster) -> Provider {
     let group = |g: usize| {
         let t = &cluster.templates[g];
-        let market = if t.spot { "Spot" } else { "on-demand" };
+        let p = &t.purchase;
+        let market = match (p.on_demand_base, p.on_demand_percent) {
+            (0, 0) => "Spot".to_string(),
+            (_, 100) => "on-demand".to_string(),
+            (b, pct) => format!("{b} on-demand base, {pct}% on-demand above it, rest Spot"),
+        };
         (
             cluster.instance_groups[g].clone(),
-            t.instance_type.clone(),
+            crate::scenario::mixed::kind_names(&t.kinds),
             market,
         )
     };

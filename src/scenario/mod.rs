@@ -15,6 +15,7 @@ pub mod instance_types;
 mod instances;
 mod kinds;
 pub mod load_balancer;
+pub mod mixed;
 mod network;
 pub mod quotas;
 pub mod spec;

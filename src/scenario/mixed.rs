@@ -1,0 +1,257 @@
+//! The mixed-instances keys of `[[instance_groups]]`: launch template
+//! overrides (`instance_types`, with optional `weighted_capacity`), the
+//! `InstancesDistribution` (On-Demand base and percentage, allocation
+//! strategies), the prices and Spot interruption rates the strategies
+//! compare, and the group's instances at time 0.
+
+use super::ctx::{Ctx, R};
+use super::spec::{FaultSpec, InstanceGroupSpec};
+use crate::billing::PricingConfig;
+use crate::billing::money::Rate;
+use crate::engine::SimTime;
+use crate::model::mixed::{OnDemandStrategy, Purchase, SpotStrategy};
+use crate::model::{Cluster, InstanceKind, InstanceStatus, InstanceTemplate};
+
+/// AWS's most launch template overrides per group.
+const MAX_OVERRIDES: usize = 40;
+/// `WeightedCapacity` is 1 to 999.
+const MAX_WEIGHT: i64 = 999;
+
+/// One override as written: the type, the field path naming it, its weight.
+pub(super) struct Override {
+    pub name: String,
+    pub path: String,
+    pub weight: u32,
+}
+
+/// The types a group launches, in priority order: `instance_type` or
+/// `instance_types` (exactly one of them).
+pub(super) fn overrides(ctx: &Ctx, p: &str, g: &InstanceGroupSpec) -> R<Vec<Override>> {
+    if g.instance_requirements.is_some() {
+        return Err(ctx.err(
+            format!("{p}.instance_requirements"),
+            "attribute-based instance type selection is not yet supported for instance groups; list the types with instance_types = [\"m5.xlarge\", ...] for now",
+        ));
+    }
+    let list = match (&g.instance_type, &g.instance_types) {
+        (Some(_), Some(_)) => {
+            return Err(ctx.err(
+                format!("{p}.instance_types"),
+                "give instance_type or instance_types, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(ctx.err(
+                p,
+                "missing instance_type: give instance_type = \"m5.large\", or instance_types = [\"m5.large\", \"m6i.large\"] (launch template overrides, highest priority first)",
+            ));
+        }
+        (Some(t), None) => {
+            return Ok(vec![Override {
+                name: t.clone(),
+                path: format!("{p}.instance_type"),
+                weight: 1,
+            }]);
+        }
+        (None, Some(list)) => list,
+    };
+    if list.is_empty() || list.len() > MAX_OVERRIDES {
+        return Err(ctx.err(
+            format!("{p}.instance_types"),
+            format!("list 1 to {MAX_OVERRIDES} instance types (AWS's limit of launch template overrides)"),
+        ));
+    }
+    let mut out: Vec<Override> = Vec::new();
+    for (k, v) in list.iter().enumerate() {
+        let path = format!("{p}.instance_types[{k}]");
+        let (name, weight) = match v {
+            toml::Value::String(s) => (s.clone(), None),
+            toml::Value::Table(t) => {
+                if let Some(bad) = t
+                    .keys()
+                    .find(|k| !["type", "weighted_capacity"].contains(&k.as_str()))
+                {
+                    return Err(ctx.err(
+                        format!("{path}.{bad}"),
+                        "unknown key; an override takes type and weighted_capacity",
+                    ));
+                }
+                let name = match t.get("type") {
+                    Some(toml::Value::String(s)) => s.clone(),
+                    _ => {
+                        return Err(ctx.err(
+                            format!("{path}.type"),
+                            "missing or not a string: give the instance type, e.g. type = \"m5.xlarge\"",
+                        ));
+                    }
+                };
+                let weight = match t.get("weighted_capacity") {
+                    None => None,
+                    Some(toml::Value::Integer(w)) if (1..=MAX_WEIGHT).contains(w) => {
+                        Some(*w as u32)
+                    }
+                    Some(_) => {
+                        return Err(ctx.err(
+                            format!("{path}.weighted_capacity"),
+                            format!(
+                                "must be a whole number from 1 to {MAX_WEIGHT} (WeightedCapacity)"
+                            ),
+                        ));
+                    }
+                };
+                (name, weight)
+            }
+            _ => {
+                return Err(ctx.err(
+                    &path,
+                    "give an instance type name, or a table { type = \"m5.xlarge\", weighted_capacity = 2 }",
+                ));
+            }
+        };
+        if out.iter().any(|o| o.name == name) {
+            return Err(ctx.err(format!("{path}"), format!("{name} is listed twice")));
+        }
+        out.push(Override {
+            name,
+            path: if matches!(v, toml::Value::Table(_)) {
+                format!("{path}.type")
+            } else {
+                path
+            },
+            weight: weight.unwrap_or(1),
+        });
+    }
+    // AWS takes weights for all overrides or none ("Configure instance
+    // weighting for Amazon EC2 Auto Scaling"): a partial list is a slip.
+    let given = list
+        .iter()
+        .filter(|v| v.get("weighted_capacity").is_some())
+        .count();
+    if given > 0 && given < list.len() {
+        return Err(ctx.err(
+            format!("{p}.instance_types"),
+            "give weighted_capacity for every type or for none",
+        ));
+    }
+    Ok(out)
+}
+
+/// The group's `InstancesDistribution`; `market` (the single-market
+/// shorthand) and the On-Demand/Spot keys exclude each other.
+pub(super) fn purchase(ctx: &Ctx, p: &str, g: &InstanceGroupSpec, spot: bool) -> R<Purchase> {
+    let mixed_keys =
+        g.on_demand_base_capacity.is_some() || g.on_demand_percentage_above_base_capacity.is_some();
+    if g.market.is_some() && mixed_keys {
+        return Err(ctx.err(
+            format!("{p}.market"),
+            "give market or on_demand_base_capacity / on_demand_percentage_above_base_capacity, not both (market = \"spot\" is on_demand_percentage_above_base_capacity = 0)",
+        ));
+    }
+    let mut out = Purchase::single(spot);
+    if let Some(b) = g.on_demand_base_capacity {
+        out.on_demand_base = ctx.count(&format!("{p}.on_demand_base_capacity"), b, 100_000)?;
+    }
+    if let Some(pct) = g.on_demand_percentage_above_base_capacity {
+        out.on_demand_percent = ctx.count(
+            &format!("{p}.on_demand_percentage_above_base_capacity"),
+            pct,
+            100,
+        )?;
+    }
+    if let Some(s) = &g.spot_allocation_strategy {
+        out.spot = SpotStrategy::parse(s).ok_or_else(|| {
+            ctx.err(
+                format!("{p}.spot_allocation_strategy"),
+                format!(
+                    "\"{s}\" is not lowest-price, capacity-optimized or price-capacity-optimized"
+                ),
+            )
+        })?;
+    }
+    if let Some(s) = &g.on_demand_allocation_strategy {
+        out.on_demand = OnDemandStrategy::parse(s).ok_or_else(|| {
+            ctx.err(
+                format!("{p}.on_demand_allocation_strategy"),
+                format!("\"{s}\" is not prioritized or lowest-price"),
+            )
+        })?;
+    }
+    Ok(out)
+}
+
+/// Per cluster zone, the Spot interruptions per instance-hour the
+/// scenario's `spot_interruption` faults give instances of `ty` there: the
+/// pool's risk, which the capacity-optimized strategies avoid. Read from
+/// the raw faults (checked later by `faults.rs`).
+pub(super) fn interruption_rates(faults: &[FaultSpec], azs: &[String], ty: &str) -> Vec<f64> {
+    azs.iter()
+        .map(|az| {
+            faults
+                .iter()
+                .filter(|f| f.kind == "spot_interruption")
+                .filter(|f| f.capacity.as_deref() != Some("fargate"))
+                .filter(|f| f.instance_type.as_deref().is_none_or(|t| t == ty))
+                .filter(|f| f.availability_zone.as_deref().is_none_or(|z| z == az))
+                .filter_map(|f| f.rate_per_hour)
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .sum()
+        })
+        .collect()
+}
+
+/// The On-Demand price and Spot price series of a type: a Spot series the
+/// scenario gives, else On-Demand less the Spot discount.
+pub(super) fn prices(
+    ty: &str,
+    on_demand: i128,
+    pricing: &PricingConfig,
+) -> (i128, Vec<(SimTime, i128)>) {
+    let spot = match pricing.ec2_spot_series.get(ty) {
+        Some(s) if !s.is_empty() => s.clone(),
+        _ => vec![(0, Rate(on_demand).discounted(pricing.ec2_spot_discount).0)],
+    };
+    (on_demand, spot)
+}
+
+/// Launches the group's first `count` capacity units at time 0, round the
+/// zones in order, each instance's market and type as the group chooses.
+pub(super) fn initial_instances(cluster: &mut Cluster, t: &InstanceTemplate, count: u32) {
+    let zones = cluster.azs.len();
+    // (kind, spot, zone) → instances, for lowest-price's spread.
+    let mut have = vec![0u32; t.kinds.len() * 2 * zones];
+    let cell =
+        |k: u32, spot: bool, z: u32| (k as usize * 2 + usize::from(spot)) * zones + z as usize;
+    let (mut units, mut on_demand, mut n) = (0u32, 0u32, 0usize);
+    while units < count {
+        let az = t.zones[n % t.zones.len()];
+        let (kind, spot) = t.choose(az, 0, count, on_demand, &|k, s| have[cell(k, s, az)]);
+        have[cell(kind, spot, az)] += 1;
+        let w = t.kinds[kind as usize].weight;
+        units += w;
+        if !spot {
+            on_demand += w;
+        }
+        let idx = cluster.instances.len();
+        let inst = t.instance(idx, az, 0, InstanceStatus::Active, kind, spot);
+        cluster.registered_cpu += u64::from(inst.cpu);
+        cluster.registered_memory += u64::from(inst.memory);
+        cluster.registered_gpus += u64::from(inst.gpus);
+        cluster.add_instance(inst);
+        n += 1;
+    }
+}
+
+/// The kinds of a template as "m5.xlarge+m6i.xlarge" (weights as "×2").
+pub fn kind_names(kinds: &[InstanceKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| {
+            if k.weight == 1 {
+                k.instance_type.clone()
+            } else {
+                format!("{}×{}", k.instance_type, k.weight)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("+")
+}
