@@ -181,6 +181,8 @@ pub fn simulate_with(
     opts: &RunOptions,
 ) -> Result<RunResult> {
     let rates = rates_for(scenario, book)?;
+    // A mixed group's allocation strategies compare the run's prices.
+    let scenario = &*crate::scenario::mixed::with_run_prices(scenario, &rates);
     let started = Instant::now();
     let want = &opts.outputs;
     let place = dir.map(|dir| Place {

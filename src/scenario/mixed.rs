@@ -213,17 +213,18 @@ pub(super) fn prices(
     (on_demand, spot)
 }
 
-/// Launches the group's first `count` capacity units at time 0, round the
-/// zones in order, each instance's market and type as the group chooses.
-pub(super) fn initial_instances(cluster: &mut Cluster, t: &InstanceTemplate, count: u32) {
-    let zones = cluster.azs.len();
+/// The group's instances at time 0 as (zone, type, Spot): its first
+/// `count` capacity units, round the zones in order, each instance's
+/// market and type as the group chooses.
+fn initial_plan(t: &InstanceTemplate, zones: usize, count: u32) -> Vec<(u32, u32, bool)> {
     // (kind, spot, zone) → instances, for lowest-price's spread.
     let mut have = vec![0u32; t.kinds.len() * 2 * zones];
     let cell =
         |k: u32, spot: bool, z: u32| (k as usize * 2 + usize::from(spot)) * zones + z as usize;
-    let (mut units, mut on_demand, mut n) = (0u32, 0u32, 0usize);
+    let (mut units, mut on_demand) = (0u32, 0u32);
+    let mut out = Vec::new();
     while units < count {
-        let az = t.zones[n % t.zones.len()];
+        let az = t.zones[out.len() % t.zones.len()];
         let (kind, spot) = t.choose(az, 0, count, on_demand, &|k, s| have[cell(k, s, az)]);
         have[cell(kind, spot, az)] += 1;
         let w = t.kinds[kind as usize].weight;
@@ -231,14 +232,81 @@ pub(super) fn initial_instances(cluster: &mut Cluster, t: &InstanceTemplate, cou
         if !spot {
             on_demand += w;
         }
+        out.push((az, kind, spot));
+    }
+    out
+}
+
+/// Launches the group's instances at time 0 (`initial_plan`).
+pub(super) fn initial_instances(cluster: &mut Cluster, t: &InstanceTemplate, count: u32) {
+    for (az, kind, spot) in initial_plan(t, cluster.azs.len(), count) {
         let idx = cluster.instances.len();
         let inst = t.instance(idx, az, 0, InstanceStatus::Active, kind, spot);
         cluster.registered_cpu += u64::from(inst.cpu);
         cluster.registered_memory += u64::from(inst.memory);
         cluster.registered_gpus += u64::from(inst.gpus);
         cluster.add_instance(inst);
-        n += 1;
     }
+}
+
+/// The scenario priced as the run prices it: a group of several types
+/// compared the build's prices (declared, else the shipped catalog's);
+/// when the run's differ (`--prices`), its types are compared again and its
+/// instances at time 0 re-chosen. Borrowed when nothing changes.
+pub fn with_run_prices<'a>(
+    sc: &'a super::Scenario,
+    rates: &crate::billing::Rates,
+) -> std::borrow::Cow<'a, super::Scenario> {
+    let od = |t: &str| rates.ec2.get(t).map_or(0, |r| r.0 / 1024);
+    let stale = sc.cluster.templates.iter().any(|t| {
+        t.kinds.len() > 1
+            && t.kinds
+                .iter()
+                .any(|k| k.on_demand_price != od(&k.instance_type))
+    });
+    if !stale {
+        return std::borrow::Cow::Borrowed(sc);
+    }
+    let mut sc = sc.clone();
+    let c = &mut sc.cluster;
+    for g in 0..c.templates.len() {
+        let t = &mut c.templates[g];
+        if t.kinds.len() < 2 {
+            continue;
+        }
+        for k in &mut t.kinds {
+            (k.on_demand_price, k.spot_prices) =
+                prices(&k.instance_type, od(&k.instance_type), &sc.pricing);
+        }
+        let t = &c.templates[g];
+        let members: Vec<usize> = (0..c.instances.len())
+            .filter(|&i| c.instances[i].group == g as u32)
+            .collect();
+        let units: u32 = members
+            .iter()
+            .map(|&i| t.kinds[c.instances[i].kind as usize].weight)
+            .sum();
+        let plan = initial_plan(t, c.azs.len(), units);
+        if plan.len() != members.len() {
+            // Weighted types: the new choice would need another number of
+            // instances, and instances are numbered across groups.
+            eprintln!(
+                "note: instance group \"{}\" keeps the instances at time 0 chosen with the build's prices (its weighted types would need another number of instances at the run's prices); launches later compare the run's prices",
+                c.instance_groups[g]
+            );
+            continue;
+        }
+        for (&i, (az, kind, spot)) in members.iter().zip(plan) {
+            let fresh = t.instance(i, az, 0, InstanceStatus::Active, kind, spot);
+            let old = &mut c.instances[i];
+            c.registered_cpu = c.registered_cpu - u64::from(old.cpu) + u64::from(fresh.cpu);
+            c.registered_memory =
+                c.registered_memory - u64::from(old.memory) + u64::from(fresh.memory);
+            c.registered_gpus = c.registered_gpus - u64::from(old.gpus) + u64::from(fresh.gpus);
+            *old = fresh;
+        }
+    }
+    std::borrow::Cow::Owned(sc)
 }
 
 /// The kinds of a template as "m5.xlarge+m6i.xlarge" (weights as "×2").
