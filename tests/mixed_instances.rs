@@ -375,11 +375,14 @@ fn spot_interruptions_hit_only_their_pool() {
     );
 }
 
+/// A CSV file's rows, the header first.
 fn csv(path: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| l.split(',').map(str::to_string).collect())
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap();
+    r.records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
         .collect()
 }
 
@@ -461,4 +464,31 @@ fn mixed_fleet_scenario_launches_the_documented_types() {
             ("m5a.xlarge", true, 2),
         ]
     );
+}
+
+/// fleet-compare.plan.toml's options (a), (b) and (d): the mixed group
+/// (70% Spot over four types) costs less than one type On-Demand, takes the
+/// Spot wave (interruptions) and still meets the targets.
+#[test]
+fn fleet_compare_plan_ranks_the_mixed_group_below_on_demand() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("plan");
+    let st = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["plan", "-q", "--out"])
+        .arg(&out)
+        .arg(repo().join("scenarios/fleet-compare.plan.toml"))
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+    let rows = csv(&out.join("aggregate.csv"));
+    let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let point = |p: &str, name: &str| -> f64 {
+        let r = rows.iter().find(|r| r[0] == p).unwrap();
+        r[col(name)].parse().unwrap_or(0.0)
+    };
+    let cost = "total_cost_usd.mean";
+    assert!(point("1", cost) < point("0", cost) * 0.8);
+    assert_eq!(point("0", "tasks_stopped_by_spot_interruption.mean"), 0.0);
+    assert!(point("1", "tasks_stopped_by_spot_interruption.mean") > 0.0);
+    assert!(point("1", "services.web.availability.availability_pct.mean") >= 99.5);
 }

@@ -109,7 +109,7 @@ pub(super) fn overrides(ctx: &Ctx, p: &str, g: &InstanceGroupSpec) -> R<Vec<Over
             }
         };
         if out.iter().any(|o| o.name == name) {
-            return Err(ctx.err(format!("{path}"), format!("{name} is listed twice")));
+            return Err(ctx.err(&path, format!("{name} is listed twice")));
         }
         out.push(Override {
             name,
