@@ -336,6 +336,13 @@ fn invalid_keys_exit_2_with_field_path() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("faults[0].instance_type"), "{err}");
+    // A pool is EC2's: Fargate Spot has no instance types.
+    let (code, err) = validate(
+        &(with_group("instance_types = [\"m5.large\", \"m6i.large\"]\ncount = 1\n")
+            + "[[faults]]\nkind = \"spot_interruption\"\nrate_per_hour = 0.1\ninstance_type = \"m5.large\"\n"),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("faults[0].capacity"), "{err}");
 }
 
 /// "The Auto Scaling group that's used with your capacity provider can't
@@ -491,4 +498,30 @@ fn fleet_compare_plan_ranks_the_mixed_group_below_on_demand() {
     assert_eq!(point("0", "tasks_stopped_by_spot_interruption.mean"), 0.0);
     assert!(point("1", "tasks_stopped_by_spot_interruption.mean") > 0.0);
     assert!(point("1", "services.web.availability.availability_pct.mean") >= 99.5);
+}
+
+/// Every type a mixed group may launch is priced before the run: a type
+/// without a price is an input error (exit 2) naming its override.
+#[test]
+fn an_unpriced_override_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        with_group("instance_types = [\"m5.large\", \"hpc6a.48xlarge\"]\ncount = 1\n"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["run", "-q", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("instance_groups[0].instance_types[1]"),
+        "{err}"
+    );
+    assert!(err.contains("hpc6a.48xlarge"), "{err}");
 }

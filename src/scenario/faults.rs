@@ -128,7 +128,7 @@ pub(super) fn faults(ctx: &Ctx, specs: &[FaultSpec], c: &Cluster) -> R<Vec<Fault
                     return Err(ctx.err(&p, "a spot_interruption needs rate_per_hour or times"));
                 }
                 let pool = spot_pool(ctx, &p, f, c)?;
-                if pool.narrows() && !ec2 {
+                if pool.narrows() && fargate {
                     return Err(ctx.err(
                         format!("{p}.capacity"),
                         "instance_type and availability_zone narrow a spot_interruption to EC2 Spot pools; give capacity = \"ec2\"",
@@ -146,7 +146,7 @@ pub(super) fn faults(ctx: &Ctx, specs: &[FaultSpec], c: &Cluster) -> R<Vec<Fault
                         .transpose()?
                         .unwrap_or_default(),
                     ec2,
-                    fargate: fargate && !pool.narrows(),
+                    fargate,
                     pool,
                 }
             }
