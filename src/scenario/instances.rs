@@ -76,7 +76,6 @@ pub(super) fn build_instances(
                 "is one type's figure; with several instance_types give each type's with [[instance_types]] instead",
             ));
         }
-        let trunking = g.awsvpc_trunking.unwrap_or(false);
         let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
         let zones: Vec<u32> = match &g.availability_zones {
             None => (0..cluster.azs.len() as u32).collect(),
@@ -120,55 +119,19 @@ pub(super) fn build_instances(
         }
         let spot = capacity::market(ctx, &format!("{p}.market"), g.market.as_deref())?;
         let purchase = mixed::purchase(ctx, &p, g, spot)?;
-        let mut kinds = Vec::new();
-        for o in &overrides {
-            let resolved = types.get(ctx, &o.path, &o.name)?;
-            let it = &resolved.it;
-            if trunking && it.awsvpc_tasks(true).is_none() {
-                return Err(ctx.err(format!("{p}.awsvpc_trunking"), no_trunking(it)));
-            }
-            let mut memory = match g.registered_memory_mib {
-                Some(m) => ctx.count(
-                    &format!("{p}.registered_memory_mib"),
-                    m,
-                    i64::from(it.memory_mib),
-                )?,
-                None => resolved.registered_memory,
-            };
-            let reserved = ctx.count(
-                &format!("{p}.reserved_memory_mib"),
-                g.reserved_memory_mib.unwrap_or(0),
-                i64::from(memory),
-            )?;
-            memory -= reserved;
-            // Only a multi-type group compares prices; the run checks that
-            // every type is priced (`run::rates_for`).
-            let on_demand = if overrides.len() > 1 {
-                price_of(&it.name).unwrap_or(0)
-            } else {
-                0
-            };
-            let (on_demand_price, spot_prices) = mixed::prices(&it.name, on_demand, pricing);
-            kinds.push(InstanceKind {
-                instance_type: it.name.clone(),
-                arch: it.arch,
-                attributes: crate::model::provider::zone_attributes(
-                    &g.attributes,
-                    &it.name,
-                    it.arch,
-                    &cluster.azs,
-                ),
-                cpu: it.registered_cpu(),
-                memory,
-                // Unknown ENI limits hold no awsvpc task: check_fits says why.
-                eni_slots: it.awsvpc_tasks(trunking).unwrap_or(0),
-                gpus: it.gpus,
-                weight: o.weight,
-                on_demand_price,
-                spot_prices,
-                interruption_rate: mixed::interruption_rates(&spec.faults, &cluster.azs, &it.name),
-            });
-        }
+        let kinds = build_kinds(
+            ctx,
+            &p,
+            g,
+            &overrides,
+            types,
+            &cluster.azs,
+            &Pricing {
+                spec,
+                pricing,
+                price_of: &price_of,
+            },
+        )?;
         let template = InstanceTemplate {
             group: gi as u32,
             zones,
@@ -209,6 +172,77 @@ pub(super) fn build_instances(
         sizes.push((min_size, max_size));
     }
     Ok(sizes)
+}
+
+/// What the types of a group are compared with: the run's prices as known
+/// at build time, and the faults (per-pool Spot interruption rates).
+struct Pricing<'a> {
+    spec: &'a ScenarioSpec,
+    pricing: &'a crate::billing::PricingConfig,
+    price_of: &'a dyn Fn(&str) -> Option<i128>,
+}
+
+/// Each launch template override of group `g` as its instances are made.
+fn build_kinds(
+    ctx: &Ctx,
+    p: &str,
+    g: &InstanceGroupSpec,
+    overrides: &[mixed::Override],
+    types: &DeclaredTypes,
+    azs: &[String],
+    how: &Pricing,
+) -> R<Vec<InstanceKind>> {
+    let trunking = g.awsvpc_trunking.unwrap_or(false);
+    let mut kinds = Vec::new();
+    for o in overrides {
+        let resolved = types.get(ctx, &o.path, &o.name)?;
+        let it = &resolved.it;
+        if trunking && it.awsvpc_tasks(true).is_none() {
+            return Err(ctx.err(format!("{p}.awsvpc_trunking"), no_trunking(it)));
+        }
+        let mut memory = match g.registered_memory_mib {
+            Some(m) => ctx.count(
+                &format!("{p}.registered_memory_mib"),
+                m,
+                i64::from(it.memory_mib),
+            )?,
+            None => resolved.registered_memory,
+        };
+        let reserved = ctx.count(
+            &format!("{p}.reserved_memory_mib"),
+            g.reserved_memory_mib.unwrap_or(0),
+            i64::from(memory),
+        )?;
+        memory -= reserved;
+        // Only a multi-type group compares prices; the run checks that
+        // every type is priced (`run::rates_for`).
+        let on_demand = if overrides.len() > 1 {
+            (how.price_of)(&it.name).unwrap_or(0)
+        } else {
+            0
+        };
+        let (on_demand_price, spot_prices) = mixed::prices(&it.name, on_demand, how.pricing);
+        kinds.push(InstanceKind {
+            instance_type: it.name.clone(),
+            arch: it.arch,
+            attributes: crate::model::provider::zone_attributes(
+                &g.attributes,
+                &it.name,
+                it.arch,
+                azs,
+            ),
+            cpu: it.registered_cpu(),
+            memory,
+            // Unknown ENI limits hold no awsvpc task: check_fits says why.
+            eni_slots: it.awsvpc_tasks(trunking).unwrap_or(0),
+            gpus: it.gpus,
+            weight: o.weight,
+            on_demand_price,
+            spot_prices,
+            interruption_rate: mixed::interruption_rates(&how.spec.faults, azs, &it.name),
+        });
+    }
+    Ok(kinds)
 }
 
 pub(super) fn build_providers(
