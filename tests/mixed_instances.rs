@@ -525,3 +525,60 @@ fn an_unpriced_override_is_an_input_error() {
     );
     assert!(err.contains("hpc6a.48xlarge"), "{err}");
 }
+
+/// Spot choices read the scenario's Spot price series at launch time: a
+/// series that makes the priciest type the cheapest Spot pool wins it.
+#[test]
+fn spot_choices_follow_the_price_series() {
+    let dir = tempfile::tempdir().unwrap();
+    // m6i.xlarge (On-Demand $0.192) at $0.03 from the start; m5a.xlarge
+    // (On-Demand $0.172, Spot $0.06 at the default discount) otherwise.
+    std::fs::write(
+        dir.path().join("spot.csv"),
+        "time,instance_type,usd_per_hour\n0,m6i.xlarge,0.03\n",
+    )
+    .unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        with_group(
+            "instance_types = [\"m5.xlarge\", \"m6i.xlarge\", \"m5a.xlarge\"]\ncount = 3\non_demand_percentage_above_base_capacity = 0\n",
+        ) + "[pricing]\nec2_spot_prices = \"spot.csv\"\n",
+    )
+    .unwrap();
+    let sc = ecsim::scenario::load(&file).unwrap();
+    let types: Vec<&str> = sc
+        .cluster
+        .instances
+        .iter()
+        .map(|i| i.instance_type.as_str())
+        .collect();
+    assert_eq!(types, ["m6i.xlarge"; 3]);
+}
+
+/// Each type's instances carry their own `ecs.instance-type`: a memberOf
+/// constraint on it places only on that type in a mixed group ("Cluster
+/// query language"; ecsim answers such a constraint once per group, type
+/// and zone).
+#[test]
+fn member_of_instance_type_tells_a_mixed_groups_types_apart() {
+    let text = with_group(
+        "instance_types = [\"m5a.xlarge\", \"m6a.xlarge\"]\ncount = 6\non_demand_percentage_above_base_capacity = 0\nspot_allocation_strategy = \"lowest-price\"\n",
+    ) + "[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 9\n\
+         placement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type == m6a.xlarge\" }]\n";
+    let (_, c, log) = run(&text);
+    let kinds: std::collections::BTreeSet<&str> = c
+        .instances
+        .iter()
+        .map(|i| i.instance_type.as_str())
+        .collect();
+    assert_eq!(kinds.len(), 2, "both types launched");
+    let on: Vec<&str> = log
+        .done
+        .iter()
+        .filter_map(|t| t.instance)
+        .map(|i| c.instances[i as usize].instance_type.as_str())
+        .collect();
+    assert_eq!(on.len(), 9);
+    assert!(on.iter().all(|t| *t == "m6a.xlarge"), "{on:?}");
+}

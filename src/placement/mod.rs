@@ -122,7 +122,7 @@ struct Constraints<'a> {
     others: SmallVec<[&'a Constraint; 2]>,
     zones: usize,
     /// Per instance group, the cell row of its first type.
-    first_kind: Vec<usize>,
+    first_kind: SmallVec<[usize; 8]>,
     /// Per (instance group, type, zone): 0 not asked yet, 1 unsatisfied, 2 satisfied.
     verdicts: SmallVec<[std::cell::Cell<u8>; 64]>,
 }
@@ -140,7 +140,7 @@ impl<'a> Constraints<'a> {
         let zones = cluster.azs.len();
         // One cell per (group, type, zone): the types' attribute maps differ.
         // (Only then: a placement without such a constraint allocates nothing.)
-        let mut first_kind = Vec::new();
+        let mut first_kind = SmallVec::new();
         let mut kinds = 0;
         if !by_attributes.is_empty() {
             for t in &cluster.templates {
