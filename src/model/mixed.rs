@@ -133,6 +133,12 @@ pub fn pick(purchase: &Purchase, spot: bool, pools: &[Pool]) -> usize {
     }
 }
 
+/// Where a count per pool (type × market × zone) sits in a flat list of
+/// `kinds × 2 × zones` cells.
+pub fn pool_cell(kind: u32, spot: bool, zone: u32, zones: usize) -> usize {
+    (kind as usize * 2 + usize::from(spot)) * zones + zone as usize
+}
+
 /// The price in force at `now` in a series of (from, pico-dollars per hour).
 pub fn price_at(series: &[(SimTime, i128)], now: SimTime) -> i128 {
     series

@@ -219,8 +219,7 @@ pub(super) fn prices(
 fn initial_plan(t: &InstanceTemplate, zones: usize, count: u32) -> Vec<(u32, u32, bool)> {
     // (kind, spot, zone) → instances, for lowest-price's spread.
     let mut have = vec![0u32; t.kinds.len() * 2 * zones];
-    let cell =
-        |k: u32, spot: bool, z: u32| (k as usize * 2 + usize::from(spot)) * zones + z as usize;
+    let cell = |k: u32, spot: bool, z: u32| crate::model::mixed::pool_cell(k, spot, z, zones);
     let (mut units, mut on_demand) = (0u32, 0u32);
     let mut out = Vec::new();
     while units < count {

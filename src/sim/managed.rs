@@ -6,6 +6,7 @@
 
 use super::{Ev, Sim};
 use crate::engine::SimTime;
+use crate::model::mixed::pool_cell;
 use crate::model::provider::Datapoint;
 use crate::model::{InstanceStatus, StopReason};
 use crate::scaling::Decision;
@@ -221,8 +222,7 @@ impl Sim<'_> {
             else {
                 return;
             };
-            let cell =
-                |k: u32, spot: bool| (k as usize * 2 + usize::from(spot)) * zones + az as usize;
+            let cell = |k: u32, spot: bool| pool_cell(k, spot, az, zones);
             let (kind, spot) = tpl.choose(az, now, want, on_demand, &|k, s| {
                 pools.get(cell(k, s)).copied().unwrap_or(0)
             });
@@ -275,7 +275,7 @@ impl Sim<'_> {
             }
             if let Some(p) = c
                 .pools
-                .get_mut((i.kind as usize * 2 + usize::from(i.spot)) * zones + i.az as usize)
+                .get_mut(pool_cell(u32::from(i.kind), i.spot, i.az, zones))
             {
                 *p += 1;
             }
@@ -290,7 +290,7 @@ impl Sim<'_> {
         let want = self.group_desired[group as usize];
         let c = self.group_census(group);
         let zones = self.cluster.azs.len();
-        let cell = |k: u32, spot: bool| (k as usize * 2 + usize::from(spot)) * zones + az as usize;
+        let cell = |k: u32, spot: bool| pool_cell(k, spot, az, zones);
         let (kind, spot) =
             self.cluster.templates[group as usize].choose(az, now, want, c.on_demand, &|k, s| {
                 c.pools.get(cell(k, s)).copied().unwrap_or(0)
