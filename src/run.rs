@@ -98,9 +98,15 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
         .iter()
         .enumerate()
         .filter(|(g, _)| !managed(*g))
-        .map(|(g, t)| {
-            let field = format!("instance_groups[{g}].instance_type");
-            (t.instance_type.as_str(), field)
+        .flat_map(|(g, t)| {
+            t.kinds.iter().enumerate().map(move |(k, kind)| {
+                let field = if t.kinds.len() == 1 {
+                    format!("instance_groups[{g}].instance_type")
+                } else {
+                    format!("instance_groups[{g}].instance_types[{k}]")
+                };
+                (kind.instance_type.as_str(), field)
+            })
         })
         .chain(c.instances.iter().map(|i| {
             let field = format!("instance_groups[{}].instance_type", i.group);
@@ -184,6 +190,8 @@ pub fn simulate_with(
     opts: &RunOptions,
 ) -> Result<RunResult> {
     let rates = rates_for(scenario, book)?;
+    // A mixed group's allocation strategies compare the run's prices.
+    let scenario = &*crate::scenario::mixed::with_run_prices(scenario, &rates);
     let started = Instant::now();
     let want = &opts.outputs;
     let place = dir.map(|dir| Place {

@@ -25,6 +25,9 @@ pub enum Fault {
         times: Vec<SimTime>,
         ec2: bool,
         fargate: bool,
+        /// Only EC2 Spot instances of this type and/or zone: one Spot pool
+        /// (type × zone) when both are given.
+        pool: SpotPool,
     },
     /// RUNNING tasks crash at a rate per task-hour.
     TaskCrash {
@@ -39,6 +42,27 @@ pub enum Fault {
         fraction: f64,
         image_pull: bool,
     },
+}
+
+/// Which EC2 Spot instances an interruption fault reaches: all by default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpotPool {
+    pub instance_type: Option<String>,
+    pub az: Option<u32>,
+}
+
+impl SpotPool {
+    pub fn holds(&self, instance_type: &str, az: u32) -> bool {
+        self.instance_type
+            .as_deref()
+            .is_none_or(|t| t == instance_type)
+            && self.az.is_none_or(|z| z == az)
+    }
+
+    /// Whether it narrows the fault to some instances.
+    pub fn narrows(&self) -> bool {
+        self.instance_type.is_some() || self.az.is_some()
+    }
 }
 
 /// The warning EC2 Spot and Fargate Spot give before reclaiming capacity.

@@ -19,6 +19,8 @@ pub enum InstanceStatus {
 pub struct Instance {
     pub id: String,
     pub group: u32,
+    /// Which of the group's launch template overrides it was launched as.
+    pub kind: u16,
     pub instance_type: String,
     pub arch: Arch,
     pub az: u32,

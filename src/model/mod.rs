@@ -5,6 +5,7 @@
 pub mod deployment;
 pub mod instance;
 pub mod managed_instances;
+pub mod mixed;
 pub mod provider;
 pub mod service;
 pub mod slab;
@@ -12,7 +13,7 @@ pub mod task;
 pub mod taskdef;
 
 pub use instance::{Instance, InstanceStatus};
-pub use provider::{AsgProvider, InstanceTemplate};
+pub use provider::{AsgProvider, InstanceKind, InstanceTemplate};
 pub use service::{
     Arrivals, CapacityChoice, Group, Job, NoCapacity, OwnerStats, ProviderShare,
     SchedulingStrategy, Service,
@@ -356,7 +357,9 @@ impl Cluster {
 
     /// Whether any instance group has GPUs: only then do the outputs show them.
     pub fn has_gpus(&self) -> bool {
-        self.templates.iter().any(|t| t.gpus > 0)
+        self.templates
+            .iter()
+            .any(|t| t.kinds.iter().any(|k| k.gpus > 0))
     }
 
     /// The zone a task runs in, if it has one yet.

@@ -121,7 +121,9 @@ struct Constraints<'a> {
     by_attributes: SmallVec<[&'a Expr; 2]>,
     others: SmallVec<[&'a Constraint; 2]>,
     zones: usize,
-    /// Per (instance group, zone): 0 not asked yet, 1 unsatisfied, 2 satisfied.
+    /// Per instance group, the cell row of its first type.
+    first_kind: SmallVec<[usize; 8]>,
+    /// Per (instance group, type, zone): 0 not asked yet, 1 unsatisfied, 2 satisfied.
     verdicts: SmallVec<[std::cell::Cell<u8>; 64]>,
 }
 
@@ -136,16 +138,27 @@ impl<'a> Constraints<'a> {
             }
         }
         let zones = cluster.azs.len();
+        // One cell per (group, type, zone): the types' attribute maps differ.
+        // (Only then: a placement without such a constraint allocates nothing.)
+        let mut first_kind = SmallVec::new();
+        let mut kinds = 0;
+        if !by_attributes.is_empty() {
+            for t in &cluster.templates {
+                first_kind.push(kinds);
+                kinds += t.kinds.len();
+            }
+        }
         let cells = if by_attributes.is_empty() {
             0
         } else {
-            cluster.templates.len() * zones
+            kinds * zones
         };
         Constraints {
             cluster,
             by_attributes,
             others,
             zones,
+            first_kind,
             verdicts: (0..cells).map(|_| std::cell::Cell::new(0)).collect(),
         }
     }
@@ -178,9 +191,15 @@ impl<'a> Constraints<'a> {
             .cluster
             .templates
             .get(inst.group as usize)
-            .and_then(|t| t.attributes.get(inst.az as usize))
+            .and_then(|t| t.kinds.get(inst.kind as usize))
+            .and_then(|k| k.attributes.get(inst.az as usize))
             .is_some_and(|a| std::sync::Arc::ptr_eq(a, &inst.attributes));
-        let cell = inst.group as usize * self.zones + inst.az as usize;
+        let row = self
+            .first_kind
+            .get(inst.group as usize)
+            .copied()
+            .unwrap_or(0);
+        let cell = (row + inst.kind as usize) * self.zones + inst.az as usize;
         match self.verdicts.get(cell).filter(|_| shared) {
             Some(v) => match v.get() {
                 0 => {
@@ -256,17 +275,21 @@ pub fn group_zone_may_host(cluster: &Cluster, req: &Request, g: u32, z: u32) -> 
         // `could_ever_fit` without a memberOf reads only what the template
         // gives every instance: no instance need be made to ask (zone
         // rebalancing asks for every service every tick).
-        return t.cpu >= req.cpu
-            && t.memory >= req.memory
-            && t.eni_slots >= req.enis
-            && t.gpus >= req.gpus
-            && req.arch.is_none_or(|a| a == t.arch);
+        return t.kinds.iter().any(|k| {
+            k.cpu >= req.cpu
+                && k.memory >= req.memory
+                && k.eni_slots >= req.enis
+                && k.gpus >= req.gpus
+                && req.arch.is_none_or(|a| a == k.arch)
+        });
     }
-    if attributes_only && t.attributes.get(z as usize).is_some() {
+    if attributes_only && z < cluster.azs.len() as u32 {
         // Every instance of the group in the zone is made from its template:
-        // one made the same way answers for all of them.
-        let like = t.instance(0, z, 0, crate::model::InstanceStatus::Active);
-        return could_ever_fit(cluster, &like, req);
+        // one of each type made the same way answers for all of them.
+        return (0..t.kinds.len() as u32).any(|k| {
+            let like = t.instance(0, z, 0, crate::model::InstanceStatus::Active, k, false);
+            could_ever_fit(cluster, &like, req)
+        });
     }
     // A constraint on the instance itself (id, tasks it runs): ask each.
     cluster

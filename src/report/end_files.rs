@@ -39,6 +39,14 @@ pub fn write_instances(out: TableFile, c: &Cluster, end: SimTime) -> Result<(), 
     if enis {
         header.push("eni_slots");
     }
+    // Only where some group can launch Spot: else every instance is On-Demand.
+    let markets = c
+        .templates
+        .iter()
+        .any(|t| t.purchase.on_demand_percent < 100);
+    if markets {
+        header.push("market");
+    }
     w.write_record(header)?;
     for i in &c.instances {
         // Means over the time it was registered: reservations happen only then.
@@ -66,6 +74,9 @@ pub fn write_instances(out: TableFile, c: &Cluster, end: SimTime) -> Result<(), 
         }
         if enis {
             row.push(i.eni_slots.to_string());
+        }
+        if markets {
+            row.push(if i.spot { "spot" } else { "on-demand" }.to_string());
         }
         w.write_record(row)?;
     }

@@ -89,10 +89,15 @@ fn capacity_label(c: &CapacityChoice, cluster: &Cluster) -> String {
 fn provider_kind(p: &ProviderShare, cluster: &Cluster) -> Provider {
     let group = |g: usize| {
         let t = &cluster.templates[g];
-        let market = if t.spot { "Spot" } else { "on-demand" };
+        let p = &t.purchase;
+        let market = match (p.on_demand_base, p.on_demand_percent) {
+            (0, 0) => "Spot".to_string(),
+            (_, 100) => "on-demand".to_string(),
+            (b, pct) => format!("{b} on-demand base, {pct}% on-demand above it, rest Spot"),
+        };
         (
             cluster.instance_groups[g].clone(),
-            t.instance_type.clone(),
+            crate::scenario::mixed::kind_names(&t.kinds),
             market,
         )
     };
@@ -100,12 +105,16 @@ fn provider_kind(p: &ProviderShare, cluster: &Cluster) -> Provider {
         (Some(a), _) if cluster.providers[a as usize].managed_instances => {
             let cp = &cluster.providers[a as usize];
             let t = &cluster.templates[cp.group as usize];
-            let market = if t.spot { "Spot" } else { "on-demand" };
+            let market = if t.purchase.on_demand_percent == 0 {
+                "Spot"
+            } else {
+                "on-demand"
+            };
             Provider {
                 name: cp.name.clone(),
                 kind: format!(
                     "ECS Managed Instances, {market}, types from its instance_requirements (largest {}), EC2 price plus a management fee per instance-hour",
-                    t.instance_type
+                    t.kinds[0].instance_type
                 ),
             }
         }

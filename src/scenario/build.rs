@@ -58,7 +58,9 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     cluster.azs = azs.clone();
 
     let types = super::instance_types::declared(ctx, &spec.instance_types)?;
-    let sizes = instances::build_instances(ctx, &spec, &mut cluster, &types)?;
+    // Before the groups: a mixed group's allocation strategies compare prices.
+    let mut pricing = capacity::pricing(ctx, spec.pricing.as_ref(), &types)?;
+    let sizes = instances::build_instances(ctx, &spec, &mut cluster, &types, &pricing)?;
     let managed_instances = instances::build_providers(
         ctx,
         &spec,
@@ -407,7 +409,6 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
             super::WarmUp::For(d)
         }
     };
-    let mut pricing = capacity::pricing(ctx, spec.pricing.as_ref(), &types)?;
     pricing.network = super::network::build(ctx, &spec, &cluster)?;
     let spec_traces: Vec<(usize, String)> = spec
         .services
@@ -478,7 +479,10 @@ fn check_fits(
     let kinds: Vec<Instance> = cluster
         .templates
         .iter()
-        .map(|t| t.instance(0, t.zones[0], 0, InstanceStatus::Active))
+        .flat_map(|t| {
+            (0..t.kinds.len() as u32)
+                .map(|k| t.instance(0, t.zones[0], 0, InstanceStatus::Active, k, false))
+        })
         .collect();
     let pool: Vec<&Instance> = cluster
         .instances
@@ -572,11 +576,15 @@ fn wrong_arch(cluster: &Cluster, family: &str, need: Arch, groups: &[u32]) -> St
         .iter()
         .filter(|t| groups.is_empty() || groups.contains(&t.group))
         .map(|t| {
+            let kinds: Vec<String> = t
+                .kinds
+                .iter()
+                .map(|k| format!("{}, {}", k.instance_type, k.arch.as_str()))
+                .collect();
             format!(
-                "{} ({}, {})",
+                "{} ({})",
                 cluster.instance_groups[t.group as usize],
-                t.instance_type,
-                t.arch.as_str()
+                kinds.join("; ")
             )
         })
         .collect();

@@ -110,9 +110,13 @@ fn queued(sc: &Scenario, job_tasks: &[f64]) -> (f64, Option<usize>) {
         first = first.or(Some(i));
     }
     let most = sc.most_instances.max(c.instances.len() as u64) as f64;
-    let (cpu, mem) = c.templates.iter().fold((0.0f64, 0.0f64), |(a, b), t| {
-        (a.max(f64::from(t.cpu)), b.max(f64::from(t.memory)))
-    });
+    let (cpu, mem) = c
+        .templates
+        .iter()
+        .flat_map(|t| &t.kinds)
+        .fold((0.0f64, 0.0f64), |(a, b), k| {
+            (a.max(f64::from(k.cpu)), b.max(f64::from(k.memory)))
+        });
     let span = sc.duration as f64;
     let excess = |want: f64, have: f64| {
         if want > 0.0 {

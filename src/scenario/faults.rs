@@ -127,6 +127,13 @@ pub(super) fn faults(ctx: &Ctx, specs: &[FaultSpec], c: &Cluster) -> R<Vec<Fault
                 if f.rate_per_hour.is_none() && f.times.is_none() {
                     return Err(ctx.err(&p, "a spot_interruption needs rate_per_hour or times"));
                 }
+                let pool = spot_pool(ctx, &p, f, c)?;
+                if pool.narrows() && fargate {
+                    return Err(ctx.err(
+                        format!("{p}.capacity"),
+                        "instance_type and availability_zone narrow a spot_interruption to EC2 Spot pools; give capacity = \"ec2\"",
+                    ));
+                }
                 Fault::SpotInterruption {
                     rate_per_hour: f
                         .rate_per_hour
@@ -140,6 +147,7 @@ pub(super) fn faults(ctx: &Ctx, specs: &[FaultSpec], c: &Cluster) -> R<Vec<Fault
                         .unwrap_or_default(),
                     ec2,
                     fargate,
+                    pool,
                 }
             }
             "task_crash" => Fault::TaskCrash {
@@ -173,4 +181,34 @@ pub(super) fn faults(ctx: &Ctx, specs: &[FaultSpec], c: &Cluster) -> R<Vec<Fault
         out.push(fault);
     }
     Ok(out)
+}
+
+/// A spot_interruption's pool: its `instance_type` (one the groups launch)
+/// and `availability_zone`.
+fn spot_pool(ctx: &Ctx, p: &str, f: &FaultSpec, c: &Cluster) -> R<crate::faults::SpotPool> {
+    let instance_type = match &f.instance_type {
+        Some(t)
+            if !c
+                .templates
+                .iter()
+                .flat_map(|g| &g.kinds)
+                .any(|k| k.instance_type == *t) =>
+        {
+            return Err(ctx.err(
+                format!("{p}.instance_type"),
+                format!("no instance group launches {t}"),
+            ));
+        }
+        t => t.clone(),
+    };
+    let az = match &f.availability_zone {
+        Some(z) => Some(c.azs.iter().position(|a| a == z).ok_or_else(|| {
+            ctx.err(
+                format!("{p}.availability_zone"),
+                format!("\"{z}\" is not a cluster zone ({})", c.azs.join(", ")),
+            )
+        })? as u32),
+        None => None,
+    };
+    Ok(crate::faults::SpotPool { instance_type, az })
 }

@@ -3,6 +3,7 @@
 use super::capacity;
 use super::ctx::{Ctx, R, unique};
 use super::instance_types::DeclaredTypes;
+use super::mixed;
 use super::spec::*;
 use crate::engine::Dist;
 use crate::engine::time::SECOND;
@@ -30,7 +31,19 @@ pub(super) fn build_instances(
     spec: &ScenarioSpec,
     cluster: &mut Cluster,
     types: &DeclaredTypes,
+    pricing: &crate::billing::PricingConfig,
 ) -> R<Sizes> {
+    // What the allocation strategies compare until the run's own prices
+    // are known (`run::rates_for` re-prices when they differ): a declared
+    // price, else the shipped catalog's.
+    let region = spec.region.as_deref().unwrap_or("us-east-1");
+    let book = std::cell::OnceCell::new();
+    let price_of = |t: &str| {
+        types.prices.get(t).copied().or_else(|| {
+            book.get_or_init(crate::billing::PriceBook::shipped)
+                .ec2(region, t)
+        })
+    };
     let mut sizes = Vec::new();
     let mut names = HashSet::new();
     unique(
@@ -57,11 +70,12 @@ pub(super) fn build_instances(
         let p = format!("instance_groups[{gi}]");
         cluster.instance_groups.push(g.name.clone());
         cluster.live_instances.push(0);
-        let resolved = types.get(ctx, &format!("{p}.instance_type"), &g.instance_type)?;
-        let it = &resolved.it;
-        let trunking = g.awsvpc_trunking.unwrap_or(false);
-        if trunking && it.awsvpc_tasks(true).is_none() {
-            return Err(ctx.err(format!("{p}.awsvpc_trunking"), no_trunking(it)));
+        let overrides = mixed::overrides(ctx, &p, g)?;
+        if overrides.len() > 1 && g.registered_memory_mib.is_some() {
+            return Err(ctx.err(
+                format!("{p}.registered_memory_mib"),
+                "is one type's figure; with several instance_types give each type's with [[instance_types]] instead",
+            ));
         }
         let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
         let zones: Vec<u32> = match &g.availability_zones {
@@ -105,37 +119,25 @@ pub(super) fn build_instances(
             }
         }
         let spot = capacity::market(ctx, &format!("{p}.market"), g.market.as_deref())?;
-        let mut memory = match g.registered_memory_mib {
-            Some(m) => ctx.count(
-                &format!("{p}.registered_memory_mib"),
-                m,
-                i64::from(it.memory_mib),
-            )?,
-            None => resolved.registered_memory,
-        };
-        let reserved = ctx.count(
-            &format!("{p}.reserved_memory_mib"),
-            g.reserved_memory_mib.unwrap_or(0),
-            i64::from(memory),
+        let purchase = mixed::purchase(ctx, &p, g, spot)?;
+        let kinds = build_kinds(
+            ctx,
+            &p,
+            g,
+            &overrides,
+            types,
+            &cluster.azs,
+            &Pricing {
+                spec,
+                pricing,
+                price_of: &price_of,
+            },
         )?;
-        memory -= reserved;
         let template = InstanceTemplate {
             group: gi as u32,
-            instance_type: it.name.clone(),
-            arch: it.arch,
             zones,
-            attributes: crate::model::provider::zone_attributes(
-                &g.attributes,
-                &it.name,
-                it.arch,
-                &cluster.azs,
-            ),
-            cpu: it.registered_cpu(),
-            memory,
-            // Unknown ENI limits hold no awsvpc task: check_fits says why.
-            eni_slots: it.awsvpc_tasks(trunking).unwrap_or(0),
-            gpus: it.gpus,
-            spot,
+            kinds,
+            purchase,
             launch_delay: match &g.launch_delay {
                 Some(d) => ctx.dist(&format!("{p}.launch_delay"), d)?,
                 None => Dist::lognormal_valid(90_000.0, 0.25),
@@ -149,15 +151,7 @@ pub(super) fn build_instances(
             az_rebalance: g.az_rebalance.unwrap_or(true),
         };
         let first = cluster.instances.len();
-        for n in 0..count {
-            let idx = cluster.instances.len();
-            let az = template.zones[n as usize % template.zones.len()];
-            cluster.registered_cpu += u64::from(template.cpu);
-            cluster.registered_memory += u64::from(template.memory);
-            cluster.registered_gpus += u64::from(template.gpus);
-            let inst = template.instance(idx, az, 0, InstanceStatus::Active);
-            cluster.add_instance(inst);
-        }
+        mixed::initial_instances(cluster, &template, count);
         cluster.templates.push(template);
         // Set before the run starts: ECS stops placing on a DRAINING
         // instance and the service scheduler replaces its tasks ("Draining
@@ -199,6 +193,77 @@ pub(super) fn build_instances(
         sizes.push((min_size, max_size));
     }
     Ok(sizes)
+}
+
+/// What the types of a group are compared with: the run's prices as known
+/// at build time, and the faults (per-pool Spot interruption rates).
+struct Pricing<'a> {
+    spec: &'a ScenarioSpec,
+    pricing: &'a crate::billing::PricingConfig,
+    price_of: &'a dyn Fn(&str) -> Option<i128>,
+}
+
+/// Each launch template override of group `g` as its instances are made.
+fn build_kinds(
+    ctx: &Ctx,
+    p: &str,
+    g: &InstanceGroupSpec,
+    overrides: &[mixed::Override],
+    types: &DeclaredTypes,
+    azs: &[String],
+    how: &Pricing,
+) -> R<Vec<InstanceKind>> {
+    let trunking = g.awsvpc_trunking.unwrap_or(false);
+    let mut kinds = Vec::new();
+    for o in overrides {
+        let resolved = types.get(ctx, &o.path, &o.name)?;
+        let it = &resolved.it;
+        if trunking && it.awsvpc_tasks(true).is_none() {
+            return Err(ctx.err(format!("{p}.awsvpc_trunking"), no_trunking(it)));
+        }
+        let mut memory = match g.registered_memory_mib {
+            Some(m) => ctx.count(
+                &format!("{p}.registered_memory_mib"),
+                m,
+                i64::from(it.memory_mib),
+            )?,
+            None => resolved.registered_memory,
+        };
+        let reserved = ctx.count(
+            &format!("{p}.reserved_memory_mib"),
+            g.reserved_memory_mib.unwrap_or(0),
+            i64::from(memory),
+        )?;
+        memory -= reserved;
+        // Only a multi-type group compares prices; the run checks that
+        // every type is priced (`run::rates_for`).
+        let on_demand = if overrides.len() > 1 {
+            (how.price_of)(&it.name).unwrap_or(0)
+        } else {
+            0
+        };
+        let (on_demand_price, spot_prices) = mixed::prices(&it.name, on_demand, how.pricing);
+        kinds.push(InstanceKind {
+            instance_type: it.name.clone(),
+            arch: it.arch,
+            attributes: crate::model::provider::zone_attributes(
+                &g.attributes,
+                &it.name,
+                it.arch,
+                azs,
+            ),
+            cpu: it.registered_cpu(),
+            memory,
+            // Unknown ENI limits hold no awsvpc task: check_fits says why.
+            eni_slots: it.awsvpc_tasks(trunking).unwrap_or(0),
+            gpus: it.gpus,
+            weight: o.weight,
+            on_demand_price,
+            spot_prices,
+            interruption_rate: mixed::interruption_rates(&how.spec.faults, azs, &it.name),
+        });
+    }
+    Ok(kinds)
 }
 
 pub(super) fn build_providers(
@@ -255,6 +320,18 @@ pub(super) fn build_providers(
                     ),
                 )
             })?;
+        // "The Auto Scaling group that's used with your capacity provider
+        // can't use instance weighting settings" ("Amazon ECS cluster auto
+        // scaling"): managed scaling counts instances, not units.
+        if cluster.templates[group].weighted() {
+            return Err(ctx.err(
+                format!("{p}.instance_group"),
+                format!(
+                    "group \"{}\" weights its instance types (weighted_capacity), which ECS capacity providers do not support; drop weighted_capacity or use the group without a capacity provider",
+                    group_name
+                ),
+            ));
+        }
         if cluster.providers.iter().any(|q| q.group == group as u32) {
             return Err(ctx.err(
                 format!("{p}.instance_group"),

@@ -13,7 +13,8 @@ use crate::engine::Dist;
 use crate::engine::time::SECOND;
 use crate::model::managed_instances::{MiFleet, MiType, UNPRICED};
 use crate::model::{
-    AsgProvider, CapacityChoice, Cluster, Instance, InstanceStatus, InstanceTemplate, TaskDef,
+    AsgProvider, CapacityChoice, Cluster, Instance, InstanceKind, InstanceStatus, InstanceTemplate,
+    TaskDef,
 };
 use std::collections::BTreeMap;
 
@@ -144,20 +145,29 @@ pub(super) fn build(
     cluster.live_instances.push(0);
     cluster.templates.push(InstanceTemplate {
         group,
-        instance_type: largest.name.clone(),
-        arch: largest.arch,
         zones: zones.clone(),
-        attributes: crate::model::provider::zone_attributes(
-            &BTreeMap::new(),
-            &largest.name,
-            largest.arch,
-            &cluster.azs,
-        ),
-        cpu: largest.cpu,
-        memory: largest.memory,
-        eni_slots: largest.eni_slots,
-        gpus: largest.gpus,
-        spot,
+        // One kind, the largest: each launch then sets its own type
+        // (`ManagedType::apply`), so no allocation strategy compares prices
+        // here and the kind carries none.
+        kinds: vec![InstanceKind {
+            instance_type: largest.name.clone(),
+            arch: largest.arch,
+            attributes: crate::model::provider::zone_attributes(
+                &BTreeMap::new(),
+                &largest.name,
+                largest.arch,
+                &cluster.azs,
+            ),
+            cpu: largest.cpu,
+            memory: largest.memory,
+            eni_slots: largest.eni_slots,
+            gpus: largest.gpus,
+            weight: 1,
+            on_demand_price: 0,
+            spot_prices: Vec::new(),
+            interruption_rate: Vec::new(),
+        }],
+        purchase: crate::model::mixed::Purchase::single(spot),
         // EC2 launch to ECS registration, as for a group's instances.
         launch_delay: Dist::lognormal_valid(90_000.0, 0.25),
         pending: Dist::Constant(super::instances::PENDING),
@@ -276,7 +286,7 @@ pub(super) fn kinds(cluster: &Cluster, fleets: &[MiFleet]) -> Vec<Instance> {
         let tpl = &cluster.templates[f.group as usize];
         let az = f.zones[0];
         for t in &f.types {
-            let mut inst = tpl.instance(0, az, 0, InstanceStatus::Active);
+            let mut inst = tpl.instance(0, az, 0, InstanceStatus::Active, 0, tpl.purchase.on_demand_percent == 0);
             t.apply(&mut inst, t.attributes(&cluster.azs, az));
             out.push(inst);
         }

@@ -17,6 +17,7 @@ mod instances;
 mod kinds;
 pub mod load_balancer;
 pub mod managed_instances;
+pub mod mixed;
 mod network;
 pub mod queues;
 pub mod quotas;

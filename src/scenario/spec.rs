@@ -81,6 +81,10 @@ pub struct FaultSpec {
     /// spot_interruption: "ec2", "fargate" or "both" (default).
     #[serde(default)]
     pub capacity: Option<String>,
+    /// spot_interruption: only EC2 Spot instances of this type (with
+    /// `availability_zone`, one Spot pool).
+    #[serde(default)]
+    pub instance_type: Option<String>,
     /// task_crash / start_failure / image_pull_failure: only this service or job.
     #[serde(default)]
     pub owner: Option<String>,
@@ -109,7 +113,25 @@ pub struct ClusterSpec {
 #[serde(deny_unknown_fields)]
 pub struct InstanceGroupSpec {
     pub name: String,
-    pub instance_type: String,
+    /// One type; or `instance_types` (launch template overrides in
+    /// priority order, names or `{ type, weighted_capacity }` tables); or
+    /// `instance_requirements` (attribute-based).
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    #[serde(default)]
+    pub instance_types: Option<Vec<toml::Value>>,
+    #[serde(default)]
+    pub instance_requirements: Option<toml::Value>,
+    /// `InstancesDistribution` of a mixed-instances group (`mixed.rs`).
+    #[serde(default)]
+    pub on_demand_base_capacity: Option<i64>,
+    #[serde(default)]
+    pub on_demand_percentage_above_base_capacity: Option<i64>,
+    #[serde(default)]
+    pub spot_allocation_strategy: Option<String>,
+    #[serde(default)]
+    pub on_demand_allocation_strategy: Option<String>,
+    /// Desired capacity at time 0 (in capacity units when types are weighted).
     pub count: i64,
     /// Each instance holds a public IPv4 address (billed per hour).
     #[serde(default)]

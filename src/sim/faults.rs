@@ -55,7 +55,7 @@ impl Sim<'_> {
     /// When an instance registers: its failure time and Spot interruption.
     pub(super) fn arm_instance_faults(&mut self, idx: u32) {
         let inst = &self.cluster.instances[idx as usize];
-        let (group, spot) = (inst.group, inst.spot);
+        let (group, spot, az) = (inst.group, inst.spot, inst.az);
         // Taken out for the loop (the draws need `self`), not cloned: this
         // runs for every instance and every task.
         let faults = std::mem::take(&mut self.faults);
@@ -71,8 +71,13 @@ impl Sim<'_> {
                 Fault::SpotInterruption {
                     rate_per_hour: Some(r),
                     ec2: true,
+                    pool,
                     ..
-                } if spot => self.exp_after(*r).map(|d| (d, Ev::SpotNotice(idx))),
+                } if spot
+                    && pool.holds(&self.cluster.instances[idx as usize].instance_type, az) =>
+                {
+                    self.exp_after(*r).map(|d| (d, Ev::SpotNotice(idx)))
+                }
                 _ => None,
             };
             // As for tasks: a failure drawn past the end is not queued.
@@ -359,14 +364,16 @@ impl Sim<'_> {
 
     /// A listed interruption time: the oldest Spot instance, else the oldest FARGATE_SPOT task.
     pub(super) fn on_spot_at(&mut self, f: u32) {
-        let Fault::SpotInterruption { ec2, fargate, .. } = self.faults[f as usize] else {
+        let Fault::SpotInterruption {
+            ec2, fargate, pool, ..
+        } = &self.faults[f as usize]
+        else {
             return;
         };
-        let inst = self
-            .cluster
-            .instances
-            .iter()
-            .position(|i| i.spot && i.status == InstanceStatus::Active);
+        let (ec2, fargate) = (*ec2, *fargate);
+        let inst = self.cluster.instances.iter().position(|i| {
+            i.spot && i.status == InstanceStatus::Active && pool.holds(&i.instance_type, i.az)
+        });
         if let (true, Some(i)) = (ec2, inst) {
             return self.on_spot_notice(i as u32);
         }

@@ -6,9 +6,18 @@
 
 use super::{Ev, Sim};
 use crate::engine::SimTime;
+use crate::model::mixed::pool_cell;
 use crate::model::provider::Datapoint;
 use crate::model::{InstanceStatus, StopReason};
 use crate::scaling::Decision;
+
+/// What a group has up (`Sim::group_census`).
+struct Census {
+    units: u32,
+    on_demand: u32,
+    in_zone: Vec<u32>,
+    pools: Vec<u32>,
+}
 
 /// The scale-in alarm's datapoints to alarm.
 const SCALE_IN_MINUTES: u32 = 15;
@@ -24,7 +33,12 @@ impl Sim<'_> {
     fn reservation_inputs(&self, p: usize) -> (u32, u32) {
         let c = &self.cluster;
         let prov = &c.providers[p];
-        let tpl = &c.templates[prov.group as usize];
+        // Over several types ECS sizes the need by the largest of each
+        // parameter ("Amazon ECS managed scaling behavior": "The values for
+        // the largest instance types are treated as the maximum calculated
+        // instance count"); tasks the smallest cannot hold are left out of
+        // the demand (`WaitQueue::demand`).
+        let tpl = c.templates[prov.group as usize].extent(true);
         let mut n = 0;
         let mut busy = 0;
         for inst in c.instances.iter().filter(|i| i.group == prov.group) {
@@ -180,23 +194,29 @@ impl Sim<'_> {
     }
 
     /// Launches what the group lacks of its desired size (failed, reclaimed
-    /// or newly wanted instances), each in the up zone with the fewest.
+    /// or newly wanted instances), each in the up zone with the fewest, of
+    /// the market and type the group's mixed-instances policy gives.
     pub(super) fn asg_reconcile(&mut self, group: u32) {
         let now = self.now();
-        let have = self.group_size(group);
         let want = self.group_desired[group as usize];
-        if have >= want {
+        let tpl = &self.cluster.templates[group as usize];
+        // Single-type groups count instances (kept up to date); a mixed
+        // one walks its instances for units, markets and pools.
+        if !tpl.is_mixed() && self.group_size(group) >= want {
             return;
         }
-        // The group's instances not INACTIVE per zone, counted once: each
-        // launch adds one to its zone.
-        let mut in_zone = vec![0usize; self.cluster.azs.len()];
-        for i in &self.cluster.instances {
-            if i.group == group && i.status != InstanceStatus::Inactive {
-                in_zone[i.az as usize] += 1;
-            }
+        let census = self.group_census(group);
+        if census.units >= want {
+            return;
         }
-        for _ in have..want {
+        let Census {
+            mut units,
+            mut on_demand,
+            mut in_zone,
+            mut pools,
+        } = census;
+        let zones = self.cluster.azs.len();
+        while units < want {
             let tpl = &self.cluster.templates[group as usize];
             let Some(&az) = tpl
                 .zones
@@ -206,14 +226,92 @@ impl Sim<'_> {
             else {
                 return;
             };
-            self.launch_instance(group, az, now);
+            let cell = |k: u32, spot: bool| pool_cell(k, spot, az, zones);
+            let (kind, spot) = tpl.choose(az, now, want, on_demand, &|k, s| {
+                pools.get(cell(k, s)).copied().unwrap_or(0)
+            });
+            let w = tpl.kinds[kind as usize].weight;
+            if let Some(p) = pools.get_mut(cell(kind, spot)) {
+                *p += 1;
+            }
+            units += w;
+            if !spot {
+                on_demand += w;
+            }
             in_zone[az as usize] += 1;
+            self.launch_instance(group, az, now, kind, spot);
         }
     }
 
-    /// One instance of `group` launching in zone `az`.
-    pub(super) fn launch_instance(&mut self, group: u32, az: u32, now: SimTime) {
-        self.launch_instance_as(group, az, now, |_| {});
+    /// The group's instances not INACTIVE: capacity units, On-Demand units,
+    /// instances per zone and per (type, market, zone) (`pools`, only for
+    /// a group of several types).
+    fn group_census(&self, group: u32) -> Census {
+        let tpl = &self.cluster.templates[group as usize];
+        let zones = self.cluster.azs.len();
+        let mut c = Census {
+            units: 0,
+            on_demand: 0,
+            in_zone: vec![0; zones],
+            pools: vec![
+                0;
+                if tpl.kinds.len() > 1 {
+                    tpl.kinds.len() * 2 * zones
+                } else {
+                    0
+                }
+            ],
+        };
+        for i in &self.cluster.instances {
+            if i.group != group || i.status == InstanceStatus::Inactive {
+                continue;
+            }
+            c.in_zone[i.az as usize] += 1;
+            // A draining one (scale-in, or Spot reclaiming it) is already
+            // out of the group's capacity and is replaced now.
+            if i.status == InstanceStatus::Draining {
+                continue;
+            }
+            let w = tpl.kinds[i.kind as usize].weight;
+            c.units += w;
+            if !i.spot {
+                c.on_demand += w;
+            }
+            if let Some(p) = c
+                .pools
+                .get_mut(pool_cell(u32::from(i.kind), i.spot, i.az, zones))
+            {
+                *p += 1;
+            }
+        }
+        c
+    }
+
+    /// One more instance of `group` in zone `az`, of the market and type
+    /// the group's policy gives for its desired size.
+    pub(super) fn launch_one(&mut self, group: u32, az: u32) {
+        let now = self.now();
+        let want = self.group_desired[group as usize];
+        let c = self.group_census(group);
+        let zones = self.cluster.azs.len();
+        let cell = |k: u32, spot: bool| pool_cell(k, spot, az, zones);
+        let (kind, spot) =
+            self.cluster.templates[group as usize].choose(az, now, want, c.on_demand, &|k, s| {
+                c.pools.get(cell(k, s)).copied().unwrap_or(0)
+            });
+        self.launch_instance(group, az, now, kind, spot);
+    }
+
+    /// One instance of `group`, override `kind`, launching in zone `az`.
+    pub(super) fn launch_instance(
+        &mut self,
+        group: u32,
+        az: u32,
+        now: SimTime,
+        kind: u32,
+        spot: bool,
+    ) {
+        self.launch_instance_as(group, az, now, kind, spot, |_| {});
     }
 
     /// As `launch_instance`, the instance changed by `shape` first (a
@@ -223,11 +321,13 @@ impl Sim<'_> {
         group: u32,
         az: u32,
         now: SimTime,
+        kind: u32,
+        spot: bool,
         shape: impl FnOnce(&mut crate::model::Instance),
     ) {
         let tpl = &self.cluster.templates[group as usize];
         let idx = self.cluster.instances.len();
-        let mut inst = tpl.instance(idx, az, now, InstanceStatus::Launching);
+        let mut inst = tpl.instance(idx, az, now, InstanceStatus::Launching, kind, spot);
         shape(&mut inst);
         let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
         // A constant (the default) draws nothing, so runs keep their streams.

@@ -337,7 +337,7 @@ impl Sim<'_> {
     fn mi_prototype(&self, f: usize, k: usize, az: u32, now: SimTime) -> crate::model::Instance {
         let fleet = &self.mi.fleets[f];
         let tpl = &self.cluster.templates[fleet.cfg.group as usize];
-        let mut inst = tpl.instance(0, az, now, InstanceStatus::Active);
+        let mut inst = tpl.instance(0, az, now, InstanceStatus::Active, 0, fleet.cfg.spot);
         let t = &fleet.cfg.types[k];
         t.apply(&mut inst, t.attributes(&self.cluster.azs, az));
         inst
@@ -355,7 +355,8 @@ impl Sim<'_> {
                 .or_insert_with(|| t.attributes(azs, az)),
         );
         let g = fleet.cfg.group;
-        self.launch_instance_as(g, az, now, |inst| t.apply(inst, attrs));
+        let spot = fleet.cfg.spot;
+        self.launch_instance_as(g, az, now, 0, spot, |inst| t.apply(inst, attrs));
     }
 
     /// Retires idle instances and consolidates underused ones, each after

@@ -306,8 +306,17 @@ impl<'r> Sim<'r> {
             az_down: vec![false; cluster.azs.len()],
             rebalance_seen: Default::default(),
             group_rebalancing: vec![false; cluster.templates.len()],
+            // In capacity units: instances, or their weights summed.
             group_desired: (0..cluster.templates.len() as u32)
-                .map(|g| cluster.instances.iter().filter(|i| i.group == g).count() as u32)
+                .map(|g| {
+                    let kinds = &cluster.templates[g as usize].kinds;
+                    cluster
+                        .instances
+                        .iter()
+                        .filter(|i| i.group == g)
+                        .map(|i| kinds[i.kind as usize].weight)
+                        .sum()
+                })
                 .collect(),
             next_serial: 1,
             rec,

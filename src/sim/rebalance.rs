@@ -202,7 +202,10 @@ impl Sim<'_> {
         // size and picks what goes (from the fullest zone); a rebalance
         // there fought it, launching and draining hundreds of instances a
         // week in large.toml.
-        if !c.templates[g as usize].az_rebalance || c.providers.iter().any(|p| p.group == g) {
+        // A weighted group's size is in units, its zones' in instances:
+        // ecsim does not rebalance one (said in docs/scenario-format.md).
+        let t = &c.templates[g as usize];
+        if !t.az_rebalance || t.weighted() || c.providers.iter().any(|p| p.group == g) {
             return true;
         }
         if census.launching[g as usize] {
@@ -241,9 +244,8 @@ impl Sim<'_> {
             let Some(&(fewest, _)) = zones.iter().min_by_key(|z| (z.1, z.0)) else {
                 return true;
             };
-            let now = self.now();
             self.group_desired[g as usize] += 1;
-            self.launch_instance(g, fewest, now);
+            self.launch_one(g, fewest);
             self.group_rebalancing[g as usize] = true;
             return false;
         }

@@ -57,8 +57,9 @@ pub(super) struct WaitQueue {
     live: Vec<u32>,
     len: usize,
     /// Per capacity provider: waiting tasks' CPU, memory and count, which
-    /// managed scaling reads every minute without walking the queue.
-    per_provider: Vec<(u64, u64, u32)>,
+    /// managed scaling reads every minute without walking the queue; and
+    /// how many of them the group's smallest type could hold.
+    per_provider: Vec<(u64, u64, u32, u32)>,
     /// Per capacity provider: the ENIs and GPUs they take.
     per_provider_slots: Vec<(u64, u64)>,
 }
@@ -243,10 +244,29 @@ impl WaitQueue {
         };
         let p = p as usize;
         if self.per_provider.len() <= p {
-            self.per_provider.resize(p + 1, (0, 0, 0));
+            self.per_provider.resize(p + 1, (0, 0, 0, 0));
             self.per_provider_slots.resize(p + 1, (0, 0));
         }
         let td = &c.taskdefs[taskdef as usize];
+        let e = &mut self.per_provider[p];
+        if add {
+            e.2 += 1;
+        } else {
+            e.2 -= 1;
+        }
+        // "If a group of tasks have resource requirements that are greater
+        // than the smallest instance type in the Auto Scaling group, then
+        // that group of tasks can't run with this capacity provider" and
+        // is left out of the scale-out ("Amazon ECS managed scaling
+        // behavior"): such a task waits without growing the group.
+        let small = c.templates[c.providers[p].group as usize].extent(false);
+        if td.cpu > small.cpu
+            || td.memory > small.memory
+            || u32::from(td.awsvpc) > small.eni_slots
+            || td.gpus > small.gpus
+        {
+            return;
+        }
         let (enis, gpus) = (u64::from(td.awsvpc), u64::from(td.gpus));
         let s = &mut self.per_provider_slots[p];
         if add {
@@ -258,11 +278,11 @@ impl WaitQueue {
         if add {
             e.0 += u64::from(td.cpu);
             e.1 += u64::from(td.memory);
-            e.2 += 1;
+            e.3 += 1;
         } else {
             e.0 -= u64::from(td.cpu);
             e.1 -= u64::from(td.memory);
-            e.2 -= 1;
+            e.3 -= 1;
         }
     }
 
@@ -291,9 +311,11 @@ impl WaitQueue {
         best
     }
 
-    /// Waiting tasks of capacity provider `p`: (CPU units, MiB, count).
+    /// Waiting tasks of capacity provider `p` its smallest type could
+    /// hold: (CPU units, MiB, count).
     pub fn provider_demand(&self, p: usize) -> (u64, u64, u32) {
-        self.per_provider.get(p).copied().unwrap_or_default()
+        let e = self.per_provider.get(p).copied().unwrap_or_default();
+        (e.0, e.1, e.3)
     }
 
     /// Waiting tasks of capacity provider `p` by request shape: (owner,

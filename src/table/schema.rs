@@ -112,6 +112,7 @@ const INSTANCES: &[(&str, Kind)] = &[
     ("gpus_registered", Int),
     ("gpus_reserved_mean_pct", Float),
     ("eni_slots", Int),
+    ("market", Text),
 ];
 
 const REFUSED: &[(&str, Kind)] = &[
