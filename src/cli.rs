@@ -245,6 +245,9 @@ pub struct ManyRuns {
     /// Keep every output file of these runs (by number, as runs.csv lists them, e.g. "0,17") in OUT/kept/run-NNNNNN/.
     #[arg(long, value_name = "RUNS", value_delimiter = ',')]
     pub keep_runs: Vec<u64>,
+    /// Runs finished of all (the Python package's progress bar).
+    #[arg(skip)]
+    pub watch: Option<std::sync::Arc<crate::engine::Progress>>,
 }
 
 const SWEEP_HELP: &str = "\
@@ -735,6 +738,7 @@ pub fn many_runs_of(
             k.dedup();
             k
         },
+        watch: common.watch.clone(),
     };
     // Targets are checked before any run is spent on them.
     let targets = if kind == "plan" {

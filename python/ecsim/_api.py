@@ -75,13 +75,15 @@ class Result:
 
 
 class _Bar:
-    """A tqdm bar over simulated hours, once a run has taken half a second
-    (as the CLI's); nothing when tqdm is not installed."""
+    """A tqdm bar over simulated hours (a run) or runs (a sweep), once the
+    work has taken half a second (as the CLI's); nothing when tqdm is not
+    installed."""
 
-    def __init__(self, show):
+    def __init__(self, show, unit="h", per=3_600_000, desc="simulated"):
         self.bar = None
         self.show = show
         self.calls = 0
+        self.unit, self.per, self.desc = unit, per, desc
         try:
             from tqdm.auto import tqdm
 
@@ -94,8 +96,8 @@ class _Bar:
         if not self.show or self.tqdm is None or self.calls < 5 or not end_ms:
             return
         if self.bar is None:
-            self.bar = self.tqdm(total=round(end_ms / 3_600_000, 1), unit="h", desc="simulated")
-        self.bar.n = round(reached_ms / 3_600_000, 1)
+            self.bar = self.tqdm(total=round(end_ms / self.per, 1), unit=self.unit, desc=self.desc)
+        self.bar.n = round(reached_ms / self.per, 1)
         self.bar.refresh()
 
     def close(self, finished=False):
@@ -176,7 +178,8 @@ class Runs:
         return f"Runs({self.runs.num_rows} runs, {self.aggregate.num_rows} points)"
 
 
-def _many(kind, s, table, replications, seed, name, out, threads, prices, region, force, max_wall):
+def _many(kind, s, table, replications, seed, name, out, threads, prices, region, force, max_wall,
+          progress):
     s = _scenario(s)
     text, doc = s._source()
     table = dict(table)
@@ -190,10 +193,16 @@ def _many(kind, s, table, replications, seed, name, out, threads, prices, region
         if out is None:
             # The sweep writes a folder of its own; it must not exist yet.
             os.rmdir(folder)
-        _ecsim.many(
-            kind, s.file, text, doc, json.dumps(table), folder, threads,
-            _paths(prices), region, force, _seconds(max_wall),
-        )
+        bar = _Bar(progress, unit="run", per=1, desc=kind)
+        finished = False
+        try:
+            _ecsim.many(
+                kind, s.file, text, doc, json.dumps(table), folder, threads,
+                _paths(prices), region, force, _seconds(max_wall), bar,
+            )
+            finished = True
+        finally:
+            bar.close(finished)
         return Runs(folder, out is not None)
     finally:
         if out is None:
@@ -201,7 +210,7 @@ def _many(kind, s, table, replications, seed, name, out, threads, prices, region
 
 
 def sweep(s, grid=None, points=None, replications=5, seed=None, threads=None, name=None, out=None,
-          prices=(), region=None, force=False, max_wall=None):
+          prices=(), region=None, force=False, max_wall=None, progress=True):
     """Runs a scenario over a grid (every combination) or a list of
     points × replications, in parallel (``ecsim sweep``). ``grid`` maps
     field paths to values: ``{"services.web.autoscaling.target": [50, 60]}``.
@@ -211,11 +220,12 @@ def sweep(s, grid=None, points=None, replications=5, seed=None, threads=None, na
         table["grid"] = _nest(grid)
     if points is not None:
         table["points"] = [_nest(p) for p in points]
-    return _many("sweep", s, table, replications, seed, name, out, threads, prices, region, force, max_wall)
+    return _many("sweep", s, table, replications, seed, name, out, threads, prices, region, force,
+                 max_wall, progress)
 
 
 def plan(s, choices=None, targets=None, points=None, replications=2, seed=None, threads=None, name=None,
-         out=None, prices=(), region=None, force=False, max_wall=None):
+         out=None, prices=(), region=None, force=False, max_wall=None, progress=True):
     """The cheapest configurations of ``choices`` whose every replication
     meets every target (``ecsim plan``): ``targets`` such as
     ``{"availability_pct": ">= 99.9"}``."""
@@ -224,7 +234,8 @@ def plan(s, choices=None, targets=None, points=None, replications=2, seed=None, 
         table["choices"] = _nest(choices)
     if points is not None:
         table["points"] = [_nest(p) for p in points]
-    return _many("plan", s, table, replications, seed, name, out, threads, prices, region, force, max_wall)
+    return _many("plan", s, table, replications, seed, name, out, threads, prices, region, force,
+                 max_wall, progress)
 
 
 def import_export(dir, out=None, name=None, force=False):

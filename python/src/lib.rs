@@ -290,7 +290,8 @@ fn run(
         format: ecsim::table::Format::Csv,
     };
     let tick = |py: Python<'_>| {
-        if let Some(cb) = &progress {
+        // Nothing to show until the run has begun (its end is known).
+        if let Some(cb) = progress.as_ref().filter(|_| cell.end() > 0) {
             // A failing progress bar must not fail the run.
             let _ = cb.call1(py, (cell.reached(), cell.end()));
         }
@@ -346,7 +347,7 @@ fn price(
 /// JSON (name, replications, seed, grid or points, targets). The results
 /// go to `out` as the CLI writes them; returns that folder.
 #[pyfunction]
-#[pyo3(signature = (kind, file, text, doc, sweep, out, threads, prices, region, force, max_wall_s))]
+#[pyo3(signature = (kind, file, text, doc, sweep, out, threads, prices, region, force, max_wall_s, progress))]
 #[allow(clippy::too_many_arguments)]
 fn many(
     py: Python<'_>,
@@ -361,6 +362,7 @@ fn many(
     region: Option<String>,
     force: bool,
     max_wall_s: Option<f64>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<PathBuf> {
     let started = std::time::Instant::now();
     let max_wall = wall(max_wall_s)?;
@@ -390,9 +392,18 @@ fn many(
         quiet: true,
         max_wall,
         keep_runs: Vec::new(),
+        watch: Some(Arc::default()),
+    };
+    let tick = |py: Python<'_>| {
+        // Nothing to show while the points are checked (no run has begun).
+        if let (Some(cb), Some(w)) = (&progress, &common.watch)
+            && w.end() > 0
+        {
+            let _ = cb.call1(py, (w.reached(), w.end()));
+        }
     };
     let out2 = out.clone();
-    blocking(py, None, || {
+    blocking(py, Some(&tick), || {
         if kind == "plan" {
             ecsim::cli::plan_of(sw, Some(out2), &common, started).map(|_| ())
         } else {

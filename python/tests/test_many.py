@@ -84,3 +84,21 @@ def test_catalog_equals_the_cli_listing(cli):
         assert "no prices for region" in e.message
     else:
         raise AssertionError("an unknown region is refused")
+
+
+def test_a_sweep_reports_runs_finished_of_all(monkeypatch):
+    seen = []
+    real = ecsim._api._Bar.__call__
+
+    def spy(self, reached, end):
+        seen.append((reached, end))
+        real(self, reached, end)
+
+    monkeypatch.setattr(ecsim._api._Bar, "__call__", spy)
+    # Long enough (about a second in a debug build) for several polls.
+    ecsim.sweep(short("quickstart.toml", "3d"), grid={"services.web.desired_count": [2, 3, 4, 5]},
+                replications=2, threads=1)
+    assert seen, "progress was polled"
+    assert all(end == 8 for _, end in seen)
+    counts = [r for r, _ in seen]
+    assert counts == sorted(counts) and counts[-1] <= 8
