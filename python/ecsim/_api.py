@@ -17,20 +17,6 @@ def _scenario(s):
     return s if isinstance(s, Scenario) else load(s)
 
 
-def _seconds(max_wall):
-    """`max_wall` as seconds: a number, or a duration such as "10m"."""
-    if max_wall is None or isinstance(max_wall, (int, float)):
-        return max_wall
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-    for u in sorted(units, key=len, reverse=True):
-        if str(max_wall).endswith(u):
-            try:
-                return float(str(max_wall)[: -len(u)]) * units[u]
-            except ValueError:
-                break
-    raise ValueError(f'max_wall must be seconds or a duration such as "90s" or "10m", got {max_wall!r}')
-
-
 def _paths(prices):
     if isinstance(prices, (str, os.PathLike)):
         prices = [prices]
@@ -119,7 +105,7 @@ def run(s, seed=None, prices=(), region=None, force=False, max_wall=None, output
     finished = False
     try:
         summary, tables, notes = _ecsim.run(
-            s.file, text, doc, seed, _paths(prices), region, force, _seconds(max_wall), outputs, bar
+            s.file, text, doc, seed, _paths(prices), region, force, max_wall, outputs, bar
         )
         finished = True
     finally:
@@ -136,7 +122,7 @@ def price(s, seed=None, prices=(), region=None, force=False, max_wall=None):
     s = _scenario(s)
     text, doc = s._source()
     csv, estimate, notes = _ecsim.price(
-        s.file, text, doc, seed, _paths(prices), region, force, _seconds(max_wall)
+        s.file, text, doc, seed, _paths(prices), region, force, max_wall
     )
     _say(notes)
     t = _tables.from_csv("price", csv.encode())
@@ -198,7 +184,7 @@ def _many(kind, s, table, replications, seed, name, out, threads, prices, region
         try:
             _ecsim.many(
                 kind, s.file, text, doc, json.dumps(table), folder, threads,
-                _paths(prices), region, force, _seconds(max_wall), bar,
+                _paths(prices), region, force, max_wall, bar,
             )
             finished = True
         finally:

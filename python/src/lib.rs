@@ -241,24 +241,29 @@ fn validate(
     })
 }
 
-/// Wall-clock limit in seconds → the run's limit.
-fn wall(max_wall_s: Option<f64>) -> PyResult<Option<Duration>> {
-    max_wall_s
-        .map(|s| {
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                pyo3::exceptions::PyValueError::new_err(format!(
-                    "max_wall must be a number of seconds 0 or more, got {s}"
-                ))
-            })
-        })
-        .transpose()
+/// `max_wall`: seconds, or a duration as `--max-wall` takes it ("90s",
+/// "10m"), read by the CLI's own parser.
+fn wall(py: Python<'_>, max_wall: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+    let Some(v) = max_wall else { return Ok(None) };
+    let bad = |m: String| to_py(py, input("max_wall", "", m));
+    if let Ok(text) = v.extract::<String>() {
+        return ecsim::engine::time::parse_duration(&text)
+            .map(|ms| Some(Duration::from_millis(ms)))
+            .map_err(bad);
+    }
+    let s: f64 = v
+        .extract()
+        .map_err(|_| bad("must be seconds (a number) or a duration such as \"10m\"".into()))?;
+    Duration::try_from_secs_f64(s)
+        .map(Some)
+        .map_err(|_| bad(format!("must be 0 seconds or more, got {s}")))
 }
 
 type Tables = Vec<(String, Py<PyBytes>)>;
 
 /// Runs a scenario into memory: (summary JSON, [(table, CSV bytes)], notes).
 #[pyfunction]
-#[pyo3(signature = (file, text, doc, seed, prices, region, force, max_wall_s, outputs, progress))]
+#[pyo3(signature = (file, text, doc, seed, prices, region, force, max_wall, outputs, progress))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -269,11 +274,11 @@ fn run(
     prices: Vec<PathBuf>,
     region: Option<&str>,
     force: bool,
-    max_wall_s: Option<f64>,
+    max_wall: Option<Bound<'_, PyAny>>,
     outputs: Option<&str>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<(String, Tables, Vec<String>)> {
-    let max_wall = wall(max_wall_s)?;
+    let max_wall = wall(py, max_wall.as_ref())?;
     let (sc, book, notes) = guarded(py, || prepare(file, text, doc, &prices, region, force))?;
     let outputs = match outputs {
         Some(o) => {
@@ -311,7 +316,7 @@ fn run(
 
 /// The bill (`ecsim price`): (CSV lines, JSON estimate, notes).
 #[pyfunction]
-#[pyo3(signature = (file, text, doc, seed, prices, region, force, max_wall_s))]
+#[pyo3(signature = (file, text, doc, seed, prices, region, force, max_wall))]
 #[allow(clippy::too_many_arguments)]
 fn price(
     py: Python<'_>,
@@ -322,10 +327,10 @@ fn price(
     prices: Vec<PathBuf>,
     region: Option<&str>,
     force: bool,
-    max_wall_s: Option<f64>,
+    max_wall: Option<Bound<'_, PyAny>>,
 ) -> PyResult<(String, String, Vec<String>)> {
     use ecsim::report::price as p;
-    let max_wall = wall(max_wall_s)?;
+    let max_wall = wall(py, max_wall.as_ref())?;
     let (sc, book, notes) = guarded(py, || prepare(file, text, doc, &prices, region, force))?;
     let seed = seed.unwrap_or(sc.seed);
     let opts = ecsim::run::RunOptions {
@@ -347,7 +352,7 @@ fn price(
 /// JSON (name, replications, seed, grid or points, targets). The results
 /// go to `out` as the CLI writes them; returns that folder.
 #[pyfunction]
-#[pyo3(signature = (kind, file, text, doc, sweep, out, threads, prices, region, force, max_wall_s, progress))]
+#[pyo3(signature = (kind, file, text, doc, sweep, out, threads, prices, region, force, max_wall, progress))]
 #[allow(clippy::too_many_arguments)]
 fn many(
     py: Python<'_>,
@@ -361,11 +366,11 @@ fn many(
     prices: Vec<PathBuf>,
     region: Option<String>,
     force: bool,
-    max_wall_s: Option<f64>,
+    max_wall: Option<Bound<'_, PyAny>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PathBuf> {
     let started = std::time::Instant::now();
-    let max_wall = wall(max_wall_s)?;
+    let max_wall = wall(py, max_wall.as_ref())?;
     let what = format!("{kind} (Python)");
     let sw = guarded(py, || {
         let base_text = match (text, doc) {

@@ -131,5 +131,8 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ecsim.InputError) as e:
         ecsim.run(s, region=" ", progress=False)
     assert e.value.file == "--region"
-    with pytest.raises(ValueError, match="max_wall"):
+    with pytest.raises(ecsim.InputError) as e:
         ecsim.run(s, max_wall="soon", progress=False)
+    assert e.value.file == "max_wall"
+    with pytest.raises(ecsim.InputError, match="0 seconds or more"):
+        ecsim.run(s, max_wall=-1, progress=False)

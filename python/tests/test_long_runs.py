@@ -62,7 +62,8 @@ def test_ctrl_c_stops_a_run_and_the_next_run_works():
     assert ecsim.run(s, progress=False).summary["sim_duration_s"] == 3600
 
 
-def test_a_wall_clock_limit_gives_a_partial_result():
-    r = ecsim.run(long_scenario(), max_wall=0, progress=False)
+@pytest.mark.parametrize("limit", [0, "0s"])
+def test_a_wall_clock_limit_gives_a_partial_result(limit):
+    r = ecsim.run(long_scenario(), max_wall=limit, progress=False)
     assert r.summary["partial"] is True
     assert r.summary["sim_duration_s"] == 0
