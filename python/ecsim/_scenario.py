@@ -16,22 +16,44 @@ from ._errors import InputError, Note
 
 
 def _json(doc, file):
-    """The table as JSON for the library; what TOML cannot hold is an
-    InputError naming the value."""
+    """The table as JSON for the library. What TOML cannot hold (None,
+    NaN, an integer past 64 bits, an object) is an InputError naming the
+    field, as the library names fields."""
+    _check_values(doc, "", file)
 
     def plain(o):
         # numpy and pandas scalars (a grid built with numpy.arange).
-        if hasattr(o, "item"):
-            return o.item()
-        raise TypeError(f"a {type(o).__name__} ({o!r}) has no TOML form")
+        return o.item()
 
-    try:
-        return json.dumps(doc, default=plain, allow_nan=False)
-    except (TypeError, ValueError) as e:
-        msg = str(e)
-        if "Out of range float" in msg:
-            msg = "NaN and infinity have no TOML form"
-        raise InputError(file, "", f"cannot be written as TOML: {msg}") from None
+    return json.dumps(doc, default=plain, allow_nan=False)
+
+
+def _check_values(v, path, file):
+    def bad(msg):
+        raise InputError(file, path, msg)
+
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if not isinstance(k, str):
+                raise InputError(file, path, f"key {k!r} is not text; TOML keys are strings")
+            _check_values(x, f"{path}.{k}" if path else k, file)
+    elif isinstance(v, (list, tuple)):
+        for i, x in enumerate(v):
+            _check_values(x, f"{path}[{i}]", file)
+    elif v is None:
+        bad("is None; TOML has no null: leave the key out (del) instead")
+    elif isinstance(v, bool) or isinstance(v, str):
+        pass
+    elif isinstance(v, int):
+        if not -(2**63) <= v < 2**63:
+            bad(f"{v} does not fit a TOML integer (64 bits)")
+    elif isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            bad(f"{v} has no TOML form (NaN and infinity are not numbers a scenario takes)")
+    elif hasattr(v, "item") and not isinstance(v.item(), (dict, list)):
+        _check_values(v.item(), path, file)
+    else:
+        bad(f"a {type(v).__name__} ({v!r}) has no TOML form")
 
 
 def _wrap(value, scenario):

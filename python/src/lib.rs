@@ -141,14 +141,12 @@ fn load(file: &str, text: Option<&str>, doc: Option<&str>) -> ecsim::error::Resu
 
 /// A JSON document (from Python) as a TOML table.
 fn table_of(file: &str, doc: &str) -> ecsim::error::Result<toml::Table> {
+    // The Python side has named None, NaN and oversized integers with
+    // their field; what is left (nesting past the reader's depth) has none.
     serde_json::from_str(doc).map_err(|e| {
         let msg = e.to_string();
-        let msg = msg.replace("unit value", "None");
-        input(
-            file,
-            "",
-            format!("cannot be written as TOML: {msg} (TOML has no None/null: leave the key out instead)"),
-        )
+        let msg = msg.split(" at line ").next().unwrap_or(&msg);
+        input(file, "", format!("cannot be written as TOML: {msg}"))
     })
 }
 

@@ -77,17 +77,19 @@ def test_from_dict_refuses_nonsense_at_once():
     assert "unknown task definition" in e.value.message
 
 
-def test_values_toml_cannot_hold_are_input_errors():
+def test_values_toml_cannot_hold_are_input_errors_naming_the_field():
     s = ecsim.load(QUICKSTART)
-    s.services["web"].desired_count = None
-    with pytest.raises(ecsim.InputError, match="None"):
+    for value, words in [(None, "None"), (float("nan"), "nan"), (object(), "no TOML form"),
+                         (2**64, "64 bits")]:
+        s.services["web"].desired_count = value
+        with pytest.raises(ecsim.InputError, match=words) as e:
+            s.validate()
+        assert e.value.path == "services[0].desired_count"
+    s.services["web"].desired_count = 8
+    s.services["web"].placement_strategy[0]["weight"] = float("inf")
+    with pytest.raises(ecsim.InputError) as e:
         s.validate()
-    s.services["web"].desired_count = float("nan")
-    with pytest.raises(ecsim.InputError, match="NaN"):
-        s.validate()
-    s.services["web"].desired_count = object()
-    with pytest.raises(ecsim.InputError, match="no TOML form"):
-        s.validate()
+    assert e.value.path == "services[0].placement_strategy[0].weight"
 
 
 def test_missing_and_unreadable_files(tmp_path):
