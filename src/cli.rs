@@ -237,26 +237,29 @@ file and field), 1 other errors.";
 pub struct ManyRuns {
     /// Worker threads [default: RAYON_NUM_THREADS, else one per core]. Results do not depend on it.
     #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    pub threads: Option<usize>,
     /// Price file whose rows override the shipped catalog (ecsim CSV or AWS offer file). Repeatable.
     #[arg(long, value_name = "FILE")]
-    prices: Vec<PathBuf>,
+    pub prices: Vec<PathBuf>,
     /// AWS region to price and run in; overrides the scenario's `region` (e.g. eu-west-1, with that region's --prices offer files).
     #[arg(long, value_name = "REGION")]
-    region: Option<String>,
+    pub region: Option<String>,
     /// Run even when a point looks too large (see the size estimate).
     #[arg(long)]
-    force: bool,
+    pub force: bool,
     /// Print nothing on success (no progress bar either).
     #[arg(long, short)]
-    quiet: bool,
+    pub quiet: bool,
     /// Wall-clock limit for the whole command ("30m", "2h"): past it no run starts, runs
     /// in flight are dropped, finished ones are kept; exit 3, and the same command resumes.
     #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
-    max_wall: Option<std::time::Duration>,
+    pub max_wall: Option<std::time::Duration>,
     /// Keep every output file of these runs (by number, as runs.csv lists them, e.g. "0,17") in OUT/kept/run-NNNNNN/.
     #[arg(long, value_name = "RUNS", value_delimiter = ',')]
-    keep_runs: Vec<u64>,
+    pub keep_runs: Vec<u64>,
+    /// Runs finished of all (the Python package's progress bar).
+    #[arg(skip)]
+    pub watch: Option<std::sync::Arc<crate::engine::Progress>>,
 }
 
 const SWEEP_HELP: &str = "\
@@ -637,7 +640,8 @@ pub fn default_out(name: &str, seed: Option<u64>) -> PathBuf {
     })
 }
 
-fn price_book(files: &[PathBuf]) -> Result<PriceBook> {
+/// The shipped prices, or those with `files` (`--prices`) over them.
+pub fn price_book(files: &[PathBuf]) -> Result<PriceBook> {
     if files.is_empty() {
         Ok(PriceBook::shipped())
     } else {
@@ -681,7 +685,26 @@ fn many_runs(
     crate::sweep::Done,
     Vec<crate::sweep::plan::Target>,
 )> {
-    let mut sw = crate::sweep::spec::load(file, kind)?;
+    let sw = crate::sweep::spec::load(file, kind)?;
+    many_runs_of(sw, kind, out, shard, common, started)
+}
+
+/// `many_runs` of a sweep already read (the Python package builds one in
+/// memory): check every point, run, keep the results in `out`.
+pub fn many_runs_of(
+    mut sw: crate::sweep::spec::Sweep,
+    kind: &str,
+    out: Option<PathBuf>,
+    shard: Option<crate::sweep::Shard>,
+    common: &ManyRuns,
+    started: std::time::Instant,
+) -> Result<(
+    crate::sweep::spec::Sweep,
+    crate::sweep::Done,
+    Vec<crate::sweep::plan::Target>,
+)> {
+    let file = sw.file.clone();
+    let file = file.as_path();
     if let Some(r) = &common.region {
         sw.set_region(r)?;
     }
@@ -738,6 +761,7 @@ fn many_runs(
             k.dedup();
             k
         },
+        watch: common.watch.clone(),
     };
     // Targets are checked before any run is spent on them.
     let targets = if kind == "plan" {
@@ -750,15 +774,28 @@ fn many_runs(
     Ok((sw, done, targets))
 }
 
+/// A plan already read: its runs, then plan.csv (and plan.json) in the
+/// results folder; no configuration meeting the targets is not an error here.
+pub fn plan_of(
+    sw: crate::sweep::spec::Sweep,
+    out: Option<PathBuf>,
+    common: &ManyRuns,
+    started: std::time::Instant,
+) -> Result<(crate::sweep::Done, crate::sweep::plan::PlanResult)> {
+    let (_, done, targets) = many_runs_of(sw, "plan", out, None, common, started)?;
+    let r = crate::sweep::plan::evaluate(&done.manifest, &targets, &done.records);
+    crate::sweep::plan::write(&done.out, &done.manifest, &r)?;
+    Ok((done, r))
+}
+
 fn plan_cmd(
     file: &Path,
     out: Option<PathBuf>,
     common: &ManyRuns,
     started: std::time::Instant,
 ) -> Result<()> {
-    let (_, done, targets) = many_runs(file, "plan", out, None, common, started)?;
-    let r = crate::sweep::plan::evaluate(&done.manifest, &targets, &done.records);
-    crate::sweep::plan::write(&done.out, &done.manifest, &r)?;
+    let sw = crate::sweep::spec::load(file, "plan")?;
+    let (done, r) = plan_of(sw, out, common, started)?;
     if !common.quiet {
         say!("{}", crate::sweep::text::plan(&r, &done).trim_end());
     }

@@ -189,15 +189,28 @@ pub fn simulate_with(
     dir: Option<&Path>,
     opts: &RunOptions,
 ) -> Result<RunResult> {
+    simulate_at(
+        scenario,
+        seed,
+        book,
+        dir.map(|d| Place::files(d, opts.format)),
+        opts,
+    )
+}
+
+/// `simulate_with` writing its streamed tables to `place` (files or memory).
+fn simulate_at(
+    scenario: &Scenario,
+    seed: u64,
+    book: &PriceBook,
+    place: Option<Place>,
+    opts: &RunOptions,
+) -> Result<RunResult> {
     let rates = rates_for(scenario, book)?;
     // A mixed group's allocation strategies compare the run's prices.
     let scenario = &*crate::scenario::mixed::with_run_prices(scenario, &rates);
     let started = Instant::now();
     let want = &opts.outputs;
-    let place = dir.map(|dir| Place {
-        dir,
-        format: opts.format,
-    });
     let csv = match place {
         Some(d)
             if ["tasks", "timeseries", "scaling"]
@@ -272,14 +285,53 @@ pub fn run_to_dir_with(
     rates_for(scenario, book)?;
     let staged = StagedDir::new(out)?;
     let dir = staged.path().to_path_buf();
-    let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
+    let summary = write_run(scenario, seed, book, Place::files(&dir, opts.format), opts)?;
+    let json =
+        serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
+    std::fs::write(dir.join("summary.json"), json + "\n")
+        .map_err(|e| Error::io("writing summary.json", e))?;
+    staged.commit()?;
+    Ok(summary)
+}
+
+/// A run's summary and its tables as CSV text, kept in memory (the Python
+/// package's `ecsim.run`): the same bytes `run_to_dir_with` writes to
+/// `<stem>.csv`, in the order the tables were opened.
+pub struct InMemory {
+    pub summary: Summary,
+    pub tables: Vec<(String, Vec<u8>)>,
+}
+
+/// `run_to_dir_with` without a folder: the tables stay in memory as CSV
+/// (`opts.format` is not used).
+pub fn run_in_memory(
+    scenario: &Scenario,
+    seed: u64,
+    book: &PriceBook,
+    opts: &RunOptions,
+) -> Result<InMemory> {
+    let memory = crate::table::Memory::default();
+    let summary = write_run(scenario, seed, book, Place::memory(&memory), opts)?;
+    Ok(InMemory {
+        summary,
+        tables: memory.into_tables(),
+    })
+}
+
+/// Simulates and writes every table `opts.outputs` asks for to `place`;
+/// the summary is the caller's to store.
+fn write_run(
+    scenario: &Scenario,
+    seed: u64,
+    book: &PriceBook,
+    place: Place,
+    opts: &RunOptions,
+) -> Result<Summary> {
+    let r = simulate_at(scenario, seed, book, Some(place), opts)?;
     let want = &opts.outputs;
-    let place = Place {
-        dir: &dir,
-        format: opts.format,
-    };
+    let format = place.format;
     let open = |stem: &str| {
-        let name = opts.format.file(stem);
+        let name = format.file(stem);
         match want.wants(stem) {
             true => place
                 .create(stem)
@@ -290,25 +342,19 @@ pub fn run_to_dir_with(
     };
     if let Some(f) = open("instances")? {
         end_files::write_instances(f, &r.cluster, r.outcome.end)
-            .map_err(csv_err(&opts.format.file("instances")))?;
+            .map_err(csv_err(&format.file("instances")))?;
     }
     if let Some(f) = open("refused")? {
         end_files::write_refused(f, &r.cluster, &r.outcome.refused)
-            .map_err(csv_err(&opts.format.file("refused")))?;
+            .map_err(csv_err(&format.file("refused")))?;
     }
     if let Some(f) = open("incidents")? {
         end_files::write_incidents(f, &r.outcome.incidents)
-            .map_err(csv_err(&opts.format.file("incidents")))?;
+            .map_err(csv_err(&format.file("incidents")))?;
     }
     if let Some(f) = open("deployments")? {
         end_files::write_deployments(f, &r.outcome.deployments)
-            .map_err(csv_err(&opts.format.file("deployments")))?;
+            .map_err(csv_err(&format.file("deployments")))?;
     }
-    let summary = summary::build(scenario, seed, &r);
-    let json =
-        serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
-    std::fs::write(dir.join("summary.json"), json + "\n")
-        .map_err(|e| Error::io("writing summary.json", e))?;
-    staged.commit()?;
-    Ok(summary)
+    Ok(summary::build(scenario, seed, &r))
 }

@@ -92,6 +92,9 @@ pub struct Options {
     pub max_wall: Option<std::time::Duration>,
     /// Runs (sorted) whose every output file is kept, in `kept/run-NNNNNN/`.
     pub keep: Vec<u64>,
+    /// Told the runs finished (`reached`) of all this shard's (`end`), for
+    /// a caller that draws its own progress (the Python package).
+    pub watch: Option<std::sync::Arc<crate::engine::Progress>>,
 }
 
 /// Where a kept run's files go.
@@ -333,6 +336,10 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
         (0..threads).map(|_| Default::default()).collect();
     let bar = crate::progress::sweep(opts.progress, mine.len() as u64, m.runs_done, &cells);
     let finished = AtomicU64::new(m.runs_done);
+    if let Some(w) = &opts.watch {
+        w.start(mine.len() as u64);
+        w.set(m.runs_done, 0);
+    }
     let deadline = opts.max_wall.map(|d| std::time::Instant::now() + d);
     let one = |run: u64| -> Result<()> {
         if crate::sim::INTERRUPT.load(Ordering::Relaxed) {
@@ -391,8 +398,12 @@ pub fn execute(sweep: &Sweep, book: &PriceBook, mut m: Manifest, opts: &Options)
             summary,
         };
         write_json(&run_file(out, run), &rec)?;
-        finished.fetch_add(1, Ordering::Relaxed);
+        let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
         cells[0].finished.fetch_add(1, Ordering::Relaxed);
+        if let Some(w) = &opts.watch {
+            // Runs end out of order: the count only grows.
+            w.set(n.max(w.reached()), 0);
+        }
         Ok(())
     };
     let pool = rayon::ThreadPoolBuilder::new()

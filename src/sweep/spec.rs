@@ -81,6 +81,18 @@ pub fn load(file: &Path, kind: &str) -> Result<Sweep, InputError> {
 /// Checks sweep (or plan) text; `file` names it in errors and anchors the
 /// base scenario's path.
 pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError> {
+    parse_with_base(file, text, kind, None)
+}
+
+/// `parse` with the base scenario given as (file, text) instead of read
+/// from the sweep's `scenario` key (the Python package sweeps a scenario
+/// edited in memory; `file` anchors its relative paths).
+pub fn parse_with_base(
+    file: &Path,
+    text: String,
+    kind: &str,
+    base: Option<(PathBuf, String)>,
+) -> Result<Sweep, InputError> {
     let err = |path: &str, msg: String| InputError::new(file, path, msg);
     let de = toml::Deserializer::parse(&text)
         .map_err(|e| scenario::toml_error(file, &text, String::new(), &e))?;
@@ -98,14 +110,20 @@ pub fn parse(file: &Path, text: String, kind: &str) -> Result<Sweep, InputError>
             format!("must be 1 to 10000, got {}", spec.replications),
         ));
     }
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let scenario_file = dir.join(&spec.scenario);
-    let scenario_text = crate::error::read_text(&scenario_file).map_err(|e| {
-        err(
-            "scenario",
-            format!("cannot read {}: {e}", scenario_file.display()),
-        )
-    })?;
+    let (scenario_file, scenario_text) = match base {
+        Some(b) => b,
+        None => {
+            let dir = file.parent().unwrap_or(Path::new("."));
+            let scenario_file = dir.join(&spec.scenario);
+            let scenario_text = crate::error::read_text(&scenario_file).map_err(|e| {
+                err(
+                    "scenario",
+                    format!("cannot read {}: {e}", scenario_file.display()),
+                )
+            })?;
+            (scenario_file, scenario_text)
+        }
+    };
     let base_table: toml::Table = toml::from_str(&scenario_text).map_err(|e| {
         err(
             "scenario",

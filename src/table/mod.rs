@@ -42,16 +42,74 @@ impl Format {
     }
 }
 
-/// Where a run's tables go: a folder and a format.
+/// Where a run's tables go: a folder and a format, or memory.
 #[derive(Debug, Clone, Copy)]
 pub struct Place<'a> {
     pub dir: &'a Path,
     pub format: Format,
+    /// Tables kept in memory instead of files (`dir` and `format` unused):
+    /// the Python package hands them over without a folder.
+    pub memory: Option<&'a Memory>,
 }
 
-impl Place<'_> {
+impl<'a> Place<'a> {
+    /// Files in `dir`.
+    pub fn files(dir: &'a Path, format: Format) -> Self {
+        Place {
+            dir,
+            format,
+            memory: None,
+        }
+    }
+
+    /// CSV text in `memory`.
+    pub fn memory(memory: &'a Memory) -> Self {
+        Place {
+            dir: Path::new(""),
+            format: Format::Csv,
+            memory: Some(memory),
+        }
+    }
+
     pub fn create(&self, stem: &str) -> io::Result<TableFile> {
-        TableFile::create(self.dir, stem, self.format)
+        match self.memory {
+            Some(m) => Ok(m.create(stem)),
+            None => TableFile::create(self.dir, stem, self.format),
+        }
+    }
+}
+
+/// A run's tables as CSV text in memory, by stem, in the order they were
+/// opened; each has exactly the bytes its `.csv` file would have.
+#[derive(Debug, Default)]
+pub struct Memory {
+    tables: std::sync::Mutex<Vec<(String, SharedBytes)>>,
+}
+
+type SharedBytes = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+impl Memory {
+    fn create(&self, stem: &str) -> TableFile {
+        let bytes = SharedBytes::default();
+        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        tables.retain(|(s, _)| s != stem);
+        tables.push((stem.to_string(), bytes.clone()));
+        TableFile {
+            spool: Spool::new(Sink::Memory(bytes), FILE_CHUNK),
+            name: format!("{stem} (in memory)"),
+        }
+    }
+
+    /// Every table, once its writer has finished.
+    pub fn into_tables(self) -> Vec<(String, Vec<u8>)> {
+        let tables = self.tables.into_inner().unwrap_or_else(|e| e.into_inner());
+        tables
+            .into_iter()
+            .map(|(stem, b)| {
+                let bytes = std::mem::take(&mut *b.lock().unwrap_or_else(|e| e.into_inner()));
+                (stem, bytes)
+            })
+            .collect()
     }
 }
 
@@ -72,6 +130,7 @@ const FILE_CHUNK: usize = 32 << 10;
 enum Sink {
     Csv(File),
     Parquet(Box<parquet::ParquetDrain>),
+    Memory(SharedBytes),
 }
 
 impl Drain<u8> for Sink {
@@ -79,11 +138,17 @@ impl Drain<u8> for Sink {
         match self {
             Sink::Csv(f) => f.write_all(bytes),
             Sink::Parquet(p) => p.take(bytes),
+            Sink::Memory(m) => {
+                m.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(bytes);
+                Ok(())
+            }
         }
     }
     fn finish(&mut self) -> io::Result<()> {
         match self {
-            Sink::Csv(_) => Ok(()),
+            Sink::Csv(_) | Sink::Memory(_) => Ok(()),
             Sink::Parquet(p) => p.finish(),
         }
     }
