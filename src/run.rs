@@ -8,7 +8,7 @@ use crate::model::{Cluster, Task, TaskState};
 use crate::report::{Outputs, RunResult, StagedDir, Summary, csv_out, end_files, summary};
 use crate::scenario::Scenario;
 use crate::sim::{Recorder, Sample, Sim};
-use crate::table::{Format, Place};
+use crate::table::{Format, Place, Shape};
 use std::path::Path;
 use std::time::Instant;
 
@@ -31,7 +31,7 @@ impl Recorder for RunRecorder {
             w.sample(s);
         }
         self.ledger
-            .served_minute(s.time, |l| s.loads[l as usize].0.served_rps * 60.0);
+            .served_minute(s.time, |l| s.loads[l as usize].reading.served_rps * 60.0);
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
     fn wants_reasons(&self) -> bool {
@@ -63,20 +63,32 @@ pub struct RunOptions {
     pub outputs: Outputs,
     /// CSV (the default) or Parquet tables.
     pub format: Format,
+    /// The timeseries' shape; `None`: the format's default (`Shape::default_for`).
+    pub timeseries: Option<Shape>,
 }
 
-fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
-    // A failed write (disk full, folder removed) is the machine's, not a bug.
-    move |e| match e.into_kind() {
-        // A table names itself: several are written at once.
-        csv::ErrorKind::Io(io) => match crate::table::WriteError::of(&io) {
-            Some(w) => Error::io(
-                format!("cannot write {}", w.file),
-                std::io::Error::new(w.source.kind(), w.source.to_string()),
-            ),
-            None => Error::io(format!("cannot write {file}"), io),
-        },
-        other => Error::Internal(format!("writing {file}: {other:?}")),
+impl RunOptions {
+    fn place<'a>(&self, dir: &'a Path) -> Place<'a> {
+        Place {
+            dir,
+            format: self.format,
+            series: self
+                .timeseries
+                .unwrap_or_else(|| Shape::default_for(self.format)),
+        }
+    }
+}
+
+/// A table's failed write (disk full, folder removed): the machine's, not
+/// a bug. A table names itself (several are written at once); `file`
+/// names what was being written otherwise.
+fn table_err(e: std::io::Error, file: &str) -> Error {
+    match crate::table::WriteError::of(&e) {
+        Some(w) => Error::io(
+            format!("cannot write {}", w.file),
+            std::io::Error::new(w.source.kind(), w.source.to_string()),
+        ),
+        None => Error::io(format!("cannot write {file}"), e),
     }
 }
 
@@ -177,10 +189,7 @@ pub fn simulate_with(
     let rates = rates_for(scenario, book)?;
     let started = Instant::now();
     let want = &opts.outputs;
-    let place = dir.map(|dir| Place {
-        dir,
-        format: opts.format,
-    });
+    let place = dir.map(|dir| opts.place(dir));
     let csv = match place {
         Some(d)
             if ["tasks", "timeseries", "scaling"]
@@ -195,7 +204,7 @@ pub fn simulate_with(
                     !scenario.faults.is_empty(),
                     want,
                 )
-                .map_err(csv_err("the results tables"))?,
+                .map_err(|e| table_err(e, "the results tables"))?,
             )
         }
         _ => None,
@@ -207,7 +216,7 @@ pub fn simulate_with(
         scenario.duration,
         only("cost"),
     )
-    .map_err(csv_err("cost.csv"))?;
+    .map_err(|e| table_err(e, "the bill's tables"))?;
     let mut rec = RunRecorder { csv, ledger };
     let (outcome, cluster) = Sim::new(scenario, seed, &mut rec)
         .with_wall_limit(opts.max_wall)
@@ -216,7 +225,7 @@ pub fn simulate_with(
     let end = outcome.end;
     let RunRecorder { csv, ledger } = rec;
     if let Some(w) = csv {
-        w.finish().map_err(csv_err("the results tables"))?;
+        w.finish().map_err(|e| table_err(e, "the results tables"))?;
     }
     let task_ms: u128 = cluster
         .services
@@ -226,7 +235,7 @@ pub fn simulate_with(
         .sum();
     let cost = ledger
         .finish(&cluster, task_ms, only("cost_timeseries"))
-        .map_err(csv_err("cost.csv / cost_timeseries.csv"))?;
+        .map_err(|e| table_err(e, "the bill's tables"))?;
     Ok(RunResult {
         outcome,
         cluster,
@@ -255,35 +264,23 @@ pub fn run_to_dir_with(
     let dir = staged.path().to_path_buf();
     let r = simulate_with(scenario, seed, book, Some(&dir), opts)?;
     let want = &opts.outputs;
-    let place = Place {
-        dir: &dir,
-        format: opts.format,
-    };
-    let open = |stem: &str| {
+    let place = opts.place(&dir);
+    let wanted = |stem: &str| want.wants(stem).then_some(place);
+    let fail = |stem: &str| {
         let name = opts.format.file(stem);
-        match want.wants(stem) {
-            true => place
-                .create(stem)
-                .map(Some)
-                .map_err(|e| Error::io(format!("cannot write {name}"), e)),
-            false => Ok(None),
-        }
+        move |e| table_err(e, &name)
     };
-    if let Some(f) = open("instances")? {
-        end_files::write_instances(f, &r.cluster, r.outcome.end)
-            .map_err(csv_err(&opts.format.file("instances")))?;
+    if let Some(p) = wanted("instances") {
+        end_files::write_instances(p, &r.cluster, r.outcome.end).map_err(fail("instances"))?;
     }
-    if let Some(f) = open("refused")? {
-        end_files::write_refused(f, &r.cluster, &r.outcome.refused)
-            .map_err(csv_err(&opts.format.file("refused")))?;
+    if let Some(p) = wanted("refused") {
+        end_files::write_refused(p, &r.cluster, &r.outcome.refused).map_err(fail("refused"))?;
     }
-    if let Some(f) = open("incidents")? {
-        end_files::write_incidents(f, &r.outcome.incidents)
-            .map_err(csv_err(&opts.format.file("incidents")))?;
+    if let Some(p) = wanted("incidents") {
+        end_files::write_incidents(p, &r.outcome.incidents).map_err(fail("incidents"))?;
     }
-    if let Some(f) = open("deployments")? {
-        end_files::write_deployments(f, &r.outcome.deployments)
-            .map_err(csv_err(&opts.format.file("deployments")))?;
+    if let Some(p) = wanted("deployments") {
+        end_files::write_deployments(p, &r.outcome.deployments).map_err(fail("deployments"))?;
     }
     let summary = summary::build(scenario, seed, &r);
     let json =
