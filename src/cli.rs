@@ -84,7 +84,7 @@ pub enum Command {
         /// Table format: csv, or parquet (the same rows, typed and compressed, for pandas, polars and DuckDB); summary.json either way.
         #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = parse_format)]
         format: crate::table::Format,
-        /// timeseries layout: wide (a row a minute, a column per series) or long (time_s, series, value: a row per minute and series) [default: wide for csv, long for parquet].
+        /// timeseries layout: wide (a row a minute, a column per series) or long (time_s, series, value: a row per minute and series) [default: wide].
         #[arg(long, value_name = "SHAPE", value_parser = parse_shape)]
         timeseries: Option<crate::table::Shape>,
     },

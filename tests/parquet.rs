@@ -177,9 +177,21 @@ fn parquet_outputs_are_deterministic_and_the_report_reads_them() {
         tmp.path().join("b"),
         tmp.path().join("c"),
     );
-    // Parquet's default timeseries is long: the report widens it again.
-    run_shaped("spot-heavy.toml", Some(48), Format::Parquet, None, &a);
-    run_shaped("spot-heavy.toml", Some(48), Format::Parquet, None, &b);
+    // A long timeseries: the report widens it again.
+    run_shaped(
+        "spot-heavy.toml",
+        Some(48),
+        Format::Parquet,
+        Some(Shape::Long),
+        &a,
+    );
+    run_shaped(
+        "spot-heavy.toml",
+        Some(48),
+        Format::Parquet,
+        Some(Shape::Long),
+        &b,
+    );
     run("spot-heavy.toml", Some(48), Format::Csv, &c);
     for stem in TABLES {
         let f = format!("{stem}.parquet");
@@ -218,22 +230,30 @@ fn wide_as_long(header: &[String], rows: &[Vec<String>]) -> Vec<(String, String,
 }
 
 #[test]
-fn long_timeseries_holds_the_wide_cells_and_is_parquet_s_default() {
+fn long_timeseries_holds_the_wide_cells() {
     let tmp = tempfile::tempdir().unwrap();
     let d = |n: &str| tmp.path().join(n);
     // Services with demand, providers and incidents: every column group.
     let name = "outage-binpack.toml";
     run_shaped(name, Some(12), Format::Csv, None, &d("wide"));
     run_shaped(name, Some(12), Format::Csv, Some(Shape::Long), &d("long"));
-    run_shaped(name, Some(12), Format::Parquet, None, &d("pq"));
+    run_shaped(name, Some(12), Format::Parquet, Some(Shape::Long), &d("pq"));
+    run_shaped(name, Some(12), Format::Parquet, None, &d("pq-wide"));
     let (wh, wr) = csv_rows(&d("wide").join("timeseries.csv"));
-    assert_eq!(wh[0], "time_s", "CSV stays wide without --timeseries");
-    let want = wide_as_long(&wh, &wr);
+    assert_eq!(wh[0], "time_s", "CSV is wide without --timeseries");
+    assert_eq!(wh.len(), wr[0].len());
+    same_rows(&d("wide"), &d("pq-wide"), "timeseries");
+    let mut want = wide_as_long(&wh, &wr);
     assert!(want.len() > 1000, "{} cells", want.len());
+    // Series by series within a block of minutes, each series' in time
+    // order (one block here: 12 hours of a few dozen series).
+    let order: Vec<&String> = wh[1..].iter().collect();
+    let at = |s: &String| order.iter().position(|o| *o == s).unwrap();
+    want.sort_by_key(|(t, s, _)| (at(s), t.parse::<f64>().unwrap().to_bits()));
     let (lh, lr) = csv_rows(&d("long").join("timeseries.csv"));
     // The CSV's long form holds the wide form's text, cell for cell.
     assert_eq!(long_cells(&lh, &lr), want);
-    // Parquet's default is long, with the same values.
+    // Parquet's long form holds the same values.
     let mut got = Vec::new();
     ecsim::table::parquet::for_each_record(
         &d("pq").join("timeseries.parquet"),

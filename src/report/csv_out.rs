@@ -224,11 +224,26 @@ const SAMPLE_CHUNK: usize = 2048;
 /// sample and column (long: `time_s, series, value`).
 struct SeriesRows {
     rows: Rows,
-    /// The long form's series names, as CSV fields; `None` when wide.
-    long: Option<Vec<String>>,
+    /// The long form's block of samples; `None` when wide.
+    long: Option<Long>,
     /// A row's values, in the wide header's order (after `time_s`).
     cells: Vec<Cell>,
 }
+
+/// The long form's rows come a block of minutes at a time, series by
+/// series within it (each series' minutes in order): a column store then
+/// sees each series' values in runs, as the wide form's columns do, and a
+/// long file is smaller than a wide one instead of a third larger.
+struct Long {
+    /// Series names as CSV fields, in the wide header's order.
+    names: Vec<String>,
+    times: Vec<SimTime>,
+    /// The block's cells, sample by sample.
+    cells: Vec<Cell>,
+}
+
+/// Rows per block of the long form: a Parquet row group's worth.
+const LONG_BLOCK_ROWS: usize = crate::table::parquet::GROUP_CELLS / schema::TIMESERIES_LONG.len();
 
 /// One value of a sample, as it is written.
 #[derive(Clone, Copy)]
@@ -248,7 +263,11 @@ impl SeriesRows {
                     "timeseries",
                     &schema::header(schema::TIMESERIES_LONG, Present::default()),
                 )?,
-                Some(header[1..].iter().map(|n| field_text(n)).collect()),
+                Some(Long {
+                    names: header[1..].iter().map(|n| field_text(n)).collect(),
+                    times: Vec::new(),
+                    cells: Vec::new(),
+                }),
             ),
         };
         Ok(SeriesRows {
@@ -268,11 +287,32 @@ impl Drain<Sample> for SeriesRows {
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
+        self.write_block()?;
         self.rows.finish()
     }
 }
 
 impl SeriesRows {
+    /// The long form's block so far: each series' minutes, series by series.
+    fn write_block(&mut self) -> std::io::Result<()> {
+        let Some(l) = &mut self.long else {
+            return Ok(());
+        };
+        let w = &mut self.rows;
+        let width = l.names.len();
+        for (j, name) in l.names.iter().enumerate() {
+            for (k, &t) in l.times.iter().enumerate() {
+                w.secs(t);
+                w.raw(name);
+                put(w, l.cells[k * width + j]);
+                w.end_row()?;
+            }
+        }
+        l.times.clear();
+        l.cells.clear();
+        Ok(())
+    }
+
     fn row(&mut self, s: &Sample) -> std::io::Result<()> {
         let c = &mut self.cells;
         c.clear();
@@ -312,12 +352,7 @@ impl SeriesRows {
             c.push(Cell::Uint(registered));
         }
         let w = &mut self.rows;
-        let put = |w: &mut Rows, cell: Cell| match cell {
-            Cell::Uint(v) => w.uint(v),
-            Cell::Pct(part, whole) => w.pct(part.into(), whole.into()),
-            Cell::Fixed(v, d) => w.fixed(v, d),
-        };
-        match &self.long {
+        match &mut self.long {
             None => {
                 w.secs(s.time);
                 for &cell in c.iter() {
@@ -325,16 +360,24 @@ impl SeriesRows {
                 }
                 w.end_row()
             }
-            Some(names) => {
-                for (name, &cell) in names.iter().zip(c.iter()) {
-                    w.secs(s.time);
-                    w.raw(name);
-                    put(w, cell);
-                    w.end_row()?;
+            Some(l) => {
+                debug_assert_eq!(c.len(), l.names.len(), "a sample's width");
+                l.times.push(s.time);
+                l.cells.extend_from_slice(c);
+                if l.cells.len() + c.len() > LONG_BLOCK_ROWS {
+                    self.write_block()?;
                 }
                 Ok(())
             }
         }
+    }
+}
+
+fn put(w: &mut Rows, cell: Cell) {
+    match cell {
+        Cell::Uint(v) => w.uint(v),
+        Cell::Pct(part, whole) => w.pct(part.into(), whole.into()),
+        Cell::Fixed(v, d) => w.fixed(v, d),
     }
 }
 

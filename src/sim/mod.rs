@@ -434,6 +434,15 @@ impl<'r> Sim<'r> {
         self.finish()
     }
 
+    fn check_stride(&self) -> u64 {
+        let n = self.cluster.instances.len();
+        if n > CHECK_EVERY_EVENT_UP_TO {
+            (n / CHECK_STRIDE_PER) as u64
+        } else {
+            1
+        }
+    }
+
     fn check(&mut self, now: SimTime) -> Result<()> {
         // A full check walks every instance and task: about 10 ms in a
         // debug build at the 5,000-instance quota, after each of the tens
@@ -441,13 +450,8 @@ impl<'r> Sim<'r> {
         // `CHECK_EVERY_EVENT_UP_TO` instances it runs after every
         // (instances / `CHECK_STRIDE_PER`)-th event, so that checking costs
         // per event about what it costs on a cluster of that size.
-        let n = self.cluster.instances.len();
-        let stride = if n > CHECK_EVERY_EVENT_UP_TO {
-            (n / CHECK_STRIDE_PER) as u64
-        } else {
-            1
-        };
-        if self.check_invariants && self.queue.delivered().is_multiple_of(stride) {
+        // Off (the release default), nothing is computed but the flag.
+        if self.check_invariants && self.queue.delivered().is_multiple_of(self.check_stride()) {
             self.cluster
                 .check_invariants()
                 .map_err(|e| Error::Internal(format!("invariant broken at t={now} ms: {e}")))?;

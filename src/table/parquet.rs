@@ -22,7 +22,7 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-const GROUP_CELLS: usize = 1 << 20;
+pub const GROUP_CELLS: usize = 1 << 20;
 const MIN_GROUP_ROWS: usize = 1024;
 
 /// A writer's error; `TableFile` names the file (not the staging path).
@@ -260,7 +260,13 @@ impl ParquetRows {
             .set_created_by(format!("ecsim {}", env!("CARGO_PKG_VERSION")));
         // Times, dollars and rates rarely repeat: a dictionary only fills
         // up and is dropped, and the file is a third larger than without.
-        for c in &columns {
+        // A long timeseries is the exception: each time repeats once per
+        // series, and its values are mostly small counts.
+        let long = columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .eq(schema::TIMESERIES_LONG.iter().map(|c| c.name));
+        for c in columns.iter().filter(|_| !long) {
             if matches!(c.values, Values::Float(_)) {
                 props =
                     props.set_column_dictionary_enabled(ColumnPath::from(c.name.as_str()), false);
