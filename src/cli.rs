@@ -84,6 +84,9 @@ pub enum Command {
         /// Table format: csv, or parquet (the same rows, typed and compressed, for pandas, polars and DuckDB); summary.json either way.
         #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = parse_format)]
         format: crate::table::Format,
+        /// timeseries layout: wide (a row a minute, a column per series) or long (time_s, series, value: a row per minute and series) [default: wide].
+        #[arg(long, value_name = "SHAPE", value_parser = parse_shape)]
+        timeseries: Option<crate::table::Shape>,
     },
     /// Simulate a scenario and print its bill like a pricing calculator (nothing is written).
     #[command(after_help = EXAMPLES)]
@@ -366,6 +369,11 @@ impl Command {
 }
 
 /// A `--max-wall` value: a duration such as "90s" or "10m" ("0s" stops at once).
+fn parse_shape(s: &str) -> Result<crate::table::Shape, String> {
+    crate::table::Shape::parse(s)
+        .ok_or_else(|| format!("\"{s}\" is not a timeseries layout; choose wide or long"))
+}
+
 fn parse_format(s: &str) -> Result<crate::table::Format, String> {
     crate::table::Format::parse(s)
         .ok_or_else(|| format!("\"{s}\" is not a format; choose csv or parquet"))
@@ -404,6 +412,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             max_wall,
             outputs,
             format,
+            timeseries,
         } => {
             let seeded = seed.is_some();
             let (sc, book, seed) = prepare(&path, &prices, region.as_deref(), seed, force)?;
@@ -414,6 +423,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
                 progress,
                 outputs: outputs.unwrap_or_default(),
                 format,
+                timeseries,
             };
             let s = run::run_to_dir_with(&sc, seed, &book, &out, &opts);
             drop(bar);

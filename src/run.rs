@@ -8,7 +8,7 @@ use crate::model::{Cluster, Task, TaskState};
 use crate::report::{Outputs, RunResult, StagedDir, Summary, csv_out, end_files, summary};
 use crate::scenario::Scenario;
 use crate::sim::{Recorder, Sample, Sim};
-use crate::table::{Format, Place};
+use crate::table::{Format, Place, Shape};
 use std::path::Path;
 use std::time::Instant;
 
@@ -31,7 +31,7 @@ impl Recorder for RunRecorder {
             w.sample(s);
         }
         self.ledger
-            .served_minute(s.time, |l| s.loads[l as usize].0.served_rps * 60.0);
+            .served_minute(s.time, |l| s.loads[l as usize].reading.served_rps * 60.0);
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
     fn wants_reasons(&self) -> bool {
@@ -63,20 +63,33 @@ pub struct RunOptions {
     pub outputs: Outputs,
     /// CSV (the default) or Parquet tables.
     pub format: Format,
+    /// The timeseries' shape; `None`: the format's default (`Shape::default_for`).
+    pub timeseries: Option<Shape>,
 }
 
-fn csv_err(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
-    // A failed write (disk full, folder removed) is the machine's, not a bug.
-    move |e| match e.into_kind() {
-        // A table names itself: several are written at once.
-        csv::ErrorKind::Io(io) => match crate::table::WriteError::of(&io) {
-            Some(w) => Error::io(
-                format!("cannot write {}", w.file),
-                std::io::Error::new(w.source.kind(), w.source.to_string()),
-            ),
-            None => Error::io(format!("cannot write {file}"), io),
-        },
-        other => Error::Internal(format!("writing {file}: {other:?}")),
+impl RunOptions {
+    fn place<'a>(&self, dir: &'a Path) -> Place<'a> {
+        Place {
+            dir,
+            format: self.format,
+            series: self
+                .timeseries
+                .unwrap_or_else(|| Shape::default_for(self.format)),
+            memory: None,
+        }
+    }
+}
+
+/// A table's failed write (disk full, folder removed): the machine's, not
+/// a bug. A table names itself (several are written at once); `file`
+/// names what was being written otherwise.
+fn table_err(e: std::io::Error, file: &str) -> Error {
+    match crate::table::WriteError::of(&e) {
+        Some(w) => Error::io(
+            format!("cannot write {}", w.file),
+            std::io::Error::new(w.source.kind(), w.source.to_string()),
+        ),
+        None => Error::io(format!("cannot write {file}"), e),
     }
 }
 
@@ -189,13 +202,7 @@ pub fn simulate_with(
     dir: Option<&Path>,
     opts: &RunOptions,
 ) -> Result<RunResult> {
-    simulate_at(
-        scenario,
-        seed,
-        book,
-        dir.map(|d| Place::files(d, opts.format)),
-        opts,
-    )
+    simulate_at(scenario, seed, book, dir.map(|d| opts.place(d)), opts)
 }
 
 /// `simulate_with` writing its streamed tables to `place` (files or memory).
@@ -225,7 +232,7 @@ fn simulate_at(
                     !scenario.faults.is_empty(),
                     want,
                 )
-                .map_err(csv_err("the results tables"))?,
+                .map_err(|e| table_err(e, "the results tables"))?,
             )
         }
         _ => None,
@@ -238,7 +245,7 @@ fn simulate_at(
         scenario.duration,
         only("cost"),
     )
-    .map_err(csv_err("cost.csv"))?;
+    .map_err(|e| table_err(e, "the bill's tables"))?;
     let mut rec = RunRecorder { csv, ledger };
     let (outcome, cluster) = Sim::new(scenario, seed, &mut rec)
         .with_prices(&sim_rates, scenario.pricing.ec2_spot_discount)
@@ -248,7 +255,7 @@ fn simulate_at(
     let end = outcome.end;
     let RunRecorder { csv, ledger } = rec;
     if let Some(w) = csv {
-        w.finish().map_err(csv_err("the results tables"))?;
+        w.finish().map_err(|e| table_err(e, "the results tables"))?;
     }
     let task_ms: u128 = cluster
         .services
@@ -258,7 +265,7 @@ fn simulate_at(
         .sum();
     let cost = ledger
         .finish(&cluster, task_ms, only("cost_timeseries"))
-        .map_err(csv_err("cost.csv / cost_timeseries.csv"))?;
+        .map_err(|e| table_err(e, "the bill's tables"))?;
     Ok(RunResult {
         outcome,
         cluster,
@@ -285,7 +292,7 @@ pub fn run_to_dir_with(
     rates_for(scenario, book)?;
     let staged = StagedDir::new(out)?;
     let dir = staged.path().to_path_buf();
-    let summary = write_run(scenario, seed, book, Place::files(&dir, opts.format), opts)?;
+    let summary = write_run(scenario, seed, book, opts.place(&dir), opts)?;
     let json =
         serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))?;
     std::fs::write(dir.join("summary.json"), json + "\n")
@@ -329,32 +336,25 @@ fn write_run(
 ) -> Result<Summary> {
     let r = simulate_at(scenario, seed, book, Some(place), opts)?;
     let want = &opts.outputs;
-    let format = place.format;
-    let open = |stem: &str| {
-        let name = format.file(stem);
-        match want.wants(stem) {
-            true => place
-                .create(stem)
-                .map(Some)
-                .map_err(|e| Error::io(format!("cannot write {name}"), e)),
-            false => Ok(None),
-        }
+    let wanted = |stem: &str| want.wants(stem).then_some(place);
+    let fail = |stem: &str| {
+        let name = match place.memory {
+            Some(_) => format!("{stem} (in memory)"),
+            None => place.format.file(stem),
+        };
+        move |e| table_err(e, &name)
     };
-    if let Some(f) = open("instances")? {
-        end_files::write_instances(f, &r.cluster, r.outcome.end)
-            .map_err(csv_err(&format.file("instances")))?;
+    if let Some(p) = wanted("instances") {
+        end_files::write_instances(p, &r.cluster, r.outcome.end).map_err(fail("instances"))?;
     }
-    if let Some(f) = open("refused")? {
-        end_files::write_refused(f, &r.cluster, &r.outcome.refused)
-            .map_err(csv_err(&format.file("refused")))?;
+    if let Some(p) = wanted("refused") {
+        end_files::write_refused(p, &r.cluster, &r.outcome.refused).map_err(fail("refused"))?;
     }
-    if let Some(f) = open("incidents")? {
-        end_files::write_incidents(f, &r.outcome.incidents)
-            .map_err(csv_err(&format.file("incidents")))?;
+    if let Some(p) = wanted("incidents") {
+        end_files::write_incidents(p, &r.outcome.incidents).map_err(fail("incidents"))?;
     }
-    if let Some(f) = open("deployments")? {
-        end_files::write_deployments(f, &r.outcome.deployments)
-            .map_err(csv_err(&format.file("deployments")))?;
+    if let Some(p) = wanted("deployments") {
+        end_files::write_deployments(p, &r.outcome.deployments).map_err(fail("deployments"))?;
     }
     Ok(summary::build(scenario, seed, &r))
 }

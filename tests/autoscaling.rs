@@ -19,7 +19,7 @@ struct Scaling {
 impl Recorder for Scaling {
     fn task_done(&mut self, _: &Cluster, _: &Task) {}
     fn sample(&mut self, s: &Sample) {
-        self.desired.push((s.time / MINUTE, s.services[0].0));
+        self.desired.push((s.time / MINUTE, s.services[0].desired));
     }
     fn scaling(&mut self, _: &Cluster, d: &Decision) {
         self.decisions.push(d.clone());

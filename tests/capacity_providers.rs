@@ -24,7 +24,7 @@ impl Recorder for Log {
         self.done.push(t.clone());
     }
     fn sample(&mut self, s: &Sample) {
-        let (n, r) = s.providers[0];
+        let (n, r) = (s.providers[0].instances, s.providers[0].reservation_pct);
         self.instances.push((s.time / MINUTE, n, r));
     }
     fn scaling(&mut self, _: &Cluster, d: &Decision) {

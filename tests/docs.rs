@@ -232,3 +232,101 @@ fn every_flag_is_in_the_commands_synopsis() {
     }
     assert!(checked > 30, "{checked} flags");
 }
+
+/// The columns each table's bullet in docs/outputs.md names, in order:
+/// every backticked comma list split into names (`_served_rps` after
+/// `<service>_demand_rps` is `<service>_served_rps`), and which of them
+/// came from a list (a lone backticked word may be prose: `start`/`end`).
+fn documented_columns(doc: &str, stem: &str) -> Vec<(String, bool)> {
+    let start = doc
+        .find(&format!("\n- `{stem}.csv`"))
+        .unwrap_or_else(|| panic!("docs/outputs.md has no bullet for {stem}.csv"));
+    let rest = &doc[start + 3..];
+    let bullet = &rest[..rest.find("\n- ").unwrap_or(rest.len())];
+    let tick = Regex::new(r"`([^`]*)`").unwrap();
+    let mut out: Vec<(String, bool)> = Vec::new();
+    for span in tick.captures_iter(bullet) {
+        let span = &span[1];
+        let listed = span.contains(',');
+        for name in span.split(',').map(str::trim) {
+            let name = match (name.strip_prefix('_'), out.last()) {
+                (Some(tail), Some((prev, _))) if prev.starts_with('<') => {
+                    let prefix = &prev[..prev.find(">_").expect("a <name>_ prefix") + 2];
+                    format!("{prefix}{tail}")
+                }
+                _ => name.to_string(),
+            };
+            out.push((name, listed));
+        }
+    }
+    out
+}
+
+/// docs/outputs.md lists each table's columns as src/table/schema.rs
+/// describes them (issue 33 item 3): the schema's columns appear in the
+/// bullet in the schema's order, and every name in a column list of the
+/// bullet is one of the table's columns.
+#[test]
+fn outputs_doc_lists_each_table_s_columns_as_the_schema_does() {
+    use ecsim::table::schema::{self, Present};
+    let doc = std::fs::read_to_string(repo().join("docs/outputs.md")).unwrap();
+    let all = Present {
+        gpus: true,
+        enis: true,
+        faults: true,
+        markets: true,
+    };
+    let names = |cols: &[schema::Col]| -> Vec<String> {
+        schema::header(cols, all)
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let grouped = |who: &str, cols: &[schema::Col]| -> Vec<String> {
+        cols.iter().map(|c| format!("<{who}>_{}", c.name)).collect()
+    };
+    let series = names(schema::TIMESERIES);
+    let (lead, tail) = series.split_at(schema::TIMESERIES_LEAD);
+    let mut timeseries = lead.to_vec();
+    timeseries.extend(grouped("service", schema::PER_SERVICE));
+    timeseries.extend(grouped("job", schema::PER_JOB));
+    timeseries.extend(grouped("service", schema::PER_LOAD));
+    timeseries.extend(grouped("provider", schema::PER_PROVIDER));
+    timeseries.extend(tail.iter().cloned());
+    let tables: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+        ("tasks", names(schema::TASKS), vec![]),
+        ("timeseries", timeseries, names(schema::TIMESERIES_LONG)),
+        ("scaling", names(schema::SCALING), vec![]),
+        ("cost", names(schema::COST), vec![]),
+        (
+            "cost_timeseries",
+            schema::cost_timeseries(true)
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            vec![],
+        ),
+        ("instances", names(schema::INSTANCES), vec![]),
+        ("refused", names(schema::REFUSED), vec![]),
+        ("incidents", names(schema::INCIDENTS), vec![]),
+        ("deployments", names(schema::DEPLOYMENTS), vec![]),
+    ];
+    assert_eq!(tables.len(), ecsim::report::OUTPUT_FILES.len());
+    for (stem, want, also) in tables {
+        let got = documented_columns(&doc, stem);
+        let mut at = got.iter();
+        for col in &want {
+            assert!(
+                at.any(|(g, _)| g == col),
+                "docs/outputs.md, {stem}.csv: column {col} is missing or out of the schema's order \
+                 (schema: {want:?}; documented: {got:?})"
+            );
+        }
+        for (g, listed) in &got {
+            assert!(
+                !listed || want.contains(g) || also.contains(g),
+                "docs/outputs.md, {stem}.csv lists {g}, which src/table/schema.rs does not have"
+            );
+        }
+    }
+}

@@ -48,7 +48,7 @@ duration = "1h"
 }
 
 fn running_at(log: &Log, t: u64) -> u64 {
-    log.samples.iter().find(|s| s.time == t).unwrap().services[0].1
+    log.samples.iter().find(|s| s.time == t).unwrap().services[0].running
 }
 
 /// An AZ outage with spread placement across 3 AZs keeps at least 2/3 of the
@@ -70,7 +70,7 @@ fn az_outage_spread_keeps_two_thirds_binpack_loses_all() {
         .samples
         .iter()
         .filter(|s| s.time >= 2 * HOUR)
-        .map(|s| s.services[0].1)
+        .map(|s| s.services[0].running)
         .min()
         .unwrap();
     assert!(min_after >= 4, "spread kept {min_after} of 6");
@@ -199,7 +199,7 @@ fn spot_interruption_drains_and_replaces_before_reclaim() {
         log.samples
             .iter()
             .filter(|s| s.time >= 2 * MINUTE)
-            .all(|s| s.services[0].1 >= 8)
+            .all(|s| s.services[0].running >= 8)
     );
     assert!(
         c.services[0]

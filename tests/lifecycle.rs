@@ -211,7 +211,7 @@ desired_count_changes = [{{ at = "30m", desired_count = 9 }}, {{ at = "1h", desi
     );
     // At 45 minutes, after scaling in to 9, every zone held exactly 3.
     let s = log.samples.iter().find(|s| s.time == 45 * 60_000).unwrap();
-    assert_eq!(s.services[0].1, 9);
+    assert_eq!(s.services[0].running, 9);
     let stopped: Vec<_> = log
         .done
         .iter()

@@ -3,8 +3,8 @@
 
 mod common;
 
-use ecsim::table::Format;
 use ecsim::table::schema::{self, Kind};
+use ecsim::table::{Format, Shape};
 use parquet::basic::Type as Physical;
 use parquet::file::reader::FileReader;
 use parquet::file::serialized_reader::SerializedFileReader;
@@ -44,12 +44,18 @@ duration = { kind = "constant", value = "1h" }
 "#;
 
 fn run(name: &str, hours: Option<u64>, format: Format, out: &Path) {
+    run_shaped(name, hours, format, Some(Shape::Wide), out)
+}
+
+/// `run --format F [--timeseries S]` (`None`: the format's default).
+fn run_shaped(name: &str, hours: Option<u64>, format: Format, shape: Option<Shape>, out: &Path) {
     let sc = match name {
         "refusals" => common::scenario(REFUSALS),
         _ => shipped(name, hours),
     };
     let opts = ecsim::run::RunOptions {
         format,
+        timeseries: shape,
         ..Default::default()
     };
     ecsim::run::run_to_dir_with(
@@ -171,8 +177,21 @@ fn parquet_outputs_are_deterministic_and_the_report_reads_them() {
         tmp.path().join("b"),
         tmp.path().join("c"),
     );
-    run("spot-heavy.toml", Some(48), Format::Parquet, &a);
-    run("spot-heavy.toml", Some(48), Format::Parquet, &b);
+    // A long timeseries: the report widens it again.
+    run_shaped(
+        "spot-heavy.toml",
+        Some(48),
+        Format::Parquet,
+        Some(Shape::Long),
+        &a,
+    );
+    run_shaped(
+        "spot-heavy.toml",
+        Some(48),
+        Format::Parquet,
+        Some(Shape::Long),
+        &b,
+    );
     run("spot-heavy.toml", Some(48), Format::Csv, &c);
     for stem in TABLES {
         let f = format!("{stem}.parquet");
@@ -188,6 +207,74 @@ fn parquet_outputs_are_deterministic_and_the_report_reads_them() {
     ecsim::report::html::write(&c, false).unwrap();
     let html = |d: &Path| std::fs::read_to_string(d.join("report.html")).unwrap();
     assert_eq!(html(&a), html(&c));
+}
+
+/// (time_s, series) → value text of a long timeseries, as CSV records.
+fn long_cells(header: &[String], rows: &[Vec<String>]) -> Vec<(String, String, String)> {
+    assert_eq!(header, ["time_s", "series", "value"]);
+    rows.iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect()
+}
+
+/// The wide table's cells in the long form's order: per row, every
+/// column after time_s.
+fn wide_as_long(header: &[String], rows: &[Vec<String>]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for r in rows {
+        for j in 1..header.len() {
+            out.push((r[0].clone(), header[j].clone(), r[j].clone()));
+        }
+    }
+    out
+}
+
+#[test]
+fn long_timeseries_holds_the_wide_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    // Services with demand, providers and incidents: every column group.
+    let name = "outage-binpack.toml";
+    run_shaped(name, Some(12), Format::Csv, None, &d("wide"));
+    run_shaped(name, Some(12), Format::Csv, Some(Shape::Long), &d("long"));
+    run_shaped(name, Some(12), Format::Parquet, Some(Shape::Long), &d("pq"));
+    run_shaped(name, Some(12), Format::Parquet, None, &d("pq-wide"));
+    let (wh, wr) = csv_rows(&d("wide").join("timeseries.csv"));
+    assert_eq!(wh[0], "time_s", "CSV is wide without --timeseries");
+    assert_eq!(wh.len(), wr[0].len());
+    same_rows(&d("wide"), &d("pq-wide"), "timeseries");
+    let mut want = wide_as_long(&wh, &wr);
+    assert!(want.len() > 1000, "{} cells", want.len());
+    // Series by series within a block of minutes, each series' in time
+    // order (one block here: 12 hours of a few dozen series).
+    let order: Vec<&String> = wh[1..].iter().collect();
+    let at = |s: &String| order.iter().position(|o| *o == s).unwrap();
+    want.sort_by_key(|(t, s, _)| (at(s), t.parse::<f64>().unwrap().to_bits()));
+    let (lh, lr) = csv_rows(&d("long").join("timeseries.csv"));
+    // The CSV's long form holds the wide form's text, cell for cell.
+    assert_eq!(long_cells(&lh, &lr), want);
+    // Parquet's long form holds the same values.
+    let mut got = Vec::new();
+    ecsim::table::parquet::for_each_record(
+        &d("pq").join("timeseries.parquet"),
+        |i, r| -> Result<(), String> {
+            let cells: Vec<String> = r.iter().map(str::to_string).collect();
+            if i == 1 {
+                assert_eq!(cells, ["time_s", "series", "value"]);
+            } else {
+                got.push((cells[0].clone(), cells[1].clone(), cells[2].clone()));
+            }
+            Ok(())
+        },
+        |m| m,
+    )
+    .unwrap();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((&g.0, &g.1), (&w.0, &w.1));
+        let (a, b): (f64, f64) = (g.2.parse().unwrap(), w.2.parse().unwrap());
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{g:?} vs {w:?}");
+    }
 }
 
 #[test]

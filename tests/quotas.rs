@@ -24,7 +24,7 @@ impl Recorder for Log {
         self.done.push(t.clone());
     }
     fn sample(&mut self, s: &Sample) {
-        if let Some(&(n, _)) = s.providers.first() {
+        if let Some(n) = s.providers.first().map(|p| p.instances) {
             self.provisioning.push((s.time / MINUTE, n));
         }
     }

@@ -7,6 +7,10 @@ Reads from WORK (written by run.sh):
   ecsim-*-N.cpu         user and system CPU seconds of that process (/usr/bin/time)
   simpy-N.json          mmc_simpy.py output (wall time of env.run() and counts)
   simpy-1.f64           SimPy queueing delays, start order, float64
+  simcore-N.json, heap-N.json   the Rust peers' counts (benches/peer/simcore)
+  simcore-N.wall, heap-N.wall   their process wall times, seconds
+  extra.tsv             key<TAB>value: large.toml's year in Parquet, region-scale,
+                        callgrind instruction counts (absent with --quick)
 
 "Model events" are counted the same way for both: arrivals + starts +
 completions of tasks within the horizon (ecsim: tasks_launched +
@@ -101,6 +105,49 @@ def fmt_rate(x):
     return f"{x / 1e6:.2f} M/s" if x >= 1e6 else f"{x / 1e3:.0f} k/s"
 
 
+def peer_rate(work, peer):
+    """Best model events/s of a Rust peer by its process wall time."""
+    best = None
+    for p in sorted(glob.glob(os.path.join(work, f"{peer}-*.json"))):
+        j = json.load(open(p))
+        wall = float(open(p[:-5] + ".wall").read())
+        r = (j["arrivals"] + j["starts"] + j["completions"]) / wall
+        best = r if best is None or r > best else best
+    return best
+
+
+def issue_table(work, price_rate):
+    """Issue 32's table: every ratio and figure with its target."""
+    print()
+    print("| work | now | target | met |")
+    print("|---|---|---|---|")
+    for peer, label in [("simcore", "simcore 0.1"), ("heap", "a bare BinaryHeap loop")]:
+        r = peer_rate(work, peer)
+        if r is None:
+            continue
+        slower = r / price_rate
+        target = 1.5 if peer == "simcore" else 3.0
+        print(f"| `price` vs {label} (model events/s, best wall) | {slower:.2f}x slower "
+              f"({fmt_rate(r)}) | <= {target}x | {'yes' if slower <= target else 'no'} |")
+    extra = {}
+    path = os.path.join(work, "extra.tsv")
+    if os.path.exists(path):
+        for line in open(path):
+            k, _, v = line.rstrip("\n").partition("\t")
+            extra[k] = v
+    if "large_year_parquet_s" in extra:
+        t, b = float(extra["large_year_parquet_s"]), int(extra["large_year_parquet_bytes"])
+        print(f"| a year of large.toml, `run --format parquet` | {t:.1f} s, {b / 1e6:.0f} MB "
+              f"| <= 20 s, <= 400 MB | {'yes' if t <= 20 and b <= 400e6 else 'no'} |")
+    if "region_scale_run_s" in extra:
+        t = float(extra["region_scale_run_s"])
+        print(f"| region-scale.toml `run` | {t:.1f} s | <= 4 s | {'yes' if t <= 4 else 'no'} |")
+    for k, v in extra.items():
+        if k.startswith("callgrind_price_"):
+            print(f"| callgrind instructions, `price` {k[len('callgrind_price_'):]} "
+                  f"| {int(v):,} | - | - |")
+
+
 def main():
     work, scenario = sys.argv[1], sys.argv[2]
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -164,6 +211,8 @@ def main():
         goal = rates[row][0] / sp[0]
         print(f"target ecsim {label} >= {target}x SimPy (best wall): "
               f"{'met' if goal >= target else 'NOT met'} ({goal:.1f}x)")
+
+    issue_table(work, rates["ecsim price, whole process (no files)"][0])
 
     # Delays.
     ed = ecsim_delays(os.path.join(os.path.splitext(runs[0])[0], "tasks.csv"))

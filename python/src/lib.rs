@@ -291,6 +291,7 @@ fn run(
         progress: Some(Arc::clone(&cell)),
         outputs,
         format: ecsim::table::Format::Csv,
+        timeseries: None,
     };
     let tick = |py: Python<'_>| {
         // Nothing to show until the run has begun (its end is known).

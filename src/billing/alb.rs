@@ -2,11 +2,11 @@
 //! from the requests each service served (an hour is charged once it is
 //! over), ALB-hours for every hour or partial hour of the run.
 
-use super::ledger::{ALB, Ledger, hour_of};
+use super::ledger::{Class, CostRow, Ledger, hour_of};
 use super::money::{Money, Rate};
 use super::network::Alb;
 use crate::engine::SimTime;
-use crate::engine::time::{HOUR, format_secs};
+use crate::engine::time::HOUR;
 use crate::model::Cluster;
 use std::collections::BTreeMap;
 
@@ -78,7 +78,7 @@ impl Ledger {
             .meter
             .close(&self.cfg.network.albs, span, self.cfg.network.lcu_hour);
         if let Some(cols) = self.hours.get_mut(h) {
-            cols[ALB] += m;
+            cols[Class::LoadBalancer as usize] += m;
         }
     }
 
@@ -102,40 +102,39 @@ impl Ledger {
                 .clone();
             let fixed = rate.for_ms(HOUR);
             for h in 0..hours {
-                self.hours[h][ALB] += fixed;
+                self.hours[h][Class::LoadBalancer as usize] += fixed;
             }
             let hourly = Money(fixed.0 * hours as i128);
             let (lcu_hours, lcu) = (self.meter.lcu_hours[i], self.meter.lcu_cost[i]);
             let id = format!("alb-{name}");
-            let end = format_secs(self.end);
-            let lcu_rate = format!("{:.10}", self.cfg.network.lcu_hour.usd_per_hour());
             let detail = format!("{lcu_hours:.6} LCU-hours");
-            self.row([
-                &id,
-                "load_balancer",
-                "on_demand",
-                "0.000",
-                &end,
-                &format_secs(hours as u64 * HOUR),
-                &format!("{:.10}", rate.usd_per_hour()),
-                &hourly.to_string(),
-                &name,
-                "Application Load Balancer, per hour or partial hour",
-                "true",
-            ]);
-            self.row([
-                &id,
-                "load_balancer_lcu",
-                "on_demand",
-                "0.000",
-                &end,
-                &end,
-                &lcu_rate,
-                &lcu.to_string(),
-                &name,
-                &detail,
-                "true",
-            ]);
+            self.row(CostRow {
+                id: &id,
+                kind: "load_balancer",
+                market: "on_demand",
+                start: 0,
+                end: self.end,
+                billed: hours as u64 * HOUR,
+                rate: rate.usd_per_hour(),
+                usd: hourly,
+                owner: &name,
+                detail: "Application Load Balancer, per hour or partial hour",
+                running_at_end: true,
+            });
+            // LCUs are billed for what was used: the whole run.
+            self.row(CostRow {
+                id: &id,
+                kind: "load_balancer_lcu",
+                market: "on_demand",
+                start: 0,
+                end: self.end,
+                billed: self.end,
+                rate: self.cfg.network.lcu_hour.usd_per_hour(),
+                usd: lcu,
+                owner: &name,
+                detail: &detail,
+                running_at_end: true,
+            });
             total += hourly + lcu;
             by_service.insert(name, (hourly + lcu).usd());
         }

@@ -8,59 +8,34 @@ use super::money::{Money, Rate};
 use super::prices::Rates;
 use super::{PricingConfig, savings};
 use crate::engine::SimTime;
-use crate::engine::time::{HOUR, SECOND, format_secs};
+use crate::engine::time::{HOUR, SECOND};
 use crate::model::{Capacity, Cluster, Instance, Owner, Task};
-use crate::table::{Place, TableFile, finish_csv};
+use crate::table::schema;
+use crate::table::{Place, Rows};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// What each hourly column adds up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Class {
-    Ec2OnDemand,
-    Ec2Spot,
-    Fargate,
-    FargateSpot,
-    Ebs,
-    SpFee,
-    SpCovered,
-    PublicIpv4,
-    LoadBalancer,
-    MiFee,
+/// What each hourly column adds up: `Class as usize` indexes an hour's
+/// amounts, in cost_timeseries' order (`schema::cost_timeseries`).
+pub(super) use crate::table::schema::CostClass as Class;
+/// The classes, so an hour's amounts are `[Money; CLASSES]`.
+pub(super) const CLASSES: usize = Class::ALL.len();
+
+/// One row of `cost`, typed: the columns are `schema::COST`.
+pub(super) struct CostRow<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub market: &'a str,
+    pub start: SimTime,
+    pub end: SimTime,
+    pub billed: SimTime,
+    /// USD per hour, written with 10 decimals.
+    pub rate: f64,
+    pub usd: Money,
+    pub owner: &'a str,
+    pub detail: &'a str,
+    pub running_at_end: bool,
 }
-pub(super) const ALB: usize = 8;
-/// cost_timeseries.csv's columns: the first `BASE` before the totals (as
-/// they always were), the later ones after.
-const BASE: usize = 7;
-pub(super) const CLASSES: [(Class, &str); 10] = [
-    (Class::Ec2OnDemand, "ec2_on_demand_usd"),
-    (Class::Ec2Spot, "ec2_spot_usd"),
-    (Class::Fargate, "fargate_usd"),
-    (Class::FargateSpot, "fargate_spot_usd"),
-    (Class::Ebs, "ebs_usd"),
-    (Class::SpFee, "savings_plan_fee_usd"),
-    (Class::SpCovered, "savings_plan_covered_usd"),
-    (Class::PublicIpv4, "public_ipv4_usd"),
-    (Class::LoadBalancer, "load_balancer_usd"),
-    // Written only when a Managed Instances provider runs (`write_hourly`).
-    (Class::MiFee, "managed_instances_fee_usd"),
-];
-
-pub const COST_COLUMNS: &[&str] = &[
-    "id",
-    "kind",
-    "market",
-    "start",
-    "end",
-    "billed_seconds",
-    "rate",
-    "usd",
-    "owner",
-    "detail",
-    "running_at_end",
-];
-
-type CsvOut = csv::Writer<TableFile>;
 
 pub struct Ledger {
     pub(super) rates: Rates,
@@ -68,9 +43,9 @@ pub struct Ledger {
     pub(super) end: SimTime,
     /// The run was cut short at `end` (a wall-clock limit).
     pub(super) cut: bool,
-    pub(super) hours: Vec<[Money; CLASSES.len()]>,
-    pub(super) rows: Option<CsvOut>,
-    pub(super) error: Option<csv::Error>,
+    pub(super) hours: Vec<[Money; CLASSES]>,
+    pub(super) rows: Option<Rows>,
+    pub(super) error: Option<std::io::Error>,
     pub(super) fargate_by_owner: BTreeMap<Owner, Money>,
     /// Per instance: each owner's reserved CPU·ms and MiB·ms, by owner (a
     /// sorted list: an instance sees few owners, and a map's node each was
@@ -140,13 +115,9 @@ impl Ledger {
         cfg: PricingConfig,
         end: SimTime,
         place: Option<Place>,
-    ) -> Result<Ledger, csv::Error> {
+    ) -> std::io::Result<Ledger> {
         let rows = match place {
-            Some(p) => {
-                let mut w = csv::Writer::from_writer(p.create("cost")?);
-                w.write_record(COST_COLUMNS)?;
-                Some(w)
-            }
+            Some(p) => Some(p.rows("cost", &schema::header(schema::COST, Default::default()))?),
             None => None,
         };
         let meter = super::alb::AlbMeter::new(cfg.network.albs.len());
@@ -156,7 +127,7 @@ impl Ledger {
             cfg,
             end,
             cut: false,
-            hours: vec![[Money(0); CLASSES.len()]; n],
+            hours: vec![[Money(0); CLASSES]; n],
             rows,
             error: None,
             fargate_by_owner: BTreeMap::new(),
@@ -192,7 +163,7 @@ impl Ledger {
             actual.div_ceil(SECOND).max(60) * SECOND
         };
         let n = self.hours.len();
-        let ci = CLASSES.iter().position(|c| c.0 == class).unwrap_or(0);
+        let ci = class as usize;
         let mut total = Money(0);
         let mut t = start;
         let mut last_rate = segments.first().map(|s| s.1).unwrap_or_default();
@@ -223,28 +194,38 @@ impl Ledger {
             last_rate.usd_per_hour()
         };
         if self.rows.is_some() {
-            self.row([
+            self.row(CostRow {
                 id,
                 kind,
                 market,
-                &format_secs(start),
-                &format_secs(end),
-                &format_secs(billed),
-                &format!("{rate:.10}"),
-                &total.to_string(),
+                start,
+                end,
+                billed,
+                rate,
+                usd: total,
                 owner,
                 detail,
-                if ongoing { "true" } else { "false" },
-            ]);
+                running_at_end: ongoing,
+            });
         }
         total
     }
 
-    /// One cost.csv row (when it is written); the first error is kept.
-    pub(super) fn row(&mut self, rec: [&str; 11]) {
-        if let Some(w) = &mut self.rows
-            && let Err(e) = w.write_record(rec)
-        {
+    /// One cost row (when the table is written); the first error is kept.
+    pub(super) fn row(&mut self, r: CostRow) {
+        let Some(w) = &mut self.rows else { return };
+        w.str(r.id);
+        w.str(r.kind);
+        w.str(r.market);
+        w.secs(r.start);
+        w.secs(r.end);
+        w.secs(r.billed);
+        w.fixed(r.rate, 10);
+        w.number_text(&r.usd.to_string());
+        w.str(r.owner);
+        w.str(r.detail);
+        w.boolean(r.running_at_end);
+        if let Err(e) = w.end_row() {
             self.error.get_or_insert(e);
         }
     }
@@ -381,7 +362,7 @@ impl Ledger {
         c: &Cluster,
         task_ms: u128,
         place: Option<Place>,
-    ) -> Result<CostSummary, csv::Error> {
+    ) -> std::io::Result<CostSummary> {
         let mut s = CostSummary {
             region: self.rates.region.clone(),
             price_source: self.rates.source.clone(),
@@ -507,8 +488,8 @@ impl Ledger {
             *alloc.entry(*owner).or_default() += m.usd();
         }
         for h in &self.hours {
-            fargate.0 += h[2];
-            fargate.1 += h[3];
+            fargate.0 += h[Class::Fargate as usize];
+            fargate.1 += h[Class::FargateSpot as usize];
         }
         // The tasks' addresses, billed as they stopped.
         on_demand += fargate.0 + task_ipv4;
@@ -523,37 +504,34 @@ impl Ledger {
                 let span = self.end.min((h as u64 + 1) * HOUR) - h as u64 * HOUR;
                 let commitment = Rate::whole(sp.commitment).for_ms(span);
                 let usage = [
-                    (sp.ec2_discount, self.hours[h][0]),
-                    (sp.fargate_discount, self.hours[h][2]),
+                    (sp.ec2_discount, self.hours[h][Class::Ec2OnDemand as usize]),
+                    (sp.fargate_discount, self.hours[h][Class::Fargate as usize]),
                 ];
                 let cover = savings::apply(commitment, &usage);
-                self.hours[h][5] = cover.fee;
+                self.hours[h][Class::SpFee as usize] = cover.fee;
                 // Positive, as in summary.json; the hour's total subtracts it.
-                self.hours[h][6] = cover.covered;
+                self.hours[h][Class::SpCovered as usize] = cover.covered;
                 fee += cover.fee;
                 covered += cover.covered;
                 let (start, end) = (h as u64 * HOUR, h as u64 * HOUR + span);
-                if let Some(w) = &mut self.rows {
+                if self.rows.is_some() {
                     for (kind, m) in [
                         ("savings_plan_fee", cover.fee),
                         ("savings_plan_negation", Money(-cover.covered.0)),
                     ] {
-                        let rec = [
-                            "compute-savings-plan",
+                        self.row(CostRow {
+                            id: "compute-savings-plan",
                             kind,
-                            "savings_plan",
-                            &format_secs(start),
-                            &format_secs(end),
-                            &format_secs(span),
-                            &format!("{:.10}", Rate::whole(sp.commitment).usd_per_hour()),
-                            &m.to_string(),
-                            "",
-                            "",
-                            "false",
-                        ];
-                        if let Err(e) = w.write_record(rec) {
-                            self.error.get_or_insert(e);
-                        }
+                            market: "savings_plan",
+                            start,
+                            end,
+                            billed: span,
+                            rate: Rate::whole(sp.commitment).usd_per_hour(),
+                            usd: m,
+                            owner: "",
+                            detail: "",
+                            running_at_end: false,
+                        });
                     }
                 }
             }
@@ -561,11 +539,11 @@ impl Ledger {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if let Some(w) = self.rows.take() {
-            finish_csv(w)?;
+        if let Some(mut w) = self.rows.take() {
+            w.finish()?;
         }
         if let Some(p) = place {
-            self.write_hourly(p.create("cost_timeseries")?)?;
+            self.write_hourly(p)?;
         }
         let total: Money = self.hours.iter().map(hour_total).sum();
         s.total_cost_usd = total.usd();
@@ -612,40 +590,34 @@ impl Ledger {
         Ok(s)
     }
 
-    fn write_hourly(&self, out: TableFile) -> Result<(), csv::Error> {
-        let mut w = csv::Writer::from_writer(out);
-        // The fee column only when there is a fee to show: other runs'
-        // files keep their columns.
-        let last = if self.rates.mi_fee.is_empty() {
-            CLASSES.len() - 1
-        } else {
-            CLASSES.len()
-        };
-        let mut header = vec!["hour", "start_s"];
-        header.extend(CLASSES[..BASE].iter().map(|c| c.1));
-        header.extend(["total_usd", "cumulative_usd"]);
-        header.extend(CLASSES[BASE..last].iter().map(|c| c.1));
-        w.write_record(&header)?;
+    fn write_hourly(&self, place: Place) -> std::io::Result<()> {
+        let mi_fee = !self.rates.mi_fee.is_empty();
+        let mut w = place.rows("cost_timeseries", &schema::cost_timeseries(mi_fee))?;
         let mut cumulative = Money(0);
         for (h, cols) in self.hours.iter().enumerate() {
             let total = hour_total(cols);
             cumulative += total;
-            let mut rec = vec![h.to_string(), format_secs(h as u64 * HOUR)];
-            rec.extend(cols[..BASE].iter().map(|m| m.to_string()));
-            rec.extend([total.to_string(), cumulative.to_string()]);
-            rec.extend(cols[BASE..last].iter().map(|m| m.to_string()));
-            w.write_record(&rec)?;
+            w.uint(h as u64);
+            w.secs(h as u64 * HOUR);
+            let classes = Class::ALL.iter().zip(cols);
+            let classes = classes.filter(|(k, _)| k.written(mi_fee));
+            for (_, m) in classes.clone().filter(|(k, _)| k.before_totals()) {
+                w.number_text(&m.to_string());
+            }
+            w.number_text(&total.to_string());
+            w.number_text(&cumulative.to_string());
+            for (_, m) in classes.filter(|(k, _)| !k.before_totals()) {
+                w.number_text(&m.to_string());
+            }
+            w.end_row()?;
         }
-        Ok(finish_csv(w)?)
+        w.finish()
     }
 }
 
 /// An hour's bill: every class, less the usage the Savings Plan covered
 /// (kept positive, as summary.json's figure is).
-fn hour_total(cols: &[Money; CLASSES.len()]) -> Money {
-    let sp = CLASSES
-        .iter()
-        .position(|c| c.0 == Class::SpCovered)
-        .unwrap_or(0);
+fn hour_total(cols: &[Money; CLASSES]) -> Money {
+    let sp = Class::SpCovered as usize;
     cols.iter().copied().sum::<Money>() - cols[sp] - cols[sp]
 }

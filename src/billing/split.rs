@@ -2,7 +2,7 @@
 //! Fargate, Fargate Spot), as `ecsim price`, the run line and the report
 //! show it.
 
-use super::ledger::{CLASSES, Class, CostSummary, Ledger};
+use super::ledger::{Class, CostSummary, Ledger};
 use super::money::Money;
 use crate::engine::time::HOUR;
 
@@ -10,14 +10,7 @@ use crate::engine::time::HOUR;
 /// from the hourly columns, so the split adds up to the total exactly
 /// (in pico-dollars) as the hourly totals do.
 pub(super) fn purchase_options(ledger: &Ledger, s: &mut CostSummary) {
-    let col = |class: Class| -> Money {
-        // CLASSES lists every class (a const table): a missing one is a bug.
-        let i = CLASSES
-            .iter()
-            .position(|c| c.0 == class)
-            .expect("every cost class has a column");
-        ledger.hours.iter().map(|h| h[i]).sum()
-    };
+    let col = |class: Class| -> Money { ledger.hours.iter().map(|h| h[class as usize]).sum() };
     let compute = [
         ("ec2_on_demand", col(Class::Ec2OnDemand)),
         ("ec2_spot", col(Class::Ec2Spot)),

@@ -1,39 +1,16 @@
-//! Streaming CSV writers: each task row is written when the task stops, so a
-//! run never holds the whole task history in memory.
+//! Streaming table writers (CSV or Parquet, `table::Rows`): each task row
+//! is written when the task stops, so a run never holds the whole task
+//! history in memory. Column lists are `table::schema`'s.
 
-use super::csv_line::{CsvLines, field_text};
 use crate::engine::SimTime;
 use crate::model::{Capacity, Cluster, Owner, StopReason, Task, TaskState};
 use crate::sim::{Recorder, Sample};
-use crate::table::Place;
+use crate::table::csv_line::field_text;
+use crate::table::schema::{self, Present};
 use crate::table::spool::{Drain, Spool};
+use crate::table::{Place, Rows, Shape};
 
-pub const TASK_COLUMNS: &[&str] = &[
-    "task_id",
-    "owner",
-    "task_definition",
-    "launch_type",
-    "instance_id",
-    "availability_zone",
-    "created_s",
-    "started_s",
-    "stopped_s",
-    "stop_reason",
-    "provisioning_wait_s",
-    "owner_kind",
-    "placed_s",
-    "stop_code",
-    "last_status",
-    // What the task held on its instance, so a report can rebuild each
-    // instance's reservation over time from this file alone.
-    "cpu_reserved",
-    "memory_reserved_mib",
-    "gpus_reserved",
-    // 1 for an awsvpc task on EC2 (it takes one of the instance's ENIs).
-    "enis_reserved",
-];
-
-/// Writes `tasks.csv`, `timeseries.csv` and `scaling.csv` as the run goes.
+/// Writes `tasks`, `timeseries` and `scaling` as the run goes.
 pub struct CsvRecorder {
     /// Task rows, formatted and written on a thread of their own: they
     /// were a quarter of a run's instructions (the M/M/c model's).
@@ -42,24 +19,51 @@ pub struct CsvRecorder {
     instances_told: usize,
     /// Samples, formatted on a thread of their own too.
     series: Option<Spool<Sample, SeriesRows>>,
-    scaling: Option<CsvLines>,
+    scaling: Option<Rows>,
     end: SimTime,
-    error: Option<csv::Error>,
+    error: Option<std::io::Error>,
 }
 
-/// `part / whole` in percent with two decimals, rounded half up. Integer
-/// arithmetic, so the text never depends on float printing.
-pub fn pct_wide(part: u128, whole: u128) -> String {
-    let hundredths = pct_hundredths(part, whole);
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
-}
-
-/// `part / whole` in hundredths of a percent, rounded half up (0 when `whole` is 0).
-pub fn pct_hundredths(part: u128, whole: u128) -> u128 {
-    if whole == 0 {
-        return 0;
-    }
-    (part * 10_000 + whole / 2) / whole
+/// timeseries' columns for this cluster: the schema's cluster-wide ones
+/// with the per-service, per-job, per-load and per-provider groups
+/// between (`<name>_<column>`).
+pub fn timeseries_header(cluster: &Cluster, with_faults: bool) -> Vec<String> {
+    let present = Present {
+        gpus: cluster.has_gpus(),
+        enis: false,
+        faults: with_faults,
+        markets: false,
+    };
+    let all = schema::header(schema::TIMESERIES, present);
+    let (lead, tail) = all.split_at(schema::TIMESERIES_LEAD);
+    let mut header: Vec<String> = lead.iter().map(|s| s.to_string()).collect();
+    let mut group = |names: &mut dyn Iterator<Item = &str>, cols: &[schema::Col]| {
+        for n in names {
+            header.extend(cols.iter().map(|c| format!("{n}_{}", c.name)));
+        }
+    };
+    group(
+        &mut cluster.services.iter().map(|s| s.name.as_str()),
+        schema::PER_SERVICE,
+    );
+    group(
+        &mut cluster.jobs.iter().map(|j| j.name.as_str()),
+        schema::PER_JOB,
+    );
+    group(
+        &mut cluster
+            .services
+            .iter()
+            .filter(|s| s.workload.is_some())
+            .map(|s| s.name.as_str()),
+        schema::PER_LOAD,
+    );
+    group(
+        &mut cluster.providers.iter().map(|p| p.name.as_str()),
+        schema::PER_PROVIDER,
+    );
+    header.extend(tail.iter().map(|s| s.to_string()));
+    header
 }
 
 impl CsvRecorder {
@@ -69,97 +73,21 @@ impl CsvRecorder {
         end: SimTime,
         with_faults: bool,
         want: &super::Outputs,
-    ) -> Result<Self, csv::Error> {
-        let open = |stem: &str| place.create(stem).map(CsvLines::new);
-        let mut series = if want.wants("timeseries") {
-            Some(open("timeseries")?)
-        } else {
-            None
+    ) -> std::io::Result<Self> {
+        let series = match want.wants("timeseries") {
+            true => Some(SeriesRows::create(place, cluster, with_faults)?),
+            false => None,
         };
-        let mut header: Vec<String> = [
-            "time_s",
-            "instances",
-            "cpu_reserved_pct",
-            "memory_reserved_pct",
-            "tasks_running",
-            "tasks_pending",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for s in &cluster.services {
-            for col in ["desired", "running", "pending", "waiting_to_launch"] {
-                header.push(format!("{}_{col}", s.name));
-            }
-        }
-        for j in &cluster.jobs {
-            for col in ["running", "pending"] {
-                header.push(format!("{}_{col}", j.name));
-            }
-        }
-        for s in cluster.services.iter().filter(|s| s.workload.is_some()) {
-            for col in [
-                "demand_rps",
-                "served_rps",
-                "cpu_pct",
-                "memory_pct",
-                "latency_factor",
-                "scaling_actions",
-            ] {
-                header.push(format!("{}_{col}", s.name));
-            }
-        }
-        for p in &cluster.providers {
-            header.push(format!("{}_instances", p.name));
-            header.push(format!("{}_reservation_pct", p.name));
-        }
-        if with_faults {
-            header.push("incidents_open".into());
-        }
-        if cluster.has_gpus() {
-            header.push("gpus_reserved".into());
-            header.push("gpus_registered".into());
-        }
-        if let Some(s) = &mut series {
-            s.record(&header)?;
-        }
-        let mut scaling = if want.wants("scaling") {
-            Some(open("scaling")?)
-        } else {
-            None
+        let scaling = match want.wants("scaling") {
+            true => Some(place.rows(
+                "scaling",
+                &schema::header(schema::SCALING, Present::default()),
+            )?),
+            false => None,
         };
-        let Some(sc) = &mut scaling else {
-            return Self::with(place, cluster, end, want, series, scaling);
-        };
-        sc.record([
-            "time_s",
-            "target_kind",
-            "target",
-            "policy",
-            "from",
-            "to",
-            "metric",
-            "value",
-            "threshold",
-            "reason",
-        ])?;
-        Self::with(place, cluster, end, want, series, scaling)
-    }
-
-    fn with(
-        place: Place,
-        cluster: &Cluster,
-        end: SimTime,
-        want: &super::Outputs,
-        series: Option<CsvLines>,
-        scaling: Option<CsvLines>,
-    ) -> Result<Self, csv::Error> {
-        let tasks = if want.wants("tasks") {
-            let mut t = CsvLines::new(place.create("tasks")?);
-            t.record(TASK_COLUMNS)?;
-            Some(t)
-        } else {
-            None
+        let tasks = match want.wants("tasks") {
+            true => Some(place.rows("tasks", &schema::header(schema::TASKS, Present::default()))?),
+            false => None,
         };
         let fields = |names: &mut dyn Iterator<Item = &str>| names.map(field_text).collect();
         let rows = tasks.map(|lines| TaskRows {
@@ -170,7 +98,12 @@ impl CsvRecorder {
             sizes: cluster
                 .taskdefs
                 .iter()
-                .map(|t| (t.cpu, t.memory, t.gpus, t.awsvpc))
+                .map(|t| Reserved {
+                    cpu: t.cpu,
+                    memory: t.memory,
+                    gpus: t.gpus,
+                    awsvpc: t.awsvpc,
+                })
                 .collect(),
             zones: fields(&mut cluster.azs.iter().map(String::as_str)),
             instances: Vec::new(),
@@ -178,7 +111,7 @@ impl CsvRecorder {
         Ok(CsvRecorder {
             tasks: rows.map(|r| Spool::new(r, TASK_CHUNK)),
             instances_told: 0,
-            series: series.map(|s| Spool::new(SeriesRows(s), SAMPLE_CHUNK)),
+            series: series.map(|s| Spool::new(s, SAMPLE_CHUNK)),
             scaling,
             end,
             error: None,
@@ -192,12 +125,12 @@ impl CsvRecorder {
 
     fn keep(&mut self, r: std::io::Result<()>) {
         if let Err(e) = r {
-            self.error.get_or_insert(e.into());
+            self.error.get_or_insert(e);
         }
     }
 
-    /// Flushes both files; reports the first write error of the run.
-    pub fn finish(mut self) -> Result<(), csv::Error> {
+    /// Flushes every file; reports the first write error of the run.
+    pub fn finish(mut self) -> std::io::Result<()> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -270,8 +203,11 @@ impl Recorder for CsvRecorder {
         // Weighed by fields, so a chunk is a few dozen KiB of text whether
         // a row has 8 fields (the M/M/c model: a few hundred rows per
         // chunk, not a thread handover every few minutes) or 300.
-        let fields =
-            6 + 4 * s.services.len() + 2 * s.jobs.len() + 6 * s.loads.len() + 2 * s.providers.len();
+        let fields = schema::TIMESERIES_LEAD
+            + schema::PER_SERVICE.len() * s.services.len()
+            + schema::PER_JOB.len() * s.jobs.len()
+            + schema::PER_LOAD.len() * s.loads.len()
+            + schema::PER_PROVIDER.len() * s.providers.len();
         let Some(series) = &mut self.series else {
             return;
         };
@@ -285,8 +221,63 @@ impl Recorder for CsvRecorder {
 /// of its run.
 const SAMPLE_CHUNK: usize = 2048;
 
-/// Formats samples into `timeseries.csv`.
-struct SeriesRows(CsvLines);
+/// Writes samples into `timeseries`: a row each (wide), or a row per
+/// sample and column (long: `time_s, series, value`).
+struct SeriesRows {
+    rows: Rows,
+    /// The long form's block of samples; `None` when wide.
+    long: Option<Long>,
+    /// A row's values, in the wide header's order (after `time_s`).
+    cells: Vec<Cell>,
+}
+
+/// The long form's rows come a block of minutes at a time, series by
+/// series within it (each series' minutes in order): a column store then
+/// sees each series' values in runs, as the wide form's columns do, and a
+/// long file is smaller than a wide one instead of a third larger.
+struct Long {
+    /// Series names as CSV fields, in the wide header's order.
+    names: Vec<String>,
+    times: Vec<SimTime>,
+    /// The block's cells, sample by sample.
+    cells: Vec<Cell>,
+}
+
+/// Rows per block of the long form: a Parquet row group's worth.
+const LONG_BLOCK_ROWS: usize = crate::table::parquet::GROUP_CELLS / schema::TIMESERIES_LONG.len();
+
+/// One value of a sample, as it is written.
+#[derive(Clone, Copy)]
+enum Cell {
+    Uint(u64),
+    Pct(u64, u64),
+    Fixed(f64, usize),
+}
+
+impl SeriesRows {
+    fn create(place: Place, cluster: &Cluster, with_faults: bool) -> std::io::Result<SeriesRows> {
+        let header = timeseries_header(cluster, with_faults);
+        let (rows, long) = match place.series {
+            Shape::Wide => (place.rows("timeseries", &header)?, None),
+            Shape::Long => (
+                place.rows(
+                    "timeseries",
+                    &schema::header(schema::TIMESERIES_LONG, Present::default()),
+                )?,
+                Some(Long {
+                    names: header[1..].iter().map(|n| field_text(n)).collect(),
+                    times: Vec::new(),
+                    cells: Vec::new(),
+                }),
+            ),
+        };
+        Ok(SeriesRows {
+            rows,
+            long,
+            cells: Vec::with_capacity(header.len()),
+        })
+    }
+}
 
 impl Drain<Sample> for SeriesRows {
     fn take(&mut self, items: &mut Vec<Sample>) -> std::io::Result<()> {
@@ -297,49 +288,97 @@ impl Drain<Sample> for SeriesRows {
     }
 
     fn finish(&mut self) -> std::io::Result<()> {
-        self.0.finish()
+        self.write_block()?;
+        self.rows.finish()
     }
 }
 
 impl SeriesRows {
+    /// The long form's block so far: each series' minutes, series by series.
+    fn write_block(&mut self) -> std::io::Result<()> {
+        let Some(l) = &mut self.long else {
+            return Ok(());
+        };
+        let w = &mut self.rows;
+        let width = l.names.len();
+        for (j, name) in l.names.iter().enumerate() {
+            for (k, &t) in l.times.iter().enumerate() {
+                w.secs(t);
+                w.raw(name);
+                put(w, l.cells[k * width + j]);
+                w.end_row()?;
+            }
+        }
+        l.times.clear();
+        l.cells.clear();
+        Ok(())
+    }
+
     fn row(&mut self, s: &Sample) -> std::io::Result<()> {
-        let w = &mut self.0;
-        w.secs(s.time);
-        w.uint(u64::from(s.instances));
-        w.pct(s.cpu_reserved, s.cpu_registered);
-        w.pct(s.memory_reserved, s.memory_registered);
-        w.uint(s.tasks_running);
-        w.uint(s.tasks_pending);
-        for &(d, r, p, l) in &s.services {
-            w.uint(u64::from(d));
-            w.uint(r);
-            w.uint(u64::from(p));
-            w.uint(u64::from(l));
+        let c = &mut self.cells;
+        c.clear();
+        c.push(Cell::Uint(u64::from(s.instances)));
+        c.push(Cell::Pct(s.cpu_reserved, s.cpu_registered));
+        c.push(Cell::Pct(s.memory_reserved, s.memory_registered));
+        c.push(Cell::Uint(s.tasks_running));
+        c.push(Cell::Uint(s.tasks_pending));
+        for x in &s.services {
+            c.push(Cell::Uint(u64::from(x.desired)));
+            c.push(Cell::Uint(x.running));
+            c.push(Cell::Uint(u64::from(x.pending)));
+            c.push(Cell::Uint(u64::from(x.waiting_to_launch)));
         }
-        for &(r, p) in &s.jobs {
-            w.uint(r);
-            w.uint(u64::from(p));
+        for x in &s.jobs {
+            c.push(Cell::Uint(x.running));
+            c.push(Cell::Uint(u64::from(x.pending)));
         }
-        for (r, actions) in &s.loads {
-            w.fixed(r.demand_rps, 3);
-            w.fixed(r.served_rps, 3);
-            w.fixed(r.cpu_pct, 2);
-            w.fixed(r.memory_pct, 2);
-            w.fixed(r.latency_factor, 3);
-            w.uint(*actions);
+        for x in &s.loads {
+            let r = &x.reading;
+            c.push(Cell::Fixed(r.demand_rps, 3));
+            c.push(Cell::Fixed(r.served_rps, 3));
+            c.push(Cell::Fixed(r.cpu_pct, 2));
+            c.push(Cell::Fixed(r.memory_pct, 2));
+            c.push(Cell::Fixed(r.latency_factor, 3));
+            c.push(Cell::Uint(x.scaling_actions));
         }
-        for &(n, res) in &s.providers {
-            w.uint(u64::from(n));
-            w.fixed(res, 1);
+        for x in &s.providers {
+            c.push(Cell::Uint(u64::from(x.instances)));
+            c.push(Cell::Fixed(x.reservation_pct, 1));
         }
         if let Some(n) = s.incidents_open {
-            w.uint(u64::from(n));
+            c.push(Cell::Uint(u64::from(n)));
         }
         if let Some((used, registered)) = s.gpus {
-            w.uint(used);
-            w.uint(registered);
+            c.push(Cell::Uint(used));
+            c.push(Cell::Uint(registered));
         }
-        w.end_row()
+        let w = &mut self.rows;
+        match &mut self.long {
+            None => {
+                w.secs(s.time);
+                for &cell in c.iter() {
+                    put(w, cell);
+                }
+                w.end_row()
+            }
+            Some(l) => {
+                debug_assert_eq!(c.len(), l.names.len(), "a sample's width");
+                l.times.push(s.time);
+                l.cells.extend_from_slice(c);
+                if l.cells.len() + c.len() > LONG_BLOCK_ROWS {
+                    self.write_block()?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn put(w: &mut Rows, cell: Cell) {
+    match cell {
+        Cell::Uint(v) => w.uint(v),
+        Cell::Pct(part, whole) => w.pct(part.into(), whole.into()),
+        Cell::Fixed(v, d) => w.fixed(v, d),
     }
 }
 
@@ -371,17 +410,26 @@ enum TaskItem {
     Row(TaskRow),
 }
 
-/// Formats task rows into `tasks.csv`.
+/// A task definition's reserved CPU units, MiB and GPUs, and whether it
+/// runs in awsvpc mode (an ENI each on EC2).
+#[derive(Clone, Copy)]
+struct Reserved {
+    cpu: u32,
+    memory: u32,
+    gpus: u32,
+    awsvpc: bool,
+}
+
+/// Writes task rows into `tasks`.
 struct TaskRows {
-    lines: CsvLines,
+    lines: Rows,
     /// Services', jobs', task definitions', zones' and instances' names as
     /// CSV fields, quoted once here rather than scanned in every row.
     services: Vec<String>,
     jobs: Vec<String>,
     families: Vec<String>,
-    /// Each task definition's reserved CPU units, MiB and GPUs, and
-    /// whether it runs in awsvpc mode.
-    sizes: Vec<(u32, u32, u32, bool)>,
+    /// What each task definition reserves.
+    sizes: Vec<Reserved>,
     zones: Vec<String>,
     instances: Vec<String>,
 }
@@ -412,37 +460,40 @@ impl TaskRows {
         });
         w.raw(&self.families[t.taskdef as usize]);
         w.raw(t.capacity.launch_type());
-        w.raw(t.instance.map_or("", |i| &self.instances[i as usize]));
-        w.raw(t.az.map_or("", |z| &self.zones[z as usize]));
+        match t.instance {
+            Some(i) => w.raw(&self.instances[i as usize]),
+            None => w.null(),
+        }
+        match t.az {
+            Some(z) => w.raw(&self.zones[z as usize]),
+            None => w.null(),
+        }
         w.secs(t.created);
         w.opt_secs(t.started);
         w.opt_secs(t.stopped);
-        let host = t.instance.map(|i| self.instances[i as usize].as_str());
-        w.raw(&t.stop_reason.map_or("".into(), |r| r.text(host)));
+        match t.stop_reason {
+            Some(r) => {
+                let host = t.instance.map(|i| self.instances[i as usize].as_str());
+                w.raw(&r.text(host));
+            }
+            None => w.null(),
+        }
         w.secs(t.wait);
         w.raw(match t.owner {
             Owner::Service(_) => "service",
             Owner::Job(_) => "job",
         });
         w.opt_secs(t.placed);
-        w.raw(t.stop_reason.map_or("", |r| r.code()));
+        match t.stop_reason {
+            Some(r) => w.raw(r.code()),
+            None => w.null(),
+        }
         w.raw(t.state.as_str());
-        let (cpu, memory, gpus, awsvpc) = self.sizes[t.taskdef as usize];
-        w.uint(u64::from(cpu));
-        w.uint(u64::from(memory));
-        w.uint(u64::from(gpus));
-        w.uint(u64::from(awsvpc && t.capacity == Capacity::Ec2));
+        let r = self.sizes[t.taskdef as usize];
+        w.uint(u64::from(r.cpu));
+        w.uint(u64::from(r.memory));
+        w.uint(u64::from(r.gpus));
+        w.uint(u64::from(r.awsvpc && t.capacity == Capacity::Ec2));
         w.end_row()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn percent_is_exact_text() {
-        assert_eq!(super::pct_wide(1, 3), "33.33");
-        assert_eq!(super::pct_wide(2, 3), "66.67");
-        assert_eq!(super::pct_wide(0, 0), "0.00");
-        assert_eq!(super::pct_wide(5, 5), "100.00");
     }
 }

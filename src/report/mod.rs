@@ -1,7 +1,6 @@
 //! Results of a run: CSV files, `summary.json`, written atomically, the
 //! price estimate and the HTML report. Running is `crate::run`'s.
 
-mod csv_line;
 pub mod csv_out;
 pub mod end_files;
 pub mod headline;

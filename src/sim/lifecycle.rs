@@ -283,21 +283,24 @@ impl Sim<'_> {
 
     fn try_place(&mut self, key: u32) -> bool {
         let c = &self.cluster;
-        let td = &c.taskdefs[c.tasks[key].taskdef as usize];
         let req = request(c, key);
         let Some(inst) = placement::choose(c, &req, &mut self.placement_rng) else {
             return false;
         };
         let now = self.now();
+        let taskdef = c.tasks[key].taskdef as usize;
+        // Field by field, so the task definition's ports are lent to the
+        // instance rather than copied for every task.
+        let c = &mut self.cluster;
+        let td = &c.taskdefs[taskdef];
         let (cpu, mem) = (td.cpu, td.memory);
-        let ports = td.host_ports.clone();
         let (enis, gpus) = (u32::from(td.awsvpc), td.gpus);
-        self.cluster.instances[inst as usize].reserve(now, key, cpu, mem, &ports);
-        self.cluster.instances[inst as usize].take_slots(now, enis, gpus);
-        self.cluster.used_gpus += u64::from(gpus);
-        self.cluster.refile(inst);
-        self.cluster.used_cpu += u64::from(cpu);
-        self.cluster.used_memory += u64::from(mem);
+        c.instances[inst as usize].reserve(now, key, cpu, mem, &td.host_ports);
+        c.instances[inst as usize].take_slots(now, enis, gpus);
+        c.used_gpus += u64::from(gpus);
+        c.refile(inst);
+        c.used_cpu += u64::from(cpu);
+        c.used_memory += u64::from(mem);
         let task = &mut self.cluster.tasks[key];
         task.instance = Some(inst);
         let group = task.group;
@@ -447,9 +450,15 @@ impl Sim<'_> {
 
     pub(super) fn draw(&mut self, key: u32, pick: fn(&crate::model::TaskDef) -> &Dist) -> SimTime {
         let task = &self.cluster.tasks[key];
-        let owner = task.owner;
-        let dist = pick(&self.cluster.taskdefs[task.taskdef as usize]).clone();
-        dist.sample(self.owner_rng(owner))
+        // Borrowed field by field (the distribution from the cluster, the
+        // stream from the owner's): a clone of the distribution was a copy
+        // of an empirical one's list for every lifecycle step.
+        let dist = pick(&self.cluster.taskdefs[task.taskdef as usize]);
+        let rng = match task.owner {
+            Owner::Service(i) => &mut self.service_rngs[i as usize],
+            Owner::Job(i) => &mut self.job_rngs[i as usize].0,
+        };
+        dist.sample(rng)
     }
 
     /// Runs through the states whose delay is zero and arms a timer for the
@@ -657,16 +666,16 @@ impl Sim<'_> {
         let failed = task.stop_reason.is_some_and(|r| r.is_failure());
         let spot = task.stop_reason.is_some_and(|r| r.is_spot());
         if let Some(i) = instance {
-            let td = &self.cluster.taskdefs[taskdef as usize];
+            let c = &mut self.cluster;
+            let td = &c.taskdefs[taskdef as usize];
             let (cpu, mem) = (td.cpu, td.memory);
-            let ports = td.host_ports.clone();
             let (enis, gpus) = (u32::from(td.awsvpc), td.gpus);
-            self.cluster.instances[i as usize].release(now, key, cpu, mem, &ports);
-            self.cluster.instances[i as usize].give_slots(now, enis, gpus);
-            self.cluster.used_gpus -= u64::from(gpus);
-            self.cluster.refile(i);
-            self.cluster.used_cpu -= u64::from(cpu);
-            self.cluster.used_memory -= u64::from(mem);
+            c.instances[i as usize].release(now, key, cpu, mem, &td.host_ports);
+            c.instances[i as usize].give_slots(now, enis, gpus);
+            c.used_gpus -= u64::from(gpus);
+            c.refile(i);
+            c.used_cpu -= u64::from(cpu);
+            c.used_memory -= u64::from(mem);
         }
         let stats = self.cluster.stats_mut(owner);
         stats.stopped += 1;

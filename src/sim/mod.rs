@@ -16,11 +16,13 @@ mod queues;
 mod quotas;
 mod rebalance;
 mod refuse;
+mod sample;
 mod scheduler;
 mod waiting;
 
 pub use quotas::Quota;
 pub use refuse::{PROVISIONING_QUOTA, Refused};
+pub use sample::{JobSample, LoadSample, ProviderSample, Sample, ServiceSample};
 
 use crate::engine::time::MINUTE;
 use crate::engine::{EventQueue, RngStreams, SimRng, SimTime};
@@ -77,33 +79,6 @@ pub enum Ev {
     /// A 20-second reading between minutes, for services whose target
     /// tracking follows a HighResolution metric.
     HighResolution,
-}
-
-/// One per-minute reading of the cluster.
-#[derive(Debug, Clone, Default)]
-pub struct Sample {
-    pub time: SimTime,
-    pub instances: u32,
-    pub cpu_reserved: u64,
-    pub cpu_registered: u64,
-    pub memory_reserved: u64,
-    pub memory_registered: u64,
-    /// (reserved, registered) GPUs; `None` when no instance group has any.
-    pub gpus: Option<(u64, u64)>,
-    pub tasks_running: u64,
-    pub tasks_pending: u64,
-    /// Per service: (desired, running, pending, waiting to launch: tasks
-    /// of the desired count not created yet, a quota or the throttle
-    /// holding them back).
-    pub services: Vec<(u32, u64, u32, u32)>,
-    /// Per job: (running, pending).
-    pub jobs: Vec<(u64, u32)>,
-    /// Per service with demand: its reading this minute and scaling actions so far.
-    pub loads: Vec<(crate::scaling::Reading, u64)>,
-    /// Per Auto Scaling group provider: (instances, CapacityProviderReservation %).
-    pub providers: Vec<(u32, f64)>,
-    /// Incidents not yet recovered from; `None` when the scenario has no faults.
-    pub incidents_open: Option<u32>,
 }
 
 /// Where the simulation reports what happened. Implemented by the CSV
@@ -488,6 +463,15 @@ impl<'r> Sim<'r> {
         self.finish()
     }
 
+    fn check_stride(&self) -> u64 {
+        let n = self.cluster.instances.len();
+        if n > CHECK_EVERY_EVENT_UP_TO {
+            (n / CHECK_STRIDE_PER) as u64
+        } else {
+            1
+        }
+    }
+
     fn check(&mut self, now: SimTime) -> Result<()> {
         // A full check walks every instance and task: about 10 ms in a
         // debug build at the 5,000-instance quota, after each of the tens
@@ -495,13 +479,8 @@ impl<'r> Sim<'r> {
         // `CHECK_EVERY_EVENT_UP_TO` instances it runs after every
         // (instances / `CHECK_STRIDE_PER`)-th event, so that checking costs
         // per event about what it costs on a cluster of that size.
-        let n = self.cluster.instances.len();
-        let stride = if n > CHECK_EVERY_EVENT_UP_TO {
-            (n / CHECK_STRIDE_PER) as u64
-        } else {
-            1
-        };
-        if self.check_invariants && self.queue.delivered().is_multiple_of(stride) {
+        // Off (the release default), nothing is computed but the flag.
+        if self.check_invariants && self.queue.delivered().is_multiple_of(self.check_stride()) {
             self.cluster
                 .check_invariants()
                 .map_err(|e| Error::Internal(format!("invariant broken at t={now} ms: {e}")))?;
@@ -549,54 +528,6 @@ impl<'r> Sim<'r> {
                 self.launch_job(j, quotas::NO_SHARE, run_for);
             }
         }
-    }
-
-    fn take_sample(&mut self) {
-        let c = &self.cluster;
-        let s = &mut self.sample;
-        s.time = self.queue.now();
-        s.instances = c.live_instances.iter().sum();
-        s.cpu_reserved = c.used_cpu;
-        s.cpu_registered = c.registered_cpu;
-        s.memory_reserved = c.used_memory;
-        s.memory_registered = c.registered_memory;
-        s.gpus = c.has_gpus().then_some((c.used_gpus, c.registered_gpus));
-        s.services.clear();
-        s.services.extend(c.services.iter().map(|x| {
-            let waiting = x.desired.saturating_sub(x.active.len() as u32);
-            (x.desired, x.stats.running.get(), x.stats.starting, waiting)
-        }));
-        s.incidents_open = (!self.faults.is_empty()).then(|| {
-            self.incidents[self.first_open..]
-                .iter()
-                .filter(|i| i.recovered.is_none())
-                .count() as u32
-        });
-        s.providers.clear();
-        s.providers.extend(c.providers.iter().map(|p| {
-            (
-                c.live_instances.get(p.group as usize).copied().unwrap_or(0),
-                p.reservation,
-            )
-        }));
-        s.loads.clear();
-        s.loads.extend(
-            c.services
-                .iter()
-                .filter(|x| x.workload.is_some())
-                .map(|x| (x.load.last, x.load.scaling_actions)),
-        );
-        s.jobs.clear();
-        s.jobs.extend(
-            c.jobs
-                .iter()
-                .map(|x| (x.stats.running.get(), x.stats.starting)),
-        );
-        s.tasks_running =
-            s.services.iter().map(|x| x.1).sum::<u64>() + s.jobs.iter().map(|x| x.0).sum::<u64>();
-        s.tasks_pending = s.services.iter().map(|x| u64::from(x.2)).sum::<u64>()
-            + s.jobs.iter().map(|x| u64::from(x.1)).sum::<u64>();
-        self.rec.sample(&self.sample);
     }
 
     fn finish(mut self) -> Result<(Outcome, Cluster)> {

@@ -1,12 +1,15 @@
 //! The tables a run writes (tasks, timeseries, cost, …), as CSV or as
-//! Parquet. Every writer produces CSV text; a Parquet file is that text
-//! parsed on the writer's thread into typed columns (`schema`), so both
-//! formats always hold the same rows and one code path formats them.
+//! Parquet. Every writer gives typed cells to a `Rows`, which puts them
+//! down as CSV text or as Parquet column values; the columns of each table
+//! and their types are in `schema`, once.
 
+pub mod csv_line;
 pub mod parquet;
+pub mod rows;
 pub mod schema;
 pub mod spool;
 
+pub use rows::Rows;
 use spool::{Drain, Spool};
 use std::fs::File;
 use std::io::{self, Write};
@@ -42,39 +45,65 @@ impl Format {
     }
 }
 
-/// Where a run's tables go: a folder and a format, or memory.
+/// How the per-minute timeseries is laid out (`run --timeseries`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A row a minute, a column per series (`<service>_running`, …).
+    Wide,
+    /// A row per minute and series: `time_s, series, value`, what polars,
+    /// DuckDB and pandas group by: its width does not grow with the
+    /// services.
+    Long,
+}
+
+impl Shape {
+    pub fn parse(s: &str) -> Option<Shape> {
+        match s {
+            "wide" => Some(Shape::Wide),
+            "long" => Some(Shape::Long),
+            _ => None,
+        }
+    }
+
+    /// Without `--timeseries`: wide in both formats. Long Parquet is
+    /// smaller (a year of large.toml: 349 MB against 414 MB) but not faster
+    /// to write (+14 s of CPU: every row's series name is hashed into the
+    /// dictionary), so it is asked for, not the default.
+    pub fn default_for(format: Format) -> Shape {
+        match format {
+            Format::Csv | Format::Parquet => Shape::Wide,
+        }
+    }
+}
+
+/// Where a run's tables go: a folder, a format and the timeseries' shape.
 #[derive(Debug, Clone, Copy)]
 pub struct Place<'a> {
     pub dir: &'a Path,
     pub format: Format,
-    /// Tables kept in memory instead of files (`dir` and `format` unused):
-    /// the Python package hands them over without a folder.
+    pub series: Shape,
+    /// Tables kept in memory instead of files (`dir`, `format` and
+    /// `series` unused: CSV text, wide): the Python package hands them over
+    /// without a folder.
     pub memory: Option<&'a Memory>,
 }
 
 impl<'a> Place<'a> {
-    /// Files in `dir`.
-    pub fn files(dir: &'a Path, format: Format) -> Self {
-        Place {
-            dir,
-            format,
-            memory: None,
-        }
-    }
-
     /// CSV text in `memory`.
     pub fn memory(memory: &'a Memory) -> Self {
         Place {
             dir: Path::new(""),
             format: Format::Csv,
+            series: Shape::Wide,
             memory: Some(memory),
         }
     }
 
-    pub fn create(&self, stem: &str) -> io::Result<TableFile> {
+    /// Table `stem`'s file (or memory), its columns `header`.
+    pub fn rows<S: AsRef<str>>(&self, stem: &str, header: &[S]) -> io::Result<Rows> {
         match self.memory {
-            Some(m) => Ok(m.create(stem)),
-            None => TableFile::create(self.dir, stem, self.format),
+            Some(m) => Rows::csv(m.create(stem), header),
+            None => Rows::create(self.dir, stem, self.format, header),
         }
     }
 }
@@ -128,16 +157,14 @@ pub fn find(dir: &Path, stem: &str) -> Option<PathBuf> {
 const FILE_CHUNK: usize = 32 << 10;
 
 enum Sink {
-    Csv(File),
-    Parquet(Box<parquet::ParquetDrain>),
+    File(File),
     Memory(SharedBytes),
 }
 
 impl Drain<u8> for Sink {
     fn take(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
         match self {
-            Sink::Csv(f) => f.write_all(bytes),
-            Sink::Parquet(p) => p.take(bytes),
+            Sink::File(f) => f.write_all(bytes),
             Sink::Memory(m) => {
                 m.lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -146,17 +173,10 @@ impl Drain<u8> for Sink {
             }
         }
     }
-    fn finish(&mut self) -> io::Result<()> {
-        match self {
-            Sink::Csv(_) | Sink::Memory(_) => Ok(()),
-            Sink::Parquet(p) => p.finish(),
-        }
-    }
 }
 
-/// One table's file, given CSV text (header first) in any pieces; its
-/// writing (and, for Parquet, parsing and encoding) happens on a thread of
-/// its own once the text fills a chunk.
+/// One CSV file, given its text in any pieces; its writing happens on a
+/// thread of its own once the text fills a chunk.
 pub struct TableFile {
     spool: Spool<u8, Sink>,
     /// The file's name, for its errors: a run writes several tables at
@@ -186,7 +206,7 @@ impl WriteError {
     }
 }
 
-fn named(name: &str) -> impl Fn(io::Error) -> io::Error + '_ {
+pub(crate) fn named(name: &str) -> impl Fn(io::Error) -> io::Error + '_ {
     move |e| {
         if WriteError::of(&e).is_some() {
             return e;
@@ -202,27 +222,15 @@ fn named(name: &str) -> impl Fn(io::Error) -> io::Error + '_ {
 }
 
 impl TableFile {
-    pub fn create(dir: &Path, stem: &str, format: Format) -> io::Result<TableFile> {
-        let name = format.file(stem);
-        let path = dir.join(&name);
-        let sink = match format {
-            Format::Csv => Sink::Csv(File::create(&path).map_err(named(&name))?),
-            Format::Parquet => Sink::Parquet(Box::new(
-                parquet::ParquetDrain::create(&path, stem).map_err(named(&name))?,
-            )),
-        };
-        Ok(TableFile {
-            spool: Spool::new(sink, FILE_CHUNK),
-            name,
-        })
-    }
-
-    /// A CSV file at exactly `path` (no stem, no Parquet).
+    /// A CSV file at `path`, named in its errors by its file name.
     pub fn csv_at(path: &Path) -> io::Result<TableFile> {
-        let name = path.display().to_string();
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Ok(TableFile {
             spool: Spool::new(
-                Sink::Csv(File::create(path).map_err(named(&name))?),
+                Sink::File(File::create(path).map_err(named(&name))?),
                 FILE_CHUNK,
             ),
             name,
@@ -241,22 +249,6 @@ impl TableFile {
     pub fn finish(&mut self) -> io::Result<()> {
         self.spool.finish().map_err(named(&self.name))
     }
-}
-
-/// For `csv::Writer`; `finish` must still be called.
-impl Write for TableFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.write_all(buf)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Ends a table written through a `csv::Writer`.
-pub fn finish_csv(w: csv::Writer<TableFile>) -> io::Result<()> {
-    w.into_inner().map_err(|e| e.into_error())?.finish()
 }
 
 #[cfg(test)]

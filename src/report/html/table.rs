@@ -28,11 +28,51 @@ impl Table {
             }
             Ok(())
         })?;
-        Ok(Table {
+        let t = Table {
             file: file.to_path_buf(),
             header,
             rows,
+        };
+        Ok(if t.header == ["time_s", "series", "value"] {
+            t.widened()
+        } else {
+            t
         })
+    }
+
+    /// A long timeseries (`time_s, series, value`: `run --timeseries
+    /// long`) as the wide one: a row per time, a column per series in the
+    /// order the series first appear.
+    fn widened(self) -> Table {
+        let mut header = vec!["time_s".to_string()];
+        let mut column: std::collections::HashMap<String, usize> = Default::default();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for r in self.rows {
+            let [time, series, value]: [String; 3] = match r.try_into() {
+                Ok(cells) => cells,
+                Err(_) => continue,
+            };
+            if rows.last().is_none_or(|last| last[0] != time) {
+                rows.push(vec![time]);
+            }
+            let j = *column.entry(series).or_insert_with_key(|name| {
+                header.push(name.clone());
+                header.len() - 1
+            });
+            let row = rows.last_mut().expect("pushed above");
+            if row.len() <= j {
+                row.resize(j + 1, String::new());
+            }
+            row[j] = value;
+        }
+        for r in &mut rows {
+            r.resize(header.len(), String::new());
+        }
+        Table {
+            file: self.file,
+            header,
+            rows,
+        }
     }
 
     pub fn col(&self, name: &str) -> Option<usize> {

@@ -5,8 +5,8 @@
 //! record), without the crate's per-byte scan and `fmt` machinery: those
 //! were over half of a run that writes its files.
 
+use super::TableFile;
 use crate::engine::SimTime;
-use crate::table::TableFile;
 use std::io::{self, Write};
 
 pub struct CsvLines {
@@ -88,17 +88,18 @@ impl CsvLines {
         push_fixed(&mut self.line, v, decimals);
     }
 
-    /// `part / whole` in percent with two decimals (`csv_out::pct_wide`'s text).
-    pub fn pct(&mut self, part: u64, whole: u64) {
+    /// `part / whole` in percent with two decimals (`pct_wide`'s text).
+    pub fn pct(&mut self, part: u128, whole: u128) {
         self.sep();
-        let h = super::csv_out::pct_hundredths(u128::from(part), u128::from(whole));
+        let h = pct_hundredths(part, whole);
         match u64::try_from(h) {
             Ok(h) => push_scaled(&mut self.line, h, 2),
-            Err(_) => push_quoted(
-                &mut self.line,
-                super::csv_out::pct_wide(part.into(), whole.into()).as_bytes(),
-            ),
+            Err(_) => push_quoted(&mut self.line, pct_wide(part, whole).as_bytes()),
         }
+    }
+
+    pub fn boolean(&mut self, b: bool) {
+        self.raw(if b { "true" } else { "false" });
     }
 
     /// Ends the record and hands it to the file.
@@ -128,8 +129,31 @@ impl CsvLines {
     }
 }
 
+/// `part / whole` in percent with two decimals, rounded half up. Integer
+/// arithmetic, so the text never depends on float printing.
+pub fn pct_wide(part: u128, whole: u128) -> String {
+    let hundredths = pct_hundredths(part, whole);
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// `part / whole` in hundredths of a percent, rounded half up (0 when `whole` is 0).
+pub fn pct_hundredths(part: u128, whole: u128) -> u128 {
+    if whole == 0 {
+        return 0;
+    }
+    (part * 10_000 + whole / 2) / whole
+}
+
 fn needs_quotes(s: &[u8]) -> bool {
     s.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+}
+
+/// A field of `field_text` back as the text it holds.
+pub fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
+    match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\"").into(),
+        None => field.into(),
+    }
 }
 
 /// `s` as a CSV field: quoted when it needs to be (for `CsvLines::raw`).
@@ -238,7 +262,7 @@ fn push_fixed(line: &mut Vec<u8>, v: f64, decimals: usize) {
 
 /// `v × 10^decimals` rounded to the nearest integer, when that is certain:
 /// `None` for negative, non-finite and huge values, and for exact ties.
-fn scaled_exact(v: f64, decimals: usize) -> Option<u64> {
+pub fn scaled_exact(v: f64, decimals: usize) -> Option<u64> {
     if !v.is_finite() || v.is_sign_negative() || v >= 9.007_199_254_740_992e15 || decimals > 12 {
         return None;
     }
@@ -273,6 +297,21 @@ fn scaled_exact(v: f64, decimals: usize) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_is_exact_text() {
+        assert_eq!(pct_wide(1, 3), "33.33");
+        assert_eq!(pct_wide(2, 3), "66.67");
+        assert_eq!(pct_wide(0, 0), "0.00");
+        assert_eq!(pct_wide(5, 5), "100.00");
+    }
+
+    #[test]
+    fn unquote_reverses_field_text() {
+        for s in ["plain", "a,b", "say \"hi\"", "", "\"", "x\ny"] {
+            assert_eq!(unquote(&field_text(s)), s);
+        }
+    }
 
     fn fixed(v: f64, d: usize) -> String {
         let mut b = Vec::new();
@@ -402,7 +441,7 @@ mod tests {
         w.fixed(2.5, 1);
         w.pct(1, 3);
         w.pct(0, 0);
-        w.pct(u64::MAX, 1);
+        w.pct(u64::MAX.into(), 1);
         w.end_row().unwrap();
         w.finish().unwrap();
         assert_eq!(
@@ -410,7 +449,7 @@ mod tests {
             format!(
                 "0,{},0.000,1234.567,,2.5,33.33,0.00,{}\n",
                 u64::MAX,
-                super::super::csv_out::pct_wide(u64::MAX.into(), 1)
+                pct_wide(u64::MAX.into(), 1)
             )
         );
     }
