@@ -235,7 +235,11 @@ def import_export(dir, out=None, name=None, force=False):
     return load(path)
 
 
-def catalog(pattern="", region=None, prices=()):
-    """The EC2 instance types ecsim knows (``ecsim catalog``) as a table."""
-    csv = _ecsim.catalog(pattern, region or "us-east-1", _paths(prices))
+def catalog(pattern="", region=None, prices=(), vcpu=None, memory_min=None,
+            memory_max=None, arch=None):
+    """The EC2 instance types ecsim knows (``ecsim catalog``) as a table,
+    filtered as the CLI's ``--vcpu 2-8 --memory-min 4096 --arch arm64``."""
+    csv = _ecsim.catalog(pattern, region or "us-east-1", _paths(prices),
+                         None if vcpu is None else str(vcpu), memory_min,
+                         memory_max, arch)
     return _tables.from_csv("catalog", csv.encode())

@@ -419,11 +419,27 @@ fn many(
 
 /// `ecsim catalog --csv`.
 #[pyfunction]
-#[pyo3(signature = (pattern, region, prices))]
-fn catalog(py: Python<'_>, pattern: &str, region: &str, prices: Vec<PathBuf>) -> PyResult<String> {
+#[pyo3(signature = (pattern, region, prices, vcpu=None, memory_min=None, memory_max=None, arch=None))]
+#[allow(clippy::too_many_arguments)]
+fn catalog(
+    py: Python<'_>,
+    pattern: &str,
+    region: &str,
+    prices: Vec<PathBuf>,
+    vcpu: Option<String>,
+    memory_min: Option<u32>,
+    memory_max: Option<u32>,
+    arch: Option<String>,
+) -> PyResult<String> {
     guarded(py, || {
         let book = ecsim::cli::price_book(&prices)?;
-        ecsim::catalog::list::render(pattern, region, &book, true)
+        // The CLI's filters (--vcpu, --memory-min, …), named as keywords.
+        let filter =
+            ecsim::catalog::list::filter(vcpu.as_deref(), memory_min, memory_max, arch.as_deref())
+                .map_err(|(flag, m)| {
+                    input(&flag.trim_start_matches("--").replace('-', "_"), "", m)
+                })?;
+        ecsim::catalog::list::render(pattern, &filter, region, &book, true)
             .map_err(|m| input("region", "", m))
     })
 }

@@ -86,6 +86,22 @@ def test_catalog_equals_the_cli_listing(cli):
         raise AssertionError("an unknown region is refused")
 
 
+def test_catalog_filters_as_the_cli_does(cli):
+    flags = ["--vcpu", "2-4", "--memory-min", "8192", "--arch", "arm64"]
+    csv = subprocess.run([cli, "catalog", "m7g.*", "--csv", *flags],
+                         check=True, capture_output=True).stdout
+    t = ecsim.catalog("m7g.*", vcpu="2-4", memory_min=8192, arch="arm64")
+    assert t.equals(_tables.from_csv("catalog", csv))
+    # m7g.large (2 vCPU, 8 GiB) and m7g.xlarge (4, 16): not medium, not 2xlarge.
+    assert t["instance_type"].to_pylist() == ["m7g.large", "m7g.xlarge"]
+    try:
+        ecsim.catalog("m7g.*", vcpu="lots")
+    except ecsim.InputError as e:
+        assert e.file == "vcpu" and "not a vCPU count" in e.message
+    else:
+        raise AssertionError("a bad vcpu filter is refused")
+
+
 def test_a_sweep_reports_runs_finished_of_all(monkeypatch):
     seen = []
     real = ecsim._api._Bar.__call__
