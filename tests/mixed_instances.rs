@@ -473,9 +473,11 @@ fn mixed_fleet_scenario_launches_the_documented_types() {
     );
 }
 
-/// fleet-compare.plan.toml's options (a), (b) and (d): the mixed group
-/// (70% Spot over four types) costs less than one type On-Demand, takes the
-/// Spot wave (interruptions) and still meets the targets.
+/// fleet-compare.plan.toml's options (a)-(d): the mixed group (70% Spot
+/// over four types) costs less than one type On-Demand, takes the Spot wave
+/// (interruptions) and still meets the targets; Managed Instances (c),
+/// On-Demand, is billed the management fee beside EC2 and loses nothing to
+/// the wave.
 #[test]
 fn fleet_compare_plan_ranks_the_mixed_group_below_on_demand() {
     let d = tempfile::tempdir().unwrap();
@@ -498,6 +500,10 @@ fn fleet_compare_plan_ranks_the_mixed_group_below_on_demand() {
     assert_eq!(point("0", "tasks_stopped_by_spot_interruption.mean"), 0.0);
     assert!(point("1", "tasks_stopped_by_spot_interruption.mean") > 0.0);
     assert!(point("1", "services.web.availability.availability_pct.mean") >= 99.5);
+    assert!(point("2", "managed_instances_fee_usd.mean") > 0.0);
+    assert_eq!(point("2", "tasks_stopped_by_spot_interruption.mean"), 0.0);
+    assert_eq!(point("2", "cost_by_purchase_option.ec2_spot.mean"), 0.0);
+    assert_eq!(point("0", "managed_instances_fee_usd.mean"), 0.0);
 }
 
 /// Every type a mixed group may launch is priced before the run: a type
