@@ -26,6 +26,8 @@ pub struct Group {
     /// Slots of the instances describe-container-instances shows DRAINING.
     pub draining: Vec<u32>,
     pub comment: String,
+    /// A MixedInstancesPolicy's types and On-Demand/Spot split.
+    pub mixed: Option<super::mixed::Mixed>,
     /// The Auto Scaling group it was read from (file, field path), for errors.
     pub origin: Option<(PathBuf, String)>,
 }
@@ -54,6 +56,9 @@ pub struct Fleet {
     /// Managed Instances providers: (name, scenario block).
     pub managed: Vec<(String, String)>,
     pub slots: Slots,
+    /// Registered memory per type of the mixed groups' instances, for
+    /// `[[instance_types]]`: (type, exported MiB, ecsim's model, group).
+    pub registered_types: Vec<(String, u32, u32, String)>,
 }
 
 fn asg_name(arn: &str) -> &str {
@@ -208,17 +213,26 @@ pub fn fleet(
                 .filter_map(|i| i.instance_type.clone())
                 .collect();
         }
-        let Some((itype, others)) = most_common(&types) else {
-            notes.push(format!("Auto Scaling group {name}: no instance tells its type (ecs.instance-type attribute or Instances[].InstanceType); left out"));
-            continue;
+        let mixed = asg.mixed_instances_policy.as_ref().and_then(|p| {
+            super::mixed::mixed(name, p, provider_asgs.contains(name.as_str()), notes)
+        });
+        let itype = match (&mixed, most_common(&types)) {
+            (Some(m), _) => m.single.clone().unwrap_or_default(),
+            (None, None) => {
+                notes.push(format!("Auto Scaling group {name}: no instance tells its type (ecs.instance-type attribute or Instances[].InstanceType); left out"));
+                continue;
+            }
+            (None, Some((itype, others))) => {
+                if others > 0 {
+                    notes.push(format!("Auto Scaling group {name}: {others} of {} instances are not {itype}; ecsim gives a group without MixedInstancesPolicy one type, so all are modelled as {itype}", types.len()));
+                }
+                if crate::catalog::instance_type(&itype).is_none() {
+                    notes.push(format!("Auto Scaling group {name}: instance type {itype} is not in ecsim's catalog; left out (declare it with [[instance_types]] and add the group by hand)"));
+                    continue;
+                }
+                itype
+            }
         };
-        if others > 0 {
-            notes.push(format!("Auto Scaling group {name}: {others} of {} instances are not {itype}; ecsim gives a group one type, so all are modelled as {itype}", types.len()));
-        }
-        if crate::catalog::instance_type(&itype).is_none() {
-            notes.push(format!("Auto Scaling group {name}: instance type {itype} is not in ecsim's catalog; left out (declare it with [[instance_types]] and add the group by hand)"));
-            continue;
-        }
         let mut gz: Vec<String> = asg.availability_zones.clone();
         gz.extend(
             asg.instances
@@ -234,9 +248,11 @@ pub fn fleet(
             continue;
         }
         zones.extend(gz.iter().cloned());
+        // A mixed policy whose types were mapped says its split itself.
         let spot = match asg
             .mixed_instances_policy
             .as_ref()
+            .filter(|_| mixed.is_none())
             .and_then(|m| m.instances_distribution.as_ref())
         {
             Some(d) => {
@@ -246,7 +262,7 @@ pub fn fleet(
                     true
                 } else {
                     if pct < 100 {
-                        notes.push(format!("Auto Scaling group {name}: mixes On-Demand (base {base}, {pct}% above) and Spot; ecsim's group is one market, modelled On-Demand (split it into two groups by hand for the Spot share)"));
+                        notes.push(format!("Auto Scaling group {name}: mixes On-Demand (base {base}, {pct}% above) and Spot, but none of its overrides is a type ecsim knows; modelled On-Demand as {itype}"));
                     }
                     false
                 }
@@ -289,9 +305,15 @@ pub fn fleet(
                 ),
             ));
         }
-        let registered_memory = registered(&members, &itype, name, notes);
+        let registered_memory = if itype.is_empty() {
+            per_type_memory(&members, name, &mut f.registered_types, notes);
+            None
+        } else {
+            registered(&members, &itype, name, notes)
+        };
         let group = Group {
             name: name.clone(),
+            mixed,
             registered_memory,
             draining: Vec::new(),
             instance_type: itype,
@@ -356,6 +378,7 @@ pub fn fleet(
         let registered_memory = registered(&members, &t, &name, notes);
         let group = Group {
             name,
+            mixed: None,
             registered_memory,
             draining: Vec::new(),
             instance_type: t,
@@ -415,6 +438,37 @@ fn registered(
         notes.push(format!("group {group}: {others} of {} instances registered other MEMORY than {m} MiB; the group registers {m} MiB each", mem.len()));
     }
     Some((m.parse().ok()?, it.registered_memory()))
+}
+
+/// A group of several types registers each type's memory as exported:
+/// the figure goes to `[[instance_types]]` (a group's own
+/// `registered_memory_mib` is one type's), the first group's when two
+/// groups' instances of a type differ.
+fn per_type_memory(
+    members: &[&ContainerInstance],
+    group: &str,
+    out: &mut Vec<(String, u32, u32, String)>,
+    notes: &mut Vec<String>,
+) {
+    let types: BTreeSet<&str> = members
+        .iter()
+        .filter_map(|c| c.attribute("ecs.instance-type"))
+        .collect();
+    for t in types {
+        let of_type: Vec<&ContainerInstance> = members
+            .iter()
+            .copied()
+            .filter(|c| c.attribute("ecs.instance-type") == Some(t))
+            .collect();
+        let Some((m, modelled)) = registered(&of_type, t, group, notes) else {
+            continue;
+        };
+        match out.iter().find(|x| x.0 == t) {
+            Some(x) if x.1 != m => notes.push(format!("group {group}: its {t} instances registered {m} MiB, group {}'s {}; [[instance_types]] takes the first", x.3, x.1)),
+            Some(_) => {}
+            None => out.push((t.to_string(), m, modelled, group.to_string())),
+        }
+    }
 }
 
 /// Gives each registered instance the group slot in its zone (instance n
@@ -551,11 +605,14 @@ fn providers(
 
 impl Group {
     pub fn toml(&self) -> String {
+        let types = match &self.mixed {
+            Some(m) => m.types.clone(),
+            None => format!("instance_type = {}\n", q(&self.instance_type)),
+        };
         let mut s = format!(
-            "# {}\n[[instance_groups]]\nname = {}\ninstance_type = {}\ncount = {}\n",
+            "# {}\n[[instance_groups]]\nname = {}\n{types}count = {}\n",
             self.comment,
             q(&self.name),
-            q(&self.instance_type),
             self.count
         );
         if let Some((mn, mx)) = self.min_max {
@@ -566,6 +623,9 @@ impl Group {
         s += &format!("availability_zones = [{}]\n", zones.join(", "));
         if self.spot {
             s += "market = \"spot\"\n";
+        }
+        if let Some(m) = &self.mixed {
+            s += &m.distribution;
         }
         if !self.az_rebalance {
             s += "az_rebalance = false  # AZRebalance is suspended\n";
