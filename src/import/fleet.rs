@@ -67,7 +67,7 @@ fn asg_name(arn: &str) -> &str {
 }
 
 /// The most common value (ties: the first in order), with how many differ.
-fn most_common(values: &[String]) -> Option<(String, usize)> {
+pub(super) fn most_common(values: &[String]) -> Option<(String, usize)> {
     let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
     for v in values {
         *counts.entry(v).or_default() += 1;
@@ -249,25 +249,14 @@ pub fn fleet(
         }
         zones.extend(gz.iter().cloned());
         // A mixed policy whose types were mapped says its split itself.
-        let spot = match asg
-            .mixed_instances_policy
-            .as_ref()
-            .filter(|_| mixed.is_none())
-            .and_then(|m| m.instances_distribution.as_ref())
-        {
-            Some(d) => {
-                let pct = d.on_demand_percentage_above_base_capacity.unwrap_or(100);
-                let base = d.on_demand_base_capacity.unwrap_or(0);
-                if pct == 0 && base == 0 {
-                    true
-                } else {
-                    if pct < 100 {
-                        notes.push(format!("Auto Scaling group {name}: mixes On-Demand (base {base}, {pct}% above) and Spot, but none of its overrides is a type ecsim knows; modelled On-Demand as {itype}"));
-                    }
-                    false
-                }
-            }
-            None => false,
+        let spot = match &mixed {
+            Some(_) => false,
+            None => super::mixed::fallback_spot(
+                name,
+                asg.mixed_instances_policy.as_ref(),
+                &itype,
+                notes,
+            ),
         };
         let attributes = members
             .first()
@@ -306,10 +295,10 @@ pub fn fleet(
             ));
         }
         let registered_memory = if itype.is_empty() {
-            per_type_memory(&members, name, &mut f.registered_types, notes);
+            super::registered::per_type_memory(&members, name, &mut f.registered_types, notes);
             None
         } else {
-            registered(&members, &itype, name, notes)
+            super::registered::registered(&members, &itype, name, notes)
         };
         let group = Group {
             name: name.clone(),
@@ -375,7 +364,7 @@ pub fn fleet(
             name = format!("{t}-{z}-{n}");
             n += 1;
         }
-        let registered_memory = registered(&members, &t, &name, notes);
+        let registered_memory = super::registered::registered(&members, &t, &name, notes);
         let group = Group {
             name,
             mixed: None,
@@ -399,76 +388,6 @@ pub fn fleet(
     f.zones = zones.into_iter().collect();
     providers(ex, cluster, &mut f, notes)?;
     Ok(f)
-}
-
-/// The memory the group's instances registered (the most common value of
-/// registeredResources MEMORY), with ecsim's model of the type: the agent
-/// registers what the kernel leaves, less ECS_RESERVED_MEMORY, so the
-/// export's figure is the one tasks are placed against. Registered CPU is
-/// 1024 units per vCPU on every type: one that differs is said.
-fn registered(
-    members: &[&ContainerInstance],
-    itype: &str,
-    group: &str,
-    notes: &mut Vec<String>,
-) -> Option<(u32, u32)> {
-    let it = crate::catalog::instance_type(itype)?;
-    let of = |name: &str| -> Vec<i64> {
-        members
-            .iter()
-            .filter_map(|c| {
-                c.registered_resources
-                    .iter()
-                    .find(|r| r.name == name)
-                    .and_then(|r| r.integer_value)
-            })
-            .collect()
-    };
-    let cpu = of("CPU");
-    if let Some(c) = cpu.iter().find(|&&c| c != i64::from(it.registered_cpu())) {
-        notes.push(format!("group {group}: an instance registered {c} CPU units; ecsim registers {} for {itype} (1024 per vCPU), as ECS does", it.registered_cpu()));
-    }
-    let mem: Vec<String> = of("MEMORY")
-        .into_iter()
-        .filter(|&m| m > 0 && m <= i64::from(it.memory_mib))
-        .map(|m| m.to_string())
-        .collect();
-    let (m, others) = most_common(&mem)?;
-    if others > 0 {
-        notes.push(format!("group {group}: {others} of {} instances registered other MEMORY than {m} MiB; the group registers {m} MiB each", mem.len()));
-    }
-    Some((m.parse().ok()?, it.registered_memory()))
-}
-
-/// A group of several types registers each type's memory as exported:
-/// the figure goes to `[[instance_types]]` (a group's own
-/// `registered_memory_mib` is one type's), the first group's when two
-/// groups' instances of a type differ.
-fn per_type_memory(
-    members: &[&ContainerInstance],
-    group: &str,
-    out: &mut Vec<(String, u32, u32, String)>,
-    notes: &mut Vec<String>,
-) {
-    let types: BTreeSet<&str> = members
-        .iter()
-        .filter_map(|c| c.attribute("ecs.instance-type"))
-        .collect();
-    for t in types {
-        let of_type: Vec<&ContainerInstance> = members
-            .iter()
-            .copied()
-            .filter(|c| c.attribute("ecs.instance-type") == Some(t))
-            .collect();
-        let Some((m, modelled)) = registered(&of_type, t, group, notes) else {
-            continue;
-        };
-        match out.iter().find(|x| x.0 == t) {
-            Some(x) if x.1 != m => notes.push(format!("group {group}: its {t} instances registered {m} MiB, group {}'s {}; [[instance_types]] takes the first", x.3, x.1)),
-            Some(_) => {}
-            None => out.push((t.to_string(), m, modelled, group.to_string())),
-        }
-    }
 }
 
 /// Gives each registered instance the group slot in its zone (instance n

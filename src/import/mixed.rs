@@ -105,6 +105,26 @@ pub fn mixed(
     })
 }
 
+/// A policy whose overrides name no type ecsim knows: the group is its
+/// instances' most common type, all Spot when the distribution is, else
+/// On-Demand (said when it mixes).
+pub fn fallback_spot(
+    group: &str,
+    policy: Option<&MixedInstancesPolicy>,
+    itype: &str,
+    notes: &mut Vec<String>,
+) -> bool {
+    let Some(d) = policy.and_then(|m| m.instances_distribution.as_ref()) else {
+        return false;
+    };
+    let pct = d.on_demand_percentage_above_base_capacity.unwrap_or(100);
+    let base = d.on_demand_base_capacity.unwrap_or(0);
+    if pct < 100 && !(pct == 0 && base == 0) {
+        notes.push(format!("Auto Scaling group {group}: mixes On-Demand (base {base}, {pct}% above) and Spot, but none of its overrides is a type ecsim knows; modelled On-Demand as {itype}"));
+    }
+    pct == 0 && base == 0
+}
+
 /// InstancesDistribution's keys, as exported; AWS prints every one, and
 /// an absent one takes AWS's default in the scenario too.
 fn distribution(who: &str, d: Option<&InstancesDistribution>, notes: &mut Vec<String>) -> String {

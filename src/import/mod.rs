@@ -15,6 +15,7 @@ pub mod managed;
 pub mod mixed;
 pub mod queue;
 pub mod read;
+pub mod registered;
 pub mod scaling;
 pub mod schedule;
 pub mod services;
