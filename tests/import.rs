@@ -59,9 +59,10 @@ fn round_trip_imports_runs_and_starts_where_the_cluster_is() {
     // Every shape of the export reached the scenario.
     for want in [
         "name = \"prod-ecs-asg\"\ninstance_type = \"m5.large\"\ncount = 3\nmin_size = 2\nmax_size = 6", // ASG
-        "market = \"spot\"",                        // MixedInstancesPolicy
-        "az_rebalance = false",                     // SuspendedProcesses
-        "attributes = { \"team\" = \"platform\" }", // container instance attributes
+        "instance_types = [\"m5.large\", \"m5a.large\"]", // MixedInstancesPolicy overrides
+        "on_demand_base_capacity = 0\non_demand_percentage_above_base_capacity = 0\n", // all Spot
+        "az_rebalance = false",                           // SuspendedProcesses
+        "attributes = { \"team\" = \"platform\" }",       // container instance attributes
         "availability_zones = [\"us-west-2a\", \"us-west-2b\", \"us-west-2c\"]",
         "target_capacity = 90", // capacity provider managed scaling
         "instance_warmup_period = \"180s\"",

@@ -3,7 +3,8 @@
 //! comes across whole and says nothing untrue: another cluster's Auto
 //! Scaling group left out, registered memory as exported, target groups as
 //! load balancers, demand inference said, schedules in their time zone, a
-//! DRAINING instance starting DRAINING, a truncated page listing said.
+//! DRAINING instance starting DRAINING, a truncated page listing said, a
+//! mixed-instances group kept whole.
 
 mod common;
 
@@ -69,7 +70,7 @@ fn item1_another_clusters_group_is_neither_simulated_nor_billed() {
         .match_indices("[[instance_groups]]\nname = \"")
         .map(|(i, m)| toml[i + m.len()..].split('"').next().unwrap())
         .collect();
-    assert_eq!(groups, ["prod-c6g-asg", "prod-m5-asg"]);
+    assert_eq!(groups, ["prod-c6g-asg", "prod-m5-asg", "prod-mixed-asg"]);
     assert!(!toml.contains("staging-asg\"\n"), "{toml}");
     assert!(
         stderr.contains("Auto Scaling group staging-asg: behind capacity provider staging-cp, which is not attached to the cluster"),
@@ -320,5 +321,69 @@ fn draining_instances_outside_the_group_are_refused() {
     assert!(
         stderr.contains("instance_groups[0].draining_instances[0]") && stderr.contains("at most 1"),
         "{stderr}"
+    );
+}
+
+/// Item 11: a MixedInstancesPolicy group (describe-auto-scaling-groups as
+/// botocore's autoscaling model shapes it) imports as one group with its
+/// overrides in order and its InstancesDistribution, not flattened to the
+/// first type all On-Demand. Before: `instance_type = "m5.xlarge"`, one
+/// `registered_memory_mib`, and notes that 1 of 3 instances was another
+/// type and the Spot share was modelled On-Demand.
+#[test]
+fn item11_a_mixed_instances_group_keeps_its_types_and_split() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (toml, stderr) = import(&fixture(), tmp.path());
+    let g = group(&toml, "prod-mixed-asg");
+    for want in [
+        "instance_types = [\"m5.xlarge\", \"m6i.xlarge\", \"m5a.xlarge\", \"m6a.xlarge\"]",
+        "on_demand_base_capacity = 1\non_demand_percentage_above_base_capacity = 25\nspot_allocation_strategy = \"price-capacity-optimized\"\non_demand_allocation_strategy = \"prioritized\"",
+    ] {
+        assert!(g.contains(want), "want {want} in\n{g}");
+    }
+    assert!(
+        !g.contains("instance_type =") && !g.contains("market"),
+        "{g}"
+    );
+    // Registered memory per type, as each type's instances registered it.
+    assert!(
+        toml.contains("[[instance_types]]\nname = \"m5a.xlarge\"\nregistered_memory_mib = 15623 "),
+        "{toml}"
+    );
+    assert!(
+        !stderr.contains("prod-mixed-asg: mixes On-Demand"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("are not m5.xlarge"), "{stderr}");
+    // Base 1 + ⌈25 % of 2⌉ = 2 On-Demand of the first override
+    // (prioritized), 1 Spot of the cheapest pool (m5a.xlarge): the
+    // instances the export shows, in their zones.
+    let o = ecsim_in(tmp.path(), &["run", "prod.toml", "--out", "res", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut r = csv::Reader::from_path(tmp.path().join("res/instances.csv")).unwrap();
+    let head = r.headers().unwrap().clone();
+    let col = |n: &str| head.iter().position(|h| h == n).unwrap();
+    let at0: Vec<(String, String, String, String)> = r
+        .records()
+        .map(Result::unwrap)
+        .filter(|x| &x[col("group")] == "prod-mixed-asg" && &x[col("launched_s")] == "0.000")
+        .map(|x| {
+            let f = |n: &str| x[col(n)].to_string();
+            (
+                f("instance_type"),
+                f("availability_zone"),
+                f("market"),
+                f("memory_registered_mib"),
+            )
+        })
+        .collect();
+    let row = |t: &str, z: &str, m: &str, mem: &str| (t.into(), z.into(), m.into(), mem.into());
+    assert_eq!(
+        at0,
+        [
+            row("m5.xlarge", "us-east-1a", "on-demand", "15577"),
+            row("m5.xlarge", "us-east-1b", "on-demand", "15577"),
+            row("m5a.xlarge", "us-east-1c", "spot", "15623"),
+        ]
     );
 }

@@ -293,7 +293,7 @@ fn invalid_keys_exit_2_with_field_path() {
         ("count = 1\n", "missing instance_type"),
         (
             "instance_requirements = { vcpu_count = { min = 2 } }\ncount = 1\n",
-            "instance_groups[0].instance_requirements",
+            "instance_groups[0].instance_requirements.memory_mib",
         ),
         (
             "instance_types = [\"m5.large\", \"nope.large\"]\ncount = 1\n",
@@ -473,9 +473,11 @@ fn mixed_fleet_scenario_launches_the_documented_types() {
     );
 }
 
-/// fleet-compare.plan.toml's options (a), (b) and (d): the mixed group
-/// (70% Spot over four types) costs less than one type On-Demand, takes the
-/// Spot wave (interruptions) and still meets the targets.
+/// fleet-compare.plan.toml's options (a)-(d): the mixed group (70% Spot
+/// over four types) costs less than one type On-Demand, takes the Spot wave
+/// (interruptions) and still meets the targets; Managed Instances (c),
+/// On-Demand, is billed the management fee beside EC2 and loses nothing to
+/// the wave.
 #[test]
 fn fleet_compare_plan_ranks_the_mixed_group_below_on_demand() {
     let d = tempfile::tempdir().unwrap();
@@ -498,6 +500,10 @@ fn fleet_compare_plan_ranks_the_mixed_group_below_on_demand() {
     assert_eq!(point("0", "tasks_stopped_by_spot_interruption.mean"), 0.0);
     assert!(point("1", "tasks_stopped_by_spot_interruption.mean") > 0.0);
     assert!(point("1", "services.web.availability.availability_pct.mean") >= 99.5);
+    assert!(point("2", "managed_instances_fee_usd.mean") > 0.0);
+    assert_eq!(point("2", "tasks_stopped_by_spot_interruption.mean"), 0.0);
+    assert_eq!(point("2", "cost_by_purchase_option.ec2_spot.mean"), 0.0);
+    assert_eq!(point("0", "managed_instances_fee_usd.mean"), 0.0);
 }
 
 /// Every type a mixed group may launch is priced before the run: a type
@@ -581,4 +587,69 @@ fn member_of_instance_type_tells_a_mixed_groups_types_apart() {
         .collect();
     assert_eq!(on.len(), 9);
     assert!(on.iter().all(|t| *t == "m6a.xlarge"), "{on:?}");
+}
+
+/// `instance_requirements` on a group (attribute-based instance type
+/// selection, EC2 Auto Scaling user guide "Create mixed instances group
+/// using attribute-based instance type selection"; the API's
+/// InstancesDistribution and InstanceRequirements). 2 vCPUs, 8 GiB, AMD:
+/// by hand from `ecsim catalog --vcpu 2 --memory-min 8192 --memory-max
+/// 8192` (us-east-1 $/h) m5a.large 0.086, m6a.large 0.0864, m5ad.large
+/// 0.103, m7a.large 0.11592, m8a.large 0.12172, m8azn.large 0.20646 (t3a
+/// is burstable, excluded by default). Spot price protection (100 % above
+/// the cheapest M/C/R type, 2 × 0.086 = 0.172) drops m8azn.large.
+#[test]
+fn instance_requirements_resolve_to_the_cheapest_matching_types() {
+    const REQ: &str = "instance_requirements = { vcpu_count = { min = 2, max = 2 }, memory_mib = { min = 8192, max = 8192 }, cpu_manufacturers = [\"amd\"] }\n";
+    let sc = scenario(&with_group(&format!("{REQ}count = 4\n")));
+    let kinds: Vec<&str> = sc.cluster.templates[0]
+        .kinds
+        .iter()
+        .map(|k| k.instance_type.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "m5a.large",
+            "m6a.large",
+            "m5ad.large",
+            "m7a.large",
+            "m8a.large"
+        ]
+    );
+    // On-Demand defaults to lowest-price with requirements: all m5a.large.
+    assert_eq!(types_of(&sc.cluster.instances, false), ["m5a.large"; 4]);
+    // All Spot, lowest-price: spread over the 2 cheapest pools of each zone
+    // (zones a, b, c, a: the fourth is the second in zone a).
+    let spot = instances(&format!(
+        "{REQ}count = 4\non_demand_percentage_above_base_capacity = 0\nspot_allocation_strategy = \"lowest-price\"\n"
+    ));
+    assert_eq!(
+        types_of(&spot, true),
+        ["m5a.large", "m5a.large", "m5a.large", "m6a.large"]
+    );
+    let refused = [
+        // "prioritized ... cannot be used for groups that do" specify InstanceRequirements.
+        (
+            format!("{REQ}count = 1\non_demand_allocation_strategy = \"prioritized\"\n"),
+            "instance_groups[0].on_demand_allocation_strategy",
+        ),
+        (
+            format!("{REQ}instance_types = [\"m5.large\"]\ncount = 1\n"),
+            "only one of them",
+        ),
+        (
+            "instance_requirements = { vcpu_count = { min = 2 }, memory_mib = { min = 4096 }, cpus = 2 }\ncount = 1\n".into(),
+            "instance_groups[0].instance_requirements",
+        ),
+        (
+            "instance_requirements = { vcpu_count = { min = 2, max = 2 }, memory_mib = { min = 1000000 } }\ncount = 1\n".into(),
+            "memory_mib leaves none",
+        ),
+    ];
+    for (group, want) in refused {
+        let (code, err) = validate(&with_group(&group));
+        assert_eq!(code, 2, "{group}: {err}");
+        assert!(err.contains(want), "{group}: want {want} in {err}");
+    }
 }

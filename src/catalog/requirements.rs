@@ -201,6 +201,24 @@ impl Requirements {
         Ok(())
     }
 
+    /// VCpuCount and MemoryMiB are required, each with a min
+    /// (InstanceRequirementsRequest, and the Auto Scaling API's
+    /// InstanceRequirements); the error names the key.
+    pub fn check_minimums(&self) -> Result<(), (String, String)> {
+        for (key, given) in [
+            ("vcpu_count", self.vcpu_count),
+            ("memory_mib", self.memory_mib),
+        ] {
+            if given.is_none_or(|r| r.min.is_none()) {
+                return Err((
+                    key.into(),
+                    format!("{key} with at least a min is required (InstanceRequirementsRequest)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether type `t` meets every requirement given.
     pub fn admits(&self, t: &InstanceType) -> bool {
         let inclusion = |setting: &Option<String>, is: bool| match setting.as_deref() {

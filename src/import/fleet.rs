@@ -26,6 +26,8 @@ pub struct Group {
     /// Slots of the instances describe-container-instances shows DRAINING.
     pub draining: Vec<u32>,
     pub comment: String,
+    /// A MixedInstancesPolicy's types and On-Demand/Spot split.
+    pub mixed: Option<super::mixed::Mixed>,
     /// The Auto Scaling group it was read from (file, field path), for errors.
     pub origin: Option<(PathBuf, String)>,
 }
@@ -54,6 +56,9 @@ pub struct Fleet {
     /// Managed Instances providers: (name, scenario block).
     pub managed: Vec<(String, String)>,
     pub slots: Slots,
+    /// Registered memory per type of the mixed groups' instances, for
+    /// `[[instance_types]]`: (type, exported MiB, ecsim's model, group).
+    pub registered_types: Vec<(String, u32, u32, String)>,
 }
 
 fn asg_name(arn: &str) -> &str {
@@ -62,7 +67,7 @@ fn asg_name(arn: &str) -> &str {
 }
 
 /// The most common value (ties: the first in order), with how many differ.
-fn most_common(values: &[String]) -> Option<(String, usize)> {
+pub(super) fn most_common(values: &[String]) -> Option<(String, usize)> {
     let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
     for v in values {
         *counts.entry(v).or_default() += 1;
@@ -208,17 +213,26 @@ pub fn fleet(
                 .filter_map(|i| i.instance_type.clone())
                 .collect();
         }
-        let Some((itype, others)) = most_common(&types) else {
-            notes.push(format!("Auto Scaling group {name}: no instance tells its type (ecs.instance-type attribute or Instances[].InstanceType); left out"));
-            continue;
+        let mixed = asg.mixed_instances_policy.as_ref().and_then(|p| {
+            super::mixed::mixed(name, p, provider_asgs.contains(name.as_str()), notes)
+        });
+        let itype = match (&mixed, most_common(&types)) {
+            (Some(m), _) => m.single.clone().unwrap_or_default(),
+            (None, None) => {
+                notes.push(format!("Auto Scaling group {name}: no instance tells its type (ecs.instance-type attribute or Instances[].InstanceType); left out"));
+                continue;
+            }
+            (None, Some((itype, others))) => {
+                if others > 0 {
+                    notes.push(format!("Auto Scaling group {name}: {others} of {} instances are not {itype}; ecsim gives a group without MixedInstancesPolicy one type, so all are modelled as {itype}", types.len()));
+                }
+                if crate::catalog::instance_type(&itype).is_none() {
+                    notes.push(format!("Auto Scaling group {name}: instance type {itype} is not in ecsim's catalog; left out (declare it with [[instance_types]] and add the group by hand)"));
+                    continue;
+                }
+                itype
+            }
         };
-        if others > 0 {
-            notes.push(format!("Auto Scaling group {name}: {others} of {} instances are not {itype}; ecsim gives a group one type, so all are modelled as {itype}", types.len()));
-        }
-        if crate::catalog::instance_type(&itype).is_none() {
-            notes.push(format!("Auto Scaling group {name}: instance type {itype} is not in ecsim's catalog; left out (declare it with [[instance_types]] and add the group by hand)"));
-            continue;
-        }
         let mut gz: Vec<String> = asg.availability_zones.clone();
         gz.extend(
             asg.instances
@@ -234,24 +248,15 @@ pub fn fleet(
             continue;
         }
         zones.extend(gz.iter().cloned());
-        let spot = match asg
-            .mixed_instances_policy
-            .as_ref()
-            .and_then(|m| m.instances_distribution.as_ref())
-        {
-            Some(d) => {
-                let pct = d.on_demand_percentage_above_base_capacity.unwrap_or(100);
-                let base = d.on_demand_base_capacity.unwrap_or(0);
-                if pct == 0 && base == 0 {
-                    true
-                } else {
-                    if pct < 100 {
-                        notes.push(format!("Auto Scaling group {name}: mixes On-Demand (base {base}, {pct}% above) and Spot; ecsim's group is one market, modelled On-Demand (split it into two groups by hand for the Spot share)"));
-                    }
-                    false
-                }
-            }
-            None => false,
+        // A mixed policy whose types were mapped says its split itself.
+        let spot = match &mixed {
+            Some(_) => false,
+            None => super::mixed::fallback_spot(
+                name,
+                asg.mixed_instances_policy.as_ref(),
+                &itype,
+                notes,
+            ),
         };
         let attributes = members
             .first()
@@ -289,9 +294,15 @@ pub fn fleet(
                 ),
             ));
         }
-        let registered_memory = registered(&members, &itype, name, notes);
+        let registered_memory = if itype.is_empty() {
+            super::registered::per_type_memory(&members, name, &mut f.registered_types, notes);
+            None
+        } else {
+            super::registered::registered(&members, &itype, name, notes)
+        };
         let group = Group {
             name: name.clone(),
+            mixed,
             registered_memory,
             draining: Vec::new(),
             instance_type: itype,
@@ -353,9 +364,10 @@ pub fn fleet(
             name = format!("{t}-{z}-{n}");
             n += 1;
         }
-        let registered_memory = registered(&members, &t, &name, notes);
+        let registered_memory = super::registered::registered(&members, &t, &name, notes);
         let group = Group {
             name,
+            mixed: None,
             registered_memory,
             draining: Vec::new(),
             instance_type: t,
@@ -376,45 +388,6 @@ pub fn fleet(
     f.zones = zones.into_iter().collect();
     providers(ex, cluster, &mut f, notes)?;
     Ok(f)
-}
-
-/// The memory the group's instances registered (the most common value of
-/// registeredResources MEMORY), with ecsim's model of the type: the agent
-/// registers what the kernel leaves, less ECS_RESERVED_MEMORY, so the
-/// export's figure is the one tasks are placed against. Registered CPU is
-/// 1024 units per vCPU on every type: one that differs is said.
-fn registered(
-    members: &[&ContainerInstance],
-    itype: &str,
-    group: &str,
-    notes: &mut Vec<String>,
-) -> Option<(u32, u32)> {
-    let it = crate::catalog::instance_type(itype)?;
-    let of = |name: &str| -> Vec<i64> {
-        members
-            .iter()
-            .filter_map(|c| {
-                c.registered_resources
-                    .iter()
-                    .find(|r| r.name == name)
-                    .and_then(|r| r.integer_value)
-            })
-            .collect()
-    };
-    let cpu = of("CPU");
-    if let Some(c) = cpu.iter().find(|&&c| c != i64::from(it.registered_cpu())) {
-        notes.push(format!("group {group}: an instance registered {c} CPU units; ecsim registers {} for {itype} (1024 per vCPU), as ECS does", it.registered_cpu()));
-    }
-    let mem: Vec<String> = of("MEMORY")
-        .into_iter()
-        .filter(|&m| m > 0 && m <= i64::from(it.memory_mib))
-        .map(|m| m.to_string())
-        .collect();
-    let (m, others) = most_common(&mem)?;
-    if others > 0 {
-        notes.push(format!("group {group}: {others} of {} instances registered other MEMORY than {m} MiB; the group registers {m} MiB each", mem.len()));
-    }
-    Some((m.parse().ok()?, it.registered_memory()))
 }
 
 /// Gives each registered instance the group slot in its zone (instance n
@@ -551,11 +524,14 @@ fn providers(
 
 impl Group {
     pub fn toml(&self) -> String {
+        let types = match &self.mixed {
+            Some(m) => m.types.clone(),
+            None => format!("instance_type = {}\n", q(&self.instance_type)),
+        };
         let mut s = format!(
-            "# {}\n[[instance_groups]]\nname = {}\ninstance_type = {}\ncount = {}\n",
+            "# {}\n[[instance_groups]]\nname = {}\n{types}count = {}\n",
             self.comment,
             q(&self.name),
-            q(&self.instance_type),
             self.count
         );
         if let Some((mn, mx)) = self.min_max {
@@ -566,6 +542,9 @@ impl Group {
         s += &format!("availability_zones = [{}]\n", zones.join(", "));
         if self.spot {
             s += "market = \"spot\"\n";
+        }
+        if let Some(m) = &self.mixed {
+            s += &m.distribution;
         }
         if !self.az_rebalance {
             s += "az_rebalance = false  # AZRebalance is suspended\n";

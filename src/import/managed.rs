@@ -39,15 +39,20 @@ pub fn provider_toml(name: &str, mi: &Value, notes: &mut Vec<String>) -> String 
     }
     s + &format!(
         "instance_requirements = {}\n",
-        requirements(name, &lt["instanceRequirements"], notes)
+        requirements(
+            &format!("capacity provider {name}"),
+            &lt["instanceRequirements"],
+            notes
+        )
     )
 }
 
-/// InstanceRequirementsRequest as the scenario's inline table. The keys
+/// InstanceRequirementsRequest (camelCase, as ECS prints it) as the
+/// scenario's inline table; `who` names its owner in notes. The keys
 /// ecsim models are kept; others are noted. AWS requires vCpuCount and
 /// memoryMiB: when the export lacks them, the smallest a Managed Instance
 /// may be (2 vCPUs; any memory) stands in, and a note says so.
-fn requirements(name: &str, r: &Value, notes: &mut Vec<String>) -> String {
+pub(super) fn requirements(who: &str, r: &Value, notes: &mut Vec<String>) -> String {
     let range = |v: &Value| -> Option<String> {
         let min = v["min"].as_u64();
         let max = v["max"].as_u64();
@@ -75,14 +80,14 @@ fn requirements(name: &str, r: &Value, notes: &mut Vec<String>) -> String {
     let mut keys = Vec::new();
     let vcpu = range(&r["vCpuCount"]).unwrap_or_else(|| {
         notes.push(format!(
-            "capacity provider {name}: instanceRequirements has no vCpuCount; vcpu_count = {{ min = 2 }} stands in"
+            "{who}: instanceRequirements has no vCpuCount; vcpu_count = {{ min = 2 }} stands in"
         ));
         "{ min = 2 }".into()
     });
     keys.push(format!("vcpu_count = {vcpu}"));
     let mem = range(&r["memoryMiB"]).unwrap_or_else(|| {
         notes.push(format!(
-            "capacity provider {name}: instanceRequirements has no memoryMiB; memory_mib = {{ min = 0 }} stands in"
+            "{who}: instanceRequirements has no memoryMiB; memory_mib = {{ min = 0 }} stands in"
         ));
         "{ min = 0 }".into()
     });
@@ -122,7 +127,7 @@ fn requirements(name: &str, r: &Value, notes: &mut Vec<String>) -> String {
     if let Some(obj) = r.as_object() {
         for k in obj.keys().filter(|k| !modelled.contains(&k.as_str())) {
             notes.push(format!(
-                "capacity provider {name}: instanceRequirements.{k} is not modelled (the catalog has no such attribute)"
+                "{who}: instanceRequirements.{k} is not modelled (the catalog has no such attribute)"
             ));
         }
     }

@@ -12,8 +12,10 @@ pub mod deploy_alarms;
 pub mod fleet;
 pub mod inflight;
 pub mod managed;
+pub mod mixed;
 pub mod queue;
 pub mod read;
+pub mod registered;
 pub mod scaling;
 pub mod schedule;
 pub mod services;
@@ -263,6 +265,12 @@ fn render(
     }
     let zones: Vec<String> = fleet.zones.iter().map(|z| q(z)).collect();
     s += &format!("availability_zones = [{}]\n", zones.join(", "));
+    for (t, m, modelled, g) in &fleet.registered_types {
+        s += &format!(
+            "\n[[instance_types]]\nname = {}\nregistered_memory_mib = {m}  # registeredResources MEMORY of group {g}'s {t} instances (ecsim's model of the type: {modelled})\n",
+            q(t)
+        );
+    }
     for g in &fleet.groups {
         s += "\n";
         s += &g.toml();

@@ -322,7 +322,30 @@ pub struct SuspendedProcess {
 #[serde(rename_all = "PascalCase")]
 pub struct MixedInstancesPolicy {
     #[serde(default)]
+    pub launch_template: Option<MixedLaunchTemplate>,
+    #[serde(default)]
     pub instances_distribution: Option<InstancesDistribution>,
+}
+
+/// MixedInstancesPolicy.LaunchTemplate: the overrides, in priority order.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct MixedLaunchTemplate {
+    #[serde(default)]
+    pub overrides: Vec<LaunchTemplateOverride>,
+}
+
+/// LaunchTemplateOverrides: a type, or attribute-based requirements (kept
+/// raw, PascalCase as the CLI prints them); `WeightedCapacity` is a string.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct LaunchTemplateOverride {
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    #[serde(default)]
+    pub weighted_capacity: Option<String>,
+    #[serde(default)]
+    pub instance_requirements: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -332,6 +355,14 @@ pub struct InstancesDistribution {
     pub on_demand_base_capacity: Option<i64>,
     #[serde(default)]
     pub on_demand_percentage_above_base_capacity: Option<i64>,
+    #[serde(default)]
+    pub on_demand_allocation_strategy: Option<String>,
+    #[serde(default)]
+    pub spot_allocation_strategy: Option<String>,
+    #[serde(default)]
+    pub spot_instance_pools: Option<i64>,
+    #[serde(default)]
+    pub spot_max_price: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

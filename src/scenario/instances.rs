@@ -70,7 +70,7 @@ pub(super) fn build_instances(
         let p = format!("instance_groups[{gi}]");
         cluster.instance_groups.push(g.name.clone());
         cluster.live_instances.push(0);
-        let overrides = mixed::overrides(ctx, &p, g)?;
+        let overrides = mixed::overrides(ctx, &p, g, &price_of, pricing)?;
         if overrides.len() > 1 && g.registered_memory_mib.is_some() {
             return Err(ctx.err(
                 format!("{p}.registered_memory_mib"),

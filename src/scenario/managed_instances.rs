@@ -237,18 +237,7 @@ fn zones(ctx: &Ctx, p: &str, list: Option<&[String]>, azs: &[String]) -> R<Vec<u
 /// requirements table, message).
 pub fn resolve(req: &Requirements, region: &str) -> Result<Vec<MiType>, (String, String)> {
     req.check()?;
-    for key in ["vcpu_count", "memory_mib"] {
-        let given = match key {
-            "vcpu_count" => req.vcpu_count,
-            _ => req.memory_mib,
-        };
-        if given.is_none_or(|r| r.min.is_none()) {
-            return Err((
-                key.into(),
-                format!("{key} with at least a min is required (InstanceRequirementsRequest)"),
-            ));
-        }
-    }
+    req.check_minimums()?;
     let book = PriceBook::shipped();
     let usable = instance_types().iter().filter(|t| !never_launched(t));
     let list = requirements::resolve(req, usable, |n| {

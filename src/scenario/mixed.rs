@@ -8,8 +8,9 @@ use super::ctx::{Ctx, R};
 use super::spec::{FaultSpec, InstanceGroupSpec};
 use crate::billing::PricingConfig;
 use crate::billing::money::Rate;
+use crate::catalog::requirements::{self, Requirements};
 use crate::engine::SimTime;
-use crate::model::mixed::{OnDemandStrategy, Purchase, SpotStrategy};
+use crate::model::mixed::{OnDemandStrategy, Purchase, SpotStrategy, price_at};
 use crate::model::{Cluster, InstanceKind, InstanceStatus, InstanceTemplate};
 
 /// AWS's most launch template overrides per group.
@@ -24,14 +25,31 @@ pub(super) struct Override {
     pub weight: u32,
 }
 
-/// The types a group launches, in priority order: `instance_type` or
-/// `instance_types` (exactly one of them).
-pub(super) fn overrides(ctx: &Ctx, p: &str, g: &InstanceGroupSpec) -> R<Vec<Override>> {
-    if g.instance_requirements.is_some() {
-        return Err(ctx.err(
-            format!("{p}.instance_requirements"),
-            "attribute-based instance type selection is not yet supported for instance groups; list the types with instance_types = [\"m5.xlarge\", ...] for now",
-        ));
+/// The types a group launches, in priority order: `instance_type`,
+/// `instance_types` or `instance_requirements` (exactly one of them).
+/// `price_of` gives a type's On-Demand price (pico-dollars per hour) as the
+/// build knows it, for the types a requirement admits.
+pub(super) fn overrides(
+    ctx: &Ctx,
+    p: &str,
+    g: &InstanceGroupSpec,
+    price_of: &dyn Fn(&str) -> Option<i128>,
+    pricing: &PricingConfig,
+) -> R<Vec<Override>> {
+    if let Some(req) = &g.instance_requirements {
+        if g.instance_type.is_some() || g.instance_types.is_some() {
+            return Err(ctx.err(
+                format!("{p}.instance_requirements"),
+                "give instance_type, instance_types or instance_requirements, only one of them",
+            ));
+        }
+        return from_requirements(
+            ctx,
+            &format!("{p}.instance_requirements"),
+            req,
+            price_of,
+            pricing,
+        );
     }
     let list = match (&g.instance_type, &g.instance_types) {
         (Some(_), Some(_)) => {
@@ -43,7 +61,7 @@ pub(super) fn overrides(ctx: &Ctx, p: &str, g: &InstanceGroupSpec) -> R<Vec<Over
         (None, None) => {
             return Err(ctx.err(
                 p,
-                "missing instance_type: give instance_type = \"m5.large\", or instance_types = [\"m5.large\", \"m6i.large\"] (launch template overrides, highest priority first)",
+                "missing instance_type: give instance_type = \"m5.large\", or instance_types = [\"m5.large\", \"m6i.large\"] (launch template overrides, highest priority first), or instance_requirements = { vcpu_count = { min = 2 }, memory_mib = { min = 4096 } }",
             ));
         }
         (Some(t), None) => {
@@ -136,6 +154,65 @@ pub(super) fn overrides(ctx: &Ctx, p: &str, g: &InstanceGroupSpec) -> R<Vec<Over
     Ok(out)
 }
 
+/// Price protection for attribute-based selection, as the API's
+/// InstanceRequirements defaults it: a type priced more than this many
+/// percent above the cheapest M, C or R type that matches is not launched
+/// (SpotMaxPricePercentageOverLowestPrice 100, OnDemandMaxPrice... 20).
+const SPOT_PRICE_PROTECTION: i128 = 100;
+
+/// The overrides an `instance_requirements` table gives: the catalog types
+/// it admits that have a price in the run's region (a type without one is
+/// not offered there), cheapest On-Demand first, less those above Spot
+/// price protection. On-Demand's own threshold (20 %) never binds here: the
+/// group's On-Demand strategy is then lowest-price, which takes the
+/// cheapest type, and that is at most the M/C/R reference price.
+fn from_requirements(
+    ctx: &Ctx,
+    rp: &str,
+    raw: &toml::Value,
+    price_of: &dyn Fn(&str) -> Option<i128>,
+    pricing: &PricingConfig,
+) -> R<Vec<Override>> {
+    let req: Requirements = raw.clone().try_into().map_err(|e: toml::de::Error| {
+        ctx.err(
+            rp,
+            format!(
+                "{}; the keys are vcpu_count, memory_mib, cpu_manufacturers, instance_generations, burstable_performance, bare_metal, accelerator_count, allowed_instance_types, excluded_instance_types",
+                e.message()
+            ),
+        )
+    })?;
+    req.check()
+        .and_then(|()| req.check_minimums())
+        .map_err(|(key, m)| ctx.err(format!("{rp}.{key}"), m))?;
+    let priced = crate::catalog::instance_types()
+        .iter()
+        .filter(|t| price_of(&t.name).is_some());
+    let types = requirements::resolve(&req, priced, |n| price_of(n).map(|p| p as f64 / 1e12))
+        .map_err(|m| ctx.err(rp, m))?;
+    let spot_now = |t: &str| price_at(&prices(t, price_of(t).unwrap_or(0), pricing).1, 0);
+    let mcr = |t: &str| t.starts_with(['m', 'c', 'r']) && !t.starts_with("mac");
+    let reference = types
+        .iter()
+        .filter(|t| mcr(&t.name))
+        .chain(types.iter())
+        .map(|t| spot_now(&t.name))
+        .next()
+        .expect("resolve returns at least one type");
+    // `types` is sorted by On-Demand price, so the first M/C/R type is
+    // the cheapest; with a Spot series its Spot price sets the bar.
+    let cap = reference * (100 + SPOT_PRICE_PROTECTION) / 100;
+    Ok(types
+        .into_iter()
+        .filter(|t| spot_now(&t.name) <= cap)
+        .map(|t| Override {
+            name: t.name.clone(),
+            path: rp.to_string(),
+            weight: 1,
+        })
+        .collect())
+}
+
 /// The group's `InstancesDistribution`; `market` (the single-market
 /// shorthand) and the On-Demand/Spot keys exclude each other.
 pub(super) fn purchase(ctx: &Ctx, p: &str, g: &InstanceGroupSpec, spot: bool) -> R<Purchase> {
@@ -167,6 +244,18 @@ pub(super) fn purchase(ctx: &Ctx, p: &str, g: &InstanceGroupSpec, spot: bool) ->
                 ),
             )
         })?;
+    }
+    // "lowest-price ... is the default value for Auto Scaling groups that
+    // specify InstanceRequirements"; prioritized "cannot be used for groups
+    // that do" (InstancesDistribution, Auto Scaling API reference).
+    if g.instance_requirements.is_some() {
+        out.on_demand = OnDemandStrategy::LowestPrice;
+        if g.on_demand_allocation_strategy.as_deref() == Some("prioritized") {
+            return Err(ctx.err(
+                format!("{p}.on_demand_allocation_strategy"),
+                "prioritized needs an order of instance types; with instance_requirements the On-Demand strategy is lowest-price (drop the key or set \"lowest-price\")",
+            ));
+        }
     }
     if let Some(s) = &g.on_demand_allocation_strategy {
         out.on_demand = OnDemandStrategy::parse(s).ok_or_else(|| {
