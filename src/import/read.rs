@@ -78,7 +78,7 @@ pub fn read_dir(dir: &Path, notes: &mut Vec<String>) -> Result<Export, InputErro
     }
     let mut ex = Export::default();
     for p in paths {
-        let text = crate::error::read_text(&p)
+        let text = crate::input::read_text(&p)
             .map_err(|e| InputError::new(&p, "", format!("cannot read: {e}")))?;
         let t = text.trim_start();
         if !(t.starts_with('{') || t.starts_with('[')) {

@@ -7,7 +7,7 @@ use super::inflight;
 use super::read::{Export, TaskDefFile};
 use super::scaling;
 use super::shapes::*;
-use super::toml_out::{comment, num, q};
+use super::toml_out::{comment, num, toml_str};
 use crate::error::InputError;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,13 +38,13 @@ impl InitialOut {
     pub fn toml(&self) -> String {
         let mut s = format!(
             "[[initial_tasks]]\nservice = {}\ninstance_group = {}\ninstance = {}\ncount = {}\n",
-            q(&self.service),
-            q(&self.group),
+            toml_str(&self.service),
+            toml_str(&self.group),
             self.instance,
             self.count
         );
         if let Some(td) = &self.task_definition {
-            s += &format!("task_definition = {}\n", q(td));
+            s += &format!("task_definition = {}\n", toml_str(td));
         }
         if self.pending {
             s += "pending = true\n";
@@ -273,8 +273,8 @@ pub fn services(
         let mut b = String::new();
         b += &format!(
             "[[services]]\nname = {}\ntask_definition = {}\n",
-            q(name),
-            q(&td_name)
+            toml_str(name),
+            toml_str(&td_name)
         );
         if daemon {
             b += "scheduling_strategy = \"DAEMON\"\n";
@@ -289,7 +289,8 @@ pub fn services(
                 let items: Vec<String> = strategy
                     .iter()
                     .map(|p| {
-                        let mut it = format!("capacity_provider = {}", q(&p.capacity_provider));
+                        let mut it =
+                            format!("capacity_provider = {}", toml_str(&p.capacity_provider));
                         if let Some(base) = p.base.filter(|&b| b > 0) {
                             it += &format!(", base = {base}");
                         }
@@ -306,8 +307,12 @@ pub fn services(
                 .placement_strategy
                 .iter()
                 .map(|p| match &p.field {
-                    Some(f) => format!("{{ type = {}, field = {} }}", q(&p.kind), q(f)),
-                    None => format!("{{ type = {} }}", q(&p.kind)),
+                    Some(f) => format!(
+                        "{{ type = {}, field = {} }}",
+                        toml_str(&p.kind),
+                        toml_str(f)
+                    ),
+                    None => format!("{{ type = {} }}", toml_str(&p.kind)),
                 })
                 .collect();
             b += &format!("placement_strategy = [{}]\n", items.join(", "));
@@ -317,8 +322,12 @@ pub fn services(
                 .placement_constraints
                 .iter()
                 .map(|p| match &p.expression {
-                    Some(e) => format!("{{ type = {}, expression = {} }}", q(&p.kind), q(e)),
-                    None => format!("{{ type = {} }}", q(&p.kind)),
+                    Some(e) => format!(
+                        "{{ type = {}, expression = {} }}",
+                        toml_str(&p.kind),
+                        toml_str(e)
+                    ),
+                    None => format!("{{ type = {} }}", toml_str(&p.kind)),
                 })
                 .collect();
             b += &format!("placement_constraints = [{}]\n", items.join(", "));
@@ -418,7 +427,7 @@ pub fn services(
     let blocks = &out.blocks;
     let resumed = &out.deployments;
     out.taskdefs.retain(|td| {
-        let key = format!("task_definition = {}\n", q(&td.name));
+        let key = format!("task_definition = {}\n", toml_str(&td.name));
         blocks.iter().chain(resumed).any(|b| b.contains(&key))
     });
     Ok(out)

@@ -281,7 +281,7 @@ fn spot_series_known(
     known: &dyn Fn(&str) -> bool,
 ) -> Result<SpotSeries, InputError> {
     let mut out: BTreeMap<String, Vec<(SimTime, i128)>> = BTreeMap::new();
-    for (k, (n, cells)) in crate::error::csv_rows(full, text)?.into_iter().enumerate() {
+    for (k, (n, cells)) in crate::input::csv_rows(full, text)?.into_iter().enumerate() {
         if k == 0 && cells[0].starts_with("time") {
             continue;
         }

@@ -286,7 +286,14 @@ pub(super) fn kinds(cluster: &Cluster, fleets: &[MiFleet]) -> Vec<Instance> {
         let tpl = &cluster.templates[f.group as usize];
         let az = f.zones[0];
         for t in &f.types {
-            let mut inst = tpl.instance(0, az, 0, InstanceStatus::Active, 0, tpl.purchase.on_demand_percent == 0);
+            let mut inst = tpl.instance(
+                0,
+                az,
+                0,
+                InstanceStatus::Active,
+                0,
+                tpl.purchase.on_demand_percent == 0,
+            );
             t.apply(&mut inst, t.attributes(&cluster.azs, az));
             out.push(inst);
         }

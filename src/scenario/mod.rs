@@ -193,7 +193,7 @@ impl Scenario {
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let text = crate::error::read_text(path)
+    let text = crate::input::read_text(path)
         .map_err(|e| InputError::new(path, "", format!("cannot read the scenario: {e}")))?;
     parse(path, &text)
 }

@@ -9,6 +9,15 @@ use crate::scaling::demand::{MAX_RPS, Shape, Spike};
 use crate::scaling::policy::{Adjustment, Comparison, Step};
 use crate::scaling::{AutoScaling, Demand, ScheduledAction, StepPolicy, Workload};
 
+/// A number as an error message shows it: 1e308 in 4 characters, not 309.
+fn show_number(x: f64) -> String {
+    if x.is_finite() && x.abs() < 1e15 {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
     match v {
         Some(x) if (0.0..=MAX_RPS).contains(&x) => Ok(x),
@@ -16,7 +25,7 @@ fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
             p,
             format!(
                 "must be a number from 0 to {MAX_RPS:e} (requests per second), got {}",
-                crate::error::show_number(x)
+                show_number(x)
             ),
         )),
         None => Err(ctx.err(p, format!("is required for demand kind \"{kind}\""))),
