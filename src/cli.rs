@@ -565,8 +565,9 @@ fn dispatch(cmd: Command) -> Result<i32> {
                 arch.as_deref(),
             )
             .map_err(|(flag, m)| crate::error::InputError::new(Path::new(flag), "", m))?;
-            let text = crate::catalog::list::render(&pattern, &filter, &region, &book, csv)
-                .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
+            let text =
+                crate::billing::catalog_table::render(&pattern, &filter, &region, &book, csv)
+                    .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
             // A closed pipe (`| head`) is not an error.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
             Ok(0)

@@ -11,6 +11,10 @@ use std::path::Path;
 /// traces, price lists): a year of per-minute CloudWatch points is ~20 MB.
 pub const MAX_INPUT_BYTES: u64 = 256 << 20;
 
+/// Nesting of arrays and objects, as serde_json caps it: the most any
+/// JSON or YAML input may nest.
+pub const MAX_DEPTH: usize = 128;
+
 /// Why an input file was not opened.
 #[derive(Debug)]
 pub enum Refused {

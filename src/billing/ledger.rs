@@ -28,7 +28,7 @@ pub(super) enum Class {
     LoadBalancer,
     MiFee,
 }
-pub(super) const ALB: usize = 8;
+const ALB: usize = 8;
 /// cost_timeseries.csv's columns: the first `BASE` before the totals (as
 /// they always were), the later ones after.
 const BASE: usize = 7;
@@ -82,7 +82,7 @@ pub struct Ledger {
     pub(super) areas: Vec<Vec<(Owner, (u64, u64))>>,
     /// Public IPv4 addresses billed so far.
     pub(super) ipv4: Money,
-    pub(super) meter: super::alb::AlbMeter,
+    meter: super::alb::AlbMeter,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -128,7 +128,7 @@ pub struct CostSummary {
     pub cost_per_1000_task_hours: f64,
 }
 
-pub(super) fn hour_of(t: SimTime, n: usize) -> usize {
+fn hour_of(t: SimTime, n: usize) -> usize {
     ((t / HOUR) as usize).min(n - 1)
 }
 
@@ -149,7 +149,7 @@ impl Ledger {
             }
             None => None,
         };
-        let meter = super::alb::AlbMeter::new(cfg.network.albs.len());
+        let meter = super::alb::AlbMeter::new(&cfg.network);
         let n = end.div_ceil(HOUR).max(1) as usize;
         Ok(Ledger {
             rates,
@@ -251,6 +251,34 @@ impl Ledger {
 
     /// The run was cut short at `end`: what is still running is billed up
     /// to there, and the hourly series stops there.
+    /// One minute of served requests, `served(l)` for the `l`-th service
+    /// with demand: what load balancers' LCUs are made of.
+    pub fn served_minute(&mut self, t: SimTime, served: impl Fn(u32) -> f64) {
+        let h = hour_of(t, self.hours.len());
+        let hours = &mut self.hours;
+        self.meter.served_minute(h, self.end, served, |h, m| {
+            if let Some(cols) = hours.get_mut(h) {
+                cols[ALB] += m;
+            }
+        });
+    }
+
+    /// The load balancers' rows and hourly charges; their total and the
+    /// amount per service.
+    fn bill_albs(&mut self, c: &Cluster) -> (Money, BTreeMap<String, f64>) {
+        let hours = &mut self.hours;
+        let n = hours.len();
+        let bill = self.meter.bill(c, n, self.end, |h, m| {
+            if let Some(cols) = hours.get_mut(h) {
+                cols[ALB] += m;
+            }
+        });
+        for r in &bill.rows {
+            self.row(r.each_ref().map(String::as_str));
+        }
+        (bill.total, bill.by_service)
+    }
+
     pub fn cut(&mut self, end: SimTime) {
         self.end = end;
         self.cut = true;

@@ -2,6 +2,7 @@
 //! markets and Compute Savings Plans. A new price model is one file here.
 
 mod alb;
+pub mod catalog_table;
 pub mod ledger;
 pub mod mi_fee;
 pub mod money;

@@ -2,9 +2,10 @@
 //! overridable row by row with `--prices FILE`: rows in the same format, or
 //! AWS's own offer files of any region (see `crate::pricelist`).
 
-use super::money::{Rate, parse_pico};
+use super::money::Rate;
 use crate::error::InputError;
 use crate::model::Arch;
+use crate::pricelist::parse_pico;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,7 @@
 //! The discrete-event core. It knows about time, events, timers and random
 //! streams — nothing about ECS — so it can be tested and benchmarked alone.
 
+pub mod digest;
 pub mod dist;
 pub mod queue;
 pub mod rng;

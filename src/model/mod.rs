@@ -6,7 +6,11 @@ pub mod deployment;
 pub mod instance;
 pub mod managed_instances;
 pub mod mixed;
+pub mod placement_draw;
+pub mod placement_index;
+pub mod placement_rules;
 pub mod provider;
+pub mod query;
 pub mod service;
 pub mod slab;
 pub mod task;
@@ -22,7 +26,7 @@ pub use slab::Slab;
 pub use task::{Capacity, Owner, Refusal, StopReason, Task, TaskState};
 pub use taskdef::{Arch, Container, HealthCheck, TaskDef};
 
-use crate::placement::{Constraint, Strategy};
+use placement_rules::{Constraint, Strategy};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
@@ -55,7 +59,7 @@ pub struct Cluster {
     pub draining: u32,
     /// ACTIVE instances by zone and free resources, for placement; live
     /// once `index_instances` was called.
-    pub index: crate::placement::index::PlacementIndex,
+    pub index: placement_index::PlacementIndex,
     /// Instances counted by group, zone and status, kept as their status
     /// changes (through `add_instance`, `activate`, `start_draining` and
     /// `retire`).
@@ -170,7 +174,7 @@ impl Cluster {
     /// Starts keeping the placement index; from now on every change of an
     /// instance's reservations or status must be followed by `refile`.
     pub fn index_instances(&mut self) {
-        self.index_instances_keeping(crate::placement::index::Keep::ALL);
+        self.index_instances_keeping(placement_index::Keep::ALL);
     }
 
     /// Indexes the instances with only what the services' and jobs'
@@ -189,8 +193,7 @@ impl Cluster {
                 .map(|j| (&j.strategies, &j.constraints, j.group, j.taskdef)),
         );
         let owners: Vec<_> = owners.collect();
-        let keep =
-            crate::placement::index::Keep::for_strategies(owners.iter().map(|o| o.0.as_slice()));
+        let keep = placement_index::Keep::for_strategies(owners.iter().map(|o| o.0.as_slice()));
         let distinct =
             |cs: &[Constraint]| cs.iter().any(|c| matches!(c, Constraint::DistinctInstance));
         let drawn: Vec<_> = owners
@@ -209,10 +212,10 @@ impl Cluster {
             shapes.dedup();
             groups.sort_unstable();
             groups.dedup();
-            crate::placement::draw::DrawPlan {
+            placement_draw::DrawPlan {
                 shapes,
                 groups,
-                count_from_words: crate::placement::draw::COUNT_FROM_WORDS,
+                count_from_words: placement_draw::COUNT_FROM_WORDS,
             }
         });
         self.index_instances_with(keep, draws);
@@ -220,11 +223,11 @@ impl Cluster {
 
     /// Indexes the instances keeping the orderings `keep` names, and
     /// counting random draws for every group.
-    pub fn index_instances_keeping(&mut self, keep: crate::placement::index::Keep) {
-        let draws = crate::placement::draw::DrawPlan {
+    pub fn index_instances_keeping(&mut self, keep: placement_index::Keep) {
+        let draws = placement_draw::DrawPlan {
             shapes: self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect(),
             groups: (0..self.groups.len() as u32).collect(),
-            count_from_words: crate::placement::draw::COUNT_FROM_WORDS,
+            count_from_words: placement_draw::COUNT_FROM_WORDS,
         };
         self.index_instances_with(keep, Some(draws));
     }
@@ -234,13 +237,13 @@ impl Cluster {
     /// for its groups (other draws take a pass over the index's bits).
     pub fn index_instances_with(
         &mut self,
-        keep: crate::placement::index::Keep,
-        draws: Option<crate::placement::draw::DrawPlan>,
+        keep: placement_index::Keep,
+        draws: Option<placement_draw::DrawPlan>,
     ) {
         let mut shapes: Vec<(u32, u32)> = self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect();
         shapes.sort_unstable();
         shapes.dedup();
-        self.index = crate::placement::index::PlacementIndex::build(
+        self.index = placement_index::PlacementIndex::build(
             &self.instances,
             shapes,
             keep,

@@ -8,8 +8,10 @@ mod guard;
 mod offer_csv;
 mod offer_json;
 
+pub mod pico;
 pub use classify::{Attr, Item, Unit, classify};
 pub use guard::MAX_TOKEN_BYTES;
+pub use pico::parse_pico;
 
 use crate::error::InputError;
 use std::collections::BTreeMap;
@@ -186,7 +188,7 @@ pub(crate) fn too_many(file: &Path, at: String) -> InputError {
 
 /// Reads a decimal USD price of an offer file exactly.
 pub(crate) fn price(file: &Path, at: &str, usd: &str) -> Result<i128, InputError> {
-    crate::billing::money::parse_pico(usd).map_err(|e| InputError::new(file, at.to_string(), e))
+    parse_pico(usd).map_err(|e| InputError::new(file, at.to_string(), e))
 }
 
 /// Refuses a unit the product is not priced in (a changed file layout

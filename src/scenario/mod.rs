@@ -23,6 +23,7 @@ pub mod queues;
 pub mod quotas;
 pub mod spec;
 pub mod target_tracking;
+pub mod taskdef_forms;
 pub mod taskdef_json;
 pub mod taskdef_rules;
 mod taskdefs;

@@ -67,7 +67,7 @@ pub fn slug(s: &str) -> String {
     if all.len() <= MAX_SLUG {
         return all;
     }
-    let digest = crate::sweep::run::fnv(&[s.as_bytes()]);
+    let digest = crate::engine::digest::fnv(&[s.as_bytes()]);
     // ASCII only, so any byte index is a character boundary.
     format!("{}-{}", &all[..MAX_SLUG - 17], digest)
 }

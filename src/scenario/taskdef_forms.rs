@@ -71,12 +71,11 @@ const WHAT: &str = "expected a task definition: register-task-definition JSON, d
 pub fn normalise(text: &str, want: Option<&str>) -> Result<Normalised, FormError> {
     let t = text.trim_start();
     let doc: Value = if t.starts_with('{') || t.starts_with('[') {
-        serde_json::from_str(text)
-            .map_err(|e| fail(String::new(), crate::scenario::json_message(&e)))?
+        serde_json::from_str(text).map_err(|e| fail(String::new(), super::json_message(&e)))?
     } else {
         // Capped before parsing: the YAML parser slows down quadratically
         // with nesting (200,000 `[` take minutes).
-        super::budget::check_yaml_depth(text).map_err(|m| fail(String::new(), m))?;
+        check_yaml_depth(text).map_err(|m| fail(String::new(), m))?;
         let y: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
             // One line, as every error is.
             let e = e.to_string().replace('\n', " ");
@@ -329,7 +328,7 @@ fn terraform(res: Value, want: Option<&str>) -> Result<Normalised, FormError> {
                 format!("{prefix}.container_definitions"),
                 format!(
                     "not a JSON array of container definitions: {}",
-                    crate::scenario::json_message(&e)
+                    super::json_message(&e)
                 ),
             )
         })?,
@@ -493,6 +492,45 @@ pub fn yaml_to_json(y: serde_yaml::Value) -> Value {
     }
 }
 
+/// YAML nesting ahead of the parser: flow collections (`[`, `{`) open
+/// across lines, block sequences and mappings by indentation and by
+/// `- - -` on one line. A CloudFormation template nests about ten deep.
+pub fn check_yaml_depth(text: &str) -> Result<(), String> {
+    let mut flow: usize = 0;
+    for (n, line) in text.lines().enumerate() {
+        let content = line.trim_start_matches([' ', '\t']);
+        let indent = line.len() - content.len();
+        // Block nesting is at most one level per column of indentation
+        // plus the sequence dashes and mapping keys that open on this line.
+        let dashes = content
+            .split_inclusive(['-', ' '])
+            .take_while(|p| *p == "- " || *p == "-" || *p == " ")
+            .filter(|p| p.starts_with('-'))
+            .count();
+        let mut quote: Option<char> = None;
+        for ch in content.chars() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\u{22}' | '\'') => quote = Some(ch),
+                (None, '#') => break,
+                (None, '[' | '{') => flow += 1,
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        let depth = flow + dashes + indent.min(content.len().max(1)) / 2;
+        if depth > crate::input::MAX_DEPTH {
+            return Err(format!(
+                "YAML nested more than {} deep (line {}); a task definition nests a few levels",
+                crate::input::MAX_DEPTH,
+                n + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,5 +564,13 @@ mod tests {
         .unwrap();
         assert_eq!(t.form, Form::TerraformContainers);
         assert_eq!(t.file_path("containerDefinitions[0].memory"), "[0].memory");
+    }
+
+    #[test]
+    fn yaml_depth_by_flow_dashes_and_indent() {
+        check_yaml_depth("Resources:\n  T:\n    Properties:\n      - { a: [1, 2] }\n").unwrap();
+        assert!(check_yaml_depth(&"[".repeat(200)).is_err());
+        assert!(check_yaml_depth(&format!("{}x", "- ".repeat(200))).is_err());
+        assert!(check_yaml_depth("a: '[[[[['\n# [[[[\n").is_ok());
     }
 }
