@@ -19,6 +19,7 @@ pub mod load_balancer;
 pub mod managed_instances;
 pub mod mixed;
 mod network;
+mod owners;
 pub mod queues;
 pub mod quotas;
 pub mod spec;
