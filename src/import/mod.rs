@@ -16,6 +16,7 @@ pub mod queue;
 pub mod read;
 pub mod scaling;
 pub mod schedule;
+mod service_keys;
 pub mod services;
 pub mod shapes;
 pub mod target_groups;
