@@ -140,6 +140,63 @@ pub fn build(dir: &Path) -> Result<Page> {
 
     let dur = num(&summary, &["sim_duration_s"]).unwrap_or(0.0);
     let ax = TimeAxis::for_duration(dur);
+    let headline = Headline::from_summary(&summary);
+    // A warm-up that never ended covers the whole run: nothing was measured.
+    let warm_up =
+        Some(headline.warm_up_end_s.unwrap_or(dur).min(dur) / ax.scale).filter(|&w| w > 0.0);
+    let tl = Timeline {
+        ax: &ax,
+        warm_up,
+        spans: incident_spans(&incidents, dur, &ax)?,
+    };
+    let (tasks, load) = task_sections(&summary, &series, &services, &tl)?;
+    let cluster = cluster_section(&series, &scaling_rows, &cost, dur, &tl)?;
+    let view = costview::build(
+        &summary, &cost, &cost_ts, &task_rows, &instances, dur, ax.scale, ax.label,
+    )?;
+    let costs = cost_section(&summary, &cost_ts, dur, &tl, view, &mut notes)?;
+    let overview = super::overview::section(&headline);
+    let events = events_section(&incidents, &deployments);
+    let scaled = scaling::build(&scaling_rows, &series, ax.scale, ax.label)?;
+    let scaling_sec = scaling_section(scaled, &ramps, &task_rows, &summary, dur, warm_up);
+    let placed = placement::build(&task_rows, &instances, dur, ax.scale, ax.label)?;
+    let placement_sec = placement_section(placed);
+    let mut sections = vec![
+        overview,
+        tasks,
+        load,
+        scaling_sec,
+        placement_sec,
+        cluster,
+        costs,
+        events,
+    ];
+    drop_empty(&mut sections);
+    let seed = text(&summary, "seed");
+    Ok(Page {
+        title: format!("ecsim report: {}", text(&summary, "scenario")),
+        facts: vec![
+            (
+                "Scenario".into(),
+                format!(
+                    "{} ({})",
+                    text(&summary, "scenario"),
+                    text(&summary, "scenario_file")
+                ),
+            ),
+            ("Seed".into(), seed),
+            ("ecsim version".into(), text(&summary, "ecsim_version")),
+            ("Region".into(), text(&summary, "region")),
+            ("Price source".into(), text(&summary, "price_source")),
+            ("Simulated time".into(), duration(dur)),
+        ],
+        notes,
+        sections,
+    })
+}
+
+/// The incidents as shaded spans, on the chart's time scale (close ones merged).
+fn incident_spans(incidents: &Table, dur: f64, ax: &TimeAxis) -> Result<Vec<(f64, f64)>> {
     let (is, ie) = (incidents.need("start_s")?, incidents.need("end_s")?);
     let mut spans = Vec::new();
     for r in 0..incidents.rows.len() {
@@ -147,30 +204,46 @@ pub fn build(dir: &Path) -> Result<Page> {
             spans.push((a / ax.scale, b / ax.scale));
         }
     }
-    let spans = merge_spans(spans, dur / ax.scale * 0.003);
-    let headline = Headline::from_summary(&summary);
-    // A warm-up that never ended covers the whole run: nothing was measured.
-    let warm_up =
-        Some(headline.warm_up_end_s.unwrap_or(dur).min(dur) / ax.scale).filter(|&w| w > 0.0);
-    let timeline = |id: &str, title: &str, y: &str, caption: String| {
-        let mut c = Chart::new(id, title, ax.label, y);
+    Ok(merge_spans(spans, dur / ax.scale * 0.003))
+}
+
+/// What every chart over the run's time shares: the axis, the warm-up and
+/// the incidents, each said in the caption.
+struct Timeline<'a> {
+    ax: &'a TimeAxis,
+    warm_up: Option<f64>,
+    spans: Vec<(f64, f64)>,
+}
+
+impl Timeline<'_> {
+    fn chart(&self, id: &str, title: &str, y: &str, caption: String) -> Chart {
+        let mut c = Chart::new(id, title, self.ax.label, y);
         c.caption = caption;
-        c.warm_up = warm_up;
-        if warm_up.is_some() {
+        c.warm_up = self.warm_up;
+        if self.warm_up.is_some() {
             c.caption.push_str(
                 " Grey: the warm-up, left out of availability, unserved demand and waits.",
             );
         }
-        if !spans.is_empty() {
-            c.spans = spans.clone();
+        if !self.spans.is_empty() {
+            c.spans = self.spans.clone();
             c.span_label = "incident".into();
             c.caption
                 .push_str(" Shaded: incidents (incidents.csv, start to end).");
         }
         c
-    };
-    let t = series.need("time_s")?;
+    }
+}
 
+/// "Desired vs running tasks" (services, then all jobs) and "Demand vs served".
+fn task_sections(
+    summary: &Value,
+    series: &Table,
+    services: &[String],
+    tl: &Timeline,
+) -> Result<(Section, Section)> {
+    let ax = tl.ax;
+    let t = series.need("time_s")?;
     let mut tasks = Section::new(
         "Desired vs running tasks",
         "Per service (and all jobs together), one sample a minute from timeseries.csv. Pending = launched but not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).",
@@ -179,8 +252,8 @@ pub fn build(dir: &Path) -> Result<Page> {
         "Demand vs served",
         "Requests per second offered to each service with a demand model, and how many its RUNNING tasks served; the gap is unserved demand.",
     );
-    for s in &services {
-        let mut c = timeline(
+    for s in services {
+        let mut c = tl.chart(
             &format!("tasks-{}", slug(s)),
             &format!("Tasks of service {s}"),
             "tasks",
@@ -200,7 +273,7 @@ pub fn build(dir: &Path) -> Result<Page> {
             series.col(&format!("{s}_demand_rps")),
             series.col(&format!("{s}_served_rps")),
         ) {
-            let mut c = timeline(
+            let mut c = tl.chart(
                 &format!("load-{}", slug(s)),
                 &format!("Demand vs served: {s}"),
                 "requests / s",
@@ -224,7 +297,7 @@ pub fn build(dir: &Path) -> Result<Page> {
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     if !jobs.is_empty() {
-        let mut c = timeline(
+        let mut c = tl.chart(
             "jobs",
             "Tasks of jobs",
             "tasks",
@@ -244,12 +317,24 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
         tasks.charts.push(c);
     }
+    Ok((tasks, load))
+}
 
+/// "Cluster": utilization, capacity provider reservation, markets.
+fn cluster_section(
+    series: &Table,
+    scaling_rows: &Table,
+    cost: &Table,
+    dur: f64,
+    tl: &Timeline,
+) -> Result<Section> {
+    let ax = tl.ax;
+    let t = series.need("time_s")?;
     let mut cluster = Section::new(
         "Cluster",
         "How much of the registered EC2 capacity tasks reserved, and what was being billed, by market.",
     );
-    let mut u = timeline(
+    let mut u = tl.chart(
         "utilization",
         "Cluster utilization (reserved share of registered capacity)",
         "percent",
@@ -266,7 +351,7 @@ pub fn build(dir: &Path) -> Result<Page> {
     cluster.charts.push(u);
     // Its own chart: the reservation reaches hundreds of percent while a
     // provider scales out, which would flatten the lines above.
-    let mut prov = timeline(
+    let mut prov = tl.chart(
         "providers",
         "Capacity provider reservation",
         "percent",
@@ -281,13 +366,25 @@ pub fn build(dir: &Path) -> Result<Page> {
         scaling::mark_providers(&mut prov, &scaling_rows, ax.scale)?;
         cluster.charts.push(prov);
     }
-    cluster.charts.push(markets(&cost, dur, &ax, timeline(
+    cluster.charts.push(markets(&cost, dur, &ax, tl.chart(
         "markets",
         "Instances and Fargate tasks by market",
         "count",
         "EC2 instances (on-demand, Spot) and Fargate tasks (Fargate, Fargate Spot) being billed over time, from cost.csv.".into(),
     ))?);
+    Ok(cluster)
+}
 
+/// "Cost": the cumulative cost, the cost views and the cost table.
+fn cost_section(
+    summary: &Value,
+    cost_ts: &Table,
+    dur: f64,
+    tl: &Timeline,
+    view: costview::CostView,
+    notes: &mut Vec<String>,
+) -> Result<Section> {
+    let ax = tl.ax;
     let mut costs = Section::new(
         "Cost",
         &format!(
@@ -296,7 +393,7 @@ pub fn build(dir: &Path) -> Result<Page> {
             fmt_opt(num(&summary, &["idle_capacity_cost_usd"]), money)
         ),
     );
-    let mut cum = timeline(
+    let mut cum = tl.chart(
         "cost-cumulative",
         "Cumulative cost",
         "USD",
@@ -311,32 +408,42 @@ pub fn build(dir: &Path) -> Result<Page> {
     }
     cum.line("cumulative cost", Style::Bold, pts);
     costs.charts.push(cum);
-    let view = costview::build(
-        &summary, &cost, &cost_ts, &task_rows, &instances, dur, ax.scale, ax.label,
-    )?;
     // No incident shading here: over filled areas it hides the bands.
     costs.charts.extend([view.by_owner, view.by_kind]);
     notes.extend(view.mismatch);
     costs.grids.push(cost_grid(&summary));
+    Ok(costs)
+}
 
-    let overview = super::overview::section(&headline);
+/// "Incidents and deployments": their tables, as written.
+fn events_section(incidents: &Table, deployments: &Table) -> Section {
     let mut events = Section::new("Incidents and deployments", "");
     if !incidents.rows.is_empty() {
-        events.grids.push(copy_grid(&incidents));
+        events.grids.push(copy_grid(incidents));
     }
     if !deployments.rows.is_empty() {
-        events.grids.push(copy_grid(&deployments));
+        events.grids.push(copy_grid(deployments));
     }
     if events.grids.is_empty() {
         events.intro = "No faults were injected and no deployments ran.".into();
     }
+    events
+}
 
-    let scaled = scaling::build(&scaling_rows, &series, ax.scale, ax.label)?;
+/// "Scaling": each scaled service's view, its ramp right after.
+fn scaling_section(
+    scaled: scaling::Scaling,
+    ramps: &ramp::Ramps,
+    task_rows: &super::tasks::Tasks,
+    summary: &Value,
+    dur: f64,
+    warm_up: Option<f64>,
+) -> Section {
     let mut scaling_sec = Section::new(
         "Scaling",
         "Each scaled service: the metric its policy watched against the thresholds its alarms fired at, its desired and running tasks, and the demand left unserved, with every scaling action marked. Each service that scaled out: its tasks RUNNING in the seconds after each scale-out (its ramp), and the quota that held launches back.",
     );
-    let mut ramps_left = ramp::charts(&ramps, &task_rows.runs, &summary, dur);
+    let mut ramps_left = ramp::charts(ramps, &task_rows.runs, summary, dur);
     for mut c in scaled.charts {
         for p in &mut c.panels {
             p.warm_up = warm_up;
@@ -349,11 +456,15 @@ pub fn build(dir: &Path) -> Result<Page> {
         }
     }
     scaling_sec.charts.extend(ramps_left);
-    for n in [scaled.note, ramps.note].into_iter().flatten() {
+    for n in [scaled.note, ramps.note.clone()].into_iter().flatten() {
         scaling_sec.intro.push(' ');
         scaling_sec.intro.push_str(&n);
     }
-    let placed = placement::build(&task_rows, &instances, dur, ax.scale, ax.label)?;
+    scaling_sec
+}
+
+/// "Placement": each container instance over time.
+fn placement_section(placed: placement::Placement) -> Section {
     let mut placement_sec = Section::new(
         "Placement",
         "Where tasks were placed: each container instance over time, coloured by the share of its CPU and memory (and GPUs) that tasks reserved.",
@@ -363,20 +474,13 @@ pub fn build(dir: &Path) -> Result<Page> {
         placement_sec.intro.push(' ');
         placement_sec.intro.push_str(&n);
     }
+    placement_sec
+}
 
-    let mut sections = vec![
-        overview,
-        tasks,
-        load,
-        scaling_sec,
-        placement_sec,
-        cluster,
-        costs,
-        events,
-    ];
-    // Charts with nothing to draw are left out, and so are sections left
-    // with neither charts nor tables (e.g. Placement in a Fargate-only run).
-    for s in &mut sections {
+/// Charts with nothing to draw are left out, and so are sections left with
+/// neither charts nor tables (e.g. Placement in a Fargate-only run).
+fn drop_empty(sections: &mut Vec<Section>) {
+    for s in sections.iter_mut() {
         let before: Vec<String> = s.charts.iter().map(|c| c.id.clone()).collect();
         s.charts.retain(super::chart::Chart::has_data);
         let left: Vec<String> = before
@@ -393,27 +497,6 @@ pub fn build(dir: &Path) -> Result<Page> {
     sections.retain(|s| {
         !s.charts.is_empty() || !s.grids.is_empty() || s.heading == "Incidents and deployments"
     });
-    let seed = text(&summary, "seed");
-    Ok(Page {
-        title: format!("ecsim report: {}", text(&summary, "scenario")),
-        facts: vec![
-            (
-                "Scenario".into(),
-                format!(
-                    "{} ({})",
-                    text(&summary, "scenario"),
-                    text(&summary, "scenario_file")
-                ),
-            ),
-            ("Seed".into(), seed),
-            ("ecsim version".into(), text(&summary, "ecsim_version")),
-            ("Region".into(), text(&summary, "region")),
-            ("Price source".into(), text(&summary, "price_source")),
-            ("Simulated time".into(), duration(dur)),
-        ],
-        notes,
-        sections,
-    })
 }
 
 /// Overlapping incidents, and those closer than `gap` (about two pixels),
