@@ -3,6 +3,7 @@
 
 mod alb;
 pub mod catalog_table;
+mod instance_bill;
 pub mod ledger;
 pub mod mi_fee;
 pub mod money;
