@@ -302,16 +302,6 @@ pub fn infer(
             notes.push(format!("service {name}: no RunningTaskCount (Container Insights) in the export: {what} CPUUtilization × today's runningCount ({}) over the whole trace, untrue wherever the service ran another count (turn Container Insights on and export again for a measured count)", num(running_now)));
         }
     };
-    let gaps = |s: &Series| {
-        if s.filled > 0 {
-            format!(
-                " {} missing points were filled (RequestCount 0, others the previous value).",
-                s.filled
-            )
-        } else {
-            String::new()
-        }
-    };
     if let Some(rc) = get("RequestCount") {
         let step_s = rc.step_ms as f64 / 1000.0;
         let rps: Vec<f64> = rc.values.iter().map(|v| v / step_s).collect();
@@ -399,7 +389,25 @@ pub fn infer(
     if !sc.metric_driven {
         return None;
     }
-    let (value, cap, how) = match &tt {
+    Some(steady(name, running_now, tt.as_ref()))
+}
+
+/// What a trace's caption says of points filled in.
+fn gaps(s: &Series) -> String {
+    if s.filled > 0 {
+        format!(
+            " {} missing points were filled (RequestCount 0, others the previous value).",
+            s.filled
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Metric-driven scaling without metrics: a steady load that holds the
+/// service where it is now (at its target, or 50% CPU).
+fn steady(name: &str, running_now: f64, tt: Option<&(String, f64)>) -> Demand {
+    let (value, cap, how) = match tt {
         Some((m, t)) if m == "ALBRequestCountPerTarget" => (
             running_now * t / 60.0,
             t / 60.0 / 0.5,
@@ -419,7 +427,7 @@ pub fn infer(
             "the running tasks at 50% CPU".to_string(),
         ),
     };
-    Some(Demand {
+    Demand {
         how: format!(
             "demand of {name}: no CloudWatch metrics in the export; a constant load that holds {how} (export its metrics for a real trace)."
         ),
@@ -428,8 +436,8 @@ pub fn infer(
         trace: None,
         span_ms: 0,
         start_ms: None,
-        requests: matches!(&tt, Some((m, _)) if m == "ALBRequestCountPerTarget"),
-    })
+        requests: matches!(tt, Some((m, _)) if m == "ALBRequestCountPerTarget"),
+    }
 }
 
 /// Requests per second from CPU for a service scaled on
