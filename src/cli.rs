@@ -409,7 +409,7 @@ fn print_run(s: &report::Summary, out: &Path) -> Result<()> {
         s.cost.spot_share_pct
     );
     // The same figures as the report's overview, from the same keys.
-    let v = serde_json::to_value(&s).map_err(|e| Error::Internal(e.to_string()))?;
+    let v = serde_json::to_value(s).map_err(|e| Error::Internal(e.to_string()))?;
     for line in report::headline::run_lines(&report::headline::Headline::from_summary(&v)) {
         say!("{line}");
     }

@@ -286,7 +286,7 @@ pub(super) fn autoscaling(
 
 /// Step scaling policy `i` (path `q`): its alarm and step adjustments.
 fn step_policy(ctx: &Ctx, q: &str, i: usize, sp: &StepPolicySpec) -> R<StepPolicy> {
-    let comparison = comparison(ctx, &q, &sp.comparison)?;
+    let comparison = comparison(ctx, q, &sp.comparison)?;
     let adjustment_type = match sp.adjustment_type.as_deref().unwrap_or("ChangeInCapacity") {
         "ChangeInCapacity" => Adjustment::ChangeInCapacity,
         "ExactCapacity" => Adjustment::ExactCapacity,
@@ -303,7 +303,7 @@ fn step_policy(ctx: &Ctx, q: &str, i: usize, sp: &StepPolicySpec) -> R<StepPolic
     if !sp.threshold.is_finite() {
         return Err(ctx.err(format!("{q}.threshold"), "must be a finite number"));
     }
-    let period = alarm_period(ctx, &q, sp.period.as_deref())?;
+    let period = alarm_period(ctx, q, sp.period.as_deref())?;
     // ecsim's 60 evaluation periods, and a day at most in all:
     // evaluation periods × period ("PutMetricAlarm", EvaluationPeriods).
     let most = (crate::scaling::policy::MAX_ALARM_SPAN / period)

@@ -280,7 +280,7 @@ fn task_sections(
                 format!(
                     "Demand and served requests per second of {s} (unserved: {}).",
                     fmt_opt(
-                        num(&summary, &["services", s, "load", "unserved_pct"]),
+                        num(summary, &["services", s, "load", "unserved_pct"]),
                         |v| format!("{v:.3} %")
                     )
                 ),
@@ -363,10 +363,10 @@ fn cluster_section(
         }
     }
     if !prov.series.is_empty() {
-        scaling::mark_providers(&mut prov, &scaling_rows, ax.scale)?;
+        scaling::mark_providers(&mut prov, scaling_rows, ax.scale)?;
         cluster.charts.push(prov);
     }
-    cluster.charts.push(markets(&cost, dur, &ax, tl.chart(
+    cluster.charts.push(markets(cost, dur, ax, tl.chart(
         "markets",
         "Instances and Fargate tasks by market",
         "count",
@@ -389,8 +389,8 @@ fn cost_section(
         "Cost",
         &format!(
             "Total {}; {} of it idle EC2 capacity. From cost_timeseries.csv (one row an hour).",
-            fmt_opt(num(&summary, &["total_cost_usd"]), money),
-            fmt_opt(num(&summary, &["idle_capacity_cost_usd"]), money)
+            fmt_opt(num(summary, &["total_cost_usd"]), money),
+            fmt_opt(num(summary, &["idle_capacity_cost_usd"]), money)
         ),
     );
     let mut cum = tl.chart(
@@ -411,7 +411,7 @@ fn cost_section(
     // No incident shading here: over filled areas it hides the bands.
     costs.charts.extend([view.by_owner, view.by_kind]);
     notes.extend(view.mismatch);
-    costs.grids.push(cost_grid(&summary));
+    costs.grids.push(cost_grid(summary));
     Ok(costs)
 }
 
