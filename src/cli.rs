@@ -394,6 +394,137 @@ fn partial_code(reason: Option<&str>) -> i32 {
     }
 }
 
+/// `ecsim run`'s summary on stdout: what ran, what it cost, the headline
+/// figures, and notes on tasks left waiting or refused.
+fn print_run(s: &report::Summary, out: &Path) -> Result<()> {
+    say!(
+        "{}: simulated {} s in {:.3} s wall ({} events, {:.0} events/s); {} tasks started, {} stopped, {} failed",
+        s.scenario,
+        s.sim_duration_s,
+        s.wall_time_s,
+        s.events_processed,
+        s.events_per_s,
+        s.tasks_started,
+        s.tasks_stopped,
+        s.tasks_failed
+    );
+    say!(
+        "  cost: {:.2} USD ({:.2} USD idle EC2 capacity), {:.2} USD per 1,000 task-hours; {:.2} USD per month, Spot {:.1} % of compute",
+        s.cost.total_cost_usd,
+        s.cost.idle_capacity_cost_usd,
+        s.cost.cost_per_1000_task_hours,
+        s.cost.monthly_cost_usd,
+        s.cost.spot_share_pct
+    );
+    // The same figures as the report's overview, from the same keys.
+    let v = serde_json::to_value(s).map_err(|e| Error::Internal(e.to_string()))?;
+    for line in report::headline::run_lines(&report::headline::Headline::from_summary(&v)) {
+        say!("{line}");
+    }
+    if s.tasks_provisioning_at_end > 0 {
+        say!(
+            "  note: {} tasks were still waiting for capacity (PROVISIONING) at the end; see tasks.csv rows with last_status PROVISIONING",
+            s.tasks_provisioning_at_end
+        );
+    }
+    for (why, n) in &s.tasks_provisioning_eni_gpu_by_reason {
+        say!(
+            "  note: {n} of them take an ENI (awsvpc) or GPUs and no instance passes {why}: {}",
+            match *why {
+                "RESOURCE:ENI" =>
+                    "every instance's ENIs are taken (max_enis - 1 awsvpc tasks each; awsvpc_trunking = true on a group raises it)",
+                "RESOURCE:GPU" => "no instance has enough free GPUs",
+                "ATTRIBUTE:ecs.cpu-architecture" =>
+                    "the instances with room are of another CPU architecture than the task's runtime_platform",
+                _ => "see tasks.csv",
+            }
+        );
+    }
+    if s.tasks_refused > 0 {
+        say!(
+            "  note: {} job launches were refused for want of capacity (as ECS's RunTask does: {}); see refused.csv, or set no_capacity = \"queue\" on the job to queue them",
+            s.tasks_refused,
+            s.tasks_refused_by_reason
+                .iter()
+                .map(|(why, n)| format!("{why} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    say!("results in {}/", out.display());
+    Ok(())
+}
+
+/// `ecsim import`'s summary on stdout: what was imported, and where.
+fn print_import(r: &crate::import::Imported) {
+    say!(
+        "imported {} from {} AWS CLI outputs: {} instance groups ({} instances), {} capacity providers, {} task definitions, {} services (desired {} tasks), {} scaling policies and scheduled actions, {} tasks placed where they run now, {} demand traces; {} things not mapped",
+        r.name,
+        r.files_read,
+        r.instance_groups,
+        r.instances,
+        r.capacity_providers,
+        r.task_definitions,
+        r.services,
+        r.desired_total,
+        r.scaling_policies,
+        r.initial_tasks,
+        r.demand_traces,
+        r.notes.len()
+    );
+    say!(
+        "wrote {}; try: ecsim run {}",
+        r.scenario.display(),
+        r.scenario.display()
+    );
+}
+
+/// `ecsim validate`: the scenario read and priced, its notes on stderr,
+/// what it holds on stdout.
+fn validate(path: &Path, prices: &[PathBuf]) -> Result<()> {
+    let sc = scenario::load(path).map_err(Error::from)?;
+    run::rates_for(&sc, &price_book(prices)?)?;
+    for n in scenario::notes(&sc) {
+        eprintln!("note: {n}");
+    }
+    let c = &sc.cluster;
+    say!(
+        "{}: ok — {} instances in {} zones, {} task definitions, {} services, {} jobs, {} s",
+        path.display(),
+        c.instances.len(),
+        c.azs.len(),
+        c.taskdefs.len(),
+        c.services.len(),
+        c.jobs.len(),
+        sc.duration / 1000
+    );
+    Ok(())
+}
+
+/// `ecsim catalog`: the matching instance types with their prices, on stdout.
+fn catalog(
+    pattern: &str,
+    region: &str,
+    prices: &[PathBuf],
+    csv: bool,
+    (vcpu, memory_min, memory_max, arch): (
+        Option<String>,
+        Option<u32>,
+        Option<u32>,
+        Option<String>,
+    ),
+) -> Result<()> {
+    let book = price_book(prices)?;
+    let filter =
+        crate::catalog::list::filter(vcpu.as_deref(), memory_min, memory_max, arch.as_deref())
+            .map_err(|(flag, m)| crate::error::InputError::new(Path::new(flag), "", m))?;
+    let text = crate::billing::catalog_table::render(pattern, &filter, region, &book, csv)
+        .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
+    // A closed pipe (`| head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    Ok(())
+}
+
 fn dispatch(cmd: Command) -> Result<i32> {
     // `--max-wall` counts from here: reading and checking a scenario (a
     // large cluster's setup) is part of the time a user gave.
@@ -429,63 +560,7 @@ fn dispatch(cmd: Command) -> Result<i32> {
             drop(bar);
             let s = s?;
             if !quiet {
-                say!(
-                    "{}: simulated {} s in {:.3} s wall ({} events, {:.0} events/s); {} tasks started, {} stopped, {} failed",
-                    s.scenario,
-                    s.sim_duration_s,
-                    s.wall_time_s,
-                    s.events_processed,
-                    s.events_per_s,
-                    s.tasks_started,
-                    s.tasks_stopped,
-                    s.tasks_failed
-                );
-                say!(
-                    "  cost: {:.2} USD ({:.2} USD idle EC2 capacity), {:.2} USD per 1,000 task-hours; {:.2} USD per month, Spot {:.1} % of compute",
-                    s.cost.total_cost_usd,
-                    s.cost.idle_capacity_cost_usd,
-                    s.cost.cost_per_1000_task_hours,
-                    s.cost.monthly_cost_usd,
-                    s.cost.spot_share_pct
-                );
-                // The same figures as the report's overview, from the same keys.
-                let v = serde_json::to_value(&s).map_err(|e| Error::Internal(e.to_string()))?;
-                for line in
-                    report::headline::run_lines(&report::headline::Headline::from_summary(&v))
-                {
-                    say!("{line}");
-                }
-                if s.tasks_provisioning_at_end > 0 {
-                    say!(
-                        "  note: {} tasks were still waiting for capacity (PROVISIONING) at the end; see tasks.csv rows with last_status PROVISIONING",
-                        s.tasks_provisioning_at_end
-                    );
-                }
-                for (why, n) in &s.tasks_provisioning_eni_gpu_by_reason {
-                    say!(
-                        "  note: {n} of them take an ENI (awsvpc) or GPUs and no instance passes {why}: {}",
-                        match *why {
-                            "RESOURCE:ENI" =>
-                                "every instance's ENIs are taken (max_enis - 1 awsvpc tasks each; awsvpc_trunking = true on a group raises it)",
-                            "RESOURCE:GPU" => "no instance has enough free GPUs",
-                            "ATTRIBUTE:ecs.cpu-architecture" =>
-                                "the instances with room are of another CPU architecture than the task's runtime_platform",
-                            _ => "see tasks.csv",
-                        }
-                    );
-                }
-                if s.tasks_refused > 0 {
-                    say!(
-                        "  note: {} job launches were refused for want of capacity (as ECS's RunTask does: {}); see refused.csv, or set no_capacity = \"queue\" on the job to queue them",
-                        s.tasks_refused,
-                        s.tasks_refused_by_reason
-                            .iter()
-                            .map(|(why, n)| format!("{why} {n}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-                say!("results in {}/", out.display());
+                print_run(&s, &out)?;
             }
             Ok(partial_code(s.partial_reason.as_deref()))
         }
@@ -566,21 +641,14 @@ fn dispatch(cmd: Command) -> Result<i32> {
             memory_min,
             memory_max,
             arch,
-        } => {
-            let book = price_book(&prices)?;
-            let filter = crate::catalog::list::filter(
-                vcpu.as_deref(),
-                memory_min,
-                memory_max,
-                arch.as_deref(),
-            )
-            .map_err(|(flag, m)| crate::error::InputError::new(Path::new(flag), "", m))?;
-            let text = crate::catalog::list::render(&pattern, &filter, &region, &book, csv)
-                .map_err(|m| crate::error::InputError::new(Path::new("--region"), "", m))?;
-            // A closed pipe (`| head`) is not an error.
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
-            Ok(0)
-        }
+        } => catalog(
+            &pattern,
+            &region,
+            &prices,
+            csv,
+            (vcpu, memory_min, memory_max, arch),
+        )
+        .map(|()| 0),
         Command::Import {
             dir,
             out,
@@ -593,51 +661,14 @@ fn dispatch(cmd: Command) -> Result<i32> {
                 eprintln!("not mapped: {n}");
             }
             if !quiet {
-                say!(
-                    "imported {} from {} AWS CLI outputs: {} instance groups ({} instances), {} capacity providers, {} task definitions, {} services (desired {} tasks), {} scaling policies and scheduled actions, {} tasks placed where they run now, {} demand traces; {} things not mapped",
-                    r.name,
-                    r.files_read,
-                    r.instance_groups,
-                    r.instances,
-                    r.capacity_providers,
-                    r.task_definitions,
-                    r.services,
-                    r.desired_total,
-                    r.scaling_policies,
-                    r.initial_tasks,
-                    r.demand_traces,
-                    r.notes.len()
-                );
-                say!(
-                    "wrote {}; try: ecsim run {}",
-                    r.scenario.display(),
-                    r.scenario.display()
-                );
+                print_import(&r);
             }
             Ok(0)
         }
         Command::Validate {
             scenario: path,
             prices,
-        } => {
-            let sc = scenario::load(&path).map_err(Error::from)?;
-            run::rates_for(&sc, &price_book(&prices)?)?;
-            for n in scenario::notes(&sc) {
-                eprintln!("note: {n}");
-            }
-            let c = &sc.cluster;
-            say!(
-                "{}: ok — {} instances in {} zones, {} task definitions, {} services, {} jobs, {} s",
-                path.display(),
-                c.instances.len(),
-                c.azs.len(),
-                c.taskdefs.len(),
-                c.services.len(),
-                c.jobs.len(),
-                sc.duration / 1000
-            );
-            Ok(0)
-        }
+        } => validate(&path, &prices).map(|()| 0),
     }
 }
 

@@ -1,14 +1,60 @@
-//! Progress on stderr while a long run or a sweep works, drawn by a thread
-//! of its own from what the simulation reports (`engine::Progress`). Only
+//! Progress on stderr while a long run or a sweep works: the simulation
+//! thread writes how far it got into a `Progress` cell now and then, and a
+//! thread of its own draws the bar from it. Only
 //! when stderr is a terminal and the user did not ask for quiet, and only
 //! once the work has taken half a second, so quick runs print nothing.
 
-use crate::engine::Progress;
+use crate::engine::SimTime;
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// How far a run has got, written by the simulation thread and read by
+/// the thread drawing the bar.
+#[derive(Debug, Default)]
+pub struct Progress {
+    reached: AtomicU64,
+    end: AtomicU64,
+    events: AtomicU64,
+    /// Runs finished (a sweep's), for the reader.
+    pub finished: AtomicU64,
+}
+
+impl Progress {
+    /// A run to `end` begins.
+    pub fn start(&self, end: SimTime) {
+        self.end.store(end, Ordering::Relaxed);
+        self.reached.store(0, Ordering::Relaxed);
+        self.events.store(0, Ordering::Relaxed);
+    }
+
+    pub fn set(&self, reached: SimTime, events: u64) {
+        self.reached.store(reached, Ordering::Relaxed);
+        self.events.store(events, Ordering::Relaxed);
+    }
+
+    pub fn reached(&self) -> SimTime {
+        self.reached.load(Ordering::Relaxed)
+    }
+
+    pub fn end(&self) -> SimTime {
+        self.end.load(Ordering::Relaxed)
+    }
+
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
+    }
+
+    /// The share of the run done, 0 to 1 (0 before it starts).
+    pub fn fraction(&self) -> f64 {
+        match self.end() {
+            0 => 0.0,
+            end => (self.reached() as f64 / end as f64).min(1.0),
+        }
+    }
+}
 
 const QUIET_FOR: Duration = Duration::from_millis(500);
 const EVERY: Duration = Duration::from_millis(150);

@@ -439,7 +439,7 @@ fn catalog(
                 .map_err(|(flag, m)| {
                     input(&flag.trim_start_matches("--").replace('-', "_"), "", m)
                 })?;
-        ecsim::catalog::list::render(pattern, &filter, region, &book, true)
+        ecsim::billing::catalog_table::render(pattern, &filter, region, &book, true)
             .map_err(|m| input("region", "", m))
     })
 }

@@ -4,9 +4,9 @@
 //! `pending`) to termination, busy or idle, and EBS volumes from launch; Fargate tasks per second from the start of the
 //! image pull (PENDING) to STOPPED, rounded up to the second, 1-minute minimum.
 
+use super::PricingConfig;
 use super::money::{Money, Rate};
 use super::prices::Rates;
-use super::{PricingConfig, savings};
 use crate::engine::SimTime;
 use crate::engine::time::{HOUR, SECOND};
 use crate::model::{Capacity, Cluster, Instance, Owner, Task};
@@ -37,6 +37,20 @@ pub(super) struct CostRow<'a> {
     pub running_at_end: bool,
 }
 
+/// The run's sums over its instances, as `Ledger::finish` bills them.
+#[derive(Default)]
+pub(super) struct Totals {
+    pub ec2: Money,
+    pub ebs: Money,
+    pub on_demand: Money,
+    pub spot: Money,
+    pub mi_fee: Money,
+    /// EC2 cost no task reserved, USD.
+    pub idle: f64,
+    /// Each owner's share of the instances' cost, USD.
+    pub alloc: BTreeMap<Owner, f64>,
+}
+
 pub struct Ledger {
     pub(super) rates: Rates,
     pub(super) cfg: PricingConfig,
@@ -57,7 +71,7 @@ pub struct Ledger {
     pub(super) areas: Vec<Vec<(Owner, (u64, u64))>>,
     /// Public IPv4 addresses billed so far.
     pub(super) ipv4: Money,
-    pub(super) meter: super::alb::AlbMeter,
+    meter: super::alb::AlbMeter,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -103,7 +117,7 @@ pub struct CostSummary {
     pub cost_per_1000_task_hours: f64,
 }
 
-pub(super) fn hour_of(t: SimTime, n: usize) -> usize {
+fn hour_of(t: SimTime, n: usize) -> usize {
     ((t / HOUR) as usize).min(n - 1)
 }
 
@@ -120,7 +134,7 @@ impl Ledger {
             Some(p) => Some(p.rows("cost", &schema::header(schema::COST, Default::default()))?),
             None => None,
         };
-        let meter = super::alb::AlbMeter::new(cfg.network.albs.len());
+        let meter = super::alb::AlbMeter::new(&cfg.network);
         let n = end.div_ceil(HOUR).max(1) as usize;
         Ok(Ledger {
             rates,
@@ -232,6 +246,46 @@ impl Ledger {
 
     /// The run was cut short at `end`: what is still running is billed up
     /// to there, and the hourly series stops there.
+    /// One minute of served requests, `served(l)` for the `l`-th service
+    /// with demand: what load balancers' LCUs are made of.
+    pub fn served_minute(&mut self, t: SimTime, served: impl Fn(u32) -> f64) {
+        let h = hour_of(t, self.hours.len());
+        let hours = &mut self.hours;
+        self.meter.served_minute(h, self.end, served, |h, m| {
+            if let Some(cols) = hours.get_mut(h) {
+                cols[Class::LoadBalancer as usize] += m;
+            }
+        });
+    }
+
+    /// The load balancers' rows and hourly charges; their total and the
+    /// amount per service.
+    fn bill_albs(&mut self, c: &Cluster) -> (Money, BTreeMap<String, f64>) {
+        let hours = &mut self.hours;
+        let n = hours.len();
+        let bill = self.meter.bill(c, n, self.end, |h, m| {
+            if let Some(cols) = hours.get_mut(h) {
+                cols[Class::LoadBalancer as usize] += m;
+            }
+        });
+        for r in &bill.rows {
+            self.row(CostRow {
+                id: &r.id,
+                kind: r.kind,
+                market: "on_demand",
+                start: 0,
+                end: self.end,
+                billed: r.billed,
+                rate: r.rate,
+                usd: r.usd,
+                owner: &r.owner,
+                detail: &r.detail,
+                running_at_end: true,
+            });
+        }
+        (bill.total, bill.by_service)
+    }
+
     pub fn cut(&mut self, end: SimTime) {
         self.end = end;
         self.cut = true;
@@ -320,7 +374,7 @@ impl Ledger {
         }
     }
 
-    fn instance_segments(&self, inst: &Instance, spot: bool) -> Vec<(SimTime, Rate)> {
+    pub(super) fn instance_segments(&self, inst: &Instance, spot: bool) -> Vec<(SimTime, Rate)> {
         // `run::rates_for` prices every type a group can launch before the
         // run starts, so a type without a rate here is a bug, not a $0 bill.
         let od = match self.rates.ec2.get(&inst.instance_type) {
@@ -368,11 +422,7 @@ impl Ledger {
             price_source: self.rates.source.clone(),
             ..Default::default()
         };
-        let mut idle = 0.0;
-        let mut alloc: BTreeMap<Owner, f64> = BTreeMap::new();
         self.areas.resize(c.instances.len(), Vec::new());
-        let (mut ec2, mut ebs) = (Money(0), Money(0));
-        let (mut on_demand, mut spot) = (Money(0), Money(0));
         let task_ipv4 = self.ipv4;
         let mi_groups: Vec<u32> = c
             .providers
@@ -380,109 +430,19 @@ impl Ledger {
             .filter(|p| p.managed_instances)
             .map(|p| p.group)
             .collect();
-        let mut mi_fee = Money(0);
+        let mut t = Totals::default();
         for (idx, inst) in c.instances.iter().enumerate() {
-            let end = inst.terminated.unwrap_or(self.end).min(self.end);
-            let segs = self.instance_segments(inst, inst.spot);
-            let (class, market) = if inst.spot {
-                (Class::Ec2Spot, "spot")
-            } else {
-                (Class::Ec2OnDemand, "on_demand")
-            };
-            let group = &c.instance_groups[inst.group as usize];
-            // Billed from `running`; one that never left `pending` costs nothing.
-            let start = inst.running;
-            let cost = if end <= start && inst.terminated.is_some() {
-                Money(0)
-            } else {
-                // "Billing for interrupted Spot Instances": interrupted by
-                // EC2 within its first instance-hour, no charge.
-                let free = inst.spot && inst.reclaimed && end - start < HOUR;
-                let (detail, segs) = if free {
-                    let detail = format!(
-                        "{}; interrupted by EC2 in its first hour",
-                        inst.instance_type
-                    );
-                    (detail, vec![(start, Rate::default())])
-                } else {
-                    (inst.instance_type.clone(), segs)
-                };
-                let (id, end) = (&inst.id, end.max(start));
-                self.bill(
-                    id,
-                    "ec2_instance",
-                    market,
-                    class,
-                    group,
-                    &detail,
-                    start,
-                    end,
-                    &segs,
-                )
-            };
-            ec2 += cost;
-            if mi_groups.contains(&inst.group) {
-                let m = self.bill_mi_fee(inst, group, end);
-                mi_fee += m;
-                on_demand += m;
-            }
-            if inst.spot {
-                spot += cost
-            } else {
-                on_demand += cost
-            }
-            if self.cfg.ebs_root_gib > 0 {
-                let rate = Rate::whole(self.rates.ebs_gb * i128::from(self.cfg.ebs_root_gib));
-                let detail = format!("gp3 {} GiB", self.cfg.ebs_root_gib);
-                let m = self.bill(
-                    &format!("{}-root", inst.id),
-                    "ebs_volume",
-                    "on_demand",
-                    Class::Ebs,
-                    group,
-                    &detail,
-                    inst.launched,
-                    end,
-                    &[(inst.launched, rate)],
-                );
-                ebs += m;
-                on_demand += m;
-            }
-            // Listed apart from compute, as `ecsim price` shows it.
-            if self.cfg.network.group_has_ipv4(inst.group) && end > start {
-                let rate = self.cfg.network.ipv4;
-                let m = self.bill(
-                    &format!("{}-ipv4", inst.id),
-                    "public_ipv4",
-                    "on_demand",
-                    Class::PublicIpv4,
-                    group,
-                    "instance public IPv4",
-                    start,
-                    end,
-                    &[(start, rate)],
-                );
-                self.ipv4 += m;
-                on_demand += m;
-            }
-            // Split the instance's cost between CPU and memory at 9:1 per vCPU
-            // vs GB, then between owners by what they reserved.
-            let life = end.saturating_sub(start) as f64;
-            let (w_cpu, w_mem) = (9.0 * f64::from(inst.cpu), f64::from(inst.memory));
-            let mut used = 0.0;
-            for &(owner, (cpu_ms, mem_ms)) in &self.areas[idx] {
-                if life <= 0.0 {
-                    break;
-                }
-                let share = (w_cpu * cpu_ms as f64 / (f64::from(inst.cpu) * life)
-                    + w_mem * mem_ms as f64 / (f64::from(inst.memory) * life))
-                    / (w_cpu + w_mem);
-                let usd = cost.usd() * share;
-                *alloc.entry(owner).or_default() += usd;
-                used += usd;
-            }
-            idle += cost.usd() - used;
+            self.bill_instance(c, idx, inst, &mi_groups, &mut t);
         }
+        let Totals {
+            ec2,
+            ebs,
+            mut on_demand,
+            mut spot,
+            mi_fee,
+            idle,
+            mut alloc,
+        } = t;
         let mut fargate = (Money(0), Money(0));
         for (owner, m) in &self.fargate_by_owner {
             *alloc.entry(*owner).or_default() += m.usd();
@@ -497,45 +457,7 @@ impl Ledger {
         on_demand += albs;
         spot += fargate.1;
         // Savings Plan, hour by hour.
-        let (mut fee, mut covered) = (Money(0), Money(0));
-        if let Some(sp) = self.cfg.savings_plan.clone() {
-            let n = self.hours.len();
-            for h in 0..n {
-                let span = self.end.min((h as u64 + 1) * HOUR) - h as u64 * HOUR;
-                let commitment = Rate::whole(sp.commitment).for_ms(span);
-                let usage = [
-                    (sp.ec2_discount, self.hours[h][Class::Ec2OnDemand as usize]),
-                    (sp.fargate_discount, self.hours[h][Class::Fargate as usize]),
-                ];
-                let cover = savings::apply(commitment, &usage);
-                self.hours[h][Class::SpFee as usize] = cover.fee;
-                // Positive, as in summary.json; the hour's total subtracts it.
-                self.hours[h][Class::SpCovered as usize] = cover.covered;
-                fee += cover.fee;
-                covered += cover.covered;
-                let (start, end) = (h as u64 * HOUR, h as u64 * HOUR + span);
-                if self.rows.is_some() {
-                    for (kind, m) in [
-                        ("savings_plan_fee", cover.fee),
-                        ("savings_plan_negation", Money(-cover.covered.0)),
-                    ] {
-                        self.row(CostRow {
-                            id: "compute-savings-plan",
-                            kind,
-                            market: "savings_plan",
-                            start,
-                            end,
-                            billed: span,
-                            rate: Rate::whole(sp.commitment).usd_per_hour(),
-                            usd: m,
-                            owner: "",
-                            detail: "",
-                            running_at_end: false,
-                        });
-                    }
-                }
-            }
-        }
+        let (fee, covered) = self.bill_savings_plan();
         if let Some(e) = self.error.take() {
             return Err(e);
         }

@@ -2,6 +2,8 @@
 //! markets and Compute Savings Plans. A new price model is one file here.
 
 mod alb;
+pub mod catalog_table;
+mod instance_bill;
 pub mod ledger;
 pub mod mi_fee;
 pub mod money;

@@ -12,7 +12,8 @@ pub struct Rate(pub i128);
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Money(pub i128);
 
-pub const PICO: i128 = 1_000_000_000_000;
+// Pico-dollars and their parser are the price list's, below billing.
+pub use crate::pricelist::pico::PICO;
 const MS_PER_HOUR: i128 = 3_600_000;
 /// One dollar.
 pub const DENOM: i128 = 1024 * MS_PER_HOUR * PICO;
@@ -105,40 +106,10 @@ impl fmt::Display for Money {
     }
 }
 
-/// Parses a decimal price such as `0.004445` into pico-dollars exactly.
-pub fn parse_pico(text: &str) -> Result<i128, String> {
-    let t = text.trim();
-    // Read from files: the text itself is not repeated (see read_text).
-    let bad =
-        || "expected a price, a number like 0.0416 (0 or more, at most 12 decimals)".to_string();
-    if t.starts_with('-') {
-        return Err("a price is negative; prices are 0 or more".into());
-    }
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 12
-        || int.len() > 9
-    {
-        return Err(bad());
-    }
-    let i: i128 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| bad())?
-    };
-    let f: i128 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<12}").parse().map_err(|_| bad())?
-    };
-    Ok(i * PICO + f)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pricelist::parse_pico;
 
     #[test]
     fn exact_fargate_example() {

@@ -2,9 +2,10 @@
 //! overridable row by row with `--prices FILE`: rows in the same format, or
 //! AWS's own offer files of any region (see `crate::pricelist`).
 
-use super::money::{Rate, parse_pico};
+use super::money::Rate;
 use crate::error::InputError;
 use crate::model::Arch;
+use crate::pricelist::parse_pico;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -69,7 +70,7 @@ impl PriceBook {
             let mut regions = std::collections::BTreeSet::new();
             match crate::pricelist::detect(path)? {
                 crate::pricelist::Kind::Ecsim => {
-                    let text = crate::error::read_text(path).map_err(|e| {
+                    let text = crate::input::read_text(path).map_err(|e| {
                         InputError::new(path, "", format!("cannot read the price file: {e}"))
                     })?;
                     regions = b.merge(path, &text)?;
@@ -127,7 +128,7 @@ impl PriceBook {
         // silently over the first (later files do override earlier ones).
         let mut seen: BTreeMap<(String, String, String), u64> = BTreeMap::new();
         let mut header_seen = false;
-        for (n, cells) in crate::error::csv_rows(file, text)? {
+        for (n, cells) in crate::input::csv_rows(file, text)? {
             let at = format!("line {n}");
             let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
             if !header_seen && cells.first() == Some(&"region") {

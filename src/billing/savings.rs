@@ -3,7 +3,9 @@
 //! what it cannot cover is billed on demand; an unused commitment is still
 //! paid ("How Savings Plans apply to your AWS usage").
 
-use super::money::Money;
+use super::ledger::{Class, CostRow, Ledger};
+use super::money::{Money, Rate};
+use crate::engine::time::HOUR;
 
 /// One hour's outcome: the fee paid and the on-demand cost it covered.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -34,6 +36,54 @@ pub fn apply(commitment: Money, usage: &[(f64, Money)]) -> HourCover {
     HourCover {
         fee: commitment,
         covered,
+    }
+}
+
+impl Ledger {
+    /// The Compute Savings Plan, hour by hour: each hour's fee and covered
+    /// usage into the hourly columns and cost.csv. Returns the fee and the
+    /// usage covered over the run.
+    pub(super) fn bill_savings_plan(&mut self) -> (Money, Money) {
+        let (mut fee, mut covered) = (Money(0), Money(0));
+        if let Some(sp) = self.cfg.savings_plan.clone() {
+            let n = self.hours.len();
+            for h in 0..n {
+                let span = self.end.min((h as u64 + 1) * HOUR) - h as u64 * HOUR;
+                let commitment = Rate::whole(sp.commitment).for_ms(span);
+                let usage = [
+                    (sp.ec2_discount, self.hours[h][Class::Ec2OnDemand as usize]),
+                    (sp.fargate_discount, self.hours[h][Class::Fargate as usize]),
+                ];
+                let cover = apply(commitment, &usage);
+                self.hours[h][Class::SpFee as usize] = cover.fee;
+                // Positive, as in summary.json; the hour's total subtracts it.
+                self.hours[h][Class::SpCovered as usize] = cover.covered;
+                fee += cover.fee;
+                covered += cover.covered;
+                let (start, end) = (h as u64 * HOUR, h as u64 * HOUR + span);
+                if self.rows.is_some() {
+                    for (kind, m) in [
+                        ("savings_plan_fee", cover.fee),
+                        ("savings_plan_negation", Money(-cover.covered.0)),
+                    ] {
+                        self.row(CostRow {
+                            id: "compute-savings-plan",
+                            kind,
+                            market: "savings_plan",
+                            start,
+                            end,
+                            billed: span,
+                            rate: Rate::whole(sp.commitment).usd_per_hour(),
+                            usd: m,
+                            owner: "",
+                            detail: "",
+                            running_at_end: false,
+                        });
+                    }
+                }
+            }
+        }
+        (fee, covered)
     }
 }
 

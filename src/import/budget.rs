@@ -27,8 +27,8 @@ pub const MAX_VALUES: u64 = 2_000_000;
 /// one-key object takes a map node of about 600 bytes, 20 plain values.
 /// At 5, 6 MB of `{"a":[]}` (2 million values at 1 each) once took 465 MB.
 pub const OBJECT_COST: u64 = 5;
-/// Nesting of arrays and objects, as serde_json caps it.
-pub const MAX_DEPTH: usize = 128;
+// Shared with the task-definition forms' YAML check.
+pub use crate::input::MAX_DEPTH;
 
 /// A count read from an export (DesiredCapacity, desiredCount) as the
 /// scenario takes it: 0 to `max`, never truncated to fit.
@@ -223,44 +223,6 @@ pub fn check_json(file: &Path, text: &str) -> Result<(), InputError> {
     Ok(())
 }
 
-/// YAML nesting ahead of the parser: flow collections (`[`, `{`) open
-/// across lines, block sequences and mappings by indentation and by
-/// `- - -` on one line. A CloudFormation template nests about ten deep.
-pub fn check_yaml_depth(text: &str) -> Result<(), String> {
-    let mut flow: usize = 0;
-    for (n, line) in text.lines().enumerate() {
-        let content = line.trim_start_matches([' ', '\t']);
-        let indent = line.len() - content.len();
-        // Block nesting is at most one level per column of indentation
-        // plus the sequence dashes and mapping keys that open on this line.
-        let dashes = content
-            .split_inclusive(['-', ' '])
-            .take_while(|p| *p == "- " || *p == "-" || *p == " ")
-            .filter(|p| p.starts_with('-'))
-            .count();
-        let mut quote: Option<char> = None;
-        for ch in content.chars() {
-            match (quote, ch) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\u{22}' | '\'') => quote = Some(ch),
-                (None, '#') => break,
-                (None, '[' | '{') => flow += 1,
-                (None, ']' | '}') => flow = flow.saturating_sub(1),
-                _ => {}
-            }
-        }
-        let depth = flow + dashes + indent.min(content.len().max(1)) / 2;
-        if depth > MAX_DEPTH {
-            return Err(format!(
-                "YAML nested more than {MAX_DEPTH} deep (line {}); a task definition nests a few levels",
-                n + 1
-            ));
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,13 +270,5 @@ mod tests {
         );
         // Unbalanced text is the parser's to report.
         check_json(f, "]]]}}{\"a\": [1,").unwrap();
-    }
-
-    #[test]
-    fn yaml_depth_by_flow_dashes_and_indent() {
-        check_yaml_depth("Resources:\n  T:\n    Properties:\n      - { a: [1, 2] }\n").unwrap();
-        assert!(check_yaml_depth(&"[".repeat(200)).is_err());
-        assert!(check_yaml_depth(&format!("{}x", "- ".repeat(200))).is_err());
-        assert!(check_yaml_depth("a: '[[[[['\n# [[[[\n").is_ok());
     }
 }

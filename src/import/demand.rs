@@ -6,7 +6,7 @@
 use super::read::Export;
 use super::scaling::ScalingOut;
 use super::shapes::EcsService;
-use super::toml_out::{file_name, num, q};
+use super::toml_out::{file_name, num, toml_str};
 use crate::error::InputError;
 use crate::scenario::trace::parse_timestamp;
 use std::collections::BTreeMap;
@@ -244,26 +244,9 @@ fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) -> Result<(
     Ok(())
 }
 
-/// Epoch milliseconds as ISO 8601 UTC, for the scenario's comments.
-pub fn iso(ms: i64) -> String {
-    let (days, rem) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS) / 1000);
-    // Civil from days (proleptic Gregorian), after H. Hinnant.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
+// One calendar for both directions: the trace reader's. Kept under this
+// path for import/mod.rs.
+pub use crate::scenario::trace::iso;
 
 #[derive(Debug)]
 pub struct Demand {
@@ -319,16 +302,6 @@ pub fn infer(
             notes.push(format!("service {name}: no RunningTaskCount (Container Insights) in the export: {what} CPUUtilization × today's runningCount ({}) over the whole trace, untrue wherever the service ran another count (turn Container Insights on and export again for a measured count)", num(running_now)));
         }
     };
-    let gaps = |s: &Series| {
-        if s.filled > 0 {
-            format!(
-                " {} missing points were filled (RequestCount 0, others the previous value).",
-                s.filled
-            )
-        } else {
-            String::new()
-        }
-    };
     if let Some(rc) = get("RequestCount") {
         let step_s = rc.step_ms as f64 / 1000.0;
         let rps: Vec<f64> = rc.values.iter().map(|v| v / step_s).collect();
@@ -371,7 +344,7 @@ pub fn infer(
                 gaps(rc)
             ),
             capacity_per_task: cap,
-            spec: format!("{{ kind = \"trace\", file = {} }}", q(&file)),
+            spec: format!("{{ kind = \"trace\", file = {} }}", toml_str(&file)),
             trace: Some((file, text)),
             span_ms: rc.values.len() as i64 * rc.step_ms,
             start_ms: Some(rc.t0_ms),
@@ -403,7 +376,7 @@ pub fn infer(
                 gaps(cpu)
             ),
             capacity_per_task: 1.0,
-            spec: format!("{{ kind = \"trace\", file = {} }}", q(&file)),
+            spec: format!("{{ kind = \"trace\", file = {} }}", toml_str(&file)),
             trace: Some((file, text)),
             span_ms: cpu.values.len() as i64 * cpu.step_ms,
             start_ms: Some(cpu.t0_ms),
@@ -416,7 +389,25 @@ pub fn infer(
     if !sc.metric_driven {
         return None;
     }
-    let (value, cap, how) = match &tt {
+    Some(steady(name, running_now, tt.as_ref()))
+}
+
+/// What a trace's caption says of points filled in.
+fn gaps(s: &Series) -> String {
+    if s.filled > 0 {
+        format!(
+            " {} missing points were filled (RequestCount 0, others the previous value).",
+            s.filled
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Metric-driven scaling without metrics: a steady load that holds the
+/// service where it is now (at its target, or 50% CPU).
+fn steady(name: &str, running_now: f64, tt: Option<&(String, f64)>) -> Demand {
+    let (value, cap, how) = match tt {
         Some((m, t)) if m == "ALBRequestCountPerTarget" => (
             running_now * t / 60.0,
             t / 60.0 / 0.5,
@@ -436,7 +427,7 @@ pub fn infer(
             "the running tasks at 50% CPU".to_string(),
         ),
     };
-    Some(Demand {
+    Demand {
         how: format!(
             "demand of {name}: no CloudWatch metrics in the export; a constant load that holds {how} (export its metrics for a real trace)."
         ),
@@ -445,8 +436,8 @@ pub fn infer(
         trace: None,
         span_ms: 0,
         start_ms: None,
-        requests: matches!(&tt, Some((m, _)) if m == "ALBRequestCountPerTarget"),
-    })
+        requests: matches!(tt, Some((m, _)) if m == "ALBRequestCountPerTarget"),
+    }
 }
 
 /// Requests per second from CPU for a service scaled on
@@ -485,7 +476,7 @@ fn requests_from_cpu(
             num(cpu.step_ms as f64 / 1000.0)
         ),
         capacity_per_task: cap,
-        spec: format!("{{ kind = \"trace\", file = {} }}", q(file)),
+        spec: format!("{{ kind = \"trace\", file = {} }}", toml_str(file)),
         trace: Some((file.to_string(), text)),
         span_ms: cpu.values.len() as i64 * cpu.step_ms,
         start_ms: Some(cpu.t0_ms),

@@ -4,7 +4,7 @@
 
 use super::read::Export;
 use super::shapes::EcsService;
-use super::toml_out::{num, q};
+use super::toml_out::{num, toml_str};
 
 /// The table, or nothing when no alarm can be modelled. `has_load`: the
 /// service got a demand (or a queue), which its metrics come from.
@@ -58,9 +58,9 @@ pub fn table(ex: &Export, s: &EcsService, has_load: bool, notes: &mut Vec<String
         };
         let mut r = format!(
             "{{ name = {}, metric = {}, comparison = {}, threshold = {}",
-            q(an),
-            q(metric),
-            q(&alarm.comparison_operator),
+            toml_str(an),
+            toml_str(metric),
+            toml_str(&alarm.comparison_operator),
             num(alarm.threshold)
         );
         match alarm.period {

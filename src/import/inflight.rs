@@ -5,7 +5,7 @@
 //! revision on their instances.
 
 use super::shapes::{EcsService, ServiceDeployment};
-use super::toml_out::q;
+use super::toml_out::toml_str;
 
 /// The two revisions of a rolling update in flight: task definition ARNs.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ pub fn toml(service: &str, f: &InFlight, new_name: &str) -> String {
     format!(
         "\n# {}\n[[deployments]]\nservice = {}\nat = \"0s\"\ntask_definition = {}\nin_flight = true\n",
         f.how,
-        q(service),
-        q(new_name)
+        toml_str(service),
+        toml_str(new_name)
     )
 }

@@ -6,14 +6,14 @@
 //! instances are not imported as a group: ECS launches them again in the
 //! simulation from the tasks that wait.
 
-use super::toml_out::q;
+use super::toml_out::toml_str;
 use serde_json::Value;
 
 /// The provider's scenario block; what cannot be mapped is noted.
 pub fn provider_toml(name: &str, mi: &Value, notes: &mut Vec<String>) -> String {
     let mut s = format!(
         "# ECS Managed Instances (managedInstancesProvider)\n[[capacity_providers]]\nname = {}\nkind = \"managed_instances\"\n",
-        q(name)
+        toml_str(name)
     );
     let lt = &mi["instanceLaunchTemplate"];
     match lt["capacityOptionType"].as_str() {
@@ -73,7 +73,7 @@ pub(super) fn requirements(who: &str, r: &Value, notes: &mut Vec<String>) -> Str
             .as_array()?
             .iter()
             .filter_map(|x| x.as_str())
-            .map(q)
+            .map(toml_str)
             .collect();
         Some(format!("[{}]", items.join(", ")))
     };
@@ -107,7 +107,7 @@ pub(super) fn requirements(who: &str, r: &Value, notes: &mut Vec<String>) -> Str
         ("bareMetal", "bare_metal"),
     ] {
         if let Some(v) = r[aws].as_str() {
-            keys.push(format!("{ours} = {}", q(v)));
+            keys.push(format!("{ours} = {}", toml_str(v)));
         }
     }
     if let Some(a) = range(&r["acceleratorCount"]) {

@@ -18,10 +18,12 @@ pub mod read;
 pub mod registered;
 pub mod scaling;
 pub mod schedule;
+mod service_keys;
 pub mod services;
 pub mod shapes;
 pub mod target_groups;
-pub mod taskdef_forms;
+// The forms are the scenario's (it reads them); kept at this path.
+pub use crate::scenario::taskdef_forms;
 pub mod toml_out;
 pub mod tracking;
 pub mod write;

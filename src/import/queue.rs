@@ -6,7 +6,7 @@
 
 use super::demand::{Series, csv};
 use super::shapes::EcsService;
-use super::toml_out::{file_name, num, q};
+use super::toml_out::{file_name, num, toml_str};
 use std::collections::BTreeMap;
 
 #[derive(Debug)]
@@ -36,8 +36,8 @@ pub fn infer(
     let head = |arrivals: String, rate: f64| {
         format!(
             "\n[[queues]]\nname = {}\nservice = {}\narrivals = {arrivals}\nmessages_per_task = {}\nbacklog = {}\n",
-            q(queue),
-            q(service),
+            toml_str(queue),
+            toml_str(service),
             num(rate),
             num(backlog.max(0.0))
         )
@@ -99,7 +99,10 @@ pub fn infer(
                 "none exported: 0"
             }
         ),
-        block: head(format!("{{ kind = \"trace\", file = {} }}", q(&file)), rate),
+        block: head(
+            format!("{{ kind = \"trace\", file = {} }}", toml_str(&file)),
+            rate,
+        ),
         trace: Some((file, csv(sent, |i, _| rates[i]))),
         span_ms: sent.values.len() as i64 * sent.step_ms,
         start_ms: Some(sent.t0_ms),

@@ -78,7 +78,7 @@ pub fn read_dir(dir: &Path, notes: &mut Vec<String>) -> Result<Export, InputErro
     }
     let mut ex = Export::default();
     for p in paths {
-        let text = crate::error::read_text(&p)
+        let text = crate::input::read_text(&p)
             .map_err(|e| InputError::new(&p, "", format!("cannot read: {e}")))?;
         let t = text.trim_start();
         if !(t.starts_with('{') || t.starts_with('[')) {
@@ -242,47 +242,7 @@ fn classify(
         }
         "aws ecs describe-services"
     } else if has("taskDefinition") || has("taskDefinitions") {
-        let what = "aws ecs describe-task-definition";
-        let list = match (obj.get("taskDefinition"), obj.get("taskDefinitions")) {
-            (Some(td), _) => vec![("taskDefinition".to_string(), td.clone())],
-            (None, Some(Value::Array(a))) => a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (format!("taskDefinitions[{i}]"), v.clone()))
-                .collect(),
-            _ => {
-                return Err(field_err(
-                    file,
-                    at,
-                    "taskDefinitions",
-                    "must be a list",
-                    what,
-                ));
-            }
-        };
-        for (path, v) in list {
-            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-            let arn = s("taskDefinitionArn").ok_or_else(|| {
-                field_err(
-                    file,
-                    at,
-                    &format!("{path}.taskDefinitionArn"),
-                    "missing",
-                    what,
-                )
-            })?;
-            let family = s("family")
-                .ok_or_else(|| field_err(file, at, &format!("{path}.family"), "missing", what))?;
-            let revision = v.get("revision").and_then(Value::as_i64).unwrap_or(0);
-            ex.taskdefs.push(TaskDefFile {
-                file: file.to_path_buf(),
-                arn,
-                family,
-                revision,
-                value: v,
-            });
-        }
-        what
+        taskdefs(ex, file, at, &obj)?
     } else if has("capacityProviders") && obj["capacityProviders"].is_array() {
         let d: DescribeCapacityProviders = parse(
             file,
@@ -335,27 +295,7 @@ fn classify(
         ex.alarms.extend(d.metric_alarms);
         "aws cloudwatch describe-alarms"
     } else if has("MetricDataResults") {
-        let w = "aws cloudwatch get-metric-data";
-        let d: GetMetricData = parse(file, at, Value::Object(obj), w)?;
-        for (i, r) in d.metric_data_results.into_iter().enumerate() {
-            if r.timestamps.len() != r.values.len() {
-                return Err(field_err(
-                    file,
-                    at,
-                    &format!("MetricDataResults[{i}]"),
-                    &format!(
-                        "{} Timestamps but {} Values",
-                        r.timestamps.len(),
-                        r.values.len()
-                    ),
-                    w,
-                ));
-            }
-            let mut r = r;
-            r.origin = format!("{at}MetricDataResults[{i}]");
-            ex.metrics.push((file.to_path_buf(), r));
-        }
-        w
+        metric_data(ex, file, at, obj)?
     } else if [
         "serviceArns",
         "taskArns",
@@ -394,6 +334,87 @@ fn classify(
     *ex.outputs.entry(kind).or_default() += 1;
     kinds.push(kind);
     Ok(())
+}
+
+/// describe-task-definition output (one definition, or a list): each kept
+/// as JSON with its ARN, family and revision.
+fn taskdefs(
+    ex: &mut Export,
+    file: &Path,
+    at: &str,
+    obj: &serde_json::Map<String, Value>,
+) -> Result<&'static str, InputError> {
+    let what = "aws ecs describe-task-definition";
+    let list = match (obj.get("taskDefinition"), obj.get("taskDefinitions")) {
+        (Some(td), _) => vec![("taskDefinition".to_string(), td.clone())],
+        (None, Some(Value::Array(a))) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("taskDefinitions[{i}]"), v.clone()))
+            .collect(),
+        _ => {
+            return Err(field_err(
+                file,
+                at,
+                "taskDefinitions",
+                "must be a list",
+                what,
+            ));
+        }
+    };
+    for (path, v) in list {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let arn = s("taskDefinitionArn").ok_or_else(|| {
+            field_err(
+                file,
+                at,
+                &format!("{path}.taskDefinitionArn"),
+                "missing",
+                what,
+            )
+        })?;
+        let family = s("family")
+            .ok_or_else(|| field_err(file, at, &format!("{path}.family"), "missing", what))?;
+        let revision = v.get("revision").and_then(Value::as_i64).unwrap_or(0);
+        ex.taskdefs.push(TaskDefFile {
+            file: file.to_path_buf(),
+            arn,
+            family,
+            revision,
+            value: v,
+        });
+    }
+    Ok(what)
+}
+
+/// get-metric-data output: each result, its timestamps matched by values.
+fn metric_data(
+    ex: &mut Export,
+    file: &Path,
+    at: &str,
+    obj: serde_json::Map<String, Value>,
+) -> Result<&'static str, InputError> {
+    let w = "aws cloudwatch get-metric-data";
+    let d: GetMetricData = parse(file, at, Value::Object(obj), w)?;
+    for (i, r) in d.metric_data_results.into_iter().enumerate() {
+        if r.timestamps.len() != r.values.len() {
+            return Err(field_err(
+                file,
+                at,
+                &format!("MetricDataResults[{i}]"),
+                &format!(
+                    "{} Timestamps but {} Values",
+                    r.timestamps.len(),
+                    r.values.len()
+                ),
+                w,
+            ));
+        }
+        let mut r = r;
+        r.origin = format!("{at}MetricDataResults[{i}]");
+        ex.metrics.push((file.to_path_buf(), r));
+    }
+    Ok(w)
 }
 
 fn field_err(file: &Path, at: &str, path: &str, msg: &str, what: &str) -> InputError {

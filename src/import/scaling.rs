@@ -5,7 +5,7 @@
 use super::read::Export;
 use super::schedule::{Placed, Window};
 use super::shapes::*;
-use super::toml_out::{num, q};
+use super::toml_out::{num, toml_str};
 
 #[derive(Debug)]
 pub struct ScalingOut {
@@ -115,7 +115,7 @@ pub fn for_service(
                 }
                 steps += &format!(
                     "\n[[services.autoscaling.step_scaling]]\n# step scaling policy {pn}, alarm {}\nname = {}\nmetric = {}\ncomparison = {}\nthreshold = {}\n",
-                    alarm.alarm_name, q(pn), q(metric), q(&alarm.comparison_operator), num(alarm.threshold)
+                    alarm.alarm_name, toml_str(pn), toml_str(metric), toml_str(&alarm.comparison_operator), num(alarm.threshold)
                 );
                 steps += &super::alarms::period_line(name, pn, alarm, notes);
                 if let Some(v) = alarm.evaluation_periods {
@@ -125,7 +125,7 @@ pub fn for_service(
                     steps += &format!("datapoints_to_alarm = {v}\n");
                 }
                 if let Some(a) = &c.adjustment_type {
-                    steps += &format!("adjustment_type = {}\n", q(a));
+                    steps += &format!("adjustment_type = {}\n", toml_str(a));
                 }
                 if let Some(v) = c.cooldown {
                     steps += &format!("cooldown = \"{v}s\"\n");
@@ -215,9 +215,9 @@ fn scheduled(
             *steps +=
                 &format!(" (1 of {n}: each time it fires in the run; a longer run needs more)");
         }
-        *steps += &format!("\nat = {}\n", q(&at));
+        *steps += &format!("\nat = {}\n", toml_str(&at));
         if let Some(e) = every {
-            *steps += &format!("every = {}\n", q(&e));
+            *steps += &format!("every = {}\n", toml_str(&e));
         }
         if let Some(ta) = &a.scalable_target_action {
             if let Some(v) = ta.min_capacity {

@@ -68,14 +68,14 @@ pub fn place(
             return Err(format!(
                 "ran at {}, before time 0 ({}): what it set is the scalable target's now",
                 label(tz, t),
-                super::demand::iso(w.start_ms)
+                crate::scenario::trace::iso(w.start_ms)
             ));
         }
         if t >= w.end_ms {
             return Err(format!(
                 "is due at {}, after the run's end ({}): lengthen the run and add it by hand",
                 label(tz, t),
-                super::demand::iso(w.end_ms)
+                crate::scenario::trace::iso(w.end_ms)
             ));
         }
         return Ok(Placed::At(vec![(t - w.start_ms, label(tz, t))]));
@@ -113,8 +113,8 @@ pub fn place(
     if firings.is_empty() {
         return Err(format!(
             "does not fire between time 0 ({}) and the run's end ({})",
-            super::demand::iso(w.start_ms),
-            super::demand::iso(w.end_ms)
+            crate::scenario::trace::iso(w.start_ms),
+            crate::scenario::trace::iso(w.end_ms)
         ));
     }
     Ok(Placed::At(firings))

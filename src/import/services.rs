@@ -6,8 +6,9 @@ use super::fleet::Fleet;
 use super::inflight;
 use super::read::{Export, TaskDefFile};
 use super::scaling;
+use super::service_keys::service_keys;
 use super::shapes::*;
-use super::toml_out::{comment, num, q};
+use super::toml_out::{comment, num, toml_str};
 use crate::error::InputError;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,13 +39,13 @@ impl InitialOut {
     pub fn toml(&self) -> String {
         let mut s = format!(
             "[[initial_tasks]]\nservice = {}\ninstance_group = {}\ninstance = {}\ncount = {}\n",
-            q(&self.service),
-            q(&self.group),
+            toml_str(&self.service),
+            toml_str(&self.group),
             self.instance,
             self.count
         );
         if let Some(td) = &self.task_definition {
-            s += &format!("task_definition = {}\n", q(td));
+            s += &format!("task_definition = {}\n", toml_str(td));
         }
         if self.pending {
             s += "pending = true\n";
@@ -83,6 +84,8 @@ fn find_taskdef<'a>(ex: &'a Export, r: &str) -> Option<&'a TaskDefFile> {
     })
 }
 
+/// The scenario's services, in name order, with their task definitions,
+/// demand, scaling and the tasks they run now.
 pub fn services(
     ex: &Export,
     fleet: &Fleet,
@@ -94,8 +97,202 @@ pub fn services(
     let mut list: Vec<&(std::path::PathBuf, usize, EcsService)> = ex.services.iter().collect();
     list.sort_by(|a, b| a.2.service_name.cmp(&b.2.service_name));
     // Task definitions first: a service is left out when its own is.
+    let td_names = taskdefs(ex, &list, sub, &mut out, notes)?;
+    let series = demand::series(ex, notes)?;
+    let mut env = Env {
+        ex,
+        fleet,
+        cluster,
+        sub,
+        window: trace_window(&series),
+        series,
+        td_names,
+        cluster_default: cluster
+            .map(|c| c.default_capacity_provider_strategy.clone())
+            .unwrap_or_default(),
+        providers: fleet
+            .providers
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(fleet.managed.iter().map(|m| m.0.as_str()))
+            .collect(),
+        managed: fleet.managed.iter().map(|m| m.0.as_str()).collect(),
+        by_lb: BTreeMap::new(),
+    };
+    for (sfile, si, s) in list {
+        service(&mut env, (sfile, *si, s), &mut out, notes)?;
+    }
+    super::target_groups::shared(&env.by_lb, notes);
+    // Only the definitions of services the scenario keeps.
+    let blocks = &out.blocks;
+    let resumed = &out.deployments;
+    out.taskdefs.retain(|td| {
+        let key = format!("task_definition = {}\n", toml_str(&td.name));
+        blocks.iter().chain(resumed).any(|b| b.contains(&key))
+    });
+    Ok(out)
+}
+
+/// What every service reads: the export, the fleet imported, the task
+/// definitions' names, the demand series; and the load balancers' services.
+struct Env<'a> {
+    ex: &'a Export,
+    fleet: &'a Fleet,
+    cluster: Option<&'a EcsCluster>,
+    sub: &'a str,
+    window: Option<super::schedule::Window>,
+    series: BTreeMap<String, BTreeMap<&'static str, demand::Series>>,
+    td_names: BTreeMap<String, Option<String>>,
+    cluster_default: Vec<StrategyItem>,
+    providers: Vec<&'a str>,
+    managed: Vec<&'a str>,
+    by_lb: BTreeMap<String, Vec<String>>,
+}
+
+/// One service into `out`, or left out with a note.
+fn service(
+    env: &mut Env,
+    (sfile, si, s): (&std::path::PathBuf, usize, &EcsService),
+    out: &mut Services,
+    notes: &mut Vec<String>,
+) -> Result<(), InputError> {
+    let ex = env.ex;
+    let name = &s.service_name;
+    if let Some(st) = s.status.as_deref().filter(|st| *st != "ACTIVE") {
+        notes.push(format!("service {name} is {st}: left out"));
+        return Ok(());
+    }
+    let td = find_taskdef(ex, &s.task_definition).expect("checked above");
+    let Some(mut td_name) = env.td_names[&td.arn].clone() else {
+        return Ok(());
+    };
+    // In flight: the service at the old revision, a deployment to the new.
+    let flight = in_flight(ex, s, &env.td_names, notes);
+    let new_name = td_name.clone();
+    if let Some((_, old)) = &flight {
+        td_name = old.clone();
+    }
+    if s.launch_type.as_deref() == Some("EXTERNAL") {
+        notes.push(format!(
+            "service {name}: launch type EXTERNAL (ECS Anywhere) is not modelled; left out"
+        ));
+        return Ok(());
+    }
+    let Some((launch_type, strategy)) = capacity_of(env, s, name, notes) else {
+        return Ok(());
+    };
+    let daemon = s.scheduling_strategy.as_deref() == Some("DAEMON");
+    // The scenario's limit, checked here so the error names the export.
+    let desired = i64::from(super::budget::count(
+        sfile,
+        &format!("services[{si}].desiredCount"),
+        s.desired_count.unwrap_or(0),
+        100_000,
+    )?);
+    let on_ec2 = match launch_type.as_deref() {
+        Some(lt) => lt == "EC2",
+        None => {
+            strategy.is_empty()
+                || strategy
+                    .iter()
+                    .any(|p| !p.capacity_provider.starts_with("FARGATE"))
+        }
+    };
+    let on_mi = strategy
+        .iter()
+        .any(|p| env.managed.contains(&p.capacity_provider.as_str()));
+    if on_ec2 && !on_mi && env.fleet.groups.is_empty() {
+        notes.push(format!("service {name}: runs on EC2, and no instance group could be imported (see above); left out"));
+        return Ok(());
+    }
+    let mut b = service_keys(s, &td_name, desired, launch_type.as_deref(), &strategy);
+    if !daemon {
+        out.desired_total += desired as u64;
+    }
+    let lb = super::target_groups::for_service(ex, s, notes)?;
+    if let Some(m) = &lb {
+        b += &m.line;
+        if let Some(l) = &m.load_balancer {
+            env.by_lb.entry(l.clone()).or_default().push(name.clone());
+        }
+    }
+    match s.availability_zone_rebalancing.as_deref() {
+        Some("ENABLED") => b += "availability_zone_rebalancing = true\n",
+        Some("DISABLED") => b += "availability_zone_rebalancing = false\n",
+        _ => {}
+    }
+    service_notes(s, flight.is_some(), notes);
+    if let Some((f, _)) = &flight {
+        out.deployments.push(inflight::toml(name, f, &new_name));
+    }
+    let sc = scaling::for_service(ex, env.cluster, name, desired, env.window, notes);
+    // A queue's worker: the queue's arrivals are its load.
+    let metrics = env.series.get(name.as_str());
+    let queued = (sc.as_ref().and_then(|x| x.queue.as_deref()))
+        .map(|queue| super::queue::infer(name, queue, metrics, s, desired, env.sub));
+    let d = (queued.is_none())
+        .then(|| demand::infer(name, metrics, s, desired, sc.as_ref(), env.sub, notes))
+        .flatten();
+    if let Some(qo) = queued.as_ref() {
+        b = comment(&qo.how) + &b;
+        out.add_queue(qo);
+    }
+    if let Some(d) = &d {
+        if lb.is_some() && !d.requests {
+            notes.push(format!("service {name}: its demand is in tasks' worth, not requests (no RequestCount): the load balancer's LCUs on the bill are counted from it, far too few"));
+        }
+        b = comment(&d.how) + &b;
+        b += &format!(
+            "capacity_per_task = {}\ndemand = {}\n",
+            num(d.capacity_per_task),
+            d.spec
+        );
+        if let Some(t) = &d.trace {
+            out.traces.push(t.clone());
+        }
+        out.longest_trace = out.longest_trace.max(d.span_ms);
+        out.start_ms = out.start_ms.or(d.start_ms);
+    }
+    if let Some(sc) = sc {
+        if sc.metric_driven && d.is_none() && queued.is_none() {
+            notes.push(format!("service {name}: its scaling policies need a demand and none could be inferred; autoscaling left out"));
+        } else {
+            out.policies += sc.policies;
+            b += &sc.toml;
+        }
+    }
+    // Last: a table of the service, after its keys and autoscaling.
+    b += &super::deploy_alarms::table(ex, s, d.is_some() || queued.is_some(), notes);
+    out.blocks.push(b);
+    out.origins.push((sfile.clone(), format!("services[{si}]")));
+    if !daemon {
+        let revisions = flight.as_ref().map(|(f, _)| (f, new_name.as_str()));
+        let most = most_initial(s, desired, flight.is_some());
+        initial(
+            ex,
+            env.fleet,
+            (name, most, revisions),
+            &s.launch_type,
+            &mut out.initial,
+            notes,
+        );
+    }
+    Ok(())
+}
+
+/// The task definitions the ACTIVE services use (and those a deployment in
+/// flight replaces), each into the scenario's folder; a service's name for
+/// each by ARN, `None` for one the scenario cannot read (its services are
+/// left out).
+fn taskdefs(
+    ex: &Export,
+    list: &[&(std::path::PathBuf, usize, EcsService)],
+    sub: &str,
+    out: &mut Services,
+    notes: &mut Vec<String>,
+) -> Result<BTreeMap<String, Option<String>>, InputError> {
     let mut used: BTreeMap<String, &TaskDefFile> = BTreeMap::new();
-    for (file, i, s) in &list {
+    for (file, i, s) in list {
         if s.status.as_deref().is_some_and(|st| st != "ACTIVE") {
             continue;
         }
@@ -151,10 +348,15 @@ pub fn services(
             }
         }
     }
-    let series = demand::series(ex, notes)?;
-    // The run on the calendar: the traces all start at time 0.
+    Ok(td_names)
+}
+
+/// The run on the calendar: the traces all start at time 0.
+fn trace_window(
+    series: &BTreeMap<String, BTreeMap<&'static str, demand::Series>>,
+) -> Option<super::schedule::Window> {
     let spans = series.values().flat_map(|m| m.values());
-    let window = spans
+    spans
         .clone()
         .map(|s| s.t0_ms)
         .min()
@@ -164,264 +366,68 @@ pub fn services(
                 .map(|s| s.t0_ms + s.values.len() as i64 * s.step_ms)
                 .max()
                 .unwrap_or(start),
+        })
+}
+
+/// The service's launch type and capacity provider strategy as the
+/// scenario states them; `None` (said in `notes`) when it uses a provider
+/// the scenario lacks.
+fn capacity_of(
+    env: &Env,
+    s: &EcsService,
+    name: &str,
+    notes: &mut Vec<String>,
+) -> Option<(Option<String>, Vec<StrategyItem>)> {
+    let (ex, managed, providers) = (env.ex, &env.managed, &env.providers);
+    // Launch type MANAGED_INSTANCES: the cluster's one Managed
+    // Instances provider.
+    let mut launch_type = s.launch_type.clone();
+    let mut mi_strategy = Vec::new();
+    if launch_type.as_deref() == Some("MANAGED_INSTANCES") {
+        let [only] = managed[..] else {
+            notes.push(format!("service {name}: launch type MANAGED_INSTANCES needs exactly one Managed Instances provider in the export, found {}; left out", managed.len()));
+            return None;
+        };
+        launch_type = None;
+        mi_strategy.push(StrategyItem {
+            capacity_provider: only.to_string(),
+            base: None,
+            weight: Some(1),
         });
-    let cluster_default = cluster
-        .map(|c| c.default_capacity_provider_strategy.clone())
-        .unwrap_or_default();
-    let providers: Vec<&str> = fleet
-        .providers
-        .iter()
-        .map(|p| p.name.as_str())
-        .chain(fleet.managed.iter().map(|m| m.0.as_str()))
-        .collect();
-    let managed: Vec<&str> = fleet.managed.iter().map(|m| m.0.as_str()).collect();
-    let mut by_lb: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (sfile, si, s) in list {
-        let name = &s.service_name;
-        if let Some(st) = s.status.as_deref().filter(|st| *st != "ACTIVE") {
-            notes.push(format!("service {name} is {st}: left out"));
-            continue;
-        }
-        let td = find_taskdef(ex, &s.task_definition).expect("checked above");
-        let Some(mut td_name) = td_names[&td.arn].clone() else {
-            continue;
-        };
-        // In flight: the service at the old revision, a deployment to the new.
-        let flight = in_flight(ex, s, &td_names, notes);
-        let new_name = td_name.clone();
-        if let Some((_, old)) = &flight {
-            td_name = old.clone();
-        }
-        if s.launch_type.as_deref() == Some("EXTERNAL") {
-            notes.push(format!(
-                "service {name}: launch type EXTERNAL (ECS Anywhere) is not modelled; left out"
-            ));
-            continue;
-        }
-        // Launch type MANAGED_INSTANCES: the cluster's one Managed
-        // Instances provider.
-        let mut launch_type = s.launch_type.clone();
-        let mut mi_strategy = Vec::new();
-        if launch_type.as_deref() == Some("MANAGED_INSTANCES") {
-            let [only] = managed[..] else {
-                notes.push(format!("service {name}: launch type MANAGED_INSTANCES needs exactly one Managed Instances provider in the export, found {}; left out", managed.len()));
-                continue;
-            };
-            launch_type = None;
-            mi_strategy.push(super::shapes::StrategyItem {
-                capacity_provider: only.to_string(),
-                base: None,
-                weight: Some(1),
-            });
-        }
-        let strategy = if !mi_strategy.is_empty() {
-            mi_strategy
-        } else if launch_type.is_some() {
-            Vec::new()
-        } else if !s.capacity_provider_strategy.is_empty() {
-            s.capacity_provider_strategy.clone()
-        } else {
-            cluster_default.clone()
-        };
-        if let Some(p) = strategy.iter().find(|p| {
-            !matches!(p.capacity_provider.as_str(), "FARGATE" | "FARGATE_SPOT")
-                && !providers.contains(&p.capacity_provider.as_str())
-        }) {
-            let why = match (
-                ex.providers
-                    .iter()
-                    .any(|(_, x)| x.name == p.capacity_provider),
-                ex.truncated("aws ecs describe-capacity-providers"),
-            ) {
-                (false, Some(f)) => format!(
-                    "is in no describe-capacity-providers output, and {} ends with a nextToken: it is on a page the export lacks",
-                    f.display()
-                ),
-                (false, None) => "is in no describe-capacity-providers output of the folder".into(),
-                (true, _) => "is not in the scenario (see above)".into(),
-            };
-            notes.push(format!(
-                "service {name}: capacity provider {} {why}; service left out",
-                p.capacity_provider
-            ));
-            continue;
-        }
-        let daemon = s.scheduling_strategy.as_deref() == Some("DAEMON");
-        // The scenario's limit, checked here so the error names the export.
-        let desired = i64::from(super::budget::count(
-            sfile,
-            &format!("services[{si}].desiredCount"),
-            s.desired_count.unwrap_or(0),
-            100_000,
-        )?);
-        let on_ec2 = match launch_type.as_deref() {
-            Some(lt) => lt == "EC2",
-            None => {
-                strategy.is_empty()
-                    || strategy
-                        .iter()
-                        .any(|p| !p.capacity_provider.starts_with("FARGATE"))
-            }
-        };
-        let on_mi = strategy
-            .iter()
-            .any(|p| managed.contains(&p.capacity_provider.as_str()));
-        if on_ec2 && !on_mi && fleet.groups.is_empty() {
-            notes.push(format!("service {name}: runs on EC2, and no instance group could be imported (see above); left out"));
-            continue;
-        }
-        let mut b = String::new();
-        b += &format!(
-            "[[services]]\nname = {}\ntask_definition = {}\n",
-            q(name),
-            q(&td_name)
-        );
-        if daemon {
-            b += "scheduling_strategy = \"DAEMON\"\n";
-        } else {
-            b += &format!("desired_count = {desired}\n");
-            out.desired_total += desired as u64;
-        }
-        match launch_type.as_deref() {
-            Some("FARGATE") => b += "launch_type = \"FARGATE\"\n",
-            Some(_) => {}
-            None if !strategy.is_empty() => {
-                let items: Vec<String> = strategy
-                    .iter()
-                    .map(|p| {
-                        let mut it = format!("capacity_provider = {}", q(&p.capacity_provider));
-                        if let Some(base) = p.base.filter(|&b| b > 0) {
-                            it += &format!(", base = {base}");
-                        }
-                        it + &format!(", weight = {}", p.weight.unwrap_or(0))
-                    })
-                    .map(|i| format!("{{ {i} }}"))
-                    .collect();
-                b += &format!("capacity_provider_strategy = [{}]\n", items.join(", "));
-            }
-            None => {}
-        }
-        if !s.placement_strategy.is_empty() && !daemon {
-            let items: Vec<String> = s
-                .placement_strategy
-                .iter()
-                .map(|p| match &p.field {
-                    Some(f) => format!("{{ type = {}, field = {} }}", q(&p.kind), q(f)),
-                    None => format!("{{ type = {} }}", q(&p.kind)),
-                })
-                .collect();
-            b += &format!("placement_strategy = [{}]\n", items.join(", "));
-        }
-        if !s.placement_constraints.is_empty() {
-            let items: Vec<String> = s
-                .placement_constraints
-                .iter()
-                .map(|p| match &p.expression {
-                    Some(e) => format!("{{ type = {}, expression = {} }}", q(&p.kind), q(e)),
-                    None => format!("{{ type = {} }}", q(&p.kind)),
-                })
-                .collect();
-            b += &format!("placement_constraints = [{}]\n", items.join(", "));
-        }
-        if let Some(d) = &s.deployment_configuration {
-            let mut parts = Vec::new();
-            if let Some(v) = d.minimum_healthy_percent {
-                parts.push(format!("minimum_healthy_percent = {v}"));
-            }
-            if let Some(v) = d.maximum_percent {
-                parts.push(format!("maximum_percent = {v}"));
-            }
-            if let Some(c) = &d.deployment_circuit_breaker {
-                parts.push(format!(
-                    "circuit_breaker = {{ enable = {}, rollback = {} }}",
-                    c.enable, c.rollback
-                ));
-            }
-            if !parts.is_empty() {
-                b += &format!("deployment_configuration = {{ {} }}\n", parts.join(", "));
-            }
-        }
-        if let Some(g) = s.health_check_grace_period_seconds.filter(|&g| g > 0) {
-            b += &format!("health_check_grace_period = \"{g}s\"\n");
-        }
-        let lb = super::target_groups::for_service(ex, s, notes)?;
-        if let Some(m) = &lb {
-            b += &m.line;
-            if let Some(l) = &m.load_balancer {
-                by_lb.entry(l.clone()).or_default().push(name.clone());
-            }
-        }
-        match s.availability_zone_rebalancing.as_deref() {
-            Some("ENABLED") => b += "availability_zone_rebalancing = true\n",
-            Some("DISABLED") => b += "availability_zone_rebalancing = false\n",
-            _ => {}
-        }
-        service_notes(s, flight.is_some(), notes);
-        if let Some((f, _)) = &flight {
-            out.deployments.push(inflight::toml(name, f, &new_name));
-        }
-        let sc = scaling::for_service(ex, cluster, name, desired, window, notes);
-        // A queue's worker: the queue's arrivals are its load.
-        let metrics = series.get(name.as_str());
-        let queued = (sc.as_ref().and_then(|x| x.queue.as_deref()))
-            .map(|queue| super::queue::infer(name, queue, metrics, s, desired, sub));
-        let d = (queued.is_none())
-            .then(|| demand::infer(name, metrics, s, desired, sc.as_ref(), sub, notes))
-            .flatten();
-        if let Some(qo) = queued.as_ref() {
-            b = comment(&qo.how) + &b;
-            out.add_queue(qo);
-        }
-        if let Some(d) = &d {
-            if lb.is_some() && !d.requests {
-                notes.push(format!("service {name}: its demand is in tasks' worth, not requests (no RequestCount): the load balancer's LCUs on the bill are counted from it, far too few"));
-            }
-            b = comment(&d.how) + &b;
-            b += &format!(
-                "capacity_per_task = {}\ndemand = {}\n",
-                num(d.capacity_per_task),
-                d.spec
-            );
-            if let Some(t) = &d.trace {
-                out.traces.push(t.clone());
-            }
-            out.longest_trace = out.longest_trace.max(d.span_ms);
-            out.start_ms = out.start_ms.or(d.start_ms);
-        }
-        if let Some(sc) = sc {
-            if sc.metric_driven && d.is_none() && queued.is_none() {
-                notes.push(format!("service {name}: its scaling policies need a demand and none could be inferred; autoscaling left out"));
-            } else {
-                out.policies += sc.policies;
-                b += &sc.toml;
-            }
-        }
-        // Last: a table of the service, after its keys and autoscaling.
-        b += &super::deploy_alarms::table(ex, s, d.is_some() || queued.is_some(), notes);
-        out.blocks.push(b);
-        out.origins.push((sfile.clone(), format!("services[{si}]")));
-        if !daemon {
-            let revisions = flight.as_ref().map(|(f, _)| (f, new_name.as_str()));
-            let most = most_initial(s, desired, flight.is_some());
-            initial(
-                ex,
-                fleet,
-                (name, most, revisions),
-                &s.launch_type,
-                &mut out.initial,
-                notes,
-            );
-        }
     }
-    super::target_groups::shared(&by_lb, notes);
-    // Only the definitions of services the scenario keeps.
-    let blocks = &out.blocks;
-    let resumed = &out.deployments;
-    out.taskdefs.retain(|td| {
-        let key = format!("task_definition = {}\n", q(&td.name));
-        blocks.iter().chain(resumed).any(|b| b.contains(&key))
-    });
-    Ok(out)
+    let strategy = if !mi_strategy.is_empty() {
+        mi_strategy
+    } else if launch_type.is_some() {
+        Vec::new()
+    } else if !s.capacity_provider_strategy.is_empty() {
+        s.capacity_provider_strategy.clone()
+    } else {
+        env.cluster_default.clone()
+    };
+    if let Some(p) = strategy.iter().find(|p| {
+        !matches!(p.capacity_provider.as_str(), "FARGATE" | "FARGATE_SPOT")
+            && !providers.contains(&p.capacity_provider.as_str())
+    }) {
+        let why = match (
+            ex.providers
+                .iter()
+                .any(|(_, x)| x.name == p.capacity_provider),
+            ex.truncated("aws ecs describe-capacity-providers"),
+        ) {
+            (false, Some(f)) => format!(
+                "is in no describe-capacity-providers output, and {} ends with a nextToken: it is on a page the export lacks",
+                f.display()
+            ),
+            (false, None) => "is in no describe-capacity-providers output of the folder".into(),
+            (true, _) => "is not in the scenario (see above)".into(),
+        };
+        notes.push(format!(
+            "service {name}: capacity provider {} {why}; service left out",
+            p.capacity_provider
+        ));
+        return None;
+    }
+    Some((launch_type, strategy))
 }
 
 impl Services {

@@ -5,7 +5,7 @@
 
 use super::scaling::{METRICS, ScalingOut};
 use super::shapes::TargetTracking;
-use super::toml_out::{num, q};
+use super::toml_out::{num, toml_str};
 
 /// Writes policy `pn` of service `name`: the first into `flat`, others into
 /// `tables`. False (and a note) when it is left out.
@@ -58,7 +58,11 @@ pub fn policy(
         notes.push(format!("service {name}: target tracking policy {pn}: {n}"));
     }
     out.tracked.push(metric.to_string());
-    let mut body = format!("metric = {}\ntarget = {}\n", q(metric), num(c.target_value));
+    let mut body = format!(
+        "metric = {}\ntarget = {}\n",
+        toml_str(metric),
+        num(c.target_value)
+    );
     if let Some(v) = c.scale_out_cooldown {
         body += &format!("scale_out_cooldown = \"{v}s\"\n");
     }
@@ -75,7 +79,7 @@ pub fn policy(
         // Application Auto Scaling: out when any asks, in when all agree.
         *tables += &format!(
             "\n[[services.autoscaling.target_tracking]]\n# target tracking policy {pn}\nname = {}\n{body}",
-            q(pn)
+            toml_str(pn)
         );
     }
     true

@@ -4,9 +4,14 @@
 
 pub mod deployment;
 pub mod instance;
+mod invariants;
 pub mod managed_instances;
 pub mod mixed;
+pub mod placement_draw;
+pub mod placement_index;
+pub mod placement_rules;
 pub mod provider;
+pub mod query;
 pub mod service;
 pub mod slab;
 pub mod task;
@@ -22,7 +27,7 @@ pub use slab::Slab;
 pub use task::{Capacity, Owner, Refusal, StopReason, Task, TaskState};
 pub use taskdef::{Arch, Container, HealthCheck, TaskDef};
 
-use crate::placement::{Constraint, Strategy};
+use placement_rules::{Constraint, Strategy};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
@@ -55,7 +60,7 @@ pub struct Cluster {
     pub draining: u32,
     /// ACTIVE instances by zone and free resources, for placement; live
     /// once `index_instances` was called.
-    pub index: crate::placement::index::PlacementIndex,
+    pub index: placement_index::PlacementIndex,
     /// Instances counted by group, zone and status, kept as their status
     /// changes (through `add_instance`, `activate`, `start_draining` and
     /// `retire`).
@@ -170,7 +175,7 @@ impl Cluster {
     /// Starts keeping the placement index; from now on every change of an
     /// instance's reservations or status must be followed by `refile`.
     pub fn index_instances(&mut self) {
-        self.index_instances_keeping(crate::placement::index::Keep::ALL);
+        self.index_instances_keeping(placement_index::Keep::ALL);
     }
 
     /// Indexes the instances with only what the services' and jobs'
@@ -189,8 +194,7 @@ impl Cluster {
                 .map(|j| (&j.strategies, &j.constraints, j.group, j.taskdef)),
         );
         let owners: Vec<_> = owners.collect();
-        let keep =
-            crate::placement::index::Keep::for_strategies(owners.iter().map(|o| o.0.as_slice()));
+        let keep = placement_index::Keep::for_strategies(owners.iter().map(|o| o.0.as_slice()));
         let distinct =
             |cs: &[Constraint]| cs.iter().any(|c| matches!(c, Constraint::DistinctInstance));
         let drawn: Vec<_> = owners
@@ -209,10 +213,10 @@ impl Cluster {
             shapes.dedup();
             groups.sort_unstable();
             groups.dedup();
-            crate::placement::draw::DrawPlan {
+            placement_draw::DrawPlan {
                 shapes,
                 groups,
-                count_from_words: crate::placement::draw::COUNT_FROM_WORDS,
+                count_from_words: placement_draw::COUNT_FROM_WORDS,
             }
         });
         self.index_instances_with(keep, draws);
@@ -220,11 +224,11 @@ impl Cluster {
 
     /// Indexes the instances keeping the orderings `keep` names, and
     /// counting random draws for every group.
-    pub fn index_instances_keeping(&mut self, keep: crate::placement::index::Keep) {
-        let draws = crate::placement::draw::DrawPlan {
+    pub fn index_instances_keeping(&mut self, keep: placement_index::Keep) {
+        let draws = placement_draw::DrawPlan {
             shapes: self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect(),
             groups: (0..self.groups.len() as u32).collect(),
-            count_from_words: crate::placement::draw::COUNT_FROM_WORDS,
+            count_from_words: placement_draw::COUNT_FROM_WORDS,
         };
         self.index_instances_with(keep, Some(draws));
     }
@@ -234,13 +238,13 @@ impl Cluster {
     /// for its groups (other draws take a pass over the index's bits).
     pub fn index_instances_with(
         &mut self,
-        keep: crate::placement::index::Keep,
-        draws: Option<crate::placement::draw::DrawPlan>,
+        keep: placement_index::Keep,
+        draws: Option<placement_draw::DrawPlan>,
     ) {
         let mut shapes: Vec<(u32, u32)> = self.taskdefs.iter().map(|t| (t.cpu, t.memory)).collect();
         shapes.sort_unstable();
         shapes.dedup();
-        self.index = crate::placement::index::PlacementIndex::build(
+        self.index = placement_index::PlacementIndex::build(
             &self.instances,
             shapes,
             keep,
@@ -366,206 +370,5 @@ impl Cluster {
     pub fn task_az(&self, task: &Task) -> Option<u32> {
         task.az
             .or_else(|| task.instance.map(|i| self.instances[i as usize].az))
-    }
-
-    /// Everything that must hold between any two events. Returns the first
-    /// violation found.
-    pub fn check_invariants(&self) -> Result<(), String> {
-        let mut per_group: Vec<BTreeMap<u32, u32>> = vec![BTreeMap::new(); self.groups.len()];
-        let mut per_zone: Vec<BTreeMap<u32, u32>> = vec![BTreeMap::new(); self.groups.len()];
-        let (mut cpu_total, mut mem_total, mut gpu_total) = (0u64, 0u64, 0u64);
-        for (idx, inst) in self.instances.iter().enumerate() {
-            let (mut cpu, mut mem, mut enis, mut gpus) = (0u32, 0u32, 0u32, 0u32);
-            let mut ports = Vec::new();
-            for &t in &inst.tasks {
-                let task = self
-                    .tasks
-                    .get(t)
-                    .ok_or_else(|| format!("{}: lists a freed task slot {t}", inst.id))?;
-                if task.instance != Some(idx as u32) {
-                    return Err(format!(
-                        "{}: lists task {} placed elsewhere",
-                        inst.id, task.serial
-                    ));
-                }
-                let td = &self.taskdefs[task.taskdef as usize];
-                cpu += td.cpu;
-                mem += td.memory;
-                enis += u32::from(td.awsvpc);
-                gpus += td.gpus;
-                ports.extend_from_slice(&td.host_ports);
-            }
-            if cpu != inst.used_cpu || mem != inst.used_memory {
-                return Err(format!(
-                    "{}: books {}/{} cpu/memory but its tasks reserve {cpu}/{mem}",
-                    inst.id, inst.used_cpu, inst.used_memory
-                ));
-            }
-            if enis != inst.used_enis
-                || gpus != inst.used_gpus
-                || enis > inst.eni_slots
-                || gpus > inst.gpus
-            {
-                return Err(format!(
-                    "{}: books {}/{} ENIs and {}/{} GPUs but its tasks take {enis} and {gpus}",
-                    inst.id, inst.used_enis, inst.eni_slots, inst.used_gpus, inst.gpus
-                ));
-            }
-            gpu_total += u64::from(gpus);
-            if !inst.tasks.is_empty()
-                && matches!(
-                    inst.status,
-                    InstanceStatus::Launching | InstanceStatus::Inactive
-                )
-            {
-                return Err(format!("{}: holds tasks while {:?}", inst.id, inst.status));
-            }
-            if inst.used_cpu > inst.cpu || inst.used_memory > inst.memory {
-                return Err(format!(
-                    "{}: over-committed: {}/{} cpu, {}/{} MiB",
-                    inst.id, inst.used_cpu, inst.cpu, inst.used_memory, inst.memory
-                ));
-            }
-            ports.sort_unstable();
-            if ports.windows(2).any(|w| w[0] == w[1]) {
-                return Err(format!("{}: a host port is used twice", inst.id));
-            }
-            cpu_total += u64::from(cpu);
-            mem_total += u64::from(mem);
-        }
-        if self.index.is_live() && !self.index.agrees_with(&self.instances, &self.groups) {
-            return Err("the placement index disagrees with the instances".into());
-        }
-        let mut live = vec![0u32; self.live_instances.len()];
-        for inst in self
-            .instances
-            .iter()
-            .filter(|i| i.status != InstanceStatus::Inactive)
-        {
-            match live.get_mut(inst.group as usize) {
-                Some(n) => *n += 1,
-                None => return Err(format!("{}: its group has no live count", inst.id)),
-            }
-        }
-        if live != self.live_instances {
-            return Err("live instance counts disagree with the instances".into());
-        }
-        if !self.status_counts.agrees_with(&self.instances) {
-            return Err(
-                "instance counts by group, zone and status disagree with the instances".into(),
-            );
-        }
-        let draining = self
-            .instances
-            .iter()
-            .filter(|i| i.status == InstanceStatus::Draining)
-            .count();
-        if draining != self.draining as usize {
-            return Err(format!(
-                "{draining} instances are DRAINING but the count says {}",
-                self.draining
-            ));
-        }
-        if cpu_total != self.used_cpu
-            || mem_total != self.used_memory
-            || gpu_total != self.used_gpus
-        {
-            return Err("cluster reserved totals disagree with the instances".into());
-        }
-        for (key, task) in self.tasks.iter() {
-            if task.capacity.is_fargate() {
-                if task.instance.is_some()
-                    || (task.az.is_none() && task.state != TaskState::Provisioning)
-                {
-                    return Err(format!(
-                        "Fargate task {} has an instance or no zone",
-                        task.serial
-                    ));
-                }
-                if Self::counts_in_zone(task) {
-                    *per_zone[task.group as usize]
-                        .entry(task.az.unwrap_or(0))
-                        .or_insert(0) += 1;
-                }
-            } else {
-                match (task.state, task.instance) {
-                    (TaskState::Provisioning, Some(_)) => {
-                        return Err(format!("task {} is PROVISIONING but placed", task.serial));
-                    }
-                    (TaskState::Provisioning | TaskState::Stopped, None) => {}
-                    (s, None) => {
-                        return Err(format!(
-                            "task {} is {} with no instance",
-                            task.serial,
-                            s.as_str()
-                        ));
-                    }
-                    (_, Some(i)) => {
-                        if !self.instances[i as usize].tasks.contains(&key) {
-                            return Err(format!(
-                                "task {} holds no resources on its instance",
-                                task.serial
-                            ));
-                        }
-                    }
-                }
-            }
-            if Self::counts_in_group(task) {
-                *per_group[task.group as usize]
-                    .entry(task.instance.unwrap_or(0))
-                    .or_insert(0) += 1;
-            }
-            let started_ok = match task.state {
-                TaskState::Provisioning | TaskState::Pending | TaskState::Activating => {
-                    task.started.is_none()
-                }
-                TaskState::Running => task.started.is_some(),
-                _ => true,
-            };
-            if !started_ok {
-                return Err(format!(
-                    "task {} has an inconsistent start time",
-                    task.serial
-                ));
-            }
-        }
-        for ((g, counts), zones) in self.groups.iter().zip(&per_group).zip(&per_zone) {
-            let mut in_zones = vec![0u32; self.azs.len()];
-            for (&i, &n) in counts {
-                in_zones[self.instances[i as usize].az as usize] += n;
-            }
-            let zones_agree = (0..self.azs.len()).all(|z| g.in_zone(z as u32) == in_zones[z]);
-            let same_counts = g.per_instance.len() == counts.len()
-                && counts.iter().all(|(i, n)| g.per_instance.get(i) == Some(n));
-            if !same_counts || &g.fargate_per_az != zones || !g.hosts_agree() || !zones_agree {
-                return Err(format!("group {} counts disagree with its tasks", g.name));
-            }
-        }
-        for s in &self.services {
-            // In launch order: scale-in ranks them in serial order without sorting.
-            let serials = s
-                .active
-                .iter()
-                .filter_map(|&t| self.tasks.get(t))
-                .map(|t| t.serial);
-            if !serials.clone().zip(serials.skip(1)).all(|(a, b)| a < b) {
-                return Err(format!(
-                    "service {} lists its tasks out of launch order",
-                    s.name
-                ));
-            }
-            for &t in &s.active {
-                match self.tasks.get(t) {
-                    Some(task) if task.desired_running => {}
-                    _ => {
-                        return Err(format!(
-                            "service {} lists a task that is not active",
-                            s.name
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }

@@ -1,8 +1,8 @@
 //! Services, jobs and task groups: who asks for tasks and how many.
 
+use super::placement_rules::{Constraint, Strategy};
 use super::task::Capacity;
 use crate::engine::{Dist, Level, SimTime};
-use crate::placement::{Constraint, Strategy};
 use crate::scaling::{AutoScaling, Reading, ScalingState, Workload};
 use std::collections::BTreeMap;
 

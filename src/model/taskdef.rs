@@ -1,8 +1,8 @@
 //! Task definitions as the scheduler sees them: what a task reserves on an
 //! instance and how long its lifecycle steps take.
 
+use super::placement_rules::Constraint;
 use crate::engine::{Dist, SimTime};
-use crate::placement::Constraint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arch {

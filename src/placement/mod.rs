@@ -4,14 +4,17 @@
 //! strategy only breaks the ties an earlier one left. Remaining ties are
 //! broken at random from the placement stream.
 
-pub mod draw;
 mod fast;
 use fast::{
     counted, indexed, indexed_random, no_distinct_room, spread_zones_then_instances, with_room,
 };
-pub mod index;
-pub mod query;
 mod refusal;
+
+// The types a task definition and a service carry, the index the Cluster
+// owns and the query language of `memberOf` are the model's (placement uses
+// the model, not the reverse); kept at their old paths here for callers.
+pub use crate::model::placement_rules::{Constraint, Resource, SpreadField, Strategy};
+pub use crate::model::{placement_draw as draw, placement_index as index, query};
 
 pub use refusal::refusal_reason;
 
@@ -24,34 +27,6 @@ use smallvec::SmallVec;
 /// Zones, or per-zone figures: a region has a handful, so a placement keeps
 /// them on the stack instead of allocating for each task.
 type PerZone<T> = SmallVec<[T; 8]>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
-    Cpu,
-    Memory,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SpreadField {
-    InstanceId,
-    Attribute(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Strategy {
-    /// Least remaining amount of the resource.
-    Binpack(Resource),
-    /// Fewest tasks of the group per value of the field.
-    Spread(SpreadField),
-    Random,
-}
-
-#[derive(Debug, Clone)]
-pub enum Constraint {
-    /// Each task of the group on a different instance.
-    DistinctInstance,
-    MemberOf(Box<Expr>),
-}
 
 /// What one task needs from an instance.
 pub struct Request<'a> {

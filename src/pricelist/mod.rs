@@ -8,13 +8,15 @@ mod guard;
 mod offer_csv;
 mod offer_json;
 
+pub mod pico;
 pub use classify::{Attr, Item, Unit, classify};
 pub use guard::MAX_TOKEN_BYTES;
+pub use pico::parse_pico;
 
 use crate::error::InputError;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// The largest offer file ecsim reads. A region's AmazonEC2 file is
@@ -65,32 +67,19 @@ pub struct PriceRow {
     pub pico: i128,
 }
 
-/// Opens `path` for streaming: a regular file, at most `MAX_OFFER_BYTES`.
+/// Opens `path` for streaming: a regular file, at most `MAX_OFFER_BYTES`
+/// (the cap of `crate::input::open`, the one opener of input files).
 fn open(path: &Path) -> Result<BufReader<std::io::Take<File>>, InputError> {
     let fail = |m: String| InputError::new(path, "", format!("cannot read the price file: {m}"));
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        // Asked before opening: opening a FIFO blocks until a writer comes.
-        let what = if meta.is_dir() {
-            "a folder"
-        } else {
-            "not a regular file (a device, pipe or socket)"
-        };
-        return Err(fail(format!("is {what}; input files are regular files")));
-    }
-    if meta.len() > MAX_OFFER_BYTES {
-        return Err(fail(format!(
+    let (f, _) = crate::input::open(path, MAX_OFFER_BYTES).map_err(|e| match e {
+        crate::input::Refused::Other(m) => fail(m),
+        crate::input::Refused::TooBig => fail(format!(
             "is larger than {} MiB, the most ecsim reads from an AWS offer file; fetch the file of one region ({})",
             MAX_OFFER_BYTES >> 20,
             offer_url("AmazonEC2", "REGION")
-        )));
-    }
-    let f = File::open(path).map_err(|e| fail(e.to_string()))?;
-    // The file may grow after the size check: never read past the cap.
-    Ok(BufReader::with_capacity(
-        1 << 16,
-        f.take(MAX_OFFER_BYTES + 1),
-    ))
+        )),
+    })?;
+    Ok(BufReader::with_capacity(1 << 16, f))
 }
 
 /// Tells the kind of a price file from its first bytes, without reading
@@ -199,7 +188,7 @@ pub(crate) fn too_many(file: &Path, at: String) -> InputError {
 
 /// Reads a decimal USD price of an offer file exactly.
 pub(crate) fn price(file: &Path, at: &str, usd: &str) -> Result<i128, InputError> {
-    crate::billing::money::parse_pico(usd).map_err(|e| InputError::new(file, at.to_string(), e))
+    parse_pico(usd).map_err(|e| InputError::new(file, at.to_string(), e))
 }
 
 /// Refuses a unit the product is not priced in (a changed file layout

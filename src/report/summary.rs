@@ -274,84 +274,12 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
             }
         }
     }
-    let mean = |area: u128| {
-        if end == 0 {
-            0.0
-        } else {
-            round6(area as f64 / end as f64)
-        }
-    };
+    let mean = |area: u128| mean_over(area, end);
     let services = c
         .services
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let w = waits(&s.stats, &still_svc[i]);
-            let summary = ServiceSummary {
-                scheduling_strategy: match s.scheduling {
-                    SchedulingStrategy::Replica => "REPLICA",
-                    SchedulingStrategy::Daemon => "DAEMON",
-                },
-                desired_count: s.desired,
-                mean_running: mean(s.stats.running.area(end)),
-                min_running: s.stats.running.min_seen().unwrap_or(0),
-                ramp_done_s: s.ramp_done.map(secs_f64),
-                reached_desired_s: s.reached_desired.map(secs_f64),
-                tasks_launched: s.stats.launched,
-                tasks_started: s.stats.started,
-                tasks_stopped: s.stats.stopped,
-                tasks_failed: s.stats.failed,
-                provisioning_wait_mean_s: w.mean,
-                provisioning_wait_p50_s: w.p50,
-                launches_throttled_by_quota: throttled(&s.stats),
-                scale_out_time_s: scale_out_times(&s.load.scale_out_times),
-                provisioning_wait_p95_s: w.p95,
-                provisioning_wait_max_s: w.max,
-                availability: {
-                    let minutes = s.health.minutes_after_ramp.max(1) as f64;
-                    let pct = |below: u64| round6(100.0 * (1.0 - below as f64 / minutes).max(0.0));
-                    let l = &s.load;
-                    Availability {
-                        minutes_below_desired: s.health.minutes_below_desired,
-                        minutes_below_healthy_floor: s.health.minutes_below_floor,
-                        availability_pct: pct(s.health.minutes_below_floor),
-                        desired_availability_pct: pct(s.health.minutes_below_desired),
-                        request_availability_pct: s.workload.as_ref().map(|_| {
-                            if l.demand_requests > 0.0 {
-                                round6(100.0 * (l.served_requests / l.demand_requests).min(1.0))
-                            } else {
-                                100.0
-                            }
-                        }),
-                        min_healthy_fraction: round6(s.health.min_healthy_fraction.unwrap_or(0.0)),
-                    }
-                },
-                load: s.workload.as_ref().map(|_| {
-                    let l = &s.load;
-                    let unserved = (l.demand_requests - l.served_requests).max(0.0);
-                    LoadSummary {
-                        demand_requests: l.demand_requests.round(),
-                        served_requests: l.served_requests.round(),
-                        unserved_requests: unserved.round(),
-                        unserved_pct: if l.demand_requests > 0.0 {
-                            round6(unserved * 100.0 / l.demand_requests)
-                        } else {
-                            0.0
-                        },
-                        minutes_overloaded: l.minutes_overloaded,
-                        mean_cpu_pct: if l.minutes > 0 {
-                            round6(l.cpu_pct_sum / l.minutes as f64)
-                        } else {
-                            0.0
-                        },
-                        scaling_actions: l.scaling_actions,
-                        min_capacity: s.autoscaling.as_ref().map(|_| s.scaling.min),
-                        max_capacity: s.autoscaling.as_ref().map(|_| s.scaling.max),
-                    }
-                }),
-            };
-            (s.name.clone(), summary)
-        })
+        .map(|(i, s)| (s.name.clone(), service_summary(s, &still_svc[i], end)))
         .collect();
     let jobs = c
         .jobs
@@ -448,5 +376,82 @@ pub fn build(sc: &Scenario, seed: u64, r: &RunResult) -> Summary {
         services,
         jobs,
         cost: r.cost.clone(),
+    }
+}
+
+/// A level's mean over the run from its area (level × ms).
+fn mean_over(area: u128, end: SimTime) -> f64 {
+    if end == 0 {
+        0.0
+    } else {
+        round6(area as f64 / end as f64)
+    }
+}
+
+/// One service's figures: counts, waits, availability and load.
+fn service_summary(s: &crate::model::Service, still: &[SimTime], end: SimTime) -> ServiceSummary {
+    let w = waits(&s.stats, still);
+    ServiceSummary {
+        scheduling_strategy: match s.scheduling {
+            SchedulingStrategy::Replica => "REPLICA",
+            SchedulingStrategy::Daemon => "DAEMON",
+        },
+        desired_count: s.desired,
+        mean_running: mean_over(s.stats.running.area(end), end),
+        min_running: s.stats.running.min_seen().unwrap_or(0),
+        ramp_done_s: s.ramp_done.map(secs_f64),
+        reached_desired_s: s.reached_desired.map(secs_f64),
+        tasks_launched: s.stats.launched,
+        tasks_started: s.stats.started,
+        tasks_stopped: s.stats.stopped,
+        tasks_failed: s.stats.failed,
+        provisioning_wait_mean_s: w.mean,
+        provisioning_wait_p50_s: w.p50,
+        launches_throttled_by_quota: throttled(&s.stats),
+        scale_out_time_s: scale_out_times(&s.load.scale_out_times),
+        provisioning_wait_p95_s: w.p95,
+        provisioning_wait_max_s: w.max,
+        availability: {
+            let minutes = s.health.minutes_after_ramp.max(1) as f64;
+            let pct = |below: u64| round6(100.0 * (1.0 - below as f64 / minutes).max(0.0));
+            let l = &s.load;
+            Availability {
+                minutes_below_desired: s.health.minutes_below_desired,
+                minutes_below_healthy_floor: s.health.minutes_below_floor,
+                availability_pct: pct(s.health.minutes_below_floor),
+                desired_availability_pct: pct(s.health.minutes_below_desired),
+                request_availability_pct: s.workload.as_ref().map(|_| {
+                    if l.demand_requests > 0.0 {
+                        round6(100.0 * (l.served_requests / l.demand_requests).min(1.0))
+                    } else {
+                        100.0
+                    }
+                }),
+                min_healthy_fraction: round6(s.health.min_healthy_fraction.unwrap_or(0.0)),
+            }
+        },
+        load: s.workload.as_ref().map(|_| {
+            let l = &s.load;
+            let unserved = (l.demand_requests - l.served_requests).max(0.0);
+            LoadSummary {
+                demand_requests: l.demand_requests.round(),
+                served_requests: l.served_requests.round(),
+                unserved_requests: unserved.round(),
+                unserved_pct: if l.demand_requests > 0.0 {
+                    round6(unserved * 100.0 / l.demand_requests)
+                } else {
+                    0.0
+                },
+                minutes_overloaded: l.minutes_overloaded,
+                mean_cpu_pct: if l.minutes > 0 {
+                    round6(l.cpu_pct_sum / l.minutes as f64)
+                } else {
+                    0.0
+                },
+                scaling_actions: l.scaling_actions,
+                min_capacity: s.autoscaling.as_ref().map(|_| s.scaling.min),
+                max_capacity: s.autoscaling.as_ref().map(|_| s.scaling.max),
+            }
+        }),
     }
 }

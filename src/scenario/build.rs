@@ -3,18 +3,15 @@
 
 use super::Scenario;
 use super::capacity;
-use super::ctx::{Ctx, R, pairs, unique};
+use super::ctx::{Ctx, R, unique};
 use super::deployments;
 use super::faults;
 use super::instances;
 use super::spec::*;
 use super::taskdefs::build_taskdefs;
-use super::workload;
-use crate::engine::time::{HOUR, parse_time_of_day};
-use crate::engine::{Dist, Level};
+use crate::engine::SimTime;
 use crate::model::*;
 use crate::placement::{self, Constraint, Request, SpreadField, Strategy};
-use crate::scaling::ScalingState;
 use std::collections::{BTreeMap, HashSet};
 
 use super::MAX_DURATION;
@@ -39,23 +36,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         return Err(ctx.err("duration", "must be longer than 0s"));
     }
     let mut cluster = Cluster::default();
-    let azs = &spec.cluster.availability_zones;
-    if azs.is_empty() {
-        return Err(ctx.err(
-            "cluster.availability_zones",
-            "list at least one zone, e.g. [\"us-east-1a\"]",
-        ));
-    }
-    let mut seen = HashSet::new();
-    for (i, z) in azs.iter().enumerate() {
-        if z.trim().is_empty() || !seen.insert(z.clone()) {
-            return Err(ctx.err(
-                format!("cluster.availability_zones[{i}]"),
-                format!("\"{z}\" is empty or listed twice"),
-            ));
-        }
-    }
-    cluster.azs = azs.clone();
+    cluster.azs = zones(ctx, &spec.cluster.availability_zones)?;
 
     let types = super::instance_types::declared(ctx, &spec.instance_types)?;
     // Before the groups: a mixed group's allocation strategies compare prices.
@@ -75,33 +56,6 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     // Said on stderr by `validate` and `run`: input that is allowed but
     // probably not what was meant.
     let mut notes = Vec::new();
-    let mut group_ids: BTreeMap<String, u32> = BTreeMap::new();
-    let mut group_of = |cluster: &mut Cluster, name: String| -> u32 {
-        *group_ids.entry(name.clone()).or_insert_with(|| {
-            cluster.groups.push(Group {
-                name,
-                ..Default::default()
-            });
-            cluster.groups.len() as u32 - 1
-        })
-    };
-    let find_td = |path: String, name: &str| -> R<u32> {
-        families.get(name).copied().ok_or_else(|| {
-            let known: Vec<&str> = families.keys().map(String::as_str).collect();
-            ctx.err(
-                path,
-                format!(
-                    "unknown task definition \"{name}\"; defined: {}",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                ),
-            )
-        })
-    };
-
     let mut owners = HashSet::new();
     unique(
         ctx,
@@ -117,298 +71,32 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     )?;
     super::queues::check(ctx, &spec.queues, &spec.services)?;
     let mut desired_changes = Vec::new();
-    for (i, s) in spec.services.iter().enumerate() {
-        let p = format!("services[{i}]");
-        let taskdef = find_td(format!("{p}.task_definition"), &s.task_definition)?;
-        let scheduling = match s.scheduling_strategy.as_deref().unwrap_or("REPLICA") {
-            "REPLICA" => SchedulingStrategy::Replica,
-            "DAEMON" => SchedulingStrategy::Daemon,
-            o => {
-                return Err(ctx.err(
-                    format!("{p}.scheduling_strategy"),
-                    format!("\"{o}\" is not REPLICA or DAEMON"),
-                ));
-            }
-        };
-        let desired = match (scheduling, s.desired_count) {
-            (SchedulingStrategy::Replica, Some(n)) => {
-                ctx.count(&format!("{p}.desired_count"), n, 100_000)?
-            }
-            (SchedulingStrategy::Replica, None) => {
-                return Err(ctx.err(
-                    format!("{p}.desired_count"),
-                    "REPLICA services need desired_count (0 or more)",
-                ));
-            }
-            (SchedulingStrategy::Daemon, Some(_)) => {
-                return Err(ctx.err(
-                    format!("{p}.desired_count"),
-                    "DAEMON services run one task per instance; remove desired_count",
-                ));
-            }
-            (SchedulingStrategy::Daemon, None) => 0,
-        };
-        // ECS rejects placement strategies on DAEMON services (InvalidParameterException).
-        let strategies = match (&s.placement_strategy, scheduling) {
-            (Some(_), SchedulingStrategy::Daemon) => {
-                return Err(ctx.err(
-                    format!("{p}.placement_strategy"),
-                    "DAEMON services do not support placement strategies",
-                ));
-            }
-            (Some(list), _) => ctx.strategies(&format!("{p}.placement_strategy"), list)?,
-            // The service scheduler's default: balance across zones, then across instances.
-            (None, _) => vec![
-                Strategy::Spread(SpreadField::Attribute("ecs.availability-zone".into())),
-                Strategy::Spread(SpreadField::InstanceId),
-            ],
-        };
-        let constraints = ctx.constraints(
-            &format!("{p}.placement_constraints"),
-            &pairs(&s.placement_constraints),
+    let mut env = super::owners::Owners {
+        ctx,
+        families: &families,
+        asg_names: &asg_names,
+        mi_kinds: &mi_kinds,
+        group_ids: BTreeMap::new(),
+    };
+    for service in spec.services.iter().enumerate() {
+        super::owners::service(
+            &mut env,
+            &mut cluster,
+            &spec,
+            service,
+            &mut notes,
+            &mut desired_changes,
         )?;
-        for (k, c) in s.desired_count_changes.iter().enumerate() {
-            let cp = format!("{p}.desired_count_changes[{k}]");
-            if scheduling == SchedulingStrategy::Daemon {
-                return Err(ctx.err(cp, "DAEMON services have no desired count to change"));
-            }
-            let at = ctx.duration(&format!("{cp}.at"), &c.at)?;
-            let n = ctx.count(&format!("{cp}.desired_count"), c.desired_count, 100_000)?;
-            desired_changes.push((at, i as u32, n));
-        }
-        let capacity = capacity::capacity(
-            ctx,
-            &p,
-            capacity::Placement {
-                launch_type: s.launch_type.as_deref(),
-                providers: s.capacity_provider_strategy.as_deref(),
-                has_strategy: s.placement_strategy.is_some(),
-                has_constraints: !s.placement_constraints.is_empty(),
-                daemon: scheduling == SchedulingStrategy::Daemon,
-                asg_providers: &asg_names,
-            },
-            &cluster.taskdefs[taskdef as usize],
-        )?;
-        let on_ec2 = !capacity.is_fargate();
-        let workload = match super::queues::workload(ctx, &spec.queues, s)? {
-            Some(w) => Some(w),
-            None => workload::workload(ctx, &p, s)?,
-        };
-        let autoscaling = match &s.autoscaling {
-            Some(_) if scheduling == SchedulingStrategy::Daemon => {
-                return Err(ctx.err(
-                    format!("{p}.autoscaling"),
-                    "DAEMON services do not scale; remove autoscaling",
-                ));
-            }
-            Some(a) => Some(workload::autoscaling(
-                ctx,
-                &format!("{p}.autoscaling"),
-                a,
-                workload.is_some(),
-                &mut notes,
-            )?),
-            None => None,
-        };
-        let mut deploy_config = deployments::config(ctx, &p, s, scheduling)?;
-        deploy_config.alarms =
-            super::deploy_alarms::build(ctx, &p, s.deployment_alarms.as_ref(), workload.is_some())?;
-        let mut scaling = autoscaling
-            .as_ref()
-            .map(ScalingState::new)
-            .unwrap_or_default();
-        // A deployment alarm reads as far back as it looks.
-        for a in deploy_config.alarms.iter().flat_map(|d| &d.alarms) {
-            scaling.keep_minutes((u64::from(a.evaluation_periods) * (a.period / 60_000)) as usize);
-        }
-        let desired = if autoscaling.is_some() {
-            scaling.bound(desired)
-        } else {
-            desired
-        };
-        let group = group_of(&mut cluster, format!("service:{}", s.name));
-        let az_rebalancing = s
-            .availability_zone_rebalancing
-            .unwrap_or(scheduling == SchedulingStrategy::Replica && zone_spread(&strategies));
-        cluster.services.push(Service {
-            name: s.name.clone(),
-            scheduling,
-            taskdef,
-            capacity,
-            desired,
-            strategies,
-            constraints,
-            group,
-            active: Vec::new(),
-            stats: OwnerStats {
-                running: Level::default(),
-                ..Default::default()
-            },
-            reached_desired: None,
-            ramp_done: None,
-            workload,
-            autoscaling,
-            scaling,
-            load: Default::default(),
-            health: Default::default(),
-            deploy_config,
-            deployment: None,
-            az_rebalancing,
-            rebalance: None,
-            load_balancer: super::load_balancer::build(ctx, &p, s.load_balancer.as_ref())?,
-        });
-        if on_ec2 {
-            check_fits(
-                ctx,
-                &cluster,
-                &p,
-                taskdef,
-                &cluster.services[i].constraints,
-                scheduling == SchedulingStrategy::Daemon,
-                &cluster.services[i].capacity,
-                &mi_kinds,
-            )?;
-        }
     }
     desired_changes.sort_by_key(|c| c.0);
-
-    for (i, j) in spec.jobs.iter().enumerate() {
-        let p = format!("jobs[{i}]");
-        let taskdef = find_td(format!("{p}.task_definition"), &j.task_definition)?;
-        let arrivals = match &j.arrivals {
-            ArrivalSpec::Poisson {
-                rate_per_hour,
-                batch,
-            } => {
-                if !(rate_per_hour.is_finite() && *rate_per_hour > 0.0 && *rate_per_hour <= 3.6e9) {
-                    return Err(ctx.err(
-                        format!("{p}.arrivals.rate_per_hour"),
-                        format!(
-                            "must be a number above 0 (and at most 3.6e9), got {rate_per_hour}"
-                        ),
-                    ));
-                }
-                let batch = ctx
-                    .count(
-                        &format!("{p}.arrivals.batch"),
-                        batch.unwrap_or(1),
-                        1_000_000,
-                    )?
-                    .max(1);
-                Arrivals::Random {
-                    gap: Dist::Exponential {
-                        mean: HOUR as f64 / rate_per_hour,
-                    },
-                    batch,
-                }
-            }
-            ArrivalSpec::Schedule { every, count, at } => {
-                let every = ctx.duration(&format!("{p}.arrivals.every"), every)?;
-                if every == 0 {
-                    return Err(ctx.err(format!("{p}.arrivals.every"), "must be longer than 0s"));
-                }
-                let count = ctx.count(&format!("{p}.arrivals.count"), *count, 1_000_000)?;
-                let first = match at {
-                    Some(t) => {
-                        parse_time_of_day(t).map_err(|e| ctx.err(format!("{p}.arrivals.at"), e))?
-                    }
-                    None => 0,
-                };
-                Arrivals::Schedule {
-                    first,
-                    every,
-                    count,
-                }
-            }
-        };
-        let duration = ctx.dist(&format!("{p}.duration"), &j.duration)?;
-        // RunTask places at random when no strategy is given.
-        let strategies = match &j.placement_strategy {
-            Some(list) => ctx.strategies(&format!("{p}.placement_strategy"), list)?,
-            None => vec![Strategy::Random],
-        };
-        let constraints = ctx.constraints(
-            &format!("{p}.placement_constraints"),
-            &pairs(&j.placement_constraints),
-        )?;
-        let gname = j
-            .group
-            .clone()
-            .unwrap_or_else(|| format!("family:{}", cluster.taskdefs[taskdef as usize].family));
-        let group = group_of(&mut cluster, gname);
-        let capacity = capacity::capacity(
-            ctx,
-            &p,
-            capacity::Placement {
-                launch_type: j.launch_type.as_deref(),
-                providers: j.capacity_provider_strategy.as_deref(),
-                has_strategy: j.placement_strategy.is_some(),
-                has_constraints: !j.placement_constraints.is_empty(),
-                daemon: false,
-                asg_providers: &asg_names,
-            },
-            &cluster.taskdefs[taskdef as usize],
-        )?;
-        if !capacity.is_fargate() {
-            check_fits(
-                ctx,
-                &cluster,
-                &p,
-                taskdef,
-                &constraints,
-                false,
-                &capacity,
-                &mi_kinds,
-            )?;
-        }
-        let no_capacity = match j.no_capacity.as_deref().unwrap_or("fail") {
-            "fail" => NoCapacity::Fail,
-            "queue" => NoCapacity::Queue,
-            o => {
-                return Err(ctx.err(
-                    format!("{p}.no_capacity"),
-                    format!("\"{o}\" is not fail or queue"),
-                ));
-            }
-        };
-        cluster.jobs.push(Job {
-            name: j.name.clone(),
-            taskdef,
-            capacity,
-            group,
-            arrivals,
-            duration,
-            strategies,
-            constraints,
-            stats: OwnerStats::default(),
-            no_capacity,
-            refused: Default::default(),
-        });
+    for job in spec.jobs.iter().enumerate() {
+        super::owners::job(&mut env, &mut cluster, job)?;
     }
     let region = spec.region.clone().unwrap_or_else(|| "us-east-1".into());
     if region.trim().is_empty() {
         return Err(ctx.err("region", "must not be empty, e.g. \"us-east-1\""));
     }
-    let warm_up = match spec.warm_up.as_deref() {
-        None | Some("auto") => super::WarmUp::Auto,
-        Some(t) => {
-            let d = ctx.duration("warm_up", t).map_err(|_| {
-                ctx.err(
-                    "warm_up",
-                    format!("\"{t}\" is not \"auto\" or a duration such as \"0s\" or \"15m\""),
-                )
-            })?;
-            if d >= duration && d > 0 {
-                return Err(ctx.err(
-                    "warm_up",
-                    format!(
-                        "\"{t}\" is not shorter than the run's duration: nothing would be measured"
-                    ),
-                ));
-            }
-            super::WarmUp::For(d)
-        }
-    };
+    let warm_up = warm_up(ctx, spec.warm_up.as_deref(), duration)?;
     pricing.network = super::network::build(ctx, &spec, &cluster)?;
     let spec_traces: Vec<(usize, String)> = spec
         .services
@@ -455,9 +143,53 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     })
 }
 
+/// The cluster's zones: at least one, none empty or listed twice.
+fn zones(ctx: &Ctx, azs: &[String]) -> R<Vec<String>> {
+    if azs.is_empty() {
+        return Err(ctx.err(
+            "cluster.availability_zones",
+            "list at least one zone, e.g. [\"us-east-1a\"]",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, z) in azs.iter().enumerate() {
+        if z.trim().is_empty() || !seen.insert(z.clone()) {
+            return Err(ctx.err(
+                format!("cluster.availability_zones[{i}]"),
+                format!("\"{z}\" is empty or listed twice"),
+            ));
+        }
+    }
+    Ok(azs.to_vec())
+}
+
+/// `warm_up`: "auto" (the default) or a duration shorter than the run.
+fn warm_up(ctx: &Ctx, warm_up: Option<&str>, duration: SimTime) -> R<super::WarmUp> {
+    Ok(match warm_up {
+        None | Some("auto") => super::WarmUp::Auto,
+        Some(t) => {
+            let d = ctx.duration("warm_up", t).map_err(|_| {
+                ctx.err(
+                    "warm_up",
+                    format!("\"{t}\" is not \"auto\" or a duration such as \"0s\" or \"15m\""),
+                )
+            })?;
+            if d >= duration && d > 0 {
+                return Err(ctx.err(
+                    "warm_up",
+                    format!(
+                        "\"{t}\" is not shorter than the run's duration: nothing would be measured"
+                    ),
+                ));
+            }
+            super::WarmUp::For(d)
+        }
+    })
+}
+
 /// Refuses a task that no instance in the scenario could ever hold.
 #[allow(clippy::too_many_arguments)]
-fn check_fits(
+pub(super) fn check_fits(
     ctx: &Ctx,
     cluster: &Cluster,
     path: &str,
@@ -602,7 +334,7 @@ fn wrong_arch(cluster: &Cluster, family: &str, need: Arch, groups: &[u32]) -> St
 /// the default, which does) with no binpack: ECS turns Availability Zone
 /// rebalancing on by default only for such services ("Balancing an Amazon
 /// ECS service across Availability Zones"; binpack services default off).
-fn zone_spread(strategies: &[Strategy]) -> bool {
+pub(super) fn zone_spread(strategies: &[Strategy]) -> bool {
     let first_is_zone = match strategies.first() {
         None => true,
         Some(Strategy::Spread(SpreadField::Attribute(a))) => a == "ecs.availability-zone",

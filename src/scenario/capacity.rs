@@ -281,7 +281,7 @@ fn spot_series_known(
     known: &dyn Fn(&str) -> bool,
 ) -> Result<SpotSeries, InputError> {
     let mut out: BTreeMap<String, Vec<(SimTime, i128)>> = BTreeMap::new();
-    for (k, (n, cells)) in crate::error::csv_rows(full, text)?.into_iter().enumerate() {
+    for (k, (n, cells)) in crate::input::csv_rows(full, text)?.into_iter().enumerate() {
         if k == 0 && cells[0].starts_with("time") {
             continue;
         }
@@ -297,8 +297,8 @@ fn spot_series_known(
                     .into(),
             ));
         }
-        let price = crate::billing::money::parse_pico(&cells[2])
-            .map_err(|e| at(format!("column 3: {e}")))?;
+        let price =
+            crate::pricelist::parse_pico(&cells[2]).map_err(|e| at(format!("column 3: {e}")))?;
         let series = out.entry(cells[1].clone()).or_default();
         if series.last().is_some_and(|l| l.0 >= t) {
             return Err(at(format!(

@@ -67,7 +67,7 @@ impl Ctx<'_> {
     /// an unreadable one is reported at the scenario field that names it.
     pub fn read(&self, path: &str, file: &str) -> R<(PathBuf, String)> {
         let full = self.dir.join(file);
-        let text = crate::error::read_text(&full)
+        let text = crate::input::read_text(&full)
             .map_err(|e| self.err(path, format!("cannot read {}: {e}", full.display())))?;
         Ok((full, text))
     }
@@ -166,7 +166,7 @@ pub(super) fn unique<'a>(
 /// `file`, the line and the scenario field (`path`) that read it.
 pub fn durations_text(file: &Path, path: &str, text: &str) -> Result<Vec<SimTime>, InputError> {
     let mut values = Vec::new();
-    for (k, (n, cells)) in crate::error::csv_rows(file, text)?.into_iter().enumerate() {
+    for (k, (n, cells)) in crate::input::csv_rows(file, text)?.into_iter().enumerate() {
         let cell = cells[0].as_str();
         let header = k == 0
             && cell.starts_with(|c: char| c.is_ascii_alphabetic())

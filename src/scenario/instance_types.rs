@@ -124,7 +124,7 @@ pub(super) fn declared(ctx: &Ctx, specs: &[InstanceTypeSpec]) -> R<DeclaredTypes
             None => it.registered_memory(),
         };
         if let Some(usd) = s.usd_per_hour {
-            let pico = crate::billing::money::parse_pico(&format!("{usd}"))
+            let pico = crate::pricelist::parse_pico(&format!("{usd}"))
                 .map_err(|e| ctx.err(format!("{p}.usd_per_hour"), e))?;
             out.prices.insert(name.to_string(), pico);
         }

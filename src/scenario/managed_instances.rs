@@ -52,14 +52,9 @@ pub(super) fn refuse_mi_keys(ctx: &Ctx, p: &str, c: &CapacityProviderSpec) -> R<
     Ok(())
 }
 
-/// The provider, its own instance group and the types it may launch.
-pub(super) fn build(
-    ctx: &Ctx,
-    p: &str,
-    c: &CapacityProviderSpec,
-    cluster: &mut Cluster,
-    region: &str,
-) -> R<MiFleet> {
+/// The keys of an Auto Scaling group provider, refused on a Managed
+/// Instances one.
+fn refuse_asg_keys(ctx: &Ctx, p: &str, c: &CapacityProviderSpec) -> R<()> {
     let asg_only = [
         ("instance_group", c.instance_group.is_some()),
         ("target_capacity", c.target_capacity.is_some()),
@@ -83,6 +78,18 @@ pub(super) fn build(
             "a Managed Instances provider has no Auto Scaling group: ECS launches and retires its instances (drop this key, or use kind = \"auto_scaling_group\")",
         ));
     }
+    Ok(())
+}
+
+/// The provider, its own instance group and the types it may launch.
+pub(super) fn build(
+    ctx: &Ctx,
+    p: &str,
+    c: &CapacityProviderSpec,
+    cluster: &mut Cluster,
+    region: &str,
+) -> R<MiFleet> {
+    refuse_asg_keys(ctx, p, c)?;
     if cluster.instance_groups.contains(&c.name) {
         return Err(ctx.err(
             format!("{p}.name"),

@@ -19,10 +19,12 @@ pub mod load_balancer;
 pub mod managed_instances;
 pub mod mixed;
 mod network;
+mod owners;
 pub mod queues;
 pub mod quotas;
 pub mod spec;
 pub mod target_tracking;
+pub mod taskdef_forms;
 pub mod taskdef_json;
 pub mod taskdef_rules;
 mod taskdefs;
@@ -193,7 +195,7 @@ impl Scenario {
 }
 
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let text = crate::error::read_text(path)
+    let text = crate::input::read_text(path)
         .map_err(|e| InputError::new(path, "", format!("cannot read the scenario: {e}")))?;
     parse(path, &text)
 }

@@ -279,9 +279,9 @@ pub(super) fn from_json_text(
     t: &TaskDefSpec,
 ) -> R<TaskDef> {
     let by = format!("imported by {}", p);
-    let norm = crate::import::taskdef_forms::normalise(text, t.family.as_deref())
-        .map_err(|(path, m)| InputError::new(full, path, format!("{m} ({by})")))?;
-    let terraform = norm.form == crate::import::taskdef_forms::Form::TerraformContainers;
+    let norm = super::taskdef_forms::normalise(text, t.family.as_deref())
+        .map_err(|e| InputError::new(full, e.path, format!("{} ({by})", e.message)))?;
+    let terraform = norm.form == super::taskdef_forms::Form::TerraformContainers;
     let inline = t.cpu.is_some()
         || t.memory.is_some()
         || t.runtime_platform.is_some()

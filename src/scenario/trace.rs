@@ -27,7 +27,7 @@ struct MetricResult {
 /// 1/60 for a per-minute Sum). Gaps longer than twice the usual step and
 /// timestamps that do not increase are errors.
 pub fn load(file: &Path, scale: f64) -> Result<Vec<(SimTime, f64)>, InputError> {
-    let text = crate::error::read_text(file)
+    let text = crate::input::read_text(file)
         .map_err(|e| InputError::new(file, "", format!("cannot read the trace: {e}")))?;
     parse(file, &text, scale)
 }
@@ -71,7 +71,7 @@ pub fn parse(file: &Path, text: &str, scale: f64) -> Result<Vec<(SimTime, f64)>,
             raw.reverse();
         }
     } else {
-        for (k, (n, cells)) in crate::error::csv_rows(file, text)?.into_iter().enumerate() {
+        for (k, (n, cells)) in crate::input::csv_rows(file, text)?.into_iter().enumerate() {
             if k == 0
                 && cells
                     .first()
@@ -205,6 +205,34 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
     Ok(((days * 86_400 + h * 3600 + m * 60) * 1000) + (sec * 1000.0).round() as i64 - offset_ms)
 }
 
+/// Epoch milliseconds as ISO 8601 UTC (whole seconds), the inverse of
+/// `parse_timestamp` for `ecsim import`'s scenario comments.
+pub fn iso(ms: i64) -> String {
+    const DAY_MS: i64 = 86_400_000;
+    let (days, rem) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS) / 1000);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01, after
+/// H. Hinnant (the inverse of `days_from_civil`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -234,5 +262,16 @@ mod tests {
         assert_eq!(parse_timestamp("1793525400"), Ok(1_793_525_400_000));
         assert!(parse_timestamp("yesterday").is_err());
         assert!(parse_timestamp("2026-13-01T00:00:00Z").is_err());
+    }
+
+    /// The two directions are one calendar: every day of four centuries
+    /// (leap years, 1900-style and 2000-style century years) round-trips.
+    #[test]
+    fn iso_inverts_parse_timestamp() {
+        for days in -146_097..146_097 {
+            let ms = days * 86_400_000 + 45_296_000;
+            assert_eq!(parse_timestamp(&iso(ms)), Ok(ms), "{}", iso(ms));
+        }
+        assert_eq!(iso(1_793_525_400_000), "2026-11-01T09:30:00Z");
     }
 }

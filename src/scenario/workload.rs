@@ -9,6 +9,15 @@ use crate::scaling::demand::{MAX_RPS, Shape, Spike};
 use crate::scaling::policy::{Adjustment, Comparison, Step};
 use crate::scaling::{AutoScaling, Demand, ScheduledAction, StepPolicy, Workload};
 
+/// A number as an error message shows it: 1e308 in 4 characters, not 309.
+fn show_number(x: f64) -> String {
+    if x.is_finite() && x.abs() < 1e15 {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
     match v {
         Some(x) if (0.0..=MAX_RPS).contains(&x) => Ok(x),
@@ -16,7 +25,7 @@ fn num(ctx: &Ctx, p: &str, v: Option<f64>, kind: &str) -> R<f64> {
             p,
             format!(
                 "must be a number from 0 to {MAX_RPS:e} (requests per second), got {}",
-                crate::error::show_number(x)
+                show_number(x)
             ),
         )),
         None => Err(ctx.err(p, format!("is required for demand kind \"{kind}\""))),
@@ -236,153 +245,11 @@ pub(super) fn autoscaling(
     let target_tracking = super::target_tracking::policies(ctx, p, a, notes)?;
     let mut steps = Vec::new();
     for (i, sp) in a.step_scaling.iter().enumerate() {
-        let q = format!("{p}.step_scaling[{i}]");
-        let comparison = comparison(ctx, &q, &sp.comparison)?;
-        let adjustment_type =
-            match sp.adjustment_type.as_deref().unwrap_or("ChangeInCapacity") {
-                "ChangeInCapacity" => Adjustment::ChangeInCapacity,
-                "ExactCapacity" => Adjustment::ExactCapacity,
-                "PercentChangeInCapacity" => Adjustment::PercentChangeInCapacity,
-                o => return Err(ctx.err(
-                    format!("{q}.adjustment_type"),
-                    format!(
-                        "\"{o}\" is not ChangeInCapacity, ExactCapacity or PercentChangeInCapacity"
-                    ),
-                )),
-            };
-        if !sp.threshold.is_finite() {
-            return Err(ctx.err(format!("{q}.threshold"), "must be a finite number"));
-        }
-        let period = alarm_period(ctx, &q, sp.period.as_deref())?;
-        // ecsim's 60 evaluation periods, and a day at most in all:
-        // evaluation periods × period ("PutMetricAlarm", EvaluationPeriods).
-        let most = (crate::scaling::policy::MAX_ALARM_SPAN / period)
-            .min(u64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS));
-        let periods = ctx
-            .count(
-                &format!("{q}.evaluation_periods"),
-                sp.evaluation_periods.unwrap_or(1),
-                most as i64,
-            )?
-            .max(1);
-        let needed = ctx
-            .count(
-                &format!("{q}.datapoints_to_alarm"),
-                sp.datapoints_to_alarm.unwrap_or(i64::from(periods)),
-                i64::from(periods),
-            )?
-            .max(1);
-        if sp.steps.is_empty() {
-            return Err(ctx.err(format!("{q}.steps"), "list at least one step adjustment"));
-        }
-        let mut list = Vec::new();
-        for (k, st) in sp.steps.iter().enumerate() {
-            if let (Some(l), Some(u)) = (st.lower, st.upper)
-                && l >= u
-            {
-                return Err(ctx.err(
-                    format!("{q}.steps[{k}]"),
-                    format!("lower {l} must be below upper {u}"),
-                ));
-            }
-            if st.adjustment.abs() > 100_000
-                || (adjustment_type == Adjustment::ExactCapacity && st.adjustment < 0)
-            {
-                return Err(ctx.err(
-                    format!("{q}.steps[{k}].adjustment"),
-                    format!(
-                        "{} is out of range (-100000..=100000; 0 or more for ExactCapacity)",
-                        st.adjustment
-                    ),
-                ));
-            }
-            if st.lower.is_some_and(|v| !v.is_finite()) || st.upper.is_some_and(|v| !v.is_finite())
-            {
-                return Err(ctx.err(format!("{q}.steps[{k}]"), "bounds must be finite numbers"));
-            }
-            list.push(Step {
-                lower: st.lower,
-                upper: st.upper,
-                adjustment: st.adjustment,
-            });
-        }
-        let m = metric(ctx, &format!("{q}.metric"), sp.metric.as_deref())?;
-        if m.high_resolution() {
-            // AWS lists the 20-second metrics as predefined metric types of
-            // target tracking ("Faster auto scaling with high-resolution
-            // metrics"); a step policy's alarm here reads 1-minute datapoints.
-            return Err(ctx.err(
-                format!("{q}.metric"),
-                format!(
-                    "{} is a target tracking metric; a step_scaling alarm reads 1-minute datapoints: use {}",
-                    m.name(),
-                    m.name().trim_end_matches("HighResolution")
-                ),
-            ));
-        }
-        steps.push(StepPolicy {
-            name: sp.name.clone().unwrap_or_else(|| format!("step-{i}")),
-            metric: m,
-            comparison,
-            threshold: sp.threshold,
-            period,
-            evaluation_periods: periods,
-            datapoints_to_alarm: needed,
-            adjustment_type,
-            steps: list,
-            cooldown: cooldown(ctx, &format!("{q}.cooldown"), sp.cooldown.as_ref())?,
-            min_adjustment_magnitude: ctx.count(
-                &format!("{q}.min_adjustment_magnitude"),
-                sp.min_adjustment_magnitude.unwrap_or(0),
-                100_000,
-            )?,
-        });
+        steps.push(step_policy(ctx, &format!("{p}.step_scaling[{i}]"), i, sp)?);
     }
     let mut scheduled = Vec::new();
     for (i, sc) in a.scheduled.iter().enumerate() {
-        let q = format!("{p}.scheduled[{i}]");
-        let (first, default_every) = if sc.at.contains(':') {
-            (
-                parse_time_of_day(&sc.at).map_err(|e| ctx.err(format!("{q}.at"), e))?,
-                Some(DAY),
-            )
-        } else {
-            (
-                parse_duration(&sc.at).map_err(|e| {
-                    ctx.err(
-                        format!("{q}.at"),
-                        format!("{e}; or a time of day \"HH:MM\""),
-                    )
-                })?,
-                None,
-            )
-        };
-        let every = match &sc.every {
-            Some(e) => Some(ctx.duration(&format!("{q}.every"), e)?).filter(|&e| e > 0),
-            None => default_every,
-        };
-        let mn = sc
-            .min_capacity
-            .map(|v| ctx.count(&format!("{q}.min_capacity"), v, 100_000))
-            .transpose()?;
-        let mx = sc
-            .max_capacity
-            .map(|v| ctx.count(&format!("{q}.max_capacity"), v, 100_000))
-            .transpose()?;
-        if let (Some(a), Some(b)) = (mn, mx)
-            && a > b
-        {
-            return Err(ctx.err(
-                format!("{q}.min_capacity"),
-                format!("min_capacity {a} is above max_capacity {b}"),
-            ));
-        }
-        scheduled.push(ScheduledAction {
-            first,
-            every,
-            min: mn,
-            max: mx,
-        });
+        scheduled.push(scheduled_action(ctx, &format!("{p}.scheduled[{i}]"), sc)?);
     }
     if (!target_tracking.is_empty() || !steps.is_empty()) && !has_workload {
         return Err(ctx.err(
@@ -414,6 +281,156 @@ pub(super) fn autoscaling(
             Some(d) => ctx.duration(&f("high_resolution_publication_delay"), d)?,
             None => crate::scaling::HIGH_RESOLUTION_PERIOD,
         },
+    })
+}
+
+/// Step scaling policy `i` (path `q`): its alarm and step adjustments.
+fn step_policy(ctx: &Ctx, q: &str, i: usize, sp: &StepPolicySpec) -> R<StepPolicy> {
+    let comparison = comparison(ctx, q, &sp.comparison)?;
+    let adjustment_type = match sp.adjustment_type.as_deref().unwrap_or("ChangeInCapacity") {
+        "ChangeInCapacity" => Adjustment::ChangeInCapacity,
+        "ExactCapacity" => Adjustment::ExactCapacity,
+        "PercentChangeInCapacity" => Adjustment::PercentChangeInCapacity,
+        o => {
+            return Err(ctx.err(
+                format!("{q}.adjustment_type"),
+                format!(
+                    "\"{o}\" is not ChangeInCapacity, ExactCapacity or PercentChangeInCapacity"
+                ),
+            ));
+        }
+    };
+    if !sp.threshold.is_finite() {
+        return Err(ctx.err(format!("{q}.threshold"), "must be a finite number"));
+    }
+    let period = alarm_period(ctx, q, sp.period.as_deref())?;
+    // ecsim's 60 evaluation periods, and a day at most in all:
+    // evaluation periods × period ("PutMetricAlarm", EvaluationPeriods).
+    let most = (crate::scaling::policy::MAX_ALARM_SPAN / period)
+        .min(u64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS));
+    let periods = ctx
+        .count(
+            &format!("{q}.evaluation_periods"),
+            sp.evaluation_periods.unwrap_or(1),
+            most as i64,
+        )?
+        .max(1);
+    let needed = ctx
+        .count(
+            &format!("{q}.datapoints_to_alarm"),
+            sp.datapoints_to_alarm.unwrap_or(i64::from(periods)),
+            i64::from(periods),
+        )?
+        .max(1);
+    if sp.steps.is_empty() {
+        return Err(ctx.err(format!("{q}.steps"), "list at least one step adjustment"));
+    }
+    let mut list = Vec::new();
+    for (k, st) in sp.steps.iter().enumerate() {
+        if let (Some(l), Some(u)) = (st.lower, st.upper)
+            && l >= u
+        {
+            return Err(ctx.err(
+                format!("{q}.steps[{k}]"),
+                format!("lower {l} must be below upper {u}"),
+            ));
+        }
+        if st.adjustment.abs() > 100_000
+            || (adjustment_type == Adjustment::ExactCapacity && st.adjustment < 0)
+        {
+            return Err(ctx.err(
+                format!("{q}.steps[{k}].adjustment"),
+                format!(
+                    "{} is out of range (-100000..=100000; 0 or more for ExactCapacity)",
+                    st.adjustment
+                ),
+            ));
+        }
+        if st.lower.is_some_and(|v| !v.is_finite()) || st.upper.is_some_and(|v| !v.is_finite()) {
+            return Err(ctx.err(format!("{q}.steps[{k}]"), "bounds must be finite numbers"));
+        }
+        list.push(Step {
+            lower: st.lower,
+            upper: st.upper,
+            adjustment: st.adjustment,
+        });
+    }
+    let m = metric(ctx, &format!("{q}.metric"), sp.metric.as_deref())?;
+    if m.high_resolution() {
+        // AWS lists the 20-second metrics as predefined metric types of
+        // target tracking ("Faster auto scaling with high-resolution
+        // metrics"); a step policy's alarm here reads 1-minute datapoints.
+        return Err(ctx.err(
+            format!("{q}.metric"),
+            format!(
+                "{} is a target tracking metric; a step_scaling alarm reads 1-minute datapoints: use {}",
+                m.name(),
+                m.name().trim_end_matches("HighResolution")
+            ),
+        ));
+    }
+    Ok(StepPolicy {
+        name: sp.name.clone().unwrap_or_else(|| format!("step-{i}")),
+        metric: m,
+        comparison,
+        threshold: sp.threshold,
+        period,
+        evaluation_periods: periods,
+        datapoints_to_alarm: needed,
+        adjustment_type,
+        steps: list,
+        cooldown: cooldown(ctx, &format!("{q}.cooldown"), sp.cooldown.as_ref())?,
+        min_adjustment_magnitude: ctx.count(
+            &format!("{q}.min_adjustment_magnitude"),
+            sp.min_adjustment_magnitude.unwrap_or(0),
+            100_000,
+        )?,
+    })
+}
+
+/// A scheduled action (path `q`): when, how often, and the bounds it sets.
+fn scheduled_action(ctx: &Ctx, q: &str, sc: &ScheduledSpec) -> R<ScheduledAction> {
+    let (first, default_every) = if sc.at.contains(':') {
+        (
+            parse_time_of_day(&sc.at).map_err(|e| ctx.err(format!("{q}.at"), e))?,
+            Some(DAY),
+        )
+    } else {
+        (
+            parse_duration(&sc.at).map_err(|e| {
+                ctx.err(
+                    format!("{q}.at"),
+                    format!("{e}; or a time of day \"HH:MM\""),
+                )
+            })?,
+            None,
+        )
+    };
+    let every = match &sc.every {
+        Some(e) => Some(ctx.duration(&format!("{q}.every"), e)?).filter(|&e| e > 0),
+        None => default_every,
+    };
+    let mn = sc
+        .min_capacity
+        .map(|v| ctx.count(&format!("{q}.min_capacity"), v, 100_000))
+        .transpose()?;
+    let mx = sc
+        .max_capacity
+        .map(|v| ctx.count(&format!("{q}.max_capacity"), v, 100_000))
+        .transpose()?;
+    if let (Some(a), Some(b)) = (mn, mx)
+        && a > b
+    {
+        return Err(ctx.err(
+            format!("{q}.min_capacity"),
+            format!("min_capacity {a} is above max_capacity {b}"),
+        ));
+    }
+    Ok(ScheduledAction {
+        first,
+        every,
+        min: mn,
+        max: mx,
     })
 }
 

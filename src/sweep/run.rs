@@ -115,18 +115,6 @@ fn to_json(v: &toml::Value) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-/// A 64-bit FNV-1a digest in hex: sweep fingerprints, short file names.
-pub(crate) fn fnv(parts: &[&[u8]]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.iter().chain(&[0xff]) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
 /// The manifest a sweep writes (before any run) — what a merge must match.
 pub fn manifest(sweep: &Sweep, book: &PriceBook, prices_text: &str) -> Result<Manifest> {
     let rates = crate::run::rates_for(&sweep.base, book)?;
@@ -138,7 +126,7 @@ pub fn manifest(sweep: &Sweep, book: &PriceBook, prices_text: &str) -> Result<Ma
         scenario: sweep.base.name.clone(),
         base_scenario_file: sweep.scenario_file.display().to_string(),
         ecsim_version: version.to_string(),
-        fingerprint: fnv(&[
+        fingerprint: crate::engine::digest::fnv(&[
             version.as_bytes(),
             sweep.text.as_bytes(),
             sweep.scenario_text.as_bytes(),

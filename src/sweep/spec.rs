@@ -73,7 +73,7 @@ impl Sweep {
 
 /// A plan file is read the same way; `kind` names it in errors ("sweep" or "plan").
 pub fn load(file: &Path, kind: &str) -> Result<Sweep, InputError> {
-    let text = crate::error::read_text(file)
+    let text = crate::input::read_text(file)
         .map_err(|e| InputError::new(file, "", format!("cannot read the {kind} file: {e}")))?;
     parse(file, text, kind)
 }
@@ -115,7 +115,7 @@ pub fn parse_with_base(
         None => {
             let dir = file.parent().unwrap_or(Path::new("."));
             let scenario_file = dir.join(&spec.scenario);
-            let scenario_text = crate::error::read_text(&scenario_file).map_err(|e| {
+            let scenario_text = crate::input::read_text(&scenario_file).map_err(|e| {
                 err(
                     "scenario",
                     format!("cannot read {}: {e}", scenario_file.display()),

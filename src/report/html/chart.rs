@@ -467,52 +467,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
         }
     }
     for s in c.series.iter().filter(|_| !c.stacked) {
-        let col = color(s.color);
-        let pts = thin(&s.points);
-        // Dense series get a 1-pixel line: plotters' bitmap backend draws
-        // wider lines as polygons that overshoot at sharp turns.
-        let dense = pts.len() > 300;
-        let width = match (s.style, dense) {
-            (Style::Bold, false) => 3,
-            (Style::Bold, true) | (_, false) => 2,
-            (_, true) => 1,
-        };
-        if s.style == Style::Dashed {
-            let style = col.stroke_width(2);
-            let drawn = chart
-                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
-                .map_err(err)?;
-            if !s.name.is_empty() {
-                drawn
-                    .label(s.name.as_str())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], style));
-            }
-        } else if s.style != Style::Dots {
-            let drawn = chart
-                .draw_series(LineSeries::new(pts.clone(), col.stroke_width(width)))
-                .map_err(err)?;
-            if !s.name.is_empty() {
-                drawn.label(s.name.as_str()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(width))
-                });
-            }
-        }
-        if matches!(s.style, Style::Dots | Style::LineDots) {
-            let r = if s.style == Style::Dots { 2 } else { 4 };
-            let fill = if s.style == Style::Dots {
-                col.mix(0.5).filled()
-            } else {
-                col.filled()
-            };
-            let drawn = chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, r, fill)))
-                .map_err(err)?;
-            if s.style == Style::Dots && !s.name.is_empty() {
-                drawn
-                    .label(s.name.as_str())
-                    .legend(move |(x, y)| Circle::new((x + 9, y), r, fill));
-            }
-        }
+        draw_series(&mut chart, s, &c.id)?;
     }
     for m in &c.markers {
         let col = if m.strong { color(3) } else { color(7) };
@@ -542,6 +497,67 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             })
             .draw()
             .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// One series of a chart that is not stacked: a line (solid or dashed),
+/// dots, or both, with its legend entry when it has a name.
+fn draw_series<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    s: &Series,
+    id: &str,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("chart {id}: {e}");
+    let col = color(s.color);
+    let pts = thin(&s.points);
+    // Dense series get a 1-pixel line: plotters' bitmap backend draws
+    // wider lines as polygons that overshoot at sharp turns.
+    let dense = pts.len() > 300;
+    let width = match (s.style, dense) {
+        (Style::Bold, false) => 3,
+        (Style::Bold, true) | (_, false) => 2,
+        (_, true) => 1,
+    };
+    if s.style == Style::Dashed {
+        let style = col.stroke_width(2);
+        let drawn = chart
+            .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
+            .map_err(err)?;
+        if !s.name.is_empty() {
+            drawn
+                .label(s.name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], style));
+        }
+    } else if s.style != Style::Dots {
+        let drawn = chart
+            .draw_series(LineSeries::new(pts.clone(), col.stroke_width(width)))
+            .map_err(err)?;
+        if !s.name.is_empty() {
+            drawn.label(s.name.as_str()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(width))
+            });
+        }
+    }
+    if matches!(s.style, Style::Dots | Style::LineDots) {
+        let r = if s.style == Style::Dots { 2 } else { 4 };
+        let fill = if s.style == Style::Dots {
+            col.mix(0.5).filled()
+        } else {
+            col.filled()
+        };
+        let drawn = chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, r, fill)))
+            .map_err(err)?;
+        if s.style == Style::Dots && !s.name.is_empty() {
+            drawn
+                .label(s.name.as_str())
+                .legend(move |(x, y)| Circle::new((x + 9, y), r, fill));
+        }
     }
     Ok(())
 }

@@ -69,6 +69,28 @@ pub fn build(
     x_label: &str,
 ) -> Result<CostView> {
     let n = cost_ts.rows.len().max(1);
+    let (owners, idle) = owner_hours(summary, cost, tasks, instances, dur, n)?;
+    let mismatch = mismatch(summary, &owners);
+    let steps = Steps { scale, dur };
+    Ok(CostView {
+        by_owner: by_owner_chart(&owners, &idle, cost_ts, &steps, x_label)?,
+        by_kind: by_kind_chart(cost_ts, &steps, x_label)?,
+        mismatch,
+    })
+}
+
+/// Each service's and job's cost hour by hour (Fargate tasks, and their
+/// share of the EC2 instances they ran on by reserved CPU and memory), and
+/// the EC2 capacity no task reserved.
+#[allow(clippy::type_complexity)]
+fn owner_hours(
+    summary: &Value,
+    cost: &Table,
+    tasks: &Tasks,
+    instances: &Table,
+    dur: f64,
+    n: usize,
+) -> Result<(BTreeMap<(u8, String), Vec<f64>>, Vec<f64>)> {
     let services = names(summary, "cost_by_service");
     let jobs = names(summary, "cost_by_job");
     let mut owners: BTreeMap<(u8, String), Vec<f64>> = BTreeMap::new();
@@ -156,10 +178,13 @@ pub fn build(
             *s += h;
         }
     }
+    Ok((owners, idle))
+}
 
-    // Check against summary.json, to the cent.
+/// Where the hours do not add up to summary.json's figures, to the cent.
+fn mismatch(summary: &Value, owners: &BTreeMap<(u8, String), Vec<f64>>) -> Option<String> {
     let mut off = Vec::new();
-    for ((kind, name), hours) in &owners {
+    for ((kind, name), hours) in owners {
         let key = if *kind == 0 {
             "cost_by_service"
         } else {
@@ -175,24 +200,44 @@ pub fn build(
             off.push(format!("{name}: {got:.2} vs {want:.2} USD"));
         }
     }
-    let mismatch = (!off.is_empty()).then(|| {
+    (!off.is_empty()).then(|| {
         format!(
             "The cost by service over time does not add up to summary.json's cost_by_service / cost_by_job: {}.",
             off.join("; ")
         )
-    });
+    })
+}
 
-    let steps = |v: &[f64]| -> Vec<(f64, f64)> {
+/// An hourly series as steps on the chart's time scale.
+struct Steps {
+    scale: f64,
+    dur: f64,
+}
+
+impl Steps {
+    fn points(&self, v: &[f64]) -> Vec<(f64, f64)> {
         let mut pts = Vec::with_capacity(v.len() * 2);
         for (h, &y) in v.iter().enumerate() {
-            pts.push((h as f64 * HOUR / scale, y));
+            pts.push((h as f64 * HOUR / self.scale, y));
             pts.push((
-                ((h + 1) as f64 * HOUR).min(dur.max(HOUR * h as f64)) / scale,
+                ((h + 1) as f64 * HOUR).min(self.dur.max(HOUR * h as f64)) / self.scale,
                 y,
             ));
         }
         pts
-    };
+    }
+}
+
+/// Hourly cost stacked by service and job (the dearest by name), idle EC2
+/// capacity and the costs not tied to a task.
+fn by_owner_chart(
+    owners: &BTreeMap<(u8, String), Vec<f64>>,
+    idle: &[f64],
+    cost_ts: &Table,
+    steps: &Steps,
+    x_label: &str,
+) -> Result<Chart> {
+    let n = cost_ts.rows.len().max(1);
     let mut by_owner = Chart::new(
         "cost-by-owner",
         "Hourly cost by service and job",
@@ -220,7 +265,7 @@ pub fn build(
                 name: label,
                 color: drawn,
                 style: Style::Line,
-                points: steps(hours),
+                points: steps.points(hours),
             });
             drawn += 1;
         } else {
@@ -234,7 +279,7 @@ pub fn build(
             name: "other services and jobs".into(),
             color: 8,
             style: Style::Line,
-            points: steps(&rest),
+            points: steps.points(&rest),
         });
     }
     if idle.iter().any(|&v| v.abs() > 1e-9) {
@@ -242,7 +287,7 @@ pub fn build(
             name: "idle EC2 capacity".into(),
             color: 7,
             style: Style::Line,
-            points: steps(&idle),
+            points: steps.points(idle),
         });
     }
     let mut extra = vec![0.0; n];
@@ -270,13 +315,18 @@ pub fn build(
             name: name.into(),
             color: 9,
             style: Style::Line,
-            points: steps(&extra),
+            points: steps.points(&extra),
         });
     }
     by_owner.caption = format!(
         "Each hour's cost stacked by what it paid for: the services and jobs (the {MAX_OWNERS} dearest by name, the rest together) — their Fargate tasks and their share of the EC2 instances they ran on, by reserved CPU and memory —, the EC2 capacity no task reserved (idle), and the costs not tied to a task. Rebuilt from cost.csv, tasks.csv and instances.csv; the bands add up to summary.json's cost_by_service and cost_by_job."
     );
+    Ok(by_owner)
+}
 
+/// Hourly cost stacked by launch type and market.
+fn by_kind_chart(cost_ts: &Table, steps: &Steps, x_label: &str) -> Result<Chart> {
+    let n = cost_ts.rows.len().max(1);
     let mut by_kind = Chart::new(
         "cost-hourly",
         "Hourly cost by launch type and market",
@@ -302,16 +352,12 @@ pub fn build(
             *slot = credit_sign(col) * cost_ts.num(h, c)?.unwrap_or(0.0);
         }
         if v.iter().any(|&x| x != 0.0) {
-            by_kind.line(name, Style::Line, steps(&v));
+            by_kind.line(name, Style::Line, steps.points(&v));
         }
     }
     by_kind.caption = "Each hour's cost (cost_timeseries.csv) stacked by launch type and market; kinds that stay zero are left out, and the Savings Plan's covered usage is a credit below zero (the usage above it is shown as billed)."
         .into();
-    Ok(CostView {
-        by_owner,
-        by_kind,
-        mismatch,
-    })
+    Ok(by_kind)
 }
 
 /// cost_timeseries.csv keeps the Savings Plan's covered usage positive (as

@@ -36,39 +36,7 @@ pub fn build(
     scale: f64,
     x_label: &str,
 ) -> Result<Placement> {
-    let ic = |n: &str| instances.need(n);
-    let (id, group, zone) = (ic("instance_id")?, ic("group")?, ic("availability_zone")?);
-    let (cpu, mem, launched, term) = (
-        ic("cpu_registered")?,
-        ic("memory_registered_mib")?,
-        ic("launched_s")?,
-        ic("terminated_s")?,
-    );
-    let gpu = instances.col("gpus_registered");
-    let eni = instances.col("eni_slots");
-    let mut all = Vec::with_capacity(instances.rows.len());
-    for r in 0..instances.rows.len() {
-        let row = &instances.rows[r];
-        let opt = |c: Option<usize>| -> Result<f64> {
-            Ok(match c {
-                Some(c) => instances.num(r, c)?.unwrap_or(0.0),
-                None => 0.0,
-            })
-        };
-        let (g, e) = (opt(gpu)?, opt(eni)?);
-        all.push(Inst {
-            id: row[id].clone(),
-            block: format!("{} / {}", row[zone], row[group]),
-            launched: instances.num(r, launched)?.unwrap_or(0.0),
-            end: instances.num(r, term)?.unwrap_or(dur).min(dur),
-            caps: [
-                instances.num(r, cpu)?.unwrap_or(0.0),
-                instances.num(r, mem)?.unwrap_or(0.0),
-                g,
-                e,
-            ],
-        });
-    }
+    let mut all = read_instances(instances, dur)?;
     if all.is_empty() {
         return Ok(Placement {
             charts: Vec::new(),
@@ -128,44 +96,7 @@ pub fn build(
         if (m == 2 && !has(2)) || (m == 3 && !enis_used) {
             continue;
         }
-        let mut cells = Vec::new();
-        let mut alive = Vec::new();
-        for (row, &i) in shown.iter().enumerate() {
-            let inst = &all[i];
-            if inst.end > inst.launched && inst.caps[m] > 0.0 {
-                alive.push((row, inst.launched / scale, inst.end / scale));
-            }
-            // (from, to, level) of the cell being extended.
-            let mut open: Option<(f64, f64, u8)> = None;
-            for k in 0..BUCKETS {
-                let (s, e) = (k as f64 * width, (k + 1) as f64 * width);
-                let alive = overlap(inst.launched, inst.end, s, e);
-                let share = if alive > 0.0 && inst.caps[m] > 0.0 {
-                    area[row * BUCKETS + k][m] / (inst.caps[m] * alive)
-                } else {
-                    0.0
-                };
-                let cell = (share > 0.0).then(|| {
-                    (
-                        s.max(inst.launched) / scale,
-                        e.min(inst.end) / scale,
-                        heat::level(share),
-                    )
-                });
-                open = match (open, cell) {
-                    (Some(o), Some(c)) if o.2 == c.2 && o.1 == c.0 => Some((o.0, c.1, o.2)),
-                    (o, c) => {
-                        if let Some(o) = o {
-                            cells.push((row, o.0, o.1, o.2));
-                        }
-                        c
-                    }
-                };
-            }
-            if let Some(o) = open {
-                cells.push((row, o.0, o.1, o.2));
-            }
-        }
+        let (cells, alive) = heat_cells(&shown, &all, &area, m, width, scale);
         let mut c = Chart::new(
             &format!("placement-{key}"),
             &format!("Placement: {what} reserved per instance"),
@@ -192,6 +123,98 @@ pub fn build(
         charts.push(c);
     }
     Ok(Placement { charts, note })
+}
+
+/// instances.csv's instances, each with its capacity and lifetime.
+fn read_instances(instances: &Table, dur: f64) -> Result<Vec<Inst>> {
+    let ic = |n: &str| instances.need(n);
+    let (id, group, zone) = (ic("instance_id")?, ic("group")?, ic("availability_zone")?);
+    let (cpu, mem, launched, term) = (
+        ic("cpu_registered")?,
+        ic("memory_registered_mib")?,
+        ic("launched_s")?,
+        ic("terminated_s")?,
+    );
+    let gpu = instances.col("gpus_registered");
+    let eni = instances.col("eni_slots");
+    let mut all = Vec::with_capacity(instances.rows.len());
+    for r in 0..instances.rows.len() {
+        let row = &instances.rows[r];
+        let opt = |c: Option<usize>| -> Result<f64> {
+            Ok(match c {
+                Some(c) => instances.num(r, c)?.unwrap_or(0.0),
+                None => 0.0,
+            })
+        };
+        let (g, e) = (opt(gpu)?, opt(eni)?);
+        all.push(Inst {
+            id: row[id].clone(),
+            block: format!("{} / {}", row[zone], row[group]),
+            launched: instances.num(r, launched)?.unwrap_or(0.0),
+            end: instances.num(r, term)?.unwrap_or(dur).min(dur),
+            caps: [
+                instances.num(r, cpu)?.unwrap_or(0.0),
+                instances.num(r, mem)?.unwrap_or(0.0),
+                g,
+                e,
+            ],
+        });
+    }
+    Ok(all)
+}
+
+/// Cell type of a heat map: (row, from, to, level).
+type Cell = (usize, f64, f64, u8);
+
+/// One measure's heat-map cells (runs of equal level merged) and each
+/// shown instance's lifetime row.
+fn heat_cells(
+    shown: &[usize],
+    all: &[Inst],
+    area: &[[f64; 4]],
+    m: usize,
+    width: f64,
+    scale: f64,
+) -> (Vec<Cell>, Vec<(usize, f64, f64)>) {
+    let mut cells = Vec::new();
+    let mut alive = Vec::new();
+    for (row, &i) in shown.iter().enumerate() {
+        let inst = &all[i];
+        if inst.end > inst.launched && inst.caps[m] > 0.0 {
+            alive.push((row, inst.launched / scale, inst.end / scale));
+        }
+        // (from, to, level) of the cell being extended.
+        let mut open: Option<(f64, f64, u8)> = None;
+        for k in 0..BUCKETS {
+            let (s, e) = (k as f64 * width, (k + 1) as f64 * width);
+            let alive = overlap(inst.launched, inst.end, s, e);
+            let share = if alive > 0.0 && inst.caps[m] > 0.0 {
+                area[row * BUCKETS + k][m] / (inst.caps[m] * alive)
+            } else {
+                0.0
+            };
+            let cell = (share > 0.0).then(|| {
+                (
+                    s.max(inst.launched) / scale,
+                    e.min(inst.end) / scale,
+                    heat::level(share),
+                )
+            });
+            open = match (open, cell) {
+                (Some(o), Some(c)) if o.2 == c.2 && o.1 == c.0 => Some((o.0, c.1, o.2)),
+                (o, c) => {
+                    if let Some(o) = o {
+                        cells.push((row, o.0, o.1, o.2));
+                    }
+                    c
+                }
+            };
+        }
+        if let Some(o) = open {
+            cells.push((row, o.0, o.1, o.2));
+        }
+    }
+    (cells, alive)
 }
 
 fn overlap(a: f64, b: f64, s: f64, e: f64) -> f64 {

@@ -67,7 +67,7 @@ pub fn slug(s: &str) -> String {
     if all.len() <= MAX_SLUG {
         return all;
     }
-    let digest = crate::sweep::run::fnv(&[s.as_bytes()]);
+    let digest = crate::engine::digest::fnv(&[s.as_bytes()]);
     // ASCII only, so any byte index is a character boundary.
     format!("{}-{}", &all[..MAX_SLUG - 17], digest)
 }
@@ -140,230 +140,27 @@ pub fn build(dir: &Path) -> Result<Page> {
 
     let dur = num(&summary, &["sim_duration_s"]).unwrap_or(0.0);
     let ax = TimeAxis::for_duration(dur);
-    let (is, ie) = (incidents.need("start_s")?, incidents.need("end_s")?);
-    let mut spans = Vec::new();
-    for r in 0..incidents.rows.len() {
-        if let (Some(a), Some(b)) = (incidents.num(r, is)?, incidents.num(r, ie)?) {
-            spans.push((a / ax.scale, b / ax.scale));
-        }
-    }
-    let spans = merge_spans(spans, dur / ax.scale * 0.003);
     let headline = Headline::from_summary(&summary);
     // A warm-up that never ended covers the whole run: nothing was measured.
     let warm_up =
         Some(headline.warm_up_end_s.unwrap_or(dur).min(dur) / ax.scale).filter(|&w| w > 0.0);
-    let timeline = |id: &str, title: &str, y: &str, caption: String| {
-        let mut c = Chart::new(id, title, ax.label, y);
-        c.caption = caption;
-        c.warm_up = warm_up;
-        if warm_up.is_some() {
-            c.caption.push_str(
-                " Grey: the warm-up, left out of availability, unserved demand and waits.",
-            );
-        }
-        if !spans.is_empty() {
-            c.spans = spans.clone();
-            c.span_label = "incident".into();
-            c.caption
-                .push_str(" Shaded: incidents (incidents.csv, start to end).");
-        }
-        c
+    let tl = Timeline {
+        ax: &ax,
+        warm_up,
+        spans: incident_spans(&incidents, dur, &ax)?,
     };
-    let t = series.need("time_s")?;
-
-    let mut tasks = Section::new(
-        "Desired vs running tasks",
-        "Per service (and all jobs together), one sample a minute from timeseries.csv. Pending = launched but not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).",
-    );
-    let mut load = Section::new(
-        "Demand vs served",
-        "Requests per second offered to each service with a demand model, and how many its RUNNING tasks served; the gap is unserved demand.",
-    );
-    for s in &services {
-        let mut c = timeline(
-            &format!("tasks-{}", slug(s)),
-            &format!("Tasks of service {s}"),
-            "tasks",
-            format!("Desired, running and pending tasks of {s}."),
-        );
-        for (col, name, style) in [
-            ("desired", "desired", Style::Bold),
-            ("running", "running", Style::Line),
-            ("pending", "pending", Style::Line),
-        ] {
-            if let Some(y) = series.col(&format!("{s}_{col}")) {
-                c.line(name, style, series.points(t, y, ax.scale)?);
-            }
-        }
-        tasks.charts.push(c);
-        if let (Some(d), Some(v)) = (
-            series.col(&format!("{s}_demand_rps")),
-            series.col(&format!("{s}_served_rps")),
-        ) {
-            let mut c = timeline(
-                &format!("load-{}", slug(s)),
-                &format!("Demand vs served: {s}"),
-                "requests / s",
-                format!(
-                    "Demand and served requests per second of {s} (unserved: {}).",
-                    fmt_opt(
-                        num(&summary, &["services", s, "load", "unserved_pct"]),
-                        |v| format!("{v:.3} %")
-                    )
-                ),
-            );
-            c.line("demand", Style::Line, series.points(t, d, ax.scale)?);
-            c.line("served", Style::Line, series.points(t, v, ax.scale)?);
-            load.charts.push(c);
-        }
-    }
-
-    let jobs: Vec<String> = summary
-        .get("jobs")
-        .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    if !jobs.is_empty() {
-        let mut c = timeline(
-            "jobs",
-            "Tasks of jobs",
-            "tasks",
-            "Running and pending tasks of each job (standalone tasks have no desired count)."
-                .into(),
-        );
-        for j in &jobs {
-            for col in ["running", "pending"] {
-                if let Some(y) = series.col(&format!("{j}_{col}")) {
-                    c.line(
-                        &format!("{j} {col}"),
-                        Style::Line,
-                        series.points(t, y, ax.scale)?,
-                    );
-                }
-            }
-        }
-        tasks.charts.push(c);
-    }
-
-    let mut cluster = Section::new(
-        "Cluster",
-        "How much of the registered EC2 capacity tasks reserved, and what was being billed, by market.",
-    );
-    let mut u = timeline(
-        "utilization",
-        "Cluster utilization (reserved share of registered capacity)",
-        "percent",
-        "CPU and memory reserved by tasks as a share of what the container instances registered."
-            .into(),
-    );
-    for (col, name) in [
-        ("cpu_reserved_pct", "CPU reserved"),
-        ("memory_reserved_pct", "memory reserved"),
-    ] {
-        let y = series.need(col)?;
-        u.line(name, Style::Line, series.points(t, y, ax.scale)?);
-    }
-    cluster.charts.push(u);
-    // Its own chart: the reservation reaches hundreds of percent while a
-    // provider scales out, which would flatten the lines above.
-    let mut prov = timeline(
-        "providers",
-        "Capacity provider reservation",
-        "percent",
-        "CapacityProviderReservation of each Auto Scaling group capacity provider (M / N × 100; managed scaling aims at its target capacity).".into(),
-    );
-    for (i, h) in series.header.iter().enumerate() {
-        if let Some(p) = h.strip_suffix("_reservation_pct") {
-            prov.line(p, Style::Line, series.points(t, i, ax.scale)?);
-        }
-    }
-    if !prov.series.is_empty() {
-        scaling::mark_providers(&mut prov, &scaling_rows, ax.scale)?;
-        cluster.charts.push(prov);
-    }
-    cluster.charts.push(markets(&cost, dur, &ax, timeline(
-        "markets",
-        "Instances and Fargate tasks by market",
-        "count",
-        "EC2 instances (on-demand, Spot) and Fargate tasks (Fargate, Fargate Spot) being billed over time, from cost.csv.".into(),
-    ))?);
-
-    let mut costs = Section::new(
-        "Cost",
-        &format!(
-            "Total {}; {} of it idle EC2 capacity. From cost_timeseries.csv (one row an hour).",
-            fmt_opt(num(&summary, &["total_cost_usd"]), money),
-            fmt_opt(num(&summary, &["idle_capacity_cost_usd"]), money)
-        ),
-    );
-    let mut cum = timeline(
-        "cost-cumulative",
-        "Cumulative cost",
-        "USD",
-        "Cost accrued since the start, at the end of each hour.".into(),
-    );
-    let (cs, cc) = (cost_ts.need("start_s")?, cost_ts.need("cumulative_usd")?);
-    let mut pts = vec![(0.0, 0.0)];
-    for r in 0..cost_ts.rows.len() {
-        if let (Some(s), Some(v)) = (cost_ts.num(r, cs)?, cost_ts.num(r, cc)?) {
-            pts.push(((s + 3600.0).min(dur) / ax.scale, v));
-        }
-    }
-    cum.line("cumulative cost", Style::Bold, pts);
-    costs.charts.push(cum);
+    let (tasks, load) = task_sections(&summary, &series, &services, &tl)?;
+    let cluster = cluster_section(&series, &scaling_rows, &cost, dur, &tl)?;
     let view = costview::build(
         &summary, &cost, &cost_ts, &task_rows, &instances, dur, ax.scale, ax.label,
     )?;
-    // No incident shading here: over filled areas it hides the bands.
-    costs.charts.extend([view.by_owner, view.by_kind]);
-    notes.extend(view.mismatch);
-    costs.grids.push(cost_grid(&summary));
-
+    let costs = cost_section(&summary, &cost_ts, dur, &tl, view, &mut notes)?;
     let overview = super::overview::section(&headline);
-    let mut events = Section::new("Incidents and deployments", "");
-    if !incidents.rows.is_empty() {
-        events.grids.push(copy_grid(&incidents));
-    }
-    if !deployments.rows.is_empty() {
-        events.grids.push(copy_grid(&deployments));
-    }
-    if events.grids.is_empty() {
-        events.intro = "No faults were injected and no deployments ran.".into();
-    }
-
+    let events = events_section(&incidents, &deployments);
     let scaled = scaling::build(&scaling_rows, &series, ax.scale, ax.label)?;
-    let mut scaling_sec = Section::new(
-        "Scaling",
-        "Each scaled service: the metric its policy watched against the thresholds its alarms fired at, its desired and running tasks, and the demand left unserved, with every scaling action marked. Each service that scaled out: its tasks RUNNING in the seconds after each scale-out (its ramp), and the quota that held launches back.",
-    );
-    let mut ramps_left = ramp::charts(&ramps, &task_rows.runs, &summary, dur);
-    for mut c in scaled.charts {
-        for p in &mut c.panels {
-            p.warm_up = warm_up;
-        }
-        // Each service's ramp right after its scaling view.
-        let ramp_id = c.id.replacen("scaling-", "ramp-", 1);
-        scaling_sec.charts.push(c);
-        if let Some(k) = ramps_left.iter().position(|r| r.id == ramp_id) {
-            scaling_sec.charts.push(ramps_left.remove(k));
-        }
-    }
-    scaling_sec.charts.extend(ramps_left);
-    for n in [scaled.note, ramps.note].into_iter().flatten() {
-        scaling_sec.intro.push(' ');
-        scaling_sec.intro.push_str(&n);
-    }
+    let scaling_sec = scaling_section(scaled, &ramps, &task_rows, &summary, dur, warm_up);
     let placed = placement::build(&task_rows, &instances, dur, ax.scale, ax.label)?;
-    let mut placement_sec = Section::new(
-        "Placement",
-        "Where tasks were placed: each container instance over time, coloured by the share of its CPU and memory (and GPUs) that tasks reserved.",
-    );
-    placement_sec.charts = placed.charts;
-    if let Some(n) = placed.note {
-        placement_sec.intro.push(' ');
-        placement_sec.intro.push_str(&n);
-    }
-
+    let placement_sec = placement_section(placed);
     let mut sections = vec![
         overview,
         tasks,
@@ -374,25 +171,7 @@ pub fn build(dir: &Path) -> Result<Page> {
         costs,
         events,
     ];
-    // Charts with nothing to draw are left out, and so are sections left
-    // with neither charts nor tables (e.g. Placement in a Fargate-only run).
-    for s in &mut sections {
-        let before: Vec<String> = s.charts.iter().map(|c| c.id.clone()).collect();
-        s.charts.retain(super::chart::Chart::has_data);
-        let left: Vec<String> = before
-            .into_iter()
-            .filter(|id| !s.charts.iter().any(|c| c.id == *id))
-            .collect();
-        if !left.is_empty() && (!s.charts.is_empty() || !s.grids.is_empty()) {
-            s.intro.push_str(&format!(
-                " Left out, with nothing to draw in this run: {}.",
-                left.join(", ")
-            ));
-        }
-    }
-    sections.retain(|s| {
-        !s.charts.is_empty() || !s.grids.is_empty() || s.heading == "Incidents and deployments"
-    });
+    drop_empty(&mut sections);
     let seed = text(&summary, "seed");
     Ok(Page {
         title: format!("ecsim report: {}", text(&summary, "scenario")),
@@ -414,6 +193,310 @@ pub fn build(dir: &Path) -> Result<Page> {
         notes,
         sections,
     })
+}
+
+/// The incidents as shaded spans, on the chart's time scale (close ones merged).
+fn incident_spans(incidents: &Table, dur: f64, ax: &TimeAxis) -> Result<Vec<(f64, f64)>> {
+    let (is, ie) = (incidents.need("start_s")?, incidents.need("end_s")?);
+    let mut spans = Vec::new();
+    for r in 0..incidents.rows.len() {
+        if let (Some(a), Some(b)) = (incidents.num(r, is)?, incidents.num(r, ie)?) {
+            spans.push((a / ax.scale, b / ax.scale));
+        }
+    }
+    Ok(merge_spans(spans, dur / ax.scale * 0.003))
+}
+
+/// What every chart over the run's time shares: the axis, the warm-up and
+/// the incidents, each said in the caption.
+struct Timeline<'a> {
+    ax: &'a TimeAxis,
+    warm_up: Option<f64>,
+    spans: Vec<(f64, f64)>,
+}
+
+impl Timeline<'_> {
+    fn chart(&self, id: &str, title: &str, y: &str, caption: String) -> Chart {
+        let mut c = Chart::new(id, title, self.ax.label, y);
+        c.caption = caption;
+        c.warm_up = self.warm_up;
+        if self.warm_up.is_some() {
+            c.caption.push_str(
+                " Grey: the warm-up, left out of availability, unserved demand and waits.",
+            );
+        }
+        if !self.spans.is_empty() {
+            c.spans = self.spans.clone();
+            c.span_label = "incident".into();
+            c.caption
+                .push_str(" Shaded: incidents (incidents.csv, start to end).");
+        }
+        c
+    }
+}
+
+/// "Desired vs running tasks" (services, then all jobs) and "Demand vs served".
+fn task_sections(
+    summary: &Value,
+    series: &Table,
+    services: &[String],
+    tl: &Timeline,
+) -> Result<(Section, Section)> {
+    let ax = tl.ax;
+    let t = series.need("time_s")?;
+    let mut tasks = Section::new(
+        "Desired vs running tasks",
+        "Per service (and all jobs together), one sample a minute from timeseries.csv. Pending = launched but not yet RUNNING (PROVISIONING, PENDING, ACTIVATING).",
+    );
+    let mut load = Section::new(
+        "Demand vs served",
+        "Requests per second offered to each service with a demand model, and how many its RUNNING tasks served; the gap is unserved demand.",
+    );
+    for s in services {
+        let mut c = tl.chart(
+            &format!("tasks-{}", slug(s)),
+            &format!("Tasks of service {s}"),
+            "tasks",
+            format!("Desired, running and pending tasks of {s}."),
+        );
+        for (col, name, style) in [
+            ("desired", "desired", Style::Bold),
+            ("running", "running", Style::Line),
+            ("pending", "pending", Style::Line),
+        ] {
+            if let Some(y) = series.col(&format!("{s}_{col}")) {
+                c.line(name, style, series.points(t, y, ax.scale)?);
+            }
+        }
+        tasks.charts.push(c);
+        if let (Some(d), Some(v)) = (
+            series.col(&format!("{s}_demand_rps")),
+            series.col(&format!("{s}_served_rps")),
+        ) {
+            let mut c = tl.chart(
+                &format!("load-{}", slug(s)),
+                &format!("Demand vs served: {s}"),
+                "requests / s",
+                format!(
+                    "Demand and served requests per second of {s} (unserved: {}).",
+                    fmt_opt(
+                        num(summary, &["services", s, "load", "unserved_pct"]),
+                        |v| format!("{v:.3} %")
+                    )
+                ),
+            );
+            c.line("demand", Style::Line, series.points(t, d, ax.scale)?);
+            c.line("served", Style::Line, series.points(t, v, ax.scale)?);
+            load.charts.push(c);
+        }
+    }
+
+    let jobs: Vec<String> = summary
+        .get("jobs")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    if !jobs.is_empty() {
+        let mut c = tl.chart(
+            "jobs",
+            "Tasks of jobs",
+            "tasks",
+            "Running and pending tasks of each job (standalone tasks have no desired count)."
+                .into(),
+        );
+        for j in &jobs {
+            for col in ["running", "pending"] {
+                if let Some(y) = series.col(&format!("{j}_{col}")) {
+                    c.line(
+                        &format!("{j} {col}"),
+                        Style::Line,
+                        series.points(t, y, ax.scale)?,
+                    );
+                }
+            }
+        }
+        tasks.charts.push(c);
+    }
+    Ok((tasks, load))
+}
+
+/// "Cluster": utilization, capacity provider reservation, markets.
+fn cluster_section(
+    series: &Table,
+    scaling_rows: &Table,
+    cost: &Table,
+    dur: f64,
+    tl: &Timeline,
+) -> Result<Section> {
+    let ax = tl.ax;
+    let t = series.need("time_s")?;
+    let mut cluster = Section::new(
+        "Cluster",
+        "How much of the registered EC2 capacity tasks reserved, and what was being billed, by market.",
+    );
+    let mut u = tl.chart(
+        "utilization",
+        "Cluster utilization (reserved share of registered capacity)",
+        "percent",
+        "CPU and memory reserved by tasks as a share of what the container instances registered."
+            .into(),
+    );
+    for (col, name) in [
+        ("cpu_reserved_pct", "CPU reserved"),
+        ("memory_reserved_pct", "memory reserved"),
+    ] {
+        let y = series.need(col)?;
+        u.line(name, Style::Line, series.points(t, y, ax.scale)?);
+    }
+    cluster.charts.push(u);
+    // Its own chart: the reservation reaches hundreds of percent while a
+    // provider scales out, which would flatten the lines above.
+    let mut prov = tl.chart(
+        "providers",
+        "Capacity provider reservation",
+        "percent",
+        "CapacityProviderReservation of each Auto Scaling group capacity provider (M / N × 100; managed scaling aims at its target capacity).".into(),
+    );
+    for (i, h) in series.header.iter().enumerate() {
+        if let Some(p) = h.strip_suffix("_reservation_pct") {
+            prov.line(p, Style::Line, series.points(t, i, ax.scale)?);
+        }
+    }
+    if !prov.series.is_empty() {
+        scaling::mark_providers(&mut prov, scaling_rows, ax.scale)?;
+        cluster.charts.push(prov);
+    }
+    cluster.charts.push(markets(cost, dur, ax, tl.chart(
+        "markets",
+        "Instances and Fargate tasks by market",
+        "count",
+        "EC2 instances (on-demand, Spot) and Fargate tasks (Fargate, Fargate Spot) being billed over time, from cost.csv.".into(),
+    ))?);
+    Ok(cluster)
+}
+
+/// "Cost": the cumulative cost, the cost views and the cost table.
+fn cost_section(
+    summary: &Value,
+    cost_ts: &Table,
+    dur: f64,
+    tl: &Timeline,
+    view: costview::CostView,
+    notes: &mut Vec<String>,
+) -> Result<Section> {
+    let ax = tl.ax;
+    let mut costs = Section::new(
+        "Cost",
+        &format!(
+            "Total {}; {} of it idle EC2 capacity. From cost_timeseries.csv (one row an hour).",
+            fmt_opt(num(summary, &["total_cost_usd"]), money),
+            fmt_opt(num(summary, &["idle_capacity_cost_usd"]), money)
+        ),
+    );
+    let mut cum = tl.chart(
+        "cost-cumulative",
+        "Cumulative cost",
+        "USD",
+        "Cost accrued since the start, at the end of each hour.".into(),
+    );
+    let (cs, cc) = (cost_ts.need("start_s")?, cost_ts.need("cumulative_usd")?);
+    let mut pts = vec![(0.0, 0.0)];
+    for r in 0..cost_ts.rows.len() {
+        if let (Some(s), Some(v)) = (cost_ts.num(r, cs)?, cost_ts.num(r, cc)?) {
+            pts.push(((s + 3600.0).min(dur) / ax.scale, v));
+        }
+    }
+    cum.line("cumulative cost", Style::Bold, pts);
+    costs.charts.push(cum);
+    // No incident shading here: over filled areas it hides the bands.
+    costs.charts.extend([view.by_owner, view.by_kind]);
+    notes.extend(view.mismatch);
+    costs.grids.push(cost_grid(summary));
+    Ok(costs)
+}
+
+/// "Incidents and deployments": their tables, as written.
+fn events_section(incidents: &Table, deployments: &Table) -> Section {
+    let mut events = Section::new("Incidents and deployments", "");
+    if !incidents.rows.is_empty() {
+        events.grids.push(copy_grid(incidents));
+    }
+    if !deployments.rows.is_empty() {
+        events.grids.push(copy_grid(deployments));
+    }
+    if events.grids.is_empty() {
+        events.intro = "No faults were injected and no deployments ran.".into();
+    }
+    events
+}
+
+/// "Scaling": each scaled service's view, its ramp right after.
+fn scaling_section(
+    scaled: scaling::Scaling,
+    ramps: &ramp::Ramps,
+    task_rows: &super::tasks::Tasks,
+    summary: &Value,
+    dur: f64,
+    warm_up: Option<f64>,
+) -> Section {
+    let mut scaling_sec = Section::new(
+        "Scaling",
+        "Each scaled service: the metric its policy watched against the thresholds its alarms fired at, its desired and running tasks, and the demand left unserved, with every scaling action marked. Each service that scaled out: its tasks RUNNING in the seconds after each scale-out (its ramp), and the quota that held launches back.",
+    );
+    let mut ramps_left = ramp::charts(ramps, &task_rows.runs, summary, dur);
+    for mut c in scaled.charts {
+        for p in &mut c.panels {
+            p.warm_up = warm_up;
+        }
+        // Each service's ramp right after its scaling view.
+        let ramp_id = c.id.replacen("scaling-", "ramp-", 1);
+        scaling_sec.charts.push(c);
+        if let Some(k) = ramps_left.iter().position(|r| r.id == ramp_id) {
+            scaling_sec.charts.push(ramps_left.remove(k));
+        }
+    }
+    scaling_sec.charts.extend(ramps_left);
+    for n in [scaled.note, ramps.note.clone()].into_iter().flatten() {
+        scaling_sec.intro.push(' ');
+        scaling_sec.intro.push_str(&n);
+    }
+    scaling_sec
+}
+
+/// "Placement": each container instance over time.
+fn placement_section(placed: placement::Placement) -> Section {
+    let mut placement_sec = Section::new(
+        "Placement",
+        "Where tasks were placed: each container instance over time, coloured by the share of its CPU and memory (and GPUs) that tasks reserved.",
+    );
+    placement_sec.charts = placed.charts;
+    if let Some(n) = placed.note {
+        placement_sec.intro.push(' ');
+        placement_sec.intro.push_str(&n);
+    }
+    placement_sec
+}
+
+/// Charts with nothing to draw are left out, and so are sections left with
+/// neither charts nor tables (e.g. Placement in a Fargate-only run).
+fn drop_empty(sections: &mut Vec<Section>) {
+    for s in sections.iter_mut() {
+        let before: Vec<String> = s.charts.iter().map(|c| c.id.clone()).collect();
+        s.charts.retain(super::chart::Chart::has_data);
+        let left: Vec<String> = before
+            .into_iter()
+            .filter(|id| !s.charts.iter().any(|c| c.id == *id))
+            .collect();
+        if !left.is_empty() && (!s.charts.is_empty() || !s.grids.is_empty()) {
+            s.intro.push_str(&format!(
+                " Left out, with nothing to draw in this run: {}.",
+                left.join(", ")
+            ));
+        }
+    }
+    sections.retain(|s| {
+        !s.charts.is_empty() || !s.grids.is_empty() || s.heading == "Incidents and deployments"
+    });
 }
 
 /// Overlapping incidents, and those closer than `gap` (about two pixels),

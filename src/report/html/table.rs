@@ -160,7 +160,7 @@ pub fn table_file(dir: &Path, name: &str) -> PathBuf {
 pub fn read_json(file: &Path) -> Result<serde_json::Value> {
     // read_text drops a byte order mark an editor may have added.
     let text =
-        crate::error::read_text(file).map_err(|e| bad(file, "", format!("cannot read: {e}")))?;
+        crate::input::read_text(file).map_err(|e| bad(file, "", format!("cannot read: {e}")))?;
     serde_json::from_str(&text).map_err(|e| {
         bad(
             file,

@@ -8,8 +8,8 @@
 //! that it does. A cluster that was never indexed (hand-built in tests) is
 //! placed by scanning, with the same result.
 
-use super::Resource;
-use super::draw::{Counts, DrawPlan, Draws};
+use super::placement_draw::{Counts, DrawPlan, Draws};
+use super::placement_rules::Resource;
 use crate::model::{Group, Instance};
 use rustc_hash::FxHashMap;
 
@@ -180,7 +180,9 @@ impl Keep {
     };
 
     /// The orderings these strategy lists read (`ordering_read`).
-    pub fn for_strategies<'a>(lists: impl IntoIterator<Item = &'a [super::Strategy]>) -> Keep {
+    pub fn for_strategies<'a>(
+        lists: impl IntoIterator<Item = &'a [super::placement_rules::Strategy]>,
+    ) -> Keep {
         let mut k = Keep::default();
         for r in lists.into_iter().flatten().filter_map(ordering_read) {
             match r {
@@ -202,10 +204,10 @@ impl Keep {
 /// The ordering by free amount a placement strategy walks through the
 /// index, if any: binpack its resource's, spread memory's (it finds the
 /// zones with room through it).
-pub fn ordering_read(s: &super::Strategy) -> Option<Resource> {
+pub fn ordering_read(s: &super::placement_rules::Strategy) -> Option<Resource> {
     match s {
-        super::Strategy::Binpack(r) => Some(*r),
-        super::Strategy::Spread(_) => Some(Resource::Memory),
+        super::placement_rules::Strategy::Binpack(r) => Some(*r),
+        super::placement_rules::Strategy::Spread(_) => Some(Resource::Memory),
         _ => None,
     }
 }
@@ -380,7 +382,9 @@ impl PlacementIndex {
     pub fn host_changed(&mut self, group: u32, idx: u32, on: bool) {
         if let Some(d) = self.draws.as_mut().filter(|d| d.has_groups()) {
             let shapes = &self.shapes;
-            d.host_changed(group, idx, on, |s| super::draw::bit(&shapes[s].bits, idx));
+            d.host_changed(group, idx, on, |s| {
+                super::placement_draw::bit(&shapes[s].bits, idx)
+            });
         }
     }
 
@@ -427,7 +431,8 @@ impl PlacementIndex {
         // An instance is in no other zone's words, and in its own once filed.
         let zones_agree = instances.iter().enumerate().all(|(i, inst)| {
             let own = inst.az as usize;
-            let in_zone = |z: usize| super::draw::bit(self.zone_words(z as u32), i as u32);
+            let in_zone =
+                |z: usize| super::placement_draw::bit(self.zone_words(z as u32), i as u32);
             (0..self.zones.len()).all(|z| z == own || !in_zone(z))
                 && (filing(inst).is_none() || in_zone(own))
         });
@@ -450,7 +455,7 @@ impl PlacementIndex {
                     })
                     && self.shapes.iter().all(|s| {
                         let room = want.is_some_and(|(_, m, c)| m >= s.memory && c >= s.cpu);
-                        let bit = super::draw::bit(&s.bits, i as u32);
+                        let bit = super::placement_draw::bit(&s.bits, i as u32);
                         room == bit
                     })
             })

@@ -51,32 +51,42 @@ impl Normalised {
     }
 }
 
-type Err = (String, String);
+/// Why a task definition could not be read: where in the file (a field
+/// path such as `Resources.Web.Properties.Cpu`; empty for the whole file)
+/// and what is wrong, for the scenario's `InputError`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormError {
+    pub path: String,
+    pub message: String,
+}
+
+fn fail(path: String, message: String) -> FormError {
+    FormError { path, message }
+}
 
 const WHAT: &str = "expected a task definition: register-task-definition JSON, describe-task-definition output, a CloudFormation template (JSON or YAML) with an AWS::ECS::TaskDefinition, or Terraform (aws_ecs_task_definition in .tf.json, or its container_definitions array)";
 
 /// Reads any of the forms; `want` (the scenario's `family`) picks one of
-/// several definitions in a file. The error is (field path, message).
-pub fn normalise(text: &str, want: Option<&str>) -> Result<Normalised, Err> {
+/// several definitions in a file.
+pub fn normalise(text: &str, want: Option<&str>) -> Result<Normalised, FormError> {
     let t = text.trim_start();
     let doc: Value = if t.starts_with('{') || t.starts_with('[') {
-        serde_json::from_str(text)
-            .map_err(|e| (String::new(), crate::scenario::json_message(&e)))?
+        serde_json::from_str(text).map_err(|e| fail(String::new(), super::json_message(&e)))?
     } else {
         // Capped before parsing: the YAML parser slows down quadratically
         // with nesting (200,000 `[` take minutes).
-        super::budget::check_yaml_depth(text).map_err(|m| (String::new(), m))?;
+        check_yaml_depth(text).map_err(|m| fail(String::new(), m))?;
         let y: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
             // One line, as every error is.
             let e = e.to_string().replace('\n', " ");
-            (String::new(), format!("{WHAT}; as YAML: {e}"))
+            fail(String::new(), format!("{WHAT}; as YAML: {e}"))
         })?;
         yaml_to_json(y)
     };
     from_value(doc, want)
 }
 
-pub fn from_value(doc: Value, want: Option<&str>) -> Result<Normalised, Err> {
+pub fn from_value(doc: Value, want: Option<&str>) -> Result<Normalised, FormError> {
     let plain = |value, form, prefix: &str| Normalised {
         value,
         form,
@@ -98,25 +108,25 @@ pub fn from_value(doc: Value, want: Option<&str>) -> Result<Normalised, Err> {
         Value::Object(mut m) => {
             if let Some(td) = m.remove("taskDefinition") {
                 if !td.is_object() {
-                    return Err(("taskDefinition".into(), "must be an object".into()));
+                    return Err(fail("taskDefinition".into(), "must be an object".into()));
                 }
                 Ok(plain(td, Form::Describe, "taskDefinition"))
             } else if let Some(list) = m.remove("taskDefinitions") {
                 match list {
                     Value::Array(items) => pick_describe(items, want, "taskDefinitions"),
-                    _ => Err(("taskDefinitions".into(), "must be a list".into())),
+                    _ => Err(fail("taskDefinitions".into(), "must be a list".into())),
                 }
             } else if let Some(res) = m.remove("Resources") {
                 cloudformation(res, want)
             } else if let Some(res) = m.remove("resource") {
                 terraform(res, want)
             } else if m.contains_key("taskDefinitionArns") {
-                Err((
+                Err(fail(
                     "taskDefinitionArns".into(),
                     "this is list-task-definitions output (names only); save `aws ecs describe-task-definition --task-definition ARN` for each".into(),
                 ))
             } else if m.contains_key("AWSTemplateFormatVersion") {
-                Err((
+                Err(fail(
                     "Resources".into(),
                     "missing: a CloudFormation template lists its resources under Resources".into(),
                 ))
@@ -124,12 +134,12 @@ pub fn from_value(doc: Value, want: Option<&str>) -> Result<Normalised, Err> {
                 Ok(plain(Value::Object(m), Form::Register, ""))
             }
         }
-        _ => Err((String::new(), WHAT.into())),
+        _ => Err(fail(String::new(), WHAT.into())),
     }
 }
 
 /// One of several definitions (describe outputs, or bare definitions).
-fn pick_describe(items: Vec<Value>, want: Option<&str>, at: &str) -> Result<Normalised, Err> {
+fn pick_describe(items: Vec<Value>, want: Option<&str>, at: &str) -> Result<Normalised, FormError> {
     let mut found = Vec::new();
     for (i, it) in items.into_iter().enumerate() {
         let (td, prefix) = match it {
@@ -138,7 +148,12 @@ fn pick_describe(items: Vec<Value>, want: Option<&str>, at: &str) -> Result<Norm
                 join(at, &format!("[{i}].taskDefinition")),
             ),
             v @ Value::Object(_) => (v, join(at, &format!("[{i}]"))),
-            _ => return Err((join(at, &format!("[{i}]")), "must be an object".into())),
+            _ => {
+                return Err(fail(
+                    join(at, &format!("[{i}]")),
+                    "must be an object".into(),
+                ));
+            }
         };
         let family = td
             .get("family")
@@ -166,16 +181,16 @@ fn join(a: &str, b: &str) -> String {
 }
 
 /// The index of `want` among `names`, or the only one.
-fn choose(names: &[String], want: Option<&str>, what: &str, at: &str) -> Result<usize, Err> {
+fn choose(names: &[String], want: Option<&str>, what: &str, at: &str) -> Result<usize, FormError> {
     if let Some(w) = want
         && let Some(i) = names.iter().position(|n| n == w)
     {
         return Ok(i);
     }
     match names.len() {
-        0 => Err((at.into(), format!("holds no {what}"))),
+        0 => Err(fail(at.into(), format!("holds no {what}"))),
         1 => Ok(0),
-        _ => Err((
+        _ => Err(fail(
             at.into(),
             format!(
                 "holds {} {what} ({}); set the scenario's `family` to the one to use",
@@ -186,9 +201,9 @@ fn choose(names: &[String], want: Option<&str>, what: &str, at: &str) -> Result<
     }
 }
 
-fn cloudformation(res: Value, want: Option<&str>) -> Result<Normalised, Err> {
+fn cloudformation(res: Value, want: Option<&str>) -> Result<Normalised, FormError> {
     let Value::Object(res) = res else {
-        return Err(("Resources".into(), "must be an object".into()));
+        return Err(fail("Resources".into(), "must be an object".into()));
     };
     let mut found: Vec<(String, String, Value)> = Vec::new();
     for (id, r) in res {
@@ -253,7 +268,7 @@ fn cloudformation(res: Value, want: Option<&str>) -> Result<Normalised, Err> {
 
 /// Refuses an intrinsic function (`Ref`, `Fn::…`) where ecsim needs the
 /// value; `lenient` fields are dropped instead (a default applies).
-fn intrinsic(v: &Value, key: &str, at: &str, lenient: bool) -> Result<(), Err> {
+fn intrinsic(v: &Value, key: &str, at: &str, lenient: bool) -> Result<(), FormError> {
     let Some(Value::Object(m)) = v.get(key) else {
         return Ok(());
     };
@@ -261,15 +276,15 @@ fn intrinsic(v: &Value, key: &str, at: &str, lenient: bool) -> Result<(), Err> {
         return Ok(());
     }
     let f = m.keys().next().cloned().unwrap_or_default();
-    Err((
+    Err(fail(
         format!("{at}.{}", pascal_path(key)),
         format!("is a CloudFormation function ({f}) ecsim cannot evaluate; write the value itself"),
     ))
 }
 
-fn terraform(res: Value, want: Option<&str>) -> Result<Normalised, Err> {
+fn terraform(res: Value, want: Option<&str>) -> Result<Normalised, FormError> {
     let Some(Value::Object(defs)) = res.get("aws_ecs_task_definition").cloned() else {
-        return Err((
+        return Err(fail(
             "resource".into(),
             "has no aws_ecs_task_definition (Terraform JSON: {\"resource\": {\"aws_ecs_task_definition\": {\"NAME\": {...}}}})".into(),
         ));
@@ -309,17 +324,20 @@ fn terraform(res: Value, want: Option<&str>) -> Result<Normalised, Err> {
     let containers = match r.get("container_definitions") {
         // jsonencode([...]) or file("x.json") reach .tf.json as a string.
         Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|e| {
-            (
+            fail(
                 format!("{prefix}.container_definitions"),
                 format!(
                     "not a JSON array of container definitions: {}",
-                    crate::scenario::json_message(&e)
+                    super::json_message(&e)
                 ),
             )
         })?,
         Some(v) => v.clone(),
         None => {
-            return Err((format!("{prefix}.container_definitions"), "missing".into()));
+            return Err(fail(
+                format!("{prefix}.container_definitions"),
+                "missing".into(),
+            ));
         }
     };
     out.insert("containerDefinitions".into(), containers);
@@ -474,6 +492,45 @@ pub fn yaml_to_json(y: serde_yaml::Value) -> Value {
     }
 }
 
+/// YAML nesting ahead of the parser: flow collections (`[`, `{`) open
+/// across lines, block sequences and mappings by indentation and by
+/// `- - -` on one line. A CloudFormation template nests about ten deep.
+pub fn check_yaml_depth(text: &str) -> Result<(), String> {
+    let mut flow: usize = 0;
+    for (n, line) in text.lines().enumerate() {
+        let content = line.trim_start_matches([' ', '\t']);
+        let indent = line.len() - content.len();
+        // Block nesting is at most one level per column of indentation
+        // plus the sequence dashes and mapping keys that open on this line.
+        let dashes = content
+            .split_inclusive(['-', ' '])
+            .take_while(|p| *p == "- " || *p == "-" || *p == " ")
+            .filter(|p| p.starts_with('-'))
+            .count();
+        let mut quote: Option<char> = None;
+        for ch in content.chars() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\u{22}' | '\'') => quote = Some(ch),
+                (None, '#') => break,
+                (None, '[' | '{') => flow += 1,
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        let depth = flow + dashes + indent.min(content.len().max(1)) / 2;
+        if depth > crate::input::MAX_DEPTH {
+            return Err(format!(
+                "YAML nested more than {} deep (line {}); a task definition nests a few levels",
+                crate::input::MAX_DEPTH,
+                n + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,7 +554,7 @@ mod tests {
         );
         let bad = "Resources:\n  Web:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      Cpu: !Ref CpuParam\n";
         assert_eq!(
-            normalise(bad, None).unwrap_err().0,
+            normalise(bad, None).unwrap_err().path,
             "Resources.Web.Properties.Cpu"
         );
         let t = normalise(
@@ -507,5 +564,13 @@ mod tests {
         .unwrap();
         assert_eq!(t.form, Form::TerraformContainers);
         assert_eq!(t.file_path("containerDefinitions[0].memory"), "[0].memory");
+    }
+
+    #[test]
+    fn yaml_depth_by_flow_dashes_and_indent() {
+        check_yaml_depth("Resources:\n  T:\n    Properties:\n      - { a: [1, 2] }\n").unwrap();
+        assert!(check_yaml_depth(&"[".repeat(200)).is_err());
+        assert!(check_yaml_depth(&format!("{}x", "- ".repeat(200))).is_err());
+        assert!(check_yaml_depth("a: '[[[[['\n# [[[[\n").is_ok());
     }
 }
