@@ -306,11 +306,14 @@ pub fn run_to_dir_with(
 /// `<stem>.csv`, in the order the tables were opened.
 pub struct InMemory {
     pub summary: Summary,
+    /// CSV text (`opts.format` CSV).
     pub tables: Vec<(String, Vec<u8>)>,
+    /// Typed columns (`opts.format` Parquet): what the Parquet files hold.
+    pub columns: Vec<(String, crate::table::parquet::TypedTable)>,
 }
 
-/// `run_to_dir_with` without a folder: the tables stay in memory as CSV
-/// (`opts.format` is not used).
+/// `run_to_dir_with` without a folder: the tables stay in memory, as CSV
+/// text (`opts.format` CSV) or as the typed columns Parquet would hold.
 pub fn run_in_memory(
     scenario: &Scenario,
     seed: u64,
@@ -318,10 +321,16 @@ pub fn run_in_memory(
     opts: &RunOptions,
 ) -> Result<InMemory> {
     let memory = crate::table::Memory::default();
-    let summary = write_run(scenario, seed, book, Place::memory(&memory), opts)?;
+    let place = match opts.format {
+        Format::Csv => Place::memory(&memory),
+        Format::Parquet => Place::typed(&memory),
+    };
+    let summary = write_run(scenario, seed, book, place, opts)?;
+    let columns = memory.into_typed();
     Ok(InMemory {
         summary,
         tables: memory.into_tables(),
+        columns,
     })
 }
 

@@ -30,8 +30,7 @@ class Result:
 
     def __init__(self, summary, tables):
         self.summary = summary
-        self._csv = dict(tables)
-        self.tables = {stem: _tables.from_csv(stem, data) for stem, data in tables}
+        self.tables = {stem: _tables.from_columns(cols) for stem, cols in tables}
 
     def __getattr__(self, name):
         if name in _NAMED:

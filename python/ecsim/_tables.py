@@ -1,10 +1,11 @@
 """The one place tables become pyarrow Tables.
 
-The library hands each table over as the CSV text its writer produces (the
-bytes ``ecsim run`` writes to ``<table>.csv``); the columns are typed as the
-Parquet files type them (``src/table/schema.rs``): integers, floats, text
-and booleans, an empty cell a null. When the writers produce typed columns,
-only this module changes.
+A run's tables come from the library's typed writers as Arrow buffers
+(``from_columns``): the values the Parquet files hold (integers, floats,
+text, booleans; a null where the CSV has an empty cell), wrapped by pyarrow
+without a copy and without any text parsed. Files other commands write (a
+sweep's runs.csv, ``price`` and ``catalog`` output) are read as CSV, typed
+the same way (``src/table/schema.rs``).
 """
 
 import csv
@@ -16,6 +17,20 @@ import pyarrow.csv as pacsv
 from . import _ecsim
 
 _TYPES = {"int": pa.int64(), "float": pa.float64(), "text": pa.string(), "bool": pa.bool_()}
+_ARROW = dict(_TYPES, large_text=pa.large_string())
+
+
+def from_columns(columns):
+    """A table from ``[(name, kind, rows, validity, offsets, data)]``, the
+    buffers the library laid out for Arrow (``arrow_columns``)."""
+    arrays = []
+    for _name, kind, rows, validity, offsets, data in columns:
+        buffers = [None if validity is None else pa.py_buffer(validity)]
+        if offsets is not None:
+            buffers.append(pa.py_buffer(offsets))
+        buffers.append(pa.py_buffer(data))
+        arrays.append(pa.Array.from_buffers(_ARROW[kind], rows, buffers))
+    return pa.table(arrays, names=[c[0] for c in columns])
 
 
 def from_csv(stem, data):

@@ -257,9 +257,100 @@ fn wall(py: Python<'_>, max_wall: Option<&Bound<'_, PyAny>>) -> PyResult<Option<
         .map_err(|_| bad(format!("must be 0 seconds or more, got {s}")))
 }
 
-type Tables = Vec<(String, Py<PyBytes>)>;
+/// One typed column as the Arrow buffers pyarrow builds an array from
+/// without copying: (name, kind, rows, validity bitmap, offsets, data).
+type ArrowColumn = (
+    String,
+    &'static str,
+    usize,
+    Option<Py<PyBytes>>,
+    Option<Py<PyBytes>>,
+    Py<PyBytes>,
+);
 
-/// Runs a scenario into memory: (summary JSON, [(table, CSV bytes)], notes).
+/// A run's tables, each as its columns.
+type Tables = Vec<(String, Vec<ArrowColumn>)>;
+
+/// `bits` packed as Arrow packs a bitmap: least significant bit first.
+fn bitmap(bits: impl Iterator<Item = bool>, n: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n.div_ceil(8)];
+    for (i, b) in bits.enumerate() {
+        if b {
+            out[i / 8] |= 1 << (i % 8);
+        }
+    }
+    out
+}
+
+/// The typed columns the library's writers filled (the values the
+/// Parquet files hold) laid out as Arrow arrays: a slot per row, a null's
+/// slot zero and its validity bit clear. This is the one place tables
+/// cross into Python; `_tables.from_columns` wraps the buffers.
+fn arrow_columns(py: Python<'_>, t: ecsim::table::parquet::TypedTable) -> Vec<ArrowColumn> {
+    use ecsim::table::parquet::Values;
+    let bytes = |b: &[u8]| PyBytes::new(py, b).unbind();
+    t.columns
+        .into_iter()
+        .map(|c| {
+            let n = c.defined.len();
+            let given = || c.defined.iter().map(|&d| d != 0);
+            let validity = c.defined.contains(&0).then(|| bytes(&bitmap(given(), n)));
+            // Each row's value, the next given one or `zero` for a null.
+            fn slots<T: Copy>(defined: &[i16], v: &[T], zero: T) -> impl Iterator<Item = T> {
+                let mut it = v.iter();
+                defined.iter().map(move |&d| {
+                    if d != 0 {
+                        *it.next().unwrap_or(&zero)
+                    } else {
+                        zero
+                    }
+                })
+            }
+            let (kind, offsets, data) = match &c.values {
+                Values::Int(v) => {
+                    let data: Vec<u8> =
+                        slots(&c.defined, v, 0).flat_map(i64::to_le_bytes).collect();
+                    ("int", None, data)
+                }
+                Values::Float(v) => {
+                    let data: Vec<u8> = slots(&c.defined, v, 0.0)
+                        .flat_map(f64::to_le_bytes)
+                        .collect();
+                    ("float", None, data)
+                }
+                Values::Bool(v) => ("bool", None, bitmap(slots(&c.defined, v, false), n)),
+                Values::Text(text, ends) => {
+                    let mut it = ends.iter();
+                    let mut at = 0usize;
+                    let ends_by_row: Vec<usize> = c
+                        .defined
+                        .iter()
+                        .map(|&d| {
+                            if d != 0 {
+                                at = *it.next().unwrap_or(&at);
+                            }
+                            at
+                        })
+                        .collect();
+                    // 32-bit offsets (pyarrow's string) unless the text
+                    // is past 2 GiB (large_string).
+                    let (kind, offsets): (&str, Vec<u8>) = if text.len() <= i32::MAX as usize {
+                        let o = std::iter::once(0).chain(ends_by_row.iter().map(|&e| e as i32));
+                        ("text", o.flat_map(i32::to_le_bytes).collect())
+                    } else {
+                        let o = std::iter::once(0).chain(ends_by_row.iter().map(|&e| e as i64));
+                        ("large_text", o.flat_map(i64::to_le_bytes).collect())
+                    };
+                    (kind, Some(bytes(&offsets)), text.clone())
+                }
+            };
+            (c.name, kind, n, validity, offsets, bytes(&data))
+        })
+        .collect()
+}
+
+/// Runs a scenario into memory: (summary JSON, [(table, columns)], notes),
+/// each table's columns as `arrow_columns` gives them.
 #[pyfunction]
 #[pyo3(signature = (file, text, doc, seed, prices, region, force, max_wall, outputs, progress))]
 #[allow(clippy::too_many_arguments)]
@@ -290,7 +381,8 @@ fn run(
         max_wall,
         progress: Some(Arc::clone(&cell)),
         outputs,
-        format: ecsim::table::Format::Csv,
+        // Typed columns in memory: no text written or parsed.
+        format: ecsim::table::Format::Parquet,
         timeseries: None,
     };
     let tick = |py: Python<'_>| {
@@ -306,9 +398,9 @@ fn run(
     let summary =
         serde_json::to_string(&r.summary).map_err(|e| to_py(py, Error::Internal(e.to_string())))?;
     let tables = r
-        .tables
+        .columns
         .into_iter()
-        .map(|(stem, bytes)| (stem, PyBytes::new(py, &bytes).unbind()))
+        .map(|(stem, t)| (stem, arrow_columns(py, t)))
         .collect();
     Ok((summary, tables, notes))
 }

@@ -89,6 +89,15 @@ pub struct Place<'a> {
 }
 
 impl<'a> Place<'a> {
+    /// Typed columns in `memory` (`Memory::into_typed`): cells as the
+    /// Parquet files type them, no text in between.
+    pub fn typed(memory: &'a Memory) -> Self {
+        Place {
+            format: Format::Parquet,
+            ..Place::memory(memory)
+        }
+    }
+
     /// CSV text in `memory`.
     pub fn memory(memory: &'a Memory) -> Self {
         Place {
@@ -102,6 +111,9 @@ impl<'a> Place<'a> {
     /// Table `stem`'s file (or memory), its columns `header`.
     pub fn rows<S: AsRef<str>>(&self, stem: &str, header: &[S]) -> io::Result<Rows> {
         match self.memory {
+            Some(m) if self.format == Format::Parquet => {
+                Ok(Rows::typed(m.create_typed(stem), stem, header))
+            }
             Some(m) => Rows::csv(m.create(stem), header),
             None => Rows::create(self.dir, stem, self.format, header),
         }
@@ -113,6 +125,7 @@ impl<'a> Place<'a> {
 #[derive(Debug, Default)]
 pub struct Memory {
     tables: std::sync::Mutex<Vec<(String, SharedBytes)>>,
+    typed: std::sync::Mutex<Vec<(String, parquet::SharedTable)>>,
 }
 
 type SharedBytes = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
@@ -127,6 +140,27 @@ impl Memory {
             spool: Spool::new(Sink::Memory(bytes), FILE_CHUNK),
             name: format!("{stem} (in memory)"),
         }
+    }
+
+    fn create_typed(&self, stem: &str) -> parquet::SharedTable {
+        let table = parquet::SharedTable::default();
+        let mut typed = self.typed.lock().unwrap_or_else(|e| e.into_inner());
+        typed.retain(|(s, _)| s != stem);
+        typed.push((stem.to_string(), table.clone()));
+        table
+    }
+
+    /// Every table written typed (`Place::typed`), once its writer has
+    /// finished.
+    pub fn into_typed(&self) -> Vec<(String, parquet::TypedTable)> {
+        let mut typed = self.typed.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *typed)
+            .into_iter()
+            .map(|(stem, t)| {
+                let t = std::mem::take(&mut *t.lock().unwrap_or_else(|e| e.into_inner()));
+                (stem, t)
+            })
+            .collect()
     }
 
     /// Every table, once its writer has finished.

@@ -30,8 +30,10 @@ fn other(msg: impl std::fmt::Display) -> io::Error {
     io::Error::other(msg.to_string())
 }
 
-/// A column's cells of the row group being filled.
-enum Values {
+/// A column's cells of the row group being filled (or, kept in memory, of
+/// the whole table): only the values given, nulls in `defined`.
+#[derive(Debug)]
+pub enum Values {
     Int(Vec<i64>),
     Float(Vec<f64>),
     /// The UTF-8 bytes of every cell, one after another, and where each ends.
@@ -53,6 +55,15 @@ struct Column {
 const DECIMALS_KEY: &str = "ecsim.csv_decimals";
 
 impl Values {
+    fn empty_like(&self) -> Values {
+        match self {
+            Values::Int(_) => Values::Int(Vec::new()),
+            Values::Float(_) => Values::Float(Vec::new()),
+            Values::Text(..) => Values::Text(Vec::new(), Vec::new()),
+            Values::Bool(_) => Values::Bool(Vec::new()),
+        }
+    }
+
     /// The values so far, leaving an empty buffer of the same type.
     fn take(&mut self) -> Values {
         match self {
@@ -218,6 +229,42 @@ enum Part {
 
 struct GroupWriter {
     writer: Option<SerializedFileWriter<File>>,
+    /// Instead of a file: the typed columns, every group appended.
+    memory: Option<SharedTable>,
+}
+
+/// One column of a table kept in memory: its values (only those given)
+/// and per row 1 for a value, 0 for a null.
+#[derive(Debug)]
+pub struct TypedColumn {
+    pub name: String,
+    pub values: Values,
+    pub defined: Vec<i16>,
+}
+
+/// A table's typed columns in memory: what the Python package turns into
+/// Arrow arrays without reading any text.
+#[derive(Debug, Default)]
+pub struct TypedTable {
+    pub columns: Vec<TypedColumn>,
+}
+
+pub type SharedTable = Arc<std::sync::Mutex<TypedTable>>;
+
+impl Values {
+    fn append(&mut self, more: Values) {
+        match (self, more) {
+            (Values::Int(a), Values::Int(b)) => a.extend(b),
+            (Values::Float(a), Values::Float(b)) => a.extend(b),
+            (Values::Bool(a), Values::Bool(b)) => a.extend(b),
+            (Values::Text(a, ae), Values::Text(b, be)) => {
+                let base = a.len();
+                a.extend(b);
+                ae.extend(be.into_iter().map(|e| e + base));
+            }
+            _ => unreachable!("a column keeps its type"),
+        }
+    }
 }
 
 impl ParquetRows {
@@ -285,8 +332,55 @@ impl ParquetRows {
             error: None,
             groups: GroupWriter {
                 writer: Some(writer),
+                memory: None,
             },
         })
+    }
+
+    /// Typed columns into `table` (in memory, no file) whose columns are
+    /// `header`, each typed by the schema of table `stem` as in `create`.
+    pub fn in_memory<S: AsRef<str>>(table: SharedTable, stem: &str, header: &[S]) -> ParquetRows {
+        let columns: Vec<Column> = header
+            .iter()
+            .map(|name| {
+                let name = name.as_ref().to_string();
+                let values = match schema::kind(stem, &name).unwrap_or(Kind::Text) {
+                    Kind::Int => Values::Int(Vec::new()),
+                    Kind::Float => Values::Float(Vec::new()),
+                    Kind::Text => Values::Text(Vec::new(), Vec::new()),
+                    Kind::Bool => Values::Bool(Vec::new()),
+                };
+                Column {
+                    name,
+                    values,
+                    defined: Vec::new(),
+                    decimals: None,
+                }
+            })
+            .collect();
+        {
+            let mut t = table.lock().unwrap_or_else(|e| e.into_inner());
+            t.columns = columns
+                .iter()
+                .map(|c| TypedColumn {
+                    name: c.name.clone(),
+                    values: c.values.empty_like(),
+                    defined: Vec::new(),
+                })
+                .collect();
+        }
+        let group_rows = (GROUP_CELLS / columns.len().max(1)).max(MIN_GROUP_ROWS);
+        ParquetRows {
+            columns,
+            at: 0,
+            rows: 0,
+            group_rows,
+            error: None,
+            groups: GroupWriter {
+                writer: None,
+                memory: Some(table),
+            },
+        }
     }
 
     /// The next cell's column; `None` past the last (an error at the row's end).
@@ -392,6 +486,17 @@ impl ParquetRows {
 
 impl Drain<Part> for GroupWriter {
     fn take(&mut self, parts: &mut Vec<Part>) -> io::Result<()> {
+        if let Some(m) = &self.memory {
+            let mut t = m.lock().unwrap_or_else(|e| e.into_inner());
+            for p in parts.drain(..) {
+                let Part::Group(group) = p else { continue };
+                for (c, (values, defined)) in t.columns.iter_mut().zip(group) {
+                    c.values.append(values);
+                    c.defined.extend(defined);
+                }
+            }
+            return Ok(());
+        }
         for p in parts.drain(..) {
             let w = self
                 .writer

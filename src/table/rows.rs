@@ -53,6 +53,18 @@ impl Rows {
         Ok(Rows { out, name })
     }
 
+    /// Typed columns into `table` (in memory) with columns `header`.
+    pub fn typed<S: AsRef<str>>(
+        table: super::parquet::SharedTable,
+        stem: &str,
+        header: &[S],
+    ) -> Rows {
+        Rows {
+            out: Out::Parquet(Box::new(ParquetRows::in_memory(table, stem, header))),
+            name: format!("{stem} (in memory)"),
+        }
+    }
+
     /// CSV text into `file` with columns `header`.
     pub fn csv<S: AsRef<str>>(file: TableFile, header: &[S]) -> io::Result<Rows> {
         let name = file.name.clone();
