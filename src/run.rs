@@ -180,7 +180,14 @@ pub fn rates_for(scenario: &Scenario, book: &PriceBook) -> Result<prices::Rates>
             .ec2
             .insert(t.clone(), crate::billing::Rate::whole(pico));
     }
-    crate::billing::mi_fee::add(&mut rates, book, scenario)?;
+    let mi = crate::billing::mi_fee::MiProviders {
+        file: &scenario.file,
+        region: &scenario.region,
+        fleets: &scenario.managed_instances,
+        declared: &scenario.ec2_prices,
+        providers: &scenario.cluster.providers,
+    };
+    crate::billing::mi_fee::add(&mut rates, book, &mi)?;
     Ok(rates)
 }
 

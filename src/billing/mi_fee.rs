@@ -16,7 +16,6 @@ use super::prices::{PriceBook, Rates};
 use crate::engine::SimTime;
 use crate::error::InputError;
 use crate::model::Instance;
-use crate::scenario::Scenario;
 
 /// The pricing page's worked example: type, fee and that type's EC2
 /// On-Demand price in us-east-1, USD per hour (in thousandths of a cent
@@ -33,21 +32,34 @@ pub fn estimate(ec2: Rate) -> Rate {
     Rate(ec2.0 * EXAMPLE_FEE_MILLI / EXAMPLE_EC2_MILLI)
 }
 
+/// What `add` prices: a scenario's Managed Instances providers, with what
+/// it needs to price them (billing sits below the scenario, so it is handed
+/// these rather than the scenario).
+pub struct MiProviders<'a> {
+    /// The scenario's file, for errors.
+    pub file: &'a std::path::Path,
+    pub region: &'a str,
+    pub fleets: &'a [crate::model::managed_instances::MiFleet],
+    /// `[[instance_types]] usd_per_hour` the scenario declares (pico-USD).
+    pub declared: &'a std::collections::BTreeMap<String, i128>,
+    pub providers: &'a [crate::model::AsgProvider],
+}
+
 /// Adds the EC2 price and the fee of every type a Managed Instances
 /// provider may launch. Types without an EC2 price in the run's region are
 /// left out of the provider's choice (said on stderr); none left is an
 /// error at the provider's `instance_requirements`.
-pub fn add(rates: &mut Rates, book: &PriceBook, sc: &Scenario) -> Result<(), InputError> {
-    if sc.managed_instances.is_empty() {
+pub fn add(rates: &mut Rates, book: &PriceBook, sc: &MiProviders) -> Result<(), InputError> {
+    if sc.fleets.is_empty() {
         return Ok(());
     }
-    let region = sc.region.as_str();
+    let region = sc.region;
     let mut from_book = false;
-    for f in &sc.managed_instances {
+    for f in sc.fleets {
         let mut priced = 0;
         for t in &f.types {
             let ec2 = sc
-                .ec2_prices
+                .declared
                 .get(&t.name)
                 .copied()
                 .or_else(|| book.ec2(region, &t.name));
@@ -67,10 +79,10 @@ pub fn add(rates: &mut Rates, book: &PriceBook, sc: &Scenario) -> Result<(), Inp
             };
             rates.mi_fee.insert(t.name.clone(), fee);
         }
-        let name = &sc.cluster.providers[f.provider as usize].name;
+        let name = &sc.providers[f.provider as usize].name;
         if priced == 0 {
             return Err(InputError::new(
-                &sc.file,
+                sc.file,
                 format!("capacity_providers[{}].instance_requirements", f.provider),
                 format!(
                     "none of the {} types these requirements admit has an On-Demand price in {region} ({}); pass the region's AmazonEC2 offer file with --prices (`{}`)",
