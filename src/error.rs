@@ -43,7 +43,6 @@ impl std::error::Error for InputError {}
 
 // Reading input files and their CSV rows is `crate::input`'s; kept here
 // under the old path for callers outside the crate (python/).
-pub use crate::input::{MAX_INPUT_BYTES, read_text};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -186,7 +186,7 @@ fn parse_toml(py: Python<'_>, file: &str, text: &str) -> PyResult<String> {
 #[pyfunction]
 fn read_scenario(py: Python<'_>, path: PathBuf) -> PyResult<String> {
     guarded(py, || {
-        ecsim::error::read_text(&path).map_err(|e| {
+        ecsim::input::read_text(&path).map_err(|e| {
             input(
                 &path.display().to_string(),
                 "",

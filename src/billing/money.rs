@@ -13,7 +13,7 @@ pub struct Rate(pub i128);
 pub struct Money(pub i128);
 
 // Pico-dollars and their parser are the price list's, below billing.
-pub use crate::pricelist::pico::PICO;
+use crate::pricelist::pico::PICO;
 const MS_PER_HOUR: i128 = 3_600_000;
 /// One dollar.
 pub const DENOM: i128 = 1024 * MS_PER_HOUR * PICO;

@@ -28,7 +28,7 @@ pub const MAX_VALUES: u64 = 2_000_000;
 /// At 5, 6 MB of `{"a":[]}` (2 million values at 1 each) once took 465 MB.
 pub const OBJECT_COST: u64 = 5;
 // Shared with the task-definition forms' YAML check.
-pub use crate::input::MAX_DEPTH;
+use crate::input::MAX_DEPTH;
 
 /// A count read from an export (DesiredCapacity, desiredCount) as the
 /// scenario takes it: 0 to `max`, never truncated to fit.

@@ -8,6 +8,7 @@ use super::scaling::ScalingOut;
 use super::shapes::EcsService;
 use super::toml_out::{file_name, num, toml_str};
 use crate::error::InputError;
+use crate::scenario::trace::iso;
 use crate::scenario::trace::parse_timestamp;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -246,7 +247,6 @@ fn align(all: &mut BTreeMap<String, BTreeMap<&'static str, Series>>) -> Result<(
 
 // One calendar for both directions: the trace reader's. Kept under this
 // path for import/mod.rs.
-pub use crate::scenario::trace::iso;
 
 #[derive(Debug)]
 pub struct Demand {

@@ -4,7 +4,7 @@
 
 use super::read::Export;
 use super::shapes::*;
-use super::toml_out::q;
+use super::toml_out::toml_str;
 use crate::error::InputError;
 use crate::scenario::MAX_INSTANCES;
 use std::collections::{BTreeMap, BTreeSet};
@@ -526,19 +526,19 @@ impl Group {
     pub fn toml(&self) -> String {
         let types = match &self.mixed {
             Some(m) => m.types.clone(),
-            None => format!("instance_type = {}\n", q(&self.instance_type)),
+            None => format!("instance_type = {}\n", toml_str(&self.instance_type)),
         };
         let mut s = format!(
             "# {}\n[[instance_groups]]\nname = {}\n{types}count = {}\n",
             self.comment,
-            q(&self.name),
+            toml_str(&self.name),
             self.count
         );
         if let Some((mn, mx)) = self.min_max {
             // Checked on reading: min ≤ count ≤ max.
             s += &format!("min_size = {mn}\nmax_size = {mx}\n");
         }
-        let zones: Vec<String> = self.zones.iter().map(|z| q(z)).collect();
+        let zones: Vec<String> = self.zones.iter().map(|z| toml_str(z)).collect();
         s += &format!("availability_zones = [{}]\n", zones.join(", "));
         if self.spot {
             s += "market = \"spot\"\n";
@@ -565,7 +565,7 @@ impl Group {
             let a: Vec<String> = self
                 .attributes
                 .iter()
-                .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+                .map(|(k, v)| format!("{} = {}", toml_str(k), toml_str(v)))
                 .collect();
             s += &format!("attributes = {{ {} }}\n", a.join(", "));
         }
@@ -577,8 +577,8 @@ impl Provider {
     pub fn toml(&self) -> String {
         let mut s = format!(
             "[[capacity_providers]]\nname = {}\ninstance_group = {}\n",
-            q(&self.name),
-            q(&self.group)
+            toml_str(&self.name),
+            toml_str(&self.group)
         );
         if let Some(m) = &self.scaling {
             if let Some(t) = m.target_capacity {

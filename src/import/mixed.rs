@@ -8,7 +8,7 @@
 //! allocation strategies, instead of one type all On-Demand.
 
 use super::shapes::{InstancesDistribution, MixedInstancesPolicy};
-use super::toml_out::q;
+use super::toml_out::toml_str;
 use serde_json::Value;
 
 /// What the group's table says of its types and markets.
@@ -89,9 +89,9 @@ pub fn mixed(
         .iter()
         .map(|(t, w)| {
             if weighted && !behind_provider {
-                format!("{{ type = {}, weighted_capacity = {w} }}", q(t))
+                format!("{{ type = {}, weighted_capacity = {w} }}", toml_str(t))
             } else {
-                q(t)
+                toml_str(t)
             }
         })
         .collect();
@@ -141,7 +141,7 @@ fn distribution(who: &str, d: Option<&InstancesDistribution>, notes: &mut Vec<St
     match d.spot_allocation_strategy.as_deref() {
         None => {}
         Some(a @ ("lowest-price" | "capacity-optimized" | "price-capacity-optimized")) => {
-            s += &format!("spot_allocation_strategy = {}\n", q(a));
+            s += &format!("spot_allocation_strategy = {}\n", toml_str(a));
         }
         Some("capacity-optimized-prioritized") => {
             notes.push(format!("{who}: SpotAllocationStrategy capacity-optimized-prioritized is modelled as capacity-optimized (the overrides' order is not a tie-break in ecsim)"));
@@ -154,7 +154,7 @@ fn distribution(who: &str, d: Option<&InstancesDistribution>, notes: &mut Vec<St
     match d.on_demand_allocation_strategy.as_deref() {
         None => {}
         Some(a @ ("prioritized" | "lowest-price")) => {
-            s += &format!("on_demand_allocation_strategy = {}\n", q(a));
+            s += &format!("on_demand_allocation_strategy = {}\n", toml_str(a));
         }
         Some(a) => notes.push(format!(
             "{who}: OnDemandAllocationStrategy {a} is not modelled; AWS's default used"

@@ -23,14 +23,13 @@ pub mod services;
 pub mod shapes;
 pub mod target_groups;
 // The forms are the scenario's (it reads them); kept at this path.
-pub use crate::scenario::taskdef_forms;
 pub mod toml_out;
 pub mod tracking;
 pub mod write;
 
 use crate::error::{InputError, Result};
 use std::path::{Path, PathBuf};
-use toml_out::{comment, q, safe_name};
+use toml_out::{comment, safe_name, toml_str};
 
 /// What an import wrote, for the command's summary.
 #[derive(Debug)]
@@ -242,10 +241,14 @@ fn render(
     if let Some(t) = svcs.start_ms {
         s += &format!(
             "#\n# Time 0 is {} (the demand traces start there; \"HH:MM\" schedules count from it).\n",
-            demand::iso(t)
+            crate::scenario::trace::iso(t)
         );
     }
-    s += &format!("\nname = {}\nduration = {}\n", q(name), q(&duration));
+    s += &format!(
+        "\nname = {}\nduration = {}\n",
+        toml_str(name),
+        toml_str(&duration)
+    );
     if let Some(r) = region(ex) {
         // A region without shipped prices would stop `ecsim run`: the line
         // is there to uncomment with that region's price files.
@@ -253,24 +256,24 @@ fn render(
             .regions()
             .contains(&r.as_str())
         {
-            s += &format!("region = {}\n", q(&r));
+            s += &format!("region = {}\n", toml_str(&r));
         } else {
             s += &format!(
                 "# region = {}  # the cluster's; ecsim ships us-east-1 prices, so costs below are at those:\n# uncomment and run with --prices (ecsim validate names the price files to fetch)\n",
-                q(&r)
+                toml_str(&r)
             );
         }
     }
     s += "\n[cluster]\n";
     if let Some(c) = ex.clusters.first() {
-        s += &format!("name = {}\n", q(&c.cluster_name));
+        s += &format!("name = {}\n", toml_str(&c.cluster_name));
     }
-    let zones: Vec<String> = fleet.zones.iter().map(|z| q(z)).collect();
+    let zones: Vec<String> = fleet.zones.iter().map(|z| toml_str(z)).collect();
     s += &format!("availability_zones = [{}]\n", zones.join(", "));
     for (t, m, modelled, g) in &fleet.registered_types {
         s += &format!(
             "\n[[instance_types]]\nname = {}\nregistered_memory_mib = {m}  # registeredResources MEMORY of group {g}'s {t} instances (ecsim's model of the type: {modelled})\n",
-            q(t)
+            toml_str(t)
         );
     }
     for g in &fleet.groups {
@@ -289,8 +292,8 @@ fn render(
     for td in &svcs.taskdefs {
         s += &format!(
             "\n[[task_definitions]]\nfamily = {}\nfile = {}\n",
-            q(&td.name),
-            q(&td.file)
+            toml_str(&td.name),
+            toml_str(&td.file)
         );
     }
     for b in &svcs.blocks {

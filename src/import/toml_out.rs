@@ -3,7 +3,6 @@
 
 // The old name, for import/fleet.rs and import/mod.rs (other branches' files,
 // whose hand-written TOML item 3 of issue 33 replaces).
-pub use self::toml_str as q;
 
 /// `s` as a TOML string literal (quoted and escaped).
 pub fn toml_str(s: &str) -> String {
