@@ -168,164 +168,212 @@ pub fn fleet(
         .iter()
         .filter_map(|c| c.ec2_instance_id.as_deref())
         .collect();
+    let ours = Ours {
+        provider_asgs,
+        elsewhere,
+        ec2_ids,
+        live: &live,
+    };
     let mut in_asg: BTreeSet<&str> = BTreeSet::new();
     let mut asgs: Vec<&Asg> = ex.asgs.iter().collect();
     asgs.sort_by(|a, b| a.auto_scaling_group_name.cmp(&b.auto_scaling_group_name));
     for asg in asgs {
-        let name = &asg.auto_scaling_group_name;
-        let ours = provider_asgs.contains(name.as_str())
-            || asg
-                .instances
-                .iter()
-                .any(|i| ec2_ids.contains(i.instance_id.as_str()));
-        if !ours {
-            let why = match elsewhere.get(name.as_str()) {
-                Some(p) => format!(
-                    "behind capacity provider {p}, which is not attached to the cluster (another cluster's)"
-                ),
-                None => "no capacity provider of the cluster uses it".into(),
-            };
-            notes.push(format!("Auto Scaling group {name}: {why}, and none of the cluster's container instances is in it; left out"));
-            continue;
-        }
-        let members: Vec<&ContainerInstance> = live
-            .iter()
-            .copied()
-            .filter(|c| {
-                c.ec2_instance_id
-                    .as_deref()
-                    .is_some_and(|id| asg.instances.iter().any(|i| i.instance_id == id))
-            })
-            .collect();
-        for m in &members {
-            if let Some(id) = &m.ec2_instance_id {
-                in_asg.insert(id);
-            }
-        }
-        let mut types: Vec<String> = members
-            .iter()
-            .filter_map(|c| c.attribute("ecs.instance-type").map(str::to_string))
-            .collect();
-        if types.is_empty() {
-            types = asg
-                .instances
-                .iter()
-                .filter_map(|i| i.instance_type.clone())
-                .collect();
-        }
-        let mixed = asg.mixed_instances_policy.as_ref().and_then(|p| {
-            super::mixed::mixed(name, p, provider_asgs.contains(name.as_str()), notes)
-        });
-        let itype = match (&mixed, most_common(&types)) {
-            (Some(m), _) => m.single.clone().unwrap_or_default(),
-            (None, None) => {
-                notes.push(format!("Auto Scaling group {name}: no instance tells its type (ecs.instance-type attribute or Instances[].InstanceType); left out"));
-                continue;
-            }
-            (None, Some((itype, others))) => {
-                if others > 0 {
-                    notes.push(format!("Auto Scaling group {name}: {others} of {} instances are not {itype}; ecsim gives a group without MixedInstancesPolicy one type, so all are modelled as {itype}", types.len()));
-                }
-                if crate::catalog::instance_type(&itype).is_none() {
-                    notes.push(format!("Auto Scaling group {name}: instance type {itype} is not in ecsim's catalog; left out (declare it with [[instance_types]] and add the group by hand)"));
-                    continue;
-                }
-                itype
-            }
-        };
-        let mut gz: Vec<String> = asg.availability_zones.clone();
-        gz.extend(
-            asg.instances
-                .iter()
-                .filter_map(|i| i.availability_zone.clone()),
-        );
-        gz.sort();
-        gz.dedup();
-        if gz.is_empty() {
-            notes.push(format!(
-                "Auto Scaling group {name}: no AvailabilityZones; left out"
-            ));
-            continue;
-        }
-        zones.extend(gz.iter().cloned());
-        // A mixed policy whose types were mapped says its split itself.
-        let spot = match &mixed {
-            Some(_) => false,
-            None => super::mixed::fallback_spot(
-                name,
-                asg.mixed_instances_policy.as_ref(),
-                &itype,
-                notes,
-            ),
-        };
-        let attributes = members
-            .first()
-            .map(|c| custom_attributes(c))
-            .unwrap_or_default();
-        if members.iter().any(|c| custom_attributes(c) != attributes) {
-            notes.push(format!("Auto Scaling group {name}: its instances carry different custom attributes; the group takes those of the first"));
-        }
-        // Checked before anything is sized by them: the group's slots are
-        // allocated at its count.
-        let (file, at) = &asg.origin;
-        let size = |field: &str, v: i64| {
-            super::budget::count(file, &format!("{at}.{field}"), v, MAX_INSTANCES)
-        };
-        let count = size("DesiredCapacity", asg.desired_capacity)?;
-        let (min, max) = (
-            size("MinSize", asg.min_size)?,
-            size("MaxSize", asg.max_size)?,
-        );
-        if min > max {
-            return Err(InputError::new(
-                file,
-                format!("{at}.MinSize"),
-                format!(
-                    "MinSize {min} is above MaxSize {max}; AWS never prints that — was the file edited?"
-                ),
-            ));
-        }
-        if !(min..=max).contains(&count) {
-            return Err(InputError::new(
-                file,
-                format!("{at}.DesiredCapacity"),
-                format!(
-                    "DesiredCapacity {count} lies outside MinSize {min} and MaxSize {max}; AWS keeps it within — was the file edited?"
-                ),
-            ));
-        }
-        let registered_memory = if itype.is_empty() {
-            super::registered::per_type_memory(&members, name, &mut f.registered_types, notes);
-            None
-        } else {
-            super::registered::registered(&members, &itype, name, notes)
-        };
-        let group = Group {
-            name: name.clone(),
-            mixed,
-            registered_memory,
-            draining: Vec::new(),
-            instance_type: itype,
-            count,
-            min_max: Some((i64::from(min), i64::from(max))),
-            origin: Some(asg.origin.clone()),
-            zones: gz,
-            spot,
-            az_rebalance: !asg
-                .suspended_processes
-                .iter()
-                .any(|p| p.process_name == "AZRebalance"),
-            attributes,
-            comment: format!(
-                "Auto Scaling group {name}: {} container instances registered now",
-                members.len()
-            ),
-        };
-        let mut group = group;
-        assign_slots(&mut group, &members, &mut f.slots, notes);
-        f.groups.push(group);
+        asg_group(asg, &ours, &mut f, &mut zones, &mut in_asg, notes)?;
     }
-    // Instances outside any Auto Scaling group, by type, zone and attributes.
+    loose_groups(&live, &in_asg, &mut f, notes);
+    f.zones = zones.into_iter().collect();
+    providers(ex, cluster, &mut f, notes)?;
+    Ok(f)
+}
+
+/// Which Auto Scaling groups are the cluster's, and its live instances.
+struct Ours<'a> {
+    /// Groups behind the capacity providers attached to the cluster.
+    provider_asgs: BTreeSet<&'a str>,
+    /// Groups behind other clusters' providers: group → provider.
+    elsewhere: BTreeMap<&'a str, &'a str>,
+    ec2_ids: BTreeSet<&'a str>,
+    live: &'a [&'a ContainerInstance],
+}
+
+/// One Auto Scaling group as an instance group of `f`, if it is the
+/// cluster's and can be modelled (else said in `notes`); its registered
+/// instances go to `in_asg`.
+fn asg_group<'a>(
+    asg: &'a Asg,
+    ours: &Ours<'a>,
+    f: &mut Fleet,
+    zones: &mut BTreeSet<String>,
+    in_asg: &mut BTreeSet<&'a str>,
+    notes: &mut Vec<String>,
+) -> Result<(), InputError> {
+    let name = &asg.auto_scaling_group_name;
+    let of_cluster = ours.provider_asgs.contains(name.as_str())
+        || asg
+            .instances
+            .iter()
+            .any(|i| ours.ec2_ids.contains(i.instance_id.as_str()));
+    if !of_cluster {
+        let why = match ours.elsewhere.get(name.as_str()) {
+            Some(p) => format!(
+                "behind capacity provider {p}, which is not attached to the cluster (another cluster's)"
+            ),
+            None => "no capacity provider of the cluster uses it".into(),
+        };
+        notes.push(format!("Auto Scaling group {name}: {why}, and none of the cluster's container instances is in it; left out"));
+        return Ok(());
+    }
+    let members: Vec<&ContainerInstance> = ours
+        .live
+        .iter()
+        .copied()
+        .filter(|c| {
+            c.ec2_instance_id
+                .as_deref()
+                .is_some_and(|id| asg.instances.iter().any(|i| i.instance_id == id))
+        })
+        .collect();
+    for m in &members {
+        if let Some(id) = &m.ec2_instance_id {
+            in_asg.insert(id);
+        }
+    }
+    let mut types: Vec<String> = members
+        .iter()
+        .filter_map(|c| c.attribute("ecs.instance-type").map(str::to_string))
+        .collect();
+    if types.is_empty() {
+        types = asg
+            .instances
+            .iter()
+            .filter_map(|i| i.instance_type.clone())
+            .collect();
+    }
+    let mixed = asg.mixed_instances_policy.as_ref().and_then(|p| {
+        super::mixed::mixed(name, p, ours.provider_asgs.contains(name.as_str()), notes)
+    });
+    let itype = match (&mixed, most_common(&types)) {
+        (Some(m), _) => m.single.clone().unwrap_or_default(),
+        (None, None) => {
+            notes.push(format!("Auto Scaling group {name}: no instance tells its type (ecs.instance-type attribute or Instances[].InstanceType); left out"));
+            return Ok(());
+        }
+        (None, Some((itype, others))) => {
+            if others > 0 {
+                notes.push(format!("Auto Scaling group {name}: {others} of {} instances are not {itype}; ecsim gives a group without MixedInstancesPolicy one type, so all are modelled as {itype}", types.len()));
+            }
+            if crate::catalog::instance_type(&itype).is_none() {
+                notes.push(format!("Auto Scaling group {name}: instance type {itype} is not in ecsim's catalog; left out (declare it with [[instance_types]] and add the group by hand)"));
+                return Ok(());
+            }
+            itype
+        }
+    };
+    let mut gz: Vec<String> = asg.availability_zones.clone();
+    gz.extend(
+        asg.instances
+            .iter()
+            .filter_map(|i| i.availability_zone.clone()),
+    );
+    gz.sort();
+    gz.dedup();
+    if gz.is_empty() {
+        notes.push(format!(
+            "Auto Scaling group {name}: no AvailabilityZones; left out"
+        ));
+        return Ok(());
+    }
+    zones.extend(gz.iter().cloned());
+    // A mixed policy whose types were mapped says its split itself.
+    let spot = match &mixed {
+        Some(_) => false,
+        None => {
+            super::mixed::fallback_spot(name, asg.mixed_instances_policy.as_ref(), &itype, notes)
+        }
+    };
+    let attributes = members
+        .first()
+        .map(|c| custom_attributes(c))
+        .unwrap_or_default();
+    if members.iter().any(|c| custom_attributes(c) != attributes) {
+        notes.push(format!("Auto Scaling group {name}: its instances carry different custom attributes; the group takes those of the first"));
+    }
+    let (count, min, max) = asg_sizes(asg)?;
+    let registered_memory = if itype.is_empty() {
+        super::registered::per_type_memory(&members, name, &mut f.registered_types, notes);
+        None
+    } else {
+        super::registered::registered(&members, &itype, name, notes)
+    };
+    let group = Group {
+        name: name.clone(),
+        mixed,
+        registered_memory,
+        draining: Vec::new(),
+        instance_type: itype,
+        count,
+        min_max: Some((i64::from(min), i64::from(max))),
+        origin: Some(asg.origin.clone()),
+        zones: gz,
+        spot,
+        az_rebalance: !asg
+            .suspended_processes
+            .iter()
+            .any(|p| p.process_name == "AZRebalance"),
+        attributes,
+        comment: format!(
+            "Auto Scaling group {name}: {} container instances registered now",
+            members.len()
+        ),
+    };
+    let mut group = group;
+    assign_slots(&mut group, &members, &mut f.slots, notes);
+    f.groups.push(group);
+    Ok(())
+}
+
+/// An Auto Scaling group's DesiredCapacity, MinSize and MaxSize, checked
+/// before anything is sized by them: the group's slots are allocated at its
+/// count.
+fn asg_sizes(asg: &Asg) -> Result<(u32, u32, u32), InputError> {
+    let (file, at) = &asg.origin;
+    let size = |field: &str, v: i64| {
+        super::budget::count(file, &format!("{at}.{field}"), v, MAX_INSTANCES)
+    };
+    let count = size("DesiredCapacity", asg.desired_capacity)?;
+    let (min, max) = (
+        size("MinSize", asg.min_size)?,
+        size("MaxSize", asg.max_size)?,
+    );
+    if min > max {
+        return Err(InputError::new(
+            file,
+            format!("{at}.MinSize"),
+            format!(
+                "MinSize {min} is above MaxSize {max}; AWS never prints that — was the file edited?"
+            ),
+        ));
+    }
+    if !(min..=max).contains(&count) {
+        return Err(InputError::new(
+            file,
+            format!("{at}.DesiredCapacity"),
+            format!(
+                "DesiredCapacity {count} lies outside MinSize {min} and MaxSize {max}; AWS keeps it within — was the file edited?"
+            ),
+        ));
+    }
+    Ok((count, min, max))
+}
+
+/// Instances outside any Auto Scaling group (`in_asg`), as groups by type,
+/// zone and custom attributes.
+fn loose_groups(
+    live: &[&ContainerInstance],
+    in_asg: &BTreeSet<&str>,
+    f: &mut Fleet,
+    notes: &mut Vec<String>,
+) {
     let mut loose: BTreeMap<LooseKey, Vec<&ContainerInstance>> = BTreeMap::new();
     for ci in live.iter().copied() {
         if ci
@@ -385,9 +433,6 @@ pub fn fleet(
         assign_slots(&mut group, &members, &mut f.slots, notes);
         f.groups.push(group);
     }
-    f.zones = zones.into_iter().collect();
-    providers(ex, cluster, &mut f, notes)?;
-    Ok(f)
 }
 
 /// Gives each registered instance the group slot in its zone (instance n

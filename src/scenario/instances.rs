@@ -78,46 +78,8 @@ pub(super) fn build_instances(
             ));
         }
         let count = ctx.count(&format!("{p}.count"), g.count, 100_000)?;
-        let zones: Vec<u32> = match &g.availability_zones {
-            None => (0..cluster.azs.len() as u32).collect(),
-            Some(list) if list.is_empty() => {
-                return Err(ctx.err(
-                    format!("{p}.availability_zones"),
-                    "must list at least one zone when given",
-                ));
-            }
-            Some(list) => list
-                .iter()
-                .enumerate()
-                .map(|(k, z)| {
-                    cluster
-                        .azs
-                        .iter()
-                        .position(|a| a == z)
-                        .map(|x| x as u32)
-                        .ok_or_else(|| {
-                            ctx.err(
-                                format!("{p}.availability_zones[{k}]"),
-                                format!(
-                                    "\"{z}\" is not a cluster zone ({})",
-                                    cluster.azs.join(", ")
-                                ),
-                            )
-                        })
-                })
-                .collect::<R<_>>()?,
-        };
-        for k in g.attributes.keys() {
-            if k.is_empty()
-                || k.len() > 128
-                || !k
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
-                || k.starts_with("ecs.")
-            {
-                return Err(ctx.err(format!("{p}.attributes.{k}"), "custom attribute names are 1-128 of A-Z a-z 0-9 - _ / . and may not start with \"ecs.\""));
-            }
-        }
+        let zones = group_zones(ctx, &p, g, &cluster.azs)?;
+        check_attributes(ctx, &p, g)?;
         let spot = capacity::market(ctx, &format!("{p}.market"), g.market.as_deref())?;
         let purchase = mixed::purchase(ctx, &p, g, spot)?;
         let kinds = build_kinds(
@@ -153,46 +115,110 @@ pub(super) fn build_instances(
         let first = cluster.instances.len();
         mixed::initial_instances(cluster, &template, count);
         cluster.templates.push(template);
-        // Set before the run starts: ECS stops placing on a DRAINING
-        // instance and the service scheduler replaces its tasks ("Draining
-        // Amazon ECS container instances"); the instance itself stays until
-        // something terminates it.
-        for (k, &n) in g.draining_instances.iter().enumerate() {
-            let q = format!("{p}.draining_instances[{k}]");
-            if count == 0 {
-                return Err(ctx.err(q, "the group starts with no instance to drain"));
-            }
-            let n = ctx.count(&q, n, i64::from(count) - 1)?;
-            cluster.start_draining((first + n as usize) as u32);
-        }
-        disconnect(
-            ctx,
-            &p,
-            &g.agent_disconnected,
-            count,
-            &mut cluster.instances[first..],
-        )?;
-        let (min_size, max_size) = (
-            g.min_size
-                .map(|v| ctx.count(&format!("{p}.min_size"), v, 100_000))
-                .transpose()?
-                .unwrap_or(count),
-            g.max_size
-                .map(|v| ctx.count(&format!("{p}.max_size"), v, 100_000))
-                .transpose()?
-                .unwrap_or(count),
-        );
-        if min_size > count || count > max_size {
-            return Err(ctx.err(
-                format!("{p}.count"),
-                format!(
-                    "count {count} must lie within min_size {min_size} and max_size {max_size}"
-                ),
-            ));
-        }
+        start_states(ctx, &p, g, count, cluster, first)?;
+        let (min_size, max_size) = group_sizes(ctx, &p, g, count)?;
         sizes.push((min_size, max_size));
     }
     Ok(sizes)
+}
+
+/// A group's zones, as indexes into the cluster's: all of them unless it
+/// lists some.
+fn group_zones(ctx: &Ctx, p: &str, g: &InstanceGroupSpec, azs: &[String]) -> R<Vec<u32>> {
+    Ok(match &g.availability_zones {
+        None => (0..azs.len() as u32).collect(),
+        Some(list) if list.is_empty() => {
+            return Err(ctx.err(
+                format!("{p}.availability_zones"),
+                "must list at least one zone when given",
+            ));
+        }
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(k, z)| {
+                azs.iter()
+                    .position(|a| a == z)
+                    .map(|x| x as u32)
+                    .ok_or_else(|| {
+                        ctx.err(
+                            format!("{p}.availability_zones[{k}]"),
+                            format!("\"{z}\" is not a cluster zone ({})", azs.join(", ")),
+                        )
+                    })
+            })
+            .collect::<R<_>>()?,
+    })
+}
+
+/// Custom attribute names as ECS takes them.
+fn check_attributes(ctx: &Ctx, p: &str, g: &InstanceGroupSpec) -> R<()> {
+    for k in g.attributes.keys() {
+        if k.is_empty()
+            || k.len() > 128
+            || !k
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
+            || k.starts_with("ecs.")
+        {
+            return Err(ctx.err(format!("{p}.attributes.{k}"), "custom attribute names are 1-128 of A-Z a-z 0-9 - _ / . and may not start with \"ecs.\""));
+        }
+    }
+    Ok(())
+}
+
+/// The group's instances that start DRAINING or with their agent
+/// disconnected (`first` is the group's first instance).
+fn start_states(
+    ctx: &Ctx,
+    p: &str,
+    g: &InstanceGroupSpec,
+    count: u32,
+    cluster: &mut Cluster,
+    first: usize,
+) -> R<()> {
+    // Set before the run starts: ECS stops placing on a DRAINING
+    // instance and the service scheduler replaces its tasks ("Draining
+    // Amazon ECS container instances"); the instance itself stays until
+    // something terminates it.
+    for (k, &n) in g.draining_instances.iter().enumerate() {
+        let q = format!("{p}.draining_instances[{k}]");
+        if count == 0 {
+            return Err(ctx.err(q, "the group starts with no instance to drain"));
+        }
+        let n = ctx.count(&q, n, i64::from(count) - 1)?;
+        cluster.start_draining((first + n as usize) as u32);
+    }
+    disconnect(
+        ctx,
+        p,
+        &g.agent_disconnected,
+        count,
+        &mut cluster.instances[first..],
+    )?;
+    Ok(())
+}
+
+/// `min_size` and `max_size` (the count when not given), with the count
+/// between them.
+fn group_sizes(ctx: &Ctx, p: &str, g: &InstanceGroupSpec, count: u32) -> R<(u32, u32)> {
+    let (min_size, max_size) = (
+        g.min_size
+            .map(|v| ctx.count(&format!("{p}.min_size"), v, 100_000))
+            .transpose()?
+            .unwrap_or(count),
+        g.max_size
+            .map(|v| ctx.count(&format!("{p}.max_size"), v, 100_000))
+            .transpose()?
+            .unwrap_or(count),
+    );
+    if min_size > count || count > max_size {
+        return Err(ctx.err(
+            format!("{p}.count"),
+            format!("count {count} must lie within min_size {min_size} and max_size {max_size}"),
+        ));
+    }
+    Ok((min_size, max_size))
 }
 
 /// What the types of a group are compared with: the run's prices as known
