@@ -141,7 +141,7 @@ fn place_next(c: &mut Cluster, r: &Request, rng: &mut SimRng) -> u32 {
 /// Tasks of `group` per zone, in zone order.
 fn per_az(c: &Cluster, group: u32) -> Vec<u32> {
     let mut m = vec![0; c.azs.len()];
-    for (i, n) in c.groups[group as usize].hosted() {
+    for (&i, &n) in &c.groups[group as usize].per_instance {
         m[c.instances[i as usize].az as usize] += n;
     }
     m

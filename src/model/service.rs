@@ -18,11 +18,9 @@ pub enum SchedulingStrategy {
 pub struct Group {
     pub name: String,
     /// Tasks of the group that are placed and meant to keep running, per
-    /// instance index (up to the highest instance that held one). A dense
-    /// array, not a map: it changes with every placement and stop, and
-    /// hashing was ~1% of `price`'s instructions on the M/M/c; 4 bytes
-    /// per instance per group. `hosted` lists the instances holding some.
-    pub per_instance: Vec<u32>,
+    /// instance. Hashed: it changes with every placement and stop, and
+    /// nothing reads it in order.
+    pub per_instance: rustc_hash::FxHashMap<u32, u32>,
     /// Fargate tasks of the group meant to keep running, per zone.
     pub fargate_per_az: BTreeMap<u32, u32>,
     /// Bit i set when instance i holds a task of the group (the keys of
@@ -37,35 +35,13 @@ pub struct Group {
 
 impl Group {
     pub fn on_instance(&self, instance: u32) -> u32 {
-        self.per_instance
-            .get(instance as usize)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// The instances holding tasks of the group and how many, in index
-    /// order (the set bits of `hosts`).
-    pub fn hosted(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.hosts.iter().enumerate().flat_map(move |(w, &bits)| {
-            let mut bits = bits;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let i = w as u32 * 64 + bits.trailing_zeros();
-                    bits &= bits - 1;
-                    (i, self.on_instance(i))
-                })
-            })
-        })
+        self.per_instance.get(&instance).copied().unwrap_or(0)
     }
 
     /// A task of the group placed on `instance`, in `zone`. True if it is
     /// the group's first task there.
     pub(crate) fn add(&mut self, instance: u32, zone: u32) -> bool {
-        let i = instance as usize;
-        if i >= self.per_instance.len() {
-            self.per_instance.resize(i + 1, 0);
-        }
-        let n = &mut self.per_instance[i];
+        let n = self.per_instance.entry(instance).or_insert(0);
         *n += 1;
         let first = *n == 1;
         if first {
@@ -81,14 +57,11 @@ impl Group {
     /// A task of the group on `instance` is gone. True if it was the
     /// group's last task there.
     pub(crate) fn remove(&mut self, instance: u32, zone: u32) -> bool {
-        if let Some(n) = self
-            .per_instance
-            .get_mut(instance as usize)
-            .filter(|n| **n > 0)
-        {
+        if let Some(n) = self.per_instance.get_mut(&instance) {
             self.per_zone[zone as usize] -= 1;
             *n -= 1;
             if *n == 0 {
+                self.per_instance.remove(&instance);
                 self.mark(instance, false);
                 return true;
             }
@@ -113,11 +86,15 @@ impl Group {
         }
     }
 
-    /// Whether `hosts` has a bit set exactly where `per_instance` counts.
+    /// Whether `hosts` agrees with `per_instance`.
     pub fn hosts_agree(&self) -> bool {
         let set: usize = self.hosts.iter().map(|w| w.count_ones() as usize).sum();
-        set == self.per_instance.iter().filter(|&&n| n > 0).count()
-            && self.hosted().all(|(_, n)| n > 0)
+        set == self.per_instance.len()
+            && self.per_instance.keys().all(|&i| {
+                self.hosts
+                    .get(i as usize / 64)
+                    .is_some_and(|w| w & (1 << (i % 64)) != 0)
+            })
     }
 
     pub fn add_zone(&mut self, az: u32) {
@@ -454,25 +431,5 @@ mod tests {
         ]);
         assert_eq!(split(&base_only, 10), vec![3, 7]);
         assert_eq!(CapacityChoice::Ec2.next(&[]), 0);
-    }
-
-    #[test]
-    fn group_counts_per_instance_past_a_word_and_back_to_none() {
-        let mut g = Group::default();
-        assert!(g.add(130, 1), "the first task on 130");
-        assert!(!g.add(130, 1));
-        assert!(g.add(3, 0));
-        assert_eq!(g.hosted().collect::<Vec<_>>(), vec![(3, 1), (130, 2)]);
-        assert_eq!(
-            (g.on_instance(130), g.on_instance(64), g.in_zone(1)),
-            (2, 0, 2)
-        );
-        assert!(!g.remove(130, 1));
-        assert!(g.remove(130, 1), "the last task on 130");
-        // A stop counted twice must not go below zero or touch the zone.
-        assert!(!g.remove(130, 1));
-        assert_eq!(g.hosted().collect::<Vec<_>>(), vec![(3, 1)]);
-        assert_eq!((g.on_instance(130), g.in_zone(1)), (0, 0));
-        assert!(g.hosts_agree());
     }
 }

@@ -347,7 +347,7 @@ fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u3
             .collect();
     }
     let mut by_value: std::collections::HashMap<Option<&str>, u32> = Default::default();
-    for (i, n) in g.hosted() {
+    for (&i, &n) in &g.per_instance {
         *by_value
             .entry(field_value(&cluster.instances[i as usize], field))
             .or_insert(0) += n;
