@@ -243,8 +243,10 @@ struct Long {
     cells: Vec<Cell>,
 }
 
-/// Rows per block of the long form: a Parquet row group's worth.
-const LONG_BLOCK_ROWS: usize = crate::table::parquet::GROUP_CELLS / schema::TIMESERIES_LONG.len();
+/// Rows per block of the long form: 1 Mi cells, what a Parquet row group
+/// held when the form was made. The block fixes the long form's row order
+/// (series by series within a block), so it stays put when row groups grow.
+const LONG_BLOCK_ROWS: usize = (1 << 20) / schema::TIMESERIES_LONG.len();
 
 /// One value of a sample, as it is written.
 #[derive(Clone, Copy)]
