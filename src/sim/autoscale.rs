@@ -15,7 +15,7 @@ impl Sim<'_> {
         for (s, svc) in self.cluster.services.iter().enumerate() {
             let Some(a) = &svc.autoscaling else { continue };
             for (i, act) in a.scheduled.iter().enumerate() {
-                if act.first < self.duration {
+                if act.first < self.cfg.duration {
                     self.queue
                         .schedule_at(act.first, Ev::ScheduledScaling(s as u32, i as u32));
                 }
@@ -29,7 +29,7 @@ impl Sim<'_> {
         let Some(a) = &svc.autoscaling else { return };
         let act = a.scheduled[i as usize].clone();
         if let Some(every) = act.every
-            && now + every < self.duration
+            && now + every < self.cfg.duration
         {
             self.queue
                 .schedule_at(now + every, Ev::ScheduledScaling(s, i));
@@ -85,7 +85,7 @@ impl Sim<'_> {
             let svc = &mut self.cluster.services[s];
             let Some(w) = &svc.workload else { continue };
             let running = serving;
-            let demand = w.demand.minute(now, &mut self.demand_rngs[s]);
+            let demand = w.demand.minute(now, &mut self.rng.demand[s]);
             let r = match &w.queue {
                 Some(q) => super::queues::minute(w, q, &svc.load, demand, running),
                 None => w.read(demand, running),
@@ -134,7 +134,7 @@ impl Sim<'_> {
         // exists: every other run keeps its one event a minute.
         if high_resolution {
             let mut t = now + HIGH_RESOLUTION_PERIOD;
-            while t < now + MINUTE && t < self.duration {
+            while t < now + MINUTE && t < self.cfg.duration {
                 self.queue.schedule_at(t, Ev::HighResolution);
                 t += HIGH_RESOLUTION_PERIOD;
             }

@@ -10,7 +10,7 @@ use crate::model::{StopReason, TaskState};
 
 impl Sim<'_> {
     pub(super) fn on_deploy(&mut self, i: u32) {
-        let plan = self.plans[i as usize].clone();
+        let plan = self.deploys.plans[i as usize].clone();
         self.start_deployment(plan.service, plan.taskdef, plan.strategy, None);
     }
 
@@ -32,13 +32,13 @@ impl Sim<'_> {
             self.close_record(old, "STOPPED");
         }
         let svc = &self.cluster.services[s as usize];
-        let id = self.deployments.len() as u32 + 1;
+        let id = self.deploys.records.len() as u32 + 1;
         let strategy_name = match strategy {
             Strategy::Rolling => "rolling",
             Strategy::BlueGreen { .. } => "blue_green",
         };
         let c = &self.cluster;
-        self.deployments.push(DeploymentRecord {
+        self.deploys.records.push(DeploymentRecord {
             id,
             service: svc.name.clone(),
             from: c.taskdefs[previous as usize].family.clone(),
@@ -74,7 +74,7 @@ impl Sim<'_> {
 
     fn close_record(&mut self, id: u32, status: &'static str) {
         let now = self.now();
-        if let Some(r) = self.deployments.iter_mut().find(|r| r.id == id) {
+        if let Some(r) = self.deploys.records.iter_mut().find(|r| r.id == id) {
             r.status = status;
             r.ended = Some(now);
         }
@@ -90,7 +90,7 @@ impl Sim<'_> {
         }
         d.failed_tasks += 1;
         let (id, failed, threshold) = (d.id, d.failed_tasks, d.threshold);
-        if let Some(r) = self.deployments.iter_mut().find(|r| r.id == id) {
+        if let Some(r) = self.deploys.records.iter_mut().find(|r| r.id == id) {
             r.failed_tasks = failed;
         }
         let Some(rollback) = svc.deploy_config.circuit_breaker else {
@@ -226,7 +226,7 @@ impl Sim<'_> {
                 }
                 self.stop(k, StopReason::ScaleIn);
             }
-            if self.check_invariants {
+            if self.checks.on {
                 self.check_healthy_floor(s, before.min(min_healthy));
             }
             let (new, old, _) = self.split(s, d.target);
@@ -259,8 +259,8 @@ impl Sim<'_> {
     fn check_healthy_floor(&mut self, s: u32, floor: u32) {
         let svc = &self.cluster.services[s as usize];
         let healthy = svc.active.iter().filter(|&&k| self.healthy(s, k)).count() as u32;
-        if healthy < floor && self.broken.is_none() {
-            self.broken = Some(format!(
+        if healthy < floor && self.checks.broken.is_none() {
+            self.checks.broken = Some(format!(
                 "service {}: a rolling step left {healthy} healthy tasks, below {floor} \
                  (minimumHealthyPercent {} of desired {})",
                 svc.name, svc.deploy_config.minimum_healthy_percent, svc.desired

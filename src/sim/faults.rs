@@ -21,13 +21,13 @@ pub enum FaultKind {
 impl Sim<'_> {
     /// Arms the faults known at the start.
     pub(super) fn setup_faults(&mut self) {
-        for (i, f) in self.faults.clone().iter().enumerate() {
+        for (i, f) in self.fault.list.clone().iter().enumerate() {
             match f {
-                Fault::AzOutage { at, .. } if *at < self.duration => {
+                Fault::AzOutage { at, .. } if *at < self.cfg.duration => {
                     self.queue.schedule_at(*at, Ev::AzDown(i as u32));
                 }
                 Fault::SpotInterruption { times, .. } => {
-                    for &t in times.iter().filter(|&&t| t < self.duration) {
+                    for &t in times.iter().filter(|&&t| t < self.cfg.duration) {
                         self.queue.schedule_at(t, Ev::SpotAt(i as u32));
                     }
                 }
@@ -47,7 +47,7 @@ impl Sim<'_> {
             Dist::Exponential {
                 mean: HOUR as f64 / rate_per_hour,
             }
-            .sample(&mut self.fault_rng)
+            .sample(&mut self.rng.fault)
             .max(1),
         )
     }
@@ -58,14 +58,14 @@ impl Sim<'_> {
         let (group, spot, az) = (inst.group, inst.spot, inst.az);
         // Taken out for the loop (the draws need `self`), not cloned: this
         // runs for every instance and every task.
-        let faults = std::mem::take(&mut self.faults);
+        let faults = std::mem::take(&mut self.fault.list);
         for f in &faults {
             let at = match f {
                 Fault::InstanceFailure {
                     group: g,
                     time_to_failure,
                 } if g.is_none_or(|g| g == group) => Some((
-                    time_to_failure.sample(&mut self.fault_rng),
+                    time_to_failure.sample(&mut self.rng.fault),
                     Ev::InstanceFail(idx),
                 )),
                 Fault::SpotInterruption {
@@ -82,12 +82,12 @@ impl Sim<'_> {
             };
             // As for tasks: a failure drawn past the end is not queued.
             if let Some((delay, ev)) = at
-                && self.now().saturating_add(delay) < self.duration
+                && self.now().saturating_add(delay) < self.cfg.duration
             {
                 self.queue.schedule_in(delay, ev);
             }
         }
-        self.faults = faults;
+        self.fault.list = faults;
     }
 
     /// When a task reaches RUNNING: crashes and Fargate Spot interruptions.
@@ -99,7 +99,7 @@ impl Sim<'_> {
             t.capacity == Capacity::FargateSpot,
             t.taskdef,
         );
-        let faults = std::mem::take(&mut self.faults);
+        let faults = std::mem::take(&mut self.fault.list);
         // The first fault stops the task, so only the earliest is queued;
         // every draw is still made, in order, so no stream shifts.
         let mut first: Option<(SimTime, FaultKind)> = None;
@@ -125,13 +125,13 @@ impl Sim<'_> {
                 first = Some((d, kind));
             }
         }
-        self.faults = faults;
+        self.fault.list = faults;
         // A fault drawn past the end never fires: not queuing it keeps
         // memory with the live tasks (most draws of a low crash rate land
         // there). One that would fire after the task has stopped is
         // cancelled then (`fault_timer`), for the same reason.
         if let Some((d, kind)) = first
-            && self.now().saturating_add(d) < self.duration
+            && self.now().saturating_add(d) < self.cfg.duration
         {
             let timer = self
                 .queue
@@ -148,7 +148,7 @@ impl Sim<'_> {
             self.cluster.tasks[key].taskdef,
         );
         let mut reason = None;
-        for f in &self.faults {
+        for f in &self.fault.list {
             if let Fault::StartFailure {
                 owner: o,
                 taskdef: td,
@@ -158,7 +158,7 @@ impl Sim<'_> {
                 && o.is_none_or(|o| o == owner)
                 && td.is_none_or(|td| td == taskdef)
                 && reason.is_none()
-                && self.fault_rng.random::<f64>() < *fraction
+                && self.rng.fault.random::<f64>() < *fraction
             {
                 reason = Some(if *image_pull {
                     StopReason::ImagePullFailed
@@ -366,7 +366,7 @@ impl Sim<'_> {
     pub(super) fn on_spot_at(&mut self, f: u32) {
         let Fault::SpotInterruption {
             ec2, fargate, pool, ..
-        } = &self.faults[f as usize]
+        } = &self.fault.list[f as usize]
         else {
             return;
         };
@@ -397,11 +397,11 @@ impl Sim<'_> {
     }
 
     pub(super) fn on_az_down(&mut self, f: u32) {
-        let Fault::AzOutage { az, duration, .. } = self.faults[f as usize] else {
+        let Fault::AzOutage { az, duration, .. } = self.fault.list[f as usize] else {
             return;
         };
         let now = self.now();
-        self.az_down[az as usize] = true;
+        self.fault.az_down[az as usize] = true;
         self.queue.schedule_in(duration, Ev::AzUp(az));
         let in_zone: Vec<u32> = (0..self.cluster.instances.len() as u32)
             .filter(|&i| self.cluster.instances[i as usize].az == az)
@@ -430,14 +430,14 @@ impl Sim<'_> {
         self.reconcile_all();
         let name = self.cluster.azs[az as usize].clone();
         self.open_incident("az_outage", name, now, lost);
-        if let Some(inc) = self.incidents.last_mut() {
+        if let Some(inc) = self.fault.incidents.last_mut() {
             inc.end = now + duration;
         }
-        self.unbalanced.push(self.incidents.len() - 1);
+        self.fault.unbalanced.push(self.fault.incidents.len() - 1);
     }
 
     pub(super) fn on_az_up(&mut self, az: u32) {
-        self.az_down[az as usize] = false;
+        self.fault.az_down[az as usize] = false;
         for g in 0..self.cluster.templates.len() as u32 {
             self.asg_reconcile(g);
         }
@@ -445,8 +445,8 @@ impl Sim<'_> {
     }
 
     fn open_incident(&mut self, kind: &'static str, target: String, at: SimTime, tasks_lost: u32) {
-        let id = self.incidents.len() as u32 + 1;
-        self.incidents.push(Incident {
+        let id = self.fault.incidents.len() as u32 + 1;
+        self.fault.incidents.push(Incident {
             id,
             kind,
             target,
@@ -499,7 +499,7 @@ impl Sim<'_> {
                     * (MINUTE / 1000) as f64;
             }
         }
-        for inc in self.incidents[self.first_open..]
+        for inc in self.fault.incidents[self.fault.first_open..]
             .iter_mut()
             .filter(|i| i.recovered.is_none())
         {
@@ -509,11 +509,12 @@ impl Sim<'_> {
             }
         }
         while self
+            .fault
             .incidents
-            .get(self.first_open)
+            .get(self.fault.first_open)
             .is_some_and(|i| i.recovered.is_some())
         {
-            self.first_open += 1;
+            self.fault.first_open += 1;
         }
     }
 }

@@ -109,7 +109,13 @@ impl Sim<'_> {
     /// run, before the scheduler first looks (it would otherwise stop the
     /// tasks above the desired count).
     pub(super) fn resume_in_flight(&mut self) {
-        let plans: Vec<_> = self.plans.iter().filter(|p| p.in_flight).cloned().collect();
+        let plans: Vec<_> = self
+            .deploys
+            .plans
+            .iter()
+            .filter(|p| p.in_flight)
+            .cloned()
+            .collect();
         for p in plans {
             self.start_deployment(p.service, p.taskdef, p.strategy, None);
         }

@@ -58,8 +58,8 @@ pub(super) fn request_of(
 impl Sim<'_> {
     fn owner_rng(&mut self, owner: Owner) -> &mut SimRng {
         match owner {
-            Owner::Service(i) => &mut self.service_rngs[i as usize],
-            Owner::Job(i) => &mut self.job_rngs[i as usize].0,
+            Owner::Service(i) => &mut self.rng.service[i as usize],
+            Owner::Job(i) => &mut self.rng.job[i as usize].0,
         }
     }
 
@@ -246,7 +246,7 @@ impl Sim<'_> {
         let c = &self.cluster;
         let group = &c.groups[c.tasks[key].group as usize];
         let zones: Vec<u32> = (0..c.azs.len() as u32)
-            .filter(|&z| !self.az_down[z as usize])
+            .filter(|&z| !self.fault.az_down[z as usize])
             .collect();
         if zones.is_empty() {
             // Every zone is down: ask again in a minute.
@@ -264,12 +264,13 @@ impl Sim<'_> {
             .into_iter()
             .filter(|z| group.fargate_per_az.get(z).copied().unwrap_or(0) == least)
             .collect();
-        let az = best[self.placement_rng.random_range(0..best.len())];
+        let az = best[self.rng.placement.random_range(0..best.len())];
         let task = &mut self.cluster.tasks[key];
         task.az = Some(az);
         let (g, owner, serial) = (task.group, task.owner, task.serial);
         self.cluster.groups[g as usize].add_zone(az);
         let delay = self
+            .cfg
             .fargate_provisioning
             .clone()
             .sample(self.owner_rng(owner));
@@ -284,7 +285,7 @@ impl Sim<'_> {
     fn try_place(&mut self, key: u32) -> bool {
         let c = &self.cluster;
         let req = request(c, key);
-        let Some(inst) = placement::choose(c, &req, &mut self.placement_rng) else {
+        let Some(inst) = placement::choose(c, &req, &mut self.rng.placement) else {
             return false;
         };
         let now = self.now();
@@ -346,14 +347,14 @@ impl Sim<'_> {
         // Placing a task can stop one at once (zero-length lifecycle steps)
         // and free capacity again: the retry under way then asks once more
         // when it is done, rather than walking the queue inside itself.
-        if self.retrying {
-            self.retry_again = true;
+        if self.retry.running {
+            self.retry.again = true;
             return;
         }
-        self.retrying = true;
+        self.retry.running = true;
         // Taken, not borrowed: a buffer reused across retries, which run
         // after every task that frees capacity.
-        let mut failed = std::mem::take(&mut self.retry_failed);
+        let mut failed = std::mem::take(&mut self.retry.failed);
         // Tasks queued while this retry runs were just tried at launch.
         let (mut from, mut end) = (0, self.next_serial);
         loop {
@@ -383,16 +384,16 @@ impl Sim<'_> {
                 }
             }
             failed.clear();
-            if !std::mem::take(&mut self.retry_again) {
+            if !std::mem::take(&mut self.retry.again) {
                 break;
             }
             // Capacity freed during the retry: the tasks queued meanwhile
             // get their try, as they would have from a retry of their own.
             (from, end) = (end, self.next_serial);
         }
-        self.retrying = false;
+        self.retry.running = false;
         self.release_held();
-        self.retry_failed = failed;
+        self.retry.failed = failed;
     }
 
     /// DAEMON tasks each wait for one instance: every one is tried. There
@@ -403,7 +404,7 @@ impl Sim<'_> {
         }
         // Swapped out, not copied: most go straight back. Placing may stop a
         // task and come back here, which then finds an empty queue.
-        let mut pending = std::mem::take(&mut self.retry_daemon_buffer);
+        let mut pending = std::mem::take(&mut self.retry.daemon_buffer);
         std::mem::swap(&mut self.waiting_daemon, &mut pending);
         pending.retain(|&key| {
             self.outcome.retry_visits += 1;
@@ -415,7 +416,7 @@ impl Sim<'_> {
         } else {
             self.waiting_daemon.extend(pending.drain(..));
         }
-        self.retry_daemon_buffer = pending;
+        self.retry.daemon_buffer = pending;
     }
 
     /// Moves the task one state forward, keeping the owner's counters.
@@ -455,8 +456,8 @@ impl Sim<'_> {
         // of an empirical one's list for every lifecycle step.
         let dist = pick(&self.cluster.taskdefs[task.taskdef as usize]);
         let rng = match task.owner {
-            Owner::Service(i) => &mut self.service_rngs[i as usize],
-            Owner::Job(i) => &mut self.job_rngs[i as usize].0,
+            Owner::Service(i) => &mut self.rng.service[i as usize],
+            Owner::Job(i) => &mut self.rng.job[i as usize].0,
         };
         dist.sample(rng)
     }

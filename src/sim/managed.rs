@@ -142,7 +142,7 @@ impl Sim<'_> {
                 .min(prov.max_size.saturating_sub(n));
             if add > 0 {
                 self.provider_decision(p, n, n + add, d.value, why("above"));
-                self.group_desired[group as usize] += add;
+                self.groups.desired[group as usize] += add;
                 self.asg_reconcile(group);
             }
         } else if d.value < f64::from(target) {
@@ -159,7 +159,7 @@ impl Sim<'_> {
             if remove > 0 {
                 let removed = self.scale_in(p, remove);
                 let g = group as usize;
-                self.group_desired[g] = self.group_desired[g].saturating_sub(removed);
+                self.groups.desired[g] = self.groups.desired[g].saturating_sub(removed);
                 if removed > 0 {
                     let reason = format!("{} for {SCALE_IN_MINUTES}+ minutes", why("below"));
                     self.provider_decision(p, n, n - removed, d.value, reason);
@@ -198,7 +198,7 @@ impl Sim<'_> {
     /// the market and type the group's mixed-instances policy gives.
     pub(super) fn asg_reconcile(&mut self, group: u32) {
         let now = self.now();
-        let want = self.group_desired[group as usize];
+        let want = self.groups.desired[group as usize];
         let tpl = &self.cluster.templates[group as usize];
         // Single-type groups count instances (kept up to date); a mixed
         // one walks its instances for units, markets and pools.
@@ -221,7 +221,7 @@ impl Sim<'_> {
             let Some(&az) = tpl
                 .zones
                 .iter()
-                .filter(|&&z| !self.az_down[z as usize])
+                .filter(|&&z| !self.fault.az_down[z as usize])
                 .min_by_key(|&&z| in_zone[z as usize])
             else {
                 return;
@@ -291,7 +291,7 @@ impl Sim<'_> {
     /// the group's policy gives for its desired size.
     pub(super) fn launch_one(&mut self, group: u32, az: u32) {
         let now = self.now();
-        let want = self.group_desired[group as usize];
+        let want = self.groups.desired[group as usize];
         let c = self.group_census(group);
         let zones = self.cluster.azs.len();
         let cell = |k: u32, spot: bool| pool_cell(k, spot, az, zones);
@@ -329,9 +329,9 @@ impl Sim<'_> {
         let idx = self.cluster.instances.len();
         let mut inst = tpl.instance(idx, az, now, InstanceStatus::Launching, kind, spot);
         shape(&mut inst);
-        let delay = tpl.launch_delay.clone().sample(&mut self.scheduler_rng);
+        let delay = tpl.launch_delay.clone().sample(&mut self.rng.scheduler);
         // A constant (the default) draws nothing, so runs keep their streams.
-        let pending = tpl.pending.sample(&mut self.scheduler_rng).min(delay);
+        let pending = tpl.pending.sample(&mut self.rng.scheduler).min(delay);
         inst.running = now + pending;
         self.cluster.add_instance(inst);
         self.queue.schedule_in(delay, Ev::InstanceReady(idx as u32));

@@ -298,7 +298,7 @@ impl Sim<'_> {
             .zones
             .iter()
             .copied()
-            .filter(|&z| !self.az_down[z as usize])
+            .filter(|&z| !self.fault.az_down[z as usize])
             .collect();
         if zones.is_empty() || needs.is_empty() {
             return;

@@ -11,6 +11,7 @@ mod lifecycle;
 mod managed;
 mod managed_instances;
 mod measure;
+mod parts;
 mod pull;
 mod queues;
 mod quotas;
@@ -25,7 +26,7 @@ pub use refuse::{PROVISIONING_QUOTA, Refused};
 pub use sample::{JobSample, LoadSample, ProviderSample, Sample, ServiceSample};
 
 use crate::engine::time::MINUTE;
-use crate::engine::{EventQueue, RngStreams, SimRng, SimTime};
+use crate::engine::{EventQueue, RngStreams, SimTime};
 use crate::error::{Error, Result};
 use crate::model::{Arrivals, Cluster, Owner, Task, TaskState};
 use crate::scenario::Scenario;
@@ -153,69 +154,30 @@ struct Reconciling {
     again: VecDeque<u32>,
 }
 
-type FleetPrint = (u64, u64, u32, u64);
-type RebalanceSeen = (FleetPrint, Vec<Option<(u64, u64, FleetPrint)>>);
-
 pub struct Sim<'r> {
     pub cluster: Cluster,
     queue: EventQueue<Ev>,
-    duration: SimTime,
-    placement_rng: SimRng,
-    scheduler_rng: SimRng,
-    /// Per owner: (lifecycle draws, durations / arrivals draws).
-    service_rngs: Vec<SimRng>,
-    job_rngs: Vec<(SimRng, SimRng, SimRng)>,
-    demand_rngs: Vec<SimRng>,
+    /// What the scenario sets once: the run's length and start.
+    cfg: parts::Config,
+    rng: parts::Rngs,
     /// PROVISIONING tasks in arrival order; DAEMON tasks are tried first, as
     /// ECS reserves capacity for them ahead of replica tasks.
     waiting_daemon: VecDeque<u32>,
     waiting: waiting::WaitQueue,
-    /// Buffers `retry_waiting` reuses: it runs after every task that frees
-    /// capacity, and allocating lists each time was a tenth of a small
-    /// cluster's run.
-    retry_daemon_buffer: VecDeque<u32>,
-    retry_failed: Vec<u32>,
-    /// A retry is under way; another was asked for while it ran.
-    retrying: bool,
+    retry: parts::Retry,
     reconciling: Reconciling,
     measure: measure::Measure,
     limits: quotas::Limits,
     pulls: pull::Pulls,
-    retry_again: bool,
-    desired_changes: Vec<(SimTime, u32, u32)>,
-    fargate_provisioning: crate::engine::Dist,
-    faults: Vec<crate::faults::Fault>,
-    fault_rng: SimRng,
-    incidents: Vec<crate::faults::Incident>,
-    /// Incidents before it have recovered. Every open incident recovers in
-    /// the same minute, and new ones are pushed last, so the open ones are
-    /// a suffix: per-minute work over them does not grow with a month of
-    /// crashes (hundreds of thousands of incidents).
-    first_open: usize,
-    /// Zone outages whose zones are not yet even again.
-    unbalanced: Vec<usize>,
-    deployments: Vec<crate::model::deployment::DeploymentRecord>,
-    plans: Vec<crate::model::deployment::DeploymentPlan>,
-    az_down: Vec<bool>,
-    /// Per instance group: the size its Auto Scaling group keeps.
-    group_desired: Vec<u32>,
-    /// Per group: an AZRebalance launch is under way (a drain follows).
-    group_rebalancing: Vec<bool>,
-    /// What zone rebalancing last found settled: the fleet's print, and per
-    /// service (tasks launched, stopped, fleet print).
-    rebalance_seen: RebalanceSeen,
+    fault: parts::FaultState,
+    deploys: parts::Deploys,
+    groups: parts::GroupState,
     next_serial: u64,
     rec: &'r mut dyn Recorder,
-    check_invariants: bool,
-    /// A rule a step of the scheduler broke (checked runs only), reported
-    /// by the next `check`.
-    broken: Option<String>,
-    /// Wall-clock limit: the run stops cleanly (partial results) once past it.
-    deadline: Option<(std::time::Instant, std::time::Duration)>,
-    progress: Option<std::sync::Arc<crate::engine::Progress>>,
+    checks: parts::Checks,
+    watch: parts::Watch,
     outcome: Outcome,
     sample: Sample,
-    initial_tasks: Vec<crate::scenario::InitialTasks>,
     /// ECS Managed Instances providers.
     mi: managed_instances::Fleets,
 }
@@ -249,59 +211,67 @@ impl<'r> Sim<'r> {
             .collect();
         Sim {
             queue: EventQueue::new(),
-            duration: scenario.duration,
-            placement_rng: streams.stream("placement"),
-            scheduler_rng: streams.stream("scheduler"),
-            service_rngs,
-            job_rngs,
-            demand_rngs: cluster
-                .services
-                .iter()
-                .map(|s| streams.stream(&format!("demand/service:{}", s.name)))
-                .collect(),
+            cfg: parts::Config {
+                duration: scenario.duration,
+                desired_changes: scenario.desired_changes.clone(),
+                fargate_provisioning: scenario.fargate_provisioning.clone(),
+                initial_tasks: scenario.initial_tasks.clone(),
+            },
+            rng: parts::Rngs {
+                placement: streams.stream("placement"),
+                scheduler: streams.stream("scheduler"),
+                service: service_rngs,
+                job: job_rngs,
+                demand: cluster
+                    .services
+                    .iter()
+                    .map(|s| streams.stream(&format!("demand/service:{}", s.name)))
+                    .collect(),
+                fault: streams.stream("faults"),
+            },
             waiting_daemon: VecDeque::new(),
             waiting: Default::default(),
-            retry_daemon_buffer: VecDeque::new(),
-            retry_failed: Vec::new(),
-            retrying: false,
+            retry: parts::Retry::default(),
             reconciling: Reconciling::default(),
             measure: measure::Measure::new(scenario.warm_up),
             limits: quotas::Limits::new(scenario.quotas, cluster.services.len()),
             pulls: pull::Pulls::new(scenario.image_pull),
-            retry_again: false,
-            desired_changes: scenario.desired_changes.clone(),
-            fargate_provisioning: scenario.fargate_provisioning.clone(),
-            faults: scenario.faults.clone(),
-            fault_rng: streams.stream("faults"),
-            incidents: Vec::new(),
-            first_open: 0,
-            unbalanced: Vec::new(),
-            deployments: Vec::new(),
-            plans: scenario.deployments.clone(),
-            az_down: vec![false; cluster.azs.len()],
-            rebalance_seen: Default::default(),
-            group_rebalancing: vec![false; cluster.templates.len()],
-            // In capacity units: instances, or their weights summed.
-            group_desired: (0..cluster.templates.len() as u32)
-                .map(|g| {
-                    let kinds = &cluster.templates[g as usize].kinds;
-                    cluster
-                        .instances
-                        .iter()
-                        .filter(|i| i.group == g)
-                        .map(|i| kinds[i.kind as usize].weight)
-                        .sum()
-                })
-                .collect(),
+            fault: parts::FaultState {
+                list: scenario.faults.clone(),
+                incidents: Vec::new(),
+                first_open: 0,
+                unbalanced: Vec::new(),
+                az_down: vec![false; cluster.azs.len()],
+            },
+            deploys: parts::Deploys {
+                records: Vec::new(),
+                plans: scenario.deployments.clone(),
+            },
+            groups: parts::GroupState {
+                rebalance_seen: Default::default(),
+                rebalancing: vec![false; cluster.templates.len()],
+                // In capacity units: instances, or their weights summed.
+                desired: (0..cluster.templates.len() as u32)
+                    .map(|g| {
+                        let kinds = &cluster.templates[g as usize].kinds;
+                        cluster
+                            .instances
+                            .iter()
+                            .filter(|i| i.group == g)
+                            .map(|i| kinds[i.kind as usize].weight)
+                            .sum()
+                    })
+                    .collect(),
+            },
             next_serial: 1,
             rec,
-            check_invariants: cfg!(debug_assertions),
-            broken: None,
-            deadline: None,
-            progress: None,
+            checks: parts::Checks {
+                on: cfg!(debug_assertions),
+                broken: None,
+            },
+            watch: parts::Watch::default(),
             outcome: Outcome::default(),
             sample: Sample::default(),
-            initial_tasks: scenario.initial_tasks.clone(),
             mi: managed_instances::Fleets::new(&scenario.managed_instances),
             cluster,
         }
@@ -320,23 +290,23 @@ impl<'r> Sim<'r> {
 
     /// Checks every invariant after every event (on by default in debug builds).
     pub fn with_invariant_checks(mut self, on: bool) -> Self {
-        self.check_invariants = on;
+        self.checks.on = on;
         self
     }
 
     /// Stops the run after `limit` of wall-clock time (counted from this
     /// call), keeping what was simulated so far; `None` runs to the end.
     pub fn with_wall_limit(mut self, limit: Option<std::time::Duration>) -> Self {
-        self.deadline = limit.map(|l| (std::time::Instant::now() + l, l));
+        self.watch.deadline = limit.map(|l| (std::time::Instant::now() + l, l));
         self
     }
 
     /// Reports the simulated time reached and the events so far to `p`.
     pub fn with_progress(mut self, p: Option<std::sync::Arc<crate::engine::Progress>>) -> Self {
         if let Some(p) = &p {
-            p.start(self.duration);
+            p.start(self.cfg.duration);
         }
-        self.progress = p;
+        self.watch.progress = p;
         self
     }
 
@@ -347,27 +317,27 @@ impl<'r> Sim<'r> {
     pub fn run(mut self) -> Result<(Outcome, Cluster)> {
         for j in 0..self.cluster.jobs.len() as u32 {
             let first = match &self.cluster.jobs[j as usize].arrivals {
-                Arrivals::Random { gap, .. } => gap.sample(&mut self.job_rngs[j as usize].2),
+                Arrivals::Random { gap, .. } => gap.sample(&mut self.rng.job[j as usize].2),
                 Arrivals::Schedule { first, .. } => *first,
             };
-            if first < self.duration {
+            if first < self.cfg.duration {
                 self.queue.schedule_at(first, Ev::JobArrival(j));
             }
         }
-        for (i, c) in self.desired_changes.iter().enumerate() {
-            if c.0 < self.duration {
+        for (i, c) in self.cfg.desired_changes.iter().enumerate() {
+            if c.0 < self.cfg.duration {
                 self.queue.schedule_at(c.0, Ev::DesiredChange(i as u32));
             }
         }
         self.queue.schedule_at(0, Ev::Sample);
         self.schedule_scaling();
         self.setup_faults();
-        for (i, p) in self.plans.iter().enumerate() {
-            if p.at < self.duration && !p.in_flight {
+        for (i, p) in self.deploys.plans.iter().enumerate() {
+            if p.at < self.cfg.duration && !p.in_flight {
                 self.queue.schedule_at(p.at, Ev::Deploy(i as u32));
             }
         }
-        let initial = std::mem::take(&mut self.initial_tasks);
+        let initial = std::mem::take(&mut self.cfg.initial_tasks);
         self.with_every_agent_connected(|sim| sim.place_initial(&initial));
         self.resume_in_flight();
         self.reconcile_all();
@@ -376,19 +346,19 @@ impl<'r> Sim<'r> {
         // launch, stop, decision or sample), so nothing can start there
         // only to be billed a minimum charge for time the run never had.
         while let Some(t) = self.queue.peek_time() {
-            if t >= self.duration {
+            if t >= self.cfg.duration {
                 break;
             }
             // Ctrl-C and the wall-clock limit are polled every 4096 events,
             // starting before the first, so a zero limit always stops at 0.
             if self.queue.delivered().is_multiple_of(4096) {
-                if let Some(p) = &self.progress {
+                if let Some(p) = &self.watch.progress {
                     p.set(t, self.queue.delivered());
                 }
                 if INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
                     return Err(Error::Interrupted);
                 }
-                if let Some((at, limit)) = self.deadline
+                if let Some((at, limit)) = self.watch.deadline
                     && std::time::Instant::now() >= at
                 {
                     // Cut at the next event's time: everything before it
@@ -398,9 +368,9 @@ impl<'r> Sim<'r> {
                         "wall-clock limit of {} s reached at simulated time {} s of {} s",
                         limit.as_secs_f64(),
                         crate::engine::time::secs_f64(now),
-                        crate::engine::time::secs_f64(self.duration)
+                        crate::engine::time::secs_f64(self.cfg.duration)
                     ));
-                    self.duration = now;
+                    self.cfg.duration = now;
                     self.rec.cut(now);
                     break;
                 }
@@ -424,7 +394,7 @@ impl<'r> Sim<'r> {
                 Ev::JobLaunch(j, share, run_for) => self.launch_job(j, share, run_for),
                 Ev::QuotaReconcile(s) => self.on_quota_reconcile(s),
                 Ev::DesiredChange(i) => {
-                    let (_, svc, n) = self.desired_changes[i as usize];
+                    let (_, svc, n) = self.cfg.desired_changes[i as usize];
                     let s = &mut self.cluster.services[svc as usize];
                     s.load.desired_changed(now, s.desired, n);
                     s.desired = n;
@@ -453,7 +423,7 @@ impl<'r> Sim<'r> {
                         self.rebalance_tick(now);
                     }
                     self.take_sample();
-                    if now + MINUTE < self.duration {
+                    if now + MINUTE < self.cfg.duration {
                         self.queue.schedule_at(now + MINUTE, Ev::Sample);
                     }
                 }
@@ -480,13 +450,13 @@ impl<'r> Sim<'r> {
         // (instances / `CHECK_STRIDE_PER`)-th event, so that checking costs
         // per event about what it costs on a cluster of that size.
         // Off (the release default), nothing is computed but the flag.
-        if self.check_invariants && self.queue.delivered().is_multiple_of(self.check_stride()) {
+        if self.checks.on && self.queue.delivered().is_multiple_of(self.check_stride()) {
             self.cluster
                 .check_invariants()
                 .map_err(|e| Error::Internal(format!("invariant broken at t={now} ms: {e}")))?;
             self.rec.after_event(&self.cluster, now);
         }
-        if let Some(e) = self.broken.take() {
+        if let Some(e) = self.checks.broken.take() {
             return Err(Error::Internal(format!(
                 "invariant broken at t={now} ms: {e}"
             )));
@@ -499,12 +469,12 @@ impl<'r> Sim<'r> {
         let job = &self.cluster.jobs[j as usize];
         let (count, next) = match &job.arrivals {
             Arrivals::Random { gap, batch } => {
-                let g = gap.sample(&mut self.job_rngs[j as usize].2);
+                let g = gap.sample(&mut self.rng.job[j as usize].2);
                 (*batch, now.saturating_add(g.max(1)))
             }
             Arrivals::Schedule { every, count, .. } => (*count, now.saturating_add(*every)),
         };
-        if next < self.duration {
+        if next < self.cfg.duration {
             self.queue.schedule_at(next, Ev::JobArrival(j));
         }
         // On Fargate, RunTask calls of up to `tasks_per_call` tasks each, at
@@ -516,7 +486,7 @@ impl<'r> Sim<'r> {
         for i in 0..count {
             let run_for = self.cluster.jobs[j as usize]
                 .duration
-                .sample(&mut self.job_rngs[j as usize].1);
+                .sample(&mut self.rng.job[j as usize].1);
             if fargate && i % per_call == 0 {
                 at = self.run_task_call();
             }
@@ -531,8 +501,8 @@ impl<'r> Sim<'r> {
     }
 
     fn finish(mut self) -> Result<(Outcome, Cluster)> {
-        let end = self.duration;
-        if let Some(p) = &self.progress {
+        let end = self.cfg.duration;
+        if let Some(p) = &self.watch.progress {
             p.set(end, self.queue.delivered());
         }
         // Close the time integrals at the end of the run.
@@ -602,8 +572,8 @@ impl<'r> Sim<'r> {
         self.outcome.events_processed = self.queue.delivered();
         self.outcome.end = end;
         self.outcome.warm_up_end = self.measure.end().filter(|&e| e < end);
-        self.outcome.incidents = std::mem::take(&mut self.incidents);
-        self.outcome.deployments = std::mem::take(&mut self.deployments);
+        self.outcome.incidents = std::mem::take(&mut self.fault.incidents);
+        self.outcome.deployments = std::mem::take(&mut self.deploys.records);
         Ok((self.outcome, self.cluster))
     }
 }

@@ -7,6 +7,7 @@
 //! over three zones stays 3/0/3 after an outage ends.
 
 use super::Sim;
+use super::parts::{FleetPrint, ServicePrint};
 use crate::engine::SimTime;
 use crate::engine::time::MINUTE;
 
@@ -41,7 +42,7 @@ impl Sim<'_> {
         // every instance and task each minute tripled a large run.
         let fleet = self.fleet_print();
         let mut census: Option<Census> = None;
-        if self.rebalance_seen.0 != fleet {
+        if self.groups.rebalance_seen.fleet != fleet {
             let now_census = self.census();
             let mut settled = true;
             for g in 0..self.cluster.templates.len() as u32 {
@@ -49,31 +50,36 @@ impl Sim<'_> {
             }
             census = Some(now_census);
             if settled {
-                self.rebalance_seen.0 = fleet;
+                self.groups.rebalance_seen.fleet = fleet;
             }
         }
-        self.rebalance_seen
-            .1
+        self.groups
+            .rebalance_seen
+            .services
             .resize(self.cluster.services.len(), None);
         for s in 0..self.cluster.services.len() as u32 {
             let stats = &self.cluster.services[s as usize].stats;
-            let print = (stats.launched, stats.stopped, fleet);
-            if self.rebalance_seen.1[s as usize] == Some(print) {
+            let print = ServicePrint {
+                launched: stats.launched,
+                stopped: stats.stopped,
+                fleet,
+            };
+            if self.groups.rebalance_seen.services[s as usize] == Some(print) {
                 continue;
             }
             if self.rebalance_service(s) {
-                self.rebalance_seen.1[s as usize] = Some(print);
+                self.groups.rebalance_seen.services[s as usize] = Some(print);
             }
         }
-        let over = |s: &Self, i: usize| s.incidents[i].end <= now;
-        let pending = self.unbalanced.iter().any(|&i| over(self, i));
+        let over = |s: &Self, i: usize| s.fault.incidents[i].end <= now;
+        let pending = self.fault.unbalanced.iter().any(|&i| over(self, i));
         if pending && self.all_even(&mut census) {
-            let list = std::mem::take(&mut self.unbalanced);
+            let list = std::mem::take(&mut self.fault.unbalanced);
             for i in list {
                 if over(self, i) {
-                    self.incidents[i].balanced = Some(now);
+                    self.fault.incidents[i].balanced = Some(now);
                 } else {
-                    self.unbalanced.push(i);
+                    self.fault.unbalanced.push(i);
                 }
             }
         }
@@ -83,14 +89,20 @@ impl Sim<'_> {
     /// not it rebalances) is even: what "balanced again" means.
     /// What the zones' instances depend on: their number, the capacity
     /// registered (an instance up or gone), draining ones, zones down.
-    fn fleet_print(&self) -> (u64, u64, u32, u64) {
+    fn fleet_print(&self) -> FleetPrint {
         let c = &self.cluster;
         let down = self
+            .fault
             .az_down
             .iter()
             .enumerate()
             .fold(0u64, |m, (i, &d)| m | (u64::from(d) << (i % 64)));
-        (c.instances.len() as u64, c.registered_cpu, c.draining, down)
+        FleetPrint {
+            instances: c.instances.len() as u64,
+            registered_cpu: c.registered_cpu,
+            draining: c.draining,
+            zones_down: down,
+        }
     }
 
     /// A snapshot of the cluster's counts by status (`StatusCounts`).
@@ -111,7 +123,7 @@ impl Sim<'_> {
         self.cluster.templates[g as usize]
             .zones
             .iter()
-            .filter(|&&z| !self.az_down[z as usize])
+            .filter(|&&z| !self.fault.az_down[z as usize])
             .map(|&z| (z, census.per_group[g as usize][z as usize]))
             .collect()
     }
@@ -142,7 +154,7 @@ impl Sim<'_> {
         let svc = &c.services[s as usize];
         let usable = self.usable_zones(s);
         let mut counts: Vec<(u32, u32)> = (0..c.azs.len() as u32)
-            .filter(|&z| !self.az_down[z as usize] && usable[z as usize])
+            .filter(|&z| !self.fault.az_down[z as usize] && usable[z as usize])
             .map(|z| (z, 0))
             .collect();
         for &k in &svc.active {
@@ -212,8 +224,8 @@ impl Sim<'_> {
             return false;
         }
         let zones = self.zones_of(g, census);
-        if self.group_rebalancing[g as usize] {
-            self.group_rebalancing[g as usize] = false;
+        if self.groups.rebalancing[g as usize] {
+            self.groups.rebalancing[g as usize] = false;
             let Some(&(most, _)) = zones.iter().max_by_key(|z| (z.1, std::cmp::Reverse(z.0)))
             else {
                 return false;
@@ -232,21 +244,21 @@ impl Sim<'_> {
                 })
                 .min_by_key(|&i| (busy(i), std::cmp::Reverse(i)));
             if let Some(i) = victim {
-                self.group_desired[g as usize] = self.group_desired[g as usize].saturating_sub(1);
+                self.groups.desired[g as usize] = self.groups.desired[g as usize].saturating_sub(1);
                 self.drain(&[i as u32]);
             }
             return false;
         }
         let have: u32 = census.per_group[g as usize].iter().sum();
-        if zones.len() > 1 && !even(&zones) && have == self.group_desired[g as usize] {
+        if zones.len() > 1 && !even(&zones) && have == self.groups.desired[g as usize] {
             // In the zone with fewest (a group above its desired size is
             // shrinking: no rebalancing then).
             let Some(&(fewest, _)) = zones.iter().min_by_key(|z| (z.1, z.0)) else {
                 return true;
             };
-            self.group_desired[g as usize] += 1;
+            self.groups.desired[g as usize] += 1;
             self.launch_one(g, fewest);
-            self.group_rebalancing[g as usize] = true;
+            self.groups.rebalancing[g as usize] = true;
             return false;
         }
         true
@@ -313,7 +325,7 @@ impl Sim<'_> {
         if !share.capacity.is_fargate() {
             let asg_group = share.asg.map(|a| c.providers[a as usize].group);
             let req = request_of(c, Owner::Service(s), svc.taskdef, svc.group, asg_group);
-            let mut draw = self.placement_rng.clone();
+            let mut draw = self.rng.placement.clone();
             let lands = placement::choose(c, &req, &mut draw).map(|i| c.instances[i as usize].az);
             if !lands.is_some_and(fewest) {
                 return true;

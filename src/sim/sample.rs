@@ -81,8 +81,8 @@ impl Sim<'_> {
             pending: x.stats.starting,
             waiting_to_launch: x.desired.saturating_sub(x.active.len() as u32),
         }));
-        s.incidents_open = (!self.faults.is_empty()).then(|| {
-            self.incidents[self.first_open..]
+        s.incidents_open = (!self.fault.list.is_empty()).then(|| {
+            self.fault.incidents[self.fault.first_open..]
                 .iter()
                 .filter(|i| i.recovered.is_none())
                 .count() as u32

@@ -158,7 +158,7 @@ impl Sim<'_> {
             svc.group,
             &svc.active,
             &svc.strategies,
-            &mut self.scheduler_rng,
+            &mut self.rng.scheduler,
         )
     }
 
@@ -192,7 +192,7 @@ impl Sim<'_> {
         };
         let most = cands.iter().map(|&k| per_zone(k)).max()?;
         cands.retain(|&k| per_zone(k) == most);
-        Some(cands[self.scheduler_rng.random_range(0..cands.len())])
+        Some(cands[self.rng.scheduler.random_range(0..cands.len())])
     }
 
     /// One task on every ACTIVE instance that meets the constraints; a task
