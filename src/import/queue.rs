@@ -30,9 +30,14 @@ pub fn infer(
 ) -> QueueOut {
     let running = s.running_count.unwrap_or(desired).max(1) as f64;
     let get = |m: &str| metrics.and_then(|x| x.get(m));
-    let backlog = get("ApproximateNumberOfMessagesVisible")
-        .and_then(|v| v.values.first().copied())
-        .unwrap_or(0.0);
+    let first_visible =
+        get("ApproximateNumberOfMessagesVisible").and_then(|v| v.values.first().copied());
+    // Said in both comments: a queue without the metric starts empty.
+    let backlog_how = match first_visible {
+        Some(_) => "its first ApproximateNumberOfMessagesVisible (exported)",
+        None => "none exported: the queue starts empty (0)",
+    };
+    let backlog = first_visible.unwrap_or(0.0);
     let head = |arrivals: String, rate: f64| {
         format!(
             "\n[[queues]]\nname = {}\nservice = {}\narrivals = {arrivals}\nmessages_per_task = {}\nbacklog = {}\n",
@@ -48,7 +53,7 @@ pub fn infer(
         let rate = 1.0;
         return QueueOut {
             how: format!(
-                "{service} works SQS queue {queue} (its scaling policies read it); no NumberOfMessagesSent in the export: a constant {} messages a second, the running tasks half busy at messages_per_task = 1 (a guess; export \"{service} NumberOfMessagesSent\" for a trace)",
+                "{service} works SQS queue {queue} (its scaling policies read it); no NumberOfMessagesSent in the export: a constant {} messages a second, the running tasks half busy at messages_per_task = 1 (a guess; export \"{service} NumberOfMessagesSent\" for a trace); backlog: {backlog_how}.",
                 num(running * 0.5)
             ),
             block: head(
@@ -90,14 +95,9 @@ pub fn infer(
     );
     QueueOut {
         how: format!(
-            "{service} works SQS queue {queue} (its scaling policies read it): arrivals are its NumberOfMessagesSent (Sum per {} s ÷ {} s), {file}; messages_per_task: {how_rate}; backlog: its first ApproximateNumberOfMessagesVisible ({}).",
+            "{service} works SQS queue {queue} (its scaling policies read it): arrivals are its NumberOfMessagesSent (Sum per {} s ÷ {} s), {file}; messages_per_task: {how_rate}; backlog: {backlog_how}.",
             num(step_s),
             num(step_s),
-            if get("ApproximateNumberOfMessagesVisible").is_some() {
-                "exported"
-            } else {
-                "none exported: 0"
-            }
         ),
         block: head(
             format!("{{ kind = \"trace\", file = {} }}", toml_str(&file)),
