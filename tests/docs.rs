@@ -178,7 +178,7 @@ fn help_lists_every_exit_code() {
     assert_eq!(
         exit_codes_in_help(),
         used,
-        "the Exit codes paragraph of `ecsim --help` (src/cli.rs EXAMPLES) must list exactly the codes ecsim uses"
+        "the Exit codes paragraph of `ecsim --help` (src/cli/args.rs EXAMPLES) must list exactly the codes ecsim uses"
     );
     // And the derivation above found them all (docs/commands.md lists them too).
     assert_eq!(used, [0, 1, 2, 3, 4, 129, 130, 143].into());
