@@ -85,7 +85,7 @@ pub fn draw<DB: DrawingBackend>(
         .build_cartesian_2d(x0..x1, 0.0..rows)
         .map_err(err)?;
     let span = x1 - x0;
-    let x_fmt = |v: &f64| super::chart::tick(*v, span);
+    let x_fmt = |v: &f64| super::scale::tick(*v, span);
     chart
         .configure_mesh()
         .x_desc(c.x_label.as_str())

@@ -4,12 +4,16 @@
 
 pub mod chart;
 mod costview;
+mod frontier;
 mod heat;
 mod overview;
 mod page;
 mod placement;
+mod plan;
 mod ramp;
 mod run;
+mod run_sections;
+mod scale;
 mod scaling;
 mod sweep;
 mod table;
