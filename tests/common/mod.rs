@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod mixed;
+
 use ecsim::engine::SimTime;
 use ecsim::model::{Cluster, Task, TaskState};
 use ecsim::sim::{Outcome, Recorder, Sample, Sim};
