@@ -1,104 +1,11 @@
 //! `ecsim report`: report.html exists, is well-formed, holds exactly one
 //! inline SVG per promised chart, states what was run, is byte-identical when
 //! repeated; `--png` writes real PNGs; bad folders exit 2 naming what is missing.
+//! Reports of sweeps and plans: tests/report_sweep.rs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ecsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn ok(out: &Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Runs a shipped scenario into `parent/name` and returns the folder.
-fn run(parent: &Path, scenario: &str) -> PathBuf {
-    let out = parent.join(scenario);
-    ok(&ecsim(&[
-        "run",
-        &format!("scenarios/{scenario}.toml"),
-        "--out",
-        s(&out),
-        "-q",
-    ]));
-    out
-}
-
-fn report(dir: &Path, extra: &[&str]) -> String {
-    let mut args = vec!["report", s(dir)];
-    args.extend_from_slice(extra);
-    ok(&ecsim(&args));
-    std::fs::read_to_string(dir.join("report.html")).expect("report.html written")
-}
-
-/// Parses the whole report as XML and returns the ids of its `<svg>`s in
-/// document order; every SVG must also be a complete SVG document.
-fn svg_ids(html: &str) -> Vec<String> {
-    assert!(html.starts_with("<!DOCTYPE html>"));
-    let doc = roxmltree::Document::parse_with_options(
-        html,
-        roxmltree::ParsingOptions {
-            allow_dtd: true,
-            ..Default::default()
-        },
-    )
-    .expect("report.html is well-formed");
-    let mut ids = Vec::new();
-    for n in doc.descendants().filter(|n| n.has_tag_name("svg")) {
-        let id = n
-            .attribute("id")
-            .expect("every chart has an id")
-            .to_string();
-        let text = &html[n.range()];
-        roxmltree::Document::parse(text).expect("each inline SVG parses on its own");
-        assert!(
-            n.descendants().any(|d| d.has_tag_name("text")),
-            "{id} has axis text"
-        );
-        ids.push(id);
-    }
-    // Self-contained: nothing loaded from elsewhere, no scripts; links only
-    // within the page (the table of contents).
-    for banned in ["<script", "<link", "src=", "@import", "url("] {
-        assert!(!html.contains(banned), "report contains {banned}");
-    }
-    for (i, _) in html.match_indices("href=") {
-        assert!(
-            html[i..].starts_with("href=\"#"),
-            "link out of the page: {}",
-            &html[i..i + 40]
-        );
-    }
-    ids
-}
-
-/// The `<svg>` element with this id, as text.
-fn svg<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("<svg id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no svg {id}"));
-    let end = start + html[start..].find("</svg>").unwrap();
-    &html[start..end]
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
-}
+mod common;
+use common::html::{ecsim, fixture, ok, report, run, s, summary, svg, svg_ids};
+use std::path::Path;
 
 #[test]
 fn run_report_has_one_svg_per_promised_chart_and_states_the_run() {
@@ -248,93 +155,6 @@ fn png_export_writes_one_real_png_per_chart() {
     let again = std::fs::read(dir.join("report").join(format!("{}.png", ids[0]))).unwrap();
     assert!(again == first_bytes);
 }
-
-fn fixture(tmp: &Path, name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let dst = tmp.join(name);
-    std::fs::create_dir(&dst).unwrap();
-    for f in ["sweep.json", "runs.csv", "aggregate.csv"] {
-        std::fs::copy(src.join(f), dst.join(f)).unwrap();
-    }
-    dst
-}
-
-#[test]
-fn sweep_report_has_each_figure_with_bands_and_the_frontier() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = fixture(tmp.path(), "sweep-small");
-    let html = report(&dir, &[]);
-    assert_eq!(
-        svg_ids(&html),
-        [
-            "sweep-total_cost_usd",
-            "sweep-services-web-availability-availability_pct",
-            "sweep-services-web-load-unserved_pct",
-            "sweep-services-web-mean_running",
-            "sweep-services-web-provisioning_wait_mean_s",
-            "frontier"
-        ]
-    );
-    for (k, v) in [
-        ("Master seed", "2024"),
-        ("Replications", "3"),
-        ("ecsim version", "0.1.0"),
-        ("Region", "us-east-1"),
-        ("Scenario", "autoscale-50 (scenarios/autoscale-50.toml)"),
-    ] {
-        assert!(html.contains(&format!("<th>{k}</th><td>{v}</td>")), "{k}");
-    }
-    assert!(html.contains("ecsim price catalog"));
-    // One confidence band per combination of the other parameter (2 here),
-    // one series each, named by that parameter.
-    let cost = svg(&html, "sweep-total_cost_usd");
-    assert_eq!(cost.matches("<polygon").count(), 2, "two CI bands");
-    assert!(cost.contains("capacity_per_task=80") && cost.contains("capacity_per_task=100"));
-    // Frontier: every point labelled, the Pareto-optimal ones joined. From
-    // aggregate.csv (cost vs 100 − unserved_pct, the service having demand),
-    // points 1, 3 and 5 are undominated.
-    let f = svg(&html, "frontier");
-    for p in 0..6 {
-        assert!(f.contains(&format!(">\n#{p}\n<")), "point {p} labelled");
-    }
-    assert!(f.contains("Pareto frontier"));
-    assert!(html.contains("Pareto-optimal (#1, #3, #5)"), "{html}");
-    assert!(html.contains("#3 = target=60, capacity_per_task=100"));
-}
-
-#[test]
-fn sweep_of_a_string_parameter_uses_categories_and_served_share() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = fixture(tmp.path(), "sweep-categories");
-    let html = report(&dir, &["--png"]);
-    let ids = svg_ids(&html);
-    assert_eq!(ids.len(), 5, "{ids:?}");
-    assert!(!ids.iter().any(|i| i.contains("availability")));
-    let cost = svg(&html, "sweep-total_cost_usd");
-    for cat in ["spread", "binpack", "random"] {
-        assert!(cost.contains(&format!(">\n{cat}\n<")), "x label {cat}");
-    }
-    // One parameter only: a single series named "mean".
-    assert_eq!(cost.matches("<polygon").count(), 1);
-    assert!(svg(&html, "frontier").contains("100 − services.web.load.unserved_pct"));
-    assert!(dir.join("report/frontier.png").is_file());
-}
-
-#[test]
-fn incomplete_sweep_is_reported_with_a_note() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = fixture(tmp.path(), "sweep-categories");
-    let meta = std::fs::read_to_string(dir.join("sweep.json")).unwrap();
-    let meta = meta
-        .replace("\"complete\": true", "\"complete\": false")
-        .replace("\"runs_done\": 12", "\"runs_done\": 9");
-    std::fs::write(dir.join("sweep.json"), meta).unwrap();
-    let html = report(&dir, &[]);
-    assert!(html.contains("This sweep is incomplete: 9 of 12 runs done"));
-}
-
 fn fails(dir: &Path, words: &[&str]) {
     let out = ecsim(&["report", s(dir)]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -383,42 +203,6 @@ fn a_reported_folder_can_still_be_replaced_by_a_new_run() {
     assert!(!dir.join("report.html").exists(), "stale report removed");
     assert!(dir.join("summary.json").exists());
 }
-
-#[test]
-fn report_of_a_real_sweep_folder() {
-    // The fixtures follow the sweep contract; this checks the real writer.
-    let tmp = tempfile::tempdir().unwrap();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/outage-spread.toml");
-    let file = tmp.path().join("s.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "name = \"s\"\nscenario = \"{}\"\nreplications = 2\n[grid]\n\"services.web.desired_count\" = [9, 12]\n\"duration\" = [\"2d\"]\n",
-            s(&scenario)
-        ),
-    )
-    .unwrap();
-    let out = tmp.path().join("out");
-    ok(&ecsim(&["sweep", s(&file), "--out", s(&out), "--quiet"]));
-    let html = report(&out, &[]);
-    let ids = svg_ids(&html);
-    assert_eq!(
-        ids.first().map(String::as_str),
-        Some("sweep-total_cost_usd")
-    );
-    assert_eq!(ids.last().map(String::as_str), Some("frontier"));
-    assert!(ids.contains(&"sweep-services-web-availability-availability_pct".to_string()));
-    assert!(html.contains("<th>Master seed</th><td>17</td>"));
-    assert!(html.contains("<th>Replications</th><td>2</td>"));
-    // The second parameter has one value: one series, one band per chart.
-    assert_eq!(
-        svg(&html, "sweep-total_cost_usd")
-            .matches("<polygon")
-            .count(),
-        1
-    );
-}
-
 /// Heat-map cells of the top three colour levels (70–100 % reserved).
 fn dark_cells(svg: &str) -> usize {
     ["#8C2D04", "#6E1E05", "#501405"]
@@ -558,40 +342,6 @@ fn cost_by_service_over_time_adds_up_to_the_summary() {
         );
     }
 }
-
-#[test]
-fn plan_report_shows_targets_in_full_and_costs_in_cents() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("plan");
-    ok(&ecsim(&[
-        "plan",
-        "scenarios/web-capacity.plan.toml",
-        "--out",
-        s(&out),
-        "-q",
-    ]));
-    let html = report(&out, &[]);
-    assert!(
-        html.contains("<th>worst: availability_pct &gt;= 99.9</th>"),
-        "{html}"
-    );
-    assert!(html.contains("<th>instance_type</th>"));
-    let plan = std::fs::read_to_string(out.join("plan.csv")).unwrap();
-    let cost: f64 = plan
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .nth(4)
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(
-        html.contains(&format!("<td class=\"n\">{cost:.2}</td>")),
-        "{cost}"
-    );
-}
-
 #[test]
 fn tasks_csv_without_reservations_is_refused_by_name() {
     let tmp = tempfile::tempdir().unwrap();
