@@ -3,6 +3,7 @@
 
 pub mod html;
 pub mod mixed;
+pub mod sweep;
 
 use ecsim::engine::SimTime;
 use ecsim::model::{Cluster, Task, TaskState};
