@@ -1,6 +1,7 @@
 //! Many runs of one scenario: parameter sweeps (`ecsim sweep`), their
 //! shards and merge, and the capacity planner (`ecsim plan`).
 
+mod merge;
 pub mod plan;
 pub mod run;
 pub mod spec;

@@ -13,6 +13,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+// Kept reachable here, where it was: `sweep::run::merge`.
+pub use super::merge::merge;
+
 /// Files and folders a sweep (or plan, or merge) folder may hold.
 pub const OUTPUTS: &[&str] = &[
     "sweep.json",
@@ -180,7 +183,7 @@ pub fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
     write_atomic(path, (s + "\n").as_bytes())
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub(super) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     // Bytes, not text: a binary file is bad input (exit 2), not an I/O error.
     let bytes =
         std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
@@ -199,7 +202,7 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
 
 /// A run file, checked against its name and the sweep (a damaged or edited
 /// file is an input error, not a crash).
-fn checked_record(m: &Manifest, run: u64, file: &Path) -> Result<RunRecord> {
+pub(super) fn checked_record(m: &Manifest, run: u64, file: &Path) -> Result<RunRecord> {
     let r: RunRecord = read_json(file)?;
     let reps = u64::from(m.replications.max(1));
     let rep = (run % reps) as u32;
@@ -493,117 +496,4 @@ pub fn write_tables(out: &Path, m: &Manifest, records: &[RunRecord]) -> Result<(
         )?;
     }
     Ok(())
-}
-
-/// Joins shard folders into the folder an unsharded sweep writes.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest> {
-    let mut base: Option<Manifest> = None;
-    let mut paths = (String::new(), String::new());
-    let mut found: std::collections::BTreeMap<u64, (PathBuf, Vec<u8>)> = Default::default();
-    for d in dirs {
-        let mf = d.join("sweep.json");
-        if !mf.exists() {
-            return Err(Error::Input(InputError::new(
-                d,
-                "",
-                "is not a sweep folder (no sweep.json)",
-            )));
-        }
-        let m: Manifest = read_json(&mf)?;
-        // What defines the sweep; paths may differ between machines.
-        let bare = Manifest {
-            shard: None,
-            runs_done: 0,
-            complete: false,
-            sweep_file: String::new(),
-            base_scenario_file: String::new(),
-            ..m.clone()
-        };
-        match &base {
-            None => {
-                base = Some(bare);
-                paths = (m.sweep_file.clone(), m.base_scenario_file.clone());
-            }
-            Some(b) if *b != bare => {
-                return Err(Error::Input(InputError::new(
-                    d,
-                    "",
-                    format!(
-                        "belongs to a different sweep (\"{}\", fingerprint {}) than {} (\"{}\", fingerprint {}); merge shards of one sweep only",
-                        m.sweep,
-                        m.fingerprint,
-                        dirs[0].display(),
-                        b.sweep,
-                        b.fingerprint
-                    ),
-                )));
-            }
-            Some(_) => {}
-        }
-        let total = m.runs_total;
-        for r in 0..total {
-            let f = run_file(d, r);
-            if let Ok(bytes) = std::fs::read(&f) {
-                if let Some((other, prev)) = found.get(&r) {
-                    if *prev != bytes {
-                        return Err(Error::Input(InputError::new(
-                            &f,
-                            "",
-                            format!(
-                                "differs from the same run in {}; were the shards run by different ecsim builds?",
-                                other.display()
-                            ),
-                        )));
-                    }
-                } else {
-                    found.insert(r, (f, bytes));
-                }
-            }
-        }
-    }
-    let Some(mut m) = base else {
-        return Err(Error::Input(InputError::new(
-            out,
-            "",
-            "give at least one shard folder to merge",
-        )));
-    };
-    let missing: Vec<String> = (0..m.runs_total)
-        .filter(|r| !found.contains_key(r))
-        .map(|r| r.to_string())
-        .collect();
-    if !missing.is_empty() {
-        let shown = missing
-            .iter()
-            .take(20)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(Error::Input(InputError::new(
-            out,
-            "",
-            format!(
-                "{} of {} runs are missing from the shards (runs {shown}{}); finish or rerun those shards first",
-                missing.len(),
-                m.runs_total,
-                if missing.len() > 20 { ", …" } else { "" }
-            ),
-        )));
-    }
-    let staged = report::StagedDir::replacing(out, OUTPUTS, "sweep.json")?;
-    let dir = staged.path().to_path_buf();
-    std::fs::create_dir(dir.join("runs")).map_err(|e| Error::io("creating runs/", e))?;
-    let mut records = Vec::with_capacity(found.len());
-    for (r, (f, bytes)) in &found {
-        std::fs::write(run_file(&dir, *r), bytes)
-            .map_err(|e| Error::io(format!("copying {}", f.display()), e))?;
-        records.push(checked_record(&m, *r, f)?);
-    }
-    (m.sweep_file, m.base_scenario_file) = paths;
-    m.runs_done = m.runs_total;
-    write_tables(&dir, &m, &records)?;
-    m.complete = true;
-    write_json(&dir.join("sweep.json"), &m)?;
-    staged.commit()?;
-    Ok(m)
 }
