@@ -3,23 +3,14 @@
 //! them. Found by a simple brace-matching scan; the few left are listed
 //! with why.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::rust_files;
+use std::path::Path;
 
 const MAX_LINES: usize = 150;
 
 /// Functions still longer, each with why: (file, function, reason).
 const ALLOWED: &[(&str, &str, &str)] = &[];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
 
 /// The name of the function a line declares, if it does.
 fn declares(line: &str) -> Option<&str> {

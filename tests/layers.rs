@@ -3,8 +3,10 @@
 //! comments and `#[cfg(test)]` code, which may reach anywhere), so a new
 //! back-edge fails here and has to be moved, or listed below with a reason.
 
+mod common;
+use common::rust_files;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Each top-level module's floor, lowest first. Modules sharing a floor in
 /// the map of `src/lib.rs` get ranks in the order they may use each other
@@ -43,17 +45,6 @@ fn rank(module: &str) -> u32 {
         .unwrap_or_else(|| {
             panic!("module `{module}` has no floor in tests/layers.rs (and src/lib.rs's map)")
         })
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// The code of a file without comments and without its test module.

@@ -14,6 +14,22 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every .rs file under `dir`, recursively, in no particular order (the
+/// source checks: tests/fn_length.rs, tests/file_length.rs, tests/layers.rs).
+/// A `target` folder (a nested crate's build output) is not source.
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            if p.file_name().is_some_and(|n| n != "target") {
+                rust_files(&p, out);
+            }
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
 pub fn scenario(text: &str) -> ecsim::scenario::Scenario {
     ecsim::scenario::parse(Path::new("test.toml"), text).unwrap_or_else(|e| panic!("{e}"))
 }
