@@ -55,9 +55,76 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
+/// What an import of a folder makes, before anything is written.
+pub struct Made {
+    /// The scenario, as ecsim reads it.
+    pub spec: ScenarioSpec,
+    /// The scenario's text: `spec` serialised, with the import's comments.
+    pub text: String,
+    /// Where the scenario goes, and its name.
+    pub out: PathBuf,
+    pub name: String,
+    pub files_read: usize,
+    pub fleet: fleet::Fleet,
+    pub services: services::Services,
+    /// What was not mapped, one line each.
+    pub notes: Vec<String>,
+}
+
 /// `force`: replace files an earlier import wrote (never an export file,
 /// never through a symbolic link).
 pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -> Result<Imported> {
+    let Made {
+        text,
+        out,
+        name,
+        files_read,
+        fleet,
+        services: svcs,
+        notes,
+        ..
+    } = make(dir, out, name)?;
+    let base = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let scenario_file = out.file_name().map_or_else(
+        || "imported.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut files: Vec<(String, &str)> = svcs
+        .taskdefs
+        .iter()
+        .map(|td| (td.file.clone(), td.json.as_str()))
+        .chain(svcs.traces.iter().map(|(f, b)| (f.clone(), b.as_str())))
+        .collect();
+    files.push((scenario_file, text.as_str()));
+    let output = write::Output {
+        base,
+        scenario: &out,
+        files,
+    };
+    write::write(&output, dir, force, &fleet, &svcs)?;
+    Ok(Imported {
+        scenario: out,
+        name,
+        files_read,
+        instance_groups: fleet.groups.len(),
+        instances: fleet.groups.iter().map(|g| u64::from(g.count)).sum(),
+        capacity_providers: fleet.providers.len() + fleet.managed.len(),
+        task_definitions: svcs.taskdefs.len(),
+        services: svcs.blocks.len(),
+        desired_total: svcs.desired_total,
+        scaling_policies: svcs.policies,
+        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.count)).sum(),
+        demand_traces: svcs.traces.len(),
+        notes,
+    })
+}
+
+/// The scenario an import of `dir` writes to `out` (default: named after
+/// the cluster), and what it comes with; nothing is written.
+pub fn make(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Made> {
     let mut notes = Vec::new();
     let ex = read::read_dir(dir, &mut notes)?;
     ex.truncation_notes(&mut notes);
@@ -153,41 +220,15 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
     {
         notes.push(format!("region {r}: ecsim ships us-east-1 prices only; the scenario is priced at those until its `region` line is uncommented and run with --prices for {r}"));
     }
-    let text = render(&ex, &name, dir, &fleet, &svcs, &notes)?;
-    let base = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let scenario_file = out.file_name().map_or_else(
-        || "imported.toml".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let mut files: Vec<(String, &str)> = svcs
-        .taskdefs
-        .iter()
-        .map(|td| (td.file.clone(), td.json.as_str()))
-        .chain(svcs.traces.iter().map(|(f, b)| (f.clone(), b.as_str())))
-        .collect();
-    files.push((scenario_file, text.as_str()));
-    let output = write::Output {
-        base,
-        scenario: &out,
-        files,
-    };
-    write::write(&output, dir, force, &fleet, &svcs)?;
-    Ok(Imported {
-        scenario: out,
+    let (spec, text) = render(&ex, &name, dir, &fleet, &svcs, &notes)?;
+    Ok(Made {
+        spec,
+        text,
+        out,
         name,
         files_read: ex.files.len(),
-        instance_groups: fleet.groups.len(),
-        instances: fleet.groups.iter().map(|g| u64::from(g.count)).sum(),
-        capacity_providers: fleet.providers.len() + fleet.managed.len(),
-        task_definitions: svcs.taskdefs.len(),
-        services: svcs.blocks.len(),
-        desired_total: svcs.desired_total,
-        scaling_policies: svcs.policies,
-        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.count)).sum(),
-        demand_traces: svcs.traces.len(),
+        fleet,
+        services: svcs,
         notes,
     })
 }
@@ -213,7 +254,7 @@ fn render(
     fleet: &fleet::Fleet,
     svcs: &services::Services,
     notes: &[String],
-) -> Result<String> {
+) -> Result<(ScenarioSpec, String)> {
     let mut r = Remarks::default();
     let mut head = format!(
         "Imported by `ecsim import` from {} ({} AWS CLI outputs):",
@@ -283,7 +324,8 @@ fn render(
         spec.deployments.push(d.clone());
         r.above(&format!("deployments.{i}"), how);
     }
-    doc::render(&spec, &r)
+    let text = doc::render(&spec, &r)?;
+    Ok((spec, text))
 }
 
 /// The run's length: the longest demand trace (time 0 is their first
