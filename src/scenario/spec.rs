@@ -88,15 +88,6 @@ pub struct InstanceGroupSpec {
     pub instance_types: Option<Vec<toml::Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_requirements: Option<toml::Value>,
-    /// `InstancesDistribution` of a mixed-instances group (`mixed.rs`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on_demand_base_capacity: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on_demand_percentage_above_base_capacity: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spot_allocation_strategy: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on_demand_allocation_strategy: Option<String>,
     /// Desired capacity at time 0 (in capacity units when types are weighted).
     pub count: i64,
     /// Auto Scaling group bounds (default: count).
@@ -113,6 +104,15 @@ pub struct InstanceGroupSpec {
     /// Zones to spread the group over; all cluster zones by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zones: Option<Vec<String>>,
+    /// `InstancesDistribution` of a mixed-instances group (`mixed.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand_base_capacity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand_percentage_above_base_capacity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_allocation_strategy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand_allocation_strategy: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
     /// `on-demand` (default) or `spot`.
