@@ -78,12 +78,21 @@ impl Remarks {
 }
 
 /// `text` as `# ` comment lines.
-pub fn comment_lines(text: &str) -> String {
+fn comment_lines(text: &str) -> String {
     text.lines()
-        .map(|l| match l {
-            "" => "#\n".to_string(),
+        .map(|l| match one_line(l) {
+            l if l.is_empty() => "#\n".to_string(),
             l => format!("# {l}\n"),
         })
+        .collect()
+}
+
+/// `text` fit for one comment line: TOML allows no control character but
+/// tab in a comment, and names in an export (an Auto Scaling group's) may
+/// hold a line break.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
         .collect()
 }
 
@@ -223,7 +232,8 @@ fn place(t: &mut Table, r: &Remark) -> bool {
         }
         Place::After(key) => match t.get_mut(key).and_then(Item::as_value_mut) {
             Some(v) => {
-                v.decor_mut().set_suffix(format!("  # {}", r.text));
+                v.decor_mut()
+                    .set_suffix(format!("  # {}", one_line(&r.text)));
                 true
             }
             None => false,
@@ -241,4 +251,50 @@ pub fn round6(x: f64) -> f64 {
     // Through the decimal text: the same digits as `{x:.6}` prints, the
     // nearest double to them (and +0 for -0).
     format!("{x:.6}").parse::<f64>().map_or(x, |r| r + 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remarks_go_where_they_explain_and_stay_comments() {
+        let spec: ScenarioSpec = toml::from_str(
+            "name = \"x\"\n[cluster]\navailability_zones = [\"a\"]\n[[instance_groups]]\nname = \"g\"\ninstance_type = \"m5.large\"\ncount = 1\nregistered_memory_mib = 7680\n",
+        )
+        .unwrap();
+        let mut r = Remarks::default();
+        r.head("name", "head\n\nsecond");
+        r.above("instance_groups.0", "group\r\nof two lines");
+        r.after(
+            "instance_groups.0",
+            "registered_memory_mib",
+            "from a\nbroken\rname",
+        );
+        let text = render(&spec, &r).unwrap();
+        assert!(
+            text.starts_with("# head\n#\n# second\n\nname = \"x\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n\n# group\n# of two lines\n[[instance_groups]]\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("registered_memory_mib = 7680  # from a broken name\n"),
+            "{text}"
+        );
+        // Still the same scenario.
+        let back: ScenarioSpec = toml::from_str(&text).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{spec:?}"));
+    }
+
+    #[test]
+    fn round6_keeps_six_decimals_and_whole_numbers() {
+        assert_eq!(round6(27.911_401_234), 27.911401);
+        assert_eq!(round6(166.666_666_666_7).to_string(), "166.666667");
+        assert_eq!(round6(60.0), 60.0);
+        assert_eq!(round6(-0.0).to_string(), "0");
+        assert_eq!(round6(1e-7), 0.0);
+    }
 }

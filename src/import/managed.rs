@@ -2,7 +2,7 @@
 //! `managedInstancesProvider` (describe-capacity-providers; API reference
 //! "ManagedInstancesProvider", "InstanceLaunchTemplate",
 //! "InstanceRequirementsRequest", "InfrastructureOptimization") becomes a
-//! `[[capacity_providers]] kind = "managed_instances"` block. Its container
+//! `[[capacity_providers]] kind = "managed_instances"` entry. Its container
 //! instances are not imported as a group: ECS launches them again in the
 //! simulation from the tasks that wait.
 

@@ -113,7 +113,7 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
         instances: fleet.groups.iter().map(|g| u64::from(g.count)).sum(),
         capacity_providers: fleet.providers.len() + fleet.managed.len(),
         task_definitions: svcs.taskdefs.len(),
-        services: svcs.blocks.len(),
+        services: svcs.specs.len(),
         desired_total: svcs.desired_total,
         scaling_policies: svcs.policies,
         initial_tasks: svcs.initial.iter().map(|i| u64::from(i.count)).sum(),
@@ -310,7 +310,7 @@ fn render(
             ..Default::default()
         })
         .collect();
-    spec.services.clone_from(&svcs.blocks);
+    spec.services.clone_from(&svcs.specs);
     for (i, sr) in svcs.remarks.iter().enumerate() {
         r.nest(&format!("services.{i}"), sr.clone());
     }

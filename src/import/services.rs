@@ -30,10 +30,10 @@ pub struct TaskDefOut {
 pub struct Services {
     pub taskdefs: Vec<TaskDefOut>,
     /// The services, in name order.
-    pub blocks: Vec<ServiceSpec>,
+    pub specs: Vec<ServiceSpec>,
     /// Each service's remarks, at paths from its table.
     pub remarks: Vec<Remarks>,
-    /// Where each block's service was read (file, field path), for errors.
+    /// Where each service was read (file, field path), for errors.
     pub origins: Vec<(std::path::PathBuf, String)>,
     pub initial: Vec<InitialOut>,
     /// `[[deployments]]` entries resuming deployments in flight, with how
@@ -99,10 +99,10 @@ pub fn services(
     }
     super::target_groups::shared(&env.by_lb, notes);
     // Only the definitions of services the scenario keeps.
-    let blocks = &out.blocks;
+    let specs = &out.specs;
     let resumed = &out.deployments;
     out.taskdefs.retain(|td| {
-        blocks.iter().any(|b| b.task_definition == td.name)
+        specs.iter().any(|b| b.task_definition == td.name)
             || resumed.iter().any(|(d, _)| d.task_definition == td.name)
     });
     Ok(out)
@@ -241,7 +241,7 @@ fn service(
     if b.deployment_alarms.is_some() {
         r.before("deployment_alarms", "rollback", super::deploy_alarms::HOW);
     }
-    out.blocks.push(b);
+    out.specs.push(b);
     out.remarks.push(r);
     out.origins.push((sfile.clone(), format!("services[{si}]")));
     if !daemon {
