@@ -21,28 +21,72 @@ fn documented(doc: &str, key: &str) -> bool {
     .any(|re| Regex::new(re).unwrap().is_match(doc))
 }
 
-/// Keys the import's writers put in string literals: `key = …` at a line's
-/// start or inside an inline table, and table headers. This sees keys the
-/// fixtures below happen not to exercise (cooldown, every, …).
-fn keys_in_import_sources() -> BTreeMap<String, BTreeSet<String>> {
-    let literal = Regex::new(r#""((?:[^"\\]|\\.)*)""#).unwrap();
-    let assign = Regex::new(r"(?:^|\\n|\{ |, |\[)([a-z][a-z_]*) = ").unwrap();
-    let header = Regex::new(r"\[\[?([a-z_.]+)\]\]?").unwrap();
-    let comment = Regex::new(r"(?m)^\s*//.*$").unwrap();
+/// The keys of the scenario's serialisable types (src/scenario, and the
+/// InstanceRequirements of src/catalog), by the Rust field that holds each:
+/// the field's name, or its `#[serde(rename = "…")]`.
+fn spec_keys() -> BTreeMap<String, BTreeSet<String>> {
+    let item = Regex::new(
+        r"(?s)#\[derive\([^)]*Serialize[^)]*\)\]\s*(?:#\[serde[^\]]*\]\s*)*pub (?:struct|enum) \w+\s*\{(.*?)\n\}",
+    )
+    .unwrap();
+    let field = Regex::new(
+        r#"(?m)(?:#\[serde\(rename = "([a-z_]+)"\)\]\s*)?^\s*(?:pub )?([a-z][a-z_0-9]*):"#,
+    )
+    .unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(repo().join("src/scenario"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push(repo().join("src/catalog/requirements.rs"));
     let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let dir = repo().join("src/import");
-    for e in std::fs::read_dir(&dir).unwrap() {
+    for path in files {
+        let src = std::fs::read_to_string(&path).unwrap();
+        for body in item.captures_iter(&src) {
+            for f in field.captures_iter(&body[1]) {
+                let key = f.get(1).unwrap_or_else(|| f.get(2).unwrap());
+                keys.entry(f[2].to_string())
+                    .or_default()
+                    .insert(key.as_str().to_string());
+            }
+        }
+    }
+    keys
+}
+
+/// The keys src/import can write: the scenario's keys whose fields the
+/// import sets (`field: …` in a struct literal, `.field = …`,
+/// `.field.push(…)`, a `field,` shorthand) and the keys of the plain tables
+/// it builds (`insert("key", …)`), by the files that set them. This sees
+/// keys the fixtures below happen not to exercise (cooldown, every, …).
+fn keys_in_import_sources() -> BTreeMap<String, BTreeSet<String>> {
+    let spec = spec_keys();
+    let set = Regex::new(
+        r#"(?m)(?:^|[^\w])(?:pub )?([a-z][a-z_0-9]*)\s*:[^:]|\.([a-z][a-z_0-9]*)\s*=[^=]|\.([a-z][a-z_0-9]*)\.(?:push|extend)\(|^\s*([a-z][a-z_0-9]*),\s*$|insert\("([a-z_]+)""#,
+    )
+    .unwrap();
+    let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for e in std::fs::read_dir(repo().join("src/import")).unwrap() {
         let path = e.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let src = std::fs::read_to_string(&path).unwrap();
-        let src = comment.replace_all(&src, "");
-        for lit in literal.captures_iter(&src) {
-            let lit = &lit[1];
-            let found = assign.captures_iter(lit).map(|c| c[1].to_string()).chain(
-                header
-                    .captures_iter(lit)
-                    .flat_map(|c| c[1].split('.').map(String::from).collect::<Vec<_>>()),
-            );
+        // Code only: no comment lines, no test module; no declarations
+        // (`pub x: T` of the import's own and the AWS shapes' structs).
+        let code: String = src
+            .lines()
+            .take_while(|l| !l.trim_start().starts_with("#[cfg(test)]"))
+            .filter(|l| !l.trim_start().starts_with("//") && !l.trim_start().starts_with("pub "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        for c in set.captures_iter(&code) {
+            let (k, plain) = match (1..=4).find_map(|i| c.get(i)) {
+                Some(m) => (m.as_str(), false),
+                None => (&c[5], true),
+            };
+            let found: Vec<String> = match spec.get(k) {
+                Some(serialised) => serialised.iter().cloned().collect(),
+                None if plain => vec![k.to_string()],
+                None => continue,
+            };
             for k in found {
                 keys.entry(k).or_default().insert(name.clone());
             }

@@ -62,7 +62,7 @@ fn round_trip_imports_runs_and_starts_where_the_cluster_is() {
         "instance_types = [\"m5.large\", \"m5a.large\"]", // MixedInstancesPolicy overrides
         "on_demand_base_capacity = 0\non_demand_percentage_above_base_capacity = 0\n", // all Spot
         "az_rebalance = false",                           // SuspendedProcesses
-        "attributes = { \"team\" = \"platform\" }",       // container instance attributes
+        "attributes = { team = \"platform\" }",           // container instance attributes
         "availability_zones = [\"us-west-2a\", \"us-west-2b\", \"us-west-2c\"]",
         "target_capacity = 90", // capacity provider managed scaling
         "instance_warmup_period = \"180s\"",

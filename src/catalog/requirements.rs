@@ -14,15 +14,15 @@
 
 use super::InstanceType;
 use crate::model::Arch;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// An inclusive range; either end may be left open.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Range {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<u32>,
 }
 
@@ -33,33 +33,33 @@ impl Range {
 }
 
 /// AWS's InstanceRequirements, the attributes ecsim's catalog can answer.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Requirements {
     /// Required by AWS (VCpuCount); `min` at least 1 there.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcpu_count: Option<Range>,
     /// Required by AWS (MemoryMiB).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mib: Option<Range>,
     /// "intel", "amd", "amazon-web-services", "apple".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpu_manufacturers: Vec<String>,
     /// "current", "previous".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instance_generations: Vec<String>,
     /// "included", "excluded" (AWS's default), "required".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burstable_performance: Option<String>,
     /// "included", "excluded" (AWS's default), "required".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bare_metal: Option<String>,
     /// GPUs (the catalog counts NVIDIA/Gaudi GPUs as accelerators).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accelerator_count: Option<Range>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_instance_types: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_instance_types: Vec<String>,
     /// Not an AWS attribute: `ecsim catalog --arch` (AWS implies it by
     /// the CPU maker and the AMI).

@@ -5,8 +5,9 @@
 use super::fleet::Fleet;
 use super::read::Export;
 
-/// The disconnected instances of `group`, by their number in it.
-fn of(ex: &Export, fleet: &Fleet, group: &str) -> Vec<u32> {
+/// The disconnected instances of `group`, by their number in it (the
+/// group's `agent_disconnected`).
+pub fn of(ex: &Export, fleet: &Fleet, group: &str) -> Vec<u32> {
     let mut n: Vec<u32> = ex
         .instances
         .iter()
@@ -18,19 +19,6 @@ fn of(ex: &Export, fleet: &Fleet, group: &str) -> Vec<u32> {
     n.sort_unstable();
     n.dedup();
     n
-}
-
-/// `agent_disconnected = [...]` for the group's table, or nothing.
-pub fn line(ex: &Export, fleet: &Fleet, group: &str) -> String {
-    let n = of(ex, fleet, group);
-    if n.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = n.iter().map(u32::to_string).collect();
-    format!(
-        "agent_disconnected = [{}]  # agentConnected: false; ECS places no task on them\n",
-        list.join(", ")
-    )
 }
 
 /// Says which disconnected instances are left out (the written ones carry

@@ -3,11 +3,13 @@
 //! results name their service by Label: "<service> <metric>", as
 //! scripts/export-cluster.sh asks for them.
 
+use super::doc::round6;
+use super::names::file_name;
 use super::read::Export;
 use super::scaling::ScalingOut;
 use super::shapes::EcsService;
-use super::toml_out::{file_name, num, toml_str};
 use crate::error::InputError;
+use crate::scenario::spec::DemandSpec;
 use crate::scenario::trace::iso;
 use crate::scenario::trace::parse_timestamp;
 use std::collections::BTreeMap;
@@ -253,8 +255,8 @@ pub struct Demand {
     /// How it was inferred, for the scenario's comments.
     pub how: String,
     pub capacity_per_task: f64,
-    /// The `demand` inline table.
-    pub spec: String,
+    /// The service's `demand`.
+    pub spec: DemandSpec,
     pub trace: Option<(String, String)>,
     pub span_ms: i64,
     /// The trace's time 0, epoch ms.
@@ -263,11 +265,20 @@ pub struct Demand {
     pub requests: bool,
 }
 
+/// A demand (or a queue's arrivals) read from a trace file.
+pub(super) fn trace(file: &str) -> DemandSpec {
+    DemandSpec {
+        kind: "trace".into(),
+        file: Some(file.into()),
+        ..Default::default()
+    }
+}
+
 pub(super) fn csv(s: &Series, f: impl Fn(usize, f64) -> f64) -> String {
     let mut out = String::from("timestamp,value\n");
     for (i, v) in s.values.iter().enumerate() {
         let t = s.t0_ms + i as i64 * s.step_ms;
-        out += &format!("{},{}\n", t / 1000, num(f(i, *v).max(0.0)));
+        out += &format!("{},{}\n", t / 1000, round6(f(i, *v).max(0.0)));
     }
     out
 }
@@ -299,7 +310,7 @@ pub fn infer(
     // inference takes today's all week, which is wrong wherever it scaled.
     let assumed_count = |notes: &mut Vec<String>, what: &str| {
         if get("RunningTaskCount").is_none() {
-            notes.push(format!("service {name}: no RunningTaskCount (Container Insights) in the export: {what} CPUUtilization × today's runningCount ({}) over the whole trace, untrue wherever the service ran another count (turn Container Insights on and export again for a measured count)", num(running_now)));
+            notes.push(format!("service {name}: no RunningTaskCount (Container Insights) in the export: {what} CPUUtilization × today's runningCount ({}) over the whole trace, untrue wherever the service ran another count (turn Container Insights on and export again for a measured count)", round6(running_now)));
         }
     };
     if let Some(rc) = get("RequestCount") {
@@ -327,7 +338,7 @@ pub fn infer(
             None => match &tt {
                 Some((m, t)) if m.starts_with("ECSServiceAverageCPUUtilization") => (
                     (mean_rps / (running_now * t / 100.0)).max(1e-6),
-                    format!("no CPUUtilization in the export: the mean rate taken to hold the running tasks at the {} % CPU target", num(*t)),
+                    format!("no CPUUtilization in the export: the mean rate taken to hold the running tasks at the {} % CPU target", round6(*t)),
                 ),
                 _ => (
                     (peak / running_now).max(1e-6),
@@ -339,12 +350,12 @@ pub fn infer(
         return Some(Demand {
             how: format!(
                 "demand of {name}: the ALB RequestCount of its target group (Sum per {} s ÷ {} s = requests per second), {file}.{}\ncapacity_per_task: {cap_how}.",
-                num(step_s),
-                num(step_s),
+                round6(step_s),
+                round6(step_s),
                 gaps(rc)
             ),
             capacity_per_task: cap,
-            spec: format!("{{ kind = \"trace\", file = {} }}", toml_str(&file)),
+            spec: trace(&file),
             trace: Some((file, text)),
             span_ms: rc.values.len() as i64 * rc.step_ms,
             start_ms: Some(rc.t0_ms),
@@ -372,11 +383,11 @@ pub fn infer(
         return Some(Demand {
             how: format!(
                 "demand of {name}: no ALB RequestCount in the export, so CPUUtilization (Average per {} s) / 100 × {running_how}:\nthe load in tasks' worth at 100% CPU, with capacity_per_task = 1, {file}.{}",
-                num(cpu.step_ms as f64 / 1000.0),
+                round6(cpu.step_ms as f64 / 1000.0),
                 gaps(cpu)
             ),
             capacity_per_task: 1.0,
-            spec: format!("{{ kind = \"trace\", file = {} }}", toml_str(&file)),
+            spec: trace(&file),
             trace: Some((file, text)),
             span_ms: cpu.values.len() as i64 * cpu.step_ms,
             start_ms: Some(cpu.t0_ms),
@@ -413,13 +424,13 @@ fn steady(name: &str, running_now: f64, tt: Option<&(String, f64)>) -> Demand {
             t / 60.0 / 0.5,
             format!(
                 "the running tasks each serving the {} requests per minute target, at 50% CPU",
-                num(*t)
+                round6(*t)
             ),
         ),
         Some((_, t)) => (
             running_now * t / 100.0,
             1.0,
-            format!("the running tasks at the {} % target", num(*t)),
+            format!("the running tasks at the {} % target", round6(*t)),
         ),
         None => (
             running_now * 0.5,
@@ -432,7 +443,11 @@ fn steady(name: &str, running_now: f64, tt: Option<&(String, f64)>) -> Demand {
             "demand of {name}: no CloudWatch metrics in the export; a constant load that holds {how} (export its metrics for a real trace)."
         ),
         capacity_per_task: cap,
-        spec: format!("{{ kind = \"constant\", value = {} }}", num(value)),
+        spec: DemandSpec {
+            kind: "constant".into(),
+            value: Some(round6(value)),
+            ..Default::default()
+        },
         trace: None,
         span_ms: 0,
         start_ms: None,
@@ -465,18 +480,18 @@ fn requests_from_cpu(
     });
     let why = format!(
         "requests derived from CPUUtilization, taking its {metric} policy to have held its target of {} requests per target per minute at the trace's mean CPU ({} %): {} requests/s per task at 100% CPU",
-        num(target),
-        num((mean_cpu * 10.0).round() / 10.0),
-        num((cap * 1000.0).round() / 1000.0)
+        round6(target),
+        round6((mean_cpu * 10.0).round() / 10.0),
+        round6((cap * 1000.0).round() / 1000.0)
     );
     notes.push(format!("service {name}: no RequestCount in the export for its {metric} policy: {why} (export the target group's RequestCount for a measured trace)"));
     Demand {
         how: format!(
             "demand of {name}: no ALB RequestCount in the export; {why}.\nrequests per second = CPUUtilization (Average per {} s) / 100 × {running_how} × capacity_per_task, {file}.",
-            num(cpu.step_ms as f64 / 1000.0)
+            round6(cpu.step_ms as f64 / 1000.0)
         ),
         capacity_per_task: cap,
-        spec: format!("{{ kind = \"trace\", file = {} }}", toml_str(file)),
+        spec: trace(file),
         trace: Some((file.to_string(), text)),
         span_ms: cpu.values.len() as i64 * cpu.step_ms,
         start_ms: Some(cpu.t0_ms),

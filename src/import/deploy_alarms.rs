@@ -2,25 +2,31 @@
 //! deployment_alarms]`: each named alarm (from describe-alarms) on a metric
 //! ecsim simulates; the others, and alarms not in the export, are said.
 
+use super::doc::round6;
 use super::read::Export;
 use super::shapes::EcsService;
-use super::toml_out::{num, toml_str};
+use crate::scenario::deploy_alarms::{AlarmSpec, DeploymentAlarmsSpec};
+
+/// What a service's `deployment_alarms` are: said above the table.
+pub const HOW: &str = "deploymentConfiguration.alarms: a deployment fails when one goes into ALARM";
 
 /// The table, or nothing when no alarm can be modelled. `has_load`: the
 /// service got a demand (or a queue), which its metrics come from.
-pub fn table(ex: &Export, s: &EcsService, has_load: bool, notes: &mut Vec<String>) -> String {
+pub fn table(
+    ex: &Export,
+    s: &EcsService,
+    has_load: bool,
+    notes: &mut Vec<String>,
+) -> Option<DeploymentAlarmsSpec> {
     let name = &s.service_name;
-    let Some(a) = s
+    let a = s
         .deployment_configuration
         .as_ref()
         .and_then(|c| c.alarms.as_ref())
-        .filter(|a| a.enable && !a.alarm_names.is_empty())
-    else {
-        return String::new();
-    };
+        .filter(|a| a.enable && !a.alarm_names.is_empty())?;
     if !has_load {
         notes.push(format!("service {name}: deployment alarms {} read its metrics, and no demand could be inferred for it: not modelled", a.alarm_names.join(", ")));
-        return String::new();
+        return None;
     }
     let mut rules = Vec::new();
     for an in &a.alarm_names {
@@ -56,32 +62,24 @@ pub fn table(ex: &Export, s: &EcsService, has_load: bool, notes: &mut Vec<String
                 continue;
             }
         };
-        let mut r = format!(
-            "{{ name = {}, metric = {}, comparison = {}, threshold = {}",
-            toml_str(an),
-            toml_str(metric),
-            toml_str(&alarm.comparison_operator),
-            num(alarm.threshold)
-        );
+        let mut r = AlarmSpec {
+            name: an.clone(),
+            metric: Some(metric.into()),
+            comparison: alarm.comparison_operator.clone(),
+            threshold: round6(alarm.threshold),
+            period: None,
+            evaluation_periods: alarm.evaluation_periods,
+            datapoints_to_alarm: alarm.datapoints_to_alarm,
+        };
         match alarm.period {
-            Some(p) if p > 60 && p % 60 == 0 && p <= 86_400 => r += &format!(", period = \"{p}s\""),
+            Some(p) if p > 60 && p % 60 == 0 && p <= 86_400 => r.period = Some(format!("{p}s")),
             Some(p) if p != 60 => notes.push(format!("service {name}: deployment alarm {an} has a Period of {p} s; ecsim's alarms read 1-minute datapoints: read as 60 s")),
             _ => {}
         }
-        if let Some(v) = alarm.evaluation_periods {
-            r += &format!(", evaluation_periods = {v}");
-        }
-        if let Some(v) = alarm.datapoints_to_alarm {
-            r += &format!(", datapoints_to_alarm = {v}");
-        }
-        rules.push(r + " }");
+        rules.push(r);
     }
-    if rules.is_empty() {
-        return String::new();
-    }
-    format!(
-        "\n[services.deployment_alarms]\n# deploymentConfiguration.alarms: a deployment fails when one goes into ALARM\nrollback = {}\nalarms = [{}]\n",
-        a.rollback,
-        rules.join(", ")
-    )
+    (!rules.is_empty()).then_some(DeploymentAlarmsSpec {
+        rollback: Some(a.rollback),
+        alarms: rules,
+    })
 }

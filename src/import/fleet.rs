@@ -2,11 +2,12 @@
 //! else one per type, zone and custom attributes), capacity providers, and
 //! which group instance each registered container instance becomes.
 
+use super::doc::Remarks;
 use super::read::Export;
 use super::shapes::*;
-use super::toml_out::toml_str;
 use crate::error::InputError;
 use crate::scenario::MAX_INSTANCES;
+use crate::scenario::spec::{CapacityProviderSpec, InstanceGroupSpec};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -32,16 +33,6 @@ pub struct Group {
     pub origin: Option<(PathBuf, String)>,
 }
 
-#[derive(Debug)]
-pub struct Provider {
-    pub name: String,
-    pub group: String,
-    pub scaling: Option<ManagedScaling>,
-    pub termination_protection: bool,
-    /// The file and field path it was read from, for errors.
-    pub origin: (PathBuf, String),
-}
-
 /// Instances outside Auto Scaling groups group by (type, zone, custom attributes).
 type LooseKey = (String, String, BTreeMap<String, String>);
 
@@ -52,16 +43,16 @@ pub type Slots = BTreeMap<String, (String, u32)>;
 pub struct Fleet {
     pub zones: Vec<String>,
     pub groups: Vec<Group>,
-    pub providers: Vec<Provider>,
-    /// Managed Instances providers: (name, scenario block).
-    pub managed: Vec<(String, String)>,
+    pub providers: Vec<super::providers::Provider>,
+    /// Managed Instances providers, as the scenario's.
+    pub managed: Vec<CapacityProviderSpec>,
     pub slots: Slots,
     /// Registered memory per type of the mixed groups' instances, for
     /// `[[instance_types]]`: (type, exported MiB, ecsim's model, group).
     pub registered_types: Vec<(String, u32, u32, String)>,
 }
 
-fn asg_name(arn: &str) -> &str {
+pub(super) fn asg_name(arn: &str) -> &str {
     arn.rsplit_once("autoScalingGroupName/")
         .map_or(arn, |x| x.1)
 }
@@ -182,7 +173,7 @@ pub fn fleet(
     }
     loose_groups(&live, &in_asg, &mut f, notes);
     f.zones = zones.into_iter().collect();
-    providers(ex, cluster, &mut f, notes)?;
+    super::providers::providers(ex, cluster, &mut f, notes)?;
     Ok(f)
 }
 
@@ -478,171 +469,52 @@ fn assign_slots(
     }
 }
 
-fn providers(
-    ex: &Export,
-    cluster: Option<&EcsCluster>,
-    f: &mut Fleet,
-    notes: &mut Vec<String>,
-) -> Result<(), InputError> {
-    let wanted: Option<BTreeSet<&str>> =
-        cluster.map(|c| c.capacity_providers.iter().map(String::as_str).collect());
-    // One line for them all: a Region may hold many clusters' providers.
-    let mut unattached = Vec::new();
-    for (file, p) in &ex.providers {
-        let Some(a) = &p.auto_scaling_group_provider else {
-            if let Some(mi) = &p.managed_instances_provider {
-                if wanted
-                    .as_ref()
-                    .is_some_and(|w| !w.contains(p.name.as_str()))
-                {
-                    notes.push(format!(
-                        "capacity provider {}: not attached to the cluster; left out",
-                        p.name
-                    ));
-                    continue;
-                }
-                let block = super::managed::provider_toml(&p.name, mi, notes);
-                f.managed.push((p.name.clone(), block));
-            }
-            continue;
-        };
-        if wanted
-            .as_ref()
-            .is_some_and(|w| !w.contains(p.name.as_str()))
-        {
-            unattached.push(p.name.as_str());
-            continue;
-        }
-        let asg = asg_name(&a.auto_scaling_group_arn);
-        if !f.groups.iter().any(|g| g.name == asg) {
-            if ex.asgs.iter().any(|g| g.auto_scaling_group_name == asg) {
-                notes.push(format!("capacity provider {}: its Auto Scaling group {asg} was left out; so is the provider", p.name));
-                continue;
-            }
-            let i = ex
-                .providers
-                .iter()
-                .filter(|(f2, _)| f2 == file)
-                .position(|(_, q)| q.name == p.name)
-                .unwrap_or(0);
-            return Err(InputError::new(
-                file,
-                format!("capacityProviders[{i}].autoScalingGroupProvider.autoScalingGroupArn"),
-                format!(
-                    "Auto Scaling group {asg} is in no describe-auto-scaling-groups output of the folder; add `aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names {asg}`"
-                ),
-            ));
-        }
-        let scaling = a
-            .managed_scaling
-            .clone()
-            .filter(|m| m.status.as_deref() != Some("DISABLED"));
-        if scaling.is_none() {
-            notes.push(format!("capacity provider {}: managed scaling is DISABLED; ecsim always scales a provider's group (modelled ENABLED at target 100%)", p.name));
-        }
-        let i = ex
-            .providers
-            .iter()
-            .filter(|(f2, _)| f2 == file)
-            .position(|(_, q)| q.name == p.name)
-            .unwrap_or(0);
-        f.providers.push(Provider {
-            origin: (file.clone(), format!("capacityProviders[{i}]")),
-            name: p.name.clone(),
-            group: asg.to_string(),
-            scaling,
-            termination_protection: a.managed_termination_protection.as_deref() == Some("ENABLED"),
-        });
-    }
-    match unattached.as_slice() {
-        [] => {}
-        [one] => notes.push(format!(
-            "capacity provider {one}: not attached to the cluster; left out"
-        )),
-        many => notes.push(format!(
-            "capacity providers {}: not attached to the cluster; left out",
-            many.join(", ")
-        )),
-    }
-    Ok(())
-}
-
 impl Group {
-    pub fn toml(&self) -> String {
-        let types = match &self.mixed {
-            Some(m) => m.types.clone(),
-            None => format!("instance_type = {}\n", toml_str(&self.instance_type)),
-        };
-        let mut s = format!(
-            "# {}\n[[instance_groups]]\nname = {}\n{types}count = {}\n",
-            self.comment,
-            toml_str(&self.name),
-            self.count
-        );
-        if let Some((mn, mx)) = self.min_max {
+    /// The group as the scenario's, with where its figures came from;
+    /// `agent_disconnected`: its instances whose agent is not connected.
+    pub fn spec(&self, agent_disconnected: Vec<u32>) -> (InstanceGroupSpec, Remarks) {
+        let mut r = Remarks::default();
+        r.above("", &self.comment);
+        let mut g = InstanceGroupSpec {
+            name: self.name.clone(),
+            count: i64::from(self.count),
             // Checked on reading: min ≤ count ≤ max.
-            s += &format!("min_size = {mn}\nmax_size = {mx}\n");
-        }
-        let zones: Vec<String> = self.zones.iter().map(|z| toml_str(z)).collect();
-        s += &format!("availability_zones = [{}]\n", zones.join(", "));
-        if self.spot {
-            s += "market = \"spot\"\n";
-        }
-        if let Some(m) = &self.mixed {
-            s += &m.distribution;
+            min_size: self.min_max.map(|m| m.0),
+            max_size: self.min_max.map(|m| m.1),
+            availability_zones: Some(self.zones.clone()),
+            market: self.spot.then(|| "spot".into()),
+            az_rebalance: (!self.az_rebalance).then_some(false),
+            draining_instances: self.draining.iter().map(|&n| i64::from(n)).collect(),
+            agent_disconnected: agent_disconnected.iter().map(|&n| i64::from(n)).collect(),
+            registered_memory_mib: self.registered_memory.map(|m| i64::from(m.0)),
+            attributes: self.attributes.clone(),
+            ..Default::default()
+        };
+        match &self.mixed {
+            Some(m) => m.apply(&mut g, &mut r),
+            None => g.instance_type = Some(self.instance_type.clone()),
         }
         if !self.az_rebalance {
-            s += "az_rebalance = false  # AZRebalance is suspended\n";
+            r.after("", "az_rebalance", "AZRebalance is suspended");
         }
-        if !self.draining.is_empty() {
-            let d: Vec<String> = self.draining.iter().map(u32::to_string).collect();
-            s += &format!(
-                "draining_instances = [{}]  # DRAINING in describe-container-instances\n",
-                d.join(", ")
+        if !g.draining_instances.is_empty() {
+            r.after(
+                "",
+                "draining_instances",
+                "DRAINING in describe-container-instances",
             );
         }
-        if let Some((m, modelled)) = self.registered_memory {
-            s += &format!(
-                "registered_memory_mib = {m}  # registeredResources MEMORY (ecsim's model of the type: {modelled})\n"
+        if !g.agent_disconnected.is_empty() {
+            r.after(
+                "",
+                "agent_disconnected",
+                "agentConnected: false; ECS places no task on them",
             );
         }
-        if !self.attributes.is_empty() {
-            let a: Vec<String> = self
-                .attributes
-                .iter()
-                .map(|(k, v)| format!("{} = {}", toml_str(k), toml_str(v)))
-                .collect();
-            s += &format!("attributes = {{ {} }}\n", a.join(", "));
+        if let Some((_, modelled)) = self.registered_memory {
+            let why = format!("registeredResources MEMORY (ecsim's model of the type: {modelled})");
+            r.after("", "registered_memory_mib", &why);
         }
-        s
-    }
-}
-
-impl Provider {
-    pub fn toml(&self) -> String {
-        let mut s = format!(
-            "[[capacity_providers]]\nname = {}\ninstance_group = {}\n",
-            toml_str(&self.name),
-            toml_str(&self.group)
-        );
-        if let Some(m) = &self.scaling {
-            if let Some(t) = m.target_capacity {
-                s += &format!("target_capacity = {t}\n");
-            }
-            if let Some(v) = m.minimum_scaling_step_size {
-                s += &format!("minimum_scaling_step_size = {v}\n");
-            }
-            if let Some(v) = m.maximum_scaling_step_size {
-                s += &format!("maximum_scaling_step_size = {v}\n");
-            }
-            if let Some(v) = m.instance_warmup_period {
-                s += &format!("instance_warmup_period = \"{v}s\"\n");
-            }
-        }
-        s += &format!(
-            "managed_termination_protection = {}\n",
-            self.termination_protection
-        );
-        s
+        (g, r)
     }
 }

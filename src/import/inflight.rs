@@ -5,7 +5,7 @@
 //! revision on their instances.
 
 use super::shapes::{EcsService, ServiceDeployment};
-use super::toml_out::toml_str;
+use crate::scenario::deployments::DeploymentSpec;
 
 /// The two revisions of a rolling update in flight: task definition ARNs.
 #[derive(Debug, Clone)]
@@ -65,11 +65,12 @@ pub fn of(s: &EcsService, notes: &mut Vec<String>) -> Option<InFlight> {
 }
 
 /// The `[[deployments]]` entry that resumes it, to revision `new_name`.
-pub fn toml(service: &str, f: &InFlight, new_name: &str) -> String {
-    format!(
-        "\n# {}\n[[deployments]]\nservice = {}\nat = \"0s\"\ntask_definition = {}\nin_flight = true\n",
-        f.how,
-        toml_str(service),
-        toml_str(new_name)
-    )
+pub fn spec(service: &str, new_name: &str) -> DeploymentSpec {
+    DeploymentSpec {
+        service: service.into(),
+        at: "0s".into(),
+        task_definition: new_name.into(),
+        in_flight: Some(true),
+        ..Default::default()
+    }
 }

@@ -2,22 +2,24 @@
 //! `managedInstancesProvider` (describe-capacity-providers; API reference
 //! "ManagedInstancesProvider", "InstanceLaunchTemplate",
 //! "InstanceRequirementsRequest", "InfrastructureOptimization") becomes a
-//! `[[capacity_providers]] kind = "managed_instances"` block. Its container
+//! `[[capacity_providers]] kind = "managed_instances"` entry. Its container
 //! instances are not imported as a group: ECS launches them again in the
 //! simulation from the tasks that wait.
 
-use super::toml_out::toml_str;
+use crate::catalog::requirements::{Range, Requirements};
+use crate::scenario::spec::CapacityProviderSpec;
 use serde_json::Value;
 
-/// The provider's scenario block; what cannot be mapped is noted.
-pub fn provider_toml(name: &str, mi: &Value, notes: &mut Vec<String>) -> String {
-    let mut s = format!(
-        "# ECS Managed Instances (managedInstancesProvider)\n[[capacity_providers]]\nname = {}\nkind = \"managed_instances\"\n",
-        toml_str(name)
-    );
+/// The provider as the scenario's; what cannot be mapped is noted.
+pub fn provider_spec(name: &str, mi: &Value, notes: &mut Vec<String>) -> CapacityProviderSpec {
+    let mut s = CapacityProviderSpec {
+        name: name.into(),
+        kind: Some("managed_instances".into()),
+        ..Default::default()
+    };
     let lt = &mi["instanceLaunchTemplate"];
     match lt["capacityOptionType"].as_str() {
-        Some("SPOT") => s += "capacity_option = \"spot\"\n",
+        Some("SPOT") => s.capacity_option = Some("spot".into()),
         None | Some("ON_DEMAND") => {}
         Some(o) => notes.push(format!(
             "capacity provider {name}: capacityOptionType {o} is not modelled (on-demand used)"
@@ -25,8 +27,8 @@ pub fn provider_toml(name: &str, mi: &Value, notes: &mut Vec<String>) -> String 
     }
     if let Some(n) = mi["infrastructureOptimization"]["scaleInAfter"].as_i64() {
         match n {
-            -1 => s += "scale_in_after = \"off\"\n",
-            0..=3600 => s += &format!("scale_in_after = \"{n}s\"\n"),
+            -1 => s.scale_in_after = Some("off".into()),
+            0..=3600 => s.scale_in_after = Some(format!("{n}s")),
             _ => notes.push(format!(
                 "capacity provider {name}: scaleInAfter {n} is outside -1 and 0-3600; ecsim's default used"
             )),
@@ -37,82 +39,66 @@ pub fn provider_toml(name: &str, mi: &Value, notes: &mut Vec<String>) -> String 
             "capacity provider {name}: subnets are not mapped to zones (the export has no describe-subnets); it launches in every cluster zone"
         ));
     }
-    s + &format!(
-        "instance_requirements = {}\n",
-        requirements(
-            &format!("capacity provider {name}"),
-            &lt["instanceRequirements"],
-            notes
-        )
-    )
+    s.instance_requirements = Some(requirements(
+        &format!("capacity provider {name}"),
+        &lt["instanceRequirements"],
+        notes,
+    ));
+    s
 }
 
 /// InstanceRequirementsRequest (camelCase, as ECS prints it) as the
-/// scenario's inline table; `who` names its owner in notes. The keys
-/// ecsim models are kept; others are noted. AWS requires vCpuCount and
-/// memoryMiB: when the export lacks them, the smallest a Managed Instance
-/// may be (2 vCPUs; any memory) stands in, and a note says so.
-pub(super) fn requirements(who: &str, r: &Value, notes: &mut Vec<String>) -> String {
-    let range = |v: &Value| -> Option<String> {
-        let min = v["min"].as_u64();
-        let max = v["max"].as_u64();
-        if min.is_none() && max.is_none() {
-            return None;
-        }
-        let mut parts = Vec::new();
-        if let Some(m) = min {
-            parts.push(format!("min = {m}"));
-        }
-        if let Some(m) = max {
-            parts.push(format!("max = {m}"));
-        }
-        Some(format!("{{ {} }}", parts.join(", ")))
+/// scenario's; `who` names its owner in notes. The keys ecsim models are
+/// kept; others are noted. AWS requires vCpuCount and memoryMiB: when the
+/// export lacks them, the smallest a Managed Instance may be (2 vCPUs; any
+/// memory) stands in, and a note says so.
+pub(super) fn requirements(who: &str, r: &Value, notes: &mut Vec<String>) -> Requirements {
+    let mut bound = |v: &Value, end: &str, path: &str| -> Option<u32> {
+        let n = v[end].as_u64()?;
+        // No instance has 2^32 of anything: beyond it, the bound holds for all.
+        u32::try_from(n).ok().or_else(|| {
+            notes.push(format!(
+                "{who}: instanceRequirements.{path}.{end} {n} is beyond any instance; read as {}",
+                u32::MAX
+            ));
+            Some(u32::MAX)
+        })
     };
-    let list = |v: &Value| -> Option<String> {
-        let items: Vec<String> = v
-            .as_array()?
-            .iter()
-            .filter_map(|x| x.as_str())
-            .map(toml_str)
-            .collect();
-        Some(format!("[{}]", items.join(", ")))
+    let mut range = |v: &Value, path: &str| -> Option<Range> {
+        let (min, max) = (bound(v, "min", path), bound(v, "max", path));
+        (min.is_some() || max.is_some()).then_some(Range { min, max })
     };
-    let mut keys = Vec::new();
-    let vcpu = range(&r["vCpuCount"]).unwrap_or_else(|| {
+    let vcpu = range(&r["vCpuCount"], "vCpuCount");
+    let mem = range(&r["memoryMiB"], "memoryMiB");
+    let accelerators = range(&r["acceleratorCount"], "acceleratorCount");
+    let list = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let vcpu_count = vcpu.or_else(|| {
         notes.push(format!(
             "{who}: instanceRequirements has no vCpuCount; vcpu_count = {{ min = 2 }} stands in"
         ));
-        "{ min = 2 }".into()
+        Some(Range {
+            min: Some(2),
+            max: None,
+        })
     });
-    keys.push(format!("vcpu_count = {vcpu}"));
-    let mem = range(&r["memoryMiB"]).unwrap_or_else(|| {
+    let memory_mib = mem.or_else(|| {
         notes.push(format!(
             "{who}: instanceRequirements has no memoryMiB; memory_mib = {{ min = 0 }} stands in"
         ));
-        "{ min = 0 }".into()
+        Some(Range {
+            min: Some(0),
+            max: None,
+        })
     });
-    keys.push(format!("memory_mib = {mem}"));
-    for (aws, ours) in [
-        ("cpuManufacturers", "cpu_manufacturers"),
-        ("instanceGenerations", "instance_generations"),
-        ("allowedInstanceTypes", "allowed_instance_types"),
-        ("excludedInstanceTypes", "excluded_instance_types"),
-    ] {
-        if let Some(l) = list(&r[aws]) {
-            keys.push(format!("{ours} = {l}"));
-        }
-    }
-    for (aws, ours) in [
-        ("burstablePerformance", "burstable_performance"),
-        ("bareMetal", "bare_metal"),
-    ] {
-        if let Some(v) = r[aws].as_str() {
-            keys.push(format!("{ours} = {}", toml_str(v)));
-        }
-    }
-    if let Some(a) = range(&r["acceleratorCount"]) {
-        keys.push(format!("accelerator_count = {a}"));
-    }
     let modelled = [
         "vCpuCount",
         "memoryMiB",
@@ -131,7 +117,18 @@ pub(super) fn requirements(who: &str, r: &Value, notes: &mut Vec<String>) -> Str
             ));
         }
     }
-    format!("{{ {} }}", keys.join(", "))
+    Requirements {
+        vcpu_count,
+        memory_mib,
+        cpu_manufacturers: list(&r["cpuManufacturers"]),
+        instance_generations: list(&r["instanceGenerations"]),
+        burstable_performance: r["burstablePerformance"].as_str().map(String::from),
+        bare_metal: r["bareMetal"].as_str().map(String::from),
+        accelerator_count: accelerators,
+        allowed_instance_types: list(&r["allowedInstanceTypes"]),
+        excluded_instance_types: list(&r["excludedInstanceTypes"]),
+        arch: None,
+    }
 }
 
 #[cfg(test)]
@@ -156,14 +153,15 @@ mod tests {
             "infrastructureOptimization": { "scaleInAfter": 600 }
         });
         let mut notes = Vec::new();
-        let t = provider_toml("mi", &v, &mut notes);
-        assert!(t.contains("kind = \"managed_instances\""), "{t}");
-        assert!(t.contains("capacity_option = \"spot\""), "{t}");
-        assert!(t.contains("scale_in_after = \"600s\""), "{t}");
-        assert!(
-            t.contains("instance_requirements = { vcpu_count = { min = 2, max = 8 }, memory_mib = { min = 4096 }, cpu_manufacturers = [\"amd\"] }"),
-            "{t}"
-        );
+        let t = provider_spec("mi", &v, &mut notes);
+        assert_eq!(t.kind.as_deref(), Some("managed_instances"));
+        assert_eq!(t.capacity_option.as_deref(), Some("spot"));
+        assert_eq!(t.scale_in_after.as_deref(), Some("600s"));
+        let want: Requirements = toml::from_str(
+            "vcpu_count = { min = 2, max = 8 }\nmemory_mib = { min = 4096 }\ncpu_manufacturers = [\"amd\"]",
+        )
+        .unwrap();
+        assert_eq!(t.instance_requirements, Some(want));
         assert!(
             notes.iter().any(|n| n.contains("localStorage")),
             "{notes:?}"

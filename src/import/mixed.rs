@@ -7,20 +7,43 @@
 //! `instance_requirements`) and the On-Demand/Spot split with its
 //! allocation strategies, instead of one type all On-Demand.
 
+use super::doc::Remarks;
 use super::shapes::{InstancesDistribution, MixedInstancesPolicy};
-use super::toml_out::toml_str;
+use crate::scenario::spec::InstanceGroupSpec;
 use serde_json::Value;
 
 /// What the group's table says of its types and markets.
 #[derive(Debug)]
 pub struct Mixed {
-    /// The line(s) in place of `instance_type`.
-    pub types: String,
+    /// The group's keys in place of `instance_type` (`instance_types` or
+    /// `instance_requirements`) and the InstancesDistribution keys; the
+    /// others unset.
+    pub keys: InstanceGroupSpec,
+    /// Where the types came from, said after them.
+    pub source: &'static str,
     /// The one type of a one-override group; `None` for several types or
     /// requirements, whose registered memory is the catalog's per type.
     pub single: Option<String>,
-    /// The InstancesDistribution keys.
-    pub distribution: String,
+}
+
+impl Mixed {
+    /// Sets the group's types and markets in `g`, with where they came from.
+    pub fn apply(&self, g: &mut InstanceGroupSpec, remarks: &mut Remarks) {
+        let k = &self.keys;
+        g.instance_types.clone_from(&k.instance_types);
+        g.instance_requirements.clone_from(&k.instance_requirements);
+        g.on_demand_base_capacity = k.on_demand_base_capacity;
+        g.on_demand_percentage_above_base_capacity = k.on_demand_percentage_above_base_capacity;
+        g.spot_allocation_strategy
+            .clone_from(&k.spot_allocation_strategy);
+        g.on_demand_allocation_strategy
+            .clone_from(&k.on_demand_allocation_strategy);
+        let key = match k.instance_types {
+            Some(_) => "instance_types",
+            None => "instance_requirements",
+        };
+        remarks.after("", key, self.source);
+    }
 }
 
 /// `policy`'s fleet keys; `None` when its overrides name no type ecsim
@@ -37,7 +60,13 @@ pub fn mixed(
         .map(|l| l.overrides.as_slice())
         .unwrap_or_default();
     let who = format!("Auto Scaling group {group}");
-    let distribution = distribution(&who, policy.instances_distribution.as_ref(), notes);
+    let mut keys = InstanceGroupSpec::default();
+    distribution(
+        &who,
+        policy.instances_distribution.as_ref(),
+        notes,
+        &mut keys,
+    );
     let with_req: Vec<&Value> = overrides
         .iter()
         .filter_map(|o| o.instance_requirements.as_ref())
@@ -47,12 +76,13 @@ pub fn mixed(
             notes.push(format!("{who}: {} overrides; ecsim's group takes one InstanceRequirements, the first (the others left out)", overrides.len()));
         }
         let req = super::managed::requirements(&who, &camel(first), notes);
+        // The group's field is a plain table (the scenario checks it when
+        // it reads it); the same keys as the provider's.
+        keys.instance_requirements = toml::Value::try_from(&req).ok();
         return Some(Mixed {
-            types: format!(
-                "instance_requirements = {req}  # MixedInstancesPolicy LaunchTemplate Overrides[0].InstanceRequirements\n"
-            ),
+            keys,
+            source: "MixedInstancesPolicy LaunchTemplate Overrides[0].InstanceRequirements",
             single: None,
-            distribution,
         });
     }
     let mut types: Vec<(String, u32)> = Vec::new();
@@ -85,23 +115,24 @@ pub fn mixed(
         // scaling"): the scenario refuses weights there.
         notes.push(format!("{who}: WeightedCapacity behind an ECS capacity provider, which ECS does not support; weights dropped (each instance counts 1)"));
     }
-    let list: Vec<String> = types
+    let list: Vec<toml::Value> = types
         .iter()
         .map(|(t, w)| {
             if weighted && !behind_provider {
-                format!("{{ type = {}, weighted_capacity = {w} }}", toml_str(t))
+                let mut item = toml::Table::new();
+                item.insert("type".into(), t.clone().into());
+                item.insert("weighted_capacity".into(), i64::from(*w).into());
+                toml::Value::Table(item)
             } else {
-                toml_str(t)
+                t.clone().into()
             }
         })
         .collect();
+    keys.instance_types = Some(list);
     Some(Mixed {
-        types: format!(
-            "instance_types = [{}]  # MixedInstancesPolicy LaunchTemplate Overrides, in order\n",
-            list.join(", ")
-        ),
+        keys,
+        source: "MixedInstancesPolicy LaunchTemplate Overrides, in order",
         single: (types.len() == 1).then(|| types[0].0.clone()),
-        distribution,
     })
 }
 
@@ -125,27 +156,27 @@ pub fn fallback_spot(
     pct == 0 && base == 0
 }
 
-/// InstancesDistribution's keys, as exported; AWS prints every one, and
-/// an absent one takes AWS's default in the scenario too.
-fn distribution(who: &str, d: Option<&InstancesDistribution>, notes: &mut Vec<String>) -> String {
+/// InstancesDistribution's keys into `s`, as exported; AWS prints every
+/// one, and an absent one takes AWS's default in the scenario too.
+fn distribution(
+    who: &str,
+    d: Option<&InstancesDistribution>,
+    notes: &mut Vec<String>,
+    s: &mut InstanceGroupSpec,
+) {
     let Some(d) = d else {
-        return String::new();
+        return;
     };
-    let mut s = String::new();
-    if let Some(b) = d.on_demand_base_capacity {
-        s += &format!("on_demand_base_capacity = {b}\n");
-    }
-    if let Some(p) = d.on_demand_percentage_above_base_capacity {
-        s += &format!("on_demand_percentage_above_base_capacity = {p}\n");
-    }
+    s.on_demand_base_capacity = d.on_demand_base_capacity;
+    s.on_demand_percentage_above_base_capacity = d.on_demand_percentage_above_base_capacity;
     match d.spot_allocation_strategy.as_deref() {
         None => {}
         Some(a @ ("lowest-price" | "capacity-optimized" | "price-capacity-optimized")) => {
-            s += &format!("spot_allocation_strategy = {}\n", toml_str(a));
+            s.spot_allocation_strategy = Some(a.into());
         }
         Some("capacity-optimized-prioritized") => {
             notes.push(format!("{who}: SpotAllocationStrategy capacity-optimized-prioritized is modelled as capacity-optimized (the overrides' order is not a tie-break in ecsim)"));
-            s += "spot_allocation_strategy = \"capacity-optimized\"\n";
+            s.spot_allocation_strategy = Some("capacity-optimized".into());
         }
         Some(a) => notes.push(format!(
             "{who}: SpotAllocationStrategy {a} is not modelled; ecsim's default (price-capacity-optimized) used"
@@ -154,7 +185,7 @@ fn distribution(who: &str, d: Option<&InstancesDistribution>, notes: &mut Vec<St
     match d.on_demand_allocation_strategy.as_deref() {
         None => {}
         Some(a @ ("prioritized" | "lowest-price")) => {
-            s += &format!("on_demand_allocation_strategy = {}\n", toml_str(a));
+            s.on_demand_allocation_strategy = Some(a.into());
         }
         Some(a) => notes.push(format!(
             "{who}: OnDemandAllocationStrategy {a} is not modelled; AWS's default used"
@@ -171,7 +202,6 @@ fn distribution(who: &str, d: Option<&InstancesDistribution>, notes: &mut Vec<St
             "{who}: SpotMaxPrice is not modelled (Spot is never outbid in ecsim)"
         ));
     }
-    s
 }
 
 /// Auto Scaling prints InstanceRequirements in PascalCase (`VCpuCount`,
@@ -214,11 +244,17 @@ mod tests {
                 "SpotAllocationStrategy": "capacity-optimized-prioritized" }
         }));
         let mut notes = Vec::new();
+        let types = |m: &Mixed| toml::Value::Array(m.keys.instance_types.clone().unwrap());
         let m = mixed("g", &weighted, false, &mut notes).unwrap();
-        assert!(m.types.starts_with("instance_types = [{ type = \"m5.xlarge\", weighted_capacity = 2 }, { type = \"m5.2xlarge\", weighted_capacity = 4 }]"), "{}", m.types);
-        assert!(
-            m.distribution
-                .contains("spot_allocation_strategy = \"capacity-optimized\"\n")
+        let want: toml::Value = toml::from_str::<toml::Table>(
+            "v = [{ type = \"m5.xlarge\", weighted_capacity = 2 }, { type = \"m5.2xlarge\", weighted_capacity = 4 }]",
+        )
+        .unwrap()["v"]
+            .clone();
+        assert_eq!(types(&m), want);
+        assert_eq!(
+            m.keys.spot_allocation_strategy.as_deref(),
+            Some("capacity-optimized")
         );
         assert!(
             notes
@@ -227,9 +263,9 @@ mod tests {
         );
         // Behind a capacity provider ECS takes no weights: dropped, said.
         let m = mixed("g", &weighted, true, &mut notes).unwrap();
-        assert!(
-            m.types
-                .starts_with("instance_types = [\"m5.xlarge\", \"m5.2xlarge\"]")
+        assert_eq!(
+            types(&m),
+            toml::Value::from(vec!["m5.xlarge", "m5.2xlarge"])
         );
         assert!(notes.iter().any(|n| n.contains("weights dropped")));
         let req = policy(serde_json::json!({
@@ -238,7 +274,12 @@ mod tests {
                 "CpuManufacturers": ["amd"] } } ] }
         }));
         let m = mixed("g", &req, false, &mut notes).unwrap();
-        assert!(m.types.starts_with("instance_requirements = { vcpu_count = { min = 2, max = 4 }, memory_mib = { min = 4096 }, cpu_manufacturers = [\"amd\"] }"), "{}", m.types);
+        let want: toml::Value = toml::from_str::<toml::Table>(
+            "v = { vcpu_count = { min = 2, max = 4 }, memory_mib = { min = 4096 }, cpu_manufacturers = [\"amd\"] }",
+        )
+        .unwrap()["v"]
+            .clone();
+        assert_eq!(m.keys.instance_requirements, Some(want));
         assert_eq!(m.single, None);
     }
 }

@@ -9,10 +9,14 @@ pub mod budget;
 pub mod custom_metric;
 pub mod demand;
 pub mod deploy_alarms;
+pub mod doc;
 pub mod fleet;
 pub mod inflight;
+pub mod initial;
 pub mod managed;
 pub mod mixed;
+pub mod names;
+pub mod providers;
 pub mod queue;
 pub mod read;
 pub mod registered;
@@ -22,14 +26,15 @@ mod service_keys;
 pub mod services;
 pub mod shapes;
 pub mod target_groups;
-// The forms are the scenario's (it reads them); kept at this path.
-pub mod toml_out;
 pub mod tracking;
 pub mod write;
 
 use crate::error::{InputError, Result};
+use crate::scenario::instance_types::InstanceTypeSpec;
+use crate::scenario::spec::{ClusterSpec, ScenarioSpec, TaskDefSpec};
+use doc::Remarks;
+use names::safe_name;
 use std::path::{Path, PathBuf};
-use toml_out::{comment, safe_name, toml_str};
 
 /// What an import wrote, for the command's summary.
 #[derive(Debug)]
@@ -50,9 +55,76 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
+/// What an import of a folder makes, before anything is written.
+pub struct Made {
+    /// The scenario, as ecsim reads it.
+    pub spec: ScenarioSpec,
+    /// The scenario's text: `spec` serialised, with the import's comments.
+    pub text: String,
+    /// Where the scenario goes, and its name.
+    pub out: PathBuf,
+    pub name: String,
+    pub files_read: usize,
+    pub fleet: fleet::Fleet,
+    pub services: services::Services,
+    /// What was not mapped, one line each.
+    pub notes: Vec<String>,
+}
+
 /// `force`: replace files an earlier import wrote (never an export file,
 /// never through a symbolic link).
 pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -> Result<Imported> {
+    let Made {
+        text,
+        out,
+        name,
+        files_read,
+        fleet,
+        services: svcs,
+        notes,
+        ..
+    } = make(dir, out, name)?;
+    let base = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let scenario_file = out.file_name().map_or_else(
+        || "imported.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut files: Vec<(String, &str)> = svcs
+        .taskdefs
+        .iter()
+        .map(|td| (td.file.clone(), td.json.as_str()))
+        .chain(svcs.traces.iter().map(|(f, b)| (f.clone(), b.as_str())))
+        .collect();
+    files.push((scenario_file, text.as_str()));
+    let output = write::Output {
+        base,
+        scenario: &out,
+        files,
+    };
+    write::write(&output, dir, force, &fleet, &svcs)?;
+    Ok(Imported {
+        scenario: out,
+        name,
+        files_read,
+        instance_groups: fleet.groups.len(),
+        instances: fleet.groups.iter().map(|g| u64::from(g.count)).sum(),
+        capacity_providers: fleet.providers.len() + fleet.managed.len(),
+        task_definitions: svcs.taskdefs.len(),
+        services: svcs.specs.len(),
+        desired_total: svcs.desired_total,
+        scaling_policies: svcs.policies,
+        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.count)).sum(),
+        demand_traces: svcs.traces.len(),
+        notes,
+    })
+}
+
+/// The scenario an import of `dir` writes to `out` (default: named after
+/// the cluster), and what it comes with; nothing is written.
+pub fn make(dir: &Path, out: Option<&Path>, name: Option<&str>) -> Result<Made> {
     let mut notes = Vec::new();
     let ex = read::read_dir(dir, &mut notes)?;
     ex.truncation_notes(&mut notes);
@@ -148,41 +220,15 @@ pub fn import(dir: &Path, out: Option<&Path>, name: Option<&str>, force: bool) -
     {
         notes.push(format!("region {r}: ecsim ships us-east-1 prices only; the scenario is priced at those until its `region` line is uncommented and run with --prices for {r}"));
     }
-    let text = render(&ex, &name, dir, &fleet, &svcs, &notes);
-    let base = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let scenario_file = out.file_name().map_or_else(
-        || "imported.toml".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let mut files: Vec<(String, &str)> = svcs
-        .taskdefs
-        .iter()
-        .map(|td| (td.file.clone(), td.json.as_str()))
-        .chain(svcs.traces.iter().map(|(f, b)| (f.clone(), b.as_str())))
-        .collect();
-    files.push((scenario_file, text.as_str()));
-    let output = write::Output {
-        base,
-        scenario: &out,
-        files,
-    };
-    write::write(&output, dir, force, &fleet, &svcs)?;
-    Ok(Imported {
-        scenario: out,
+    let (spec, text) = render(&ex, &name, dir, &fleet, &svcs, &notes)?;
+    Ok(Made {
+        spec,
+        text,
+        out,
         name,
         files_read: ex.files.len(),
-        instance_groups: fleet.groups.len(),
-        instances: fleet.groups.iter().map(|g| u64::from(g.count)).sum(),
-        capacity_providers: fleet.providers.len() + fleet.managed.len(),
-        task_definitions: svcs.taskdefs.len(),
-        services: svcs.blocks.len(),
-        desired_total: svcs.desired_total,
-        scaling_policies: svcs.policies,
-        initial_tasks: svcs.initial.iter().map(|i| u64::from(i.count)).sum(),
-        demand_traces: svcs.traces.len(),
+        fleet,
+        services: svcs,
         notes,
     })
 }
@@ -199,6 +245,8 @@ fn region(ex: &read::Export) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The scenario the import wrote, as text: the spec and, in comments, the
+/// export it came from, what was not mapped and where figures came from.
 fn render(
     ex: &read::Export,
     name: &str,
@@ -206,111 +254,121 @@ fn render(
     fleet: &fleet::Fleet,
     svcs: &services::Services,
     notes: &[String],
-) -> String {
-    let mut s = comment(&format!(
-        "Imported by `ecsim import` from {} ({} AWS CLI outputs):\n{}",
+) -> Result<(ScenarioSpec, String)> {
+    let mut r = Remarks::default();
+    let mut head = format!(
+        "Imported by `ecsim import` from {} ({} AWS CLI outputs):",
         dir.display(),
-        ex.files.len(),
-        ex.files
-            .iter()
-            .map(|(p, k)| format!(
-                "  {}: {k}",
-                p.file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().to_string())
-            ))
-            .collect::<Vec<_>>()
-            .join("\n")
-    ));
+        ex.files.len()
+    );
+    for (p, k) in &ex.files {
+        let file = p.file_name().map(|n| n.to_string_lossy().to_string());
+        head += &format!("\n  {}: {k}", file.unwrap_or_default());
+    }
     if !notes.is_empty() {
-        s += "#\n# Not mapped (also printed on stderr):\n";
+        head += "\n\nNot mapped (also printed on stderr):";
         for n in notes {
-            s += &comment(&format!("  - {n}"));
+            head += &format!("\n  - {n}");
         }
     }
-    // Time 0 is the first datapoint of the demand traces; without one, a day.
-    let duration = if svcs.longest_trace > 0 {
-        let mins = (svcs.longest_trace + 59_999) / 60_000;
-        match mins.clamp(60, 400 * 24 * 60) {
-            m if m % 1440 == 0 => format!("{}d", m / 1440),
-            m if m % 60 == 0 => format!("{}h", m / 60),
-            m => format!("{m}m"),
-        }
-    } else {
-        "1d".into()
-    };
     if let Some(t) = svcs.start_ms {
-        s += &format!(
-            "#\n# Time 0 is {} (the demand traces start there; \"HH:MM\" schedules count from it).\n",
+        head += &format!(
+            "\n\nTime 0 is {} (the demand traces start there; \"HH:MM\" schedules count from it).",
             crate::scenario::trace::iso(t)
         );
     }
-    s += &format!(
-        "\nname = {}\nduration = {}\n",
-        toml_str(name),
-        toml_str(&duration)
-    );
-    if let Some(r) = region(ex) {
+    r.head("name", &head);
+    let mut spec = ScenarioSpec {
+        name: name.into(),
+        duration: duration(svcs.longest_trace),
+        cluster: ClusterSpec {
+            name: ex.clusters.first().map(|c| c.cluster_name.clone()),
+            availability_zones: fleet.zones.clone(),
+        },
+        ..Default::default()
+    };
+    if let Some(region) = region(ex) {
         // A region without shipped prices would stop `ecsim run`: the line
         // is there to uncomment with that region's price files.
         if crate::billing::PriceBook::shipped()
             .regions()
-            .contains(&r.as_str())
+            .contains(&region.as_str())
         {
-            s += &format!("region = {}\n", toml_str(&r));
+            spec.region = Some(region);
         } else {
-            s += &format!(
-                "# region = {}  # the cluster's; ecsim ships us-east-1 prices, so costs below are at those:\n# uncomment and run with --prices (ecsim validate names the price files to fetch)\n",
-                toml_str(&r)
-            );
+            let line = format!("region = {}", toml_edit::Value::from(region.as_str()));
+            r.above("cluster", &format!("{line}  # the cluster's; ecsim ships us-east-1 prices, so costs below are at those:\nuncomment and run with --prices (ecsim validate names the price files to fetch)"));
         }
     }
-    s += "\n[cluster]\n";
-    if let Some(c) = ex.clusters.first() {
-        s += &format!("name = {}\n", toml_str(&c.cluster_name));
+    fleet_spec(ex, fleet, &mut spec, &mut r);
+    spec.task_definitions = svcs
+        .taskdefs
+        .iter()
+        .map(|td| TaskDefSpec {
+            family: Some(td.name.clone()),
+            file: Some(td.file.clone()),
+            ..Default::default()
+        })
+        .collect();
+    spec.services.clone_from(&svcs.specs);
+    for (i, sr) in svcs.remarks.iter().enumerate() {
+        r.nest(&format!("services.{i}"), sr.clone());
     }
-    let zones: Vec<String> = fleet.zones.iter().map(|z| toml_str(z)).collect();
-    s += &format!("availability_zones = [{}]\n", zones.join(", "));
-    for (t, m, modelled, g) in &fleet.registered_types {
-        s += &format!(
-            "\n[[instance_types]]\nname = {}\nregistered_memory_mib = {m}  # registeredResources MEMORY of group {g}'s {t} instances (ecsim's model of the type: {modelled})\n",
-            toml_str(t)
+    spec.queues.clone_from(&svcs.queues);
+    spec.initial_tasks = svcs.initial.iter().map(|i| i.spec()).collect();
+    if !spec.initial_tasks.is_empty() {
+        let how = "The tasks running now (describe-tasks), on the instances they run on.";
+        r.above("initial_tasks.0", how);
+    }
+    for (i, (d, how)) in svcs.deployments.iter().enumerate() {
+        spec.deployments.push(d.clone());
+        r.above(&format!("deployments.{i}"), how);
+    }
+    let text = doc::render(&spec, &r)?;
+    Ok((spec, text))
+}
+
+/// The run's length: the longest demand trace (time 0 is their first
+/// datapoint), between an hour and 400 days; without one, a day.
+fn duration(longest_trace_ms: i64) -> String {
+    if longest_trace_ms <= 0 {
+        return "1d".into();
+    }
+    let mins = (longest_trace_ms + 59_999) / 60_000;
+    match mins.clamp(60, 400 * 24 * 60) {
+        m if m % 1440 == 0 => format!("{}d", m / 1440),
+        m if m % 60 == 0 => format!("{}h", m / 60),
+        m => format!("{m}m"),
+    }
+}
+
+/// The EC2 side into `spec`: measured registered memory per type, the
+/// instance groups and the capacity providers.
+fn fleet_spec(ex: &read::Export, fleet: &fleet::Fleet, spec: &mut ScenarioSpec, r: &mut Remarks) {
+    for (i, (t, m, modelled, g)) in fleet.registered_types.iter().enumerate() {
+        spec.instance_types.push(InstanceTypeSpec {
+            name: t.clone(),
+            registered_memory_mib: Some(i64::from(*m)),
+            ..Default::default()
+        });
+        let why = format!(
+            "registeredResources MEMORY of group {g}'s {t} instances (ecsim's model of the type: {modelled})"
+        );
+        r.after(
+            &format!("instance_types.{i}"),
+            "registered_memory_mib",
+            &why,
         );
     }
-    for g in &fleet.groups {
-        s += "\n";
-        s += &g.toml();
-        s += &agent::line(ex, fleet, &g.name);
+    for (i, g) in fleet.groups.iter().enumerate() {
+        let (group, gr) = g.spec(agent::of(ex, fleet, &g.name));
+        spec.instance_groups.push(group);
+        r.nest(&format!("instance_groups.{i}"), gr);
     }
-    for p in &fleet.providers {
-        s += "\n";
-        s += &p.toml();
+    spec.capacity_providers = fleet.providers.iter().map(|p| p.spec()).collect();
+    for m in &fleet.managed {
+        let at = format!("capacity_providers.{}", spec.capacity_providers.len());
+        r.above(&at, "ECS Managed Instances (managedInstancesProvider)");
+        spec.capacity_providers.push(m.clone());
     }
-    for (_, block) in &fleet.managed {
-        s += "\n";
-        s += block;
-    }
-    for td in &svcs.taskdefs {
-        s += &format!(
-            "\n[[task_definitions]]\nfamily = {}\nfile = {}\n",
-            toml_str(&td.name),
-            toml_str(&td.file)
-        );
-    }
-    for b in &svcs.blocks {
-        s += "\n";
-        s += b;
-    }
-    for b in &svcs.queues {
-        s += b;
-    }
-    if !svcs.initial.is_empty() {
-        s += "\n# The tasks running now (describe-tasks), on the instances they run on.\n";
-    }
-    for i in &svcs.initial {
-        s += &i.toml();
-    }
-    for d in &svcs.deployments {
-        s += d;
-    }
-    s
 }

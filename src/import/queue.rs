@@ -4,17 +4,20 @@
 //! queue's exported NumberOfMessagesSent (Sum per period ÷ period), and
 //! whose backlog at time 0 is its first ApproximateNumberOfMessagesVisible.
 
-use super::demand::{Series, csv};
+use super::demand::{Series, csv, trace};
+use super::doc::round6;
+use super::names::file_name;
 use super::shapes::EcsService;
-use super::toml_out::{file_name, num, toml_str};
+use crate::scenario::queues::QueueSpec;
+use crate::scenario::spec::DemandSpec;
 use std::collections::BTreeMap;
 
 #[derive(Debug)]
 pub struct QueueOut {
     /// How it was inferred, for a comment above the service.
     pub how: String,
-    /// The `[[queues]]` table.
-    pub block: String,
+    /// The `[[queues]]` entry.
+    pub spec: QueueSpec,
     pub trace: Option<(String, String)>,
     pub span_ms: i64,
     pub start_ms: Option<i64>,
@@ -38,14 +41,12 @@ pub fn infer(
         None => "none exported: the queue starts empty (0)",
     };
     let backlog = first_visible.unwrap_or(0.0);
-    let head = |arrivals: String, rate: f64| {
-        format!(
-            "\n[[queues]]\nname = {}\nservice = {}\narrivals = {arrivals}\nmessages_per_task = {}\nbacklog = {}\n",
-            toml_str(queue),
-            toml_str(service),
-            num(rate),
-            num(backlog.max(0.0))
-        )
+    let head = |arrivals: DemandSpec, rate: f64| QueueSpec {
+        name: queue.into(),
+        service: service.into(),
+        arrivals,
+        messages_per_task: round6(rate),
+        backlog: Some(round6(backlog.max(0.0))),
     };
     let Some(sent) = get("NumberOfMessagesSent") else {
         // No arrivals exported: a steady flow that keeps the running tasks
@@ -54,10 +55,14 @@ pub fn infer(
         return QueueOut {
             how: format!(
                 "{service} works SQS queue {queue} (its scaling policies read it); no NumberOfMessagesSent in the export: a constant {} messages a second, the running tasks half busy at messages_per_task = 1 (a guess; export \"{service} NumberOfMessagesSent\" for a trace); backlog: {backlog_how}.",
-                num(running * 0.5)
+                round6(running * 0.5)
             ),
-            block: head(
-                format!("{{ kind = \"constant\", value = {} }}", num(running * 0.5)),
+            spec: head(
+                DemandSpec {
+                    kind: "constant".into(),
+                    value: Some(round6(running * 0.5)),
+                    ..Default::default()
+                },
                 rate,
             ),
             trace: None,
@@ -96,13 +101,10 @@ pub fn infer(
     QueueOut {
         how: format!(
             "{service} works SQS queue {queue} (its scaling policies read it): arrivals are its NumberOfMessagesSent (Sum per {} s ÷ {} s), {file}; messages_per_task: {how_rate}; backlog: {backlog_how}.",
-            num(step_s),
-            num(step_s),
+            round6(step_s),
+            round6(step_s),
         ),
-        block: head(
-            format!("{{ kind = \"trace\", file = {} }}", toml_str(&file)),
-            rate,
-        ),
+        spec: head(trace(&file), rate),
         trace: Some((file, csv(sent, |i, _| rates[i]))),
         span_ms: sent.values.len() as i64 * sent.step_ms,
         start_ms: Some(sent.t0_ms),

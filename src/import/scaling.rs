@@ -2,15 +2,20 @@
 //! tracking and step policies (a step policy's alarm from describe-alarms)
 //! and scheduled actions.
 
+use super::doc::Remarks;
 use super::read::Export;
 use super::schedule::{Placed, Window};
 use super::shapes::*;
-use super::toml_out::{num, toml_str};
+use crate::scenario::spec::{AutoScalingSpec, ScheduledSpec, StepPolicySpec, StepSpec};
+
+use super::doc::round6;
 
 #[derive(Debug)]
 pub struct ScalingOut {
-    /// `[services.autoscaling]` and its arrays of tables.
-    pub toml: String,
+    /// The service's `autoscaling`.
+    pub spec: AutoScalingSpec,
+    /// Where its policies came from, at paths from the `autoscaling` table.
+    pub remarks: Remarks,
     pub policies: usize,
     /// Whether a policy reads a metric (target tracking or step).
     pub metric_driven: bool,
@@ -64,16 +69,19 @@ pub fn for_service(
     {
         notes.push(format!("service {name}: its scalable target has suspended scaling; ecsim models every policy as active"));
     }
-    let mut t = format!("\n[services.autoscaling]\nmin_capacity = {min}\nmax_capacity = {max}\n");
     let mut out = ScalingOut {
-        toml: String::new(),
+        spec: AutoScalingSpec {
+            min_capacity: min,
+            max_capacity: max,
+            ..Default::default()
+        },
+        remarks: Remarks::default(),
         policies: 0,
         metric_driven: false,
         target_tracking: None,
         tracked: Vec::new(),
         queue: None,
     };
-    let mut steps = String::new();
     let policies = ex
         .policies
         .iter()
@@ -82,7 +90,7 @@ pub fn for_service(
         let pn = &p.policy_name;
         match (p.policy_type.as_str(), &p.target_tracking_scaling_policy_configuration, &p.step_scaling_policy_configuration) {
             ("TargetTrackingScaling", Some(c), _) => {
-                if super::tracking::policy(name, pn, c, &mut t, &mut steps, &mut out, notes) {
+                if super::tracking::policy(name, pn, c, &mut out, notes) {
                     out.metric_driven = true;
                     out.policies += 1;
                 }
@@ -113,42 +121,27 @@ pub fn for_service(
                     notes.push(format!("service {name}: step scaling policy {pn} has no step adjustments; left out"));
                     continue;
                 }
-                steps += &format!(
-                    "\n[[services.autoscaling.step_scaling]]\n# step scaling policy {pn}, alarm {}\nname = {}\nmetric = {}\ncomparison = {}\nthreshold = {}\n",
-                    alarm.alarm_name, toml_str(pn), toml_str(metric), toml_str(&alarm.comparison_operator), num(alarm.threshold)
-                );
-                steps += &super::alarms::period_line(name, pn, alarm, notes);
-                if let Some(v) = alarm.evaluation_periods {
-                    steps += &format!("evaluation_periods = {v}\n");
-                }
-                if let Some(v) = alarm.datapoints_to_alarm {
-                    steps += &format!("datapoints_to_alarm = {v}\n");
-                }
-                if let Some(a) = &c.adjustment_type {
-                    steps += &format!("adjustment_type = {}\n", toml_str(a));
-                }
-                if let Some(v) = c.cooldown {
-                    steps += &format!("cooldown = \"{v}s\"\n");
-                }
-                if let Some(v) = c.min_adjustment_magnitude {
-                    steps += &format!("min_adjustment_magnitude = {v}\n");
-                }
-                let items: Vec<String> = c
-                    .step_adjustments
-                    .iter()
-                    .map(|s| {
-                        let mut parts = Vec::new();
-                        if let Some(l) = s.metric_interval_lower_bound {
-                            parts.push(format!("lower = {}", num(l)));
-                        }
-                        if let Some(u) = s.metric_interval_upper_bound {
-                            parts.push(format!("upper = {}", num(u)));
-                        }
-                        parts.push(format!("adjustment = {}", s.scaling_adjustment));
-                        format!("{{ {} }}", parts.join(", "))
-                    })
-                    .collect();
-                steps += &format!("steps = [{}]\n", items.join(", "));
+                let at = format!("step_scaling.{}", out.spec.step_scaling.len());
+                let how = format!("step scaling policy {pn}, alarm {}", alarm.alarm_name);
+                out.remarks.before(&at, "name", &how);
+                let steps = c.step_adjustments.iter().map(|s| StepSpec {
+                    lower: s.metric_interval_lower_bound.map(round6),
+                    upper: s.metric_interval_upper_bound.map(round6),
+                    adjustment: s.scaling_adjustment,
+                });
+                out.spec.step_scaling.push(StepPolicySpec {
+                    name: Some(pn.clone()),
+                    metric: Some(metric.into()),
+                    comparison: alarm.comparison_operator.clone(),
+                    threshold: round6(alarm.threshold),
+                    period: super::alarms::period(name, pn, alarm, notes),
+                    evaluation_periods: alarm.evaluation_periods,
+                    datapoints_to_alarm: alarm.datapoints_to_alarm,
+                    adjustment_type: c.adjustment_type.clone(),
+                    steps: steps.collect(),
+                    cooldown: c.cooldown.map(|v| format!("{v}s")),
+                    min_adjustment_magnitude: c.min_adjustment_magnitude,
+                });
                 out.metric_driven = true;
                 out.policies += 1;
             }
@@ -160,10 +153,9 @@ pub fn for_service(
         .iter()
         .filter(|a| a.service_namespace == "ecs" && is_service(&a.resource_id, cluster, name));
     for a in actions {
-        scheduled(a, name, window, &mut steps, notes);
+        scheduled(a, name, window, &mut out, notes);
         out.policies += 1;
     }
-    out.toml = t + &steps;
     Some(out)
 }
 
@@ -174,7 +166,7 @@ fn scheduled(
     a: &ScheduledAction,
     name: &str,
     window: Option<Window>,
-    steps: &mut String,
+    out: &mut ScalingOut,
     notes: &mut Vec<String>,
 ) {
     let an = &a.scheduled_action_name;
@@ -207,26 +199,19 @@ fn scheduled(
         };
     let n = entries.len();
     for (k, (at, every, local)) in entries.into_iter().enumerate() {
-        *steps += &format!(
-            "\n[[services.autoscaling.scheduled]]\n# scheduled action {an}: {}{zone}{local}",
-            a.schedule
-        );
+        let mut how = format!("scheduled action {an}: {}{zone}{local}", a.schedule);
         if n > 1 && k == 0 {
-            *steps +=
-                &format!(" (1 of {n}: each time it fires in the run; a longer run needs more)");
+            how += &format!(" (1 of {n}: each time it fires in the run; a longer run needs more)");
         }
-        *steps += &format!("\nat = {}\n", toml_str(&at));
-        if let Some(e) = every {
-            *steps += &format!("every = {}\n", toml_str(&e));
-        }
-        if let Some(ta) = &a.scalable_target_action {
-            if let Some(v) = ta.min_capacity {
-                *steps += &format!("min_capacity = {v}\n");
-            }
-            if let Some(v) = ta.max_capacity {
-                *steps += &format!("max_capacity = {v}\n");
-            }
-        }
+        let path = format!("scheduled.{}", out.spec.scheduled.len());
+        out.remarks.before(&path, "at", &how);
+        let ta = a.scalable_target_action.as_ref();
+        out.spec.scheduled.push(ScheduledSpec {
+            at,
+            every,
+            min_capacity: ta.and_then(|t| t.min_capacity),
+            max_capacity: ta.and_then(|t| t.max_capacity),
+        });
     }
 }
 

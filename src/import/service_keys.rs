@@ -1,8 +1,11 @@
 //! A service's own keys in the scenario: name, task definition, count,
-//! capacity, placement and deployment settings, as TOML.
+//! capacity, placement and deployment settings.
 
 use super::shapes::{EcsService, StrategyItem};
-use super::toml_out::toml_str;
+use crate::scenario::spec::{
+    CircuitBreakerSpec, ConstraintSpec, DeploymentConfigSpec, ProviderSpec, ServiceSpec,
+    StrategySpec,
+};
 
 /// The service's own keys: name, task definition, count, capacity,
 /// placement and deployment settings.
@@ -12,91 +15,63 @@ pub(super) fn service_keys(
     desired: i64,
     launch_type: Option<&str>,
     strategy: &[StrategyItem],
-) -> String {
-    let (name, daemon) = (
-        &s.service_name,
-        s.scheduling_strategy.as_deref() == Some("DAEMON"),
-    );
-    let mut b = String::new();
-    b += &format!(
-        "[[services]]\nname = {}\ntask_definition = {}\n",
-        toml_str(name),
-        toml_str(td_name)
-    );
+) -> ServiceSpec {
+    let daemon = s.scheduling_strategy.as_deref() == Some("DAEMON");
+    let mut b = ServiceSpec {
+        name: s.service_name.clone(),
+        task_definition: td_name.into(),
+        ..Default::default()
+    };
     if daemon {
-        b += "scheduling_strategy = \"DAEMON\"\n";
+        b.scheduling_strategy = Some("DAEMON".into());
     } else {
-        b += &format!("desired_count = {desired}\n");
+        b.desired_count = Some(desired);
     }
     match launch_type {
-        Some("FARGATE") => b += "launch_type = \"FARGATE\"\n",
+        Some("FARGATE") => b.launch_type = Some("FARGATE".into()),
         Some(_) => {}
         None if !strategy.is_empty() => {
-            let items: Vec<String> = strategy
-                .iter()
-                .map(|p| {
-                    let mut it = format!("capacity_provider = {}", toml_str(&p.capacity_provider));
-                    if let Some(base) = p.base.filter(|&b| b > 0) {
-                        it += &format!(", base = {base}");
-                    }
-                    it + &format!(", weight = {}", p.weight.unwrap_or(0))
-                })
-                .map(|i| format!("{{ {i} }}"))
-                .collect();
-            b += &format!("capacity_provider_strategy = [{}]\n", items.join(", "));
+            let items = strategy.iter().map(|p| ProviderSpec {
+                capacity_provider: p.capacity_provider.clone(),
+                base: p.base.filter(|&b| b > 0),
+                weight: Some(p.weight.unwrap_or(0)),
+            });
+            b.capacity_provider_strategy = Some(items.collect());
         }
         None => {}
     }
     if !s.placement_strategy.is_empty() && !daemon {
-        let items: Vec<String> = s
-            .placement_strategy
-            .iter()
-            .map(|p| match &p.field {
-                Some(f) => format!(
-                    "{{ type = {}, field = {} }}",
-                    toml_str(&p.kind),
-                    toml_str(f)
-                ),
-                None => format!("{{ type = {} }}", toml_str(&p.kind)),
-            })
-            .collect();
-        b += &format!("placement_strategy = [{}]\n", items.join(", "));
+        let items = s.placement_strategy.iter().map(|p| StrategySpec {
+            kind: p.kind.clone(),
+            field: p.field.clone(),
+        });
+        b.placement_strategy = Some(items.collect());
     }
-    if !s.placement_constraints.is_empty() {
-        let items: Vec<String> = s
-            .placement_constraints
-            .iter()
-            .map(|p| match &p.expression {
-                Some(e) => format!(
-                    "{{ type = {}, expression = {} }}",
-                    toml_str(&p.kind),
-                    toml_str(e)
-                ),
-                None => format!("{{ type = {} }}", toml_str(&p.kind)),
-            })
-            .collect();
-        b += &format!("placement_constraints = [{}]\n", items.join(", "));
-    }
+    let constraints = s.placement_constraints.iter().map(|p| ConstraintSpec {
+        kind: p.kind.clone(),
+        expression: p.expression.clone(),
+    });
+    b.placement_constraints = constraints.collect();
     if let Some(d) = &s.deployment_configuration {
-        let mut parts = Vec::new();
-        if let Some(v) = d.minimum_healthy_percent {
-            parts.push(format!("minimum_healthy_percent = {v}"));
-        }
-        if let Some(v) = d.maximum_percent {
-            parts.push(format!("maximum_percent = {v}"));
-        }
-        if let Some(c) = &d.deployment_circuit_breaker {
-            parts.push(format!(
-                "circuit_breaker = {{ enable = {}, rollback = {} }}",
-                c.enable, c.rollback
-            ));
-        }
-        if !parts.is_empty() {
-            b += &format!("deployment_configuration = {{ {} }}\n", parts.join(", "));
-        }
+        let c = DeploymentConfigSpec {
+            minimum_healthy_percent: d.minimum_healthy_percent,
+            maximum_percent: d.maximum_percent,
+            circuit_breaker: d
+                .deployment_circuit_breaker
+                .as_ref()
+                .map(|c| CircuitBreakerSpec {
+                    enable: c.enable,
+                    rollback: c.rollback,
+                }),
+        };
+        let any = c.minimum_healthy_percent.is_some()
+            || c.maximum_percent.is_some()
+            || c.circuit_breaker.is_some();
+        b.deployment_configuration = any.then_some(c);
     }
-    if let Some(g) = s.health_check_grace_period_seconds.filter(|&g| g > 0) {
-        b += &format!("health_check_grace_period = \"{g}s\"\n");
-    }
+    b.health_check_grace_period = s
+        .health_check_grace_period_seconds
+        .filter(|&g| g > 0)
+        .map(|g| format!("{g}s"));
     b
 }

@@ -2,14 +2,18 @@
 //! the tasks they run now.
 
 use super::demand;
+use super::doc::{Remarks, round6};
 use super::fleet::Fleet;
 use super::inflight;
+use super::initial::{InitialOut, initial, most_initial};
 use super::read::{Export, TaskDefFile};
 use super::scaling;
 use super::service_keys::service_keys;
 use super::shapes::*;
-use super::toml_out::{comment, num, toml_str};
 use crate::error::InputError;
+use crate::scenario::deployments::DeploymentSpec;
+use crate::scenario::queues::QueueSpec;
+use crate::scenario::spec::ServiceSpec;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -22,50 +26,21 @@ pub struct TaskDefOut {
     pub json: String,
 }
 
-/// An `[[initial_tasks]]` entry: tasks of a service on one instance.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InitialOut {
-    pub service: String,
-    pub group: String,
-    pub instance: u32,
-    pub count: u32,
-    /// The new revision of a deployment in flight (else the service's).
-    pub task_definition: Option<String>,
-    /// PENDING at export time.
-    pub pending: bool,
-}
-
-impl InitialOut {
-    pub fn toml(&self) -> String {
-        let mut s = format!(
-            "[[initial_tasks]]\nservice = {}\ninstance_group = {}\ninstance = {}\ncount = {}\n",
-            toml_str(&self.service),
-            toml_str(&self.group),
-            self.instance,
-            self.count
-        );
-        if let Some(td) = &self.task_definition {
-            s += &format!("task_definition = {}\n", toml_str(td));
-        }
-        if self.pending {
-            s += "pending = true\n";
-        }
-        s
-    }
-}
-
 #[derive(Debug, Default)]
 pub struct Services {
     pub taskdefs: Vec<TaskDefOut>,
-    /// TOML blocks, one per service.
-    pub blocks: Vec<String>,
-    /// Where each block's service was read (file, field path), for errors.
+    /// The services, in name order.
+    pub specs: Vec<ServiceSpec>,
+    /// Each service's remarks, at paths from its table.
+    pub remarks: Vec<Remarks>,
+    /// Where each service was read (file, field path), for errors.
     pub origins: Vec<(std::path::PathBuf, String)>,
     pub initial: Vec<InitialOut>,
-    /// `[[deployments]]` entries resuming deployments in flight.
-    pub deployments: Vec<String>,
+    /// `[[deployments]]` entries resuming deployments in flight, with how
+    /// each was at export time.
+    pub deployments: Vec<(DeploymentSpec, String)>,
     /// `[[queues]]` entries feeding services.
-    pub queues: Vec<String>,
+    pub queues: Vec<QueueSpec>,
     /// (file relative to the scenario, CSV text)
     pub traces: Vec<(String, String)>,
     pub desired_total: u64,
@@ -114,9 +89,9 @@ pub fn services(
             .providers
             .iter()
             .map(|p| p.name.as_str())
-            .chain(fleet.managed.iter().map(|m| m.0.as_str()))
+            .chain(fleet.managed.iter().map(|m| m.name.as_str()))
             .collect(),
-        managed: fleet.managed.iter().map(|m| m.0.as_str()).collect(),
+        managed: fleet.managed.iter().map(|m| m.name.as_str()).collect(),
         by_lb: BTreeMap::new(),
     };
     for (sfile, si, s) in list {
@@ -124,11 +99,11 @@ pub fn services(
     }
     super::target_groups::shared(&env.by_lb, notes);
     // Only the definitions of services the scenario keeps.
-    let blocks = &out.blocks;
+    let specs = &out.specs;
     let resumed = &out.deployments;
     out.taskdefs.retain(|td| {
-        let key = format!("task_definition = {}\n", toml_str(&td.name));
-        blocks.iter().chain(resumed).any(|b| b.contains(&key))
+        specs.iter().any(|b| b.task_definition == td.name)
+            || resumed.iter().any(|(d, _)| d.task_definition == td.name)
     });
     Ok(out)
 }
@@ -206,24 +181,26 @@ fn service(
         return Ok(());
     }
     let mut b = service_keys(s, &td_name, desired, launch_type.as_deref(), &strategy);
+    let mut r = Remarks::default();
     if !daemon {
         out.desired_total += desired as u64;
     }
     let lb = super::target_groups::for_service(ex, s, notes)?;
     if let Some(m) = &lb {
-        b += &m.line;
+        b.load_balancer = Some(m.spec.clone());
         if let Some(l) = &m.load_balancer {
             env.by_lb.entry(l.clone()).or_default().push(name.clone());
         }
     }
-    match s.availability_zone_rebalancing.as_deref() {
-        Some("ENABLED") => b += "availability_zone_rebalancing = true\n",
-        Some("DISABLED") => b += "availability_zone_rebalancing = false\n",
-        _ => {}
-    }
+    b.availability_zone_rebalancing = match s.availability_zone_rebalancing.as_deref() {
+        Some("ENABLED") => Some(true),
+        Some("DISABLED") => Some(false),
+        _ => None,
+    };
     service_notes(s, flight.is_some(), notes);
     if let Some((f, _)) = &flight {
-        out.deployments.push(inflight::toml(name, f, &new_name));
+        out.deployments
+            .push((inflight::spec(name, &new_name), f.how.clone()));
     }
     let sc = scaling::for_service(ex, env.cluster, name, desired, env.window, notes);
     // A queue's worker: the queue's arrivals are its load.
@@ -234,19 +211,16 @@ fn service(
         .then(|| demand::infer(name, metrics, s, desired, sc.as_ref(), env.sub, notes))
         .flatten();
     if let Some(qo) = queued.as_ref() {
-        b = comment(&qo.how) + &b;
+        r.above("", &qo.how);
         out.add_queue(qo);
     }
     if let Some(d) = &d {
         if lb.is_some() && !d.requests {
             notes.push(format!("service {name}: its demand is in tasks' worth, not requests (no RequestCount): the load balancer's LCUs on the bill are counted from it, far too few"));
         }
-        b = comment(&d.how) + &b;
-        b += &format!(
-            "capacity_per_task = {}\ndemand = {}\n",
-            num(d.capacity_per_task),
-            d.spec
-        );
+        r.above("", &d.how);
+        b.capacity_per_task = Some(round6(d.capacity_per_task));
+        b.demand = Some(d.spec.clone());
         if let Some(t) = &d.trace {
             out.traces.push(t.clone());
         }
@@ -258,12 +232,17 @@ fn service(
             notes.push(format!("service {name}: its scaling policies need a demand and none could be inferred; autoscaling left out"));
         } else {
             out.policies += sc.policies;
-            b += &sc.toml;
+            r.nest("autoscaling", sc.remarks);
+            b.autoscaling = Some(sc.spec);
         }
     }
-    // Last: a table of the service, after its keys and autoscaling.
-    b += &super::deploy_alarms::table(ex, s, d.is_some() || queued.is_some(), notes);
-    out.blocks.push(b);
+    b.deployment_alarms =
+        super::deploy_alarms::table(ex, s, d.is_some() || queued.is_some(), notes);
+    if b.deployment_alarms.is_some() {
+        r.before("deployment_alarms", "rollback", super::deploy_alarms::HOW);
+    }
+    out.specs.push(b);
+    out.remarks.push(r);
     out.origins.push((sfile.clone(), format!("services[{si}]")));
     if !daemon {
         let revisions = flight.as_ref().map(|(f, _)| (f, new_name.as_str()));
@@ -327,7 +306,7 @@ fn taskdefs(
         };
         let file = format!(
             "{sub}/taskdefs/{}-{}.json",
-            super::toml_out::file_name(&td.family),
+            super::names::file_name(&td.family),
             td.revision
         );
         let json = serde_json::to_string_pretty(&td.value).unwrap_or_default() + "\n";
@@ -433,7 +412,7 @@ fn capacity_of(
 impl Services {
     /// A queue's worker: its `[[queues]]` entry and the arrivals' trace.
     fn add_queue(&mut self, qo: &super::queue::QueueOut) {
-        self.queues.push(qo.block.clone());
+        self.queues.push(qo.spec.clone());
         self.traces.extend(qo.trace.clone());
         self.longest_trace = self.longest_trace.max(qo.span_ms);
         self.start_ms = self.start_ms.or(qo.start_ms);
@@ -454,83 +433,6 @@ fn in_flight(
         notes.push(format!("service {}: the revision its deployment in flight replaces, {}, has no usable describe-task-definition output; modelled at the primary revision", s.service_name, f.old));
     }
     Some((f, old?))
-}
-
-/// How many tasks of `s` may start where they run: its desired count, or
-/// with a deployment in flight maximumPercent of it (default 200), as both
-/// revisions run.
-fn most_initial(s: &EcsService, desired: i64, in_flight: bool) -> u32 {
-    if !in_flight {
-        return desired as u32;
-    }
-    let pct = s
-        .deployment_configuration
-        .as_ref()
-        .and_then(|c| c.maximum_percent)
-        .unwrap_or(200);
-    (desired * pct.clamp(100, 1000) / 100) as u32
-}
-
-/// The service's tasks RUNNING (or PENDING) now on container instances, by
-/// instance and revision: at most `most` of them; with a deployment in
-/// flight, its new revision's tasks named by `new_name`.
-fn initial(
-    ex: &Export,
-    fleet: &Fleet,
-    (name, most, flight): (&str, u32, Option<(&inflight::InFlight, &str)>),
-    launch_type: &Option<String>,
-    out: &mut Vec<InitialOut>,
-    notes: &mut Vec<String>,
-) {
-    let group = format!("service:{name}");
-    let mut per: BTreeMap<(String, u32, Option<String>, bool), u32> = BTreeMap::new();
-    let (mut fargate, mut lost, mut total) = (0, 0, 0u32);
-    for t in ex
-        .tasks
-        .iter()
-        .filter(|t| t.group.as_deref() == Some(&group))
-    {
-        let pending = t.last_status.as_deref() == Some("PENDING");
-        if !(pending || t.last_status.as_deref() == Some("RUNNING"))
-            || t.desired_status.as_deref() == Some("STOPPED")
-        {
-            continue;
-        }
-        let revision = flight
-            .filter(|(f, _)| t.task_definition_arn.as_deref() == Some(f.new.as_str()))
-            .map(|(_, n)| n.to_string());
-        match &t.container_instance_arn {
-            None => fargate += 1,
-            Some(arn) => match fleet.slots.get(arn) {
-                Some(slot) if launch_type.as_deref() != Some("FARGATE") => {
-                    if total < most {
-                        *per.entry((slot.0.clone(), slot.1, revision, pending))
-                            .or_default() += 1;
-                        total += 1;
-                    } else {
-                        lost += 1;
-                    }
-                }
-                _ => lost += 1,
-            },
-        }
-    }
-    if fargate > 0 {
-        notes.push(format!("service {name}: {fargate} Fargate tasks running now start at time 0 through Fargate provisioning (no instance to name)"));
-    }
-    if lost > 0 {
-        notes.push(format!("service {name}: {lost} running tasks are on instances left out or exceed the desired count; the scheduler places their replacements"));
-    }
-    for ((g, n, task_definition, pending), c) in per {
-        out.push(InitialOut {
-            service: name.to_string(),
-            group: g,
-            instance: n,
-            count: c,
-            task_definition,
-            pending,
-        });
-    }
 }
 
 fn service_notes(s: &EcsService, in_flight: bool, notes: &mut Vec<String>) {

@@ -6,12 +6,13 @@
 use super::read::Export;
 use super::shapes::{EcsService, TargetGroup};
 use crate::error::InputError;
+use crate::scenario::load_balancer::LoadBalancerSpec;
 use std::collections::BTreeMap;
 
-/// The `load_balancer = { … }` line of a service with a target group, and
-/// the load balancer it sits behind.
+/// The `load_balancer` of a service with a target group, and the load
+/// balancer it sits behind.
 pub struct Mapped {
-    pub line: String,
+    pub spec: LoadBalancerSpec,
     pub load_balancer: Option<String>,
 }
 
@@ -62,18 +63,13 @@ pub fn for_service(
         notes.push(format!("service {name}: its target group {arn} is in no describe-target-groups output of the folder: no load balancer modelled (no health check wait, no ALB on the bill); add `aws elbv2 describe-target-groups --target-group-arns {arn}`"));
         return Ok(None);
     };
-    let mut parts = Vec::new();
+    let mut spec = LoadBalancerSpec::default();
     if let Some(v) = tg.healthy_threshold_count {
-        parts.push(format!(
-            "healthy_threshold = {}",
-            check(tg, "HealthyThresholdCount", v, 2..=10)?
-        ));
+        spec.healthy_threshold = Some(check(tg, "HealthyThresholdCount", v, 2..=10)?);
     }
     if let Some(v) = tg.health_check_interval_seconds {
-        parts.push(format!(
-            "health_check_interval = \"{}s\"",
-            check(tg, "HealthCheckIntervalSeconds", v, 5..=300)?
-        ));
+        let secs = check(tg, "HealthCheckIntervalSeconds", v, 5..=300)?;
+        spec.health_check_interval = Some(format!("{secs}s"));
     }
     let short = arn.rsplit_once(':').map_or(arn, |x| x.1);
     match ex
@@ -96,7 +92,7 @@ pub fn for_service(
                     "deregistration_delay.timeout_seconds must be whole seconds from 0 to 3600 (Elastic Load Balancing allows no other)",
                 ));
             };
-            parts.push(format!("deregistration_delay = \"{secs}s\""));
+            spec.deregistration_delay = Some(format!("{secs}s"));
         }
         None => notes.push(format!("service {name}: {short}: no deregistration_delay.timeout_seconds in the export (describe-target-group-attributes); ecsim's default, Elastic Load Balancing's 300 s, is used")),
     }
@@ -118,7 +114,7 @@ pub fn for_service(
         notes.push(format!("service {name}: its load balancer {} is not an Application Load Balancer; its health timing is mapped, and the bill prices it as one", l.rsplit_once(":loadbalancer/").map_or(l, |x| x.1)));
     }
     Ok(Some(Mapped {
-        line: format!("load_balancer = {{ {} }}\n", parts.join(", ")),
+        spec,
         load_balancer: lb,
     }))
 }

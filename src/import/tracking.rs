@@ -3,18 +3,18 @@
 //! target_tracking]]`; a customized metric as the ecsim metric that reads
 //! the same figure, when ecsim simulates it.
 
+use super::doc::round6;
 use super::scaling::{METRICS, ScalingOut};
 use super::shapes::TargetTracking;
-use super::toml_out::{num, toml_str};
+use crate::scenario::target_tracking::TargetTrackingSpec;
 
-/// Writes policy `pn` of service `name`: the first into `flat`, others into
-/// `tables`. False (and a note) when it is left out.
+/// Puts policy `pn` of service `name` into `out.spec`: the first as its flat
+/// keys, others as `target_tracking` entries. False (and a note) when it is
+/// left out.
 pub fn policy(
     name: &str,
     pn: &str,
     c: &TargetTracking,
-    flat: &mut String,
-    tables: &mut String,
     out: &mut ScalingOut,
     notes: &mut Vec<String>,
 ) -> bool {
@@ -58,29 +58,29 @@ pub fn policy(
         notes.push(format!("service {name}: target tracking policy {pn}: {n}"));
     }
     out.tracked.push(metric.to_string());
-    let mut body = format!(
-        "metric = {}\ntarget = {}\n",
-        toml_str(metric),
-        num(c.target_value)
-    );
-    if let Some(v) = c.scale_out_cooldown {
-        body += &format!("scale_out_cooldown = \"{v}s\"\n");
-    }
-    if let Some(v) = c.scale_in_cooldown {
-        body += &format!("scale_in_cooldown = \"{v}s\"\n");
-    }
-    if c.disable_scale_in == Some(true) {
-        body += "disable_scale_in = true\n";
-    }
+    let t = TargetTrackingSpec {
+        name: Some(pn.into()),
+        metric: Some(metric.into()),
+        target: round6(c.target_value),
+        scale_out_cooldown: c.scale_out_cooldown.map(|v| format!("{v}s")),
+        scale_in_cooldown: c.scale_in_cooldown.map(|v| format!("{v}s")),
+        disable_scale_in: (c.disable_scale_in == Some(true)).then_some(true),
+    };
+    let how = format!("target tracking policy {pn}");
+    let a = &mut out.spec;
     if out.target_tracking.is_none() {
-        *flat += &format!("# target tracking policy {pn}\n{body}");
+        a.metric = t.metric;
+        a.target = Some(t.target);
+        a.scale_out_cooldown = t.scale_out_cooldown;
+        a.scale_in_cooldown = t.scale_in_cooldown;
+        a.disable_scale_in = t.disable_scale_in;
+        out.remarks.before("", "metric", &how);
         out.target_tracking = Some((metric.to_string(), c.target_value));
     } else {
         // Application Auto Scaling: out when any asks, in when all agree.
-        *tables += &format!(
-            "\n[[services.autoscaling.target_tracking]]\n# target tracking policy {pn}\nname = {}\n{body}",
-            toml_str(pn)
-        );
+        let at = format!("target_tracking.{}", a.target_tracking.len());
+        out.remarks.before(&at, "name", &how);
+        a.target_tracking.push(t);
     }
     true
 }

@@ -9,32 +9,32 @@ use super::workload::{alarm_period, comparison};
 use crate::model::deployment::DeploymentAlarms;
 use crate::scaling::alarm::AlarmRule;
 use crate::scaling::policy::{MAX_ALARM_SPAN, MAX_EVALUATION_PERIODS};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentAlarmsSpec {
     /// Roll back to the last completed deployment (default false).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback: Option<bool>,
     pub alarms: Vec<AlarmSpec>,
 }
 
 /// One alarm, as a step policy's: its metric, comparison, threshold,
 /// period and evaluation periods.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmSpec {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
     pub comparison: String,
     pub threshold: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_periods: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datapoints_to_alarm: Option<i64>,
 }
 

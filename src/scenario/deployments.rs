@@ -4,10 +4,10 @@ use super::ctx::{Ctx, R};
 use super::spec::ServiceSpec;
 use crate::model::deployment::{DeploymentConfig, DeploymentPlan, Strategy, Traffic};
 use crate::model::{Cluster, SchedulingStrategy};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One `[[deployments]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     pub service: String,
@@ -15,19 +15,19 @@ pub struct DeploymentSpec {
     /// The new revision: a task definition of the scenario.
     pub task_definition: String,
     /// "rolling" (default) or "blue_green".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// blue_green: "all_at_once" (default), "canary" or "linear".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percent: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bake_time: Option<String>,
     /// Under way at time 0 (`at = "0s"`): its tasks are `[[initial_tasks]]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_flight: Option<bool>,
 }
 

@@ -1,10 +1,52 @@
 //! `[[faults]]`: what goes wrong and when.
 
 use super::ctx::{Ctx, R};
-use super::spec::FaultSpec;
+use super::spec::DistSpec;
 use crate::engine::time::SimTime;
 use crate::faults::Fault;
 use crate::model::{Cluster, Owner};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// instance_failure | az_outage | spot_interruption | task_crash | start_failure | image_pull_failure
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_group: Option<String>,
+    /// instance_failure: e.g. { kind = "exponential", mean = "30d" } (an MTBF) or a weibull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_failure: Option<DistSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// spot_interruption: per Spot instance-hour / FARGATE_SPOT task-hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_hour: Option<f64>,
+    /// spot_interruption: a CSV of times (one per line, "36h" or seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<String>,
+    /// spot_interruption: "ec2", "fargate" or "both" (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<String>,
+    /// spot_interruption: only EC2 Spot instances of this type (with
+    /// `availability_zone`, one Spot pool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    /// task_crash / start_failure / image_pull_failure: only this service or job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_task_hour: Option<f64>,
+    /// task_crash / start_failure / image_pull_failure: only tasks of this task definition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fraction: Option<f64>,
+}
 
 fn need<'a, T>(ctx: &Ctx, p: &str, v: &'a Option<T>, field: &str, kind: &str) -> R<&'a T> {
     v.as_ref().ok_or_else(|| {

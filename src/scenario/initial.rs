@@ -4,10 +4,10 @@
 use super::ctx::{Ctx, R};
 use crate::model::deployment::DeploymentPlan;
 use crate::model::{CapacityChoice, Cluster, SchedulingStrategy};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One `[[initial_tasks]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitialTaskSpec {
     pub service: String,
@@ -16,14 +16,14 @@ pub struct InitialTaskSpec {
     /// zones in order: instance n is in zone n modulo the zone count).
     pub instance: i64,
     /// Tasks of the service on it (default 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// The revision they run: the service's (default), or the new one of
     /// its deployment in flight.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_definition: Option<String>,
     /// PENDING at time 0: placed, still starting.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<bool>,
 }
 

@@ -5,34 +5,34 @@
 use super::ctx::{Ctx, R};
 use crate::catalog::{self, InstanceType, MAX_MEMORY_MIB, MAX_VCPU};
 use crate::model::Arch;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceTypeSpec {
     pub name: String,
     /// Required for a type the catalog has no specs for; else overrides it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcpu: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mib: Option<i64>,
     /// `x86_64` (default for a new type) or `arm64`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpus: Option<i64>,
     /// ENIs the type attaches, primary included (EC2 MaximumNetworkInterfaces).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_enis: Option<i64>,
     /// `awsvpc` tasks per instance with awsvpcTrunking on (0: unsupported).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trunk_tasks: Option<i64>,
     /// Hourly on-demand price; wins over the price book and `--prices`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usd_per_hour: Option<f64>,
     /// Measured registered memory; default from the catalog's model.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_memory_mib: Option<i64>,
 }
 

@@ -5,31 +5,31 @@
 use super::ctx::{Ctx, R};
 use crate::engine::time::SECOND;
 use crate::model::service::LoadBalancer;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancerSpec {
     /// HealthyThresholdCount: consecutive passing checks (2-10, default 5).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthy_threshold: Option<i64>,
     /// HealthCheckIntervalSeconds as a duration (5-300 s, default "30s").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_interval: Option<String>,
     /// The target group's deregistration_delay.timeout_seconds as a duration
     /// (0-3600 s, default "300s"): a stopping task stays DEACTIVATING, and
     /// billed, while its connections drain.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deregistration_delay: Option<String>,
     /// Requests a client connection carries (default 1: each request a new
     /// connection, the costliest case).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_per_connection: Option<f64>,
     /// Bytes the load balancer processes per request, both ways (default 10,000).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_per_request: Option<f64>,
     /// Listener rules a request is evaluated against (default 1; 10 are free).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<i64>,
 }
 

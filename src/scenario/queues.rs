@@ -11,9 +11,9 @@ use super::ctx::{Ctx, R};
 use super::spec::{DemandSpec, ServiceSpec};
 use crate::scaling::Workload;
 use crate::scaling::queue::Queue;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSpec {
     pub name: String,
@@ -24,7 +24,7 @@ pub struct QueueSpec {
     /// Messages one task processes a second (at 100% CPU).
     pub messages_per_task: f64,
     /// Messages visible at time 0 (default 0).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backlog: Option<f64>,
 }
 

@@ -7,22 +7,22 @@ use super::spec::AutoScalingSpec;
 use crate::engine::time::SimTime;
 use crate::scaling::Metric;
 use crate::scaling::policy::{DEFAULT_COOLDOWN, TargetTracking};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One `[[services.autoscaling.target_tracking]]` entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetTrackingSpec {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
     pub target: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_out_cooldown: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_in_cooldown: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<bool>,
 }
 

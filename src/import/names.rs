@@ -1,24 +1,6 @@
-//! Small helpers to write TOML by hand: the scenario carries comments
-//! (what was inferred, what was not mapped), which a serializer drops.
-
-// The old name, for import/fleet.rs and import/mod.rs (other branches' files,
-// whose hand-written TOML item 3 of issue 33 replaces).
-
-/// `s` as a TOML string literal (quoted and escaped).
-pub fn toml_str(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
-}
-
-/// A TOML number: integral values without a fraction, others to 6 significant places.
-pub fn num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        let s = format!("{x:.6}");
-        let s = s.trim_end_matches('0');
-        s.trim_end_matches('.').to_string()
-    }
-}
+//! Names the import gives the files it writes (the scenario's, its task
+//! definitions' and traces'). The scenario's text itself is written by
+//! serde through `doc.rs`.
 
 /// A name usable as a scenario name and a file name.
 pub fn safe_name(s: &str) -> String {
@@ -58,11 +40,6 @@ pub fn file_name(s: &str) -> String {
     let mut short = safe;
     short.truncate(90);
     format!("{short}-{:08x}", h as u32)
-}
-
-/// Lines as a `# ` comment block.
-pub fn comment(text: &str) -> String {
-    text.lines().map(|l| format!("# {l}\n")).collect()
 }
 
 #[cfg(test)]
