@@ -16,18 +16,6 @@ const ROOTS: &[&str] = &["src", "tests", "benches", "python/src", "fuzz"];
 /// Files still longer, each with why: (file, reason).
 const ALLOWED: &[(&str, &str)] = &[
     (
-        "src/import/fleet.rs",
-        "being shrunk on branch imp3 (import through serde types)",
-    ),
-    (
-        "src/import/services.rs",
-        "being shrunk on branch imp3 (import through serde types)",
-    ),
-    (
-        "src/scenario/spec.rs",
-        "branch imp3 adds serde derives to src/scenario/ in parallel; split after it merges",
-    ),
-    (
         "src/sim/lifecycle.rs",
         "a hot path branch speed is changing in parallel; split after it merges",
     ),
