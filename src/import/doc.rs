@@ -102,13 +102,24 @@ pub fn render(spec: &ScenarioSpec, remarks: &Remarks) -> Result<String> {
         .map_err(|e| Error::Internal(format!("the imported scenario does not serialise: {e}")))?;
     layout(doc.as_table_mut());
     WholeNumbers.visit_document_mut(&mut doc);
+    let mut homeless = String::new();
     for r in &remarks.0 {
         let placed = table_at(doc.as_table_mut(), &r.path).is_some_and(|t| place(t, r));
         // A remark whose key the spec left out is the import's bug: the
-        // tests build every fixture in debug, where it stops them.
+        // tests build every fixture in debug, where it stops them. A
+        // release build keeps its words at the end of the file rather
+        // than drop what the import meant to say.
         debug_assert!(placed, "remark at {} {:?} has no place", r.path, r.place);
+        if !placed {
+            homeless.push_str(&comment_lines(&format!("(about {}) {}", r.path, r.text)));
+        }
     }
-    Ok(doc.to_string())
+    let mut text = doc.to_string();
+    if !homeless.is_empty() {
+        text.push('\n');
+        text.push_str(&homeless);
+    }
+    Ok(text)
 }
 
 /// The lists of the scenario as arrays of tables, its sections and a
