@@ -148,6 +148,7 @@ impl<'a> Constraints<'a> {
                 .all(|c| satisfies(self.cluster, idx, c, group))
     }
 
+    #[inline]
     fn attributes_hold(&self, idx: u32) -> bool {
         if self.by_attributes.is_empty() {
             return true;
@@ -300,18 +301,9 @@ fn zone_counts(cluster: &Cluster, group: u32) -> PerZone<u32> {
 fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u32]) -> Vec<u32> {
     let g = &cluster.groups[group as usize];
     if *field == SpreadField::InstanceId {
-        // Most candidates hold none of the group: its host bits say so
-        // without a lookup.
-        return cands
-            .iter()
-            .map(|&c| {
-                if draw::bit(&g.hosts, c) {
-                    g.on_instance(c)
-                } else {
-                    0
-                }
-            })
-            .collect();
+        // Most candidates hold none of the group: `on_instance` reads its
+        // host bit before any lookup.
+        return cands.iter().map(|&c| g.on_instance(c)).collect();
     }
     if is_zone(field) {
         // The zone attribute is the instance's zone: count by index, not by text.
@@ -322,7 +314,7 @@ fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u3
             .collect();
     }
     let mut by_value: std::collections::HashMap<Option<&str>, u32> = Default::default();
-    for (&i, &n) in &g.per_instance {
+    for (i, n) in g.per_instance() {
         *by_value
             .entry(field_value(&cluster.instances[i as usize], field))
             .or_insert(0) += n;

@@ -445,8 +445,10 @@ impl Sim<'_> {
         if prev == TaskState::Running {
             stats.running.add(now, -1);
         }
-        self.rec
-            .task_transition(&self.cluster.tasks[key], prev, now);
+        if self.cfg.transitions {
+            self.rec
+                .task_transition(&self.cluster.tasks[key], prev, now);
+        }
     }
 
     pub(super) fn draw(&mut self, key: u32, pick: fn(&crate::model::TaskDef) -> &Dist) -> SimTime {
