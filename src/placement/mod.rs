@@ -261,9 +261,10 @@ pub fn group_zone_may_host(cluster: &Cluster, req: &Request, g: u32, z: u32) -> 
     }
     if attributes_only && z < cluster.azs.len() as u32 {
         // Every instance of the group in the zone is made from its template:
-        // one of each type made the same way answers for all of them.
+        // one of each type made the same way answers for all of them (its
+        // id unread: the constraints read attributes only).
         return (0..t.kinds.len() as u32).any(|k| {
-            let like = t.instance(0, z, 0, crate::model::InstanceStatus::Active, k, false);
+            let like = t.stand_in(z, k);
             could_ever_fit(cluster, &like, req)
         });
     }

@@ -252,7 +252,7 @@ impl NumBuf {
 }
 
 /// `v` in decimal: itoa's text.
-#[inline]
+#[inline(always)]
 fn push_uint(line: &mut Vec<u8>, v: u64) {
     if v < 10 {
         // Most counts of a timeseries row are single digits.
@@ -323,7 +323,9 @@ pub fn scaled_exact(v: f64, decimals: usize) -> Option<u64> {
     if decimals < POW10.len() && v.is_sign_positive() {
         let y = v * POW10[decimals] as f64;
         if y < TWO_40 {
-            let t = y as u64;
+            // In i64's range: one conversion instruction, where u64's
+            // takes a dozen.
+            let t = y as i64 as u64;
             let off = y - t as f64 - 0.5;
             if off.abs() > 1.0 / 4096.0 {
                 return Some(t + u64::from(off > 0.0));
