@@ -365,15 +365,21 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .get_or_init(|| Constraints::new(cluster, req))
                 .hold(idx, req.group)
     };
-    if req.only_instance.is_none() && no_distinct_room(cluster, req) {
-        return None;
-    }
-    if req.only_instance.is_none()
-        && let Some(choice) = indexed_random(cluster, req, rng)
-            .or_else(|| counted(cluster, req, &fits, rng))
+    if req.only_instance.is_none() {
+        // A random draw through the index answers "nowhere" itself (no
+        // candidate: no draw), so it is asked before `no_distinct_room`,
+        // which would only find the same.
+        if let Some(choice) = indexed_random(cluster, req, rng) {
+            return choice;
+        }
+        if no_distinct_room(cluster, req) {
+            return None;
+        }
+        if let Some(choice) = counted(cluster, req, &fits, rng)
             .or_else(|| spread_zones_then_instances(cluster, req, &fits, rng))
-    {
-        return choice;
+        {
+            return choice;
+        }
     }
     let (cands, done): (Vec<u32>, usize) = match req.only_instance {
         Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
