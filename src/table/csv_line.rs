@@ -252,7 +252,7 @@ impl NumBuf {
 }
 
 /// `v` in decimal: itoa's text.
-#[inline(always)]
+#[inline]
 fn push_uint(line: &mut Vec<u8>, v: u64) {
     if v < 10 {
         // Most counts of a timeseries row are single digits.
@@ -314,6 +314,7 @@ fn push_fixed(line: &mut Vec<u8>, v: f64, decimals: usize) {
 
 /// `v × 10^decimals` rounded to the nearest integer, when that is certain:
 /// `None` for negative, non-finite and huge values, and for exact ties.
+#[inline]
 pub fn scaled_exact(v: f64, decimals: usize) -> Option<u64> {
     // Fast path: `y`, the product rounded to an f64, is within half an ulp
     // (≤ 2^-14 below 2^40) of the exact `v × 10^decimals`; when `y` is
