@@ -1,7 +1,8 @@
 //! Whole simulations, without writing files: the quickstart week, the
-//! large week (2,000 instances, 50 services, > 100,000 tasks), and a
-//! cluster that cannot keep up (benches/overload.toml) for 50, 100 and 200
-//! days, whose time must grow linearly with the days.
+//! large week (2,000 instances, 50 services, > 100,000 tasks), the M/M/c
+//! peer model (benches/peer/mmc.toml) cut to 27 days, and a cluster that
+//! cannot keep up (benches/overload.toml) for 50, 100 and 200 days, whose
+//! time must grow linearly with the days.
 //! `cargo bench --bench end_to_end`; `-- --test` runs each once as a smoke test.
 //! Throughput is reported in events, so criterion prints events/s.
 
@@ -15,6 +16,10 @@ struct Null;
 impl Recorder for Null {
     fn task_done(&mut self, _: &Cluster, _: &Task) {}
     fn sample(&mut self, _: &Sample) {}
+    // As `ecsim price` and `run`: no state change is watched.
+    fn wants_transitions(&self) -> bool {
+        false
+    }
 }
 
 fn simulate(sc: &Scenario) -> u64 {
@@ -37,6 +42,11 @@ fn end_to_end(c: &mut Criterion) {
         g.throughput(Throughput::Elements(simulate(&sc)));
         g.bench_function(id, |b| b.iter(|| black_box(simulate(&sc))));
     }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer/mmc.toml");
+    let mut mmc = ecsim::scenario::load(&path).unwrap();
+    mmc.duration = 27 * 24 * 60 * 60 * 1000;
+    g.throughput(Throughput::Elements(simulate(&mmc)));
+    g.bench_function("mmc_27d", |b| b.iter(|| black_box(simulate(&mmc))));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/overload.toml");
     let base = ecsim::scenario::load(&path).unwrap();
     for days in [50, 100, 200] {

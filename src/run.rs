@@ -34,6 +34,9 @@ impl Recorder for RunRecorder {
             .served_minute(s.time, |l| s.loads[l as usize].reading.served_rps * 60.0);
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
+    fn wants_transitions(&self) -> bool {
+        false
+    }
     fn wants_reasons(&self) -> bool {
         self.csv.as_ref().is_some_and(|c| c.writes_scaling())
     }

@@ -397,3 +397,84 @@ desired_count_changes = [{{ at = "1h", desired_count = 6 }}]
             .all(|(_, from, to, _)| from.can_move_to(*to))
     );
 }
+
+/// A recorder that does not watch state changes: the simulation then skips
+/// the zero-length steps that change no counter (STOPPING, and the call for
+/// PENDING → ACTIVATING); what it records must not change.
+#[derive(Default)]
+struct Quiet(Log);
+
+impl ecsim::sim::Recorder for Quiet {
+    fn task_done(&mut self, c: &ecsim::model::Cluster, task: &ecsim::model::Task) {
+        self.0.task_done(c, task);
+    }
+    fn sample(&mut self, s: &ecsim::sim::Sample) {
+        self.0.sample(s);
+    }
+    fn wants_transitions(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn unwatched_states_are_skipped_without_a_trace() {
+    // Zero-length steps (jobs, a service with crashes and scale-in) and a
+    // service behind a load balancer's deregistration delay and a random
+    // shutdown, which are not skipped.
+    let sc = scenario(&format!(
+        r#"{BASE}
+[[instance_groups]]
+name = "g"
+instance_type = "m5.large"
+count = 3
+[[task_definitions]]
+family = "z"
+cpu = 512
+memory = 512
+startup = {{ kind = "constant", value = "0s" }}
+activation = {{ kind = "constant", value = "0s" }}
+deactivation = {{ kind = "constant", value = "0s" }}
+shutdown = {{ kind = "constant", value = "0s" }}
+[[task_definitions]]
+family = "slow"
+cpu = 256
+memory = 256
+shutdown = {{ kind = "exponential", mean = "10s" }}
+[[jobs]]
+name = "z"
+task_definition = "z"
+arrivals = {{ kind = "poisson", rate_per_hour = 200 }}
+duration = {{ kind = "exponential", mean = "2m" }}
+no_capacity = "queue"
+[[services]]
+name = "s"
+task_definition = "z"
+desired_count = 3
+desired_count_changes = [{{ at = "1h", desired_count = 1 }}]
+[[services]]
+name = "lb"
+task_definition = "slow"
+desired_count = 2
+load_balancer = {{ deregistration_delay = "20s" }}
+desired_count_changes = [{{ at = "90m", desired_count = 1 }}]
+[[faults]]
+kind = "task_crash"
+rate_per_task_hour = 0.5
+"#
+    ));
+    let watched = {
+        let mut log = Log::default();
+        let out = ecsim::sim::Sim::new(&sc, sc.seed, &mut log).run().unwrap();
+        (format!("{:?}", out.0), log)
+    };
+    let quiet = {
+        let mut q = Quiet::default();
+        let out = ecsim::sim::Sim::new(&sc, sc.seed, &mut q).run().unwrap();
+        (format!("{:?}", out.0), q.0)
+    };
+    assert!(watched.1.transitions.iter().any(|t| t.2 == Stopping));
+    assert!(watched.1.done.len() > 50, "{} tasks", watched.1.done.len());
+    assert_eq!(watched.0, quiet.0);
+    let text = |l: &Log| format!("{:?}{:?}", l.done, l.samples);
+    assert_eq!(text(&watched.1), text(&quiet.1));
+}

@@ -53,10 +53,7 @@ fn cluster(spec: &str) -> Cluster {
         .cluster;
     for name in ["service:web", "service:db"] {
         let name = name.into();
-        c.groups.push(Group {
-            name,
-            ..Default::default()
-        });
+        c.groups.push(Group::named(name));
     }
     c
 }
@@ -139,7 +136,7 @@ fn place_next(c: &mut Cluster, r: &Request, rng: &mut SimRng) -> u32 {
 /// Tasks of `group` per zone, in zone order.
 fn per_az(c: &Cluster, group: u32) -> Vec<u32> {
     let mut m = vec![0; c.azs.len()];
-    for (&i, &n) in &c.groups[group as usize].per_instance {
+    for (i, n) in c.groups[group as usize].per_instance() {
         m[c.instances[i as usize].az as usize] += n;
     }
     m

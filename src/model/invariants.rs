@@ -206,8 +206,8 @@ impl Cluster {
                 in_zones[self.instances[i as usize].az as usize] += n;
             }
             let zones_agree = (0..self.azs.len()).all(|z| g.in_zone(z as u32) == in_zones[z]);
-            let same_counts = g.per_instance.len() == counts.len()
-                && counts.iter().all(|(i, n)| g.per_instance.get(i) == Some(n));
+            let same_counts = g.per_instance().count() == counts.len()
+                && g.per_instance().all(|(i, n)| counts.get(&i) == Some(&n));
             if !same_counts || &g.fargate_per_az != zones || !g.hosts_agree() || !zones_agree {
                 return Err(format!("group {} counts disagree with its tasks", g.name));
             }

@@ -98,9 +98,30 @@ impl InstanceTemplate {
         kind: u32,
         spot: bool,
     ) -> Instance {
+        let id = format!("i-{:017x}", idx + 1);
+        self.instance_named(id, az, now, status, kind, spot)
+    }
+
+    /// One like every ACTIVE instance of override `kind` in zone `az`, but
+    /// with no id: for questions its id does not answer (whether a task
+    /// could ever fit there), which zone rebalancing asks of every service
+    /// every few minutes. Formatting ids was most of that.
+    pub fn stand_in(&self, az: u32, kind: u32) -> Instance {
+        self.instance_named(String::new(), az, 0, InstanceStatus::Active, kind, false)
+    }
+
+    fn instance_named(
+        &self,
+        id: String,
+        az: u32,
+        now: SimTime,
+        status: InstanceStatus,
+        kind: u32,
+        spot: bool,
+    ) -> Instance {
         let k = &self.kinds[kind as usize];
         Instance {
-            id: format!("i-{:017x}", idx + 1),
+            id,
             group: self.group,
             kind: kind as u16,
             instance_type: k.instance_type.clone(),

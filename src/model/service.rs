@@ -17,35 +17,64 @@ pub enum SchedulingStrategy {
 #[derive(Debug, Clone, Default)]
 pub struct Group {
     pub name: String,
-    /// Tasks of the group that are placed and meant to keep running, per
-    /// instance. Hashed: it changes with every placement and stop, and
-    /// nothing reads it in order.
-    pub per_instance: rustc_hash::FxHashMap<u32, u32>,
+    /// Tasks of the group past the first on each instance that holds two or
+    /// more (the first is `hosts`' bit): a group whose instances hold one
+    /// task each (distinctInstance, an M/M/c server) never hashes. Hashed:
+    /// it changes with placements and stops, and nothing reads it in order.
+    more: rustc_hash::FxHashMap<u32, u32>,
     /// Fargate tasks of the group meant to keep running, per zone.
     pub fargate_per_az: BTreeMap<u32, u32>,
-    /// Bit i set when instance i holds a task of the group (the keys of
-    /// `per_instance`, as words distinctInstance can mask with). Kept by
-    /// `add` and `remove`, which only `Cluster::join_group` and
+    /// Bit i set when instance i holds a task of the group that is placed
+    /// and meant to keep running (words distinctInstance can mask with).
+    /// Kept by `add` and `remove`, which only `Cluster::join_group` and
     /// `leave_group` call: the placement index counts draws from it.
     pub hosts: Vec<u64>,
-    /// Tasks counted in `per_instance`, per zone of their instance (what
+    /// Tasks counted on instances, per zone of their instance (what
     /// spread over zones compares). Kept by `add` and `remove`.
     pub per_zone: Vec<u32>,
 }
 
 impl Group {
+    /// A group of that name with no task yet.
+    pub fn named(name: String) -> Group {
+        Group {
+            name,
+            ..Default::default()
+        }
+    }
+
+    /// The group's tasks placed on `instance` and meant to keep running.
     pub fn on_instance(&self, instance: u32) -> u32 {
-        self.per_instance.get(&instance).copied().unwrap_or(0)
+        if !super::placement_draw::bit(&self.hosts, instance) {
+            return 0;
+        }
+        1 + self.more.get(&instance).copied().unwrap_or(0)
+    }
+
+    /// (instance, tasks of the group on it) for every instance holding
+    /// any, in instance order.
+    pub fn per_instance(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.hosts.iter().enumerate().flat_map(move |(j, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let i = (j * 64) as u32 + w.trailing_zeros();
+                w &= w - 1;
+                Some((i, 1 + self.more.get(&i).copied().unwrap_or(0)))
+            })
+        })
     }
 
     /// A task of the group placed on `instance`, in `zone`. True if it is
     /// the group's first task there.
     pub(crate) fn add(&mut self, instance: u32, zone: u32) -> bool {
-        let n = self.per_instance.entry(instance).or_insert(0);
-        *n += 1;
-        let first = *n == 1;
+        let first = !super::placement_draw::bit(&self.hosts, instance);
         if first {
             self.mark(instance, true);
+        } else {
+            *self.more.entry(instance).or_insert(0) += 1;
         }
         if zone as usize >= self.per_zone.len() {
             self.per_zone.resize(zone as usize + 1, 0);
@@ -57,19 +86,22 @@ impl Group {
     /// A task of the group on `instance` is gone. True if it was the
     /// group's last task there.
     pub(crate) fn remove(&mut self, instance: u32, zone: u32) -> bool {
-        if let Some(n) = self.per_instance.get_mut(&instance) {
-            self.per_zone[zone as usize] -= 1;
+        if !super::placement_draw::bit(&self.hosts, instance) {
+            return false;
+        }
+        self.per_zone[zone as usize] -= 1;
+        if let Some(n) = self.more.get_mut(&instance) {
             *n -= 1;
             if *n == 0 {
-                self.per_instance.remove(&instance);
-                self.mark(instance, false);
-                return true;
+                self.more.remove(&instance);
             }
+            return false;
         }
-        false
+        self.mark(instance, false);
+        true
     }
 
-    /// Tasks counted in `per_instance` in `zone`.
+    /// Tasks counted on instances in `zone`.
     pub fn in_zone(&self, zone: u32) -> u32 {
         self.per_zone.get(zone as usize).copied().unwrap_or(0)
     }
@@ -86,15 +118,11 @@ impl Group {
         }
     }
 
-    /// Whether `hosts` agrees with `per_instance`.
+    /// Whether every instance with more than one task also has its bit.
     pub fn hosts_agree(&self) -> bool {
-        let set: usize = self.hosts.iter().map(|w| w.count_ones() as usize).sum();
-        set == self.per_instance.len()
-            && self.per_instance.keys().all(|&i| {
-                self.hosts
-                    .get(i as usize / 64)
-                    .is_some_and(|w| w & (1 << (i % 64)) != 0)
-            })
+        self.more
+            .iter()
+            .all(|(&i, &n)| n > 0 && super::placement_draw::bit(&self.hosts, i))
     }
 
     pub fn add_zone(&mut self, az: u32) {

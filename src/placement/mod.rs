@@ -148,6 +148,7 @@ impl<'a> Constraints<'a> {
                 .all(|c| satisfies(self.cluster, idx, c, group))
     }
 
+    #[inline]
     fn attributes_hold(&self, idx: u32) -> bool {
         if self.by_attributes.is_empty() {
             return true;
@@ -260,9 +261,10 @@ pub fn group_zone_may_host(cluster: &Cluster, req: &Request, g: u32, z: u32) -> 
     }
     if attributes_only && z < cluster.azs.len() as u32 {
         // Every instance of the group in the zone is made from its template:
-        // one of each type made the same way answers for all of them.
+        // one of each type made the same way answers for all of them (its
+        // id unread: the constraints read attributes only).
         return (0..t.kinds.len() as u32).any(|k| {
-            let like = t.instance(0, z, 0, crate::model::InstanceStatus::Active, k, false);
+            let like = t.stand_in(z, k);
             could_ever_fit(cluster, &like, req)
         });
     }
@@ -300,18 +302,9 @@ fn zone_counts(cluster: &Cluster, group: u32) -> PerZone<u32> {
 fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u32]) -> Vec<u32> {
     let g = &cluster.groups[group as usize];
     if *field == SpreadField::InstanceId {
-        // Most candidates hold none of the group: its host bits say so
-        // without a lookup.
-        return cands
-            .iter()
-            .map(|&c| {
-                if draw::bit(&g.hosts, c) {
-                    g.on_instance(c)
-                } else {
-                    0
-                }
-            })
-            .collect();
+        // Most candidates hold none of the group: `on_instance` reads its
+        // host bit before any lookup.
+        return cands.iter().map(|&c| g.on_instance(c)).collect();
     }
     if is_zone(field) {
         // The zone attribute is the instance's zone: count by index, not by text.
@@ -322,7 +315,7 @@ fn spread_counts(cluster: &Cluster, group: u32, field: &SpreadField, cands: &[u3
             .collect();
     }
     let mut by_value: std::collections::HashMap<Option<&str>, u32> = Default::default();
-    for (&i, &n) in &g.per_instance {
+    for (i, n) in g.per_instance() {
         *by_value
             .entry(field_value(&cluster.instances[i as usize], field))
             .or_insert(0) += n;
@@ -372,15 +365,21 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
                 .get_or_init(|| Constraints::new(cluster, req))
                 .hold(idx, req.group)
     };
-    if req.only_instance.is_none() && no_distinct_room(cluster, req) {
-        return None;
-    }
-    if req.only_instance.is_none()
-        && let Some(choice) = indexed_random(cluster, req, rng)
-            .or_else(|| counted(cluster, req, &fits, rng))
+    if req.only_instance.is_none() {
+        // A random draw through the index answers "nowhere" itself (no
+        // candidate: no draw), so it is asked before `no_distinct_room`,
+        // which would only find the same.
+        if let Some(choice) = indexed_random(cluster, req, rng) {
+            return choice;
+        }
+        if no_distinct_room(cluster, req) {
+            return None;
+        }
+        if let Some(choice) = counted(cluster, req, &fits, rng)
             .or_else(|| spread_zones_then_instances(cluster, req, &fits, rng))
-    {
-        return choice;
+        {
+            return choice;
+        }
     }
     let (cands, done): (Vec<u32>, usize) = match req.only_instance {
         Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),

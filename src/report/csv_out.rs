@@ -227,8 +227,6 @@ struct SeriesRows {
     rows: Rows,
     /// The long form's block of samples; `None` when wide.
     long: Option<Long>,
-    /// A row's values, in the wide header's order (after `time_s`).
-    cells: Vec<Cell>,
 }
 
 /// The long form's rows come a block of minutes at a time, series by
@@ -273,11 +271,7 @@ impl SeriesRows {
                 }),
             ),
         };
-        Ok(SeriesRows {
-            rows,
-            long,
-            cells: Vec::with_capacity(header.len()),
-        })
+        Ok(SeriesRows { rows, long })
     }
 }
 
@@ -317,62 +311,65 @@ impl SeriesRows {
     }
 
     fn row(&mut self, s: &Sample) -> std::io::Result<()> {
-        let c = &mut self.cells;
-        c.clear();
-        c.push(Cell::Uint(u64::from(s.instances)));
-        c.push(Cell::Pct(s.cpu_reserved, s.cpu_registered));
-        c.push(Cell::Pct(s.memory_reserved, s.memory_registered));
-        c.push(Cell::Uint(s.tasks_running));
-        c.push(Cell::Uint(s.tasks_pending));
-        for x in &s.services {
-            c.push(Cell::Uint(u64::from(x.desired)));
-            c.push(Cell::Uint(x.running));
-            c.push(Cell::Uint(u64::from(x.pending)));
-            c.push(Cell::Uint(u64::from(x.waiting_to_launch)));
-        }
-        for x in &s.jobs {
-            c.push(Cell::Uint(x.running));
-            c.push(Cell::Uint(u64::from(x.pending)));
-        }
-        for x in &s.loads {
-            let r = &x.reading;
-            c.push(Cell::Fixed(r.demand_rps, 3));
-            c.push(Cell::Fixed(r.served_rps, 3));
-            c.push(Cell::Fixed(r.cpu_pct, 2));
-            c.push(Cell::Fixed(r.memory_pct, 2));
-            c.push(Cell::Fixed(r.latency_factor, 3));
-            c.push(Cell::Uint(x.scaling_actions));
-        }
-        for x in &s.providers {
-            c.push(Cell::Uint(u64::from(x.instances)));
-            c.push(Cell::Fixed(x.reservation_pct, 1));
-        }
-        if let Some(n) = s.incidents_open {
-            c.push(Cell::Uint(u64::from(n)));
-        }
-        if let Some((used, registered)) = s.gpus {
-            c.push(Cell::Uint(used));
-            c.push(Cell::Uint(registered));
-        }
         let w = &mut self.rows;
         match &mut self.long {
             None => {
+                // Straight into the row: no list of cells in between.
                 w.secs(s.time);
-                for &cell in c.iter() {
-                    put(w, cell);
-                }
+                cells(s, |cell| put(w, cell));
                 w.end_row()
             }
             Some(l) => {
-                debug_assert_eq!(c.len(), l.names.len(), "a sample's width");
+                let before = l.cells.len();
                 l.times.push(s.time);
-                l.cells.extend_from_slice(c);
-                if l.cells.len() + c.len() > LONG_BLOCK_ROWS {
+                cells(s, |cell| l.cells.push(cell));
+                let width = l.cells.len() - before;
+                debug_assert_eq!(width, l.names.len(), "a sample's width");
+                if l.cells.len() + width > LONG_BLOCK_ROWS {
                     self.write_block()?;
                 }
                 Ok(())
             }
         }
+    }
+}
+
+/// A sample's values in the wide header's order (after `time_s`).
+fn cells(s: &Sample, mut c: impl FnMut(Cell)) {
+    c(Cell::Uint(u64::from(s.instances)));
+    c(Cell::Pct(s.cpu_reserved, s.cpu_registered));
+    c(Cell::Pct(s.memory_reserved, s.memory_registered));
+    c(Cell::Uint(s.tasks_running));
+    c(Cell::Uint(s.tasks_pending));
+    for x in &s.services {
+        c(Cell::Uint(u64::from(x.desired)));
+        c(Cell::Uint(x.running));
+        c(Cell::Uint(u64::from(x.pending)));
+        c(Cell::Uint(u64::from(x.waiting_to_launch)));
+    }
+    for x in &s.jobs {
+        c(Cell::Uint(x.running));
+        c(Cell::Uint(u64::from(x.pending)));
+    }
+    for x in &s.loads {
+        let r = &x.reading;
+        c(Cell::Fixed(r.demand_rps, 3));
+        c(Cell::Fixed(r.served_rps, 3));
+        c(Cell::Fixed(r.cpu_pct, 2));
+        c(Cell::Fixed(r.memory_pct, 2));
+        c(Cell::Fixed(r.latency_factor, 3));
+        c(Cell::Uint(x.scaling_actions));
+    }
+    for x in &s.providers {
+        c(Cell::Uint(u64::from(x.instances)));
+        c(Cell::Fixed(x.reservation_pct, 1));
+    }
+    if let Some(n) = s.incidents_open {
+        c(Cell::Uint(u64::from(n)));
+    }
+    if let Some((used, registered)) = s.gpus {
+        c(Cell::Uint(used));
+        c(Cell::Uint(registered));
     }
 }
 

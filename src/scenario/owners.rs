@@ -30,10 +30,7 @@ impl Owners<'_> {
     /// The task group of that name, made on first use.
     fn group_of(&mut self, cluster: &mut Cluster, name: String) -> u32 {
         *self.group_ids.entry(name.clone()).or_insert_with(|| {
-            cluster.groups.push(Group {
-                name,
-                ..Default::default()
-            });
+            cluster.groups.push(Group::named(name));
             cluster.groups.len() as u32 - 1
         })
     }

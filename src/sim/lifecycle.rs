@@ -445,8 +445,24 @@ impl Sim<'_> {
         if prev == TaskState::Running {
             stats.running.add(now, -1);
         }
-        self.rec
-            .task_transition(&self.cluster.tasks[key], prev, now);
+        if self.cfg.transitions {
+            self.rec
+                .task_transition(&self.cluster.tasks[key], prev, now);
+        }
+    }
+
+    /// A move that changes no counter (PENDING → ACTIVATING, DEACTIVATING
+    /// → STOPPING → DEPROVISIONING): only the state, unless the recorder
+    /// watches every state.
+    fn move_quietly(&mut self, key: u32, next: TaskState) {
+        if self.cfg.transitions {
+            self.set_state(key, next);
+        } else {
+            let task = &mut self.cluster.tasks[key];
+            debug_assert!(task.state.can_move_to(next));
+            debug_assert_eq!(task.state.is_starting(), next.is_starting());
+            task.state = next;
+        }
     }
 
     pub(super) fn draw(&mut self, key: u32, pick: fn(&crate::model::TaskDef) -> &Dist) -> SimTime {
@@ -474,6 +490,13 @@ impl Sim<'_> {
                     Some(d) => d,
                     None => return,
                 },
+                TaskState::Deactivating if self.stops_at_once(key) => {
+                    // STOPPING would take no time and changes no counter:
+                    // straight on to DEPROVISIONING, unless the recorder
+                    // watches every state (two steps fewer per task).
+                    self.cluster.tasks[key].state = TaskState::Deprovisioning;
+                    continue;
+                }
                 TaskState::Deactivating | TaskState::Stopping if task.killed => 0,
                 TaskState::Deactivating => {
                     self.draw(key, |t| &t.deactivation) + self.deregistration_delay(key)
@@ -497,6 +520,22 @@ impl Sim<'_> {
         }
     }
 
+    /// Whether a DEACTIVATING task would pass DEACTIVATING and STOPPING
+    /// without waiting (killed, or constant zero steps with no target to
+    /// deregister) while nothing watches its states: then STOPPING is
+    /// skipped. A constant draws nothing, so no random stream moves.
+    fn stops_at_once(&self, key: u32) -> bool {
+        if self.cfg.transitions {
+            return false;
+        }
+        let task = &self.cluster.tasks[key];
+        let td = &self.cluster.taskdefs[task.taskdef as usize];
+        let zero = |d: &Dist| matches!(d, Dist::Constant(0));
+        // Not `stop_timeout == 0` for a random shutdown: its draw is made.
+        task.killed
+            || zero(&td.deactivation) && zero(&td.shutdown) && self.deregistration_delay(key) == 0
+    }
+
     /// Behind a load balancer a DEACTIVATING task waits for its target to
     /// deregister: the target group's deregistration delay.
     fn deregistration_delay(&self, key: u32) -> SimTime {
@@ -515,7 +554,7 @@ impl Sim<'_> {
                 if self.start_fails(key) {
                     return false;
                 }
-                self.set_state(key, TaskState::Activating)
+                self.move_quietly(key, TaskState::Activating)
             }
             TaskState::Activating => {
                 self.set_state(key, TaskState::Running);
@@ -536,8 +575,8 @@ impl Sim<'_> {
                 self.stop(key, StopReason::EssentialContainerExited);
                 return false;
             }
-            TaskState::Deactivating => self.set_state(key, TaskState::Stopping),
-            TaskState::Stopping => self.set_state(key, TaskState::Deprovisioning),
+            TaskState::Deactivating => self.move_quietly(key, TaskState::Stopping),
+            TaskState::Stopping => self.move_quietly(key, TaskState::Deprovisioning),
             TaskState::Deprovisioning => {
                 self.set_state(key, TaskState::Stopped);
                 self.finalize(key);

@@ -96,6 +96,11 @@ pub trait Recorder {
     fn wants_reasons(&self) -> bool {
         true
     }
+    /// Whether `task_transition` does anything with what it is given; when
+    /// not, the simulation does not call it.
+    fn wants_transitions(&self) -> bool {
+        true
+    }
     /// Called after every event when invariant checking is on.
     fn after_event(&mut self, _cluster: &Cluster, _at: SimTime) {}
     /// The run stops early at `end` (a wall-clock limit): called before the
@@ -216,6 +221,7 @@ impl<'r> Sim<'r> {
                 desired_changes: scenario.desired_changes.clone(),
                 fargate_provisioning: scenario.fargate_provisioning.clone(),
                 initial_tasks: scenario.initial_tasks.clone(),
+                transitions: rec.wants_transitions(),
             },
             rng: parts::Rngs {
                 placement: streams.stream("placement"),
@@ -442,7 +448,18 @@ impl<'r> Sim<'r> {
         }
     }
 
+    /// After every event: nothing to do unless checks are on or a step
+    /// broke a rule, so that much is answered inline.
+    #[inline]
     fn check(&mut self, now: SimTime) -> Result<()> {
+        if self.checks.on || self.checks.broken.is_some() {
+            return self.check_now(now);
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn check_now(&mut self, now: SimTime) -> Result<()> {
         // A full check walks every instance and task: about 10 ms in a
         // debug build at the 5,000-instance quota, after each of the tens
         // of thousands of events placing region-scale's first tasks. Above

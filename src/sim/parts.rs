@@ -14,6 +14,9 @@ pub(super) struct Config {
     pub desired_changes: Vec<(SimTime, u32, u32)>,
     pub fargate_provisioning: Dist,
     pub initial_tasks: Vec<InitialTasks>,
+    /// Whether the recorder reads every state change (`Recorder::
+    /// wants_transitions`): six calls per task otherwise made for nothing.
+    pub transitions: bool,
 }
 
 /// The run's random streams, one per purpose, so a change in one part of
