@@ -16,10 +16,6 @@ const ROOTS: &[&str] = &["src", "tests", "benches", "python/src", "fuzz"];
 /// Files still longer, each with why: (file, reason).
 const ALLOWED: &[(&str, &str)] = &[
     (
-        "src/sim/lifecycle.rs",
-        "a hot path branch speed is changing in parallel; split after it merges",
-    ),
-    (
         "src/table/parquet.rs",
         "branch pq is changing it in parallel; split after it merges",
     ),

@@ -245,9 +245,7 @@ impl Sim<'_> {
         let c = &self.cluster;
         let requests: Vec<_> = shapes
             .iter()
-            .map(|&(owner, td, group, _)| {
-                super::lifecycle::request_of(c, owner, td, group, Some(g))
-            })
+            .map(|&(owner, td, group, _)| super::launch::request_of(c, owner, td, group, Some(g)))
             .collect();
         let mut needs: Vec<Need> = Vec::new();
         for (shape, (req, &(_, _, _, n))) in requests.iter().zip(&shapes).enumerate() {

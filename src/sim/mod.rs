@@ -7,6 +7,7 @@ mod deploy;
 mod deploy_alarms;
 mod faults;
 mod initial;
+mod launch;
 mod lifecycle;
 mod managed;
 mod managed_instances;
@@ -569,7 +570,7 @@ impl<'r> Sim<'r> {
                 if (td.awsvpc || td.gpus > 0) && !task.capacity.is_fargate() {
                     let why = crate::placement::refusal_reason(
                         &self.cluster,
-                        &lifecycle::request(&self.cluster, k),
+                        &launch::request(&self.cluster, k),
                     );
                     *self
                         .outcome

@@ -15,7 +15,7 @@ use crate::engine::time::MINUTE;
 /// in the background, not within the minute; every minute was 10% of a
 /// large, busy run.
 pub(super) const EVERY: SimTime = 5 * MINUTE;
-use super::lifecycle::request_of;
+use super::launch::request_of;
 use crate::model::{InstanceStatus, Owner, SchedulingStrategy, StopReason, TaskState};
 use crate::placement;
 

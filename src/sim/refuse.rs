@@ -7,7 +7,7 @@
 //! client-side queue (`no_capacity = "queue"`): neither is refused.
 
 use super::Sim;
-use super::lifecycle::request;
+use super::launch::request;
 use crate::engine::SimTime;
 use crate::model::{NoCapacity, Owner, Refusal};
 

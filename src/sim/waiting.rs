@@ -15,7 +15,7 @@
 //! serials grow in queue order. Keying by serial instead of slab key also
 //! means a key reused by a later task never finds an earlier task's entry.
 
-use super::lifecycle::RequestShape;
+use super::launch::RequestShape;
 use crate::engine::SimTime;
 use crate::model::{Cluster, Task};
 use rustc_hash::FxHashMap;
