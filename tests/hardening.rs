@@ -143,9 +143,20 @@ fn stale_staging_folders_are_removed() {
         };
         std::fs::write(dir.path().join(name).join(mark), "").unwrap();
     }
+    // Killed between creating its staging folder and writing the mark:
+    // empty, so it goes; an unmarked one holding files is not ecsim's.
+    let (empty, unmarked) = (dead - 1, dead - 2);
+    std::fs::create_dir(dir.path().join(format!(".r.tmp-{empty}"))).unwrap();
+    std::fs::create_dir(dir.path().join(format!(".r.tmp-{unmarked}"))).unwrap();
+    std::fs::write(dir.path().join(format!(".r.tmp-{unmarked}/notes.txt")), "x").unwrap();
     let out = ecsim(dir.path(), &["run", "s.toml", "--out", "r", "-q"]);
     assert_eq!(out.status.code(), Some(0));
     let exists = |n: String| dir.path().join(n).exists();
+    assert!(!exists(format!(".r.tmp-{empty}")), "an empty one goes");
+    assert!(
+        exists(format!(".r.tmp-{unmarked}/notes.txt")),
+        "files without the mark stay"
+    );
     assert!(!exists(format!(".r.tmp-{dead}")));
     assert!(!exists(format!(".r.old-{dead}")));
     assert!(

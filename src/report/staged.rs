@@ -168,12 +168,20 @@ fn remove_stale(parent: &Path, name: &str, outputs: &[&str], marker: &str) {
             continue;
         };
         let path = e.path();
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
         let ours = match staging {
             true => path.join(STAGING_MARK).is_file(),
             false => problem(&path, outputs, marker).is_ok(),
         };
-        if ours && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+        if ours {
             let _ = std::fs::remove_dir_all(path);
+        } else if staging {
+            // A run killed between creating its staging folder and writing
+            // the mark in it left it empty: `remove_dir` takes only an
+            // empty folder, so nobody's files can go with it.
+            let _ = std::fs::remove_dir(path);
         }
     }
 }
