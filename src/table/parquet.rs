@@ -6,28 +6,32 @@
 //! both should buffer a few tens of MB at most.
 //!
 //! Encodings (measured on 60 days of large.toml, see docs/performance.md):
-//! zstd level 1 on every page; doubles PLAIN (a dictionary only fills up
-//! and is dropped; BYTE_STREAM_SPLIT made them 1.8× larger, their low
-//! mantissa bytes being noise from decimal rounding); counts over time
-//! and task ids DELTA_BINARY_PACKED; min/max statistics per column chunk,
-//! not per page (no column index).
+//! zstd level 1 on every page (level 3: no smaller on a year of
+//! large.toml); doubles PLAIN (a dictionary only fills up and is dropped;
+//! BYTE_STREAM_SPLIT made them 1.8× larger: a value's low mantissa bytes,
+//! noise from decimal rounding, repeat together, and split apart they
+//! no longer do) except percentages and latency factors, which come from
+//! a small set (`few_values`: a dictionary); counts over time and task
+//! ids DELTA_BINARY_PACKED; min/max statistics per column chunk, not per
+//! page (no column index).
 
 use super::schema::{self, Kind};
-use super::spool::Drain;
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, LogicalType, Repetition, Type as Physical, ZstdLevel};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::reader::FileReader;
-use parquet::file::serialized_reader::SerializedFileReader;
 use parquet::file::writer::SerializedFileWriter;
-use parquet::record::Field;
 use parquet::schema::types::{ColumnPath, Type};
 use std::fs::File;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
+
+mod number;
+mod read;
+use number::{float, int};
+pub use read::for_each_record;
 
 /// 4 Mi cells, 32 MB of values: a wide timeseries' column chunks of 1 Mi
 /// cells held ~2,000 rows each, too few for zstd to find the repeats
@@ -41,7 +45,7 @@ fn other(msg: impl std::fmt::Display) -> io::Error {
 }
 
 /// A column's cells of the row group being filled (or, kept in memory, of
-/// the whole table): only the values given, nulls in `defined`.
+/// the whole table): only the values given, nulls in the definition levels.
 #[derive(Debug)]
 pub enum Values {
     Int(Vec<i64>),
@@ -54,8 +58,14 @@ pub enum Values {
 struct Column {
     name: String,
     values: Values,
-    /// 1 for a value, 0 for a null, a row each.
+    /// 1 for a value, 0 for a null, a row each, once the group has had a
+    /// null: most columns never do, and a level per cell was a fifth of a
+    /// group's memory and a push per cell.
     defined: Vec<i16>,
+    /// Cells given to this group, values and nulls.
+    cells: usize,
+    /// Some cell of this group was a null (`defined` is kept).
+    nulls: bool,
     /// Decimals every number of a DOUBLE column had in the CSV text
     /// (`Some(None)` once they differ), so a reader can give the same text.
     decimals: Option<Option<usize>>,
@@ -86,6 +96,51 @@ impl Values {
 }
 
 impl Column {
+    fn new(name: String, values: Values) -> Column {
+        Column {
+            name,
+            values,
+            defined: Vec::new(),
+            cells: 0,
+            nulls: false,
+            decimals: None,
+        }
+    }
+
+    /// A value was pushed.
+    fn given(&mut self) {
+        if self.nulls {
+            self.defined.push(1);
+        }
+        self.cells += 1;
+    }
+
+    fn null(&mut self) {
+        if !self.nulls {
+            self.nulls = true;
+            self.defined.clear();
+            self.defined.resize(self.cells, 1);
+        }
+        self.defined.push(0);
+        self.cells += 1;
+    }
+
+    /// Empties the group, keeping the buffers for the next one.
+    fn clear(&mut self) {
+        match &mut self.values {
+            Values::Int(v) => v.clear(),
+            Values::Float(v) => v.clear(),
+            Values::Text(b, e) => {
+                b.clear();
+                e.clear();
+            }
+            Values::Bool(v) => v.clear(),
+        }
+        self.defined.clear();
+        self.cells = 0;
+        self.nulls = false;
+    }
+
     fn note_decimals(&mut self, d: usize) {
         self.decimals = match self.decimals {
             None => Some(Some(d)),
@@ -103,7 +158,7 @@ impl Column {
             }
             _ => return self.push(itoa::Buffer::new().format(v).as_bytes()),
         }
-        self.defined.push(1);
+        self.given();
         Ok(())
     }
 
@@ -115,7 +170,7 @@ impl Column {
             }
             _ => return self.push(format!("{x:.decimals$}").as_bytes()),
         }
-        self.defined.push(1);
+        self.given();
         Ok(())
     }
 
@@ -123,7 +178,7 @@ impl Column {
     /// text where the schema says number: the cost table's dollars).
     fn push(&mut self, cell: &[u8]) -> Result<(), String> {
         if cell.is_empty() {
-            self.defined.push(0);
+            self.null();
             return Ok(());
         }
         let bad = |what: &str| {
@@ -151,67 +206,20 @@ impl Column {
                 _ => return Err(bad("true or false")),
             }),
         }
-        self.defined.push(1);
+        self.given();
         Ok(())
     }
 }
 
-/// `-?[0-9]+` as an i64.
-pub(super) fn int(cell: &[u8]) -> Option<i64> {
-    let (neg, digits) = match cell.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, cell),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return std::str::from_utf8(cell).ok()?.parse().ok();
-    }
-    let mut v: i64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + i64::from(b - b'0');
-    }
-    Some(if neg { -v } else { v })
+/// Whether a DOUBLE column's values come from a small set, so that a
+/// dictionary (each value once, then a few bits a row) beats PLAIN + zstd:
+/// percentages to two decimals (10,001 values at most; a wide timeseries'
+/// `cpu_pct` chunk of 8,144 minutes holds ~1,100 of them) and latency
+/// factors (~600). Rates and times are mostly distinct: their dictionary
+/// only fills up and is dropped (+48% on `demand_rps`).
+fn few_values(column: &str) -> bool {
+    column.ends_with("_pct") || column.ends_with("latency_factor")
 }
-
-/// A decimal number and how many decimals its text had. Fixed-point text
-/// of up to 15 digits is converted as mantissa / 10^d: both exact in an
-/// f64, so the one division rounds correctly and gives what `str::parse`
-/// gives, at a fraction of its cost. Anything else goes to `str::parse`.
-pub(super) fn float(cell: &[u8]) -> Option<(f64, usize)> {
-    let (neg, body) = match cell.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, cell),
-    };
-    let dot = body.iter().position(|&b| b == b'.');
-    let decimals = dot.map_or(0, |d| body.len() - d - 1);
-    let mut m: u64 = 0;
-    let mut digits = 0;
-    let mut plain = true;
-    for (i, &b) in body.iter().enumerate() {
-        if Some(i) == dot {
-            continue;
-        }
-        if !b.is_ascii_digit() {
-            plain = false;
-            break;
-        }
-        m = m.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-        digits += 1;
-    }
-    if plain && digits > 0 && digits <= 15 && decimals <= 22 {
-        let x = m as f64 / POW10[decimals];
-        return Some((if neg { -x } else { x }, decimals));
-    }
-    let x: f64 = std::str::from_utf8(cell).ok()?.parse().ok()?;
-    Some((x, decimals))
-}
-
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
 
 /// A table's rows as Parquet column values, filled cell by cell from the
 /// writers' typed values (no CSV text in between). A full row group is
@@ -226,21 +234,18 @@ pub struct ParquetRows {
     group_rows: usize,
     /// A row's first bad cell, reported when the row ends.
     error: Option<String>,
-    groups: GroupWriter,
+    sink: Sink,
+    /// A row group's worth of definition levels of 1: those of a column
+    /// without nulls.
+    ones: Vec<i16>,
 }
 
-/// What the encoder is handed.
-enum Part {
-    /// A row group: each column's values and definition levels.
-    Group(Vec<(Values, Vec<i16>)>),
-    /// After the last group: each column's decimals, for the metadata.
-    Decimals(String),
-}
-
-struct GroupWriter {
-    writer: Option<SerializedFileWriter<File>>,
+enum Sink {
+    File(SerializedFileWriter<File>),
     /// Instead of a file: the typed columns, every group appended.
-    memory: Option<SharedTable>,
+    Memory(SharedTable),
+    /// After `finish`.
+    Closed,
 }
 
 /// One column of a table kept in memory: its values (only those given)
@@ -303,12 +308,7 @@ impl ParquetRows {
                 .build()
                 .map_err(other)?;
             fields.push(Arc::new(t));
-            columns.push(Column {
-                name,
-                values,
-                defined: Vec::new(),
-                decimals: None,
-            });
+            columns.push(Column::new(name, values));
         }
         let schema = Type::group_type_builder("schema")
             .with_fields(fields)
@@ -331,7 +331,7 @@ impl ParquetRows {
             .eq(schema::TIMESERIES_LONG.iter().map(|c| c.name));
         for c in columns.iter().filter(|_| !long) {
             let path = || ColumnPath::from(c.name.as_str());
-            if matches!(c.values, Values::Float(_)) {
+            if matches!(c.values, Values::Float(_)) && !few_values(&c.name) {
                 props = props.set_column_dictionary_enabled(path(), false);
             }
             // A wide timeseries' counts change by a little from one sample
@@ -348,18 +348,20 @@ impl ParquetRows {
         }
         let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props.build()))
             .map_err(other)?;
+        Ok(ParquetRows::new(columns, Sink::File(writer)))
+    }
+
+    fn new(columns: Vec<Column>, sink: Sink) -> ParquetRows {
         let group_rows = (GROUP_CELLS / columns.len().max(1)).max(MIN_GROUP_ROWS);
-        Ok(ParquetRows {
+        ParquetRows {
             columns,
             at: 0,
             rows: 0,
             group_rows,
             error: None,
-            groups: GroupWriter {
-                writer: Some(writer),
-                memory: None,
-            },
-        })
+            sink,
+            ones: Vec::new(),
+        }
     }
 
     /// Typed columns into `table` (in memory, no file) whose columns are
@@ -375,12 +377,7 @@ impl ParquetRows {
                     Kind::Text => Values::Text(Vec::new(), Vec::new()),
                     Kind::Bool => Values::Bool(Vec::new()),
                 };
-                Column {
-                    name,
-                    values,
-                    defined: Vec::new(),
-                    decimals: None,
-                }
+                Column::new(name, values)
             })
             .collect();
         {
@@ -394,18 +391,7 @@ impl ParquetRows {
                 })
                 .collect();
         }
-        let group_rows = (GROUP_CELLS / columns.len().max(1)).max(MIN_GROUP_ROWS);
-        ParquetRows {
-            columns,
-            at: 0,
-            rows: 0,
-            group_rows,
-            error: None,
-            groups: GroupWriter {
-                writer: None,
-                memory: Some(table),
-            },
-        }
+        ParquetRows::new(columns, Sink::Memory(table))
     }
 
     /// The next cell's column; `None` past the last (an error at the row's end).
@@ -423,7 +409,7 @@ impl ParquetRows {
 
     pub fn null(&mut self) {
         if let Some(c) = self.next() {
-            c.defined.push(0);
+            c.null();
         }
     }
 
@@ -450,7 +436,7 @@ impl ParquetRows {
         let r = self.next().map_or(Ok(()), |c| match &mut c.values {
             Values::Bool(v) => {
                 v.push(b);
-                c.defined.push(1);
+                c.given();
                 Ok(())
             }
             _ => c.push(if b { b"true" } else { b"false" }),
@@ -481,13 +467,32 @@ impl ParquetRows {
         if self.rows == 0 {
             return Ok(());
         }
-        let group = self
-            .columns
-            .iter_mut()
-            .map(|c| (c.values.take(), std::mem::take(&mut c.defined)))
-            .collect();
         self.rows = 0;
-        self.groups.take(&mut vec![Part::Group(group)])
+        match &mut self.sink {
+            Sink::File(w) => {
+                if self.ones.len() < self.group_rows {
+                    self.ones = vec![1; self.group_rows];
+                }
+                write_group(w, &mut self.columns, &self.ones)?;
+                // The buffers stay for the next group: regrown from empty
+                // each group, they were copied as they doubled and their
+                // fresh pages faulted in.
+                self.columns.iter_mut().for_each(Column::clear);
+            }
+            Sink::Memory(m) => {
+                let mut t = m.lock().unwrap_or_else(|e| e.into_inner());
+                for (to, c) in t.columns.iter_mut().zip(&mut self.columns) {
+                    match c.nulls {
+                        true => to.defined.extend_from_slice(&c.defined),
+                        false => to.defined.resize(to.defined.len() + c.cells, 1),
+                    }
+                    to.values.append(c.values.take());
+                    c.clear();
+                }
+            }
+            Sink::Closed => return Err(other("written after its end")),
+        }
+        Ok(())
     }
 
     pub fn finish(&mut self) -> io::Result<()> {
@@ -503,68 +508,44 @@ impl ParquetRows {
                 _ => String::new(),
             })
             .collect();
-        self.groups
-            .take(&mut vec![Part::Decimals(decimals.join(","))])?;
-        self.groups.finish()
-    }
-}
-
-impl Drain<Part> for GroupWriter {
-    fn take(&mut self, parts: &mut Vec<Part>) -> io::Result<()> {
-        if let Some(m) = &self.memory {
-            let mut t = m.lock().unwrap_or_else(|e| e.into_inner());
-            for p in parts.drain(..) {
-                let Part::Group(group) = p else { continue };
-                for (c, (values, defined)) in t.columns.iter_mut().zip(group) {
-                    c.values.append(values);
-                    c.defined.extend(defined);
-                }
+        match std::mem::replace(&mut self.sink, Sink::Closed) {
+            Sink::File(mut w) => {
+                w.append_key_value_metadata(KeyValue::new(DECIMALS_KEY.into(), decimals.join(",")));
+                w.close().map(|_| ()).map_err(other)
             }
-            return Ok(());
-        }
-        for p in parts.drain(..) {
-            let w = self
-                .writer
-                .as_mut()
-                .ok_or_else(|| other("written after its end"))?;
-            match p {
-                Part::Group(columns) => write_group(w, columns)?,
-                Part::Decimals(d) => {
-                    w.append_key_value_metadata(KeyValue::new(DECIMALS_KEY.into(), d));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        match self.writer.take() {
-            Some(w) => w.close().map(|_| ()).map_err(other),
-            None => Ok(()),
+            Sink::Memory(_) | Sink::Closed => Ok(()),
         }
     }
 }
 
-/// Encodes one row group.
+/// Encodes one row group; `ones` holds at least a group's levels of 1.
 fn write_group(
     w: &mut SerializedFileWriter<File>,
-    columns: Vec<(Values, Vec<i16>)>,
+    columns: &mut [Column],
+    ones: &[i16],
 ) -> io::Result<()> {
     let err = |e: parquet::errors::ParquetError| other(e);
     let mut group = w.next_row_group().map_err(err)?;
-    for (values, defined) in columns {
+    for c in columns {
         let mut col = group
             .next_column()
             .map_err(err)?
             .expect("a writer per column");
-        let def = Some(&defined[..]);
-        match values {
-            Values::Int(v) => col.typed::<Int64Type>().write_batch(&v, def, None),
-            Values::Float(v) => col.typed::<DoubleType>().write_batch(&v, def, None),
-            Values::Bool(v) => col.typed::<BoolType>().write_batch(&v, def, None),
+        // Levels of 1 from `ones` where every cell had a value.
+        let def = Some(if c.nulls {
+            &c.defined[..]
+        } else {
+            &ones[..c.cells]
+        });
+        match &mut c.values {
+            Values::Int(v) => col.typed::<Int64Type>().write_batch(v, def, None),
+            Values::Float(v) => col.typed::<DoubleType>().write_batch(v, def, None),
+            Values::Bool(v) => col.typed::<BoolType>().write_batch(v, def, None),
             Values::Text(bytes, ends) => {
-                // One buffer shared by the cells' slices: no allocation a cell.
-                let all = Bytes::from(bytes);
+                // One buffer shared by the cells' slices: no allocation a
+                // cell; back into a Vec (the same allocation, no other
+                // owner once the column is closed) for the next group.
+                let all = Bytes::from(std::mem::take(bytes));
                 let mut start = 0;
                 let cells: Vec<ByteArray> = ends
                     .iter()
@@ -574,7 +555,12 @@ fn write_group(
                         a
                     })
                     .collect();
-                col.typed::<ByteArrayType>().write_batch(&cells, def, None)
+                let r = col.typed::<ByteArrayType>().write_batch(&cells, def, None);
+                drop(cells);
+                let r = r.and_then(|n| col.close().map(|()| n));
+                *bytes = Vec::from(all);
+                r.map_err(err)?;
+                continue;
             }
         }
         .map_err(err)?;
@@ -584,108 +570,5 @@ fn write_group(
     Ok(())
 }
 
-/// A Parquet file's rows as CSV records (header first), the cells as the
-/// CSV would hold them: a null is an empty cell. `each` sees the record
-/// number (1 for the header) and the record, and may stop the reading
-/// with an error.
-pub fn for_each_record<E>(
-    path: &Path,
-    mut each: impl FnMut(usize, &csv::StringRecord) -> Result<(), E>,
-    wrap: impl Fn(String) -> E,
-) -> Result<(), E> {
-    let file = File::open(path).map_err(|e| wrap(format!("cannot open: {e}")))?;
-    let reader =
-        SerializedFileReader::new(file).map_err(|e| wrap(format!("not a Parquet file: {e}")))?;
-    let meta = reader.metadata().file_metadata();
-    let schema = meta.schema_descr();
-    // Doubles as the CSV wrote them, where the writer saw one way.
-    let decimals: Vec<Option<usize>> = meta
-        .key_value_metadata()
-        .and_then(|kv| kv.iter().find(|k| k.key == DECIMALS_KEY))
-        .and_then(|k| k.value.as_deref())
-        .map(|v| v.split(',').map(|d| d.parse().ok()).collect())
-        .unwrap_or_default();
-    let mut rec = csv::StringRecord::new();
-    for c in schema.columns() {
-        rec.push_field(c.name());
-    }
-    each(1, &rec)?;
-    let rows = reader
-        .get_row_iter(None)
-        .map_err(|e| wrap(format!("cannot read the rows: {e}")))?;
-    let mut cell = String::new();
-    for (i, row) in rows.enumerate() {
-        let row = row.map_err(|e| wrap(format!("row {}: {e}", i + 1)))?;
-        rec.clear();
-        for (c, (_, f)) in row.get_column_iter().enumerate() {
-            cell.clear();
-            use std::fmt::Write;
-            let _ = match f {
-                Field::Null => Ok(()),
-                Field::Str(s) => cell.write_str(s),
-                Field::Double(v) => match decimals.get(c).copied().flatten() {
-                    Some(d) => write!(cell, "{v:.d$}"),
-                    None => write!(cell, "{v}"),
-                },
-                Field::Long(v) => write!(cell, "{v}"),
-                Field::Bool(b) => write!(cell, "{b}"),
-                other => write!(cell, "{other}"),
-            };
-            rec.push_field(&cell);
-        }
-        each(i + 2, &rec)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_parse_as_the_standard_library_does() {
-        let mut texts: Vec<String> = [
-            "0",
-            "-0",
-            "0.000",
-            "-0.0000000000",
-            "12.345",
-            "206.439",
-            "99999999999.999",
-            "123456789012345",
-            "1234567890123456.5",
-            "0.1",
-            "1e3",
-            "-7.25",
-            "5.",
-            ".5",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for i in 0..20_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let d = (i % 11) as usize;
-            let v = (x % 10u64.pow(12)) as f64 / 10f64.powi(d as i32);
-            texts.push(format!("{v:.d$}"));
-        }
-        for t in &texts {
-            let want: f64 = t.parse().unwrap();
-            let (got, _) = float(t.as_bytes()).unwrap();
-            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
-        }
-        for bad in ["", "-", "1.2.3", "abc", "1,5"] {
-            assert!(float(bad.as_bytes()).is_none(), "{bad}");
-        }
-        assert_eq!(float(b"206.439").unwrap().1, 3);
-        for (t, v) in [("0", 0), ("-42", -42), ("9223372036854775807", i64::MAX)] {
-            assert_eq!(int(t.as_bytes()), Some(v));
-        }
-        for bad in ["", "-", "1.5", "12a", "99999999999999999999"] {
-            assert_eq!(int(bad.as_bytes()), None, "{bad}");
-        }
-    }
-}
+mod tests;
