@@ -1,13 +1,12 @@
 //! Parquet files from the typed cells every table writer gives (`Rows`),
 //! and CSV records back from a Parquet file (for `ecsim report`).
 //!
-//! Row groups hold about `GROUP_CELLS` cells: a timeseries of a
-//! 500-service region has thousands of columns, a tasks table twenty, and
-//! both should buffer a few tens of MB at most.
+//! Row groups hold about `GROUP_BYTES` of buffered cells: a timeseries of
+//! a 500-service region has thousands of columns, a tasks table twenty,
+//! and both should buffer a few tens of MB at most.
 //!
 //! Encodings (measured on 60 days of large.toml, see docs/performance.md):
-//! zstd level 1 on every page (level 3: no smaller on a year of
-//! large.toml); doubles PLAIN (a dictionary only fills up and is dropped;
+//! zstd level 2 on every page (`zstd_level`); doubles PLAIN (a dictionary only fills up and is dropped;
 //! BYTE_STREAM_SPLIT made them 1.8× larger: a value's low mantissa bytes,
 //! noise from decimal rounding, repeat together, and split apart they
 //! no longer do) except percentages and latency factors, which come from
@@ -33,10 +32,18 @@ mod read;
 use number::{float, int};
 pub use read::for_each_record;
 
-/// 4 Mi cells, 32 MB of values: a wide timeseries' column chunks of 1 Mi
-/// cells held ~2,000 rows each, too few for zstd to find the repeats
-/// (4× the cells: the year of large.toml 10% smaller and faster).
-pub const GROUP_CELLS: usize = 1 << 22;
+/// 64 MiB of buffered cells a row group, counting a number as its 8 bytes
+/// and a text cell as `TEXT_CELL_BYTES`. The more rows a column chunk
+/// holds, the more repeats zstd and the dictionaries find: a wide
+/// timeseries' chunks of ~2,000 rows were 12% larger than of ~8,000, and
+/// those of ~16,000 rows (this size) are 5% smaller again. Counted in
+/// cells (4 Mi), the tasks table's groups held 53 MB (its text) where the
+/// timeseries' held 32; twice the cells took the peak RSS of a year of
+/// large.toml from 283 to 472 MB.
+const GROUP_BYTES: usize = 64 << 20;
+/// A text cell's bytes, its end offset included: names of services, task
+/// definitions, zones and instances (~12 bytes).
+const TEXT_CELL_BYTES: usize = 20;
 const MIN_GROUP_ROWS: usize = 1024;
 
 /// A writer's error; `TableFile` names the file (not the staging path).
@@ -211,6 +218,13 @@ impl Column {
     }
 }
 
+/// zstd level 2: a year of large.toml 2.5% smaller than level 1 (the tasks'
+/// times 5%) for no measurable time; level 3 made the tasks larger again,
+/// and 5 and up cost twice the compression time for 2–4% more.
+fn zstd_level() -> io::Result<ZstdLevel> {
+    ZstdLevel::try_new(2).map_err(other)
+}
+
 /// Whether a DOUBLE column's values come from a small set, so that a
 /// dictionary (each value once, then a few bits a row) beats PLAIN + zstd:
 /// percentages to two decimals (10,001 values at most; a wide timeseries'
@@ -315,7 +329,7 @@ impl ParquetRows {
             .build()
             .map_err(other)?;
         let mut props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_compression(Compression::ZSTD(zstd_level()?))
             // Page statistics and the column index they feed cost a
             // min/max per page and footer bytes per chunk; readers prune
             // by row group, which chunk statistics still serve.
@@ -352,7 +366,15 @@ impl ParquetRows {
     }
 
     fn new(columns: Vec<Column>, sink: Sink) -> ParquetRows {
-        let group_rows = (GROUP_CELLS / columns.len().max(1)).max(MIN_GROUP_ROWS);
+        let row_bytes: usize = columns
+            .iter()
+            .map(|c| match c.values {
+                Values::Int(_) | Values::Float(_) => 8,
+                Values::Text(..) => TEXT_CELL_BYTES,
+                Values::Bool(_) => 1,
+            })
+            .sum();
+        let group_rows = (GROUP_BYTES / row_bytes.max(1)).max(MIN_GROUP_ROWS);
         ParquetRows {
             columns,
             at: 0,
