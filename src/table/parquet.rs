@@ -115,6 +115,7 @@ impl Column {
     }
 
     /// A value was pushed.
+    #[inline]
     fn given(&mut self) {
         if self.nulls {
             self.defined.push(1);
@@ -156,6 +157,7 @@ impl Column {
         };
     }
 
+    #[inline]
     fn int(&mut self, v: i64) -> Result<(), String> {
         match &mut self.values {
             Values::Int(vs) => vs.push(v),
@@ -169,6 +171,7 @@ impl Column {
         Ok(())
     }
 
+    #[inline]
     fn float(&mut self, x: f64, decimals: usize) -> Result<(), String> {
         match &mut self.values {
             Values::Float(vs) => {
@@ -417,24 +420,28 @@ impl ParquetRows {
     }
 
     /// The next cell's column; `None` past the last (an error at the row's end).
+    #[inline]
     fn next(&mut self) -> Option<&mut Column> {
         let c = self.columns.get_mut(self.at);
         self.at += 1;
         c
     }
 
+    #[inline]
     fn keep(&mut self, r: Result<(), String>) {
         if let Err(e) = r {
             self.error.get_or_insert(e);
         }
     }
 
+    #[inline]
     pub fn null(&mut self) {
         if let Some(c) = self.next() {
             c.null();
         }
     }
 
+    #[inline]
     pub fn int(&mut self, v: i64) {
         let r = self.next().map_or(Ok(()), |c| c.int(v));
         self.keep(r);
@@ -442,6 +449,7 @@ impl ParquetRows {
 
     /// A number that the CSV writes with `decimals` decimals; `x` is the
     /// value that text stands for (what a reader of the CSV would get).
+    #[inline]
     pub fn float(&mut self, x: f64, decimals: usize) {
         let r = self.next().map_or(Ok(()), |c| c.float(x, decimals));
         self.keep(r);
