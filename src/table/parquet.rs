@@ -15,9 +15,7 @@
 //! page (no column index).
 
 use super::schema::{self, Kind};
-use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, LogicalType, Repetition, Type as Physical, ZstdLevel};
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
@@ -27,8 +25,10 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
+mod encoder;
 mod number;
 mod read;
+use encoder::write_group;
 use number::{float, int};
 pub use read::for_each_record;
 
@@ -41,9 +41,12 @@ pub use read::for_each_record;
 /// timeseries' held 32; twice the cells took the peak RSS of a year of
 /// large.toml from 283 to 472 MB.
 const GROUP_BYTES: usize = 64 << 20;
-/// A text cell's bytes, its end offset included: names of services, task
-/// definitions, zones and instances (~12 bytes).
-const TEXT_CELL_BYTES: usize = 20;
+/// What a buffered text cell costs: its bytes (~11 for the tasks' names)
+/// and end offset, and while encoded a 32-byte `ByteArray`. With two
+/// groups alive (one filling, one encoding), 20 gave the tasks' groups
+/// 258 k rows and the year of large.toml a peak RSS of 581 MB; 40 gives
+/// 152 k rows and 450 MB, for a file 0.05% larger.
+const TEXT_CELL_BYTES: usize = 40;
 const MIN_GROUP_ROWS: usize = 1024;
 
 /// A writer's error; `TableFile` names the file (not the staging path).
@@ -239,10 +242,9 @@ fn few_values(column: &str) -> bool {
 }
 
 /// A table's rows as Parquet column values, filled cell by cell from the
-/// writers' typed values (no CSV text in between). A full row group is
-/// encoded where it was filled: the task and sample writers already run on
-/// threads of their own, and a further thread per table held up to three
-/// groups at once (+110 MB peak on a year of large.toml) for no time saved.
+/// writers' typed values (no CSV text in between). Full row groups are
+/// encoded on a thread of their own (`encoder`) while the next one fills;
+/// a file that never fills one writes it at `finish`, without a thread.
 pub struct ParquetRows {
     columns: Vec<Column>,
     /// The column the next cell goes to.
@@ -258,7 +260,9 @@ pub struct ParquetRows {
 }
 
 enum Sink {
-    File(SerializedFileWriter<File>),
+    /// No group full yet: the file's writer waits here.
+    File(Box<SerializedFileWriter<File>>),
+    Encoding(encoder::Encoder),
     /// Instead of a file: the typed columns, every group appended.
     Memory(SharedTable),
     /// After `finish`.
@@ -365,7 +369,7 @@ impl ParquetRows {
         }
         let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props.build()))
             .map_err(other)?;
-        Ok(ParquetRows::new(columns, Sink::File(writer)))
+        Ok(ParquetRows::new(columns, Sink::File(Box::new(writer))))
     }
 
     fn new(columns: Vec<Column>, sink: Sink) -> ParquetRows {
@@ -487,18 +491,27 @@ impl ParquetRows {
         }
         self.rows += 1;
         if self.rows == self.group_rows {
-            self.ship()?;
+            self.ship(false)?;
         }
         Ok(())
     }
 
-    /// Encodes and writes the buffered rows as one row group.
-    fn ship(&mut self) -> io::Result<()> {
+    /// The buffered rows as one row group: to the encoder's thread, started
+    /// with the first full group; the `last` group of a file that has none
+    /// is written here.
+    fn ship(&mut self, last: bool) -> io::Result<()> {
         if self.rows == 0 {
             return Ok(());
         }
         self.rows = 0;
+        if !last && let Sink::File(_) = self.sink {
+            let Sink::File(w) = std::mem::replace(&mut self.sink, Sink::Closed) else {
+                unreachable!()
+            };
+            self.sink = Sink::Encoding(encoder::Encoder::start(*w, self.group_rows)?);
+        }
         match &mut self.sink {
+            Sink::Encoding(e) => e.group(&mut self.columns)?,
             Sink::File(w) => {
                 if self.ones.len() < self.group_rows {
                     self.ones = vec![1; self.group_rows];
@@ -529,7 +542,7 @@ impl ParquetRows {
         if self.at != 0 {
             return Err(other("the last row was not ended"));
         }
-        self.ship()?;
+        self.ship(true)?;
         let decimals: Vec<String> = self
             .columns
             .iter()
@@ -543,61 +556,10 @@ impl ParquetRows {
                 w.append_key_value_metadata(KeyValue::new(DECIMALS_KEY.into(), decimals.join(",")));
                 w.close().map(|_| ()).map_err(other)
             }
+            Sink::Encoding(mut e) => e.finish(decimals.join(",")),
             Sink::Memory(_) | Sink::Closed => Ok(()),
         }
     }
-}
-
-/// Encodes one row group; `ones` holds at least a group's levels of 1.
-fn write_group(
-    w: &mut SerializedFileWriter<File>,
-    columns: &mut [Column],
-    ones: &[i16],
-) -> io::Result<()> {
-    let err = |e: parquet::errors::ParquetError| other(e);
-    let mut group = w.next_row_group().map_err(err)?;
-    for c in columns {
-        let mut col = group
-            .next_column()
-            .map_err(err)?
-            .expect("a writer per column");
-        // Levels of 1 from `ones` where every cell had a value.
-        let def = Some(if c.nulls {
-            &c.defined[..]
-        } else {
-            &ones[..c.cells]
-        });
-        match &mut c.values {
-            Values::Int(v) => col.typed::<Int64Type>().write_batch(v, def, None),
-            Values::Float(v) => col.typed::<DoubleType>().write_batch(v, def, None),
-            Values::Bool(v) => col.typed::<BoolType>().write_batch(v, def, None),
-            Values::Text(bytes, ends) => {
-                // One buffer shared by the cells' slices: no allocation a
-                // cell; back into a Vec (the same allocation, no other
-                // owner once the column is closed) for the next group.
-                let all = Bytes::from(std::mem::take(bytes));
-                let mut start = 0;
-                let cells: Vec<ByteArray> = ends
-                    .iter()
-                    .map(|&e| {
-                        let a = ByteArray::from(all.slice(start..e));
-                        start = e;
-                        a
-                    })
-                    .collect();
-                let r = col.typed::<ByteArrayType>().write_batch(&cells, def, None);
-                drop(cells);
-                let r = r.and_then(|n| col.close().map(|()| n));
-                *bytes = Vec::from(all);
-                r.map_err(err)?;
-                continue;
-            }
-        }
-        .map_err(err)?;
-        col.close().map_err(err)?;
-    }
-    group.close().map_err(err)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -111,3 +111,27 @@ fn percentages_take_a_dictionary_and_rates_do_not() {
     assert!(dictionary(2), "web_cpu_pct");
     assert!(dictionary(3), "web_latency_factor");
 }
+
+#[test]
+fn a_write_error_on_the_encoding_thread_is_reported() {
+    // /dev/full takes no bytes: the encoder thread's writes fail.
+    let Ok(mut p) = ParquetRows::create(Path::new("/dev/full"), "tasks", &HEADER) else {
+        return;
+    };
+    p.group_rows = 1024;
+    let mut failed = None;
+    for i in 0..200_000i64 {
+        p.int(i);
+        p.float(i as f64 / 8.0, 3);
+        p.text("web");
+        if let Err(e) = p.end_row() {
+            failed = Some(e);
+            break;
+        }
+    }
+    let e = match failed {
+        Some(e) => e,
+        None => p.finish().unwrap_err(),
+    };
+    assert!(e.to_string().contains("No space left"), "{e}");
+}
