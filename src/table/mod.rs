@@ -66,8 +66,8 @@ impl Shape {
     }
 
     /// Without `--timeseries`: wide in both formats. Long Parquet is
-    /// smaller (a year of large.toml: 349 MB against 414 MB) but not faster
-    /// to write (+14 s of CPU: every row's series name is hashed into the
+    /// larger (a year of large.toml: 318 MB against 285 MB) and slower to
+    /// write (+14 s of CPU: every row's series name is hashed into the
     /// dictionary), so it is asked for, not the default.
     pub fn default_for(format: Format) -> Shape {
         match format {

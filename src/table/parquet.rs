@@ -1,38 +1,52 @@
 //! Parquet files from the typed cells every table writer gives (`Rows`),
 //! and CSV records back from a Parquet file (for `ecsim report`).
 //!
-//! Row groups hold about `GROUP_CELLS` cells: a timeseries of a
-//! 500-service region has thousands of columns, a tasks table twenty, and
-//! both should buffer a few tens of MB at most.
+//! Row groups hold about `GROUP_BYTES` of buffered cells: a timeseries of
+//! a 500-service region has thousands of columns, a tasks table twenty,
+//! and both should buffer a few tens of MB at most.
 //!
 //! Encodings (measured on 60 days of large.toml, see docs/performance.md):
-//! zstd level 1 on every page; doubles PLAIN (a dictionary only fills up
-//! and is dropped; BYTE_STREAM_SPLIT made them 1.8× larger, their low
-//! mantissa bytes being noise from decimal rounding); counts over time
-//! and task ids DELTA_BINARY_PACKED; min/max statistics per column chunk,
-//! not per page (no column index).
+//! zstd level 2 on every page (`zstd_level`); doubles PLAIN (a dictionary only fills up and is dropped;
+//! BYTE_STREAM_SPLIT made them 1.8× larger: a value's low mantissa bytes,
+//! noise from decimal rounding, repeat together, and split apart they
+//! no longer do) except percentages and latency factors, which come from
+//! a small set (`few_values`: a dictionary); counts over time and task
+//! ids DELTA_BINARY_PACKED; min/max statistics per column chunk, not per
+//! page (no column index).
 
 use super::schema::{self, Kind};
-use super::spool::Drain;
-use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, LogicalType, Repetition, Type as Physical, ZstdLevel};
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::reader::FileReader;
-use parquet::file::serialized_reader::SerializedFileReader;
 use parquet::file::writer::SerializedFileWriter;
-use parquet::record::Field;
 use parquet::schema::types::{ColumnPath, Type};
 use std::fs::File;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-/// 4 Mi cells, 32 MB of values: a wide timeseries' column chunks of 1 Mi
-/// cells held ~2,000 rows each, too few for zstd to find the repeats
-/// (4× the cells: the year of large.toml 10% smaller and faster).
-pub const GROUP_CELLS: usize = 1 << 22;
+mod encoder;
+mod number;
+mod read;
+use encoder::write_group;
+use number::{float, int};
+pub use read::for_each_record;
+
+/// 64 MiB of buffered cells a row group, counting a number as its 8 bytes
+/// and a text cell as `TEXT_CELL_BYTES`. The more rows a column chunk
+/// holds, the more repeats zstd and the dictionaries find: a wide
+/// timeseries' chunks of ~2,000 rows were 12% larger than of ~8,000, and
+/// those of ~16,000 rows (this size) are 5% smaller again. Counted in
+/// cells (4 Mi), the tasks table's groups held 53 MB (its text) where the
+/// timeseries' held 32; twice the cells took the peak RSS of a year of
+/// large.toml from 283 to 472 MB.
+const GROUP_BYTES: usize = 64 << 20;
+/// What a buffered text cell costs: its bytes (~11 for the tasks' names)
+/// and end offset, and while encoded a 32-byte `ByteArray`. With two
+/// groups alive (one filling, one encoding), 20 gave the tasks' groups
+/// 258 k rows and the year of large.toml a peak RSS of 581 MB; 40 gives
+/// 152 k rows and 450 MB, for a file 0.05% larger.
+const TEXT_CELL_BYTES: usize = 40;
 const MIN_GROUP_ROWS: usize = 1024;
 
 /// A writer's error; `TableFile` names the file (not the staging path).
@@ -41,7 +55,7 @@ fn other(msg: impl std::fmt::Display) -> io::Error {
 }
 
 /// A column's cells of the row group being filled (or, kept in memory, of
-/// the whole table): only the values given, nulls in `defined`.
+/// the whole table): only the values given, nulls in the definition levels.
 #[derive(Debug)]
 pub enum Values {
     Int(Vec<i64>),
@@ -54,8 +68,14 @@ pub enum Values {
 struct Column {
     name: String,
     values: Values,
-    /// 1 for a value, 0 for a null, a row each.
+    /// 1 for a value, 0 for a null, a row each, once the group has had a
+    /// null: most columns never do, and a level per cell was a fifth of a
+    /// group's memory and a push per cell.
     defined: Vec<i16>,
+    /// Cells given to this group, values and nulls.
+    cells: usize,
+    /// Some cell of this group was a null (`defined` is kept).
+    nulls: bool,
     /// Decimals every number of a DOUBLE column had in the CSV text
     /// (`Some(None)` once they differ), so a reader can give the same text.
     decimals: Option<Option<usize>>,
@@ -86,6 +106,52 @@ impl Values {
 }
 
 impl Column {
+    fn new(name: String, values: Values) -> Column {
+        Column {
+            name,
+            values,
+            defined: Vec::new(),
+            cells: 0,
+            nulls: false,
+            decimals: None,
+        }
+    }
+
+    /// A value was pushed.
+    #[inline]
+    fn given(&mut self) {
+        if self.nulls {
+            self.defined.push(1);
+        }
+        self.cells += 1;
+    }
+
+    fn null(&mut self) {
+        if !self.nulls {
+            self.nulls = true;
+            self.defined.clear();
+            self.defined.resize(self.cells, 1);
+        }
+        self.defined.push(0);
+        self.cells += 1;
+    }
+
+    /// Empties the group, keeping the buffers for the next one.
+    fn clear(&mut self) {
+        match &mut self.values {
+            Values::Int(v) => v.clear(),
+            Values::Float(v) => v.clear(),
+            Values::Text(b, e) => {
+                b.clear();
+                e.clear();
+            }
+            Values::Bool(v) => v.clear(),
+        }
+        self.defined.clear();
+        self.cells = 0;
+        self.nulls = false;
+    }
+
     fn note_decimals(&mut self, d: usize) {
         self.decimals = match self.decimals {
             None => Some(Some(d)),
@@ -94,6 +160,7 @@ impl Column {
         };
     }
 
+    #[inline]
     fn int(&mut self, v: i64) -> Result<(), String> {
         match &mut self.values {
             Values::Int(vs) => vs.push(v),
@@ -103,10 +170,11 @@ impl Column {
             }
             _ => return self.push(itoa::Buffer::new().format(v).as_bytes()),
         }
-        self.defined.push(1);
+        self.given();
         Ok(())
     }
 
+    #[inline]
     fn float(&mut self, x: f64, decimals: usize) -> Result<(), String> {
         match &mut self.values {
             Values::Float(vs) => {
@@ -115,7 +183,7 @@ impl Column {
             }
             _ => return self.push(format!("{x:.decimals$}").as_bytes()),
         }
-        self.defined.push(1);
+        self.given();
         Ok(())
     }
 
@@ -123,7 +191,7 @@ impl Column {
     /// text where the schema says number: the cost table's dollars).
     fn push(&mut self, cell: &[u8]) -> Result<(), String> {
         if cell.is_empty() {
-            self.defined.push(0);
+            self.null();
             return Ok(());
         }
         let bad = |what: &str| {
@@ -151,73 +219,32 @@ impl Column {
                 _ => return Err(bad("true or false")),
             }),
         }
-        self.defined.push(1);
+        self.given();
         Ok(())
     }
 }
 
-/// `-?[0-9]+` as an i64.
-pub(super) fn int(cell: &[u8]) -> Option<i64> {
-    let (neg, digits) = match cell.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, cell),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return std::str::from_utf8(cell).ok()?.parse().ok();
-    }
-    let mut v: i64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + i64::from(b - b'0');
-    }
-    Some(if neg { -v } else { v })
+/// zstd level 2: a year of large.toml 2.5% smaller than level 1 (the tasks'
+/// times 5%) for no measurable time; level 3 made the tasks larger again,
+/// and 5 and up cost twice the compression time for 2–4% more.
+fn zstd_level() -> io::Result<ZstdLevel> {
+    ZstdLevel::try_new(2).map_err(other)
 }
 
-/// A decimal number and how many decimals its text had. Fixed-point text
-/// of up to 15 digits is converted as mantissa / 10^d: both exact in an
-/// f64, so the one division rounds correctly and gives what `str::parse`
-/// gives, at a fraction of its cost. Anything else goes to `str::parse`.
-pub(super) fn float(cell: &[u8]) -> Option<(f64, usize)> {
-    let (neg, body) = match cell.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, cell),
-    };
-    let dot = body.iter().position(|&b| b == b'.');
-    let decimals = dot.map_or(0, |d| body.len() - d - 1);
-    let mut m: u64 = 0;
-    let mut digits = 0;
-    let mut plain = true;
-    for (i, &b) in body.iter().enumerate() {
-        if Some(i) == dot {
-            continue;
-        }
-        if !b.is_ascii_digit() {
-            plain = false;
-            break;
-        }
-        m = m.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-        digits += 1;
-    }
-    if plain && digits > 0 && digits <= 15 && decimals <= 22 {
-        let x = m as f64 / POW10[decimals];
-        return Some((if neg { -x } else { x }, decimals));
-    }
-    let x: f64 = std::str::from_utf8(cell).ok()?.parse().ok()?;
-    Some((x, decimals))
+/// Whether a DOUBLE column's values come from a small set, so that a
+/// dictionary (each value once, then a few bits a row) beats PLAIN + zstd:
+/// percentages to two decimals (10,001 values at most; a wide timeseries'
+/// `cpu_pct` chunk of 8,144 minutes holds ~1,100 of them) and latency
+/// factors (~600). Rates and times are mostly distinct: their dictionary
+/// only fills up and is dropped (+48% on `demand_rps`).
+fn few_values(column: &str) -> bool {
+    column.ends_with("_pct") || column.ends_with("latency_factor")
 }
-
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
 
 /// A table's rows as Parquet column values, filled cell by cell from the
-/// writers' typed values (no CSV text in between). A full row group is
-/// encoded where it was filled: the task and sample writers already run on
-/// threads of their own, and a further thread per table held up to three
-/// groups at once (+110 MB peak on a year of large.toml) for no time saved.
+/// writers' typed values (no CSV text in between). Full row groups are
+/// encoded on a thread of their own (`encoder`) while the next one fills;
+/// a file that never fills one writes it at `finish`, without a thread.
 pub struct ParquetRows {
     columns: Vec<Column>,
     /// The column the next cell goes to.
@@ -226,21 +253,20 @@ pub struct ParquetRows {
     group_rows: usize,
     /// A row's first bad cell, reported when the row ends.
     error: Option<String>,
-    groups: GroupWriter,
+    sink: Sink,
+    /// A row group's worth of definition levels of 1: those of a column
+    /// without nulls.
+    ones: Vec<i16>,
 }
 
-/// What the encoder is handed.
-enum Part {
-    /// A row group: each column's values and definition levels.
-    Group(Vec<(Values, Vec<i16>)>),
-    /// After the last group: each column's decimals, for the metadata.
-    Decimals(String),
-}
-
-struct GroupWriter {
-    writer: Option<SerializedFileWriter<File>>,
+enum Sink {
+    /// No group full yet: the file's writer waits here.
+    File(Box<SerializedFileWriter<File>>),
+    Encoding(encoder::Encoder),
     /// Instead of a file: the typed columns, every group appended.
-    memory: Option<SharedTable>,
+    Memory(SharedTable),
+    /// After `finish`.
+    Closed,
 }
 
 /// One column of a table kept in memory: its values (only those given)
@@ -303,19 +329,14 @@ impl ParquetRows {
                 .build()
                 .map_err(other)?;
             fields.push(Arc::new(t));
-            columns.push(Column {
-                name,
-                values,
-                defined: Vec::new(),
-                decimals: None,
-            });
+            columns.push(Column::new(name, values));
         }
         let schema = Type::group_type_builder("schema")
             .with_fields(fields)
             .build()
             .map_err(other)?;
         let mut props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_compression(Compression::ZSTD(zstd_level()?))
             // Page statistics and the column index they feed cost a
             // min/max per page and footer bytes per chunk; readers prune
             // by row group, which chunk statistics still serve.
@@ -331,7 +352,7 @@ impl ParquetRows {
             .eq(schema::TIMESERIES_LONG.iter().map(|c| c.name));
         for c in columns.iter().filter(|_| !long) {
             let path = || ColumnPath::from(c.name.as_str());
-            if matches!(c.values, Values::Float(_)) {
+            if matches!(c.values, Values::Float(_)) && !few_values(&c.name) {
                 props = props.set_column_dictionary_enabled(path(), false);
             }
             // A wide timeseries' counts change by a little from one sample
@@ -348,18 +369,28 @@ impl ParquetRows {
         }
         let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props.build()))
             .map_err(other)?;
-        let group_rows = (GROUP_CELLS / columns.len().max(1)).max(MIN_GROUP_ROWS);
-        Ok(ParquetRows {
+        Ok(ParquetRows::new(columns, Sink::File(Box::new(writer))))
+    }
+
+    fn new(columns: Vec<Column>, sink: Sink) -> ParquetRows {
+        let row_bytes: usize = columns
+            .iter()
+            .map(|c| match c.values {
+                Values::Int(_) | Values::Float(_) => 8,
+                Values::Text(..) => TEXT_CELL_BYTES,
+                Values::Bool(_) => 1,
+            })
+            .sum();
+        let group_rows = (GROUP_BYTES / row_bytes.max(1)).max(MIN_GROUP_ROWS);
+        ParquetRows {
             columns,
             at: 0,
             rows: 0,
             group_rows,
             error: None,
-            groups: GroupWriter {
-                writer: Some(writer),
-                memory: None,
-            },
-        })
+            sink,
+            ones: Vec::new(),
+        }
     }
 
     /// Typed columns into `table` (in memory, no file) whose columns are
@@ -375,12 +406,7 @@ impl ParquetRows {
                     Kind::Text => Values::Text(Vec::new(), Vec::new()),
                     Kind::Bool => Values::Bool(Vec::new()),
                 };
-                Column {
-                    name,
-                    values,
-                    defined: Vec::new(),
-                    decimals: None,
-                }
+                Column::new(name, values)
             })
             .collect();
         {
@@ -394,39 +420,32 @@ impl ParquetRows {
                 })
                 .collect();
         }
-        let group_rows = (GROUP_CELLS / columns.len().max(1)).max(MIN_GROUP_ROWS);
-        ParquetRows {
-            columns,
-            at: 0,
-            rows: 0,
-            group_rows,
-            error: None,
-            groups: GroupWriter {
-                writer: None,
-                memory: Some(table),
-            },
-        }
+        ParquetRows::new(columns, Sink::Memory(table))
     }
 
     /// The next cell's column; `None` past the last (an error at the row's end).
+    #[inline]
     fn next(&mut self) -> Option<&mut Column> {
         let c = self.columns.get_mut(self.at);
         self.at += 1;
         c
     }
 
+    #[inline]
     fn keep(&mut self, r: Result<(), String>) {
         if let Err(e) = r {
             self.error.get_or_insert(e);
         }
     }
 
+    #[inline]
     pub fn null(&mut self) {
         if let Some(c) = self.next() {
-            c.defined.push(0);
+            c.null();
         }
     }
 
+    #[inline]
     pub fn int(&mut self, v: i64) {
         let r = self.next().map_or(Ok(()), |c| c.int(v));
         self.keep(r);
@@ -434,6 +453,7 @@ impl ParquetRows {
 
     /// A number that the CSV writes with `decimals` decimals; `x` is the
     /// value that text stands for (what a reader of the CSV would get).
+    #[inline]
     pub fn float(&mut self, x: f64, decimals: usize) {
         let r = self.next().map_or(Ok(()), |c| c.float(x, decimals));
         self.keep(r);
@@ -450,7 +470,7 @@ impl ParquetRows {
         let r = self.next().map_or(Ok(()), |c| match &mut c.values {
             Values::Bool(v) => {
                 v.push(b);
-                c.defined.push(1);
+                c.given();
                 Ok(())
             }
             _ => c.push(if b { b"true" } else { b"false" }),
@@ -471,30 +491,58 @@ impl ParquetRows {
         }
         self.rows += 1;
         if self.rows == self.group_rows {
-            self.ship()?;
+            self.ship(false)?;
         }
         Ok(())
     }
 
-    /// Encodes and writes the buffered rows as one row group.
-    fn ship(&mut self) -> io::Result<()> {
+    /// The buffered rows as one row group: to the encoder's thread, started
+    /// with the first full group; the `last` group of a file that has none
+    /// is written here.
+    fn ship(&mut self, last: bool) -> io::Result<()> {
         if self.rows == 0 {
             return Ok(());
         }
-        let group = self
-            .columns
-            .iter_mut()
-            .map(|c| (c.values.take(), std::mem::take(&mut c.defined)))
-            .collect();
         self.rows = 0;
-        self.groups.take(&mut vec![Part::Group(group)])
+        if !last && let Sink::File(_) = self.sink {
+            let Sink::File(w) = std::mem::replace(&mut self.sink, Sink::Closed) else {
+                unreachable!()
+            };
+            self.sink = Sink::Encoding(encoder::Encoder::start(*w, self.group_rows)?);
+        }
+        match &mut self.sink {
+            Sink::Encoding(e) => e.group(&mut self.columns)?,
+            Sink::File(w) => {
+                if self.ones.len() < self.group_rows {
+                    self.ones = vec![1; self.group_rows];
+                }
+                write_group(w, &mut self.columns, &self.ones)?;
+                // The buffers stay for the next group: regrown from empty
+                // each group, they were copied as they doubled and their
+                // fresh pages faulted in.
+                self.columns.iter_mut().for_each(Column::clear);
+            }
+            Sink::Memory(m) => {
+                let mut t = m.lock().unwrap_or_else(|e| e.into_inner());
+                for (to, c) in t.columns.iter_mut().zip(&mut self.columns) {
+                    match c.nulls {
+                        true => to.defined.extend_from_slice(&c.defined),
+                        false => to.defined.resize(to.defined.len() + c.cells, 1),
+                    }
+                    to.values.append(c.values.take());
+                    c.clear();
+                }
+            }
+            Sink::Closed => return Err(other("written after its end")),
+        }
+        Ok(())
     }
 
     pub fn finish(&mut self) -> io::Result<()> {
         if self.at != 0 {
             return Err(other("the last row was not ended"));
         }
-        self.ship()?;
+        self.ship(true)?;
         let decimals: Vec<String> = self
             .columns
             .iter()
@@ -503,189 +551,16 @@ impl ParquetRows {
                 _ => String::new(),
             })
             .collect();
-        self.groups
-            .take(&mut vec![Part::Decimals(decimals.join(","))])?;
-        self.groups.finish()
-    }
-}
-
-impl Drain<Part> for GroupWriter {
-    fn take(&mut self, parts: &mut Vec<Part>) -> io::Result<()> {
-        if let Some(m) = &self.memory {
-            let mut t = m.lock().unwrap_or_else(|e| e.into_inner());
-            for p in parts.drain(..) {
-                let Part::Group(group) = p else { continue };
-                for (c, (values, defined)) in t.columns.iter_mut().zip(group) {
-                    c.values.append(values);
-                    c.defined.extend(defined);
-                }
+        match std::mem::replace(&mut self.sink, Sink::Closed) {
+            Sink::File(mut w) => {
+                w.append_key_value_metadata(KeyValue::new(DECIMALS_KEY.into(), decimals.join(",")));
+                w.close().map(|_| ()).map_err(other)
             }
-            return Ok(());
-        }
-        for p in parts.drain(..) {
-            let w = self
-                .writer
-                .as_mut()
-                .ok_or_else(|| other("written after its end"))?;
-            match p {
-                Part::Group(columns) => write_group(w, columns)?,
-                Part::Decimals(d) => {
-                    w.append_key_value_metadata(KeyValue::new(DECIMALS_KEY.into(), d));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        match self.writer.take() {
-            Some(w) => w.close().map(|_| ()).map_err(other),
-            None => Ok(()),
+            Sink::Encoding(mut e) => e.finish(decimals.join(",")),
+            Sink::Memory(_) | Sink::Closed => Ok(()),
         }
     }
-}
-
-/// Encodes one row group.
-fn write_group(
-    w: &mut SerializedFileWriter<File>,
-    columns: Vec<(Values, Vec<i16>)>,
-) -> io::Result<()> {
-    let err = |e: parquet::errors::ParquetError| other(e);
-    let mut group = w.next_row_group().map_err(err)?;
-    for (values, defined) in columns {
-        let mut col = group
-            .next_column()
-            .map_err(err)?
-            .expect("a writer per column");
-        let def = Some(&defined[..]);
-        match values {
-            Values::Int(v) => col.typed::<Int64Type>().write_batch(&v, def, None),
-            Values::Float(v) => col.typed::<DoubleType>().write_batch(&v, def, None),
-            Values::Bool(v) => col.typed::<BoolType>().write_batch(&v, def, None),
-            Values::Text(bytes, ends) => {
-                // One buffer shared by the cells' slices: no allocation a cell.
-                let all = Bytes::from(bytes);
-                let mut start = 0;
-                let cells: Vec<ByteArray> = ends
-                    .iter()
-                    .map(|&e| {
-                        let a = ByteArray::from(all.slice(start..e));
-                        start = e;
-                        a
-                    })
-                    .collect();
-                col.typed::<ByteArrayType>().write_batch(&cells, def, None)
-            }
-        }
-        .map_err(err)?;
-        col.close().map_err(err)?;
-    }
-    group.close().map_err(err)?;
-    Ok(())
-}
-
-/// A Parquet file's rows as CSV records (header first), the cells as the
-/// CSV would hold them: a null is an empty cell. `each` sees the record
-/// number (1 for the header) and the record, and may stop the reading
-/// with an error.
-pub fn for_each_record<E>(
-    path: &Path,
-    mut each: impl FnMut(usize, &csv::StringRecord) -> Result<(), E>,
-    wrap: impl Fn(String) -> E,
-) -> Result<(), E> {
-    let file = File::open(path).map_err(|e| wrap(format!("cannot open: {e}")))?;
-    let reader =
-        SerializedFileReader::new(file).map_err(|e| wrap(format!("not a Parquet file: {e}")))?;
-    let meta = reader.metadata().file_metadata();
-    let schema = meta.schema_descr();
-    // Doubles as the CSV wrote them, where the writer saw one way.
-    let decimals: Vec<Option<usize>> = meta
-        .key_value_metadata()
-        .and_then(|kv| kv.iter().find(|k| k.key == DECIMALS_KEY))
-        .and_then(|k| k.value.as_deref())
-        .map(|v| v.split(',').map(|d| d.parse().ok()).collect())
-        .unwrap_or_default();
-    let mut rec = csv::StringRecord::new();
-    for c in schema.columns() {
-        rec.push_field(c.name());
-    }
-    each(1, &rec)?;
-    let rows = reader
-        .get_row_iter(None)
-        .map_err(|e| wrap(format!("cannot read the rows: {e}")))?;
-    let mut cell = String::new();
-    for (i, row) in rows.enumerate() {
-        let row = row.map_err(|e| wrap(format!("row {}: {e}", i + 1)))?;
-        rec.clear();
-        for (c, (_, f)) in row.get_column_iter().enumerate() {
-            cell.clear();
-            use std::fmt::Write;
-            let _ = match f {
-                Field::Null => Ok(()),
-                Field::Str(s) => cell.write_str(s),
-                Field::Double(v) => match decimals.get(c).copied().flatten() {
-                    Some(d) => write!(cell, "{v:.d$}"),
-                    None => write!(cell, "{v}"),
-                },
-                Field::Long(v) => write!(cell, "{v}"),
-                Field::Bool(b) => write!(cell, "{b}"),
-                other => write!(cell, "{other}"),
-            };
-            rec.push_field(&cell);
-        }
-        each(i + 2, &rec)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_parse_as_the_standard_library_does() {
-        let mut texts: Vec<String> = [
-            "0",
-            "-0",
-            "0.000",
-            "-0.0000000000",
-            "12.345",
-            "206.439",
-            "99999999999.999",
-            "123456789012345",
-            "1234567890123456.5",
-            "0.1",
-            "1e3",
-            "-7.25",
-            "5.",
-            ".5",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for i in 0..20_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let d = (i % 11) as usize;
-            let v = (x % 10u64.pow(12)) as f64 / 10f64.powi(d as i32);
-            texts.push(format!("{v:.d$}"));
-        }
-        for t in &texts {
-            let want: f64 = t.parse().unwrap();
-            let (got, _) = float(t.as_bytes()).unwrap();
-            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
-        }
-        for bad in ["", "-", "1.2.3", "abc", "1,5"] {
-            assert!(float(bad.as_bytes()).is_none(), "{bad}");
-        }
-        assert_eq!(float(b"206.439").unwrap().1, 3);
-        for (t, v) in [("0", 0), ("-42", -42), ("9223372036854775807", i64::MAX)] {
-            assert_eq!(int(t.as_bytes()), Some(v));
-        }
-        for bad in ["", "-", "1.5", "12a", "99999999999999999999"] {
-            assert_eq!(int(bad.as_bytes()), None, "{bad}");
-        }
-    }
-}
+mod tests;
