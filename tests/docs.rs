@@ -8,12 +8,13 @@ use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether docs/scenario-format.md documents `key`: written as a TOML key
-/// (`key =`, in an example or a comment listing optional keys), as a table
-/// header (`[services.key]`, `[[key]]`) or in backticks in the prose.
+/// (`key =`, in an example, a comment listing optional keys or a backticked
+/// example in the prose), as a table header (`[services.key]`, `[[key]]`)
+/// or in backticks in the prose.
 fn documented(doc: &str, key: &str) -> bool {
     let k = regex::escape(key);
     [
-        format!(r"(?m)(^|[\s{{,\[#])({k})\s*="),
+        format!(r"(?m)(^|[\s{{,\[#`])({k})\s*="),
         format!(r"\[\[?([a-z_]+\.)*{k}\]\]?"),
         format!(r"`{k}`"),
     ]
@@ -189,6 +190,24 @@ fn every_key_import_writes_is_in_the_scenario_format_doc() {
             "{path} is written but the source scan does not see it (keep it documented by hand)"
         );
     }
+}
+
+/// Every key a scenario can hold (a field of the scenario's serde types) is
+/// in docs/scenario-format.md, not only those `ecsim import` writes: a key
+/// a user can only find in the source is one they cannot use.
+#[test]
+fn every_scenario_key_is_in_the_scenario_format_doc() {
+    let doc = std::fs::read_to_string(repo().join("docs/scenario-format.md")).unwrap();
+    let keys: BTreeSet<String> = spec_keys().into_values().flatten().collect();
+    // The scan must see keys of the nested types too, or it proves little.
+    for k in ["duration", "instance_requirements", "trunk_tasks", "spikes"] {
+        assert!(keys.contains(k), "spec scan missed {k}");
+    }
+    let undocumented: Vec<&String> = keys.iter().filter(|k| !documented(&doc, k)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "scenario keys docs/scenario-format.md does not document: {undocumented:?}"
+    );
 }
 
 /// The numbers in the "Exit codes:" paragraph of `ecsim --help`.
