@@ -5,10 +5,9 @@
 
 use super::ctx::{Ctx, R};
 use super::target_tracking::metric;
-use super::workload::{alarm_period, comparison};
+use super::workload::{alarm_window, comparison};
 use crate::model::deployment::DeploymentAlarms;
 use crate::scaling::alarm::AlarmRule;
-use crate::scaling::policy::{MAX_ALARM_SPAN, MAX_EVALUATION_PERIODS};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -68,22 +67,13 @@ pub(super) fn build(
                 format!("{}: an alarm here reads 1-minute datapoints", m.name()),
             ));
         }
-        let period = alarm_period(ctx, &q, a.period.as_deref())?;
-        let most = (MAX_ALARM_SPAN / period).min(u64::from(MAX_EVALUATION_PERIODS));
-        let n = ctx
-            .count(
-                &format!("{q}.evaluation_periods"),
-                a.evaluation_periods.unwrap_or(1),
-                most as i64,
-            )?
-            .max(1);
-        let needed = ctx
-            .count(
-                &format!("{q}.datapoints_to_alarm"),
-                a.datapoints_to_alarm.unwrap_or(i64::from(n)),
-                i64::from(n),
-            )?
-            .max(1);
+        let (period, n, needed) = alarm_window(
+            ctx,
+            &q,
+            a.period.as_deref(),
+            a.evaluation_periods,
+            a.datapoints_to_alarm,
+        )?;
         alarms.push(AlarmRule {
             name: a.name.clone(),
             metric: m,

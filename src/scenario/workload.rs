@@ -226,6 +226,37 @@ pub(super) fn alarm_period(ctx: &Ctx, q: &str, v: Option<&str>) -> R<SimTime> {
     Ok(p)
 }
 
+/// An alarm's period, evaluation periods (default 1) and datapoints to
+/// alarm (default all of them), as a step policy's and a deployment's
+/// alarms both take them: ecsim's 60 evaluation periods, and a day at most
+/// in all, evaluation periods × period ("PutMetricAlarm", EvaluationPeriods).
+pub(super) fn alarm_window(
+    ctx: &Ctx,
+    q: &str,
+    period: Option<&str>,
+    evaluation_periods: Option<i64>,
+    datapoints_to_alarm: Option<i64>,
+) -> R<(SimTime, u32, u32)> {
+    let period = alarm_period(ctx, q, period)?;
+    let most = (crate::scaling::policy::MAX_ALARM_SPAN / period)
+        .min(u64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS));
+    let periods = ctx
+        .count(
+            &format!("{q}.evaluation_periods"),
+            evaluation_periods.unwrap_or(1),
+            most as i64,
+        )?
+        .max(1);
+    let needed = ctx
+        .count(
+            &format!("{q}.datapoints_to_alarm"),
+            datapoints_to_alarm.unwrap_or(i64::from(periods)),
+            i64::from(periods),
+        )?
+        .max(1);
+    Ok((period, periods, needed))
+}
+
 pub(super) fn autoscaling(
     ctx: &Ctx,
     p: &str,
@@ -303,25 +334,13 @@ fn step_policy(ctx: &Ctx, q: &str, i: usize, sp: &StepPolicySpec) -> R<StepPolic
     if !sp.threshold.is_finite() {
         return Err(ctx.err(format!("{q}.threshold"), "must be a finite number"));
     }
-    let period = alarm_period(ctx, q, sp.period.as_deref())?;
-    // ecsim's 60 evaluation periods, and a day at most in all:
-    // evaluation periods × period ("PutMetricAlarm", EvaluationPeriods).
-    let most = (crate::scaling::policy::MAX_ALARM_SPAN / period)
-        .min(u64::from(crate::scaling::policy::MAX_EVALUATION_PERIODS));
-    let periods = ctx
-        .count(
-            &format!("{q}.evaluation_periods"),
-            sp.evaluation_periods.unwrap_or(1),
-            most as i64,
-        )?
-        .max(1);
-    let needed = ctx
-        .count(
-            &format!("{q}.datapoints_to_alarm"),
-            sp.datapoints_to_alarm.unwrap_or(i64::from(periods)),
-            i64::from(periods),
-        )?
-        .max(1);
+    let (period, periods, needed) = alarm_window(
+        ctx,
+        q,
+        sp.period.as_deref(),
+        sp.evaluation_periods,
+        sp.datapoints_to_alarm,
+    )?;
     if sp.steps.is_empty() {
         return Err(ctx.err(format!("{q}.steps"), "list at least one step adjustment"));
     }
