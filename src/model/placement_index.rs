@@ -388,6 +388,23 @@ impl PlacementIndex {
         }
     }
 
+    /// Whether no ACTIVE instance has `cpu` units and `memory` MiB free;
+    /// `None` when the index cannot tell (not live, or the shape is not one
+    /// it files). A retry asks before waking a queued task: placement can
+    /// only choose such an instance, so "none" means it would find nothing
+    /// (and draw nothing), and the wake and its undoing are saved.
+    #[inline]
+    pub fn none_with_room(&self, cpu: u32, memory: u32) -> Option<bool> {
+        if !self.live {
+            return None;
+        }
+        let s = self
+            .shapes
+            .iter()
+            .find(|s| s.cpu == cpu && s.memory == memory)?;
+        Some(s.bits.iter().all(|&w| w == 0))
+    }
+
     /// The instances with room for this shape (`None` if it is not
     /// indexed) and, if the draw is counted, what a uniform draw among them
     /// counts (less those of `group` when given).

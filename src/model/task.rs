@@ -45,6 +45,19 @@ impl TaskState {
         }
     }
 
+    /// A move that skips states taking no time, which the simulation makes
+    /// when nothing watches every state: PROVISIONING → RUNNING for a task
+    /// that starts at once, ACTIVATING or RUNNING → STOPPED for one that
+    /// stops at once. The counters come out as the steps between leave them.
+    pub fn can_jump_to(self, next: TaskState) -> bool {
+        use TaskState::*;
+        self.can_move_to(next)
+            || matches!(
+                (self, next),
+                (Provisioning, Running) | (Activating | Running, Stopped)
+            )
+    }
+
     /// Launched but not yet serving: what ECS reports as pending.
     pub fn is_starting(self) -> bool {
         matches!(

@@ -105,6 +105,20 @@ impl Sim<'_> {
         let now = self.now();
         let serial = self.next_serial;
         self.next_serial += 1;
+        self.count_launch(owner, share);
+        // A queueing job's task that fits nowhere now goes straight to its
+        // record: made a task only to fail placement and be put to sleep,
+        // it cost a slab entry and its undoing (half the M/M/c's arrivals).
+        if target.is_none()
+            && !capacity.is_fargate()
+            && self.queues_client_side(owner)
+            && self.nowhere_with_room(taskdef)
+        {
+            let d = waiting::Dormant::new(now, run_for, share as u8);
+            let shape = (owner, taskdef, group, asg);
+            self.waiting.push_dormant(&self.cluster, shape, serial, d);
+            return;
+        }
         let key = self.cluster.tasks.insert(Task {
             target_instance: target,
             ..Task::launched(
@@ -116,15 +130,6 @@ impl Sim<'_> {
                 run_for,
             )
         });
-        let stats = self.cluster.stats_mut(owner);
-        stats.launched += 1;
-        if stats.launched_on.len() <= share {
-            stats.launched_on.resize(share + 1, 0);
-        }
-        stats.launched_on[share] += 1;
-        stats.starting += 1;
-        stats.provisioning += 1;
-        self.outcome.tasks_launched += 1;
         if let Owner::Service(s) = owner {
             self.cluster.services[s as usize].active.push(key);
         }
@@ -143,6 +148,20 @@ impl Sim<'_> {
         }
     }
 
+    /// A task launched on entry `share` of its owner's strategy: counted
+    /// as launched and as starting in PROVISIONING.
+    fn count_launch(&mut self, owner: Owner, share: usize) {
+        let stats = self.cluster.stats_mut(owner);
+        stats.launched += 1;
+        if stats.launched_on.len() <= share {
+            stats.launched_on.resize(share + 1, 0);
+        }
+        stats.launched_on[share] += 1;
+        stats.starting += 1;
+        stats.provisioning += 1;
+        self.outcome.tasks_launched += 1;
+    }
+
     /// Whether a job's task that found no room waits in a client-side queue
     /// (`no_capacity = "queue"`) rather than in ECS's PROVISIONING.
     fn queues_client_side(&self, owner: Owner) -> bool {
@@ -159,11 +178,7 @@ impl Sim<'_> {
             .remove(key)
             .expect("a task just launched");
         let shape = (task.owner, task.taskdef, task.group, task.asg);
-        let d = waiting::Dormant {
-            created: task.created,
-            run_for: task.run_for.unwrap_or(waiting::NO_RUN_FOR),
-            share: task.share,
-        };
+        let d = waiting::Dormant::new(task.created, task.run_for, task.share);
         self.waiting
             .push_dormant(&self.cluster, shape, task.serial, d);
     }
@@ -337,7 +352,13 @@ impl Sim<'_> {
             stats.provisioning_wait_max = stats.provisioning_wait_max.max(wait);
             stats.provisioning_waits.record(wait);
         }
-        self.set_state(key, TaskState::Pending);
+        if self.starts_at_once(key) {
+            // PROVISIONING → RUNNING, counted as the steps between would be.
+            self.set_state(key, TaskState::Running);
+            self.on_running(key);
+        } else {
+            self.set_state(key, TaskState::Pending);
+        }
     }
 
     /// Retries waiting tasks in arrival order after capacity was freed:
@@ -369,6 +390,10 @@ impl Sim<'_> {
             while let Some((serial, key, shape)) = self.waiting.next(from, end, &failed) {
                 self.outcome.retry_visits += 1;
                 from = serial + 1;
+                if self.nowhere_with_room(self.waiting.shape(shape).1) {
+                    failed.push(shape);
+                    continue;
+                }
                 let dormant = key == waiting::DORMANT;
                 let key = if dormant {
                     self.wake(shape, serial)
@@ -397,6 +422,15 @@ impl Sim<'_> {
         self.retry.running = false;
         self.release_held();
         self.retry.failed = failed;
+    }
+
+    /// Whether no instance has the CPU and memory a task of `taskdef` asks:
+    /// then its placement would surely fail, with no side effect (the index
+    /// says so only when it files that shape).
+    #[inline]
+    fn nowhere_with_room(&self, taskdef: u32) -> bool {
+        let td = &self.cluster.taskdefs[taskdef as usize];
+        self.cluster.index.none_with_room(td.cpu, td.memory) == Some(true)
     }
 
     /// DAEMON tasks each wait for one instance: every one is tried. There

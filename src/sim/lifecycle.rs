@@ -10,7 +10,10 @@ impl Sim<'_> {
     pub(super) fn set_state(&mut self, key: u32, next: TaskState) {
         let task = &mut self.cluster.tasks[key];
         let prev = task.state;
-        debug_assert!(prev.can_move_to(next), "illegal {prev:?} -> {next:?}");
+        debug_assert!(
+            prev.can_move_to(next) || !self.cfg.transitions && prev.can_jump_to(next),
+            "illegal {prev:?} -> {next:?}"
+        );
         task.state = next;
         let owner = task.owner;
         let now = self.queue.now();
@@ -77,13 +80,6 @@ impl Sim<'_> {
                     Some(d) => d,
                     None => return,
                 },
-                TaskState::Deactivating if self.stops_at_once(key) => {
-                    // STOPPING would take no time and changes no counter:
-                    // straight on to DEPROVISIONING, unless the recorder
-                    // watches every state (two steps fewer per task).
-                    self.cluster.tasks[key].state = TaskState::Deprovisioning;
-                    continue;
-                }
                 TaskState::Deactivating | TaskState::Stopping if task.killed => 0,
                 TaskState::Deactivating => {
                     self.draw(key, |t| &t.deactivation) + self.deregistration_delay(key)
@@ -107,10 +103,34 @@ impl Sim<'_> {
         }
     }
 
-    /// Whether a DEACTIVATING task would pass DEACTIVATING and STOPPING
-    /// without waiting (killed, or constant zero steps with no target to
-    /// deregister) while nothing watches its states: then STOPPING is
-    /// skipped. A constant draws nothing, so no random stream moves.
+    /// Whether a job's task leaving PROVISIONING would pass PENDING and
+    /// ACTIVATING without waiting or drawing (no image to pull, constant
+    /// zero start-up and activation, no start failure to draw) while
+    /// nothing watches its states: then it moves to RUNNING at once. A
+    /// service's task takes the steps (its scheduler reacts to each).
+    pub(super) fn starts_at_once(&self, key: u32) -> bool {
+        if self.cfg.transitions {
+            return false;
+        }
+        let task = &self.cluster.tasks[key];
+        let td = &self.cluster.taskdefs[task.taskdef as usize];
+        let zero = |d: &Dist| matches!(d, Dist::Constant(0));
+        matches!(task.owner, Owner::Job(_))
+            && td.image_mib.is_none()
+            && zero(&td.startup)
+            && zero(&td.activation)
+            && !self
+                .fault
+                .list
+                .iter()
+                .any(|f| matches!(f, crate::faults::Fault::StartFailure { .. }))
+    }
+
+    /// Whether a task asked to stop would pass DEACTIVATING, STOPPING and
+    /// DEPROVISIONING without waiting (killed, or constant zero steps with
+    /// no target to deregister) while nothing watches its states: then
+    /// `stop` moves it to STOPPED at once. A constant draws nothing, so no
+    /// random stream moves.
     fn stops_at_once(&self, key: u32) -> bool {
         if self.cfg.transitions {
             return false;
@@ -187,7 +207,7 @@ impl Sim<'_> {
         }
     }
 
-    fn on_running(&mut self, key: u32) {
+    pub(super) fn on_running(&mut self, key: u32) {
         self.arm_task_faults(key);
         let failing = self.cluster.tasks[key].failing_health;
         if let Owner::Service(s) = self.cluster.tasks[key].owner {
@@ -274,6 +294,11 @@ impl Sim<'_> {
             TaskState::Pending => {
                 self.set_state(key, TaskState::Stopping);
                 self.advance(key);
+            }
+            // Every stopping step would take no time: STOPPED in one move.
+            TaskState::Activating | TaskState::Running if self.stops_at_once(key) => {
+                self.set_state(key, TaskState::Stopped);
+                self.finalize(key);
             }
             TaskState::Activating | TaskState::Running => {
                 self.set_state(key, TaskState::Deactivating);

@@ -41,6 +41,16 @@ pub(super) struct Dormant {
 
 pub(super) const NO_RUN_FOR: SimTime = SimTime::MAX;
 
+impl Dormant {
+    pub fn new(created: SimTime, run_for: Option<SimTime>, share: u8) -> Self {
+        Dormant {
+            created,
+            run_for: run_for.unwrap_or(NO_RUN_FOR),
+            share,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(super) struct WaitQueue {
     shape_ids: FxHashMap<RequestShape, u32>,
@@ -173,7 +183,13 @@ impl WaitQueue {
 
     /// The record of dormant task `serial` of shape `s`, and the shape.
     pub fn dormant(&self, s: u32, serial: u64) -> (RequestShape, Dormant) {
-        let i = self.by_shape[s as usize].at_or_after(serial);
+        // A retry wakes the front task of its shape nearly always.
+        let map = &self.by_shape[s as usize];
+        let i = if map.0.front().is_some_and(|f| f.0 == serial) {
+            0
+        } else {
+            map.at_or_after(serial)
+        };
         (self.shapes[s as usize], self.dormant[s as usize][i])
     }
 
@@ -224,7 +240,10 @@ impl WaitQueue {
             return;
         };
         let dormant = &mut self.dormant[s as usize];
-        if !dormant.is_empty() {
+        if i == 0 {
+            // The front, nearly always: `remove(0)` shifts, `pop_front` does not.
+            dormant.pop_front();
+        } else if !dormant.is_empty() {
             dormant.remove(i);
         }
         if map.is_empty()
@@ -309,6 +328,11 @@ impl WaitQueue {
             }
         }
         best
+    }
+
+    /// The request shape `s` stands for.
+    pub fn shape(&self, s: u32) -> RequestShape {
+        self.shapes[s as usize]
     }
 
     /// Waiting tasks of capacity provider `p` its smallest type could
