@@ -329,7 +329,7 @@ desired_count_changes = [{{ at = "1h", desired_count = {half} }}]
 [[jobs]]
 name = "j"
 task_definition = "t"
-arrivals = {{ kind = "poisson", rate_per_hour = 200 }}
+arrivals = {{ kind = "poisson", rate_per_hour = {rate} }}
 duration = {{ kind = "exponential", mean = "15m" }}
 "#, if distinct { r#"{ type = "distinctInstance" }"# } else { "" }, half = desired / 2);
         let Ok(sc) = ecsim::scenario::parse(std::path::Path::new("p.toml"), &text) else {
@@ -445,7 +445,7 @@ shutdown = {{ kind = "exponential", mean = "10s" }}
 [[jobs]]
 name = "z"
 task_definition = "z"
-arrivals = {{ kind = "poisson", rate_per_hour = {rate} }}
+arrivals = {{ kind = "poisson", rate_per_hour = 200 }}
 duration = {{ kind = "exponential", mean = "2m" }}
 no_capacity = "queue"
 [[services]]
