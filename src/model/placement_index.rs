@@ -319,18 +319,23 @@ impl PlacementIndex {
                 d.reached(i / 64 + 1, |s| &shapes[s].bits);
             }
         }
-        let z = inst.az as usize;
-        if z >= self.zones.len() {
-            self.zones.resize(z + 1, Vec::new());
-        }
-        let (w, b) = (i / 64, idx % 64);
-        let zone = &mut self.zones[z];
-        if w >= zone.len() {
-            zone.resize(w + 1, 0);
-        }
-        zone[w] |= 1 << b;
         let want = filing(inst);
         let had = self.filed[i];
+        if had.is_none() {
+            // An instance's first update finds it unfiled, and it never
+            // changes zone: its zone bit is set then (or again), not on
+            // every placement.
+            let z = inst.az as usize;
+            if z >= self.zones.len() {
+                self.zones.resize(z + 1, Vec::new());
+            }
+            let (w, b) = (i / 64, idx % 64);
+            let zone = &mut self.zones[z];
+            if w >= zone.len() {
+                zone.resize(w + 1, 0);
+            }
+            zone[w] |= 1 << b;
+        }
         if had == want {
             return;
         }
@@ -371,8 +376,10 @@ impl PlacementIndex {
                 if let Some(d) = &mut self.draws {
                     d.room_changed(n, idx, after.is_some());
                 }
+                // The bit says whether the last filing had room: it
+                // changes only with that.
+                s.set(idx, after.is_some());
             }
-            s.set(idx, after.is_some());
         }
     }
 

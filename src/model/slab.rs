@@ -37,6 +37,17 @@ impl<T> Slab<T> {
         Some(v)
     }
 
+    /// `remove` without handing the value back (nothing is moved out).
+    pub fn free(&mut self, key: u32) {
+        if let Some(slot) = self.slots.get_mut(key as usize)
+            && slot.is_some()
+        {
+            *slot = None;
+            self.free.push(key);
+            self.live -= 1;
+        }
+    }
+
     pub fn get(&self, key: u32) -> Option<&T> {
         self.slots.get(key as usize)?.as_ref()
     }

@@ -337,15 +337,14 @@ impl Sim<'_> {
             self.outcome.tasks_failed += 1;
         }
         self.outcome.tasks_stopped_by_spot_interruption += u64::from(spot);
-        let task = self
-            .cluster
-            .tasks
-            .remove(key)
-            .expect("finalized task is live");
+        // Reported where it lies, then freed: moved out of the slab first,
+        // the record was copied whole for every task.
+        let task = &self.cluster.tasks[key];
         if let Some(t) = task.fault_timer {
             self.queue.cancel(t);
         }
-        self.rec.task_done(&self.cluster, &task);
+        self.rec.task_done(&self.cluster, task);
+        self.cluster.tasks.free(key);
         if let Owner::Service(s) = owner {
             self.reconcile(s);
         }

@@ -87,7 +87,8 @@ pub enum Ev {
 /// writers and by tests.
 pub trait Recorder {
     fn task_transition(&mut self, _task: &Task, _from: TaskState, _at: SimTime) {}
-    /// A task reached STOPPED, or the run ended with it still alive.
+    /// A task reached STOPPED, or the run ended with it still alive (a
+    /// stopped task is still among the cluster's tasks while reported).
     fn task_done(&mut self, cluster: &Cluster, task: &Task);
     fn sample(&mut self, sample: &Sample);
     /// An auto scaling decision changed a service's desired count.
