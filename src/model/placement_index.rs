@@ -339,22 +339,8 @@ impl PlacementIndex {
         if had == want {
             return;
         }
-        let (ms, cs) = self.slots[i];
-        if had.is_some() {
-            if self.keep.memory {
-                self.memory.take(ms, idx);
-            }
-            if self.keep.cpu {
-                self.cpu.take(cs, idx);
-            }
-        }
-        if let Some((z, m, c)) = want {
-            if self.keep.memory {
-                self.slots[i].0 = self.memory.put((z, m, c), idx);
-            }
-            if self.keep.cpu {
-                self.slots[i].1 = self.cpu.put((z, c, m), idx);
-            }
+        if self.keep != Keep::default() {
+            self.refile_ordered(i, had, want);
         }
         self.filed[i] = want;
         for (n, s) in self.shapes.iter_mut().enumerate() {
@@ -379,6 +365,28 @@ impl PlacementIndex {
                 // The bit says whether the last filing had room: it
                 // changes only with that.
                 s.set(idx, after.is_some());
+            }
+        }
+    }
+
+    /// Moves instance `i` in the orderings kept, from `had` to `want`.
+    fn refile_ordered(&mut self, i: usize, had: Option<Filing>, want: Option<Filing>) {
+        let idx = i as u32;
+        let (ms, cs) = self.slots[i];
+        if had.is_some() {
+            if self.keep.memory {
+                self.memory.take(ms, idx);
+            }
+            if self.keep.cpu {
+                self.cpu.take(cs, idx);
+            }
+        }
+        if let Some((z, m, c)) = want {
+            if self.keep.memory {
+                self.slots[i].0 = self.memory.put((z, m, c), idx);
+            }
+            if self.keep.cpu {
+                self.slots[i].1 = self.cpu.put((z, c, m), idx);
             }
         }
     }

@@ -90,7 +90,10 @@ impl Group {
             return false;
         }
         self.per_zone[zone as usize] -= 1;
-        if let Some(n) = self.more.get_mut(&instance) {
+        // Most groups never hold two tasks on one instance: no hashing then.
+        if !self.more.is_empty()
+            && let Some(n) = self.more.get_mut(&instance)
+        {
             *n -= 1;
             if *n == 0 {
                 self.more.remove(&instance);
