@@ -310,31 +310,12 @@ impl PlacementIndex {
         }
         let i = idx as usize;
         if i >= self.filed.len() {
-            self.filed.resize(i + 1, None);
-            self.slots.resize(i + 1, (0, 0));
-            // Only a new instance makes the index longer: the one place
-            // counting of draws may have to start.
-            if let Some(d) = &mut self.draws {
-                let shapes = &self.shapes;
-                d.reached(i / 64 + 1, |s| &shapes[s].bits);
-            }
+            self.grow(i);
         }
         let want = filing(inst);
         let had = self.filed[i];
         if had.is_none() {
-            // An instance's first update finds it unfiled, and it never
-            // changes zone: its zone bit is set then (or again), not on
-            // every placement.
-            let z = inst.az as usize;
-            if z >= self.zones.len() {
-                self.zones.resize(z + 1, Vec::new());
-            }
-            let (w, b) = (i / 64, idx % 64);
-            let zone = &mut self.zones[z];
-            if w >= zone.len() {
-                zone.resize(w + 1, 0);
-            }
-            zone[w] |= 1 << b;
+            self.mark_zone(i, inst.az);
         }
         if had == want {
             return;
@@ -367,6 +348,37 @@ impl PlacementIndex {
                 s.set(idx, after.is_some());
             }
         }
+    }
+
+    /// Room for instance `i`, the first past the end (placements between
+    /// launches keep this out of `update`'s way).
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        self.filed.resize(i + 1, None);
+        self.slots.resize(i + 1, (0, 0));
+        // Only a new instance makes the index longer: the one place
+        // counting of draws may have to start.
+        if let Some(d) = &mut self.draws {
+            let shapes = &self.shapes;
+            d.reached(i / 64 + 1, |s| &shapes[s].bits);
+        }
+    }
+
+    /// Sets instance `i`'s bit in zone `az`. An instance's first update
+    /// finds it unfiled, and it never changes zone: done then (or again
+    /// when it was out of service), not on every placement.
+    #[cold]
+    fn mark_zone(&mut self, i: usize, az: u32) {
+        let z = az as usize;
+        if z >= self.zones.len() {
+            self.zones.resize(z + 1, Vec::new());
+        }
+        let (w, b) = (i / 64, i % 64);
+        let zone = &mut self.zones[z];
+        if w >= zone.len() {
+            zone.resize(w + 1, 0);
+        }
+        zone[w] |= 1 << b;
     }
 
     /// Moves instance `i` in the orderings kept, from `had` to `want`.
