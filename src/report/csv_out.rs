@@ -90,23 +90,27 @@ impl CsvRecorder {
             false => None,
         };
         let fields = |names: &mut dyn Iterator<Item = &str>| names.map(field_text).collect();
-        let rows = tasks.map(|lines| TaskRows {
-            lines,
-            services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
-            jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
-            families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
-            sizes: cluster
-                .taskdefs
-                .iter()
-                .map(|t| Reserved {
-                    cpu: t.cpu,
-                    memory: t.memory,
-                    gpus: t.gpus,
-                    awsvpc: t.awsvpc,
-                })
-                .collect(),
-            zones: fields(&mut cluster.azs.iter().map(String::as_str)),
-            instances: Vec::new(),
+        let rows = tasks.map(|mut lines| {
+            // Formatted on the spool's thread, and written from there.
+            lines.write_here();
+            TaskRows {
+                lines,
+                services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
+                jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
+                families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
+                sizes: cluster
+                    .taskdefs
+                    .iter()
+                    .map(|t| Reserved {
+                        cpu: t.cpu,
+                        memory: t.memory,
+                        gpus: t.gpus,
+                        awsvpc: t.awsvpc,
+                    })
+                    .collect(),
+                zones: fields(&mut cluster.azs.iter().map(String::as_str)),
+                instances: Vec::new(),
+            }
         });
         Ok(CsvRecorder {
             tasks: rows.map(|r| Spool::new(r, TASK_CHUNK)),
@@ -273,6 +277,9 @@ impl SeriesRows {
                 }),
             ),
         };
+        let mut rows = rows;
+        // Formatted on the spool's thread, and written from there.
+        rows.write_here();
         Ok(SeriesRows { rows, long })
     }
 }

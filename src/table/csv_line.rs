@@ -11,7 +11,9 @@ use std::io::{self, Write};
 
 pub struct CsvLines {
     out: TableFile,
-    line: Vec<u8>,
+    /// Where the row being written starts in the file's chunk: rows are
+    /// put down straight into it, not copied there from a line buffer.
+    row_start: usize,
     fields: usize,
 }
 
@@ -27,11 +29,24 @@ const POW10: [u64; 13] = {
 
 impl CsvLines {
     pub fn new(out: TableFile) -> CsvLines {
-        CsvLines {
+        let mut w = CsvLines {
             out,
-            line: Vec::with_capacity(256),
+            row_start: 0,
             fields: 0,
-        }
+        };
+        w.out.spool.reserve_chunk();
+        w
+    }
+
+    /// The file written on the caller's thread (`TableFile::write_here`).
+    pub fn write_here(&mut self) {
+        self.out.write_here();
+    }
+
+    /// The file's chunk, which the row is written into.
+    #[inline]
+    fn line(&mut self) -> &mut Vec<u8> {
+        self.out.spool.chunk()
     }
 
     /// A CSV file at `path`.
@@ -40,16 +55,21 @@ impl CsvLines {
         Ok(CsvLines::new(TableFile::csv_at(path)?))
     }
 
-    fn sep(&mut self) {
-        if self.fields > 0 {
-            self.line.push(b',');
-        }
+    /// The chunk, after the separator a field other than the row's first
+    /// needs.
+    #[inline]
+    fn sep(&mut self) -> &mut Vec<u8> {
+        let first = self.fields == 0;
         self.fields += 1;
+        let line = self.out.spool.chunk();
+        if !first {
+            line.push(b',');
+        }
+        line
     }
 
     pub fn str(&mut self, s: &str) {
-        self.sep();
-        push_quoted(&mut self.line, s.as_bytes());
+        push_quoted(self.sep(), s.as_bytes());
     }
 
     /// A field already in its CSV form (`field_text`), or text known to need
@@ -59,19 +79,16 @@ impl CsvLines {
             !needs_quotes(text.as_bytes()) || text.starts_with('"'),
             "{text:?} needs quotes"
         );
-        self.sep();
-        self.line.extend_from_slice(text.as_bytes());
+        self.sep().extend_from_slice(text.as_bytes());
     }
 
     pub fn uint(&mut self, v: u64) {
-        self.sep();
-        push_uint(&mut self.line, v);
+        push_uint(self.sep(), v);
     }
 
     /// Milliseconds as seconds with three decimals (`format_secs`'s text).
     pub fn secs(&mut self, ms: SimTime) {
-        self.sep();
-        push_scaled(&mut self.line, ms, 3);
+        push_scaled(self.sep(), ms, 3);
     }
 
     pub fn opt_secs(&mut self, ms: Option<SimTime>) {
@@ -83,17 +100,16 @@ impl CsvLines {
 
     /// `v` with `decimals` decimals, the text of `format!("{v:.decimals$}")`.
     pub fn fixed(&mut self, v: f64, decimals: usize) {
-        self.sep();
-        push_fixed(&mut self.line, v, decimals);
+        push_fixed(self.sep(), v, decimals);
     }
 
     /// `part / whole` in percent with two decimals (`pct_wide`'s text).
     pub fn pct(&mut self, part: u128, whole: u128) {
-        self.sep();
+        let line = self.sep();
         let h = pct_hundredths(part, whole);
         match u64::try_from(h) {
-            Ok(h) => push_scaled(&mut self.line, h, 2),
-            Err(_) => push_quoted(&mut self.line, pct_wide(part, whole).as_bytes()),
+            Ok(h) => push_scaled(line, h, 2),
+            Err(_) => push_quoted(line, pct_wide(part, whole).as_bytes()),
         }
     }
 
@@ -101,16 +117,22 @@ impl CsvLines {
         self.raw(if b { "true" } else { "false" });
     }
 
-    /// Ends the record and hands it to the file.
+    /// Ends the record; the file takes the chunk once it is full.
     pub fn end_row(&mut self) -> io::Result<()> {
-        if self.line.is_empty() {
+        let start = self.row_start;
+        let line = self.line();
+        if line.len() == start {
             // A record of one empty field, which would otherwise read as no record.
-            self.line.extend_from_slice(b"\"\"");
+            line.extend_from_slice(b"\"\"");
         }
-        self.line.push(b'\n');
-        let r = self.out.write_all(&self.line);
-        self.line.clear();
+        line.push(b'\n');
         self.fields = 0;
+        let r = self
+            .out
+            .spool
+            .filled()
+            .map_err(super::named(&self.out.name));
+        self.row_start = self.line().len();
         r
     }
 
@@ -259,6 +281,9 @@ fn push_uint(line: &mut Vec<u8>, v: u64) {
         line.push(b'0' + v as u8);
         return;
     }
+    if super::digits::push_small(line, v) {
+        return;
+    }
     let mut b = NumBuf::new();
     b.whole(v);
     b.push_to(line);
@@ -268,6 +293,9 @@ fn push_uint(line: &mut Vec<u8>, v: u64) {
 fn push_scaled(line: &mut Vec<u8>, units: u64, decimals: usize) {
     if decimals == 0 {
         return push_uint(line, units);
+    }
+    if decimals <= 8 && super::digits::push_scaled_small(line, units, decimals) {
+        return;
     }
     if decimals > 12 {
         return push_scaled_long(line, units, decimals);

@@ -4,6 +4,7 @@
 //! and their types are in `schema`, once.
 
 pub mod csv_line;
+mod digits;
 pub mod parquet;
 pub mod rows;
 pub mod schema;
@@ -277,6 +278,11 @@ impl TableFile {
             .map_err(named(&self.name))?
             .extend_from_slice(bytes);
         Ok(())
+    }
+
+    /// Writes each chunk on the caller's thread (`Spool::write_here`).
+    pub fn write_here(&mut self) {
+        self.spool.write_here();
     }
 
     /// Writes what is left; the file's first error, if any.

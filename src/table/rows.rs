@@ -76,6 +76,15 @@ impl Rows {
         })
     }
 
+    /// Rows written from a thread of their own (a spool's) write their
+    /// CSV file from it too, rather than hand it to a third thread
+    /// (`Spool::write_here`); Parquet keeps its encoding thread.
+    pub fn write_here(&mut self) {
+        if let Out::Csv(w) = &mut self.out {
+            w.write_here();
+        }
+    }
+
     pub fn uint(&mut self, v: u64) {
         match &mut self.out {
             Out::Csv(w) => w.uint(v),
