@@ -6,6 +6,7 @@ use crate::engine::SimTime;
 use crate::model::{Capacity, Cluster, Owner, StopReason, Task, TaskState};
 use crate::sim::{Recorder, Sample};
 use crate::table::csv_line::field_text;
+use crate::table::rows::Cells;
 use crate::table::schema::{self, Present};
 use crate::table::spool::{Drain, Spool};
 use crate::table::{Place, Rows, Shape};
@@ -95,21 +96,23 @@ impl CsvRecorder {
             lines.write_here();
             TaskRows {
                 lines,
-                services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
-                jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
-                families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
-                sizes: cluster
-                    .taskdefs
-                    .iter()
-                    .map(|t| Reserved {
-                        cpu: t.cpu,
-                        memory: t.memory,
-                        gpus: t.gpus,
-                        awsvpc: t.awsvpc,
-                    })
-                    .collect(),
-                zones: fields(&mut cluster.azs.iter().map(String::as_str)),
-                instances: Vec::new(),
+                text: TaskText {
+                    services: fields(&mut cluster.services.iter().map(|s| s.name.as_str())),
+                    jobs: fields(&mut cluster.jobs.iter().map(|j| j.name.as_str())),
+                    families: fields(&mut cluster.taskdefs.iter().map(|t| t.family.as_str())),
+                    sizes: cluster
+                        .taskdefs
+                        .iter()
+                        .map(|t| Reserved {
+                            cpu: t.cpu,
+                            memory: t.memory,
+                            gpus: t.gpus,
+                            awsvpc: t.awsvpc,
+                        })
+                        .collect(),
+                    zones: fields(&mut cluster.azs.iter().map(String::as_str)),
+                    instances: Vec::new(),
+                },
             }
         });
         Ok(CsvRecorder {
@@ -431,6 +434,11 @@ struct Reserved {
 /// Writes task rows into `tasks`.
 struct TaskRows {
     lines: Rows,
+    text: TaskText,
+}
+
+/// What a task's row is written with besides the task.
+struct TaskText {
     /// Services', jobs', task definitions', zones' and instances' names as
     /// CSV fields, quoted once here rather than scanned in every row.
     services: Vec<String>,
@@ -446,8 +454,11 @@ impl Drain<TaskItem> for TaskRows {
     fn take(&mut self, items: &mut Vec<TaskItem>) -> std::io::Result<()> {
         for item in items.drain(..) {
             match item {
-                TaskItem::Instance(id) => self.instances.push(id),
-                TaskItem::Row(t) => self.row(&t)?,
+                TaskItem::Instance(id) => self.text.instances.push(id),
+                TaskItem::Row(t) => match self.lines.csv_lines() {
+                    Some(w) => self.text.row(w, &t)?,
+                    None => self.text.row(&mut self.lines, &t)?,
+                },
             }
         }
         Ok(())
@@ -458,9 +469,8 @@ impl Drain<TaskItem> for TaskRows {
     }
 }
 
-impl TaskRows {
-    fn row(&mut self, t: &TaskRow) -> std::io::Result<()> {
-        let w = &mut self.lines;
+impl TaskText {
+    fn row<W: Cells>(&self, w: &mut W, t: &TaskRow) -> std::io::Result<()> {
         w.uint(t.serial);
         w.raw(match t.owner {
             Owner::Service(s) => &self.services[s as usize],
