@@ -396,7 +396,8 @@ fn put(w: &mut Rows, cell: Cell) {
 /// Task rows per chunk handed to the formatting thread (~450 KiB). Each
 /// handover is a futex wake on the simulation's thread, and a wait when
 /// the formatter is two chunks behind: at 512 rows the M/M/c model's 2 M
-/// tasks took 4,500 futex calls, 5% of its run on the simulation's thread.
+/// tasks made 4,552 futex calls, at 4,096 534, and its `run` went 0.62 →
+/// 0.56 s (best wall of 5, the same minutes).
 const TASK_CHUNK: usize = 4096;
 
 /// What a task's row shows, taken when the task is done.
