@@ -4,6 +4,7 @@
 //! and their types are in `schema`, once.
 
 pub mod csv_line;
+mod digits;
 pub mod parquet;
 pub mod rows;
 pub mod schema;
@@ -279,6 +280,11 @@ impl TableFile {
         Ok(())
     }
 
+    /// Writes each chunk on the caller's thread (`Spool::write_here`).
+    pub fn write_here(&mut self) {
+        self.spool.write_here();
+    }
+
     /// Writes what is left; the file's first error, if any.
     pub fn finish(&mut self) -> io::Result<()> {
         self.spool.finish().map_err(named(&self.name))
@@ -309,6 +315,26 @@ mod tests {
             f.spool.threaded(),
             "a file this size is written by the thread"
         );
+        f.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), want);
+    }
+
+    #[test]
+    fn a_file_written_here_takes_no_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.txt");
+        let mut f = TableFile::csv_at(&path).unwrap();
+        f.write_here();
+        let mut want = Vec::new();
+        for i in 0..50_000u32 {
+            let line = format!("{i},{}\n", "z".repeat((i % 31) as usize));
+            f.write_all(line.as_bytes()).unwrap();
+            want.extend_from_slice(line.as_bytes());
+        }
+        assert!(want.len() > 8 * FILE_CHUNK);
+        assert!(!f.spool.threaded(), "every chunk is written by the caller");
+        // Written as each chunk filled, not held until the end.
+        assert!(std::fs::metadata(&path).unwrap().len() >= (want.len() - FILE_CHUNK) as u64);
         f.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), want);
     }

@@ -3,7 +3,8 @@
 //! Every writer (tasks, timeseries, cost, instances, …) gives its cells
 //! once, as numbers, times and text; neither format is made from the other.
 
-use super::csv_line::{CsvLines, pct_hundredths, scaled_exact, unquote};
+use super::csv_line::{CsvLines, pct_hundredths, unquote};
+use super::digits::scaled_exact;
 use super::parquet::ParquetRows;
 use super::{Format, TableFile, named};
 use crate::engine::SimTime;
@@ -34,7 +35,76 @@ fn scaled_value(units: u64, decimals: usize) -> Option<f64> {
     (units < 1 << 53 && decimals < POW10.len()).then(|| units as f64 / POW10[decimals])
 }
 
+/// The cells of a writer run for every row of a large table (tasks'),
+/// written once against this: made for `CsvLines` it puts down CSV text
+/// with no choice of format per cell (a tenth of each cell's instructions),
+/// for `Rows` any table.
+pub trait Cells {
+    fn uint(&mut self, v: u64);
+    /// An empty cell (a null in Parquet).
+    fn null(&mut self);
+    /// Milliseconds as seconds with three decimals.
+    fn secs(&mut self, ms: SimTime);
+    /// A field already in its CSV form (`csv_line::field_text`).
+    fn raw(&mut self, field: &str);
+    fn end_row(&mut self) -> io::Result<()>;
+    fn opt_secs(&mut self, ms: Option<SimTime>) {
+        match ms {
+            Some(ms) => self.secs(ms),
+            None => self.null(),
+        }
+    }
+}
+
+impl Cells for Rows {
+    fn uint(&mut self, v: u64) {
+        Rows::uint(self, v);
+    }
+    fn null(&mut self) {
+        Rows::null(self);
+    }
+    fn secs(&mut self, ms: SimTime) {
+        Rows::secs(self, ms);
+    }
+    fn raw(&mut self, field: &str) {
+        Rows::raw(self, field);
+    }
+    fn end_row(&mut self) -> io::Result<()> {
+        Rows::end_row(self)
+    }
+}
+
+impl Cells for CsvLines {
+    #[inline]
+    fn uint(&mut self, v: u64) {
+        CsvLines::uint(self, v);
+    }
+    #[inline]
+    fn null(&mut self) {
+        CsvLines::str(self, "");
+    }
+    #[inline]
+    fn secs(&mut self, ms: SimTime) {
+        CsvLines::secs(self, ms);
+    }
+    #[inline]
+    fn raw(&mut self, field: &str) {
+        CsvLines::raw(self, field);
+    }
+    fn end_row(&mut self) -> io::Result<()> {
+        CsvLines::end_row(self)
+    }
+}
+
 impl Rows {
+    /// The CSV text writer, when the table is CSV (for `Cells`).
+    pub fn csv_lines(&mut self) -> Option<&mut CsvLines> {
+        match &mut self.out {
+            Out::Csv(w) => Some(w),
+            Out::Parquet(_) => None,
+        }
+    }
+
     /// Table `stem` in `dir` with columns `header`.
     pub fn create<S: AsRef<str>>(
         dir: &Path,
@@ -74,6 +144,15 @@ impl Rows {
             out: Out::Csv(w),
             name,
         })
+    }
+
+    /// Rows written from a thread of their own (a spool's) write their
+    /// CSV file from it too, rather than hand it to a third thread
+    /// (`Spool::write_here`); Parquet keeps its encoding thread.
+    pub fn write_here(&mut self) {
+        if let Out::Csv(w) = &mut self.out {
+            w.write_here();
+        }
     }
 
     pub fn uint(&mut self, v: u64) {

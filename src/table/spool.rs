@@ -36,6 +36,8 @@ pub struct Spool<T: Send + 'static, D: Drain<T>> {
     /// Weight of the items in `buf`.
     weight: usize,
     cap: usize,
+    /// Every chunk drained on the caller's thread (`write_here`).
+    here: bool,
     state: State<T, D>,
 }
 
@@ -58,8 +60,43 @@ impl<T: Send + 'static, D: Drain<T>> Spool<T, D> {
             buf: Vec::new(),
             weight: 0,
             cap,
+            here: false,
             state: State::Idle(drain),
         }
+    }
+
+    /// Drains each chunk on the caller's thread as it fills, never
+    /// starting a thread: for a spool fed from a thread that is itself not
+    /// the simulation's (the file of the rows a spool thread formats). A
+    /// handover per chunk was a wake-up and a context switch on each side:
+    /// on 2 cores those cost more than the `write` they moved.
+    pub fn write_here(&mut self) {
+        self.here = true;
+    }
+
+    /// The chunk being filled, for a caller that puts its items there
+    /// itself and then calls `filled`.
+    #[inline]
+    pub fn chunk(&mut self) -> &mut Vec<T> {
+        &mut self.buf
+    }
+
+    /// After items were put in `chunk`: hands it over once it holds `cap`
+    /// items (it may hold more: those put in since the last call).
+    #[inline]
+    pub fn filled(&mut self) -> io::Result<()> {
+        if self.buf.len() < self.cap {
+            return Ok(());
+        }
+        let r = self.ship();
+        self.reserve_chunk();
+        r
+    }
+
+    /// Room in `chunk` for a whole chunk and a last item or so past it
+    /// (a row of text), so that filling it in place never reallocates.
+    pub fn reserve_chunk(&mut self) {
+        self.buf.reserve(self.cap + self.cap / 4);
     }
 
     /// The chunk being filled, handed over first if `weight` more would
@@ -78,6 +115,12 @@ impl<T: Send + 'static, D: Drain<T>> Spool<T, D> {
     }
 
     fn ship(&mut self) -> io::Result<()> {
+        if let (true, State::Idle(d)) = (self.here, &mut self.state) {
+            d.take(&mut self.buf)?;
+            self.buf.clear();
+            self.weight = 0;
+            return Ok(());
+        }
         self.state = match std::mem::replace(&mut self.state, State::Finished) {
             State::Idle(drain) => State::Running(Worker::start(drain)?),
             other => other,
