@@ -220,6 +220,23 @@ fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
             got,
             "step {step}: {ss:?} {shape:?} {cs:?}"
         );
+        // What a retry asks before waking a queued task: "no instance has
+        // the room" from the index, as a scan of the instances finds it
+        // (and never "none" when a placement found one).
+        let room = |c: &Cluster| {
+            c.instances
+                .iter()
+                .any(|i| i.takes_tasks() && i.free_cpu() >= shape.0 && i.free_memory() >= shape.1)
+        };
+        assert_eq!(clusters[0].index.none_with_room(shape.0, shape.1), None);
+        // 700/900 is no task definition's shape: the index cannot tell.
+        let filed = SHAPES[..4].contains(&shape);
+        assert_eq!(
+            clusters[1].index.none_with_room(shape.0, shape.1),
+            filed.then(|| !room(&clusters[1])),
+            "step {step}: {shape:?}"
+        );
+        assert!(got.is_none() || room(&clusters[1]));
         assert_eq!(
             a.clone().next_u64(),
             b.clone().next_u64(),
