@@ -91,6 +91,13 @@ pub trait Recorder {
     /// stopped task is still among the cluster's tasks while reported).
     fn task_done(&mut self, cluster: &Cluster, task: &Task);
     fn sample(&mut self, sample: &Sample);
+    /// The minute's sample, the recorder's to keep: it may swap another
+    /// `Sample` in (the simulation rewrites every field of it each minute,
+    /// reusing its vectors), so that a writer thread is handed the sample
+    /// instead of a copy. By default it is only read (`sample`).
+    fn take_sample(&mut self, sample: &mut Sample) {
+        self.sample(sample);
+    }
     /// An auto scaling decision changed a service's desired count.
     fn scaling(&mut self, _cluster: &Cluster, _decision: &crate::scaling::Decision) {}
     /// Whether `scaling` records a decision's reason; when not, auto
