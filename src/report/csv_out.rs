@@ -366,12 +366,12 @@ impl SeriesRows {
     fn row(&mut self, s: &Sample) -> std::io::Result<()> {
         let w = &mut self.rows;
         match &mut self.long {
-            None => {
-                // Straight into the row: no list of cells in between.
-                w.secs(s.time);
-                cells(s, |cell| put(w, cell));
-                w.end_row()
-            }
+            // Straight into the row: no list of cells in between, and
+            // CSV text with no choice of format per cell (`Cells`).
+            None => match w.csv_lines() {
+                Some(w) => wide_row(w, s),
+                None => wide_row(w, s),
+            },
             Some(l) => {
                 let before = l.cells.len();
                 l.times.push(s.time);
@@ -426,7 +426,13 @@ fn cells(s: &Sample, mut c: impl FnMut(Cell)) {
     }
 }
 
-fn put(w: &mut Rows, cell: Cell) {
+fn wide_row<W: Cells>(w: &mut W, s: &Sample) -> std::io::Result<()> {
+    w.secs(s.time);
+    cells(s, |cell| put(w, cell));
+    w.end_row()
+}
+
+fn put<W: Cells>(w: &mut W, cell: Cell) {
     match cell {
         Cell::Uint(v) => w.uint(v),
         Cell::Pct(part, whole) => w.pct(part.into(), whole.into()),
