@@ -27,11 +27,15 @@ impl Recorder for RunRecorder {
         self.ledger.task_done(c, t);
     }
     fn sample(&mut self, s: &Sample) {
-        if let Some(w) = &mut self.csv {
-            w.sample(s);
-        }
+        self.take_sample(&mut s.clone());
+    }
+    fn take_sample(&mut self, s: &mut Sample) {
+        // The bill reads the sample before the CSV writers take it.
         self.ledger
             .served_minute(s.time, |l| s.loads[l as usize].reading.served_rps * 60.0);
+        if let Some(w) = &mut self.csv {
+            w.take_sample(s);
+        }
     }
     fn task_transition(&mut self, _: &Task, _: TaskState, _: SimTime) {}
     fn wants_transitions(&self) -> bool {

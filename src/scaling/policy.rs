@@ -165,11 +165,17 @@ pub(super) fn why(explain: bool, words: impl FnOnce() -> String) -> String {
 }
 
 /// `n` datapoints of `m` in words: "3 minutes", or "3 datapoints of 20 s".
-pub(super) fn span(n: u32, m: Metric) -> String {
+/// Written onto `text` (a reason being put together).
+pub(super) fn push_span(text: &mut Vec<u8>, n: u32, m: Metric) {
+    let mut digits = itoa::Buffer::new();
+    text.extend_from_slice(digits.format(n).as_bytes());
     if m.high_resolution() {
-        format!("{n} datapoints of {} s", HIGH_RESOLUTION_PERIOD / 1000)
+        text.extend_from_slice(b" datapoints of ");
+        let secs = HIGH_RESOLUTION_PERIOD / 1000;
+        text.extend_from_slice(digits.format(secs).as_bytes());
+        text.extend_from_slice(b" s");
     } else {
-        format!("{n} minutes")
+        text.extend_from_slice(b" minutes");
     }
 }
 

@@ -17,19 +17,21 @@ mod pull;
 mod queues;
 mod quotas;
 mod rebalance;
+mod recorder;
 mod refuse;
 mod sample;
 mod scheduler;
 mod waiting;
 
 pub use quotas::Quota;
+pub use recorder::Recorder;
 pub use refuse::{PROVISIONING_QUOTA, Refused};
 pub use sample::{JobSample, LoadSample, ProviderSample, Sample, ServiceSample};
 
 use crate::engine::time::MINUTE;
 use crate::engine::{EventQueue, RngStreams, SimTime};
 use crate::error::{Error, Result};
-use crate::model::{Arrivals, Cluster, Owner, Task, TaskState};
+use crate::model::{Arrivals, Cluster, Owner, TaskState};
 use crate::scenario::Scenario;
 use std::collections::VecDeque;
 
@@ -81,33 +83,6 @@ pub enum Ev {
     /// A 20-second reading between minutes, for services whose target
     /// tracking follows a HighResolution metric.
     HighResolution,
-}
-
-/// Where the simulation reports what happened. Implemented by the CSV
-/// writers and by tests.
-pub trait Recorder {
-    fn task_transition(&mut self, _task: &Task, _from: TaskState, _at: SimTime) {}
-    /// A task reached STOPPED, or the run ended with it still alive (a
-    /// stopped task is still among the cluster's tasks while reported).
-    fn task_done(&mut self, cluster: &Cluster, task: &Task);
-    fn sample(&mut self, sample: &Sample);
-    /// An auto scaling decision changed a service's desired count.
-    fn scaling(&mut self, _cluster: &Cluster, _decision: &crate::scaling::Decision) {}
-    /// Whether `scaling` records a decision's reason; when not, auto
-    /// scaling's reasons are left empty instead of formatted.
-    fn wants_reasons(&self) -> bool {
-        true
-    }
-    /// Whether `task_transition` does anything with what it is given; when
-    /// not, the simulation does not call it.
-    fn wants_transitions(&self) -> bool {
-        true
-    }
-    /// Called after every event when invariant checking is on.
-    fn after_event(&mut self, _cluster: &Cluster, _at: SimTime) {}
-    /// The run stops early at `end` (a wall-clock limit): called before the
-    /// tasks still alive are reported, so they are closed at `end`.
-    fn cut(&mut self, _end: SimTime) {}
 }
 
 /// Totals of a finished run.

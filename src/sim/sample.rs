@@ -112,6 +112,6 @@ impl Sim<'_> {
             + s.jobs.iter().map(|x| x.running).sum::<u64>();
         s.tasks_pending = s.services.iter().map(|x| u64::from(x.pending)).sum::<u64>()
             + s.jobs.iter().map(|x| u64::from(x.pending)).sum::<u64>();
-        self.rec.sample(&self.sample);
+        self.rec.take_sample(&mut self.sample);
     }
 }

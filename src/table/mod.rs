@@ -16,6 +16,13 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// `v` with `decimals` decimals onto `out`: exactly the text of
+/// `format!("{v:.decimals$}")`, without `fmt`'s machinery (auto scaling's
+/// reasons, half a million of them in a month of region-scale).
+pub(crate) fn push_fixed(out: &mut Vec<u8>, v: f64, decimals: usize) {
+    digits::push_fixed(out, v, decimals);
+}
+
 /// How a run's tables are stored (`run --format`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Format {

@@ -35,7 +35,8 @@ fn scaled_value(units: u64, decimals: usize) -> Option<f64> {
     (units < 1 << 53 && decimals < POW10.len()).then(|| units as f64 / POW10[decimals])
 }
 
-/// The cells of a writer run for every row of a large table (tasks'),
+/// The cells of a writer run for every row of a large table (tasks',
+/// timeseries'),
 /// written once against this: made for `CsvLines` it puts down CSV text
 /// with no choice of format per cell (a tenth of each cell's instructions),
 /// for `Rows` any table.
@@ -47,6 +48,10 @@ pub trait Cells {
     fn secs(&mut self, ms: SimTime);
     /// A field already in its CSV form (`csv_line::field_text`).
     fn raw(&mut self, field: &str);
+    /// `v` with `decimals` decimals, the text of `format!("{v:.decimals$}")`.
+    fn fixed(&mut self, v: f64, decimals: usize);
+    /// `part / whole` in percent with two decimals.
+    fn pct(&mut self, part: u128, whole: u128);
     fn end_row(&mut self) -> io::Result<()>;
     fn opt_secs(&mut self, ms: Option<SimTime>) {
         match ms {
@@ -69,6 +74,12 @@ impl Cells for Rows {
     fn raw(&mut self, field: &str) {
         Rows::raw(self, field);
     }
+    fn fixed(&mut self, v: f64, decimals: usize) {
+        Rows::fixed(self, v, decimals);
+    }
+    fn pct(&mut self, part: u128, whole: u128) {
+        Rows::pct(self, part, whole);
+    }
     fn end_row(&mut self) -> io::Result<()> {
         Rows::end_row(self)
     }
@@ -90,6 +101,14 @@ impl Cells for CsvLines {
     #[inline]
     fn raw(&mut self, field: &str) {
         CsvLines::raw(self, field);
+    }
+    #[inline]
+    fn fixed(&mut self, v: f64, decimals: usize) {
+        CsvLines::fixed(self, v, decimals);
+    }
+    #[inline]
+    fn pct(&mut self, part: u128, whole: u128) {
+        CsvLines::pct(self, part, whole);
     }
     fn end_row(&mut self) -> io::Result<()> {
         CsvLines::end_row(self)
