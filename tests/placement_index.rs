@@ -151,15 +151,50 @@ fn kept_orderings_follow_the_strategies() {
 }
 
 fn chooses_as_a_scan_does(keep: Keep) {
-    let plan = DrawPlan {
+    chooses_as_a_scan_does_with(keep, Some(all_drawn()));
+}
+
+fn all_drawn() -> DrawPlan {
+    DrawPlan {
         shapes: SHAPES.to_vec(),
         groups: vec![0, 1, 2, 3],
         count_from_words: 0,
-    };
-    chooses_as_a_scan_does_with(keep, Some(plan));
+    }
+}
+
+/// An instance whose attribute map is replaced (as a managed instance's is
+/// when it takes another type) no longer shares its template's: `memberOf`
+/// is asked of it on its own, not answered by the verdict on the template's
+/// map for its group, type and zone.
+#[test]
+fn instances_with_replaced_attributes_choose_as_a_scan_does() {
+    chooses_as_a_scan_does_replacing(Keep::ALL, Some(all_drawn()), true);
 }
 
 fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
+    chooses_as_a_scan_does_replacing(keep, draws, false);
+}
+
+/// Gives instance `i` of both clusters one new map in which its type
+/// attribute says the other family (m5 or not), as `MiType::apply` would.
+fn replace_attributes(clusters: &mut [Cluster], i: usize) {
+    let mut map = (*clusters[0].instances[i].attributes).clone();
+    let ty = map
+        .get_mut("ecs.instance-type")
+        .expect("every instance has a type");
+    *ty = if ty.starts_with("m5") {
+        "r5.large"
+    } else {
+        "m5.large"
+    }
+    .into();
+    let map = std::sync::Arc::new(map);
+    for c in clusters {
+        c.instances[i].attributes = std::sync::Arc::clone(&map);
+    }
+}
+
+fn chooses_as_a_scan_does_replacing(keep: Keep, draws: Option<DrawPlan>, replace: bool) {
     let mut scan = cluster();
     let mut indexed = scan.clone();
     // The scan's instances each get their own copy of their attributes, so
@@ -257,6 +292,9 @@ fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
                 };
                 c.refile(i);
             }
+        }
+        if replace && drive.random_bool(0.02) {
+            replace_attributes(&mut clusters, drive.random_range(0..60usize));
         }
     }
     assert!(

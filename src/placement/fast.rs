@@ -22,12 +22,15 @@ pub(super) fn indexed(
     match req.strategies {
         [Strategy::Binpack(r), ..] => {
             let all: PerZone<u32> = (0..cluster.azs.len() as u32).collect();
-            Some((tightest(cluster, *r, req, &all, fits), 1))
+            Some((tightest(cluster, *r, req, &all, fits, None), 1))
         }
         [Strategy::Spread(f), rest @ ..] if is_zone(f) => {
-            let best = least_used_zones(cluster, req, fits);
+            let (best, firsts) = least_used_zones_found(cluster, req, fits);
             if let [Strategy::Binpack(r), ..] = rest {
-                return Some((tightest(cluster, *r, req, &best, fits), 2));
+                // Binpack by memory walks each zone as the spread just did:
+                // it starts at what that walk found.
+                let known = (*r == Resource::Memory).then_some(&firsts[..]);
+                return Some((tightest(cluster, *r, req, &best, fits, known), 2));
             }
             if let Some(cands) = with_room(cluster, req, Some(&best), fits) {
                 return Some((cands, 1));
@@ -270,6 +273,18 @@ fn kth(lists: &[&[u32]], k: usize) -> u32 {
 /// Spread over zones through the index: the zones with the fewest of the
 /// group's tasks among those where the task fits at all.
 fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> PerZone<u32> {
+    least_used_zones_found(cluster, req, fits).0
+}
+
+/// `least_used_zones`, and per zone chosen the first instance (free memory,
+/// index) its walk by free memory found to fit (`None` when the zone was
+/// answered by the shape's count): the instances before it in that walk
+/// were asked and do not fit.
+fn least_used_zones_found(
+    cluster: &Cluster,
+    req: &Request,
+    fits: &dyn Fn(u32) -> bool,
+) -> (PerZone<u32>, PerZone<Option<(u32, u32)>>) {
     let per_zone = zone_counts(cluster, req.group);
     // With only resources to check, the shape's per-zone count answers
     // "does the task fit anywhere in this zone" without visiting instances.
@@ -278,7 +293,7 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
         .flatten();
     let mut order: PerZone<u32> = (0..cluster.azs.len() as u32).collect();
     order.sort_by_key(|&z| (per_zone[z as usize], z));
-    let mut best = PerZone::new();
+    let (mut best, mut firsts) = (PerZone::new(), PerZone::new());
     for z in order {
         if best
             .first()
@@ -286,18 +301,22 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
         {
             break;
         }
-        let any = match room {
-            Some(s) => s.in_zone(z) > 0,
-            None => cluster
-                .index
-                .by_free(Resource::Memory, z, (req.memory, req.cpu))
-                .any(|(_, i)| fits(i)),
+        let (any, first) = match room {
+            Some(s) => (s.in_zone(z) > 0, None),
+            None => {
+                let first = cluster
+                    .index
+                    .by_free(Resource::Memory, z, (req.memory, req.cpu))
+                    .find(|&(_, i)| fits(i));
+                (first.is_some(), first)
+            }
         };
         if any {
             best.push(z);
+            firsts.push(first);
         }
     }
-    best
+    (best, firsts)
 }
 
 /// Whether a request that only resources and distinctInstance decide fits
@@ -402,13 +421,17 @@ pub(super) fn indexed_random(
 }
 
 /// Binpack through the index: the instances of `zones` the task fits on
-/// with the least of the resource free, in index order.
+/// with the least of the resource free, in index order. `known` (walks by
+/// free memory only) gives per zone the first instance of this same walk
+/// that fits, found by `least_used_zones_found`: those before it are
+/// passed over without asking `fits` again.
 fn tightest(
     cluster: &Cluster,
     r: Resource,
     req: &Request,
     zones: &[u32],
     fits: &dyn Fn(u32) -> bool,
+    known: Option<&[Option<(u32, u32)>]>,
 ) -> Vec<u32> {
     let need = match r {
         Resource::Cpu => (req.cpu, req.memory),
@@ -416,13 +439,19 @@ fn tightest(
     };
     let mut least: Option<u32> = None;
     let mut out = Vec::new();
-    for &z in zones {
-        for (free, i) in cluster.index.by_free(r, z, need) {
+    for (n, &z) in zones.iter().enumerate() {
+        let mut walk = cluster.index.by_free(r, z, need);
+        let first = known.and_then(|k| k.get(n).copied().flatten());
+        if let Some(f) = first {
+            let found = walk.by_ref().any(|x| x == f);
+            debug_assert!(found, "the spread's walk found {f:?} in zone {z}");
+        }
+        for (free, i) in first.into_iter().chain(walk) {
             // Walking up from the least free: past the best value, stop.
             if least.is_some_and(|l| free > l) {
                 break;
             }
-            if fits(i) {
+            if first == Some((free, i)) || fits(i) {
                 if least.is_none_or(|l| free < l) {
                     out.clear();
                     least = Some(free);

@@ -23,6 +23,7 @@ use crate::model::{Arch, Cluster, Instance};
 use query::{Expr, Facts};
 use rand::RngExt;
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// Zones, or per-zone figures: a region has a handful, so a placement keeps
 /// them on the stack instead of allocating for each task.
@@ -98,9 +99,18 @@ struct Constraints<'a> {
     zones: usize,
     /// Per instance group, the cell row of its first type.
     first_kind: SmallVec<[usize; 8]>,
-    /// Per (instance group, type, zone): 0 not asked yet, 1 unsatisfied, 2 satisfied.
-    verdicts: SmallVec<[std::cell::Cell<u8>; 64]>,
+    /// Per (instance group, type, zone): the attribute map its template
+    /// gives the instances there, and the verdict on that map (0 not asked
+    /// yet, 1 unsatisfied, 2 satisfied). The map is read off the template
+    /// once a placement, not on each instance asked: the walks of a
+    /// constrained placement ask thousands that fail.
+    cells: SmallVec<[MapVerdict<'a>; 64]>,
 }
+
+/// A template's attribute map (none when it has none for the zone), and the verdict on it.
+type MapVerdict<'a> = (Option<&'a Arc<Attributes>>, std::cell::Cell<u8>);
+
+type Attributes = std::collections::BTreeMap<String, String>;
 
 impl<'a> Constraints<'a> {
     fn new(cluster: &'a Cluster, req: &Request<'a>) -> Self {
@@ -116,25 +126,23 @@ impl<'a> Constraints<'a> {
         // One cell per (group, type, zone): the types' attribute maps differ.
         // (Only then: a placement without such a constraint allocates nothing.)
         let mut first_kind = SmallVec::new();
-        let mut kinds = 0;
+        let mut cells = SmallVec::new();
         if !by_attributes.is_empty() {
             for t in &cluster.templates {
-                first_kind.push(kinds);
-                kinds += t.kinds.len();
+                first_kind.push(cells.len() / zones.max(1));
+                for k in &t.kinds {
+                    cells
+                        .extend((0..zones).map(|z| (k.attributes.get(z), std::cell::Cell::new(0))));
+                }
             }
         }
-        let cells = if by_attributes.is_empty() {
-            0
-        } else {
-            kinds * zones
-        };
         Constraints {
             cluster,
             by_attributes,
             others,
             zones,
             first_kind,
-            verdicts: (0..cells).map(|_| std::cell::Cell::new(0)).collect(),
+            cells,
         }
     }
 
@@ -154,39 +162,36 @@ impl<'a> Constraints<'a> {
             return true;
         }
         let inst = &self.cluster.instances[idx as usize];
-        let eval = || {
-            let facts = InstanceFacts {
-                cluster: self.cluster,
-                instance: inst,
-            };
-            self.by_attributes.iter().all(|e| e.eval(&facts))
-        };
         // Instances come from their group's template, sharing its map for
-        // their zone; one that does not is asked on its own.
-        let shared = self
-            .cluster
-            .templates
-            .get(inst.group as usize)
-            .and_then(|t| t.kinds.get(inst.kind as usize))
-            .and_then(|k| k.attributes.get(inst.az as usize))
-            .is_some_and(|a| std::sync::Arc::ptr_eq(a, &inst.attributes));
-        let row = self
-            .first_kind
-            .get(inst.group as usize)
-            .copied()
-            .unwrap_or(0);
-        let cell = (row + inst.kind as usize) * self.zones + inst.az as usize;
-        match self.verdicts.get(cell).filter(|_| shared) {
-            Some(v) => match v.get() {
+        // their zone; one that does not (its map replaced, `MiType::apply`)
+        // is asked on its own. A verdict is of the map it was found on (the
+        // expressions read nothing else), so the same map is all that
+        // matters: even a cell reached from an out-of-range type or zone
+        // answers rightly when its map is this instance's.
+        let cell = self.first_kind.get(inst.group as usize).and_then(|&row| {
+            self.cells
+                .get((row + inst.kind as usize) * self.zones + inst.az as usize)
+        });
+        match cell {
+            Some((Some(map), v)) if Arc::ptr_eq(map, &inst.attributes) => match v.get() {
                 0 => {
-                    let ok = eval();
+                    let ok = self.eval(inst);
                     v.set(1 + u8::from(ok));
                     ok
                 }
                 n => n == 2,
             },
-            None => eval(),
+            _ => self.eval(inst),
         }
+    }
+
+    /// The attribute-only expressions asked of one instance.
+    fn eval(&self, inst: &Instance) -> bool {
+        let facts = InstanceFacts {
+            cluster: self.cluster,
+            instance: inst,
+        };
+        self.by_attributes.iter().all(|e| e.eval(&facts))
     }
 }
 
