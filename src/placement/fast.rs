@@ -14,6 +14,7 @@ pub(super) fn indexed(
     cluster: &Cluster,
     req: &Request,
     fits: &dyn Fn(u32) -> bool,
+    rejected: &dyn Fn(usize) -> u64,
 ) -> Option<(Vec<u32>, usize)> {
     let ix = &cluster.index;
     if !ix.is_live() || !orderings_kept(ix, req.strategies) {
@@ -32,7 +33,7 @@ pub(super) fn indexed(
                 let known = (*r == Resource::Memory).then_some(&firsts[..]);
                 return Some((tightest(cluster, *r, req, &best, fits, known), 2));
             }
-            if let Some(cands) = with_room(cluster, req, Some(&best), fits) {
+            if let Some(cands) = with_room(cluster, req, Some(&best), fits, rejected) {
                 return Some((cands, 1));
             }
             let mut cands: Vec<u32> = best
@@ -53,11 +54,14 @@ pub(super) fn indexed(
 /// room for the request's CPU and memory: the instances a scan, or a walk
 /// of those zones by free amount, would pass to `fits`, without visiting
 /// the others or sorting. `None` when the index does not keep the shape.
+/// Word `j` of `rejected` holds instances `fits` surely refuses (their
+/// attribute map fails a `memberOf`): they are dropped a word at a time.
 pub(super) fn with_room(
     cluster: &Cluster,
     req: &Request,
     zones: Option<&[u32]>,
     fits: &dyn Fn(u32) -> bool,
+    rejected: &dyn Fn(usize) -> u64,
 ) -> Option<Vec<u32>> {
     let ix = &cluster.index;
     if !ix.is_live() {
@@ -70,6 +74,9 @@ pub(super) fn with_room(
             Some(zs) => word & zones_word(ix, zs, j),
             None => word,
         };
+        if w != 0 {
+            w &= !rejected(j);
+        }
         while w != 0 {
             let i = (j * 64) as u32 + w.trailing_zeros();
             w &= w - 1;

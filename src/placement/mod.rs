@@ -105,12 +105,43 @@ struct Constraints<'a> {
     /// once a placement, not on each instance asked: the walks of a
     /// constrained placement ask thousands that fail.
     cells: SmallVec<[MapVerdict<'a>; 64]>,
+    /// The instances whose map the attribute-only expressions reject, as
+    /// bit words (from the index's instances by map), when first asked.
+    rejected: std::cell::OnceCell<Vec<u64>>,
+    /// Instances asked one by one so far (up to `ASKS_BEFORE_WORDS`).
+    asks: std::cell::Cell<u32>,
 }
+
+/// Instances a placement asks one by one before it finds the rejected
+/// words (one eval per map and a pass over the words): most placements
+/// ask a few, but a walk past the instances of another pool asks hundreds.
+const ASKS_BEFORE_WORDS: u32 = 32;
 
 /// A template's attribute map (none when it has none for the zone), and the verdict on it.
 type MapVerdict<'a> = (Option<&'a Arc<Attributes>>, std::cell::Cell<u8>);
 
-type Attributes = std::collections::BTreeMap<String, String>;
+use crate::model::placement_maps::Attributes;
+
+/// An attribute map alone, as the query language sees it: what an
+/// expression that reads only attributes (and the agent's connection,
+/// always up for a candidate) is asked of.
+struct MapFacts<'a>(&'a Attributes);
+
+impl Facts for MapFacts<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+    // Not read by such an expression (`reads_attributes_only`).
+    fn instance_id(&self) -> &str {
+        ""
+    }
+    fn running_tasks(&self) -> u64 {
+        0
+    }
+    fn has_group(&self, _: &str) -> bool {
+        false
+    }
+}
 
 impl<'a> Constraints<'a> {
     fn new(cluster: &'a Cluster, req: &Request<'a>) -> Self {
@@ -143,7 +174,51 @@ impl<'a> Constraints<'a> {
             zones,
             first_kind,
             cells,
+            rejected: std::cell::OnceCell::new(),
+            asks: std::cell::Cell::new(0),
         }
+    }
+
+    /// Word `j` of the instances the attribute-only expressions reject
+    /// (none without such an expression): `hold` is false for each, so a
+    /// walk of bit words may drop them without asking.
+    fn rejected_word(&self, j: usize) -> u64 {
+        if self.by_attributes.is_empty() {
+            return 0;
+        }
+        let words = self.rejected.get_or_init(|| {
+            let mut out = Vec::new();
+            for (map, words) in self.cluster.index.maps().iter() {
+                let facts = MapFacts(map);
+                if self.by_attributes.iter().all(|e| e.eval(&facts)) {
+                    continue;
+                }
+                if out.len() < words.len() {
+                    out.resize(words.len(), 0);
+                }
+                for (o, w) in out.iter_mut().zip(words) {
+                    *o |= w;
+                }
+            }
+            out
+        });
+        words.get(j).copied().unwrap_or(0)
+    }
+
+    /// Whether `hold` is surely false for instance `idx` from its map alone,
+    /// read from the rejected words once the placement has asked
+    /// `ASKS_BEFORE_WORDS` instances (false until then: asked in full).
+    #[inline]
+    fn surely_rejected(&self, idx: u32) -> bool {
+        if self.by_attributes.is_empty() {
+            return false;
+        }
+        let n = self.asks.get();
+        if n < ASKS_BEFORE_WORDS {
+            self.asks.set(n + 1);
+            return false;
+        }
+        self.rejected_word(idx as usize / 64) >> (idx % 64) & 1 == 1
     }
 
     /// Whether instance `idx` satisfies every constraint (`satisfies` each).
@@ -361,14 +436,23 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     // index without asking any instance.
     let constraints = std::cell::OnceCell::new();
     let fits = |idx: u32| {
+        let c = constraints.get_or_init(|| Constraints::new(cluster, req));
+        // The walks by free amount pass many instances of another pool
+        // (a memberOf on an attribute): dropped by a bit, not by asking.
+        if c.surely_rejected(idx) {
+            return false;
+        }
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
             && inst.has_slots(req.enis, req.gpus)
             && req.instance_group.is_none_or(|g| g == inst.group)
             && req.arch.is_none_or(|a| a == inst.arch)
-            && constraints
-                .get_or_init(|| Constraints::new(cluster, req))
-                .hold(idx, req.group)
+            && c.hold(idx, req.group)
+    };
+    let rejected = |j: usize| {
+        constraints
+            .get_or_init(|| Constraints::new(cluster, req))
+            .rejected_word(j)
     };
     if req.only_instance.is_none() {
         // A random draw through the index answers "nowhere" itself (no
@@ -388,9 +472,9 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     }
     let (cands, done): (Vec<u32>, usize) = match req.only_instance {
         Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
-        None => match indexed(cluster, req, &fits) {
+        None => match indexed(cluster, req, &fits, &rejected) {
             Some(found) => found,
-            None => match with_room(cluster, req, None, &fits) {
+            None => match with_room(cluster, req, None, &fits, &rejected) {
                 Some(cands) => (cands, 0),
                 None => (
                     (0..cluster.instances.len() as u32)
