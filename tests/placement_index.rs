@@ -304,3 +304,15 @@ fn chooses_as_a_scan_does_replacing(keep: Keep, draws: Option<DrawPlan>, replace
     );
     assert!(some > 1_000 && none > 50, "placed {some}, refused {none}");
 }
+
+/// The index notes an instance under its attribute map when first filed
+/// and drops it from placements by that map: one replaced afterwards (the
+/// simulation sets a map before the instance joins) is caught by the check.
+#[test]
+fn a_map_replaced_after_filing_is_caught() {
+    let mut c = cluster();
+    c.index_instances_with(Keep::ALL, None);
+    assert!(c.index.agrees_with(&c.instances, &c.groups));
+    replace_attributes(&mut c, 5);
+    assert!(!c.index.agrees_with(&c.instances, &c.groups));
+}

@@ -26,7 +26,8 @@ pub(super) fn indexed(
             Some((tightest(cluster, *r, req, &all, fits, None), 1))
         }
         [Strategy::Spread(f), rest @ ..] if is_zone(f) => {
-            let (best, firsts) = least_used_zones_found(cluster, req, fits);
+            let mut firsts = PerZone::new();
+            let best = least_used_zones_found(cluster, req, fits, Some(&mut firsts));
             if let [Strategy::Binpack(r), ..] = rest {
                 // Binpack by memory walks each zone as the spread just did:
                 // it starts at what that walk found.
@@ -280,18 +281,19 @@ fn kth(lists: &[&[u32]], k: usize) -> u32 {
 /// Spread over zones through the index: the zones with the fewest of the
 /// group's tasks among those where the task fits at all.
 fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> PerZone<u32> {
-    least_used_zones_found(cluster, req, fits).0
+    least_used_zones_found(cluster, req, fits, None)
 }
 
-/// `least_used_zones`, and per zone chosen the first instance (free memory,
-/// index) its walk by free memory found to fit (`None` when the zone was
-/// answered by the shape's count): the instances before it in that walk
-/// were asked and do not fit.
+/// `least_used_zones`, noting in `firsts` (when given) per zone chosen the
+/// first instance (free memory, index) its walk by free memory found to
+/// fit (`None` when the zone was answered by the shape's count): the
+/// instances before it in that walk were asked and do not fit.
 fn least_used_zones_found(
     cluster: &Cluster,
     req: &Request,
     fits: &dyn Fn(u32) -> bool,
-) -> (PerZone<u32>, PerZone<Option<(u32, u32)>>) {
+    mut firsts: Option<&mut PerZone<Option<(u32, u32)>>>,
+) -> PerZone<u32> {
     let per_zone = zone_counts(cluster, req.group);
     // With only resources to check, the shape's per-zone count answers
     // "does the task fit anywhere in this zone" without visiting instances.
@@ -300,7 +302,7 @@ fn least_used_zones_found(
         .flatten();
     let mut order: PerZone<u32> = (0..cluster.azs.len() as u32).collect();
     order.sort_by_key(|&z| (per_zone[z as usize], z));
-    let (mut best, mut firsts) = (PerZone::new(), PerZone::new());
+    let mut best = PerZone::new();
     for z in order {
         if best
             .first()
@@ -320,10 +322,12 @@ fn least_used_zones_found(
         };
         if any {
             best.push(z);
-            firsts.push(first);
+            if let Some(f) = firsts.as_deref_mut() {
+                f.push(first);
+            }
         }
     }
-    (best, firsts)
+    best
 }
 
 /// Whether a request that only resources and distinctInstance decide fits
@@ -448,17 +452,26 @@ fn tightest(
     let mut out = Vec::new();
     for (n, &z) in zones.iter().enumerate() {
         let mut walk = cluster.index.by_free(r, z, need);
-        let first = known.and_then(|k| k.get(n).copied().flatten());
-        if let Some(f) = first {
-            let found = walk.by_ref().any(|x| x == f);
-            debug_assert!(found, "the spread's walk found {f:?} in zone {z}");
+        if let Some((free, i)) = known.and_then(|k| k.get(n).copied().flatten()) {
+            // The instances before it do not fit; it does.
+            let found = walk.by_ref().any(|x| x == (free, i));
+            debug_assert!(found, "the spread's walk found {i} in zone {z}");
+            if least.is_some_and(|l| free > l) {
+                continue;
+            }
+            if least.is_none_or(|l| free < l) {
+                out.clear();
+                least = Some(free);
+            }
+            out.push(i);
         }
-        for (free, i) in first.into_iter().chain(walk) {
+        // (As before the known instance: this loop is binpack's cost.)
+        for (free, i) in walk {
             // Walking up from the least free: past the best value, stop.
             if least.is_some_and(|l| free > l) {
                 break;
             }
-            if first == Some((free, i)) || fits(i) {
+            if fits(i) {
                 if least.is_none_or(|l| free < l) {
                     out.clear();
                     least = Some(free);

@@ -435,21 +435,35 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     // Sorted out when first asked: most placements are answered from the
     // index without asking any instance.
     let constraints = std::cell::OnceCell::new();
-    let fits = |idx: u32| {
-        let c = constraints.get_or_init(|| Constraints::new(cluster, req));
-        // The walks by free amount pass many instances of another pool
-        // (a memberOf on an attribute): dropped by a bit, not by asking.
-        if c.surely_rejected(idx) {
-            return false;
-        }
+    let member_of = req
+        .constraints
+        .iter()
+        .flat_map(|cs| cs.iter())
+        .any(|c| matches!(c, Constraint::MemberOf(_)));
+    let fits_each = |idx: u32| {
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
             && inst.has_slots(req.enis, req.gpus)
             && req.instance_group.is_none_or(|g| g == inst.group)
             && req.arch.is_none_or(|a| a == inst.arch)
-            && c.hold(idx, req.group)
+            && constraints
+                .get_or_init(|| Constraints::new(cluster, req))
+                .hold(idx, req.group)
     };
+    // The walks by free amount pass many instances of another pool (a
+    // memberOf on an attribute): dropped by a bit, not by asking. Without
+    // a memberOf, placement asks as before (no check added to each ask).
+    let fits_member = |idx: u32| {
+        !constraints
+            .get_or_init(|| Constraints::new(cluster, req))
+            .surely_rejected(idx)
+            && fits_each(idx)
+    };
+    let fits: &dyn Fn(u32) -> bool = if member_of { &fits_member } else { &fits_each };
     let rejected = |j: usize| {
+        if !member_of {
+            return 0;
+        }
         constraints
             .get_or_init(|| Constraints::new(cluster, req))
             .rejected_word(j)
@@ -464,17 +478,17 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
         if no_distinct_room(cluster, req) {
             return None;
         }
-        if let Some(choice) = counted(cluster, req, &fits, rng)
-            .or_else(|| spread_zones_then_instances(cluster, req, &fits, rng))
+        if let Some(choice) = counted(cluster, req, fits, rng)
+            .or_else(|| spread_zones_then_instances(cluster, req, fits, rng))
         {
             return choice;
         }
     }
     let (cands, done): (Vec<u32>, usize) = match req.only_instance {
         Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
-        None => match indexed(cluster, req, &fits, &rejected) {
+        None => match indexed(cluster, req, fits, &rejected) {
             Some(found) => found,
-            None => match with_room(cluster, req, None, &fits, &rejected) {
+            None => match with_room(cluster, req, None, fits, &rejected) {
                 Some(cands) => (cands, 0),
                 None => (
                     (0..cluster.instances.len() as u32)
