@@ -438,8 +438,7 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     let member_of = req
         .constraints
         .iter()
-        .flat_map(|cs| cs.iter())
-        .any(|c| matches!(c, Constraint::MemberOf(_)));
+        .any(|cs| cs.iter().any(|c| matches!(c, Constraint::MemberOf(_))));
     let fits_each = |idx: u32| {
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
