@@ -151,16 +151,54 @@ fn kept_orderings_follow_the_strategies() {
 }
 
 fn chooses_as_a_scan_does(keep: Keep) {
-    let plan = DrawPlan {
+    chooses_as_a_scan_does_with(keep, Some(all_drawn()));
+}
+
+fn all_drawn() -> DrawPlan {
+    DrawPlan {
         shapes: SHAPES.to_vec(),
         groups: vec![0, 1, 2, 3],
         count_from_words: 0,
-    };
-    chooses_as_a_scan_does_with(keep, Some(plan));
+    }
+}
+
+/// An instance whose attribute map was replaced before it joined the
+/// cluster (as a managed instance's is when it launches as another type)
+/// shares no template's: `memberOf` is asked of its own map, not answered
+/// by the verdict on its group, type and zone's (nor dropped with the
+/// instances of a map it rejects).
+#[test]
+fn instances_with_replaced_attributes_choose_as_a_scan_does() {
+    chooses_as_a_scan_does_replacing(Keep::ALL, Some(all_drawn()), true);
 }
 
 fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
+    chooses_as_a_scan_does_replacing(keep, draws, false);
+}
+
+/// Gives instance `i` a new map in which its type attribute says the
+/// other family (m5 or not), as `MiType::apply` would.
+fn replace_attributes(c: &mut Cluster, i: usize) {
+    let mut map = (*c.instances[i].attributes).clone();
+    let ty = map
+        .get_mut("ecs.instance-type")
+        .expect("every instance has a type");
+    *ty = if ty.starts_with("m5") {
+        "r5.large"
+    } else {
+        "m5.large"
+    }
+    .into();
+    c.instances[i].attributes = std::sync::Arc::new(map);
+}
+
+fn chooses_as_a_scan_does_replacing(keep: Keep, draws: Option<DrawPlan>, replace: bool) {
     let mut scan = cluster();
+    if replace {
+        for i in (0..60).step_by(7) {
+            replace_attributes(&mut scan, i);
+        }
+    }
     let mut indexed = scan.clone();
     // The scan's instances each get their own copy of their attributes, so
     // memberOf is asked of each there, and once per group and zone (whose
@@ -282,4 +320,16 @@ fn chooses_as_a_scan_does_with(keep: Keep, draws: Option<DrawPlan>) {
             .agrees_with(&clusters[1].instances, &clusters[1].groups)
     );
     assert!(some > 1_000 && none > 50, "placed {some}, refused {none}");
+}
+
+/// The index notes an instance under its attribute map when first filed
+/// and drops it from placements by that map: one replaced afterwards (the
+/// simulation sets a map before the instance joins) is caught by the check.
+#[test]
+fn a_map_replaced_after_filing_is_caught() {
+    let mut c = cluster();
+    c.index_instances_with(Keep::ALL, None);
+    assert!(c.index.agrees_with(&c.instances, &c.groups));
+    replace_attributes(&mut c, 5);
+    assert!(!c.index.agrees_with(&c.instances, &c.groups));
 }

@@ -9,6 +9,7 @@ pub mod managed_instances;
 pub mod mixed;
 pub mod placement_draw;
 pub mod placement_index;
+pub mod placement_maps;
 pub mod placement_rules;
 pub mod provider;
 pub mod query;

@@ -164,6 +164,8 @@ pub struct PlacementIndex {
     /// instance never moves), as bit words: spread over zones masks a
     /// shape's words with its best zones' instead of looking at each.
     zones: Vec<Vec<u64>>,
+    /// The instances filed at some time, by attribute map (`placement_maps.rs`).
+    maps: super::placement_maps::MapWords,
 }
 
 /// Which orderings by free amount an index keeps.
@@ -316,6 +318,7 @@ impl PlacementIndex {
         let had = self.filed[i];
         if had.is_none() {
             self.mark_zone(i, inst.az);
+            self.maps.mark(i, &inst.attributes);
         }
         if had == want {
             return;
@@ -482,6 +485,9 @@ impl PlacementIndex {
         });
         zones_agree
             && zone_counts_agree
+            && self.maps.agrees_with(instances, |i| {
+                self.filed.get(i).copied().flatten().is_some()
+            })
             && draws_agree
             && filed(&self.memory) == expect(self.keep.memory)
             && filed(&self.cpu) == expect(self.keep.cpu)
@@ -509,6 +515,11 @@ impl PlacementIndex {
     /// i is bit i % 64 of word i / 64; words past the end are empty).
     pub fn zone_words(&self, az: u32) -> &[u64] {
         self.zones.get(az as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The instances the index has filed, by attribute map.
+    pub fn maps(&self) -> &super::placement_maps::MapWords {
+        &self.maps
     }
 
     /// The instances with room for a task of this size, if it is a shape the

@@ -14,6 +14,7 @@ pub(super) fn indexed(
     cluster: &Cluster,
     req: &Request,
     fits: &dyn Fn(u32) -> bool,
+    rejected: &dyn Fn(usize) -> u64,
 ) -> Option<(Vec<u32>, usize)> {
     let ix = &cluster.index;
     if !ix.is_live() || !orderings_kept(ix, req.strategies) {
@@ -22,14 +23,18 @@ pub(super) fn indexed(
     match req.strategies {
         [Strategy::Binpack(r), ..] => {
             let all: PerZone<u32> = (0..cluster.azs.len() as u32).collect();
-            Some((tightest(cluster, *r, req, &all, fits), 1))
+            Some((tightest(cluster, *r, req, &all, fits, None), 1))
         }
         [Strategy::Spread(f), rest @ ..] if is_zone(f) => {
-            let best = least_used_zones(cluster, req, fits);
+            let mut firsts = PerZone::new();
+            let best = least_used_zones_found(cluster, req, fits, Some(&mut firsts));
             if let [Strategy::Binpack(r), ..] = rest {
-                return Some((tightest(cluster, *r, req, &best, fits), 2));
+                // Binpack by memory walks each zone as the spread just did:
+                // it starts at what that walk found.
+                let known = (*r == Resource::Memory).then_some(&firsts[..]);
+                return Some((tightest(cluster, *r, req, &best, fits, known), 2));
             }
-            if let Some(cands) = with_room(cluster, req, Some(&best), fits) {
+            if let Some(cands) = with_room(cluster, req, Some(&best), fits, rejected) {
                 return Some((cands, 1));
             }
             let mut cands: Vec<u32> = best
@@ -50,11 +55,14 @@ pub(super) fn indexed(
 /// room for the request's CPU and memory: the instances a scan, or a walk
 /// of those zones by free amount, would pass to `fits`, without visiting
 /// the others or sorting. `None` when the index does not keep the shape.
+/// Word `j` of `rejected` holds instances `fits` surely refuses (their
+/// attribute map fails a `memberOf`): they are dropped a word at a time.
 pub(super) fn with_room(
     cluster: &Cluster,
     req: &Request,
     zones: Option<&[u32]>,
     fits: &dyn Fn(u32) -> bool,
+    rejected: &dyn Fn(usize) -> u64,
 ) -> Option<Vec<u32>> {
     let ix = &cluster.index;
     if !ix.is_live() {
@@ -67,6 +75,9 @@ pub(super) fn with_room(
             Some(zs) => word & zones_word(ix, zs, j),
             None => word,
         };
+        if w != 0 {
+            w &= !rejected(j);
+        }
         while w != 0 {
             let i = (j * 64) as u32 + w.trailing_zeros();
             w &= w - 1;
@@ -270,6 +281,19 @@ fn kth(lists: &[&[u32]], k: usize) -> u32 {
 /// Spread over zones through the index: the zones with the fewest of the
 /// group's tasks among those where the task fits at all.
 fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool) -> PerZone<u32> {
+    least_used_zones_found(cluster, req, fits, None)
+}
+
+/// `least_used_zones`, noting in `firsts` (when given) per zone chosen the
+/// first instance (free memory, index) its walk by free memory found to
+/// fit (`None` when the zone was answered by the shape's count): the
+/// instances before it in that walk were asked and do not fit.
+fn least_used_zones_found(
+    cluster: &Cluster,
+    req: &Request,
+    fits: &dyn Fn(u32) -> bool,
+    mut firsts: Option<&mut PerZone<Option<(u32, u32)>>>,
+) -> PerZone<u32> {
     let per_zone = zone_counts(cluster, req.group);
     // With only resources to check, the shape's per-zone count answers
     // "does the task fit anywhere in this zone" without visiting instances.
@@ -286,15 +310,21 @@ fn least_used_zones(cluster: &Cluster, req: &Request, fits: &dyn Fn(u32) -> bool
         {
             break;
         }
-        let any = match room {
-            Some(s) => s.in_zone(z) > 0,
-            None => cluster
-                .index
-                .by_free(Resource::Memory, z, (req.memory, req.cpu))
-                .any(|(_, i)| fits(i)),
+        let (any, first) = match room {
+            Some(s) => (s.in_zone(z) > 0, None),
+            None => {
+                let first = cluster
+                    .index
+                    .by_free(Resource::Memory, z, (req.memory, req.cpu))
+                    .find(|&(_, i)| fits(i));
+                (first.is_some(), first)
+            }
         };
         if any {
             best.push(z);
+            if let Some(f) = firsts.as_deref_mut() {
+                f.push(first);
+            }
         }
     }
     best
@@ -402,13 +432,17 @@ pub(super) fn indexed_random(
 }
 
 /// Binpack through the index: the instances of `zones` the task fits on
-/// with the least of the resource free, in index order.
+/// with the least of the resource free, in index order. `known` (walks by
+/// free memory only) gives per zone the first instance of this same walk
+/// that fits, found by `least_used_zones_found`: those before it are
+/// passed over without asking `fits` again.
 fn tightest(
     cluster: &Cluster,
     r: Resource,
     req: &Request,
     zones: &[u32],
     fits: &dyn Fn(u32) -> bool,
+    known: Option<&[Option<(u32, u32)>]>,
 ) -> Vec<u32> {
     let need = match r {
         Resource::Cpu => (req.cpu, req.memory),
@@ -416,8 +450,23 @@ fn tightest(
     };
     let mut least: Option<u32> = None;
     let mut out = Vec::new();
-    for &z in zones {
-        for (free, i) in cluster.index.by_free(r, z, need) {
+    for (n, &z) in zones.iter().enumerate() {
+        let mut walk = cluster.index.by_free(r, z, need);
+        if let Some((free, i)) = known.and_then(|k| k.get(n).copied().flatten()) {
+            // The instances before it do not fit; it does.
+            let found = walk.by_ref().any(|x| x == (free, i));
+            debug_assert!(found, "the spread's walk found {i} in zone {z}");
+            if least.is_some_and(|l| free > l) {
+                continue;
+            }
+            if least.is_none_or(|l| free < l) {
+                out.clear();
+                least = Some(free);
+            }
+            out.push(i);
+        }
+        // (As before the known instance: this loop is binpack's cost.)
+        for (free, i) in walk {
             // Walking up from the least free: past the best value, stop.
             if least.is_some_and(|l| free > l) {
                 break;

@@ -23,6 +23,7 @@ use crate::model::{Arch, Cluster, Instance};
 use query::{Expr, Facts};
 use rand::RngExt;
 use smallvec::SmallVec;
+use std::sync::Arc;
 
 /// Zones, or per-zone figures: a region has a handful, so a placement keeps
 /// them on the stack instead of allocating for each task.
@@ -98,8 +99,48 @@ struct Constraints<'a> {
     zones: usize,
     /// Per instance group, the cell row of its first type.
     first_kind: SmallVec<[usize; 8]>,
-    /// Per (instance group, type, zone): 0 not asked yet, 1 unsatisfied, 2 satisfied.
-    verdicts: SmallVec<[std::cell::Cell<u8>; 64]>,
+    /// Per (instance group, type, zone): the attribute map its template
+    /// gives the instances there, and the verdict on that map (0 not asked
+    /// yet, 1 unsatisfied, 2 satisfied). The map is read off the template
+    /// once a placement, not on each instance asked: the walks of a
+    /// constrained placement ask thousands that fail.
+    cells: SmallVec<[MapVerdict<'a>; 64]>,
+    /// The instances whose map the attribute-only expressions reject, as
+    /// bit words (from the index's instances by map), when first asked.
+    rejected: std::cell::OnceCell<Vec<u64>>,
+    /// Instances asked one by one so far (up to `ASKS_BEFORE_WORDS`).
+    asks: std::cell::Cell<u32>,
+}
+
+/// Instances a placement asks one by one before it finds the rejected
+/// words (one eval per map and a pass over the words): most placements
+/// ask a few, but a walk past the instances of another pool asks hundreds.
+const ASKS_BEFORE_WORDS: u32 = 32;
+
+/// A template's attribute map (none when it has none for the zone), and the verdict on it.
+type MapVerdict<'a> = (Option<&'a Arc<Attributes>>, std::cell::Cell<u8>);
+
+use crate::model::placement_maps::Attributes;
+
+/// An attribute map alone, as the query language sees it: what an
+/// expression that reads only attributes (and the agent's connection,
+/// always up for a candidate) is asked of.
+struct MapFacts<'a>(&'a Attributes);
+
+impl Facts for MapFacts<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+    // Not read by such an expression (`reads_attributes_only`).
+    fn instance_id(&self) -> &str {
+        ""
+    }
+    fn running_tasks(&self) -> u64 {
+        0
+    }
+    fn has_group(&self, _: &str) -> bool {
+        false
+    }
 }
 
 impl<'a> Constraints<'a> {
@@ -116,26 +157,68 @@ impl<'a> Constraints<'a> {
         // One cell per (group, type, zone): the types' attribute maps differ.
         // (Only then: a placement without such a constraint allocates nothing.)
         let mut first_kind = SmallVec::new();
-        let mut kinds = 0;
+        let mut cells = SmallVec::new();
         if !by_attributes.is_empty() {
             for t in &cluster.templates {
-                first_kind.push(kinds);
-                kinds += t.kinds.len();
+                first_kind.push(cells.len() / zones.max(1));
+                for k in &t.kinds {
+                    cells
+                        .extend((0..zones).map(|z| (k.attributes.get(z), std::cell::Cell::new(0))));
+                }
             }
         }
-        let cells = if by_attributes.is_empty() {
-            0
-        } else {
-            kinds * zones
-        };
         Constraints {
             cluster,
             by_attributes,
             others,
             zones,
             first_kind,
-            verdicts: (0..cells).map(|_| std::cell::Cell::new(0)).collect(),
+            cells,
+            rejected: std::cell::OnceCell::new(),
+            asks: std::cell::Cell::new(0),
         }
+    }
+
+    /// Word `j` of the instances the attribute-only expressions reject
+    /// (none without such an expression): `hold` is false for each, so a
+    /// walk of bit words may drop them without asking.
+    fn rejected_word(&self, j: usize) -> u64 {
+        if self.by_attributes.is_empty() {
+            return 0;
+        }
+        let words = self.rejected.get_or_init(|| {
+            let mut out = Vec::new();
+            for (map, words) in self.cluster.index.maps().iter() {
+                let facts = MapFacts(map);
+                if self.by_attributes.iter().all(|e| e.eval(&facts)) {
+                    continue;
+                }
+                if out.len() < words.len() {
+                    out.resize(words.len(), 0);
+                }
+                for (o, w) in out.iter_mut().zip(words) {
+                    *o |= w;
+                }
+            }
+            out
+        });
+        words.get(j).copied().unwrap_or(0)
+    }
+
+    /// Whether `hold` is surely false for instance `idx` from its map alone,
+    /// read from the rejected words once the placement has asked
+    /// `ASKS_BEFORE_WORDS` instances (false until then: asked in full).
+    #[inline]
+    fn surely_rejected(&self, idx: u32) -> bool {
+        if self.by_attributes.is_empty() {
+            return false;
+        }
+        let n = self.asks.get();
+        if n < ASKS_BEFORE_WORDS {
+            self.asks.set(n + 1);
+            return false;
+        }
+        self.rejected_word(idx as usize / 64) >> (idx % 64) & 1 == 1
     }
 
     /// Whether instance `idx` satisfies every constraint (`satisfies` each).
@@ -154,39 +237,36 @@ impl<'a> Constraints<'a> {
             return true;
         }
         let inst = &self.cluster.instances[idx as usize];
-        let eval = || {
-            let facts = InstanceFacts {
-                cluster: self.cluster,
-                instance: inst,
-            };
-            self.by_attributes.iter().all(|e| e.eval(&facts))
-        };
         // Instances come from their group's template, sharing its map for
-        // their zone; one that does not is asked on its own.
-        let shared = self
-            .cluster
-            .templates
-            .get(inst.group as usize)
-            .and_then(|t| t.kinds.get(inst.kind as usize))
-            .and_then(|k| k.attributes.get(inst.az as usize))
-            .is_some_and(|a| std::sync::Arc::ptr_eq(a, &inst.attributes));
-        let row = self
-            .first_kind
-            .get(inst.group as usize)
-            .copied()
-            .unwrap_or(0);
-        let cell = (row + inst.kind as usize) * self.zones + inst.az as usize;
-        match self.verdicts.get(cell).filter(|_| shared) {
-            Some(v) => match v.get() {
+        // their zone; one that does not (its map replaced, `MiType::apply`)
+        // is asked on its own. A verdict is of the map it was found on (the
+        // expressions read nothing else), so the same map is all that
+        // matters: even a cell reached from an out-of-range type or zone
+        // answers rightly when its map is this instance's.
+        let cell = self.first_kind.get(inst.group as usize).and_then(|&row| {
+            self.cells
+                .get((row + inst.kind as usize) * self.zones + inst.az as usize)
+        });
+        match cell {
+            Some((Some(map), v)) if Arc::ptr_eq(map, &inst.attributes) => match v.get() {
                 0 => {
-                    let ok = eval();
+                    let ok = self.eval(inst);
                     v.set(1 + u8::from(ok));
                     ok
                 }
                 n => n == 2,
             },
-            None => eval(),
+            _ => self.eval(inst),
         }
+    }
+
+    /// The attribute-only expressions asked of one instance.
+    fn eval(&self, inst: &Instance) -> bool {
+        let facts = InstanceFacts {
+            cluster: self.cluster,
+            instance: inst,
+        };
+        self.by_attributes.iter().all(|e| e.eval(&facts))
     }
 }
 
@@ -355,7 +435,11 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
     // Sorted out when first asked: most placements are answered from the
     // index without asking any instance.
     let constraints = std::cell::OnceCell::new();
-    let fits = |idx: u32| {
+    let member_of = req
+        .constraints
+        .iter()
+        .any(|cs| cs.iter().any(|c| matches!(c, Constraint::MemberOf(_))));
+    let fits_each = |idx: u32| {
         let inst = &cluster.instances[idx as usize];
         inst.fits(req.cpu, req.memory, req.ports)
             && inst.has_slots(req.enis, req.gpus)
@@ -364,6 +448,24 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
             && constraints
                 .get_or_init(|| Constraints::new(cluster, req))
                 .hold(idx, req.group)
+    };
+    // The walks by free amount pass many instances of another pool (a
+    // memberOf on an attribute): dropped by a bit, not by asking. Without
+    // a memberOf, placement asks as before (no check added to each ask).
+    let fits_member = |idx: u32| {
+        !constraints
+            .get_or_init(|| Constraints::new(cluster, req))
+            .surely_rejected(idx)
+            && fits_each(idx)
+    };
+    let fits: &dyn Fn(u32) -> bool = if member_of { &fits_member } else { &fits_each };
+    let rejected = |j: usize| {
+        if !member_of {
+            return 0;
+        }
+        constraints
+            .get_or_init(|| Constraints::new(cluster, req))
+            .rejected_word(j)
     };
     if req.only_instance.is_none() {
         // A random draw through the index answers "nowhere" itself (no
@@ -375,17 +477,17 @@ pub fn choose(cluster: &Cluster, req: &Request, rng: &mut SimRng) -> Option<u32>
         if no_distinct_room(cluster, req) {
             return None;
         }
-        if let Some(choice) = counted(cluster, req, &fits, rng)
-            .or_else(|| spread_zones_then_instances(cluster, req, &fits, rng))
+        if let Some(choice) = counted(cluster, req, fits, rng)
+            .or_else(|| spread_zones_then_instances(cluster, req, fits, rng))
         {
             return choice;
         }
     }
     let (cands, done): (Vec<u32>, usize) = match req.only_instance {
         Some(i) => (vec![i].into_iter().filter(|&i| fits(i)).collect(), 0),
-        None => match indexed(cluster, req, &fits) {
+        None => match indexed(cluster, req, fits, &rejected) {
             Some(found) => found,
-            None => match with_room(cluster, req, None, &fits) {
+            None => match with_room(cluster, req, None, fits, &rejected) {
                 Some(cands) => (cands, 0),
                 None => (
                     (0..cluster.instances.len() as u32)
