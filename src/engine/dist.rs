@@ -4,7 +4,7 @@
 use super::rng::SimRng;
 use super::time::SimTime;
 use rand::RngExt;
-use rand_distr::{Distribution, Exp, LogNormal, StandardNormal, Weibull};
+use rand_distr::{Distribution, Exp, Exp1, LogNormal, StandardNormal, Weibull};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +12,11 @@ pub enum Dist {
     Constant(SimTime),
     Exponential {
         mean: f64,
+        /// What a unit exponential draw is multiplied by: `1 / (1 / mean)`
+        /// as `Exp::new(1 / mean)` keeps it (not always `mean` itself),
+        /// so draws are those of `Exp`, without its division and checks
+        /// on every draw; NaN when `Exp` would refuse the rate.
+        scale: f64,
     },
     LogNormal {
         median: f64,
@@ -40,7 +45,13 @@ impl Dist {
         if mean == 0 {
             return Err("mean must be greater than 0".into());
         }
-        Ok(Dist::Exponential { mean: mean as f64 })
+        Ok(Dist::exponential_mean(mean as f64))
+    }
+
+    /// An exponential distribution of this mean (ms).
+    pub fn exponential_mean(mean: f64) -> Dist {
+        let scale = Exp::new(1.0 / mean).map_or(f64::NAN, |_| 1.0 / (1.0 / mean));
+        Dist::Exponential { mean, scale }
     }
 
     pub fn lognormal(median: SimTime, sigma: f64) -> Result<Dist, String> {
@@ -107,9 +118,12 @@ impl Dist {
     fn draw(&self, rng: &mut SimRng) -> SimTime {
         match self {
             Dist::Constant(v) => *v,
-            Dist::Exponential { mean } => {
-                let e: f64 = Exp::new(1.0 / mean).map(|d| d.sample(rng)).unwrap_or(0.0);
-                to_ms(e)
+            Dist::Exponential { scale, .. } => {
+                if scale.is_nan() {
+                    return 0;
+                }
+                let e: f64 = Exp1.sample(rng);
+                to_ms(e * scale)
             }
             Dist::LogNormal { median, sigma, mu } => {
                 if *sigma == 0.0 {
@@ -135,7 +149,7 @@ impl Dist {
     pub fn mean(&self) -> f64 {
         match self {
             Dist::Constant(v) => *v as f64,
-            Dist::Exponential { mean } => *mean,
+            Dist::Exponential { mean, .. } => *mean,
             Dist::LogNormal { median, sigma, .. } => median * (sigma * sigma / 2.0).exp(),
             Dist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0,
             Dist::Empirical(v) => v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64,
@@ -180,8 +194,10 @@ fn to_ms(x: f64) -> SimTime {
             // `x.round()` without its call (no SSE4.1 rounding in the
             // baseline x86-64 target): the fraction `x - trunc(x)` is exact
             // below 2^52, and ties go up, away from zero, as `round` does.
-            let t = x as SimTime;
-            t + SimTime::from(x - t as f64 >= 0.5)
+            // Through i64 (exact below 2^52): x86-64 converts signed
+            // integers in one instruction, unsigned ones in a dozen.
+            let t = x as i64;
+            (t + i64::from(x - t as f64 >= 0.5)) as SimTime
         } else {
             // Already an integer.
             x.min(NEVER as f64) as SimTime

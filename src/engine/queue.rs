@@ -151,13 +151,31 @@ impl<E: Copy> EventQueue<E> {
     /// Removes the next live event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.skip_cancelled();
-        let e = self.heap.peek()?;
+        self.heap.peek()?;
+        Some(self.deliver_top())
+    }
+
+    /// `pop`, when the next event comes before `end` (else `None`, and
+    /// the event stays): a run's loop asks once per event instead of
+    /// `peek_time` and then `pop`, each skipping cancelled timers.
+    pub fn pop_before(&mut self, end: SimTime) -> Option<(SimTime, E)> {
+        self.skip_cancelled();
+        self.heap.peek().filter(|e| e.time() < end)?;
+        Some(self.deliver_top())
+    }
+
+    /// Delivers the top of a non-empty heap. It stays there, marked spent,
+    /// until the next `schedule_at` writes over it (one sift down instead
+    /// of a removal's and an insertion's) or `settle` takes it out.
+    #[inline]
+    fn deliver_top(&mut self) -> (SimTime, E) {
+        let e = self.heap.peek().expect("a live event at the top");
         debug_assert!(e.time() >= self.now, "time went backwards");
         self.now = e.time();
         let event = e.event;
         self.spent = true;
         self.popped += 1;
-        Some((self.now, event))
+        (self.now, event)
     }
 
     /// Takes out a top `pop` delivered and no schedule replaced.
@@ -256,6 +274,8 @@ mod tests {
         /// Cancel the n-th timer scheduled, if it has not fired.
         Cancel(usize),
         Pop,
+        /// `pop_before(now + d)`.
+        PopBefore(u64),
         Peek,
     }
 
@@ -266,7 +286,8 @@ mod tests {
             2 => (0u64..50_000_000).prop_map(Op::In),
             1 => (0u64..100_000).prop_map(Op::At),
             1 => (0usize..200).prop_map(Op::Cancel),
-            4 => Just(Op::Pop),
+            3 => Just(Op::Pop),
+            2 => (0u64..4_000).prop_map(Op::PopBefore),
             1 => Just(Op::Peek),
         ]
     }
@@ -301,6 +322,19 @@ mod tests {
                     Op::Pop => {
                         let want = model.pop_first();
                         let got = q.pop();
+                        proptest::prop_assert_eq!(got, want.map(|((t, _), n)| (t, n)));
+                        if let Some((t, n)) = got {
+                            now = t;
+                            ids[n].2 = true;
+                        }
+                    }
+                    Op::PopBefore(d) => {
+                        let end = now + d;
+                        let want = match model.first_key_value() {
+                            Some((&(t, _), _)) if t < end => model.pop_first(),
+                            _ => None,
+                        };
+                        let got = q.pop_before(end);
                         proptest::prop_assert_eq!(got, want.map(|((t, _), n)| (t, n)));
                         if let Some((t, n)) = got {
                             now = t;

@@ -326,9 +326,7 @@ fn arrivals(ctx: &Ctx, p: &str, a: &ArrivalSpec) -> R<Arrivals> {
                 )?
                 .max(1);
             Arrivals::Random {
-                gap: Dist::Exponential {
-                    mean: HOUR as f64 / rate_per_hour,
-                },
+                gap: Dist::exponential_mean(HOUR as f64 / rate_per_hour),
                 batch,
             }
         }

@@ -44,9 +44,7 @@ impl Sim<'_> {
             return None;
         }
         Some(
-            Dist::Exponential {
-                mean: HOUR as f64 / rate_per_hour,
-            }
+            Dist::exponential_mean(HOUR as f64 / rate_per_hour)
             .sample(&mut self.rng.fault)
             .max(1),
         )

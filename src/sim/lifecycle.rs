@@ -104,26 +104,13 @@ impl Sim<'_> {
     }
 
     /// Whether a job's task leaving PROVISIONING would pass PENDING and
-    /// ACTIVATING without waiting or drawing (no image to pull, constant
-    /// zero start-up and activation, no start failure to draw) while
-    /// nothing watches its states: then it moves to RUNNING at once. A
-    /// service's task takes the steps (its scheduler reacts to each).
+    /// ACTIVATING without waiting or drawing while nothing watches its
+    /// states (see the free `starts_at_once`): then it moves to RUNNING at
+    /// once. A service's task takes the steps (its scheduler reacts to each).
+    #[inline]
     pub(super) fn starts_at_once(&self, key: u32) -> bool {
-        if self.cfg.transitions {
-            return false;
-        }
         let task = &self.cluster.tasks[key];
-        let td = &self.cluster.taskdefs[task.taskdef as usize];
-        let zero = |d: &Dist| matches!(d, Dist::Constant(0));
-        matches!(task.owner, Owner::Job(_))
-            && td.image_mib.is_none()
-            && zero(&td.startup)
-            && zero(&td.activation)
-            && !self
-                .fault
-                .list
-                .iter()
-                .any(|f| matches!(f, crate::faults::Fault::StartFailure { .. }))
+        matches!(task.owner, Owner::Job(_)) && self.cfg.starts_at_once[task.taskdef as usize]
     }
 
     /// Whether a task asked to stop would pass DEACTIVATING, STOPPING and
@@ -136,11 +123,8 @@ impl Sim<'_> {
             return false;
         }
         let task = &self.cluster.tasks[key];
-        let td = &self.cluster.taskdefs[task.taskdef as usize];
-        let zero = |d: &Dist| matches!(d, Dist::Constant(0));
-        // Not `stop_timeout == 0` for a random shutdown: its draw is made.
         task.killed
-            || zero(&td.deactivation) && zero(&td.shutdown) && self.deregistration_delay(key) == 0
+            || self.cfg.stops_at_once[task.taskdef as usize] && self.deregistration_delay(key) == 0
     }
 
     /// Behind a load balancer a DEACTIVATING task waits for its target to
@@ -353,4 +337,39 @@ impl Sim<'_> {
             self.retry_waiting();
         }
     }
+}
+
+/// Per task definition: whether a job's task of it passes PENDING and
+/// ACTIVATING without waiting or drawing (no image to pull, constant zero
+/// start-up and activation, no start failure to draw) while nothing
+/// watches its states. Fixed for a run: task definitions and the fault
+/// list are the scenario's.
+pub(super) fn starts_at_once(scenario: &crate::scenario::Scenario, transitions: bool) -> Vec<bool> {
+    let start_failures = scenario
+        .faults
+        .iter()
+        .any(|f| matches!(f, crate::faults::Fault::StartFailure { .. }));
+    let at_once = !transitions && !start_failures;
+    scenario
+        .cluster
+        .taskdefs
+        .iter()
+        .map(|td| at_once && td.image_mib.is_none() && zero(&td.startup) && zero(&td.activation))
+        .collect()
+}
+
+/// Per task definition: whether its stopping steps all take no time
+/// (constant zero deactivation and shutdown; not `stop_timeout == 0` for a
+/// random shutdown: its draw is made) while nothing watches the states.
+pub(super) fn stops_at_once(scenario: &crate::scenario::Scenario, transitions: bool) -> Vec<bool> {
+    scenario
+        .cluster
+        .taskdefs
+        .iter()
+        .map(|td| !transitions && zero(&td.deactivation) && zero(&td.shutdown))
+        .collect()
+}
+
+fn zero(d: &Dist) -> bool {
+    matches!(d, Dist::Constant(0))
 }

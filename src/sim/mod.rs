@@ -199,6 +199,8 @@ impl<'r> Sim<'r> {
                 fargate_provisioning: scenario.fargate_provisioning.clone(),
                 initial_tasks: scenario.initial_tasks.clone(),
                 transitions: rec.wants_transitions(),
+                starts_at_once: lifecycle::starts_at_once(scenario, rec.wants_transitions()),
+                stops_at_once: lifecycle::stops_at_once(scenario, rec.wants_transitions()),
             },
             rng: parts::Rngs {
                 placement: streams.stream("placement"),
@@ -328,13 +330,13 @@ impl<'r> Sim<'r> {
         // The run covers [0, end): nothing happens at `end` itself (no
         // launch, stop, decision or sample), so nothing can start there
         // only to be billed a minimum charge for time the run never had.
-        while let Some(t) = self.queue.peek_time() {
-            if t >= self.cfg.duration {
-                break;
-            }
+        loop {
             // Ctrl-C and the wall-clock limit are polled every 4096 events,
             // starting before the first, so a zero limit always stops at 0.
             if self.queue.delivered().is_multiple_of(4096) {
+                let Some(t) = self.queue.peek_time().filter(|&t| t < self.cfg.duration) else {
+                    break;
+                };
                 if let Some(p) = &self.watch.progress {
                     p.set(t, self.queue.delivered());
                 }
@@ -358,7 +360,8 @@ impl<'r> Sim<'r> {
                     break;
                 }
             }
-            let Some((now, ev)) = self.queue.pop() else {
+            // One look at the queue per event: the next one, if before the end.
+            let Some((now, ev)) = self.queue.pop_before(self.cfg.duration) else {
                 break;
             };
             match ev {

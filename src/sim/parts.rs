@@ -17,6 +17,12 @@ pub(super) struct Config {
     /// Whether the recorder reads every state change (`Recorder::
     /// wants_transitions`): six calls per task otherwise made for nothing.
     pub transitions: bool,
+    /// Per task definition, whether a job's task of it passes PENDING and
+    /// ACTIVATING at once, and whether any task of it passes the stopping
+    /// steps at once (see `Sim::starts_at_once`, `stops_at_once`): read
+    /// at every placement and stop, and fixed for the run.
+    pub starts_at_once: Vec<bool>,
+    pub stops_at_once: Vec<bool>,
 }
 
 /// The run's random streams, one per purpose, so a change in one part of
