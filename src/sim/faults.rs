@@ -45,8 +45,8 @@ impl Sim<'_> {
         }
         Some(
             Dist::exponential_mean(HOUR as f64 / rate_per_hour)
-            .sample(&mut self.rng.fault)
-            .max(1),
+                .sample(&mut self.rng.fault)
+                .max(1),
         )
     }
 
