@@ -316,61 +316,74 @@ impl Ledger {
                 a.0 += ms * u64::from(td.cpu);
                 a.1 += ms * u64::from(td.memory);
             }
-            cap => {
-                let mut rate = self.rates.fargate(
-                    td.arch,
-                    td.task_cpu.unwrap_or(td.cpu),
-                    td.task_memory.unwrap_or(td.memory),
-                    td.ephemeral_gib,
-                );
-                let (class, market) = if cap == Capacity::FargateSpot {
-                    rate = rate.discounted(self.cfg.fargate_spot_discount);
-                    (Class::FargateSpot, "spot")
-                } else {
-                    (Class::Fargate, "on_demand")
-                };
-                // The row's words only when cost.csv is written: `price`
-                // and sweeps bill every Fargate task without one.
-                let (id, detail) = if self.rows.is_some() {
-                    let detail = format!(
-                        "{} vCPU / {} GB {}",
-                        f64::from(td.task_cpu.unwrap_or(td.cpu)) / 1024.0,
-                        f64::from(td.task_memory.unwrap_or(td.memory)) / 1024.0,
-                        td.arch.unwrap_or(crate::model::Arch::X86_64).as_str()
-                    );
-                    (format!("task-{}", t.serial), detail)
-                } else {
-                    Default::default()
-                };
-                let m = self.bill(
-                    &id,
-                    cap.provider(),
-                    market,
-                    class,
-                    c.owner_name(t.owner),
-                    &detail,
-                    placed,
-                    end,
-                    &[(placed, rate)],
-                );
-                *self.fargate_by_owner.entry(t.owner).or_default() += m;
-                if self.cfg.network.owner_has_ipv4(t.owner) {
-                    // assignPublicIp: the task's ENI holds an address while it runs.
-                    let rate = self.cfg.network.ipv4;
-                    let m = self.bill(
-                        &id,
-                        "public_ipv4",
-                        "on_demand",
-                        Class::PublicIpv4,
-                        c.owner_name(t.owner),
-                        "Fargate task ENI",
-                        placed,
-                        end,
-                        &[(placed, rate)],
-                    );
-                    self.ipv4 += m;
-                }
-            }
+            cap => self.fargate_task_done(c, t, cap, (placed, end)),
+        }
+    }
+
+    /// A Fargate task's bill: its own line at its size's rate (and its
+    /// public IPv4 address). Out of `task_done`, whose EC2 case runs for
+    /// every task of a cluster of instances and stays a small function.
+    #[inline(never)]
+    fn fargate_task_done(
+        &mut self,
+        c: &Cluster,
+        t: &Task,
+        cap: Capacity,
+        (placed, end): (SimTime, SimTime),
+    ) {
+        let td = &c.taskdefs[t.taskdef as usize];
+        let mut rate = self.rates.fargate(
+            td.arch,
+            td.task_cpu.unwrap_or(td.cpu),
+            td.task_memory.unwrap_or(td.memory),
+            td.ephemeral_gib,
+        );
+        let (class, market) = if cap == Capacity::FargateSpot {
+            rate = rate.discounted(self.cfg.fargate_spot_discount);
+            (Class::FargateSpot, "spot")
+        } else {
+            (Class::Fargate, "on_demand")
+        };
+        // The row's words only when cost.csv is written: `price`
+        // and sweeps bill every Fargate task without one.
+        let (id, detail) = if self.rows.is_some() {
+            let detail = format!(
+                "{} vCPU / {} GB {}",
+                f64::from(td.task_cpu.unwrap_or(td.cpu)) / 1024.0,
+                f64::from(td.task_memory.unwrap_or(td.memory)) / 1024.0,
+                td.arch.unwrap_or(crate::model::Arch::X86_64).as_str()
+            );
+            (format!("task-{}", t.serial), detail)
+        } else {
+            Default::default()
+        };
+        let m = self.bill(
+            &id,
+            cap.provider(),
+            market,
+            class,
+            c.owner_name(t.owner),
+            &detail,
+            placed,
+            end,
+            &[(placed, rate)],
+        );
+        *self.fargate_by_owner.entry(t.owner).or_default() += m;
+        if self.cfg.network.owner_has_ipv4(t.owner) {
+            // assignPublicIp: the task's ENI holds an address while it runs.
+            let rate = self.cfg.network.ipv4;
+            let m = self.bill(
+                &id,
+                "public_ipv4",
+                "on_demand",
+                Class::PublicIpv4,
+                c.owner_name(t.owner),
+                "Fargate task ENI",
+                placed,
+                end,
+                &[(placed, rate)],
+            );
+            self.ipv4 += m;
         }
     }
 
