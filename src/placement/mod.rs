@@ -302,6 +302,19 @@ pub fn could_ever_fit(cluster: &Cluster, inst: &Instance, req: &Request) -> bool
             })
 }
 
+/// Whether `could_ever_fit` reads of an instance, for `req`, only its size,
+/// architecture and attribute map: no `memberOf` reads its id or its tasks
+/// (`distinctInstance` it ignores).
+pub fn reads_only_attributes(req: &Request) -> bool {
+    req.constraints
+        .iter()
+        .flat_map(|cs| cs.iter())
+        .all(|c| match c {
+            Constraint::MemberOf(e) => reads_attributes_only(e),
+            Constraint::DistinctInstance => true,
+        })
+}
+
 /// Whether the ACTIVE instances of instance group `g` in zone `z` could
 /// ever host the task: their size, architecture and attributes against the
 /// request (its capacity provider's group, `memberOf`), not what they run
@@ -314,14 +327,7 @@ pub fn group_zone_may_host(cluster: &Cluster, req: &Request, g: u32, z: u32) -> 
     let Some(t) = cluster.templates.get(g as usize) else {
         return false;
     };
-    let attributes_only = req
-        .constraints
-        .iter()
-        .flat_map(|cs| cs.iter())
-        .all(|c| match c {
-            Constraint::MemberOf(e) => reads_attributes_only(e),
-            Constraint::DistinctInstance => true,
-        });
+    let attributes_only = reads_only_attributes(req);
     let no_member_of = req
         .constraints
         .iter()

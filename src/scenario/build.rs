@@ -6,6 +6,7 @@ use super::capacity;
 use super::ctx::{Ctx, R, unique};
 use super::deployments;
 use super::faults;
+use super::fit_pool::FitPool;
 use super::instances;
 use super::spec::*;
 use super::taskdefs::build_taskdefs;
@@ -52,6 +53,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     let asg_names: Vec<String> = cluster.providers.iter().map(|p| p.name.clone()).collect();
     // One instance of each type a Managed Instances provider may launch.
     let mi_kinds = super::managed_instances::kinds(&cluster, &managed_instances);
+    let fit_pool = FitPool::new(&cluster, &mi_kinds);
     let families = build_taskdefs(ctx, &spec, &mut cluster)?;
     // Said on stderr by `validate` and `run`: input that is allowed but
     // probably not what was meant.
@@ -75,7 +77,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
         ctx,
         families: &families,
         asg_names: &asg_names,
-        mi_kinds: &mi_kinds,
+        fit_pool: &fit_pool,
         group_ids: BTreeMap::new(),
     };
     for service in spec.services.iter().enumerate() {
@@ -197,31 +199,14 @@ pub(super) fn check_fits(
     constraints: &[Constraint],
     daemon: bool,
     capacity: &CapacityChoice,
-    mi_kinds: &[Instance],
+    fits: &FitPool,
 ) -> R<()> {
     let td = &cluster.taskdefs[taskdef as usize];
     super::managed_instances::check_network(ctx, cluster, path, td, capacity)?;
-    // Instances there are, plus one of each group's kind (a group may start
-    // empty and grow); an Auto Scaling group provider's tasks only use its group.
+    // An Auto Scaling group provider's tasks only use its group.
     let groups: Vec<u32> = (0..capacity.len())
         .filter_map(|i| capacity.share(i).asg)
         .map(|a| cluster.providers[a as usize].group)
-        .collect();
-    // By reference: a large cluster is checked once per service and job.
-    let kinds: Vec<Instance> = cluster
-        .templates
-        .iter()
-        .flat_map(|t| {
-            (0..t.kinds.len() as u32)
-                .map(|k| t.instance(0, t.zones[0], 0, InstanceStatus::Active, k, false))
-        })
-        .collect();
-    let pool: Vec<&Instance> = cluster
-        .instances
-        .iter()
-        .chain(&kinds)
-        .chain(mi_kinds)
-        .filter(|i| groups.is_empty() || groups.contains(&i.group))
         .collect();
     let req = Request {
         cpu: td.cpu,
@@ -236,6 +221,9 @@ pub(super) fn check_fits(
         only_instance: None,
         instance_group: None,
     };
+    // One instance of each class `could_ever_fit` tells apart (`FitPool`):
+    // the same answer, and the same instances named below, as asking all.
+    let pool = fits.pool(cluster, &req, &groups);
     let ok = pool
         .iter()
         .any(|i| placement::could_ever_fit(cluster, i, &req));
@@ -253,20 +241,7 @@ pub(super) fn check_fits(
             wrong_arch(cluster, &td.family, a, &groups),
         ));
     }
-    let biggest = pool
-        .iter()
-        .map(|i| {
-            format!(
-                "{} ({}, {} cpu, {} MiB, {} GPUs, {} awsvpc tasks)",
-                i.instance_type,
-                i.arch.as_str(),
-                i.cpu,
-                i.memory,
-                i.gpus,
-                i.eni_slots
-            )
-        })
-        .collect::<std::collections::BTreeSet<_>>();
+    let biggest = instance_names(&pool);
     Err(ctx.err(
         format!("{path}.task_definition"),
         format!(
@@ -284,6 +259,23 @@ pub(super) fn check_fits(
             if biggest.is_empty() { "none".to_string() } else { biggest.into_iter().collect::<Vec<_>>().join(", ") }
         ),
     ))
+}
+
+/// The instances of `pool` as a refusal names them: each type and size once.
+pub(super) fn instance_names(pool: &[&Instance]) -> std::collections::BTreeSet<String> {
+    pool.iter()
+        .map(|i| {
+            format!(
+                "{} ({}, {} cpu, {} MiB, {} GPUs, {} awsvpc tasks)",
+                i.instance_type,
+                i.arch.as_str(),
+                i.cpu,
+                i.memory,
+                i.gpus,
+                i.eni_slots
+            )
+        })
+        .collect()
 }
 
 /// A task definition asks for a CPU architecture no group it may use

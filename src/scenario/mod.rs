@@ -10,6 +10,7 @@ pub mod deploy_alarms;
 pub mod deployments;
 pub mod estimate;
 mod faults;
+mod fit_pool;
 pub mod image_pull;
 pub mod initial;
 pub mod instance_types;

@@ -21,8 +21,8 @@ pub(super) struct Owners<'a> {
     pub ctx: &'a Ctx<'a>,
     pub families: &'a BTreeMap<String, u32>,
     pub asg_names: &'a [String],
-    /// One instance of each type a Managed Instances provider may launch.
-    pub mi_kinds: &'a [Instance],
+    /// The instances a task is asked to fit on.
+    pub fit_pool: &'a super::fit_pool::FitPool<'a>,
     pub group_ids: BTreeMap<String, u32>,
 }
 
@@ -171,7 +171,7 @@ pub(super) fn service(
             &cluster.services[i].constraints,
             scheduling == SchedulingStrategy::Daemon,
             &cluster.services[i].capacity,
-            env.mi_kinds,
+            env.fit_pool,
         )?;
     }
     Ok(())
@@ -276,7 +276,7 @@ pub(super) fn job(env: &mut Owners, cluster: &mut Cluster, (i, j): (usize, &JobS
             &constraints,
             false,
             &capacity,
-            env.mi_kinds,
+            env.fit_pool,
         )?;
     }
     let no_capacity = match j.no_capacity.as_deref().unwrap_or("fail") {
