@@ -79,6 +79,11 @@ fn a_few_instances_that_fit_are_enough() {
             512,
             "attribute:ecs.instance-type == r5.2xlarge and attribute:ecs.availability-zone == us-east-1a",
         ),
+        // ... in any of the zones it launches in, not only the first.
+        (
+            512,
+            "attribute:ecs.instance-type == r5.2xlarge and attribute:ecs.availability-zone == us-east-1c",
+        ),
         (7000, "attribute:ecs.instance-type == c5.xlarge"),
         (7983, "attribute:pool == general"),
         // Not the first of its group and zone: asked itself.
@@ -96,10 +101,10 @@ fn none_that_fit_is_refused_with_every_type_named() {
             "attribute:pool == compute and attribute:ecs.availability-zone == us-east-1a",
         ),
         (70000, "attribute:pool == memory"),
-        // A group's types stand in for it in its first zone only.
+        // The compute group launches in us-east-1c only.
         (
             512,
-            "attribute:ecs.instance-type == r5.2xlarge and attribute:ecs.availability-zone == us-east-1b",
+            "attribute:pool == compute and attribute:ecs.availability-zone == us-east-1b",
         ),
         (7984, "attribute:pool == general"),
         (512, "ec2InstanceId == i-nope"),

@@ -536,3 +536,38 @@ fn constraints_bound_the_types_launched() {
     assert_eq!(c.instances.len(), 3);
     assert!(c.instances.iter().all(|i| i.tasks_placed == 1));
 }
+
+/// A service held to one zone by memberOf runs on a provider that launches
+/// in several: at load every zone's types stand in for the provider (not
+/// only its first zone's, which refused this scenario as one no instance
+/// could ever hold), and its instances are launched in that zone.
+#[test]
+fn a_service_held_to_the_second_zone_loads_and_runs_there() {
+    let text = one_zone("30m", 2, "")
+        .replace(
+            "availability_zones = [\"us-east-1a\"]",
+            "availability_zones = [\"us-east-1a\", \"us-east-1b\"]",
+        )
+        .replace(
+            "weight = 1 }]\n",
+            "weight = 1 }]\nplacement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.availability-zone == us-east-1b\" }]\n",
+        );
+    let c = simulate(&text);
+    assert!(!c.instances.is_empty());
+    assert!(
+        c.instances
+            .iter()
+            .all(|i| c.azs[i.az as usize] == "us-east-1b"),
+        "{:?}",
+        c.instances.iter().map(|i| i.az).collect::<Vec<_>>()
+    );
+    let s = &c.services[0].stats;
+    assert_eq!(
+        s.placed,
+        2,
+        "{} instances, {} launched, {} running",
+        c.instances.len(),
+        s.launched,
+        s.running.get()
+    );
+}

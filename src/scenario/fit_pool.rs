@@ -53,9 +53,10 @@ impl<'a> Class<'a> {
     }
 }
 
-/// The instances there are, plus one of each group's kind (a group may
-/// start empty and grow) and of each type a Managed Instances provider may
-/// launch; and one of each class of these. The cluster's instances and
+/// The instances there are, plus one of each group's kind in each of its
+/// zones (a group may start empty and grow) and of each type a Managed
+/// Instances provider may launch in each of its zones; and one of each
+/// class of these. The cluster's instances and
 /// templates are all made before the services and jobs are checked.
 pub(super) struct FitPool<'a> {
     kinds: Vec<Instance>,
@@ -71,8 +72,14 @@ impl<'a> FitPool<'a> {
             .templates
             .iter()
             .flat_map(|t| {
-                (0..t.kinds.len() as u32)
-                    .map(|k| t.instance(0, t.zones[0], 0, InstanceStatus::Active, k, false))
+                // In each of its zones: a task held to one zone (a
+                // `memberOf` on ecs.availability-zone) may fit a group that
+                // starts empty through any zone it launches in.
+                (0..t.kinds.len() as u32).flat_map(move |k| {
+                    t.zones
+                        .iter()
+                        .map(move |&z| t.instance(0, z, 0, InstanceStatus::Active, k, false))
+                })
             })
             .collect();
         let mut seen = HashSet::new();

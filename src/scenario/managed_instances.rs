@@ -274,14 +274,18 @@ pub fn mi_type(t: &InstanceType) -> MiType {
     }
 }
 
-/// An instance of every type the providers may launch, in the first of
-/// their zones, for build's "could a task ever fit?" check.
+/// An instance of every type the providers may launch, in each of their
+/// zones (a task held to one zone fits through that zone's), for build's
+/// "could a task ever fit?" check.
 pub(super) fn kinds(cluster: &Cluster, fleets: &[MiFleet]) -> Vec<Instance> {
     let mut out = Vec::new();
     for f in fleets {
         let tpl = &cluster.templates[f.group as usize];
-        let az = f.zones[0];
-        for t in &f.types {
+        for (&az, t) in f
+            .zones
+            .iter()
+            .flat_map(|z| f.types.iter().map(move |t| (z, t)))
+        {
             let mut inst = tpl.instance(
                 0,
                 az,

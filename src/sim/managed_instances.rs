@@ -302,20 +302,36 @@ impl Sim<'_> {
             return;
         }
         zones.sort_by_key(|&z| (c.status_counts.up_in(g, z), z));
-        let mut buckets: Vec<Vec<Need>> = vec![Vec::new(); zones.len()];
-        for (i, n) in needs.into_iter().enumerate() {
-            buckets[i % zones.len()].push(n);
-        }
         // An empty instance of each type in each zone, as packing sees it.
         let ntypes = self.mi.fleets[f].cfg.types.len();
+        let rooms: Vec<Vec<Room>> = zones
+            .iter()
+            .map(|&z| {
+                (0..ntypes)
+                    .map(|k| room_of(&self.mi_prototype(f, k, z, now)))
+                    .collect()
+            })
+            .collect();
+        // Each task to the next zone in turn that could host it: a task
+        // held to some zones (a memberOf on ecs.availability-zone) skips
+        // the others, where no type would ever take it and it would wait
+        // for good. One no zone could host waits in the next zone's turn.
+        let mut buckets: Vec<Vec<Need>> = vec![Vec::new(); zones.len()];
+        let mut turn = 0;
+        for n in needs {
+            let zi = (0..zones.len())
+                .map(|d| (turn + d) % zones.len())
+                .find(|&zi| rooms[zi].iter().any(|r| r.ok[n.shape]))
+                .unwrap_or(turn);
+            buckets[zi].push(n);
+            turn = (zi + 1) % zones.len();
+        }
         let mut plan: Vec<(usize, u32)> = Vec::new();
         for (zi, mut bucket) in buckets.into_iter().enumerate() {
-            let rooms: Vec<Room> = (0..ntypes)
-                .map(|k| room_of(&self.mi_prototype(f, k, zones[zi], now)))
-                .collect();
+            let rooms = &rooms[zi];
             while !bucket.is_empty() && plan.len() < MAX_LAUNCHES_PER_MINUTE {
                 let fleet = &self.mi.fleets[f];
-                let Some((k, taken)) = best_type(&rooms, &fleet.price, &bucket) else {
+                let Some((k, taken)) = best_type(rooms, &fleet.price, &bucket) else {
                     // Fits no type (build checks the largest): left waiting.
                     break;
                 };
