@@ -262,6 +262,48 @@ mod tests {
         assert!((med / 20_000.0 - 1.0).abs() < 0.02, "median {med}");
     }
 
+    /// The exponential keeps `Exp`'s scale instead of building an `Exp`
+    /// per draw: the same draws from the same stream, for ordinary means,
+    /// for those where the scale is not the mean itself (`1 / (1 / m)`
+    /// differs by an ulp, which draws near 2^52 ms show), and for those
+    /// whose rate is tiny, huge or under/overflows.
+    #[test]
+    fn exponential_draws_are_exps() {
+        let reference = |mean: f64, rng: &mut SimRng| {
+            to_ms(Exp::new(1.0 / mean).map(|d| d.sample(rng)).unwrap_or(0.0))
+        };
+        let mut means = vec![
+            1e-3,
+            0.5,
+            1.0,
+            7.0,
+            100_000.0,
+            1.2e6,
+            3.6e6 / 1e-300,
+            f64::MAX,
+            f64::INFINITY,
+            5e-324,
+        ];
+        // Means near 2^50 ms whose scale is not the mean.
+        let mut m = 1.1e15;
+        while means.len() < 14 {
+            if 1.0 / (1.0 / m) != m {
+                means.push(m);
+            }
+            m += 1.0;
+        }
+        for (n, mean) in means.into_iter().enumerate() {
+            let d = Dist::exponential_mean(mean);
+            let s = RngStreams::new(n as u64);
+            let (mut a, mut b) = (s.stream("e"), s.stream("e"));
+            for _ in 0..20_000 {
+                assert_eq!(d.sample(&mut a), reference(mean, &mut b), "mean {mean:e}");
+            }
+            // Both streams moved alike.
+            assert_eq!(a.random::<u64>(), b.random::<u64>(), "mean {mean:e}");
+        }
+    }
+
     #[test]
     fn to_ms_rounds_as_round_does() {
         let reference = |x: f64| {
