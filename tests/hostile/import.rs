@@ -5,24 +5,14 @@
 use super::{bounded, code, dir_with, stderr};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Half of `bounded`'s limit: ecsim imports the fixture in far less, and
 /// parsing any of the generated files below once took more.
 const SMALL_KB: u64 = 400_000;
 
 fn small(dir: &Path, args: &[&str]) -> Output {
-    Command::new("sh")
-        .current_dir(dir)
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v {SMALL_KB}; exec timeout {} \"$0\" \"$@\"",
-            super::SECONDS
-        ))
-        .arg(env!("CARGO_BIN_EXE_ecsim"))
-        .args(args)
-        .output()
-        .expect("runs")
+    super::bounded_kb(dir, SMALL_KB, args)
 }
 
 fn fixture() -> PathBuf {
