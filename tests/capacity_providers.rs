@@ -293,3 +293,45 @@ fn scale_out_waits_for_the_published_datapoint() {
     // Waiting from 01:00:30; published at 01:01; seen at 01:02.
     assert_eq!(scale_outs(&log)[0], (3720, 2, 40), "{}", show(&log));
 }
+
+/// A service held by `memberOf` to one zone, on a group that starts empty
+/// and launches in two: the empty instance launched in the other zone is
+/// no room for the waiting tasks. Counted free, it held the reservation at
+/// 100% (M = N = 2, one instance busy, one useless) and three of the six
+/// tasks waited for good; counted taken, the group grows until all six run
+/// (the useless instances are scaled in once idle).
+#[test]
+fn an_instance_the_waiting_tasks_cannot_use_is_no_room_for_them() {
+    let log = run(r#"
+name = "held"
+duration = "2h"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[instance_groups]]
+name = "asg"
+instance_type = "c5.xlarge"
+count = 0
+min_size = 0
+max_size = 10
+[[capacity_providers]]
+name = "cp"
+instance_group = "asg"
+target_capacity = 100
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.availability-zone == us-east-1b" }]
+"#);
+    let outs = scale_outs(&log);
+    assert!(outs.len() >= 2 && outs[1].1 == 2, "{}", show(&log));
+    let started = log.done.iter().filter(|t| t.started.is_some()).count();
+    assert_eq!(started, 6, "{}", show(&log));
+    assert!(!scale_ins(&log).is_empty(), "{}", show(&log));
+}

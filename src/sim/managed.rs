@@ -39,9 +39,16 @@ impl Sim<'_> {
         // instance count"); tasks the smallest cannot hold are left out of
         // the demand (`WaitQueue::demand`).
         let tpl = c.templates[prov.group as usize].extent(true);
+        // Kept as tasks join and leave the queue: walking it every minute
+        // was O(n) per provider when a cluster cannot keep up.
+        let (cpu, mem, waiting) = self.waiting.provider_demand(p);
         let mut n = 0;
         let mut busy = 0;
-        for inst in c.instances.iter().filter(|i| i.group == prov.group) {
+        let mut free = Vec::new();
+        for (i, inst) in c.instances.iter().enumerate() {
+            if inst.group != prov.group {
+                continue;
+            }
             match inst.status {
                 InstanceStatus::Active | InstanceStatus::Launching => n += 1,
                 _ => continue,
@@ -53,11 +60,11 @@ impl Sim<'_> {
                 .any(|&t| c.tasks[t].target_instance.is_none())
             {
                 busy += 1;
+            } else if waiting > 0 {
+                free.push(i);
             }
         }
-        // Kept as tasks join and leave the queue: walking it every minute
-        // was O(n) per provider when a cluster cannot keep up.
-        let (cpu, mem, waiting) = self.waiting.provider_demand(p);
+        busy += self.no_room_for_waiting(p, &free);
         // ECS bin-packs ENIs and GPUs too ("Managed scaling behavior").
         let (enis, gpus) = self.waiting.provider_slots(p);
         let per = |need: u64, each: u32| need.div_ceil(u64::from(each.max(1)));
@@ -71,6 +78,33 @@ impl Sim<'_> {
                 .max(1) as u32
         };
         (busy + fresh, n)
+    }
+
+    /// Of the free instances `free` of provider `p`'s group, those no task
+    /// waiting for it could ever use (its `memberOf` holds it to another
+    /// zone or attribute): no room for the demand, so counted as taken.
+    /// Counted free, a group of two instances with one in the wrong zone
+    /// and three tasks waiting read 100% (M = N) and never grew.
+    fn no_room_for_waiting(&self, p: usize, free: &[usize]) -> u32 {
+        if free.is_empty() {
+            return 0;
+        }
+        let c = &self.cluster;
+        let g = c.providers[p].group;
+        let requests: Vec<_> = self
+            .waiting
+            .provider_shapes(p as u32)
+            .into_iter()
+            .map(|(owner, td, group, _)| super::launch::request_of(c, owner, td, group, Some(g)))
+            .collect();
+        free.iter()
+            .filter(|&&i| {
+                let inst = &c.instances[i];
+                !requests
+                    .iter()
+                    .any(|r| crate::placement::could_ever_fit(c, inst, r))
+            })
+            .count() as u32
     }
 
     /// At each minute boundary ECS publishes the minute's
