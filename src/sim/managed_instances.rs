@@ -461,41 +461,67 @@ impl Sim<'_> {
     }
 
     /// Whether `tasks` of instance `i` fit in the free room of the other
-    /// active instances (less those retiring), first fit; resources, ports
-    /// and architecture only (constraints are not checked).
+    /// active instances (less those retiring), first fit: resources, ports,
+    /// architecture and placement constraints (a `memberOf` the other
+    /// instance fails, or a `distinctInstance` whose group it already
+    /// hosts). Checked on resources alone, a task held to its zone or kept
+    /// apart from its group's other tasks was moved where it could not be
+    /// placed, a new instance launched for it, and that one consolidated in
+    /// turn, for good ("How Amazon ECS places tasks on container
+    /// instances": Managed Instances place by the task's constraints).
     fn mi_fits_elsewhere(&self, i: u32, tasks: &[u32], active: &[u32], retire: &[u32]) -> bool {
         let c = &self.cluster;
-        let mut rooms: Vec<(Room, crate::model::Arch)> = active
+        let g = c.instances[i as usize].group;
+        let requests: Vec<_> = tasks
+            .iter()
+            .map(|&k| {
+                let t = &c.tasks[k];
+                super::launch::request_of(c, t.owner, t.taskdef, t.group, Some(g))
+            })
+            .collect();
+        let distinct = |r: &crate::placement::Request| {
+            r.constraints
+                .iter()
+                .flat_map(|cs| cs.iter())
+                .any(|x| matches!(x, crate::placement::Constraint::DistinctInstance))
+        };
+        let mut rooms: Vec<Room> = active
             .iter()
             .filter(|&&j| j != i && !retire.contains(&j))
             .map(|&j| {
                 let x = &c.instances[j as usize];
-                let room = Room {
+                Room {
                     cpu: x.cpu - x.used_cpu,
                     memory: x.memory - x.used_memory,
                     eni: x.eni_slots - x.used_enis,
                     gpus: x.gpus - x.used_gpus,
                     ports: x.used_ports.clone(),
-                    ok: vec![true],
+                    ok: requests
+                        .iter()
+                        .map(|r| {
+                            crate::placement::could_ever_fit(c, x, r)
+                                && !(distinct(r)
+                                    && crate::model::placement_draw::bit(
+                                        &c.groups[r.group as usize].hosts,
+                                        j,
+                                    ))
+                        })
+                        .collect(),
                     took: Vec::new(),
-                };
-                (room, x.arch)
+                }
             })
             .collect();
-        tasks.iter().all(|&k| {
-            let td = &c.taskdefs[c.tasks[k].taskdef as usize];
+        requests.iter().enumerate().all(|(shape, r)| {
             let need = Need {
-                cpu: td.cpu,
-                memory: td.memory,
-                eni: u32::from(td.awsvpc),
-                gpus: td.gpus,
-                ports: td.host_ports.clone(),
-                shape: 0,
+                cpu: r.cpu,
+                memory: r.memory,
+                eni: r.enis,
+                gpus: r.gpus,
+                ports: r.ports.to_vec(),
+                shape,
                 distinct: false,
             };
-            rooms
-                .iter_mut()
-                .any(|(r, arch)| td.arch.is_none_or(|a| a == *arch) && r.take(&need))
+            rooms.iter_mut().any(|room| room.take(&need))
         })
     }
 }
