@@ -8,43 +8,14 @@
 //! and "InfrastructureOptimization", and the Amazon ECS pricing page.
 
 mod common;
+use common::managed::simulate;
 use common::{cost_rows, ecsim_in, run_in_tmp};
 use ecsim::engine::time::{DAY, MINUTE};
 use ecsim::model::Cluster;
 
-/// One zone, a provider limited to c6a types of 2 to 16 vCPUs, and a
-/// service of `tasks` tasks of `cpu` units and `memory` MiB.
+/// `common::managed::one_zone` with 1 vCPU / 2 GiB tasks.
 fn one_zone(duration: &str, tasks: u32, extra: &str) -> String {
-    format!(
-        r#"
-name = "mi"
-duration = "{duration}"
-[cluster]
-availability_zones = ["us-east-1a"]
-[[capacity_providers]]
-name = "mi"
-kind = "managed_instances"
-instance_requirements = {{ vcpu_count = {{ min = 2, max = 16 }}, memory_mib = {{ min = 4096 }}, allowed_instance_types = ["c6a.*"] }}
-{extra}
-[[task_definitions]]
-family = "web"
-cpu = 1024
-memory = 2048
-network_mode = "awsvpc"
-[[services]]
-name = "web"
-task_definition = "web"
-desired_count = {tasks}
-capacity_provider_strategy = [{{ capacity_provider = "mi", weight = 1 }}]
-"#
-    )
-}
-
-fn simulate(text: &str) -> Cluster {
-    let sc = common::scenario(text);
-    ecsim::run::simulate(&sc, sc.seed, &ecsim::billing::PriceBook::shipped(), None)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .cluster
+    common::managed::one_zone(duration, tasks, extra, (1024, 2048))
 }
 
 fn types_launched_at(c: &Cluster, t: u64) -> Vec<&str> {

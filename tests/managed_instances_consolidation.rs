@@ -2,41 +2,12 @@
 //! infrastructure optimization") against placement constraints.
 
 mod common;
-use ecsim::model::Cluster;
+use common::managed::simulate;
 
-/// One zone (or more, replaced in), a Managed Instances provider of c6a
-/// types, and a service of `tasks` half-c6a.large tasks (512 CPU, 1 GiB).
+/// `common::managed::one_zone` (zones replaced in) with tasks of half a
+/// c6a.large (512 CPU, 1 GiB).
 fn one_zone(duration: &str, tasks: u32, extra: &str) -> String {
-    format!(
-        r#"
-name = "mi"
-duration = "{duration}"
-[cluster]
-availability_zones = ["us-east-1a"]
-[[capacity_providers]]
-name = "mi"
-kind = "managed_instances"
-instance_requirements = {{ vcpu_count = {{ min = 2, max = 16 }}, memory_mib = {{ min = 4096 }}, allowed_instance_types = ["c6a.*"] }}
-{extra}
-[[task_definitions]]
-family = "web"
-cpu = 512
-memory = 1024
-network_mode = "awsvpc"
-[[services]]
-name = "web"
-task_definition = "web"
-desired_count = {tasks}
-capacity_provider_strategy = [{{ capacity_provider = "mi", weight = 1 }}]
-"#
-    )
-}
-
-fn simulate(text: &str) -> Cluster {
-    let sc = common::scenario(text);
-    ecsim::run::simulate(&sc, sc.seed, &ecsim::billing::PriceBook::shipped(), None)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .cluster
+    common::managed::one_zone(duration, tasks, extra, (512, 1024))
 }
 
 /// Consolidation moves tasks only where they could be placed ("How Amazon

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod html;
+pub mod managed;
 pub mod mixed;
 pub mod sweep;
 
