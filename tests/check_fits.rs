@@ -136,3 +136,77 @@ fn no_instance_of_the_architecture_is_named_as_such() {
         "{err}"
     );
 }
+
+/// A capacity provider strategy with an entry whose instances could never
+/// run the task (its group launches only in a zone the task's `memberOf`
+/// rules out) loads, as CreateService and RunTask accept it, but is noted
+/// on stderr: ECS gives that entry its share of the tasks, which wait in
+/// PROVISIONING for good. Entries that could run the task are not noted.
+#[test]
+fn a_strategy_entry_that_can_never_run_the_task_is_noted() {
+    let text = |owner: &str| {
+        format!(
+            r#"
+name = "cps"
+duration = "1h"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[instance_groups]]
+name = "g1"
+instance_type = "c5.xlarge"
+count = 0
+max_size = 4
+availability_zones = ["us-east-1a"]
+[[instance_groups]]
+name = "g2"
+instance_type = "c5.xlarge"
+count = 0
+max_size = 4
+availability_zones = ["us-east-1b"]
+[[capacity_providers]]
+name = "cp1"
+instance_group = "g1"
+[[capacity_providers]]
+name = "cp2"
+instance_group = "g2"
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+{owner}
+capacity_provider_strategy = [{{ capacity_provider = "cp1", weight = 1 }}, {{ capacity_provider = "cp2", weight = 1 }}]
+placement_constraints = [{{ type = "memberOf", expression = "attribute:ecs.availability-zone == {{ZONE}}" }}]
+"#
+        )
+    };
+    let service = "[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 4";
+    let job = "[[jobs]]\nname = \"etl\"\ntask_definition = \"web\"\n\
+               arrivals = { kind = \"poisson\", rate_per_hour = 10 }\n\
+               duration = { kind = \"constant\", value = \"10m\" }";
+    for (owner, path) in [(service, "services[0]"), (job, "jobs[0]")] {
+        let notes = |zone: &str| {
+            let sc =
+                ecsim::scenario::parse(Path::new("cps.toml"), &text(owner).replace("{ZONE}", zone))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            ecsim::scenario::notes(&sc)
+                .into_iter()
+                .filter(|n| n.contains("capacity_provider_strategy"))
+                .collect::<Vec<_>>()
+        };
+        let held_to_b = notes("us-east-1b");
+        assert_eq!(held_to_b.len(), 1, "{held_to_b:?}");
+        assert!(
+            held_to_b[0].starts_with(&format!(
+                "{path}.capacity_provider_strategy[0]: capacity provider \"cp1\" can never run task definition \"web\""
+            )),
+            "{held_to_b:?}"
+        );
+        let held_to_a = notes("us-east-1a");
+        assert!(
+            held_to_a[0].contains("[1]: capacity provider \"cp2\""),
+            "{held_to_a:?}"
+        );
+        // Free to go anywhere: nothing to note.
+        assert!(notes("us-east-1a or attribute:ecs.availability-zone == us-east-1b").is_empty());
+    }
+}

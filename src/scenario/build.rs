@@ -92,7 +92,7 @@ pub(super) fn build(ctx: &Ctx, spec: ScenarioSpec) -> R<Scenario> {
     }
     desired_changes.sort_by_key(|c| c.0);
     for job in spec.jobs.iter().enumerate() {
-        super::owners::job(&mut env, &mut cluster, job)?;
+        super::owners::job(&mut env, &mut cluster, job, &mut notes)?;
     }
     let region = spec.region.clone().unwrap_or_else(|| "us-east-1".into());
     if region.trim().is_empty() {
@@ -189,7 +189,9 @@ fn warm_up(ctx: &Ctx, warm_up: Option<&str>, duration: SimTime) -> R<super::Warm
     })
 }
 
-/// Refuses a task that no instance in the scenario could ever hold.
+/// Refuses a task that no instance in the scenario could ever hold; notes
+/// (for stderr) the entries of its capacity provider strategy that could
+/// never hold it while another could.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn check_fits(
     ctx: &Ctx,
@@ -200,7 +202,7 @@ pub(super) fn check_fits(
     daemon: bool,
     capacity: &CapacityChoice,
     fits: &FitPool,
-) -> R<()> {
+) -> R<Vec<String>> {
     let td = &cluster.taskdefs[taskdef as usize];
     super::managed_instances::check_network(ctx, cluster, path, td, capacity)?;
     // An Auto Scaling group provider's tasks only use its group.
@@ -229,7 +231,9 @@ pub(super) fn check_fits(
         .any(|i| placement::could_ever_fit(cluster, i, &req));
     // A DAEMON service in a cluster without instances simply has nothing to run on.
     if ok || (daemon && cluster.instances.is_empty()) {
-        return Ok(());
+        return Ok(never_hosting(
+            cluster, path, capacity, &req, fits, &td.family,
+        ));
     }
     // No instance of the task's architecture at all: that is the cause, not
     // the CPU and memory the instances of the other one have.
@@ -259,6 +263,39 @@ pub(super) fn check_fits(
             if biggest.is_empty() { "none".to_string() } else { biggest.into_iter().collect::<Vec<_>>().join(", ") }
         ),
     ))
+}
+
+/// Notes for the entries of a capacity provider strategy whose instances
+/// could never hold the task (their types, zones or attributes fail its
+/// size, architecture or `memberOf`) when the strategy has others: the
+/// tasks ECS gives that entry wait in PROVISIONING for good, and managed
+/// scaling grows its group for them up to its maximum size.
+fn never_hosting(
+    cluster: &Cluster,
+    path: &str,
+    capacity: &CapacityChoice,
+    req: &Request,
+    fits: &FitPool,
+    family: &str,
+) -> Vec<String> {
+    if capacity.len() < 2 {
+        return Vec::new();
+    }
+    (0..capacity.len())
+        .filter_map(|i| {
+            let provider = &cluster.providers[capacity.share(i).asg? as usize];
+            let pool = fits.pool(cluster, req, &[provider.group]);
+            (!pool
+                .iter()
+                .any(|x| placement::could_ever_fit(cluster, x, req)))
+            .then(|| {
+                format!(
+                    "{path}.capacity_provider_strategy[{i}]: capacity provider \"{}\" can never run task definition \"{family}\" (no type, zone or attributes its instances have pass the task's size, architecture and memberOf constraints): the tasks it is given will wait in PROVISIONING for good while its group grows to its maximum size",
+                    provider.name
+                )
+            })
+        })
+        .collect()
 }
 
 /// The instances of `pool` as a refusal names them: each type and size once.

@@ -163,7 +163,7 @@ pub(super) fn service(
         load_balancer: super::load_balancer::build(ctx, &p, s.load_balancer.as_ref())?,
     });
     if on_ec2 {
-        check_fits(
+        notes.extend(check_fits(
             ctx,
             cluster,
             &p,
@@ -172,7 +172,7 @@ pub(super) fn service(
             scheduling == SchedulingStrategy::Daemon,
             &cluster.services[i].capacity,
             env.fit_pool,
-        )?;
+        )?);
     }
     Ok(())
 }
@@ -233,8 +233,13 @@ fn service_strategies(
     })
 }
 
-/// Job `i` into the cluster.
-pub(super) fn job(env: &mut Owners, cluster: &mut Cluster, (i, j): (usize, &JobSpec)) -> R<()> {
+/// Job `i` into the cluster; what looks unintended to `notes`.
+pub(super) fn job(
+    env: &mut Owners,
+    cluster: &mut Cluster,
+    (i, j): (usize, &JobSpec),
+    notes: &mut Vec<String>,
+) -> R<()> {
     let ctx = env.ctx;
     let p = format!("jobs[{i}]");
     let taskdef = env.find_td(format!("{p}.task_definition"), &j.task_definition)?;
@@ -268,7 +273,7 @@ pub(super) fn job(env: &mut Owners, cluster: &mut Cluster, (i, j): (usize, &JobS
         &cluster.taskdefs[taskdef as usize],
     )?;
     if !capacity.is_fargate() {
-        check_fits(
+        notes.extend(check_fits(
             ctx,
             cluster,
             &p,
@@ -277,7 +282,7 @@ pub(super) fn job(env: &mut Owners, cluster: &mut Cluster, (i, j): (usize, &JobS
             false,
             &capacity,
             env.fit_pool,
-        )?;
+        )?);
     }
     let no_capacity = match j.no_capacity.as_deref().unwrap_or("fail") {
         "fail" => NoCapacity::Fail,
